@@ -1,0 +1,24 @@
+"""Aggregated queries over the store. Each takes filters, a scope and ``now``; each returns a small DataFrame.
+
+Aggregation happens in the database (GROUP BY, window functions); nothing here reads the report table
+into pandas.
+"""
+
+from data_access.queries.districts import reports_by_district, reports_by_village
+from data_access.queries.kpis import headline_kpis
+from data_access.queries.reports import newest_reports, report_detail
+from data_access.queries.sla_breaches import breaches_over_time, overdue_by_opd
+from data_access.queries.version import store_version
+from data_access.queries.workload import opd_workload
+
+__all__ = [
+    "breaches_over_time",
+    "headline_kpis",
+    "newest_reports",
+    "opd_workload",
+    "overdue_by_opd",
+    "report_detail",
+    "reports_by_district",
+    "reports_by_village",
+    "store_version",
+]

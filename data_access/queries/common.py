@@ -1,0 +1,93 @@
+"""Pieces shared by the queries: windows of time, the statuses that count, medians in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal_column, or_, select
+
+from data_access.schema import ACTIVE_STATUSES, EXCLUDED_STATUSES, OPEN_STATUSES, Report
+from data_access.scope import Filters
+from data_access.sla import WIT
+
+DEFAULT_WINDOW = timedelta(days=30)
+
+
+def frame(conn: Connection, stmt) -> pd.DataFrame:
+    result = conn.execute(stmt)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def wit_midnight(now: datetime) -> datetime:
+    """The start of ``now``'s day in WIT, as an aware instant."""
+    local = now.astimezone(WIT)
+    return datetime.combine(local.date(), time(0, 0), tzinfo=WIT)
+
+
+def period_or_default(filters: Filters, now: datetime, default: timedelta = DEFAULT_WINDOW) -> tuple[datetime, datetime]:
+    """The filter's period, or the trailing window that ends now."""
+    end = filters.end or now
+    start = filters.start or (end - default)
+    return start, min(end, now)
+
+
+def in_period(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(Report.created_at >= start, Report.created_at < end)
+
+
+def is_open() -> ColumnElement[bool]:
+    return Report.status.in_(OPEN_STATUSES)
+
+
+def is_active() -> ColumnElement[bool]:
+    return Report.status.in_(ACTIVE_STATUSES)
+
+
+def is_counted() -> ColumnElement[bool]:
+    """Rejected and archived reports are not held against an OPD."""
+    return Report.status.not_in(EXCLUDED_STATUSES)
+
+
+def response_overdue(now: datetime) -> ColumnElement[bool]:
+    return and_(is_active(), Report.first_response_at.is_(None), Report.response_due_at < now)
+
+
+def resolution_overdue(now: datetime) -> ColumnElement[bool]:
+    return and_(is_active(), Report.resolution_due_at < now)
+
+
+def overdue(now: datetime) -> ColumnElement[bool]:
+    return or_(response_overdue(now), resolution_overdue(now))
+
+
+def responded_at():
+    """When the citizen first heard back. Rows from intake systems may carry only a resolution time."""
+    return func.coalesce(Report.first_response_at, Report.resolved_at)
+
+
+def median_by(values: Select, value: str, groups: tuple[str, ...] = ()) -> Select:
+    """The median of column ``value`` of ``values`` per group, computed in SQL with window functions.
+
+    Works the same on SQLite (3.25+) and PostgreSQL: the middle row, or the mean of the two middle rows.
+    """
+    sub = values.subquery("med_in")
+    partition = [sub.c[g] for g in groups]
+    ranked = select(
+        *partition,
+        sub.c[value].label("v"),
+        func.row_number().over(partition_by=partition or None, order_by=sub.c[value]).label("rn"),
+        func.count().over(partition_by=partition or None).label("n"),
+    ).subquery("med_ranked")
+    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
+    cols = [ranked.c[g] for g in groups]
+    return select(*cols, func.avg(ranked.c.v).label(value), func.max(ranked.c.n).label("n")).where(middle).group_by(
+        *cols
+    )
+
+
+def label(expr, name: str):
+    return expr.label(name)
+
+
+ONE = literal_column("1")

@@ -1,0 +1,98 @@
+"""Complaints by place: per district (with population rates) and per village (small counts suppressed)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine, case, func, select
+
+from data_access.queries.common import (
+    frame,
+    in_period,
+    is_open,
+    median_by,
+    overdue,
+    period_or_default,
+    responded_at,
+)
+from data_access.schema import District, Report, Village
+from data_access.scope import Filters, Scope, where
+from data_access.sqlfuncs import hours_between
+
+OUTSIDE = "luar"  # the row for reports with no district: outside the regency or without a location
+DISTRICT_COLUMNS = (
+    "code", "name", "population", "access", "label_lat", "label_lon", "open", "overdue", "new_24h",
+    "reports", "per_10k", "median_response_hours", "last_report_at",
+)
+
+
+def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: datetime) -> pd.DataFrame:
+    """Every district (none left out for having no reports), plus one ``luar`` row for reports without one.
+
+    ``open``/``overdue`` are current state under all filters; ``new_24h`` is the last 24 hours; ``reports``,
+    ``per_10k`` (reports per 10,000 residents) and the median response cover the period (default 30 days).
+    ``last_report_at`` is the newest report in the period, so a district that went silent shows as such.
+    """
+    start, end = period_or_default(filters, now)
+    place = func.coalesce(Report.district_code, OUTSIDE).label("code")
+    base = filters.without_period()
+    state = select(
+        place,
+        func.sum(case((is_open(), 1), else_=0)).label("open"),
+        func.sum(case((overdue(now), 1), else_=0)).label("overdue"),
+    ).where(where(filters, scope, is_open())).group_by(place)
+    recent = select(
+        place,
+        func.sum(case((Report.created_at >= now - timedelta(hours=24), 1), else_=0)).label("new_24h"),
+        func.count().label("reports"),
+        func.max(Report.created_at).label("last_report_at"),
+    ).where(where(base, scope, in_period(start, end))).group_by(place)
+    answered = select(place, hours_between(responded_at(), Report.created_at).label("median_response_hours")).where(
+        where(base, scope, in_period(start, end), responded_at().is_not(None)))
+    with engine.connect() as conn:
+        districts = frame(conn, select(District.code, District.name, District.population, District.access,
+                                       District.label_lat, District.label_lon).order_by(District.code))
+        parts = [frame(conn, state), frame(conn, recent),
+                 frame(conn, median_by(answered, "median_response_hours", ("code",))).drop(columns="n")]
+    districts = pd.concat([districts, pd.DataFrame([{"code": OUTSIDE, "name": "Di luar wilayah / tanpa lokasi",
+                                                     "access": ""}])], ignore_index=True)
+    out = districts
+    for part in parts:
+        out = out.merge(part, on="code", how="left")
+    for column in ("open", "overdue", "new_24h", "reports"):
+        out[column] = out[column].fillna(0).astype(int)
+    out["last_report_at"] = pd.to_datetime(out["last_report_at"], utc=True)
+    out["per_10k"] = (out["reports"] / out["population"] * 10_000).where(out["population"] > 0)
+    return out[list(DISTRICT_COLUMNS)]
+
+
+def reports_by_village(engine: Engine, filters: Filters, scope: Scope, now: datetime,
+                       suppress_below: int = 5) -> pd.DataFrame:
+    """Reports in the period and open reports per village, for the villages of the filtered districts.
+
+    Without personal-data rights, counts from 1 to ``suppress_below - 1`` are replaced by None and flagged,
+    because a handful of complaints in a small kampung can point at a person.
+    """
+    start, end = period_or_default(filters, now)
+    counts = select(
+        Report.village_code.label("code"),
+        func.count().label("reports"),
+        func.sum(case((is_open(), 1), else_=0)).label("open"),
+    ).where(where(filters.without_period(), scope, in_period(start, end), Report.village_code.is_not(None))
+            ).group_by(Report.village_code)
+    villages = select(Village.code, Village.name, Village.type, Village.district_code).order_by(Village.code)
+    if filters.districts:
+        villages = villages.where(Village.district_code.in_(filters.districts))
+    with engine.connect() as conn:
+        out = frame(conn, villages).merge(frame(conn, counts), on="code", how="left")
+    for column in ("reports", "open"):
+        out[column] = out[column].fillna(0).astype(int)
+    out["suppressed"] = False
+    if not scope.personal_data:
+        small = (out["reports"] > 0) & (out["reports"] < suppress_below)
+        out["suppressed"] = small
+        out["reports"] = out["reports"].astype("object").where(~small, None)
+        small_open = (out["open"] > 0) & (out["open"] < suppress_below)
+        out["open"] = out["open"].astype("object").where(~(small | small_open), None)
+    return out

@@ -1,0 +1,65 @@
+"""Single reports: the newest ones for the ticker, and one report with its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from data_access.queries.common import frame
+from data_access.schema import Category, District, Opd, Report, ReportEvent, Reporter, Village
+from data_access.scope import Filters, Scope, where
+
+# Never a reporter column here: this is what the wall shows.
+PUBLIC_COLUMNS = (
+    Report.id, Report.created_at, Report.channel, Report.status, Report.priority, Report.title,
+    Report.category_code, Category.name.label("category"), Report.district_code, District.name.label("district"),
+    Report.opd_code, Opd.short_name.label("opd"),
+)
+
+
+def _public_select():
+    return (select(*PUBLIC_COLUMNS)
+            .join(Category, Category.code == Report.category_code)
+            .outerjoin(District, District.code == Report.district_code)
+            .outerjoin(Opd, Opd.code == Report.opd_code))
+
+
+def newest_reports(engine: Engine, filters: Filters, scope: Scope, now: datetime, limit: int = 20) -> pd.DataFrame:
+    """The newest reports up to ``now``, without personal data whatever the scope (the wall's ticker)."""
+    limit = max(1, min(int(limit), 500))
+    stmt = (_public_select().where(where(filters, scope, Report.created_at <= now))
+            .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit))
+    with engine.connect() as conn:
+        return frame(conn, stmt)
+
+
+def report_detail(engine: Engine, report_id: int, scope: Scope) -> tuple[dict, pd.DataFrame] | None:
+    """One report and its timeline, or None when it does not exist or lies outside the scope.
+
+    Reporter name, phone, email and NIK are selected only when the scope allows personal data;
+    otherwise the query never touches the reporter table.
+    """
+    columns = [*PUBLIC_COLUMNS, Report.description, Report.source, Report.external_id, Report.lat, Report.lon,
+               Report.village_code, Village.name.label("village"), Report.first_response_at, Report.resolved_at,
+               Report.closed_at, Report.response_due_at, Report.resolution_due_at, Report.paused_seconds,
+               Report.updated_at]
+    stmt = (select(*columns).join(Category, Category.code == Report.category_code)
+            .outerjoin(District, District.code == Report.district_code)
+            .outerjoin(Opd, Opd.code == Report.opd_code)
+            .outerjoin(Village, Village.code == Report.village_code))
+    if scope.personal_data:
+        stmt = stmt.add_columns(Reporter.name.label("reporter_name"), Reporter.phone.label("reporter_phone"),
+                                Reporter.email.label("reporter_email"), Reporter.nik.label("reporter_nik"))
+        stmt = stmt.outerjoin(Reporter, Reporter.id == Report.reporter_id)
+    stmt = stmt.where(where(Filters(), scope, Report.id == report_id))
+    with engine.connect() as conn:
+        row = conn.execute(stmt).mappings().first()
+        if row is None:
+            return None
+        timeline = frame(conn, select(ReportEvent.at, ReportEvent.kind, ReportEvent.from_status,
+                                      ReportEvent.to_status, ReportEvent.opd_code, ReportEvent.actor,
+                                      ReportEvent.note)
+                         .where(ReportEvent.report_id == report_id).order_by(ReportEvent.at, ReportEvent.id))
+    return dict(row), timeline

@@ -1,0 +1,78 @@
+"""SLA breaches: when they happened, and what is overdue now and by how long."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine, case, func, literal, or_, select, union_all
+
+from data_access.queries.common import frame, is_counted, resolution_overdue, response_overdue, responded_at, \
+    wit_midnight
+from data_access.schema import Category, District, Opd, Report
+from data_access.scope import Filters, Scope, where
+from data_access.sqlfuncs import wit_date
+
+GROUPS = {"opd": Report.opd_code, "category": Report.category_code, "district": Report.district_code}
+OVERDUE_BUCKETS = ("<1 hari", "1-3 hari", "3-7 hari", ">7 hari")
+
+
+def breaches_over_time(engine: Engine, filters: Filters, scope: Scope, now: datetime, *, days: int = 28,
+                       by: str = "opd") -> pd.DataFrame:
+    """Breaches per WIT day over the last ``days`` days, per group (opd, category or district) and kind.
+
+    A breach happens on the day its due time passed without the response (kind ``response``) or the
+    resolution (kind ``resolution``): answered late, or not answered at all by ``now``.
+    Rows: date (YYYY-MM-DD, WIT), group, kind, breaches. Days without breaches have no row.
+    """
+    if by not in GROUPS:
+        raise ValueError(f"cannot group breaches by {by!r}; choose one of {sorted(GROUPS)}")
+    group = GROUPS[by]
+    since = wit_midnight(now) - timedelta(days=days - 1)
+    scoped = where(filters.without_period(), scope, is_counted())
+    answered = responded_at()
+
+    def breaches(kind: str, due, done):
+        day = wit_date(due)
+        return select(day.label("date"), group.label("group"), literal(kind).label("kind"),
+                      func.count().label("breaches")).where(
+            scoped, due >= since, due < now, or_(done.is_(None), done > due),
+            Report.status != "ditunda",
+        ).group_by(day, group)
+
+    stmt = union_all(breaches("response", Report.response_due_at, answered),
+                     breaches("resolution", Report.resolution_due_at, Report.resolved_at))
+    with engine.connect() as conn:
+        out = frame(conn, stmt)
+    out["breaches"] = out["breaches"].astype(int)
+    return out.sort_values(["date", "kind", "group"], na_position="last").reset_index(drop=True)
+
+
+def overdue_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datetime) -> pd.DataFrame:
+    """Open reports past a due time, per OPD and by how long overdue (since the earliest missed due time)."""
+    missed = case((response_overdue(now), Report.response_due_at), else_=Report.resolution_due_at)
+    bucket = case(
+        (missed >= now - timedelta(days=1), OVERDUE_BUCKETS[0]),
+        (missed >= now - timedelta(days=3), OVERDUE_BUCKETS[1]),
+        (missed >= now - timedelta(days=7), OVERDUE_BUCKETS[2]),
+        else_=OVERDUE_BUCKETS[3],
+    ).label("bucket")
+    stmt = select(Report.opd_code.label("opd_code"), bucket, func.count().label("reports")).where(
+        where(filters, scope, or_(response_overdue(now), resolution_overdue(now)))
+    ).group_by(Report.opd_code, bucket)
+    with engine.connect() as conn:
+        out = frame(conn, stmt)
+        names = frame(conn, select(Opd.code.label("opd_code"), Opd.short_name))
+    out = out.merge(names, on="opd_code", how="left")
+    out["reports"] = out["reports"].astype(int)
+    return out
+
+
+def names(engine: Engine, by: str) -> dict[str, str]:
+    """Display names for breach groups."""
+    table = {"opd": (Opd.code, Opd.short_name), "category": (Category.code, Category.name),
+             "district": (District.code, District.name)}[by]
+    with engine.connect() as conn:
+        return dict(conn.execute(select(*table)).all())
+
+

@@ -1,0 +1,54 @@
+"""Per-OPD workload: backlog by age, what is overdue, inflow against closures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine, case, func, select
+
+from data_access.queries.common import frame, is_open, overdue
+from data_access.schema import Opd, Report
+from data_access.scope import Filters, Scope, where
+
+AGE_BUCKETS = (("age_0_1", 1), ("age_1_3", 3), ("age_3_7", 7), ("age_7_14", 14))
+WORKLOAD_COLUMNS = ("opd_code", "name", "short_name", "backlog", "age_0_1", "age_1_3", "age_3_7", "age_7_14",
+                    "age_14p", "overdue", "inflow", "closed")
+
+
+def opd_workload(engine: Engine, filters: Filters, scope: Scope, now: datetime, *, days: int = 7) -> pd.DataFrame:
+    """One row per OPD in scope: open backlog by age in days (0–1, 1–3, 3–7, 7–14, >14), overdue now,
+    and reports received (inflow) against reports resolved (closed) in the last ``days`` days.
+    Sorted worst first: most overdue, then largest backlog.
+    """
+    since = now - timedelta(days=days)
+    buckets = [func.sum(case((Report.created_at >= now - timedelta(days=d), 1), else_=0)) for _, d in AGE_BUCKETS]
+    backlog = select(
+        Report.opd_code.label("opd_code"),
+        func.count().label("backlog"),
+        *[b.label(name) for b, (name, _) in zip(buckets, AGE_BUCKETS, strict=True)],
+        func.sum(case((overdue(now), 1), else_=0)).label("overdue"),
+    ).where(where(filters, scope, is_open())).group_by(Report.opd_code)
+    base = filters.without_period()
+    inflow = select(Report.opd_code.label("opd_code"), func.count().label("inflow")).where(
+        where(base, scope, Report.created_at >= since, Report.created_at <= now)).group_by(Report.opd_code)
+    closed = select(Report.opd_code.label("opd_code"), func.count().label("closed")).where(
+        where(base, scope, Report.resolved_at >= since, Report.resolved_at <= now)).group_by(Report.opd_code)
+    opds = select(Opd.code.label("opd_code"), Opd.name, Opd.short_name).order_by(Opd.code)
+    if scope.opds is not None:
+        opds = opds.where(Opd.code.in_(sorted(scope.opds)))
+    if filters.opds:
+        opds = opds.where(Opd.code.in_(filters.opds))
+    with engine.connect() as conn:
+        out = frame(conn, opds)
+        for part in (frame(conn, backlog), frame(conn, inflow), frame(conn, closed)):
+            out = out.merge(part, on="opd_code", how="left")
+    count_columns = ["backlog", "overdue", "inflow", "closed"] + [name for name, _ in AGE_BUCKETS]
+    out[count_columns] = out[count_columns].fillna(0).astype(int)
+    # Cumulative "younger than d days" counts become disjoint buckets.
+    cumulative = [out[name] for name, _ in AGE_BUCKETS] + [out["backlog"]]
+    out["age_14p"] = cumulative[-1] - cumulative[-2]
+    for i in range(len(AGE_BUCKETS) - 1, 0, -1):
+        out[AGE_BUCKETS[i][0]] = cumulative[i] - cumulative[i - 1]
+    out = out.sort_values(["overdue", "backlog", "opd_code"], ascending=[False, False, True])
+    return out[list(WORKLOAD_COLUMNS)].reset_index(drop=True)

@@ -1,0 +1,167 @@
+"""The store's tables. Their names and columns are a public interface: intake systems write to them.
+
+See README.md ("The report store") for what each column means to a writer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from data_access.types import UTCDateTime
+
+# SP4N-LAPOR! statuses. ditunda pauses the SLA clock; ditolak and diarsipkan are not counted against an OPD.
+STATUSES = ("baru", "diverifikasi", "didisposisikan", "diproses", "ditunda", "selesai", "ditutup", "ditolak", "diarsipkan")
+OPEN_STATUSES = ("baru", "diverifikasi", "didisposisikan", "diproses", "ditunda")
+ACTIVE_STATUSES = ("baru", "diverifikasi", "didisposisikan", "diproses")  # open with the clock running
+FINISHED_STATUSES = ("selesai", "ditutup")
+EXCLUDED_STATUSES = ("ditolak", "diarsipkan")
+CHANNELS = ("app", "call_center", "whatsapp", "sms", "walk_in", "lapor", "web")
+PRIORITIES = ("rendah", "normal", "tinggi", "darurat")
+
+# SQLite only aliases rowid for a plain INTEGER primary key; PostgreSQL gets a bigint identity.
+ReportId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class District(Base):
+    __tablename__ = "district"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)  # Kemendagri, e.g. 94.04.01
+    name: Mapped[str] = mapped_column(String(80))
+    code_pre2022: Mapped[str | None] = mapped_column(String(16))
+    population: Mapped[int | None] = mapped_column(Integer)
+    population_source: Mapped[str | None] = mapped_column(String(200))
+    population_2020: Mapped[int | None] = mapped_column(Integer)
+    label_lat: Mapped[float | None] = mapped_column(Float)
+    label_lon: Mapped[float | None] = mapped_column(Float)
+    access: Mapped[str] = mapped_column(String(16), default="jalan")  # jalan / sungai / laut / udara
+
+
+class Village(Base):
+    __tablename__ = "village"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    type: Mapped[str] = mapped_column(String(16))  # kampung / kelurahan
+    district_code: Mapped[str] = mapped_column(ForeignKey("district.code"), index=True)
+    label_lat: Mapped[float | None] = mapped_column(Float)
+    label_lon: Mapped[float | None] = mapped_column(Float)
+
+
+class Opd(Base):
+    __tablename__ = "opd"
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    short_name: Mapped[str] = mapped_column(String(40))
+
+
+class SlaPolicyRow(Base):
+    __tablename__ = "sla_policy"
+    __table_args__ = (
+        CheckConstraint("calendar IN ('24x7', 'working')", name="ck_sla_policy_calendar"),
+        CheckConstraint("response_unit IN ('hours', 'working_days')", name="ck_sla_policy_response_unit"),
+        CheckConstraint("resolution_unit IN ('hours', 'working_days')", name="ck_sla_policy_resolution_unit"),
+    )
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    response_amount: Mapped[float] = mapped_column(Float)
+    response_unit: Mapped[str] = mapped_column(String(16))
+    resolution_amount: Mapped[float] = mapped_column(Float)
+    resolution_unit: Mapped[str] = mapped_column(String(16))
+    calendar: Mapped[str] = mapped_column(String(16))
+
+
+class Category(Base):
+    __tablename__ = "category"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    default_opd_code: Mapped[str] = mapped_column(ForeignKey("opd.code"))
+    sla_policy_code: Mapped[str] = mapped_column(ForeignKey("sla_policy.code"))
+
+
+class Reporter(Base):
+    """Personal data, kept apart so that only scopes with personal-data rights ever join it."""
+
+    __tablename__ = "reporter"
+    id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
+    name: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(120))
+    nik: Mapped[str | None] = mapped_column(String(16))
+
+
+class Report(Base):
+    __tablename__ = "report"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_report_source_external_id"),
+        CheckConstraint(_in("status", STATUSES), name="ck_report_status"),
+        CheckConstraint(_in("channel", CHANNELS), name="ck_report_channel"),
+        Index("ix_report_status_opd", "status", "opd_code"),
+        Index("ix_report_status_district", "status", "district_code"),
+        Index("ix_report_status_response_due", "status", "response_due_at"),
+        Index("ix_report_status_resolution_due", "status", "resolution_due_at"),
+        Index("ix_report_created_at", "created_at"),
+        Index("ix_report_resolved_at", "resolved_at"),
+        Index("ix_report_first_response_at", "first_response_at"),
+        Index("ix_report_updated_at", "updated_at"),
+        Index("ix_report_pending_sla", "response_due_at", "id"),
+    )
+    id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32), default="dashboard", server_default="dashboard")
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16), default="app", server_default="app")
+    category_code: Mapped[str] = mapped_column(ForeignKey("category.code"))
+    opd_code: Mapped[str | None] = mapped_column(ForeignKey("opd.code"))
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("district.code"))
+    village_code: Mapped[str | None] = mapped_column(ForeignKey("village.code"))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="baru", server_default="baru")
+    priority: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.current_timestamp())
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Due times are filled by the dashboard (on write, or by the sweep for rows written directly).
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.current_timestamp())
+
+
+class ReportEvent(Base):
+    """Every status change and reassignment: the report's timeline and the audit trail."""
+
+    __tablename__ = "report_event"
+    id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16))  # status / assign / note
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    opd_code: Mapped[str | None] = mapped_column(String(24))
+    actor: Mapped[str | None] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(Text)
