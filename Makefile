@@ -1,0 +1,47 @@
+# The two commands of the README: `make demo` and `make test`. Everything they need is set up here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8050
+
+.PHONY: demo test venv serve simulate seed lint bench clean browser
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Creates the SQLite store with demo data if missing, then serves the dashboard with the live simulator beside it.
+# Ctrl-C stops both.
+demo: $(STAMP)
+	$(BIN)/python -m dashboard seed-demo --if-empty
+	@echo "Mimika Center: http://$(HOST):$(PORT)/  (Ctrl-C stops the dashboard and the simulator)"
+	@$(BIN)/python -m dashboard simulate & SIM=$$!; \
+	  trap 'kill $$SIM 2>/dev/null; wait $$SIM 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python -m dashboard serve --host $(HOST) --port $(PORT)
+
+# Debian's chromium drives the browser tests; Playwright cannot download a browser here.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing and we are not root: browser tests will be skipped"; fi; }
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_queries.py
+
+serve: $(STAMP)
+	$(BIN)/python -m dashboard serve --host $(HOST) --port $(PORT)
+
+clean:
+	rm -rf $(VENV) test-output .pytest_cache

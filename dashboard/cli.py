@@ -1,0 +1,212 @@
+"""`python -m dashboard …`: set up the store, fill it with a demo, simulate traffic, serve, and ask for KPIs.
+
+Bad input gets one clear line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+from datetime import datetime, timezone
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from dashboard.settings import Settings, SettingsError
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description="Mimika Center command dashboard")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-db", help="create or migrate the store and load Mimika's reference data")
+    seed = sub.add_parser("seed-demo", help="fill the store with two years of believable demo reports")
+    seed.add_argument("--seed", type=int, default=7)
+    seed.add_argument("--days", type=int, default=730)
+    seed.add_argument("--per-day", type=float, default=45.0, help="reports a day at the end of the period")
+    seed.add_argument("--replace", action="store_true", help="delete the reports already in the store first")
+    seed.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when the store has reports")
+    sim = sub.add_parser("simulate", help="keep adding reports and moving open ones, in real time")
+    sim.add_argument("--rate", type=float, default=6.0, help="new reports a minute (default 6)")
+    sim.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    sim.add_argument("--seed", type=int, default=None)
+    serve = sub.add_parser("serve", help="serve the dashboard")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument("--debug", action="store_true")
+    kpis = sub.add_parser("kpis", help="print the headline KPIs")
+    kpis.add_argument("--json", action="store_true", help="as JSON (the only format for now)")
+    kpis.add_argument("--at", default=None, help="the time to count at, ISO 8601 (default now); naive = WIT")
+    sub.add_parser("sweep", help="fill due times and districts for rows that intake systems wrote directly")
+    return parser
+
+
+def _progress(label: str):
+    def show(done: int, total: int) -> None:
+        pct = 100.0 * done / total if total else 100.0
+        bar = "#" * int(pct / 4)
+        sys.stderr.write(f"\r{label}: {done:>9,}/{total:,} laporan [{bar:<25}] {pct:5.1f}%")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def parse_at(raw: str | None) -> datetime:
+    from data_access.sla import WIT
+
+    if raw is None:
+        return datetime.now(timezone.utc)
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise CliError(f"--at {raw!r} is not an ISO 8601 time such as 2026-11-23T09:00+09:00") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=WIT)
+    return value.astimezone(timezone.utc)
+
+
+def _engine(settings: Settings, *, create: bool = False, check: bool = True):
+    from data_access.engine import check_store, make_engine
+
+    engine = make_engine(settings.database_url, create=create)
+    if check:
+        check_store(engine)
+    return engine
+
+
+def _assigner(settings: Settings):
+    if settings.boundaries_districts is None:
+        return None
+    from data_access.reference import districts
+    from geo.assign import PointAssigner
+
+    return PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,
+                                    known_district_codes={d.code for d in districts()})
+
+
+def cmd_init_db(settings: Settings, _args) -> int:
+    from data_access.migrate import upgrade
+    from data_access.reference import load_reference
+
+    engine = _engine(settings, create=True, check=False)
+    upgrade(engine)
+    load_reference(engine)
+    print(f"store ready: {engine.url.render_as_string(hide_password=True)}", file=sys.stderr)
+    return 0
+
+
+def cmd_seed_demo(settings: Settings, args) -> int:
+    from sqlalchemy import func, select
+
+    from data_access.demo import DemoConfig, StoreNotEmpty, seed_demo
+    from data_access.schema import Report
+
+    if args.days < 1 or args.per_day <= 0 or not math.isfinite(args.per_day):
+        raise CliError("--days must be at least 1 and --per-day a positive number")
+    cmd_init_db(settings, args)
+    engine = _engine(settings)
+    if args.if_empty:
+        with engine.connect() as conn:
+            if conn.execute(select(func.count()).select_from(Report)).scalar_one():
+                print("store already has reports; keeping them", file=sys.stderr)
+                return 0
+    try:
+        written = seed_demo(engine, settings.work_calendar(), DemoConfig(seed=args.seed, days=args.days,
+                                                                        per_day=args.per_day),
+                            replace=args.replace, progress=_progress("seed-demo"))
+    except StoreNotEmpty as exc:
+        raise CliError(str(exc)) from None
+    print(f"seed-demo: {written:,} reports written", file=sys.stderr)
+    return 0
+
+
+def cmd_simulate(settings: Settings, args) -> int:
+    from data_access.simulator import Simulator
+
+    if args.rate <= 0 or not math.isfinite(args.rate):
+        raise CliError("--rate must be a positive number of reports a minute")
+    engine = _engine(settings)
+    sim = Simulator(engine, settings.work_calendar(), rate_per_minute=args.rate, seed=args.seed,
+                    assigner=_assigner(settings))
+    print(f"simulate: about {args.rate:g} new reports a minute; Ctrl-C stops", file=sys.stderr)
+
+    def show(created: int, moved: int) -> None:
+        if created or moved:
+            stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
+            print(f"simulate {stamp} UTC: +{created} new, {moved} moved on", file=sys.stderr, flush=True)
+
+    try:
+        sim.run(duration=args.seconds, report=show)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_serve(settings: Settings, args) -> int:
+    from dashboard.app import create_app
+
+    app = create_app(settings)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+def cmd_kpis(settings: Settings, args) -> int:
+    from data_access.queries import headline_kpis
+    from data_access.scope import Filters, Scope
+
+    now = parse_at(args.at)
+    engine = _engine(settings)
+    from datetime import timedelta
+
+    row = headline_kpis(engine, Filters(), Scope.wall(), now, timedelta(hours=settings.at_risk_hours)).iloc[0]
+    out = {"at": now.isoformat()}
+    for key, value in row.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            out[key] = None
+        elif isinstance(value, float):
+            out[key] = round(value, 2)
+        else:
+            out[key] = int(value)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_sweep(settings: Settings, _args) -> int:
+    from data_access.ingest import sweep_pending
+
+    done = sweep_pending(_engine(settings), settings.work_calendar(), _assigner(settings))
+    print(f"sweep: {done} reports completed", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
+            "kpis": cmd_kpis, "sweep": cmd_sweep}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    from data_access.engine import StoreUnavailable
+    from geo.boundaries import BoundaryError
+
+    try:
+        settings = Settings.from_env()
+        return COMMANDS[args.command](settings, args)
+    except (CliError, SettingsError, StoreUnavailable, BoundaryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SQLAlchemyError as exc:
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"error: the store failed: {first}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

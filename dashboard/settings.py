@@ -1,0 +1,111 @@
+"""Configuration from environment variables (and a .env file beside the repository), with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = REPO_ROOT / "data" / "mimika.db"
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names it."""
+
+
+def _load_dotenv() -> None:
+    env_file = REPO_ROOT / ".env"
+    if env_file.exists():
+        from dotenv import load_dotenv
+
+        load_dotenv(env_file, override=False)
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _time(name: str, default: time) -> time:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a time like 08:00, not {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{DEFAULT_DB}"
+    redis_url: str | None = None
+    boundaries_districts: Path | None = None
+    boundaries_villages: Path | None = None
+    refresh_seconds: int = 10
+    stale_after_minutes: int = 30  # no new data for this long: the wall says its numbers may be old
+    no_data_days: int = 14  # a district silent this long shows "tidak ada data", not zero
+    at_risk_hours: int = 24
+    suppress_below: int = 5
+    office_start: time = time(8, 0)
+    office_end: time = time(16, 0)
+    extra_holidays: frozenset[date] = field(default_factory=frozenset)
+    tile_url: str | None = None
+    soft_reload_hours: int = 6
+    language: str = "id"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        _load_dotenv()
+        from data_access.sla import default_cuti_bersama, parse_extra_holidays
+
+        def path(name: str) -> Path | None:
+            raw = os.environ.get(name)
+            return Path(raw).expanduser() if raw else None
+
+        try:
+            extra = parse_extra_holidays(os.environ.get("EXTRA_HOLIDAYS", ""))
+        except ValueError as exc:
+            raise SettingsError(f"EXTRA_HOLIDAYS: {exc}") from None
+        districts = path("BOUNDARIES_DISTRICTS")
+        villages = path("BOUNDARIES_VILLAGES")
+        if districts is None:
+            from geo.boundaries import find_default_boundaries
+
+            districts = find_default_boundaries("district")
+            villages = villages or find_default_boundaries("village")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or cls.database_url,
+            redis_url=os.environ.get("REDIS_URL") or None,
+            boundaries_districts=districts,
+            boundaries_villages=villages,
+            refresh_seconds=_int("REFRESH_SECONDS", 10, 1),
+            stale_after_minutes=_int("STALE_AFTER_MINUTES", 30, 1),
+            no_data_days=_int("NO_DATA_DAYS", 14, 1),
+            at_risk_hours=_int("AT_RISK_HOURS", 24, 1),
+            suppress_below=_int("SUPPRESS_BELOW", 5, 1),
+            office_start=_time("OFFICE_START", time(8, 0)),
+            office_end=_time("OFFICE_END", time(16, 0)),
+            extra_holidays=default_cuti_bersama() | extra,
+            tile_url=os.environ.get("TILE_URL") or None,
+            soft_reload_hours=_int("SOFT_RELOAD_HOURS", 6, 1),
+            language=os.environ.get("DASHBOARD_LANGUAGE", "id"),
+        )
+
+    def work_calendar(self):
+        from data_access.sla import WorkCalendar
+
+        if self.office_end <= self.office_start:
+            raise SettingsError("OFFICE_END must be after OFFICE_START")
+        return WorkCalendar(office_start=self.office_start, office_end=self.office_end,
+                            extra_holidays=self.extra_holidays)

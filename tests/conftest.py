@@ -1,0 +1,94 @@
+"""Shared fixtures: a fixed clock, and real stores — a SQLite file always, PostgreSQL when TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from data_access.demo import DemoConfig, seed_demo
+from data_access.engine import make_engine, normalise_url
+from data_access.migrate import upgrade
+from data_access.reference import load_reference
+from data_access.sla import WorkCalendar
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data" / "mimika"
+OUTPUT = REPO / "test-output"
+# A Monday morning in WIT (09:30), fixed so that SLA and "today" figures are reproducible.
+NOW = datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc)
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session")
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture(scope="session")
+def workcal() -> WorkCalendar:
+    return WorkCalendar()
+
+
+def _new_postgres_database() -> tuple[str, callable]:
+    """A database of its own for this test run, dropped afterwards, so runs never see each other's rows."""
+    admin_url = make_url(normalise_url(os.environ["TEST_DATABASE_URL"]))
+    name = f"mimika_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return admin_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def make_store(tmp_path_factory):
+    """Factory: an empty, migrated store with reference data on the named backend."""
+    cleanups = []
+
+    def factory(backend: str):
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'mimika.db'}"
+        else:
+            url, drop = _new_postgres_database()
+            cleanups.append(drop)
+        engine = make_engine(url, create=True)
+        upgrade(engine)
+        load_reference(engine)
+        cleanups.insert(0, engine.dispose)
+        return engine
+
+    yield factory
+    for cleanup in cleanups:
+        cleanup()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded(request, make_store, workcal):
+    """A store with 150 days of demo reports ending at NOW, one per backend."""
+    engine = make_store(request.param)
+    seed_demo(engine, workcal, DemoConfig(seed=11, days=150, per_day=40.0, now=NOW))
+    return engine
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_store(request, make_store):
+    """A fresh empty store per test (for tests that write)."""
+    return make_store(request.param)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip(f"the shared Mimika data is not at {SHARED_DATA}")
+    return SHARED_DATA
