@@ -68,6 +68,7 @@ class DemoConfig:
     days: int = 730
     per_day: float = 45.0  # average reports a day at the end of the period
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    with_events: bool = True  # benchmarks at a million reports may skip the timelines, which no aggregate reads
     incidents: tuple[Incident, ...] = (
         Incident("banjir pesisir", "banjir", COAST, 63, 7, 0.5),
         Incident("air mati Timika", "air_bersih", TIMIKA, 12, 4, 0.45),
@@ -284,7 +285,8 @@ def seed_demo(engine: Engine, workcal: WorkCalendar, config: DemoConfig, *, repl
             if batch.reporters:
                 conn.execute(insert(Reporter), batch.reporters)
             conn.execute(insert(Report), batch.reports)
-            conn.execute(insert(ReportEvent), batch.events)
+            if config.with_events:
+                conn.execute(insert(ReportEvent), batch.events)
         written += len(batch.reports)
         if progress:
             progress(written, max(total_expected, written))
