@@ -10,7 +10,7 @@ import json
 import math
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -64,14 +64,14 @@ def parse_at(raw: str | None) -> datetime:
     from data_access.sla import WIT
 
     if raw is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise CliError(f"--at {raw!r} is not an ISO 8601 time such as 2026-11-23T09:00+09:00") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=WIT)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _engine(settings: Settings, *, create: bool = False, check: bool = True):
@@ -86,20 +86,26 @@ def _engine(settings: Settings, *, create: bool = False, check: bool = True):
 def _assigner(settings: Settings):
     if settings.boundaries_districts is None:
         return None
-    from data_access.reference import districts
     from geo.assign import PointAssigner
+
+    from data_access.reference import districts
 
     return PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,
                                     known_district_codes={d.code for d in districts()})
 
 
-def cmd_init_db(settings: Settings, _args) -> int:
+def _init_store(settings: Settings):
     from data_access.migrate import upgrade
     from data_access.reference import load_reference
 
     engine = _engine(settings, create=True, check=False)
     upgrade(engine)
     load_reference(engine)
+    return engine
+
+
+def cmd_init_db(settings: Settings, _args) -> int:
+    engine = _init_store(settings)
     print(f"store ready: {engine.url.render_as_string(hide_password=True)}", file=sys.stderr)
     return 0
 
@@ -112,8 +118,7 @@ def cmd_seed_demo(settings: Settings, args) -> int:
 
     if args.days < 1 or args.per_day <= 0 or not math.isfinite(args.per_day):
         raise CliError("--days must be at least 1 and --per-day a positive number")
-    cmd_init_db(settings, args)
-    engine = _engine(settings)
+    engine = _init_store(settings)
     if args.if_empty:
         with engine.connect() as conn:
             if conn.execute(select(func.count()).select_from(Report)).scalar_one():
@@ -141,7 +146,7 @@ def cmd_simulate(settings: Settings, args) -> int:
 
     def show(created: int, moved: int) -> None:
         if created or moved:
-            stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
+            stamp = datetime.now(UTC).strftime("%H:%M:%S")
             print(f"simulate {stamp} UTC: +{created} new, {moved} moved on", file=sys.stderr, flush=True)
 
     try:
@@ -153,8 +158,10 @@ def cmd_simulate(settings: Settings, args) -> int:
 
 def cmd_serve(settings: Settings, args) -> int:
     from dashboard.app import create_app
+    from dashboard.sweeper import start_sweeper
 
     app = create_app(settings)
+    start_sweeper(settings)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 
@@ -195,8 +202,9 @@ COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    from data_access.engine import StoreUnavailable
     from geo.boundaries import BoundaryError
+
+    from data_access.engine import StoreUnavailable
 
     try:
         settings = Settings.from_env()

@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_caching import Cache
@@ -35,7 +35,7 @@ class Store:
 
     settings: Settings
     cache: Cache
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     engine: Engine = field(init=False)
     query_count: int = 0  # how many queries actually reached the database (benchmarks read it)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)

@@ -12,7 +12,7 @@ import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from faker import Faker
 from sqlalchemy import Engine, func, insert, select
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from data_access.demo_text import DESCRIPTION, NOTES, TITLES
 from data_access.ingest import compute_due_times
 from data_access.reference import CATEGORIES, REPORTING_PROPENSITY_DEFAULT, districts, policies_from_store, villages
-from data_access.schema import Report, ReportEvent, Reporter
+from data_access.schema import Report, Reporter, ReportEvent
 from data_access.sla import WIT, WorkCalendar
 
 Progress = Callable[[int, int], None]
@@ -67,7 +67,7 @@ class DemoConfig:
     seed: int = 7
     days: int = 730
     per_day: float = 45.0  # average reports a day at the end of the period
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     with_events: bool = True  # benchmarks at a million reports may skip the timelines, which no aggregate reads
     incidents: tuple[Incident, ...] = (
         Incident("banjir pesisir", "banjir", COAST, 63, 7, 0.5),
@@ -126,7 +126,8 @@ class DemoGenerator:
                 if incident.days_ago - incident.length_days < days_ago <= incident.days_ago:
                     for code in incident.districts:
                         d = next(x for x in self.districts if x.code == code)
-                        mean = expected * incident.extra_per_day * (3 if code in TIMIKA else 1) / len(incident.districts)
+                        weight = 3 if code in TIMIKA else 1
+                        mean = expected * incident.extra_per_day * weight / len(incident.districts)
                         self._emit_day(batch, day, d, incident.category, self._poisson(mean), now)
             if len(batch.reports) >= size:
                 yield batch
@@ -149,7 +150,7 @@ class DemoGenerator:
             hour = self.rng.choices(range(24), HOURLY_RHYTHM)[0]
             local = datetime(day.year, day.month, day.day, hour, self.rng.randrange(60), self.rng.randrange(60),
                              tzinfo=WIT)
-            created = local.astimezone(timezone.utc)
+            created = local.astimezone(UTC)
             if created > now:
                 continue
             self._emit_report(batch, created, district, category or self._category(district), now)

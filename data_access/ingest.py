@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -20,8 +20,8 @@ from data_access.schema import (
     STATUSES,
     Category,
     Report,
-    ReportEvent,
     Reporter,
+    ReportEvent,
 )
 from data_access.sla import SlaPolicy, WorkCalendar, due_at
 
@@ -172,33 +172,38 @@ def sweep_pending(engine: Engine, workcal: WorkCalendar, assigner=None, *, now: 
     coordinates. Returns how many rows were completed. Idempotent; cheap when nothing is pending
     because ``response_due_at IS NULL`` is served by an index.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     done = 0
     with Session(engine) as session:
         policies = policies_from_store(session)
         default_opd = dict(session.execute(select(Category.code, Category.default_opd_code)).all())
+        last_id = 0
         while True:
             rows = session.execute(
                 select(Report.id, Report.category_code, Report.created_at, Report.opd_code, Report.district_code,
                        Report.village_code, Report.lat, Report.lon)
-                .where(Report.response_due_at.is_(None)).order_by(Report.id).limit(batch)
+                .where(Report.response_due_at.is_(None), Report.id > last_id).order_by(Report.id).limit(batch)
             ).all()
             if not rows:
                 return done
+            last_id = rows[-1].id
             located = _assign_locations(rows, assigner)
             for row, (district, village) in zip(rows, located, strict=True):
                 policy = policies.get(row.category_code)
                 if policy is None:  # unknown category: the foreign key should have stopped it
                     continue
                 due = compute_due_times(policy, row.created_at or now, workcal)
-                session.execute(
-                    update(Report).where(Report.id == row.id).values(
+                # The guard makes concurrent sweeps (several workers) complete each row once.
+                result = session.execute(
+                    update(Report).where(Report.id == row.id, Report.response_due_at.is_(None)).values(
                         response_due_at=due.response_due_at, resolution_due_at=due.resolution_due_at,
                         opd_code=row.opd_code or default_opd.get(row.category_code),
                         district_code=row.district_code or district, village_code=row.village_code or village,
                         updated_at=now,
                     )
                 )
+                if result.rowcount != 1:
+                    continue
                 session.add(ReportEvent(report_id=row.id, at=now, kind="note", actor="sistem",
                                         note="Tenggat SLA dihitung untuk laporan dari sistem lain"))
                 done += 1
@@ -217,6 +222,7 @@ def _assign_locations(rows, assigner) -> list[tuple[str | None, str | None]]:
         for r, (district, village) in zip(need, assigned[["district_code", "village_code"]].itertuples(index=False),
                                           strict=True):
             # geopandas hands back NaN for "outside"; the store wants NULL
-            found[r.id] = (district if isinstance(district, str) else None, village if isinstance(village, str) else None)
+            found[r.id] = (district if isinstance(district, str) else None,
+                           village if isinstance(village, str) else None)
     return [found.get(r.id, (None, None)) for r in rows]
 

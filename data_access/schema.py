@@ -24,7 +24,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from data_access.types import UTCDateTime
 
 # SP4N-LAPOR! statuses. ditunda pauses the SLA clock; ditolak and diarsipkan are not counted against an OPD.
-STATUSES = ("baru", "diverifikasi", "didisposisikan", "diproses", "ditunda", "selesai", "ditutup", "ditolak", "diarsipkan")
+STATUSES = (
+    "baru", "diverifikasi", "didisposisikan", "diproses", "ditunda", "selesai", "ditutup", "ditolak", "diarsipkan",
+)
 OPEN_STATUSES = ("baru", "diverifikasi", "didisposisikan", "diproses", "ditunda")
 ACTIVE_STATUSES = ("baru", "diverifikasi", "didisposisikan", "diproses")  # open with the clock running
 FINISHED_STATUSES = ("selesai", "ditutup")

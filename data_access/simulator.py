@@ -6,7 +6,7 @@ import random
 import time as walltime
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -34,7 +34,7 @@ class Simulator:
     rate_per_minute: float = 6.0
     seed: int | None = None
     assigner: object | None = None
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)

@@ -18,8 +18,8 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 WIT = ZoneInfo("Asia/Jayapura")
-UTC = timezone.utc
+UTC = UTC
 
 CalendarKind = Literal["24x7", "working"]
 SlaState = Literal["on_time", "at_risk", "breached"]
@@ -95,7 +95,7 @@ class SlaPolicy:
             raise ValueError(f"SlaPolicy {self.code!r}: calendar must be one of {_CALENDAR_KINDS}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holiday_dates(year: int, public: bool, government: bool) -> frozenset[date]:
     # Building a holidays.Indonesia year costs ~1 ms (lunar calendars); cached per year it is paid once per process.
     categories: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data" / "mimika"
 OUTPUT = REPO / "test-output"
 # A Monday morning in WIT (09:30), fixed so that SLA and "today" figures are reproducible.
-NOW = datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 

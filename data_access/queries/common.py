@@ -25,7 +25,8 @@ def wit_midnight(now: datetime) -> datetime:
     return datetime.combine(local.date(), time(0, 0), tzinfo=WIT)
 
 
-def period_or_default(filters: Filters, now: datetime, default: timedelta = DEFAULT_WINDOW) -> tuple[datetime, datetime]:
+def period_or_default(filters: Filters, now: datetime,
+                      default: timedelta = DEFAULT_WINDOW) -> tuple[datetime, datetime]:
     """The filter's period, or the trailing window that ends now."""
     end = filters.end or now
     start = filters.start or (end - default)

@@ -15,8 +15,8 @@ from data_access.queries.common import (
     median_by,
     period_or_default,
     resolution_overdue,
-    response_overdue,
     responded_at,
+    response_overdue,
     wit_midnight,
 )
 from data_access.schema import Report

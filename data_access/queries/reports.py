@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from data_access.queries.common import frame
-from data_access.schema import Category, District, Opd, Report, ReportEvent, Reporter, Village
+from data_access.schema import Category, District, Opd, Report, Reporter, ReportEvent, Village
 from data_access.scope import Filters, Scope, where
 
 # Never a reporter column here: this is what the wall shows.

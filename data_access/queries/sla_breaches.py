@@ -7,8 +7,14 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, case, func, literal, or_, select, union_all
 
-from data_access.queries.common import frame, is_counted, resolution_overdue, response_overdue, responded_at, \
-    wit_midnight
+from data_access.queries.common import (
+    frame,
+    is_counted,
+    resolution_overdue,
+    responded_at,
+    response_overdue,
+    wit_midnight,
+)
 from data_access.schema import Category, District, Opd, Report
 from data_access.scope import Filters, Scope, where
 from data_access.sqlfuncs import wit_date

@@ -1,0 +1,40 @@
+"""A background thread that completes rows intake systems wrote directly (due times, OPD, district)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from dashboard.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def start_sweeper(settings: Settings, interval_seconds: float = 15.0) -> threading.Thread:
+    """Sweep now and then every ``interval_seconds``; a store that is away is retried, never fatal."""
+    from data_access.engine import make_engine
+    from data_access.ingest import sweep_pending
+
+    engine = make_engine(settings.database_url)
+    workcal = settings.work_calendar()
+    assigner = None
+    if settings.boundaries_districts is not None:
+        from geo.assign import PointAssigner
+
+        assigner = PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                done = sweep_pending(engine, workcal, assigner)
+                if done:
+                    log.info("sweep completed %d reports written by other systems", done)
+            except Exception as exc:  # the store may be away; the wall reports that, the sweeper just waits
+                log.warning("sweep skipped: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            stop.wait(interval_seconds)
+
+    thread = threading.Thread(target=loop, name="mimika-sweeper", daemon=True)
+    thread.stop = stop  # type: ignore[attr-defined]
+    thread.start()
+    return thread

@@ -1,0 +1,10 @@
+"""For gunicorn: `gunicorn -w 4 -b 0.0.0.0:8050 dashboard.wsgi:server` (set REDIS_URL to share the cache)."""
+
+from dashboard.app import create_app
+from dashboard.settings import Settings
+from dashboard.sweeper import start_sweeper
+
+settings = Settings.from_env()
+app = create_app(settings)
+server = app.server
+start_sweeper(settings)

@@ -1,0 +1,107 @@
+"""The command line as a user meets it: real subprocesses, real store files, one clear line on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=REPO, env=full_env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> dict:
+    path = tmp_path_factory.mktemp("cli") / "demo.db"
+    env = {"DATABASE_URL": f"sqlite:///{path}"}
+    result = run("seed-demo", "--days", "20", "--per-day", "30", "--seed", "3", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "seed-demo" in result.stderr and "100.0%" in result.stderr  # progress was shown
+    return env
+
+
+def test_seed_demo_refuses_a_store_with_reports(demo_db):
+    """A second seed without --replace stops with one line and leaves the store alone; --if-empty is a no-op."""
+    assert_one_line_error(run("seed-demo", "--days", "2", env=demo_db), "--replace")
+    assert run("seed-demo", "--if-empty", env=demo_db).returncode == 0
+
+
+def test_kpis_json_matches_the_store(demo_db):
+    """`kpis --json --at` prints the headline figures; open equals a plain count of open reports."""
+    result = run("kpis", "--json", "--at", "2030-01-01T00:00:00+09:00", env=demo_db)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    engine = create_engine(demo_db["DATABASE_URL"])
+    with engine.connect() as conn:
+        open_count = conn.execute(text("SELECT count(*) FROM report WHERE status IN "
+                                       "('baru','diverifikasi','didisposisikan','diproses','ditunda')")).scalar()
+    assert figures["open"] == open_count > 0
+    assert figures["at"] == "2029-12-31T15:00:00+00:00"  # a WIT time, stored and reported in UTC
+    assert set(figures) >= {"new_today", "overdue_response", "overdue_resolution", "at_risk",
+                            "response_compliance_pct", "response_sample", "median_response_hours"}
+
+
+@pytest.mark.parametrize("at", ["yesterday", "2026-13-40", "12:00"])
+def test_bad_at_is_one_clear_line(demo_db, at):
+    """A malformed --at is named in one line, exit 2, no traceback."""
+    assert_one_line_error(run("kpis", "--json", "--at", at, env=demo_db), "--at")
+
+
+def test_unreachable_database_is_one_clear_line():
+    """A PostgreSQL URL nobody answers gives one line naming the problem."""
+    result = run("kpis", "--json", env={"DATABASE_URL": "postgresql://127.0.0.1:1/nothing"})
+    assert_one_line_error(result, "unavailable")
+
+
+def test_missing_sqlite_store_is_one_clear_line(tmp_path):
+    """A store file that is not there is reported, not silently created empty."""
+    result = run("kpis", "--json", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'nope.db'}"})
+    assert_one_line_error(result, "does not exist")
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_invalid_boundaries_file_is_one_clear_line(demo_db, tmp_path):
+    """A boundaries file with a broken polygon is refused, naming the feature."""
+    bad = tmp_path / "bad.geojson"
+    bowtie = [[[136.8, -4.5], [136.9, -4.6], [136.9, -4.5], [136.8, -4.6], [136.8, -4.5]]]
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "94.04.01", "name": "Mimika Baru"},
+         "geometry": {"type": "Polygon", "coordinates": bowtie}}]}))
+    result = run("sweep", env={**demo_db, "BOUNDARIES_DISTRICTS": str(bad)})
+    assert_one_line_error(result, "94.04.01")
+
+
+def test_bad_setting_is_one_clear_line(demo_db):
+    """A setting that is not a number is named."""
+    assert_one_line_error(run("kpis", "--json", env={**demo_db, "REFRESH_SECONDS": "ten"}), "REFRESH_SECONDS")
+
+
+def test_simulate_adds_reports_with_due_times(demo_db):
+    """The simulator writes new reports (with due times) and moves open ones along, then stops by itself."""
+    engine = create_engine(demo_db["DATABASE_URL"])
+    count = "SELECT count(*) FROM report WHERE source = 'simulator' AND response_due_at IS NOT NULL"
+    with engine.connect() as conn:
+        before = conn.execute(text(count)).scalar()
+    result = run("simulate", "--rate", "600", "--seconds", "5", "--seed", "1", env=demo_db, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text(count)).scalar() > before
