@@ -52,7 +52,7 @@ def _progress(label: str):
     def show(done: int, total: int) -> None:
         pct = 100.0 * done / total if total else 100.0
         bar = "#" * int(pct / 4)
-        sys.stderr.write(f"\r{label}: {done:>9,}/{total:,} laporan [{bar:<25}] {pct:5.1f}%")
+        sys.stderr.write(f"\r{label}: {done:>9,}/{total:,} reports [{bar:<25}] {pct:5.1f}%")
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()

@@ -291,6 +291,8 @@ def seed_demo(engine: Engine, workcal: WorkCalendar, config: DemoConfig, *, repl
         written += len(batch.reports)
         if progress:
             progress(written, max(total_expected, written))
+    if progress:
+        progress(written, written)  # the estimate was only an estimate: end at 100%
     _reset_sequences(engine)
     return written
 

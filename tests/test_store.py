@@ -176,3 +176,38 @@ def test_sweep_completes_rows_written_directly_by_intake_systems(empty_store, wo
         assert report.response_due_at.astimezone(WIT) == datetime(2026, 11, 23, 15, 0, tzinfo=WIT)
         assert report.status == "baru" and report.channel == "app" and report.paused_seconds == 0
     assert sweep_pending(empty_store, workcal) == 0
+
+
+@pytest.fixture(scope="module")
+def assigner(shared_data):
+    from geo.assign import PointAssigner
+
+    return PointAssigner.from_files(shared_data / "districts.geojson", shared_data / "villages.geojson")
+
+
+@pytest.mark.parametrize("lon,lat,district", [
+    (136.888, -4.546, "94.04.01"),  # the town of Timika → Mimika Baru
+    (136.5, -5.1, None),  # at sea: outside the regency, kept with its coordinates
+], ids=["timika", "at-sea"])
+def test_writer_assigns_district_from_coordinates(empty_store, workcal, assigner, lon, lat, district):
+    """A report with coordinates gets its district at write time; one at sea keeps its point and no district."""
+    writer = ReportWriter(empty_store, workcal, assigner)
+    with Session(empty_store) as session, session.begin():
+        report = writer.create(session, category_code="jalan", title="x", created_at=FRIDAY_15_WIT, lat=lat, lon=lon)
+        assert report.district_code == district
+        assert (report.lat, report.lon) == (lat, lon)
+
+
+def test_sweep_assigns_kelurahan_wania_to_mimika_timur(empty_store, workcal, assigner, shared_data):
+    """A directly inserted report inside Kelurahan Wania lands in district Mimika Timur, not district Wania."""
+    from geo.boundaries import load_boundaries
+
+    villages = load_boundaries(shared_data / "villages.geojson", level="village")
+    lon, lat = villages.loc[villages["code"] == "94.04.03.1001", "geometry"].iloc[0].representative_point().coords[0]
+    with empty_store.begin() as conn:
+        conn.execute(text("INSERT INTO report (source, external_id, category_code, title, lat, lon) "
+                          "VALUES ('wa', 'WA-1', 'drainase', 'Got tersumbat', :lat, :lon)"), {"lat": lat, "lon": lon})
+    assert sweep_pending(empty_store, workcal, assigner) == 1
+    with Session(empty_store) as session:
+        report = session.scalars(select(Report).where(Report.external_id == "WA-1")).one()
+        assert (report.district_code, report.village_code) == ("94.04.03", "94.04.03.1001")

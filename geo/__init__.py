@@ -1,0 +1,1 @@
+"""Mimika boundaries: loading, point assignment, tile grid, choropleth classes and display GeoJSON."""
