@@ -86,9 +86,8 @@ def _engine(settings: Settings, *, create: bool = False, check: bool = True):
 def _assigner(settings: Settings):
     if settings.boundaries_districts is None:
         return None
-    from geo.assign import PointAssigner
-
     from data_access.reference import districts
+    from geo.assign import PointAssigner
 
     return PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,
                                     known_district_codes={d.code for d in districts()})
@@ -202,9 +201,8 @@ COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    from geo.boundaries import BoundaryError
-
     from data_access.engine import StoreUnavailable
+    from geo.boundaries import BoundaryError
 
     try:
         settings = Settings.from_env()
