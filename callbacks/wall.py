@@ -1,0 +1,182 @@
+"""The wall's refresh: ask the store's version first; only when it changed, run the queries and rebuild.
+
+One interval tick → one cheap ``Store.version()``. Unchanged version (and unchanged staleness) → every output
+is ``no_update`` (Dash answers 204). Store unreachable → keep the last numbers, show the stale banner; the next
+tick that reaches the store recovers by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from dash import Dash, Input, Output, State, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard.i18n import language
+from dashboard.settings import Settings
+from dashboard.store import Store
+from data_access.engine import StoreUnavailable
+from data_access.queries import (
+    breaches_over_time,
+    headline_kpis,
+    newest_reports,
+    opd_workload,
+    overdue_by_opd,
+    reports_by_district,
+)
+from data_access.queries.sla_breaches import OVERDUE_BUCKETS
+from data_access.scope import Filters, Scope
+from layouts import wall
+
+log = logging.getLogger(__name__)
+RECENT_POINTS = 300  # newest reports drawn as clustered points (the ticker shows the first few)
+
+OUTPUTS = (
+    *[(kpi_id, "children") for kpi_id in wall.KPI_IDS],
+    (wall.KPI_RESPONSE_SAMPLE, "children"),
+    (wall.DISTRICTS, "hideout"),
+    (wall.POINTS, "data"),
+    (wall.LEGEND, "children"),
+    (wall.TILEGRID, "children"),
+    (wall.FIGURES, "data"),
+    (wall.TICKER, "children"),
+    (wall.DATA_TIME, "children"),
+    (wall.STALE, "children"),
+    (wall.STALE, "hidden"),
+    (wall.STATE, "data"),
+)
+INDEX = {output: i for i, output in enumerate(OUTPUTS)}
+
+
+@dataclass(frozen=True)
+class WallQueries:
+    """What one refresh read from the store (all small DataFrames)."""
+
+    kpis: object
+    districts: object
+    overdue: object
+    breaches: object
+    workload: object
+    newest: object
+
+
+def _parse(moment: str | None) -> datetime | None:
+    return datetime.fromisoformat(moment) if moment else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def run_queries(store: Store, version: str, now: datetime, settings: Settings) -> WallQueries:
+    filters, scope = Filters(), Scope.wall()
+
+    def q(fn, **kw):
+        return store.query(fn, filters, scope, version, now, **kw)
+
+    return WallQueries(
+        kpis=q(headline_kpis, at_risk_window=timedelta(hours=settings.at_risk_hours)),
+        districts=q(reports_by_district),
+        overdue=q(overdue_by_opd),
+        breaches=q(breaches_over_time, days=28),
+        workload=q(opd_workload, days=7),
+        newest=q(newest_reports, limit=RECENT_POINTS),
+    )
+
+
+def newest_report_time(newest) -> datetime | None:
+    if newest is None or newest.empty:
+        return None
+    value = newest["created_at"].iloc[0]
+    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+
+
+def _stale_reason(newest: datetime | None, now: datetime, settings: Settings) -> str | None:
+    if newest is None or now - newest > timedelta(minutes=settings.stale_after_minutes):
+        return "old"
+    return None
+
+
+def refresh(store: Store, settings: Settings, state: dict | None, config: dict | None) -> list:
+    """One tick. Returns a value (or ``no_update``) per entry of OUTPUTS."""
+    state = dict(state or {})
+    config = config or {}
+    lang = language(config.get("lang"), settings.language)
+    measure = wall.measure_key(config.get("measure"))
+    out: list = [no_update] * len(OUTPUTS)
+    now = store.now()
+    newest = _parse(state.get("newest"))
+    last_good = _parse(state.get("last_good"))
+
+    def banner(reason: str | None) -> None:
+        out[INDEX[(wall.STALE, "hidden")]] = reason is None
+        out[INDEX[(wall.STALE, "children")]] = "" if reason is None else wall.stale_text(reason, newest, last_good,
+                                                                                            lang)
+        out[INDEX[(wall.STATE, "data")]] = {**state, "stale": reason}
+
+    try:
+        version = store.version()
+        if version == state.get("version"):
+            reason = _stale_reason(newest, now, settings)
+            if reason == state.get("stale"):
+                return out  # nothing changed: Dash answers 204
+            banner(reason)
+            return out
+        data = run_queries(store, version, now, settings)
+    except StoreUnavailable as exc:
+        log.warning("wall: store unavailable: %s", exc)
+        if state.get("stale") == "unavailable":
+            return out
+        banner("unavailable")
+        return out
+
+    newest = newest_report_time(data.newest)
+    last_good = now
+    state = {"version": version, "newest": _iso(newest), "last_good": _iso(now)}
+    texts = wall.kpi_texts(data.kpis)
+    for kpi_id in (*wall.KPI_IDS, wall.KPI_RESPONSE_SAMPLE):
+        out[INDEX[(kpi_id, "children")]] = texts[kpi_id]
+    hideout = wall.map_hideout(data.districts, measure, now, settings.no_data_days)
+    out[INDEX[(wall.DISTRICTS, "hideout")]] = hideout
+    out[INDEX[(wall.POINTS, "data")]] = wall.report_points(
+        data.newest[data.newest["created_at"] >= now - timedelta(hours=24)])
+    out[INDEX[(wall.LEGEND, "children")]] = wall.legend(hideout, measure, lang)
+    out[INDEX[(wall.TILEGRID, "children")]] = wall.tilegrid(data.districts, measure, now, settings.no_data_days,
+                                                            lang, hideout)
+    out[INDEX[(wall.FIGURES, "data")]] = {
+        wall.SLA_OVERDUE: wall.sla_overdue_figure(data.overdue, OVERDUE_BUCKETS, lang),
+        wall.SLA_TREND: wall.breach_trend_figure(data.breaches, now, lang),
+        wall.OPD_BACKLOG: wall.opd_backlog_figure(data.workload, lang),
+        wall.OPD_FLOW: wall.opd_flow_figure(data.workload, lang),
+    }
+    out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang)
+    out[INDEX[(wall.DATA_TIME, "children")]] = wall.data_time_text(newest, lang)
+    banner(_stale_reason(newest, now, settings))
+    return out
+
+
+def register(app: Dash, store: Store, settings: Settings) -> None:
+    @app.callback(
+        [Output(component, prop) for component, prop in OUTPUTS],
+        Input(wall.INTERVAL, "n_intervals"),
+        State(wall.STATE, "data"),
+        State(wall.LOCATION_CONFIG, "data"),
+    )
+    def refresh_wall(_n_intervals, state, config):
+        result = refresh(store, settings, state, config)
+        if all(value is no_update for value in result):
+            raise PreventUpdate  # nothing changed: an empty 204 instead of a body of no_updates
+        return result
+
+    # Figures are built at a 1920-pixel base and scaled to the screen in the browser (assets/wall.js).
+    # The map's view is fitted to the regency again once the page has its final size (a no-op afterwards).
+    app.clientside_callback(
+        "function(figs) { return window.mimika.scaleFigures(figs, " + json.dumps(list(wall.GRAPHS)) + ")"
+        ".concat([window.mimika.fitMap(" + json.dumps(wall.MIMIKA_BOUNDS) + ")]); }",
+        [Output(graph, "figure") for graph in wall.GRAPHS] + [Output(wall.MAP, "viewport")],
+        Input(wall.FIGURES, "data"),
+        prevent_initial_call=True,
+    )

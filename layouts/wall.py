@@ -1,0 +1,543 @@
+"""The command-center wall: page layout and the pure builders that turn small DataFrames into what it shows.
+
+Nothing here reads the store. ``layout`` draws the frame once (with the district polygons, which are sent
+only once); the builders return the pieces a refresh replaces: KPI texts, the map's ``hideout`` and points,
+the tile grid, the chart figures and the ticker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import dash_leaflet as dl
+import pandas as pd
+from dash import dcc, html
+
+from dashboard.i18n import fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when, t
+from layouts import theme
+
+# ---------------------------------------------------------------------------------------------------------------
+# Component ids: the one place they are spelled.
+ROOT = "wall-root"
+LOCATION_CONFIG = "wall-config"
+INTERVAL = "wall-interval"
+STATE = "wall-state"
+FIGURES = "wall-figures"
+CLOCK = "wall-clock"
+DATA_TIME = "wall-data-time"
+STALE = "wall-stale"
+MAP = "wall-map"
+DISTRICTS = "wall-districts"
+POINTS = "wall-points"
+LEGEND = "wall-legend"
+TILEGRID = "wall-tilegrid"
+SLA_OVERDUE = "wall-sla-overdue"
+SLA_TREND = "wall-sla-trend"
+OPD_BACKLOG = "wall-opd-backlog"
+OPD_FLOW = "wall-opd-flow"
+TICKER = "wall-ticker"
+KPI_RESPONSE_SAMPLE = "kpi-response-sample"
+PANEL_GROUPS = ("map", "sla", "opd")
+GRAPHS = (SLA_OVERDUE, SLA_TREND, OPD_BACKLOG, OPD_FLOW)
+
+
+def panel_id(group: str) -> str:
+    return f"wall-panel-{group}"
+
+
+# (id, label key, column of headline_kpis)
+KPIS = (
+    ("kpi-new-today", "kpi.new_today", "new_today"),
+    ("kpi-open", "kpi.open", "open"),
+    ("kpi-overdue-response", "kpi.overdue_response", "overdue_response"),
+    ("kpi-overdue-resolution", "kpi.overdue_resolution", "overdue_resolution"),
+    ("kpi-at-risk", "kpi.at_risk", "at_risk"),
+    ("kpi-response-compliance", "kpi.response_compliance", "response_compliance_pct"),
+    ("kpi-median-response", "kpi.median_response", "median_response_hours"),
+)
+KPI_IDS = tuple(k[0] for k in KPIS)
+KPI_TONE = {"kpi-overdue-response": "alert", "kpi-overdue-resolution": "alert", "kpi-at-risk": "warn"}
+
+# URL value → reports_by_district column. Median response: larger is worse, like the others.
+MEASURES = {
+    "open": "open",
+    "new_24h": "new_24h",
+    "per_10k": "per_10k",
+    "overdue": "overdue",
+    "median_response": "median_response_hours",
+}
+MEASURE_ALIASES = {"new": "new_24h", "baru": "new_24h", "rate": "per_10k", "per10k": "per_10k",
+                   "terlambat": "overdue", "response": "median_response", "median": "median_response",
+                   "terbuka": "open"}
+DEFAULT_MEASURE = "open"
+OUTSIDE_CODE = "luar"
+TICKER_ITEMS = 6
+TITLE_CHARS = 64
+TOP_OPDS = 10
+MIMIKA_BOUNDS = [[-5.23, 134.87], [-3.95, 137.99]]
+MIMIKA_CENTER = [-4.59, 136.43]  # the regency outline, a little padded
+ATTRIBUTION_NOTE = "attribution"
+
+
+def measure_key(raw: str | None) -> str:
+    raw = (raw or "").strip().lower()
+    raw = MEASURE_ALIASES.get(raw, raw)
+    return raw if raw in MEASURES else DEFAULT_MEASURE
+
+
+def format_measure(measure: str, value) -> str:
+    if measure in ("per_10k", "median_response"):
+        return fmt_dec(value, 1)
+    return fmt_int(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Page frame
+
+
+def layout(*, lang: str = "id", measure: str = DEFAULT_MEASURE, display_geojson: dict | None = None,
+           district_points: dict | None = None, refresh_seconds: int = 10, soft_reload_hours: int = 6,
+           tile_url: str | None = None, rotate: tuple[str, ...] = (), dwell_seconds: int = 30,
+           spotlight: bool = False) -> html.Div:
+    """The whole wall, empty of numbers: the first interval tick (at load) fills it.
+
+    ``display_geojson`` are the district polygons (sent once, never again); without them the map shows
+    ``district_points`` as proportional circles.
+    """
+    rotate = tuple(g for g in rotate if g in PANEL_GROUPS)
+    config = {"lang": lang, "measure": measure}
+    root_data = {
+        "data-rotate": ",".join(rotate),
+        "data-show": rotate[0] if rotate else "",
+        "data-dwell": str(max(5, int(dwell_seconds))),
+        "data-spotlight": "1" if spotlight else "",
+        "data-reload-ms": str(int(soft_reload_hours * 3600 * 1000)),
+        "data-lang": lang,
+    }
+    return html.Div(
+        id=ROOT,
+        className="wall" + (" wall-rotating" if rotate else ""),
+        **root_data,
+        children=[
+            dcc.Store(id=LOCATION_CONFIG, data=config),
+            dcc.Store(id=STATE, data=None),
+            dcc.Store(id=FIGURES, data=None),
+            dcc.Interval(id=INTERVAL, interval=int(refresh_seconds) * 1000, n_intervals=0),
+            _header(lang),
+            _kpi_row(lang),
+            html.Div(className="wall-main", children=[
+                _map_group(lang, measure, display_geojson, district_points, tile_url),
+                _sla_group(lang),
+                _opd_group(lang),
+            ]),
+            html.Section(id=panel_id("ticker"), className="wall-ticker-band", children=[
+                html.H2(t("ticker.title", lang), className="ticker-title"),
+                html.Ul(id=TICKER, className="ticker-list", children=[]),
+            ]),
+        ],
+    )
+
+
+def _header(lang: str) -> html.Header:
+    return html.Header(className="wall-header", children=[
+        html.Div(className="brand", children=[
+            html.Span(t("title", lang), className="brand-name"),
+            html.Span(t("subtitle", lang), className="brand-sub"),
+        ]),
+        # The banner sits between the name and the clock: it never hides the clock or the data time.
+        html.Div(id=STALE, className="stale-banner", role="alert", hidden=True, children=""),
+        html.Div(className="status-line", children=[
+            html.Span(className="data-time", children=[
+                html.Span(t("status.data", lang) + ": ", className="muted"),
+                html.Span(t("status.waiting", lang), id=DATA_TIME),
+            ]),
+            html.Span(className="clock", children=[html.Span("--:--:--", id=CLOCK),
+                                                   html.Span(" WIT", className="clock-zone")]),
+        ]),
+    ])
+
+
+def _kpi_row(lang: str) -> html.Section:
+    tiles = []
+    for kpi_id, label_key, _ in KPIS:
+        sample = [html.Div("n = –", id=KPI_RESPONSE_SAMPLE, className="kpi-sample")] \
+            if kpi_id == "kpi-response-compliance" else []
+        tiles.append(html.Div(className=f"kpi kpi-{KPI_TONE.get(kpi_id, 'plain')}", children=[
+            html.Div(t(label_key, lang), className="kpi-label"),
+            *sample,
+            html.Div("–", id=kpi_id, className="kpi-value"),
+        ]))
+    return html.Section(id=panel_id("kpis"), className="wall-kpis", children=tiles)
+
+
+def _panel(title: str, body, *, extra_class: str = "", title_id: str | None = None) -> html.Section:
+    heading = html.H2(title, className="panel-title", **({"id": title_id} if title_id else {}))
+    return html.Section(className=f"panel {extra_class}".strip(), children=[heading, body])
+
+
+def _graph(graph_id: str) -> dcc.Graph:
+    return dcc.Graph(id=graph_id, className="wall-graph", figure=empty_figure(),
+                     config={"staticPlot": True, "displayModeBar": False, "responsive": True},
+                     style={"height": "100%", "width": "100%"})
+
+
+def _map_group(lang: str, measure: str, display_geojson: dict | None, district_points: dict | None,
+               tile_url: str | None) -> html.Div:
+    layers = []
+    if tile_url:
+        layers.append(dl.TileLayer(url=tile_url, attribution=""))
+    hideout = {"colors": list(theme.SEQUENTIAL), "nodata": theme.NO_DATA, "values": {}, "max": 0}
+    if display_geojson is not None:
+        layers.append(dl.GeoJSON(id=DISTRICTS, data=display_geojson, hideout=hideout,
+                                 style={"variable": "mimika.districtStyle"}, interactive=False))
+    else:
+        layers.append(dl.GeoJSON(id=DISTRICTS, data=district_points or _empty_collection(), hideout=hideout,
+                                 pointToLayer={"variable": "mimika.districtCircle"}, interactive=False))
+    layers.append(dl.GeoJSON(id=POINTS, data=_empty_collection(), cluster=True, zoomToBoundsOnClick=False,
+                             pointToLayer={"variable": "mimika.reportPoint"},
+                             clusterToLayer={"variable": "mimika.reportCluster"},
+                             superClusterOptions={"radius": 48, "maxZoom": 12}, interactive=False))
+    map_ = dl.Map(
+        # No zoom: react-leaflet prefers center+zoom over bounds. The view is fitted again in the browser once
+        # the grid has its final size (assets/wall.js), and not tracked back to the server (trackViewport).
+        id=MAP, children=layers, center=MIMIKA_CENTER, bounds=MIMIKA_BOUNDS, boundsOptions={"padding": [4, 4]},
+        trackViewport=False, zoomControl=False,
+        attributionControl=False, dragging=False, scrollWheelZoom=False, doubleClickZoom=False,
+        boxZoom=False, keyboard=False, touchZoom=False, zoomSnap=0.1, className="wall-leaflet",
+        style={"height": "100%", "width": "100%"},
+    )
+    note = [] if display_geojson is not None else [html.Div(t("map.no_boundaries", lang), className="map-note")]
+    map_panel = _panel(t(f"measure.{measure}", lang) + " · " + t("map.title", lang), html.Div(
+        className="map-body", children=[
+            html.Div(className="map-canvas", children=[
+                map_, *note, html.Div(t(ATTRIBUTION_NOTE, lang), className="map-attribution")]),
+            html.Div(id=LEGEND, className="map-legend", children=[]),
+        ]), extra_class="panel-map")
+    tiles_panel = _panel(t("tiles.title", lang) + " · " + t(f"measure.{measure}", lang),
+                         html.Div(id=TILEGRID, className="tilegrid", children=[]), extra_class="panel-tiles")
+    return html.Div(id=panel_id("map"), className="group group-map", children=[map_panel, tiles_panel])
+
+
+def _sla_group(lang: str) -> html.Div:
+    return html.Div(id=panel_id("sla"), className="group group-charts", children=[
+        _panel(t("sla.title", lang), _graph(SLA_OVERDUE), extra_class="panel-chart-main"),
+        _panel(t("sla.trend", lang), _graph(SLA_TREND), extra_class="panel-chart-side"),
+    ])
+
+
+def _opd_group(lang: str) -> html.Div:
+    return html.Div(id=panel_id("opd"), className="group group-charts", children=[
+        _panel(t("opd.title", lang), _graph(OPD_BACKLOG), extra_class="panel-chart-main"),
+        _panel(t("opd.flow", lang), _graph(OPD_FLOW), extra_class="panel-chart-side"),
+    ])
+
+
+def _empty_collection() -> dict:
+    return {"type": "FeatureCollection", "features": []}
+
+
+def empty_figure(message: str = "") -> dict:
+    layout = theme.base_figure_layout(showlegend=False, xaxis={"visible": False}, yaxis={"visible": False})
+    if message:
+        layout["annotations"] = [{"text": message, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+                                  "showarrow": False, "font": {"color": theme.MUTED}}]
+    return {"data": [], "layout": layout}
+
+
+def district_label_points(districts: pd.DataFrame) -> dict:
+    """District label points as GeoJSON, for the map without polygons (``code``, ``name``, ``label_lat/lon``)."""
+    features = []
+    for row in districts.itertuples(index=False):
+        if pd.isna(row.label_lat) or pd.isna(row.label_lon):
+            continue
+        features.append({"type": "Feature", "properties": {"code": row.code, "name": row.name},
+                         "geometry": {"type": "Point", "coordinates": [float(row.label_lon), float(row.label_lat)]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Builders: small DataFrames in, component props out.
+
+
+def kpi_texts(kpis: pd.DataFrame) -> dict[str, str]:
+    """headline_kpis' one row → the text of each KPI element, Indonesian number format."""
+    row = kpis.iloc[0] if len(kpis) else pd.Series(dtype=object)
+    out: dict[str, str] = {}
+    for kpi_id, _, column in KPIS:
+        value = row.get(column)
+        if column == "response_compliance_pct":
+            out[kpi_id] = fmt_pct(value, 1)
+        elif column == "median_response_hours":
+            out[kpi_id] = fmt_dec(value, 1)
+        else:
+            out[kpi_id] = fmt_int(value)
+    out[KPI_RESPONSE_SAMPLE] = "n = " + fmt_int(row.get("response_sample"), missing="0")
+    return out
+
+
+def silent_districts(districts: pd.DataFrame, now: datetime, no_data_days: int) -> set[str]:
+    """Districts whose newest report is missing or older than ``no_data_days``: shown as "no data", never 0."""
+    cutoff = pd.Timestamp(now - timedelta(days=no_data_days))
+    last = pd.to_datetime(districts["last_report_at"], utc=True)
+    silent = last.isna() | (last < cutoff)
+    return set(districts.loc[silent, "code"])
+
+
+def _district_rows(districts: pd.DataFrame) -> pd.DataFrame:
+    return districts[districts["code"] != OUTSIDE_CODE].reset_index(drop=True)
+
+
+def _palette_index(cls: int, n_classes: int) -> int:
+    """Spread fewer classes over the whole palette, so two classes are far apart in colour, not neighbours."""
+    top = len(theme.SEQUENTIAL) - 1
+    return top if n_classes <= 1 else round(cls * top / (n_classes - 1))
+
+
+def district_classes(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int
+                     ) -> tuple[dict[str, int], list[float]]:
+    """Palette index (0..4) per district for the measure, -1 for no data; and the quantile class edges."""
+    from geo.choropleth import class_breaks, classify
+
+    rows = _district_rows(districts)
+    silent = silent_districts(rows, now, no_data_days)
+    values = pd.to_numeric(rows[MEASURES[measure]], errors="coerce")
+    usable = {code: float(v) for code, v in zip(rows["code"], values, strict=True)
+              if code not in silent and pd.notna(v)}
+    breaks = class_breaks(list(usable.values()), len(theme.SEQUENTIAL))
+    n_classes = max(len(breaks) - 1, 1)
+    classes = {code: -1 for code in rows["code"]}
+    for code, value in usable.items():
+        cls = classify(value, breaks)
+        if cls is not None:
+            classes[code] = _palette_index(cls, n_classes)
+    return classes, breaks
+
+
+def map_hideout(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int) -> dict:
+    """The map's ``hideout``: {code: palette index or -1, "colors": [...]}, plus raw values for circles and
+    the class edges for the legend."""
+    classes, breaks = district_classes(districts, measure, now, no_data_days)
+    rows = _district_rows(districts)
+    values = pd.to_numeric(rows[MEASURES[measure]], errors="coerce")
+    raw = {code: (None if pd.isna(v) or classes[code] < 0 else float(v))
+           for code, v in zip(rows["code"], values, strict=True)}
+    known = [v for v in raw.values() if v is not None]
+    return {**classes, "colors": list(theme.SEQUENTIAL), "nodata": theme.NO_DATA, "values": raw,
+            "max": max(known) if known else 0, "breaks": breaks}
+
+
+def legend(hideout: Mapping, measure: str, lang: str) -> list:
+    """A legend for the classes in use: swatch and value range (quantile classes), then "no data"."""
+    breaks = list(hideout.get("breaks") or [])
+    n_classes = max(len(breaks) - 1, 1)
+    items = []
+    for i in range(n_classes if breaks else 0):
+        low, high = breaks[i], breaks[min(i + 1, len(breaks) - 1)]
+        text = format_measure(measure, low) if low == high else \
+            f"{format_measure(measure, low)}–{format_measure(measure, high)}"
+        items.append(html.Div(className="legend-item", children=[
+            html.Span(className="swatch", style={"background": theme.SEQUENTIAL[_palette_index(i, n_classes)]}),
+            html.Span(text)]))
+    items.append(html.Div(className="legend-item", children=[
+        html.Span(className="swatch swatch-nodata"), html.Span(t("legend.no_data", lang))]))
+    return [html.Div(t(f"measure.{measure}", lang), className="legend-title"), *items]
+
+
+def tilegrid(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int, lang: str,
+             hideout: Mapping | None = None) -> list:
+    """One equal tile per district, placed as the districts lie (geo.tilegrid), coloured like the map."""
+    from geo.tilegrid import tile_positions
+
+    rows = _district_rows(districts)
+    hideout = hideout or map_hideout(districts, measure, now, no_data_days)
+    positions = tile_positions(rows[["code", "label_lat", "label_lon"]])
+    column = MEASURES[measure]
+    tiles = []
+    for row in rows.itertuples(index=False):
+        code = row.code
+        cls = hideout.get(code, -1)
+        col, grid_row = positions.get(code, (None, None))
+        style = {}
+        if col is not None:
+            style.update({"gridColumn": str(int(col) + 1), "gridRow": str(int(grid_row) + 1)})
+        remote = (row.access or "jalan") != "jalan"
+        if cls is None or cls < 0:
+            value_text, class_name = t("tiles.no_data", lang), "wall-tile tile-nodata"
+        else:
+            value_text = format_measure(measure, getattr(row, column))
+            class_name = "wall-tile"
+            style.update({"background": theme.SEQUENTIAL[cls], "color": theme.SEQUENTIAL_TEXT[cls]})
+        marker = [html.Span("▲", className="tile-remote", title=t("tiles.remote", lang))] if remote else []
+        long_word = max((len(word) for word in str(row.name).split()), default=0) > 10  # "Tembagapura"
+        children = [html.Div(row.name, className="tile-name" + (" tile-name-long" if long_word else "")),
+                    html.Div([html.Span(value_text, className="tile-value"), *marker], className="tile-foot")]
+        tiles.append(html.Div(children, className=class_name + (" tile-remote-district" if remote else ""),
+                              style=style, **{"data-code": code}))
+    return tiles
+
+
+def report_points(reports: pd.DataFrame) -> dict:
+    """Recent reports with a location as GeoJSON points for clustering. Coordinates are rounded to ~100 m
+    and carry only the category: the wall is public, and a pin on a house points at a person."""
+    features = []
+    if {"lat", "lon"} <= set(reports.columns):
+        for row in reports.itertuples(index=False):
+            if pd.isna(row.lat) or pd.isna(row.lon):
+                continue
+            features.append({"type": "Feature", "properties": {"category": row.category_code},
+                             "geometry": {"type": "Point", "coordinates": [round(float(row.lon), 3),
+                                                                           round(float(row.lat), 3)]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def shorten(text: str | None, limit: int = TITLE_CHARS) -> str:
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",.;:-") + "…"
+
+
+def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS) -> list:
+    """The newest reports: WIT time, category, district, OPD, a shortened title. Never who reported it."""
+    if reports.empty:
+        return [html.Li(t("ticker.empty", lang), className="ticker-item ticker-empty")]
+    out = []
+    for row in reports.head(items).itertuples(index=False):
+        created = pd.Timestamp(row.created_at)
+        created = created.tz_localize("UTC") if created.tzinfo is None else created
+        district = row.district if isinstance(row.district, str) and row.district else t("ticker.no_district", lang)
+        out.append(html.Li(className="ticker-item", children=[
+            html.Div(className="ticker-meta", children=[
+                html.Span(fmt_hhmm(created.to_pydatetime()), className="ticker-time"),
+                html.Span(row.category, className="ticker-category"),
+                html.Span(f"{district} · {row.opd or '–'}", className="ticker-place"),
+            ]),
+            html.Div(shorten(row.title), className="ticker-title-text"),
+        ], **{"data-id": str(row.id)}))
+    return out
+
+
+def _bar_height_layout(n_rows: int) -> dict:
+    # Bars keep a readable thickness whatever the count; fewer OPDs leave air rather than fat bars.
+    return {"bargap": 0.28 if n_rows > 4 else 0.5}
+
+
+def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: str, top: int = TOP_OPDS) -> dict:
+    """Overdue reports per OPD (overdue_by_opd), stacked by how long overdue; worst OPD on top."""
+    if overdue.empty or overdue["reports"].sum() == 0:
+        return empty_figure(t("sla.none", lang))
+    table = overdue.assign(opd=overdue["short_name"].fillna(overdue["opd_code"]).fillna("–")).pivot_table(
+        index="opd", columns="bucket", values="reports", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=list(buckets), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table = table.sort_values("total", ascending=False)
+    hidden = len(table) - top
+    table = table.head(top).iloc[::-1]  # plotly draws the first category at the bottom
+    labels = [f"{name}  " for name in table.index]
+    data = []
+    for i, bucket in enumerate(buckets):
+        data.append({"type": "bar", "orientation": "h", "name": t(f"bucket.{bucket}", lang), "y": labels,
+                     "x": table[bucket].tolist(), "marker": {"color": theme.OVERDUE_COLOURS[i % 4],
+                                                            "line": {"width": 0}}})
+    data.append({"type": "scatter", "mode": "text", "y": labels, "x": table["total"].tolist(),
+                 "text": [fmt_int(v) for v in table["total"]], "textposition": "middle right",
+                 "showlegend": False, "textfont": {"color": theme.TEXT}})
+    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(table)),
+                                      xaxis={"range": [0, float(table["total"].max()) * 1.18],
+                                             "tickformat": ",d", "showgrid": True})
+    if hidden > 0:
+        layout["annotations"] = [{"text": f"+{hidden} OPD", "x": 1, "y": 0, "xref": "paper", "yref": "paper",
+                                  "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+                                  "font": {"color": theme.MUTED}}]
+    return {"data": data, "layout": layout}
+
+
+def breach_trend_figure(breaches: pd.DataFrame, now: datetime, lang: str, days: int = 14) -> dict:
+    """Breaches per WIT day (summed over groups and kinds): the last ``days`` days against the ``days`` before."""
+    from dashboard.i18n import WIT
+
+    today = now.astimezone(WIT).date()
+    recent_days = [today - timedelta(days=days - 1 - i) for i in range(days)]
+    before_days = [d - timedelta(days=days) for d in recent_days]
+    per_day = breaches.groupby("date")["breaches"].sum() if not breaches.empty else pd.Series(dtype=int)
+    per_day.index = [str(d)[:10] for d in per_day.index]
+    recent = [int(per_day.get(d.isoformat(), 0)) for d in recent_days]
+    before = [int(per_day.get(d.isoformat(), 0)) for d in before_days]
+    x = [d.strftime("%d/%m") for d in recent_days]
+    data = [
+        {"type": "scatter", "mode": "lines", "name": f"{t('sla.prev14', lang)}: {fmt_int(sum(before))}", "x": x,
+         "y": before, "line": {"color": theme.BEFORE_COLOUR, "width": 3, "dash": "dot"}},
+        {"type": "scatter", "mode": "lines+markers", "name": f"{t('sla.last14', lang)}: {fmt_int(sum(recent))}",
+         "x": x, "y": recent, "line": {"color": theme.NOW_COLOUR, "width": 4}, "marker": {"size": 7}},
+    ]
+    layout = theme.base_figure_layout(xaxis={"type": "category", "nticks": 7, "showgrid": False},
+                                      yaxis={"rangemode": "tozero", "tickformat": ",d", "color": theme.MUTED,
+                                             "nticks": 5})
+    return {"data": data, "layout": layout}
+
+
+AGE_COLUMNS = ("age_0_1", "age_1_3", "age_3_7", "age_7_14", "age_14p")
+
+
+def opd_backlog_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -> dict:
+    """Open backlog per OPD by age (opd_workload, already worst first), stacked; worst on top."""
+    rows = workload[workload["backlog"] > 0].head(top)
+    if rows.empty:
+        return empty_figure("0")
+    rows = rows.iloc[::-1]
+    labels = [f"{name}  " for name in rows["short_name"].fillna(rows["opd_code"])]
+    data = [{"type": "bar", "orientation": "h", "name": t(f"age.{col}", lang), "y": labels,
+             "x": rows[col].tolist(), "marker": {"color": theme.AGE_COLOURS[i], "line": {"width": 0}}}
+            for i, col in enumerate(AGE_COLUMNS)]
+    data.append({"type": "scatter", "mode": "text", "y": labels, "x": rows["backlog"].tolist(),
+                 "text": [fmt_int(v) for v in rows["backlog"]], "textposition": "middle right", "showlegend": False,
+                 "textfont": {"color": theme.TEXT}})
+    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(rows)),
+                                      xaxis={"range": [0, float(rows["backlog"].max()) * 1.18], "tickformat": ",d"})
+    return {"data": data, "layout": layout}
+
+
+def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = 6) -> dict:
+    """Reports in against reports resolved in the last 7 days, for the OPDs with the most inflow."""
+    rows = workload.sort_values(["inflow", "closed"], ascending=False).head(top)
+    rows = rows[(rows["inflow"] > 0) | (rows["closed"] > 0)]
+    if rows.empty:
+        return empty_figure("0")
+    total_in, total_closed = int(workload["inflow"].sum()), int(workload["closed"].sum())
+    rows = rows.iloc[::-1]
+    labels = [f"{name}  " for name in rows["short_name"].fillna(rows["opd_code"])]
+    # Drawn closed-first so that, top to bottom within each OPD, "in" comes before "resolved".
+    data = [
+        {"type": "bar", "orientation": "h", "name": f"{t('opd.closed', lang)}: {fmt_int(total_closed)}",
+         "y": labels, "x": rows["closed"].tolist(), "marker": {"color": theme.CLOSED_COLOUR},
+         "text": [fmt_int(v) for v in rows["closed"]], "textposition": "outside", "cliponaxis": False,
+         "constraintext": "none"},
+        {"type": "bar", "orientation": "h", "name": f"{t('opd.inflow', lang)}: {fmt_int(total_in)}",
+         "y": labels, "x": rows["inflow"].tolist(), "marker": {"color": theme.INFLOW_COLOUR},
+         "text": [fmt_int(v) for v in rows["inflow"]], "textposition": "outside", "cliponaxis": False,
+         "constraintext": "none"},
+    ]
+    top_value = float(max(rows["inflow"].max(), rows["closed"].max()))
+    layout = theme.base_figure_layout(barmode="group", bargap=0.22, bargroupgap=0.08,
+                                      legend={"traceorder": "reversed"},
+                                      xaxis={"tickformat": ",d", "range": [0, top_value * 1.2]})
+    return {"data": data, "layout": layout}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Status line
+
+
+def data_time_text(newest: datetime | None, lang: str) -> str:
+    return fmt_when(newest) if newest is not None else t("stale.never", lang)
+
+
+def stale_text(reason: str, newest: datetime | None, last_good: datetime | None, lang: str) -> str:
+    """What the stale banner says: why, and the time of the last good data, so nobody reads old numbers as new."""
+    if reason == "unavailable":
+        when = fmt_when(last_good) if last_good is not None else t("stale.never", lang)
+        return f"⚠ {t('stale.unavailable', lang)} — {t('stale.last_good', lang)}: {when}"
+    when = fmt_when(newest) if newest is not None else t("stale.never", lang)
+    return f"⚠ {t('stale.old', lang)} {when}"

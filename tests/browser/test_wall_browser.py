@@ -1,0 +1,226 @@
+"""The wall in headless Chromium against the real app (a subprocess) on a freshly seeded SQLite store."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dashboard.i18n import fmt_int
+from data_access.demo import DemoConfig, seed_demo
+from data_access.engine import make_engine
+from data_access.ingest import ReportWriter
+from data_access.migrate import upgrade
+from data_access.reference import load_reference
+from data_access.schema import OPEN_STATUSES, Report, Reporter
+from data_access.sla import WorkCalendar
+from tests.conftest import OUTPUT, REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+REFRESH_SECONDS = 2
+WITHIN_MS = (REFRESH_SECONDS + 5) * 1000
+SCREENSHOTS = OUTPUT / "screenshots"
+PANELS = ("wall-panel-kpis", "wall-panel-map", "wall-panel-sla", "wall-panel-opd", "wall-panel-ticker",
+          "wall-map", "wall-tilegrid", "wall-sla-overdue", "wall-sla-trend", "wall-opd-backlog", "wall-opd-flow",
+          "wall-ticker")
+KPI_IDS = ("kpi-new-today", "kpi-open", "kpi-overdue-response", "kpi-overdue-resolution", "kpi-at-risk",
+           "kpi-response-compliance", "kpi-median-response")
+# Static files come from disk, not the store: they cannot carry personal data, and they are megabytes.
+STATIC = re.compile(r"/_dash-component-suites/|/assets/|favicon")
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def store_file(tmp_path_factory) -> Path:
+    """A fresh SQLite store with a month of demo reports ending now, plus one report made this minute."""
+    path = tmp_path_factory.mktemp("wall-browser") / "mimika.db"
+    engine = make_engine(f"sqlite:///{path}", create=True)
+    upgrade(engine)
+    load_reference(engine)
+    now = datetime.now(timezone.utc)
+    seed_demo(engine, WorkCalendar(), DemoConfig(seed=5, days=30, per_day=30.0, now=now - timedelta(minutes=1)))
+    with Session(engine) as session, session.begin():  # so the wall starts fresh, not stale, at any hour
+        ReportWriter(engine, WorkCalendar()).create(session, category_code="air_bersih", created_at=now,
+                                                    title="Air PDAM tidak mengalir sejak pagi",
+                                                    district_code="94.04.16")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def engine(store_file):
+    eng = make_engine(f"sqlite:///{store_file}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(store_file):
+    """`python -m dashboard serve` in a subprocess, refreshing every 2 s."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{store_file}", "REFRESH_SECONDS": str(REFRESH_SECONDS),
+           "STALE_AFTER_MINUTES": "30", "PYTHONUNBUFFERED": "1"}
+    log = open(store_file.with_suffix(".log"), "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--port", str(port)], cwd=REPO, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the dashboard did not start: " + store_file.with_suffix(".log").read_text()[-2000:])
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Report).where(Report.status.in_(OPEN_STATUSES))
+                            ).scalar_one()
+
+
+class WallPage:
+    """A wall in a browser tab that remembers console errors and every dynamic response body it received."""
+
+    def __init__(self, browser, url: str, width: int, height: int) -> None:
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.errors: list[str] = []
+        self.responses = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("response", lambda r: self.responses.append(r) if not STATIC.search(r.url) else None)
+        self.page.goto(url)
+        self.page.wait_for_function("document.querySelectorAll('#wall-tilegrid .wall-tile').length > 0",
+                                    timeout=20_000)
+
+    def text(self, element_id: str) -> str:
+        return self.page.inner_text(f"#{element_id}")
+
+    def wait_text(self, element_id: str, want: str, timeout: int = WITHIN_MS) -> None:
+        self.page.wait_for_function("([id, want]) => (document.getElementById(id) || {}).innerText === want",
+                                    arg=[element_id, want], timeout=timeout)
+
+    def bodies(self) -> list[str]:
+        out = []
+        for response in self.responses:
+            try:
+                out.append(response.body().decode("utf-8", "replace"))
+            except Exception:  # redirects and evicted bodies have none
+                continue
+        return out
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)], ids=["1920", "3840"])
+def test_wall_fills_the_screen_without_errors(browser, server, engine, width, height):
+    """At full HD and 4K: no console errors, no scrollbars, every panel and KPI, 18 tiles, kpi-open = store count."""
+    wall = WallPage(browser, server + "/", width, height)
+    try:
+        wall.wait_text("kpi-open", fmt_int(open_count(engine)))
+        wall.page.wait_for_timeout(1500)  # charts and map settle
+        sizes = wall.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth, "
+                                   "document.documentElement.scrollHeight, window.innerHeight]")
+        assert sizes[0] <= sizes[1] and sizes[2] <= sizes[3], sizes
+        for element_id in PANELS + KPI_IDS:
+            box = wall.page.locator(f"#{element_id}").bounding_box()
+            assert box and box["width"] > 0 and box["height"] > 0, element_id
+            assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width + 0.5 \
+                and box["y"] + box["height"] <= height + 0.5, (element_id, box)
+        assert wall.page.locator("#wall-tilegrid .wall-tile").count() == 18
+        assert wall.page.locator("#wall-districts, #wall-map .leaflet-overlay-pane path").count() >= 18
+        for kpi in KPI_IDS:
+            assert re.fullmatch(r"[0-9.]+(,[0-9])?%?|–", wall.text(kpi)), (kpi, wall.text(kpi))
+        assert wall.page.locator(".wall-graph .main-svg").count() >= 4
+        assert wall.page.is_hidden("#wall-stale")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        wall.page.screenshot(path=str(SCREENSHOTS / f"wall_{width}.png"))
+        assert not wall.errors, wall.errors
+    finally:
+        wall.close()
+
+
+def test_new_report_appears_and_store_loss_shows_stale(browser, server, engine, store_file):
+    """A new report reaches the ticker and kpi-open within refresh + 5 s; moving the store away shows the stale
+    banner, moving it back clears it; no reporter name or phone reaches the page."""
+    wall = WallPage(browser, server + "/wall", 1920, 1080)
+    try:
+        wall.wait_text("kpi-open", fmt_int(open_count(engine)))
+        title = f"Uji dinding {int(time.time())}: lampu jalan padam"
+        secret_name, secret_phone = "Yohana Rahasia Mote", "+62 811 4000 9911"
+        writer = ReportWriter(engine, WorkCalendar())
+        with Session(engine) as session, session.begin():
+            writer.create(session, category_code="penerangan", title=title, created_at=datetime.now(timezone.utc),
+                          channel="whatsapp", district_code="94.04.01", lat=-4.55, lon=136.88,
+                          reporter=Reporter(name=secret_name, phone=secret_phone))
+        wall.page.wait_for_function("t => document.getElementById('wall-ticker').innerText.includes(t)",
+                                    arg=title[:40], timeout=WITHIN_MS)
+        shown = fmt_int(open_count(engine))
+        wall.wait_text("kpi-open", shown)
+
+        # The WAL and shared-memory files stay: the server's open connections keep using them.
+        moved = store_file.with_name("moved-away.db")
+        shutil.move(store_file, moved)
+        try:
+            wall.page.wait_for_selector("#wall-stale", state="visible", timeout=WITHIN_MS)
+            banner = wall.text("wall-stale")
+            assert "tidak dapat diambil" in banner and "WIT" in banner
+            assert wall.text("kpi-open") == shown  # the last numbers stay
+        finally:
+            shutil.move(moved, store_file)
+        wall.page.wait_for_selector("#wall-stale", state="hidden", timeout=WITHIN_MS)
+
+        bodies = "\n".join(wall.bodies())
+        assert "kpi-open" in bodies  # the refresh responses were captured
+        with engine.connect() as conn:
+            people = conn.execute(select(Reporter.name, Reporter.phone)).all()
+        assert (secret_name, secret_phone) in people
+        leaked = [value for person in people for value in person if value and value in bodies]
+        assert not leaked, leaked[:5]
+        assert not wall.errors, wall.errors
+    finally:
+        wall.close()
+

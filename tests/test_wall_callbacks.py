@@ -1,0 +1,264 @@
+"""The wall's refresh callback through Dash's own endpoint, and its builders, on the seeded stores."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import dash
+import pandas as pd
+import pytest
+from flask_caching import Cache
+from plotly.utils import PlotlyJSONEncoder
+from sqlalchemy import func, select
+
+from dashboard.app import create_app
+from dashboard.i18n import fmt_dec, fmt_int, fmt_pct
+from dashboard.settings import Settings
+from dashboard.store import Store, cache_config
+from data_access.queries import headline_kpis, newest_reports, reports_by_district
+from data_access.schema import OPEN_STATUSES, Report, Reporter
+from data_access.scope import Filters, Scope
+from layouts import wall
+from tests.conftest import NOW, SHARED_DATA
+
+BOUNDARIES = SHARED_DATA / "districts.geojson"
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_registry():
+    """Each app registers its pages anew (Dash keeps them in a module-level registry)."""
+    dash.page_registry.clear()
+    yield
+    dash.page_registry.clear()
+
+
+def get_app(database_url: str, *, clock=lambda: NOW, boundaries=True):
+    settings = Settings(database_url=database_url, boundaries_districts=BOUNDARIES if boundaries and
+                        BOUNDARIES.exists() else None)
+    cache = Cache(config=cache_config(settings))
+    store = Store(settings, cache, clock=clock)
+    app = create_app(settings, store=store)
+    cache.init_app(app.server)
+    return app, store
+
+
+def _json(value) -> str:
+    return json.dumps(value, cls=PlotlyJSONEncoder)
+
+
+def _url(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _refresh_key(app) -> str:
+    return next(key for key in app.callback_map if f"{wall.KPI_IDS[1]}.children" in key)
+
+
+def tick(app, state=None, config=None, n: int = 1):
+    """POST one interval tick to /_dash-update-component, as the browser does."""
+    key = _refresh_key(app)
+    outputs = [{"id": c, "property": p} for c, p in (o.split(".", 1) for o in key.strip(".").split("..."))]
+    body = {
+        "output": key,
+        "outputs": outputs,
+        "inputs": [{"id": wall.INTERVAL, "property": "n_intervals", "value": n}],
+        "changedPropIds": [f"{wall.INTERVAL}.n_intervals"],
+        "state": [{"id": wall.STATE, "property": "data", "value": state},
+                  {"id": wall.LOCATION_CONFIG, "property": "data", "value": config or {"lang": "id",
+                                                                                      "measure": "open"}}],
+    }
+    return app.server.test_client().post("/_dash-update-component", json=body)
+
+
+def _props(response) -> dict:
+    return response.get_json()["response"]
+
+
+@pytest.fixture
+def wall_app(seeded):
+    return get_app(_url(seeded))
+
+
+def test_first_tick_shows_open_count_from_the_store(seeded, wall_app):
+    """kpi-open shows exactly SELECT count(*) of reports in an open status, Indonesian thousands format."""
+    app, _ = wall_app
+    with seeded.connect() as conn:
+        open_count = conn.execute(select(func.count()).select_from(Report)
+                                  .where(Report.status.in_(OPEN_STATUSES))).scalar_one()
+    response = tick(app)
+    assert response.status_code == 200
+    props = _props(response)
+    assert props["kpi-open"]["children"] == fmt_int(open_count)
+    assert open_count > 0
+
+
+def test_every_kpi_matches_headline_kpis(seeded, wall_app):
+    """Each KPI element's text is headline_kpis' number as shown, with the compliance sample size."""
+    app, _ = wall_app
+    row = headline_kpis(seeded, Filters(), Scope.wall(), NOW).iloc[0]
+    props = _props(tick(app))
+    assert props["kpi-new-today"]["children"] == fmt_int(row["new_today"])
+    assert props["kpi-overdue-response"]["children"] == fmt_int(row["overdue_response"])
+    assert props["kpi-overdue-resolution"]["children"] == fmt_int(row["overdue_resolution"])
+    assert props["kpi-at-risk"]["children"] == fmt_int(row["at_risk"])
+    assert props["kpi-response-compliance"]["children"] == fmt_pct(row["response_compliance_pct"])
+    assert props[wall.KPI_RESPONSE_SAMPLE]["children"] == "n = " + fmt_int(row["response_sample"])
+    assert props["kpi-median-response"]["children"] == fmt_dec(row["median_response_hours"])
+
+
+def test_first_tick_fills_every_panel(wall_app):
+    """One tick fills the map hideout, the 18 tiles, four charts and the ticker, and hides the stale banner."""
+    app, _ = wall_app
+    props = _props(tick(app))
+    hideout = props[wall.DISTRICTS]["hideout"]
+    assert len(hideout["colors"]) == 5
+    assert sum(1 for k in hideout if k.startswith("94.04.")) == 18
+    assert len(props[wall.TILEGRID]["children"]) == 18
+    figures = props[wall.FIGURES]["data"]
+    assert set(figures) == set(wall.GRAPHS) and all(fig["data"] for fig in figures.values())
+    assert len(props[wall.TICKER]["children"]) == wall.TICKER_ITEMS
+    assert props[wall.STALE]["hidden"] is True
+    assert props[wall.STATE]["data"]["version"]
+
+
+def test_second_tick_with_same_version_sends_nothing(wall_app):
+    """When the store version has not changed, the tick answers 204: every output is no_update."""
+    app, store = wall_app
+    first = tick(app)
+    state = _props(first)[wall.STATE]["data"]
+    queries_before = store.query_count
+    second = tick(app, state=state, n=2)
+    assert second.status_code == 204
+    assert second.get_data() == b""
+    assert store.query_count == queries_before
+
+
+def test_unavailable_store_shows_stale_banner_without_error(tmp_path):
+    """A SQLite URL pointing at a missing file: 200, the stale banner visible, the numbers left alone."""
+    app, _ = get_app(f"sqlite:///{tmp_path / 'moved-away.db'}")
+    response = tick(app)
+    assert response.status_code == 200
+    props = _props(response)
+    assert props[wall.STALE]["hidden"] is False
+    assert "tidak dapat diambil" in props[wall.STALE]["children"]
+    assert "kpi-open" not in props  # last numbers are kept, not blanked
+    again = tick(app, state=props[wall.STATE]["data"], n=2)
+    assert again.status_code == 204  # still down: nothing new to say
+
+
+def test_banner_states_the_time_of_the_last_good_data(seeded, tmp_path):
+    """After a good tick, losing the store keeps the numbers and names the time of the last good data."""
+    good_app, _ = get_app(_url(seeded))
+    state = _props(tick(good_app))[wall.STATE]["data"]
+    dash.page_registry.clear()
+    down_app, _ = get_app(f"sqlite:///{tmp_path / 'gone.db'}")
+    props = _props(tick(down_app, state=state, n=2))
+    assert props[wall.STALE]["hidden"] is False
+    assert "23-11-2026 09:30 WIT" in props[wall.STALE]["children"]  # NOW in WIT
+    assert "kpi-open" not in props
+
+
+def test_recovers_by_itself_when_the_store_returns(wall_app):
+    """A tick that reaches the store again hides the banner, even when no report changed meanwhile."""
+    app, _ = wall_app
+    state = _props(tick(app))[wall.STATE]["data"]
+    props = _props(tick(app, state={**state, "stale": "unavailable"}, n=2))
+    assert props[wall.STALE]["hidden"] is True
+
+
+def test_no_new_reports_for_a_while_is_stale(seeded):
+    """With the clock an hour past the newest report (stale_after 30 min), the banner says since when."""
+    app, _ = get_app(_url(seeded), clock=lambda: NOW + timedelta(hours=2))
+    props = _props(tick(app))
+    assert props[wall.STALE]["hidden"] is False
+    assert "Tidak ada laporan baru sejak" in props[wall.STALE]["children"]
+
+
+def test_no_reporter_data_leaves_the_store(seeded, wall_app):
+    """No reporter name or phone appears anywhere in what the wall sends."""
+    app, _ = wall_app
+    body = tick(app).get_data(as_text=True)
+    with seeded.connect() as conn:
+        people = conn.execute(select(Reporter.name, Reporter.phone).limit(3000)).all()
+    assert people
+    for name, phone in people:
+        assert name not in body
+        if phone:
+            assert phone not in body
+
+
+def test_english_labels_with_lang_en(wall_app):
+    """?lang=en gives English text on the wall and in the refreshed pieces."""
+    app, _ = wall_app
+    page = wall.layout(lang="en")
+    assert "Open" in _json(page.to_plotly_json())
+    props = _props(tick(app, config={"lang": "en", "measure": "overdue"}))
+    legend_text = _json(props[wall.LEGEND]["children"])
+    assert "Overdue" in legend_text and "no data" in legend_text
+
+
+def test_front_page_is_the_wall(wall_app):
+    """/ and /wall are both served (the pages registry points both at the wall)."""
+    app, _ = wall_app
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/wall?measure=per_10k&lang=en").status_code == 200
+    paths = {page["path"] for page in dash.page_registry.values()}
+    assert {"/", "/wall"} <= paths
+
+
+# ---- builders -------------------------------------------------------------------------------------------------
+
+
+def test_silent_district_shows_no_data_not_zero(seeded):
+    """A district without reports for no_data_days shows "tidak ada data" and class -1, never 0."""
+    districts = reports_by_district(seeded, Filters(), Scope.wall(), NOW)
+    code = districts.loc[districts["code"] != wall.OUTSIDE_CODE, "code"].iloc[3]
+    districts.loc[districts["code"] == code, "last_report_at"] = pd.Timestamp(NOW - timedelta(days=20))
+    hideout = wall.map_hideout(districts, "open", NOW, no_data_days=14)
+    assert hideout[code] == -1
+    tiles = {tile.to_plotly_json()["props"]["data-code"]: tile for tile in
+             wall.tilegrid(districts, "open", NOW, 14, "id", hideout)}
+    text = _json(tiles[code].to_plotly_json())
+    assert "tidak ada data" in text and "tile-nodata" in text
+    assert len(tiles) == 18
+
+
+def test_remote_districts_are_marked(seeded):
+    """Districts reached only by river, sea or air carry the remote marker on their tile."""
+    districts = reports_by_district(seeded, Filters(), Scope.wall(), NOW)
+    tiles = wall.tilegrid(districts, "per_10k", NOW, 14, "id")
+    remote = {t.to_plotly_json()["props"]["data-code"] for t in tiles if "tile-remote-district" in t.className}
+    want = set(districts.loc[(districts["access"] != "jalan") & (districts["code"] != "luar"), "code"])
+    assert remote == want and remote
+
+
+def test_ticker_shows_time_category_place_and_short_title(seeded):
+    """Ticker items carry WIT time, category, district and OPD and a title cut to fit, nothing personal."""
+    newest = newest_reports(seeded, Filters(), Scope.wall(), NOW, limit=10)
+    items = wall.ticker(newest, "id")
+    first = _json(items[0].to_plotly_json())
+    row = newest.iloc[0]
+    assert row["created_at"].tz_convert("Asia/Jayapura").strftime("%H:%M") in first
+    assert row["category"] in first
+    assert len(wall.shorten("kata " * 40)) <= wall.TITLE_CHARS
+
+
+def test_indonesian_number_format():
+    """Thousands with '.', decimals with ','."""
+    assert fmt_int(1234567) == "1.234.567"
+    assert fmt_dec(1234.56) == "1.234,6"
+    assert fmt_pct(87.25) == "87,2%" or fmt_pct(87.25) == "87,3%"
+    assert fmt_int(None) == "–"
+
+
+def test_wall_layout_sends_polygons_once_and_points_never_reporter_fields():
+    """The layout holds the polygons; report points carry only the category and rounded coordinates."""
+    geo = {"type": "FeatureCollection", "features": []}
+    page = wall.layout(display_geojson=geo)
+    assert _json(page.to_plotly_json()).count('"FeatureCollection"') >= 2
+    points = wall.report_points(pd.DataFrame({"lat": [-4.5555555], "lon": [136.8888888], "category_code": ["jalan"]}))
+    feature = points["features"][0]
+    assert feature["properties"] == {"category": "jalan"}
+    assert feature["geometry"]["coordinates"] == [136.889, -4.556]
