@@ -25,6 +25,7 @@ from data_access.queries import (
     newest_reports,
     opd_workload,
     overdue_by_opd,
+    recent_report_points,
     reports_by_district,
 )
 from data_access.queries.sla_breaches import OVERDUE_BUCKETS
@@ -32,6 +33,7 @@ from data_access.scope import Filters, Scope
 from layouts import wall
 
 log = logging.getLogger(__name__)
+TICKER_REPORTS = 12
 RECENT_POINTS = 300  # newest reports drawn as clustered points (the ticker shows the first few)
 
 OUTPUTS = (
@@ -61,6 +63,7 @@ class WallQueries:
     breaches: object
     workload: object
     newest: object
+    points: object
 
 
 def _parse(moment: str | None) -> datetime | None:
@@ -79,11 +82,12 @@ def run_queries(store: Store, version: str, now: datetime, settings: Settings) -
 
     return WallQueries(
         kpis=q(headline_kpis, at_risk_window=timedelta(hours=settings.at_risk_hours)),
-        districts=q(reports_by_district),
+        districts=q(reports_by_district, last_seen_days=settings.no_data_days + 1),
         overdue=q(overdue_by_opd),
         breaches=q(breaches_over_time, days=28),
         workload=q(opd_workload, days=7),
-        newest=q(newest_reports, limit=RECENT_POINTS),
+        newest=q(newest_reports, limit=TICKER_REPORTS),
+        points=q(recent_report_points, hours=24, limit=RECENT_POINTS),
     )
 
 
@@ -141,8 +145,7 @@ def refresh(store: Store, settings: Settings, state: dict | None, config: dict |
         out[INDEX[(kpi_id, "children")]] = texts[kpi_id]
     hideout = wall.map_hideout(data.districts, measure, now, settings.no_data_days)
     out[INDEX[(wall.DISTRICTS, "hideout")]] = hideout
-    out[INDEX[(wall.POINTS, "data")]] = wall.report_points(
-        data.newest[data.newest["created_at"] >= now - timedelta(hours=24)])
+    out[INDEX[(wall.POINTS, "data")]] = wall.report_points(data.points)
     out[INDEX[(wall.LEGEND, "children")]] = wall.legend(hideout, measure, lang)
     out[INDEX[(wall.TILEGRID, "children")]] = wall.tilegrid(data.districts, measure, now, settings.no_data_days,
                                                             lang, hideout)

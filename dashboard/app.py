@@ -20,8 +20,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     settings = settings or Settings.from_env()
     app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS), title="Mimika Center",
                update_title=None, suppress_callback_exceptions=True, serve_locally=True)
-    cache = Cache(app.server, config=cache_config(settings))
-    app.server.config["MIMIKA_STORE"] = store or Store(settings, cache)
+    if store is None:
+        store = Store(settings, Cache(app.server, config=cache_config(settings)))
+    else:  # a store built by the caller (tests, benchmarks) still needs its cache bound to this app
+        store.cache.init_app(app.server, config=store.cache.config or cache_config(settings))
+    app.server.config["MIMIKA_STORE"] = store
     app.server.config["MIMIKA_SETTINGS"] = settings
     _register_pages(app, settings)
     app.layout = html.Div([dash.page_container], className="app-root")

@@ -43,5 +43,22 @@ def _wit_date_pg(element, compiler, **kw):
     return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Jayapura', 'YYYY-MM-DD')"
 
 
+class round_coordinate(FunctionElement):
+    """A coordinate rounded to 3 decimals (about 100 m): enough for a map, not enough to find a house."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(round_coordinate, "sqlite")
+def _round_sqlite(element, compiler, **kw):
+    return f"round({compiler.process(element.clauses, **kw)}, 3)"
+
+
+@compiles(round_coordinate, "postgresql")
+def _round_pg(element, compiler, **kw):
+    return f"CAST(round(CAST({compiler.process(element.clauses, **kw)} AS numeric), 3) AS double precision)"
+
+
 def hours_between(later, earlier):
     return (epoch_seconds(later) - epoch_seconds(earlier)) / 3600.0

@@ -109,7 +109,7 @@ def kpis(rows, filters, scope, now, at_risk=timedelta(hours=24)) -> dict:
     }
 
 
-def by_district(rows, districts, filters, scope, now) -> dict[str, dict]:
+def by_district(rows, districts, filters, scope, now, last_seen_days=60) -> dict[str, dict]:
     start, end = window(filters, now)
     out = {d["code"]: {"open": 0, "overdue": 0, "new_24h": 0, "reports": 0, "hours": [], "last": None,
                        "population": d["population"]} for d in districts}
@@ -126,9 +126,12 @@ def by_district(rows, districts, filters, scope, now) -> dict[str, dict]:
         o = out[r["district_code"] or "luar"]
         o["reports"] += 1
         o["new_24h"] += r["created_at"] >= now - timedelta(hours=24)
-        o["last"] = max(o["last"] or r["created_at"], r["created_at"])
         if answered(r):
             o["hours"].append(hours(answered(r), r["created_at"]))
+    for r in visible(rows, filters, scope, period=False):
+        if now - timedelta(days=last_seen_days) <= r["created_at"] <= now:
+            o = out[r["district_code"] or "luar"]
+            o["last"] = max(o["last"] or r["created_at"], r["created_at"])
     for o in out.values():
         o["median_response_hours"] = statistics.median(o["hours"]) if o["hours"] else None
         o["per_10k"] = o["reports"] / o["population"] * 10_000 if o["population"] else None

@@ -183,3 +183,29 @@ def test_store_version_changes_when_a_report_changes(empty_store, workcal):
         report = session.get(Report, report_id)
         writer.transition(session, report, "diverifikasi", NOW + timedelta(minutes=5))
     assert len({before, created, queries.store_version(empty_store)}) == 3
+
+
+@pytest.mark.parametrize("filters,scope", CASES[:2] + CASES[-1:])
+def test_recent_report_points_are_rounded_and_recent(seeded, rows, filters, scope):
+    """Map points are the located reports of the last 24 h, coordinates rounded to 3 decimals in SQL."""
+    got = queries.recent_report_points(seeded, filters, scope, NOW, hours=24, limit=5000)
+    want = [r for r in oracle.visible(rows, filters, scope)
+            if NOW - timedelta(hours=24) < r["created_at"] <= NOW and r["lat"] is not None]
+    assert sorted(got["id"]) == sorted(r["id"] for r in want)
+    by_id = {r["id"]: r for r in want}
+    for row in got.itertuples():
+        assert row.lat == pytest.approx(round(by_id[row.id]["lat"], 3), abs=1e-9)
+        assert row.lon == pytest.approx(round(by_id[row.id]["lon"], 3), abs=1e-9)
+    assert set(got.columns) == {"id", "created_at", "category_code", "lat", "lon"}
+
+
+def test_last_report_at_looks_back_independently_of_the_period(seeded, rows):
+    """A district's last report comes from its own look-back window, not from the chosen period."""
+    old_period = Filters(start=NOW - timedelta(days=120), end=NOW - timedelta(days=90))
+    got = queries.reports_by_district(seeded, old_period, Scope.wall(), NOW, last_seen_days=7).set_index("code")
+    districts, _, _ = oracle.reference(seeded)
+    want = oracle.by_district(rows, districts, old_period, Scope.wall(), NOW, last_seen_days=7)
+    for code, w in want.items():
+        g = got.loc[code, "last_report_at"]
+        assert (pd.isna(g) and w["last"] is None) or g == w["last"], code
+    assert got["last_report_at"].notna().any() and got["last_report_at"].isna().any()

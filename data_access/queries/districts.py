@@ -27,12 +27,14 @@ DISTRICT_COLUMNS = (
 )
 
 
-def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: datetime) -> pd.DataFrame:
+def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
+                        last_seen_days: int = 60) -> pd.DataFrame:
     """Every district (none left out for having no reports), plus one ``luar`` row for reports without one.
 
     ``open``/``overdue`` are current state under all filters; ``new_24h`` is the last 24 hours; ``reports``,
     ``per_10k`` (reports per 10,000 residents) and the median response cover the period (default 30 days).
-    ``last_report_at`` is the newest report in the period, so a district that went silent shows as such.
+    ``last_report_at`` is the newest report of the last ``last_seen_days`` days (None when there is none), so a
+    district that went silent shows as "no data" instead of zero, whatever period is chosen.
     """
     start, end = period_or_default(filters, now)
     place = func.coalesce(Report.district_code, OUTSIDE).label("code")
@@ -46,14 +48,16 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
         place,
         func.sum(case((Report.created_at >= now - timedelta(hours=24), 1), else_=0)).label("new_24h"),
         func.count().label("reports"),
-        func.max(Report.created_at).label("last_report_at"),
     ).where(where(base, scope, in_period(start, end))).group_by(place)
+    last_seen = select(place, func.max(Report.created_at).label("last_report_at")).where(
+        where(base, scope, Report.created_at >= now - timedelta(days=last_seen_days), Report.created_at <= now)
+    ).group_by(place)
     answered = select(place, hours_between(responded_at(), Report.created_at).label("median_response_hours")).where(
         where(base, scope, in_period(start, end), responded_at().is_not(None)))
     with engine.connect() as conn:
         districts = frame(conn, select(District.code, District.name, District.population, District.access,
                                        District.label_lat, District.label_lon).order_by(District.code))
-        parts = [frame(conn, state), frame(conn, recent),
+        parts = [frame(conn, state), frame(conn, recent), frame(conn, last_seen),
                  frame(conn, median_by(answered, "median_response_hours", ("code",))).drop(columns="n")]
     districts = pd.concat([districts, pd.DataFrame([{"code": OUTSIDE, "name": "Di luar wilayah / tanpa lokasi",
                                                      "access": ""}])], ignore_index=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 from data_access.queries.common import frame
 from data_access.schema import Category, District, Opd, Report, Reporter, ReportEvent, Village
 from data_access.scope import Filters, Scope, where
+from data_access.sqlfuncs import round_coordinate
 
 # Never a reporter column here: this is what the wall shows.
 PUBLIC_COLUMNS = (
@@ -30,6 +31,20 @@ def newest_reports(engine: Engine, filters: Filters, scope: Scope, now: datetime
     """The newest reports up to ``now``, without personal data whatever the scope (the wall's ticker)."""
     limit = max(1, min(int(limit), 500))
     stmt = (_public_select().where(where(filters, scope, Report.created_at <= now))
+            .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit))
+    with engine.connect() as conn:
+        return frame(conn, stmt)
+
+
+def recent_report_points(engine: Engine, filters: Filters, scope: Scope, now: datetime, *, hours: int = 24,
+                         limit: int = 500) -> pd.DataFrame:
+    """Located reports of the last ``hours`` for the map's clustered points: id, time, category, and lat/lon
+    rounded in SQL to about 100 m, so exact coordinates never leave the store for a public view."""
+    limit = max(1, min(int(limit), 5000))
+    stmt = (select(Report.id, Report.created_at, Report.category_code, round_coordinate(Report.lat).label("lat"),
+                   round_coordinate(Report.lon).label("lon"))
+            .where(where(filters, scope, Report.created_at > now - timedelta(hours=hours), Report.created_at <= now,
+                         Report.lat.is_not(None), Report.lon.is_not(None)))
             .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit))
     with engine.connect() as conn:
         return frame(conn, stmt)
