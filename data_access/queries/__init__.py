@@ -6,7 +6,7 @@ into pandas.
 
 from data_access.queries.districts import reports_by_district, reports_by_village
 from data_access.queries.kpis import headline_kpis
-from data_access.queries.reports import newest_reports, report_detail
+from data_access.queries.reports import newest_reports, recent_report_points, report_detail
 from data_access.queries.sla_breaches import breaches_over_time, overdue_by_opd
 from data_access.queries.version import store_version
 from data_access.queries.workload import opd_workload
@@ -16,6 +16,7 @@ __all__ = [
     "headline_kpis",
     "newest_reports",
     "opd_workload",
+    "recent_report_points",
     "overdue_by_opd",
     "report_detail",
     "reports_by_district",
