@@ -127,6 +127,18 @@ class Report(Base):
         Index("ix_report_first_response_at", "first_response_at"),
         Index("ix_report_updated_at", "updated_at"),
         Index("ix_report_pending_sla", "response_due_at", "id"),
+        # Covering indexes (benchmarks/bench_queries.py at 1M reports): the dashboard's aggregates read only
+        # index pages, never the wide rows (title, description). Period windows, open backlog, breaches by
+        # due day, closures per OPD.
+        Index("ix_report_period_cover", "created_at", "status", "opd_code", "district_code", "village_code",
+              "first_response_at", "resolved_at", "response_due_at", "resolution_due_at"),
+        Index("ix_report_open_cover", "status", "opd_code", "district_code", "created_at", "first_response_at",
+              "response_due_at", "resolution_due_at"),
+        Index("ix_report_response_breach", "response_due_at", "status", "first_response_at", "resolved_at", "opd_code",
+              "category_code", "district_code"),
+        Index("ix_report_resolution_breach", "resolution_due_at", "status", "resolved_at", "opd_code", "category_code",
+              "district_code"),
+        Index("ix_report_resolved_opd", "resolved_at", "opd_code"),
     )
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(32), default="dashboard", server_default="dashboard")

@@ -122,6 +122,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_report_status_resolution_due', ['status', 'resolution_due_at'], unique=False)
         batch_op.create_index('ix_report_status_response_due', ['status', 'response_due_at'], unique=False)
         batch_op.create_index('ix_report_updated_at', ['updated_at'], unique=False)
+        batch_op.create_index('ix_report_period_cover', ['created_at', 'status', 'opd_code', 'district_code', 'village_code', 'first_response_at', 'resolved_at', 'response_due_at', 'resolution_due_at'], unique=False)
+        batch_op.create_index('ix_report_open_cover', ['status', 'opd_code', 'district_code', 'created_at', 'first_response_at', 'response_due_at', 'resolution_due_at'], unique=False)
+        batch_op.create_index('ix_report_response_breach', ['response_due_at', 'status', 'first_response_at', 'resolved_at', 'opd_code', 'category_code', 'district_code'], unique=False)
+        batch_op.create_index('ix_report_resolution_breach', ['resolution_due_at', 'status', 'resolved_at', 'opd_code', 'category_code', 'district_code'], unique=False)
+        batch_op.create_index('ix_report_resolved_opd', ['resolved_at', 'opd_code'], unique=False)
 
     op.create_table('report_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -149,6 +154,11 @@ def downgrade() -> None:
 
     op.drop_table('report_event')
     with op.batch_alter_table('report', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_resolved_opd')
+        batch_op.drop_index('ix_report_resolution_breach')
+        batch_op.drop_index('ix_report_response_breach')
+        batch_op.drop_index('ix_report_open_cover')
+        batch_op.drop_index('ix_report_period_cover')
         batch_op.drop_index('ix_report_updated_at')
         batch_op.drop_index('ix_report_status_response_due')
         batch_op.drop_index('ix_report_status_resolution_due')
