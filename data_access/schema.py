@@ -118,12 +118,9 @@ class Report(Base):
         UniqueConstraint("source", "external_id", name="uq_report_source_external_id"),
         CheckConstraint(_in("status", STATUSES), name="ck_report_status"),
         CheckConstraint(_in("channel", CHANNELS), name="ck_report_channel"),
-        Index("ix_report_status_opd", "status", "opd_code"),
         Index("ix_report_status_district", "status", "district_code"),
         Index("ix_report_status_response_due", "status", "response_due_at"),
         Index("ix_report_status_resolution_due", "status", "resolution_due_at"),
-        Index("ix_report_created_at", "created_at"),
-        Index("ix_report_resolved_at", "resolved_at"),
         Index("ix_report_first_response_at", "first_response_at"),
         Index("ix_report_updated_at", "updated_at"),
         Index("ix_report_pending_sla", "response_due_at", "id"),
@@ -139,6 +136,9 @@ class Report(Base):
         Index("ix_report_resolution_breach", "resolution_due_at", "status", "resolved_at", "opd_code", "category_code",
               "district_code"),
         Index("ix_report_resolved_opd", "resolved_at", "opd_code"),
+        # Per-district medians and "last report" probes read one district's slice of the period.
+        Index("ix_report_district_window", "district_code", "created_at", "status", "first_response_at", "resolved_at",
+              "opd_code"),
     )
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(32), default="dashboard", server_default="dashboard")

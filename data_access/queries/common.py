@@ -87,6 +87,38 @@ def median_by(values: Select, value: str, groups: tuple[str, ...] = ()) -> Selec
     )
 
 
+def medians(conn: Connection, values: Select, value: str, group: str | None = None) -> pd.DataFrame:
+    """Exact medians of column ``value`` of ``values`` (per ``group``), with their sample size ``n``.
+
+    PostgreSQL: ``percentile_cont(0.5)`` in one grouped pass. SQLite has no median: a grouped count first, then
+    per group the middle one or two values by ``ORDER BY … LIMIT … OFFSET`` — about half the cost of ranking
+    every row with window functions, and with an index led by the group column each group reads only its rows.
+    Groups without values are left out.
+    """
+    sub = values.subquery("med_in")
+    v = sub.c[value]
+    keys = [sub.c[group]] if group else []
+    columns = [*([group] if group else []), value, "n"]
+    if conn.dialect.name == "postgresql":
+        stmt = select(*keys, func.percentile_cont(0.5).within_group(v).label(value), func.count(v).label("n")).where(
+            v.is_not(None)).group_by(*keys)
+        out = frame(conn, stmt)
+        return out[out["n"] > 0].reset_index(drop=True)[columns]
+    rows = []
+    for row in conn.execute(select(*keys, func.count().label("n")).where(v.is_not(None)).group_by(*keys)):
+        n = int(row.n)
+        if n == 0:
+            continue
+        where_group = []
+        if group:
+            key = row[0]
+            where_group = [keys[0].is_(None) if key is None else keys[0] == key]
+        middle = conn.execute(select(v).where(v.is_not(None), *where_group).order_by(v).limit(2 - n % 2)
+                              .offset((n - 1) // 2)).scalars().all()
+        rows.append({**({group: row[0]} if group else {}), value: sum(middle) / len(middle), "n": n})
+    return pd.DataFrame(rows, columns=columns)
+
+
 def label(expr, name: str):
     return expr.label(name)
 

@@ -8,11 +8,10 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
 
 from data_access.queries.common import (
-    frame,
     is_active,
     is_counted,
     is_open,
-    median_by,
+    medians,
     period_or_default,
     resolution_overdue,
     responded_at,
@@ -89,5 +88,5 @@ def _compliance(conn, window, now: datetime) -> dict:
 
 def _median_hours(conn, window, done_at) -> float | None:
     values = select(hours_between(done_at, Report.created_at).label("hours")).where(window, done_at.is_not(None))
-    result = frame(conn, median_by(values, "hours"))
+    result = medians(conn, values, "hours")
     return None if result.empty or pd.isna(result["hours"].iloc[0]) else float(result["hours"].iloc[0])

@@ -113,12 +113,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('source', 'external_id', name='uq_report_source_external_id')
     )
     with op.batch_alter_table('report', schema=None) as batch_op:
-        batch_op.create_index('ix_report_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_report_first_response_at', ['first_response_at'], unique=False)
         batch_op.create_index('ix_report_pending_sla', ['response_due_at', 'id'], unique=False)
-        batch_op.create_index('ix_report_resolved_at', ['resolved_at'], unique=False)
         batch_op.create_index('ix_report_status_district', ['status', 'district_code'], unique=False)
-        batch_op.create_index('ix_report_status_opd', ['status', 'opd_code'], unique=False)
         batch_op.create_index('ix_report_status_resolution_due', ['status', 'resolution_due_at'], unique=False)
         batch_op.create_index('ix_report_status_response_due', ['status', 'response_due_at'], unique=False)
         batch_op.create_index('ix_report_updated_at', ['updated_at'], unique=False)
@@ -127,6 +124,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_report_response_breach', ['response_due_at', 'status', 'first_response_at', 'resolved_at', 'opd_code', 'category_code', 'district_code'], unique=False)
         batch_op.create_index('ix_report_resolution_breach', ['resolution_due_at', 'status', 'resolved_at', 'opd_code', 'category_code', 'district_code'], unique=False)
         batch_op.create_index('ix_report_resolved_opd', ['resolved_at', 'opd_code'], unique=False)
+        batch_op.create_index('ix_report_district_window', ['district_code', 'created_at', 'status', 'first_response_at', 'resolved_at', 'opd_code'], unique=False)
 
     op.create_table('report_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -154,6 +152,7 @@ def downgrade() -> None:
 
     op.drop_table('report_event')
     with op.batch_alter_table('report', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_district_window')
         batch_op.drop_index('ix_report_resolved_opd')
         batch_op.drop_index('ix_report_resolution_breach')
         batch_op.drop_index('ix_report_response_breach')
@@ -162,12 +161,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_report_updated_at')
         batch_op.drop_index('ix_report_status_response_due')
         batch_op.drop_index('ix_report_status_resolution_due')
-        batch_op.drop_index('ix_report_status_opd')
         batch_op.drop_index('ix_report_status_district')
-        batch_op.drop_index('ix_report_resolved_at')
         batch_op.drop_index('ix_report_pending_sla')
         batch_op.drop_index('ix_report_first_response_at')
-        batch_op.drop_index('ix_report_created_at')
 
     op.drop_table('report')
     with op.batch_alter_table('village', schema=None) as batch_op:
