@@ -93,7 +93,8 @@ def medians(conn: Connection, values: Select, value: str, group: str | None = No
     PostgreSQL: ``percentile_cont(0.5)`` in one grouped pass. SQLite has no median: a grouped count first, then
     per group the middle one or two values by ``ORDER BY … LIMIT … OFFSET`` — about half the cost of ranking
     every row with window functions, and with an index led by the group column each group reads only its rows.
-    Groups without values are left out.
+    Groups without values are left out. ``values`` must already exclude NULLs (filter the raw timestamps, which
+    the covering indexes answer, rather than the computed value, which would be computed for every row to count).
     """
     sub = values.subquery("med_in")
     v = sub.c[value]
@@ -105,7 +106,7 @@ def medians(conn: Connection, values: Select, value: str, group: str | None = No
         out = frame(conn, stmt)
         return out[out["n"] > 0].reset_index(drop=True)[columns]
     rows = []
-    for row in conn.execute(select(*keys, func.count().label("n")).where(v.is_not(None)).group_by(*keys)):
+    for row in conn.execute(select(*keys, func.count().label("n")).select_from(sub).group_by(*keys)):
         n = int(row.n)
         if n == 0:
             continue
@@ -113,7 +114,7 @@ def medians(conn: Connection, values: Select, value: str, group: str | None = No
         if group:
             key = row[0]
             where_group = [keys[0].is_(None) if key is None else keys[0] == key]
-        middle = conn.execute(select(v).where(v.is_not(None), *where_group).order_by(v).limit(2 - n % 2)
+        middle = conn.execute(select(v).where(*where_group).order_by(v).limit(2 - n % 2)
                               .offset((n - 1) // 2)).scalars().all()
         rows.append({**({group: row[0]} if group else {}), value: sum(middle) / len(middle), "n": n})
     return pd.DataFrame(rows, columns=columns)
