@@ -129,7 +129,9 @@ def refresh(store: Store, settings: Settings, state: dict | None, config: dict |
                 return out  # nothing changed: Dash answers 204
             banner(reason)
             return out
-        data = run_queries(store, version, now, settings)
+        # Every screen on the same version, minute, language and measure gets the same panels: built once.
+        panels = store.memo(("wall-panels", version, store.minute(now), lang, measure),
+                            lambda: build_panels(store, settings, version, now, lang, measure))
     except StoreUnavailable as exc:
         log.warning("wall: store unavailable: %s", exc)
         if state.get("stale") == "unavailable":
@@ -137,9 +139,20 @@ def refresh(store: Store, settings: Settings, state: dict | None, config: dict |
         banner("unavailable")
         return out
 
-    newest = newest_report_time(data.newest)
+    newest = _parse(panels["newest"])
     last_good = now
-    state = {"version": version, "newest": _iso(newest), "last_good": _iso(now)}
+    state = {"version": version, "newest": panels["newest"], "last_good": _iso(now)}
+    for index, value in panels["outputs"].items():
+        out[index] = value
+    banner(_stale_reason(newest, now, settings))
+    return out
+
+
+def build_panels(store: Store, settings: Settings, version: str, now: datetime, lang: str, measure: str) -> dict:
+    """Queries and builders for one version: {"outputs": {output index: value}, "newest": ISO time}."""
+    data = run_queries(store, version, now, settings)
+    newest = newest_report_time(data.newest)
+    out: dict[int, object] = {}
     texts = wall.kpi_texts(data.kpis)
     for kpi_id in (*wall.KPI_IDS, wall.KPI_RESPONSE_SAMPLE):
         out[INDEX[(kpi_id, "children")]] = texts[kpi_id]
@@ -157,8 +170,7 @@ def refresh(store: Store, settings: Settings, state: dict | None, config: dict |
     }
     out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang)
     out[INDEX[(wall.DATA_TIME, "children")]] = wall.data_time_text(newest, lang)
-    banner(_stale_reason(newest, now, settings))
-    return out
+    return {"outputs": out, "newest": _iso(newest)}
 
 
 def register(app: Dash, store: Store, settings: Settings) -> None:

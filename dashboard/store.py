@@ -39,9 +39,47 @@ class Store:
     engine: Engine = field(init=False)
     query_count: int = 0  # how many queries actually reached the database (benchmarks read it)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _key_locks: dict[str, list] = field(default_factory=dict, init=False)  # key → [lock, waiters]
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.database_url)
+
+    def memo(self, raw_key: tuple, compute: Callable[[], Any]) -> Any:
+        """The cached value for ``raw_key``, computed once however many screens ask at the same moment.
+
+        Single flight: the first asker computes under a lock for its key while the others wait and then read the
+        cache, so fifty screens cost one query set per store change, not fifty (benchmarks/bench_wall.py
+        measured 13 sets per change without it). With Redis the lock is Redis's, shared by every worker.
+        """
+        key = "m:" + hashlib.sha1(repr(raw_key).encode()).hexdigest()
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        # One lock per key, never shared between keys: panels lock their queries' keys inside their own, and a
+        # lock shared by two keys could then wait on itself.
+        client = getattr(getattr(self.cache, "cache", None), "_write_client", None)
+        if client is not None and hasattr(client, "lock"):  # RedisCache: one lock across gunicorn workers
+            with client.lock(f"mimika:lock:{key}", timeout=60, blocking_timeout=60):
+                return self._compute_once(key, compute)
+        with self._lock:
+            entry = self._key_locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                return self._compute_once(key, compute)
+        finally:
+            with self._lock:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    self._key_locks.pop(key, None)
+
+    def _compute_once(self, key: str, compute: Callable[[], Any]) -> Any:
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        value = compute()
+        self.cache.set(key, value)
+        return value
 
     def version(self) -> str:
         """The store version, or StoreUnavailable. Never cached: it is the cheap question that gates the rest."""
@@ -57,18 +95,21 @@ class Store:
         return self.clock()
 
     def query(self, fn: Callable, filters, scope, version: str, now: datetime, **kwargs: Any):
-        bucket = int(now.timestamp()) // NOW_BUCKET_SECONDS
-        raw_key = repr((fn.__module__, fn.__name__, filters.cache_key(), scope.cache_key(), version, bucket,
-                        sorted(kwargs.items())))
-        key = "q:" + hashlib.sha1(raw_key.encode()).hexdigest()
-        hit = self.cache.get(key)
-        if hit is not None:
-            return hit
-        try:
-            result = fn(self.engine, filters, scope, now, **kwargs)
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
-        with self._lock:
-            self.query_count += 1
-        self.cache.set(key, result)
-        return result
+        """``fn(engine, filters, scope, now, **kwargs)`` through the cache; ``now`` counts to the minute."""
+        raw_key = ("q", fn.__module__, fn.__name__, filters.cache_key(), scope.cache_key(), version,
+                   self.minute(now), sorted(kwargs.items()))
+
+        def run():
+            try:
+                result = fn(self.engine, filters, scope, now, **kwargs)
+            except SQLAlchemyError as exc:
+                raise StoreUnavailable(str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
+            with self._lock:
+                self.query_count += 1
+            return result
+
+        return self.memo(raw_key, run)
+
+    @staticmethod
+    def minute(now: datetime) -> int:
+        return int(now.timestamp()) // NOW_BUCKET_SECONDS
