@@ -4,6 +4,18 @@ Aggregation happens in the database (GROUP BY, window functions); nothing here r
 into pandas.
 """
 
+from data_access.queries.decisions import (
+    compliance_by_opd,
+    compliance_by_opd_category,
+    due_within,
+    inflow_vs_resolved_weekly,
+    oldest_open_reports,
+    open_by_group,
+    period_comparison,
+    report_list,
+    time_distribution,
+    top_categories,
+)
 from data_access.queries.districts import reports_by_district, reports_by_village
 from data_access.queries.kpis import headline_kpis
 from data_access.queries.reports import newest_reports, recent_report_points, report_detail
@@ -22,4 +34,14 @@ __all__ = [
     "reports_by_district",
     "reports_by_village",
     "store_version",
+    "compliance_by_opd",
+    "compliance_by_opd_category",
+    "due_within",
+    "inflow_vs_resolved_weekly",
+    "oldest_open_reports",
+    "open_by_group",
+    "period_comparison",
+    "report_list",
+    "time_distribution",
+    "top_categories",
 ]

@@ -1,0 +1,402 @@
+"""Page chrome shared by the decision pages: navigation, the filter bar (its state lives in the URL), tiles,
+panels, grids and the small chart builders they all use. Pure functions: data in, component trees out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+import dash_ag_grid as dag
+import pandas as pd
+from dash import dcc, html
+
+from dashboard.i18n import WIT, fmt_dec, fmt_int, fmt_pct
+from dashboard.i18n_pages import t
+from data_access.scope import Filters
+from layouts import theme
+
+PAGES = ("wall", "briefing", "opd", "sla", "explorer")
+PAGE_PATHS = {"wall": "/wall", "briefing": "/briefing", "opd": "/opd", "sla": "/sla", "explorer": "/explorer"}
+PERIODS = {"week": 7, "month": 30, "quarter": 90}
+FILTER_FIELDS = {"opd": "opds", "category": "categories", "district": "districts", "channel": "channels",
+                 "status": "statuses"}
+FILTER_KEYS = ("period", "start", "end", *FILTER_FIELDS)
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+
+# Component ids of the filter bar (one page at a time, so they are shared).
+FB_PERIOD = "fb-period"
+FB_DATES = "fb-dates"
+FB_APPLY = "fb-apply"
+FB_CONTEXT = "fb-context"
+FB_LOCATION = "fb-location"
+FB_SELECTS = {name: f"fb-{name}" for name in FILTER_FIELDS}
+
+
+class FilterError(ValueError):
+    """A malformed filter in the URL. ``key``/``values`` name a catalog message so the page can say it in its
+    language; ``str()`` is the Indonesian text."""
+
+    def __init__(self, key: str, **values) -> None:
+        self.key, self.values = key, values
+        super().__init__(t(key, "id", **values))
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang, **self.values)
+
+
+def _values(raw) -> list[str]:
+    """Query values as a list: ``a,b`` and repeated keys both work."""
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    out: list[str] = []
+    for item in items:
+        out.extend(part.strip() for part in str(item).split(",") if part.strip())
+    return out
+
+
+def _one(raw) -> str:
+    values = _values(raw)
+    return values[0] if values else ""
+
+
+def _date(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise FilterError("filter.err.date", value=raw) from None
+
+
+def filters_from_query(query: Mapping, now: datetime, known: Mapping[str, Iterable[str]] | None = None) -> Filters:
+    """The Filters a URL query asks for, or FilterError with a message for the page (never a traceback).
+
+    ``period`` is week / month / quarter (the last 7, 30 or 90 days including today in WIT, from midnight so the
+    filter stays the same all day) or custom with ``start`` and ``end`` (YYYY-MM-DD, WIT, both days included).
+    Without a period the queries use their own defaults (30 days for rates, everything for open backlog).
+    ``opd``, ``category``, ``district``, ``channel``, ``status`` take comma-separated codes; with ``known`` each
+    code must be one of the known ones.
+    """
+    period = _one(query.get("period")).lower()
+    start = end = None
+    today = now.astimezone(WIT).date()
+    if period in PERIODS:
+        start = datetime.combine(today - timedelta(days=PERIODS[period] - 1), time(0), tzinfo=WIT)
+    elif period == "custom" or (not period and (query.get("start") or query.get("end"))):
+        raw_start, raw_end = _one(query.get("start")), _one(query.get("end"))
+        if not raw_start or not raw_end:
+            raise FilterError("filter.err.custom")
+        first, last = _date(raw_start), _date(raw_end)
+        if last < first:
+            raise FilterError("filter.err.order", value=raw_end)
+        if first > today:
+            raise FilterError("filter.err.future", value=raw_start)
+        start = datetime.combine(first, time(0), tzinfo=WIT)
+        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=WIT)
+    elif period:
+        raise FilterError("filter.err.period", value=period)
+    chosen: dict[str, tuple[str, ...]] = {}
+    for key, field in FILTER_FIELDS.items():
+        codes = _values(query.get(key))
+        allowed = set(known[key]) if known and key in known else None
+        for code in codes:
+            if not CODE_PATTERN.match(code) or (allowed is not None and code not in allowed):
+                raise FilterError("filter.err.code", value=code, field=key)
+        chosen[field] = tuple(dict.fromkeys(codes))
+    return Filters(start=start, end=end, **chosen)
+
+
+def clean_query(query: Mapping) -> dict:
+    """The query as plain strings (Dash passes repeated keys as lists)."""
+    return {k: ",".join(_values(v)) for k, v in query.items() if _values(v)}
+
+
+def query_string(query: Mapping, **changes) -> str:
+    merged = {**clean_query(query), **{k: v for k, v in changes.items() if v is not None}}
+    merged = {k: v for k, v in merged.items() if v not in ("", None)}
+    return ("?" + urlencode(merged)) if merged else ""
+
+
+def filter_query(query: Mapping) -> dict:
+    """Only the filter and language parts of a query, carried from page to page by the navigation."""
+    return {k: v for k, v in clean_query(query).items() if k in (*FILTER_KEYS, "lang")}
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the filter bar offers: (code, label) pairs per field."""
+
+    opd: tuple[tuple[str, str], ...] = ()
+    category: tuple[tuple[str, str], ...] = ()
+    district: tuple[tuple[str, str], ...] = ()
+    channel: tuple[tuple[str, str], ...] = ()
+    status: tuple[tuple[str, str], ...] = ()
+
+    def known(self) -> dict[str, set[str]]:
+        return {name: {code for code, _ in getattr(self, name)} for name in FILTER_FIELDS}
+
+
+# ---------------------------------------------------------------------------------------------- chrome
+
+
+def navigation(active: str, lang: str, query: Mapping) -> html.Nav:
+    carried = filter_query(query)
+    links = []
+    for page in PAGES:
+        q = {"lang": carried["lang"]} if page == "wall" and "lang" in carried else (
+            {} if page == "wall" else carried)
+        links.append(dcc.Link(t(f"nav.{page}", lang), href=PAGE_PATHS[page] + query_string(q),
+                              className="nav-link nav-active" if page == active else "nav-link"))
+    other = "en" if lang == "id" else "id"
+    switch = html.A(t("lang.switch", lang), href=query_string(query, lang=other) or "?", className="lang-switch",
+                    id="lang-switch")
+    return html.Nav(className="page-nav no-print", children=[
+        html.Span("Mimika Center", className="page-brand"), html.Div(links, className="nav-links"), switch])
+
+
+def filter_bar(query: Mapping, lang: str, options: FilterOptions, path: str) -> html.Section:
+    """Dropdowns for the filters, filled from the URL; "apply" writes them back to the URL (callbacks/pages.py)."""
+    q = clean_query(query)
+    period = q.get("period", "")
+    period_options = [{"label": t("filter.period.default", lang), "value": ""}] + [
+        {"label": t(f"filter.period.{p}", lang), "value": p} for p in (*PERIODS, "custom")]
+    if period not in {o["value"] for o in period_options}:
+        period = ""
+    controls = [html.Label([t("filter.period", lang), dcc.Dropdown(
+        id=FB_PERIOD, options=period_options, value=period, clearable=False, searchable=False)],
+        className="fb-field fb-period")]
+    controls.append(html.Label([f"{t('filter.start', lang)} – {t('filter.end', lang)}", dcc.DatePickerRange(
+        id=FB_DATES, start_date=_safe_date(q.get("start")), end_date=_safe_date(q.get("end")),
+        display_format="YYYY-MM-DD", clearable=True, start_date_placeholder_text=t("filter.start", lang),
+        end_date_placeholder_text=t("filter.end", lang))], className="fb-field fb-dates"))
+    for name in FILTER_FIELDS:
+        opts = [{"label": label, "value": code} for code, label in getattr(options, name)]
+        known = {o["value"] for o in opts}
+        value = [v for v in _values(q.get(name)) if v in known]
+        controls.append(html.Label([t(f"filter.{name}", lang), dcc.Dropdown(
+            id=FB_SELECTS[name], options=opts, value=value, multi=True, placeholder=t("filter.all", lang))],
+            className=f"fb-field fb-{name}"))
+    controls.append(html.Div(className="fb-actions", children=[
+        html.Button(t("filter.apply", lang), id=FB_APPLY, className="button primary", n_clicks=0),
+        html.A(t("filter.reset", lang), href=path + query_string({"lang": lang} if "lang" in q else {}),
+               className="button")]))
+    return html.Section(className="filter-bar no-print", children=[
+        *controls, dcc.Store(id=FB_CONTEXT, data={"path": path, "query": q}),
+        dcc.Location(id=FB_LOCATION, refresh="callback-nav")])
+
+
+def _safe_date(raw) -> str | None:
+    try:
+        return date.fromisoformat(str(raw)).isoformat() if raw else None
+    except ValueError:
+        return None
+
+
+def query_from_bar(context: Mapping, period: str | None, start: str | None, end: str | None,
+                   selections: Mapping[str, list | None]) -> str:
+    """The URL (path and query) that the filter bar's choices ask for; other query keys are kept."""
+    q = {k: v for k, v in (context.get("query") or {}).items() if k not in FILTER_KEYS}
+    if period:
+        q["period"] = period
+    if start or end:
+        q.update(period="custom", start=(start or "")[:10], end=(end or "")[:10])
+    for name, values in selections.items():
+        if values:
+            q[name] = ",".join(values)
+    return (context.get("path") or "/") + query_string(q)
+
+
+def page_shell(page: str, lang: str, query: Mapping, title: str, body: list, *, options: FilterOptions | None,
+               path: str, error: FilterError | None = None, subtitle: str | None = None) -> html.Div:
+    """Navigation, title, optional filter bar and error banner around a page's body."""
+    head = [html.H1(title, className="page-title")]
+    if subtitle:
+        head.append(html.Div(subtitle, className="page-subtitle"))
+    parts = [navigation(page, lang, query), html.Header(head, className="page-header")]
+    if options is not None:
+        parts.append(filter_bar(query, lang, options, path))
+    if error is not None:
+        parts.append(error_banner(f"{t('filter.error', lang)}: {error.text(lang)}"))
+    parts.append(html.Main(body, className="page-main"))
+    return html.Div(parts, className=f"page-root page-{page}", lang=lang)
+
+
+def error_banner(message: str, element_id: str | None = None) -> html.Div:
+    kwargs = {"id": element_id} if element_id else {}
+    return html.Div(message, className="page-error", role="alert", **kwargs)
+
+
+def message(text: str) -> html.P:
+    return html.P(text, className="page-message")
+
+
+def panel(title: str, body, *, extra_class: str = "", title_id: str | None = None, actions=None) -> html.Section:
+    heading = [html.H2(title, className="panel-heading", **({"id": title_id} if title_id else {}))]
+    if actions is not None:  # a component without children is falsy
+        heading.append(html.Div(actions, className="panel-actions no-print"))
+    return html.Section([html.Div(heading, className="panel-head"), body], className=f"page-panel {extra_class}")
+
+
+def graph(graph_id: str, height: int = 320) -> dcc.Graph:
+    return dcc.Graph(id=graph_id, figure=empty_figure(), config={"displayModeBar": False, "responsive": True},
+                     style={"height": f"{height}px"}, className="page-graph")
+
+
+# ---------------------------------------------------------------------------------------------- tiles
+
+
+def tile(label: str, value: str, sample: str | None = None, tone: str = "", element_id: str | None = None
+         ) -> html.Div:
+    kwargs = {"id": element_id} if element_id else {}
+    children = [html.Div(label, className="tile-label"), html.Div(value, className="tile-value", **kwargs)]
+    if sample:
+        children.append(html.Div(sample, className="tile-sample"))
+    return html.Div(children, className=f"tile {('tile-' + tone) if tone else ''}")
+
+
+def kpi_tiles(kpis: pd.DataFrame, lang: str, prefix: str) -> list:
+    """Headline KPIs as tiles; each value has the id ``{prefix}-{measure}`` so tests can read it back."""
+    k = kpis.iloc[0]
+    rows = [
+        ("open", fmt_int(k["open"]), None, ""),
+        ("overdue_response", fmt_int(k["overdue_response"]), None, "alert"),
+        ("overdue_resolution", fmt_int(k["overdue_resolution"]), None, "alert"),
+        ("at_risk", fmt_int(k["at_risk"]), None, "warn"),
+        ("response_compliance", fmt_pct(k["response_compliance_pct"]), t("sample", lang, n=fmt_int(
+            k["response_sample"])), ""),
+        ("resolution_compliance", fmt_pct(k["resolution_compliance_pct"]), t("sample", lang, n=fmt_int(
+            k["resolution_sample"])), ""),
+        ("median_response", fmt_dec(k["median_response_hours"]), None, ""),
+    ]
+    return [tile(t(f"tile.{name}", lang), value, sample, tone, f"{prefix}-{name}")
+            for name, value, sample, tone in rows]
+
+
+# ---------------------------------------------------------------------------------------------- grids
+
+GRID_THEME = {"function": (
+    f"themeQuartz.withParams({{backgroundColor: '{theme.PANEL}', foregroundColor: '{theme.TEXT}', "
+    f"headerBackgroundColor: '#1b2433', borderColor: '{theme.GRID}', accentColor: '{theme.OKABE_ITO['sky']}', "
+    "fontSize: 14, spacing: 5, browserColorScheme: 'dark'})")}
+
+
+def fmt_wit(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return pd.Timestamp(value).tz_convert(WIT).strftime("%Y-%m-%d %H:%M")
+
+
+def report_rows(reports: pd.DataFrame, lang: str) -> list[dict]:
+    """Grid rows for single reports: WIT times as sortable text, a link to the report page, states in words."""
+    rows = []
+    for r in reports.itertuples(index=False):
+        d = r._asdict()
+        row = {
+            "id": int(d["id"]),
+            "link": f"[#{int(d['id'])}](/report/{int(d['id'])}{query_string({'lang': lang}) if lang != 'id' else ''})",
+            "created_at": fmt_wit(d.get("created_at")),
+            "title": d.get("title") or "",
+            "category": d.get("category") or "",
+            "district": d.get("district") or "–",
+            "opd": d.get("opd") or "–",
+            "status": d.get("status") or "",
+            "response_due_at": fmt_wit(d.get("response_due_at")),
+            "resolution_due_at": fmt_wit(d.get("resolution_due_at")),
+            "age_days": round(float(d["age_days"]), 1) if d.get("age_days") is not None else None,
+        }
+        if "sla_state" in d:
+            row["sla_state"] = t(f"state.{d['sla_state']}", lang)
+            row["sla_key"] = d["sla_state"]
+        if "due_kind" in d:
+            row["due_kind"] = t(f"due.{d['due_kind']}", lang)
+            row["due_at"] = fmt_wit(d.get("due_at"))
+            row["hours_left"] = round(float(d["hours_left"]), 1)
+        rows.append(row)
+    return rows
+
+
+def report_grid(grid_id: str, rows: list[dict], lang: str, columns: Iterable[str], height: int = 460) -> dag.AgGrid:
+    """A sortable, filterable grid of reports with a link column to /report/<id>."""
+    defs = [{"field": "id", "headerName": t("col.id", lang), "cellRenderer": "ReportLink", "width": 110,
+             "cellRendererParams": {"suffix": query_string({"lang": lang}) if lang != "id" else ""},
+             "filter": "agNumberColumnFilter", "pinned": "left"}]
+    numeric = {"age_days", "hours_left"}
+    for column in columns:
+        spec = {"field": column, "headerName": t(f"col.{column}", lang)}
+        if column in numeric:
+            spec.update(type="numericColumn", filter="agNumberColumnFilter", width=120, valueFormatter={
+                "function": "params.value == null ? '' : params.value.toLocaleString('id-ID', "
+                            "{minimumFractionDigits: 1, maximumFractionDigits: 1})"})
+        elif column == "title":
+            spec.update(flex=2, minWidth=220)
+        else:
+            spec.update(filter="agTextColumnFilter", flex=1, minWidth=120)
+        if column == "sla_state":
+            spec["cellClassRules"] = {"cell-breached": "params.data.sla_key == 'breached'",
+                                      "cell-at-risk": "params.data.sla_key == 'at_risk'"}
+        defs.append(spec)
+    return dag.AgGrid(id=grid_id, rowData=rows, columnDefs=defs, className="page-grid",
+                      defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
+                      dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": 50,
+                                       "animateRows": False, "suppressCellFocus": True},
+                      style={"height": f"{height}px", "width": "100%"})
+
+
+def table(frame: pd.DataFrame, columns: list[tuple[str, str]], *, table_id: str | None = None,
+          row_class=None) -> html.Table:
+    """A plain HTML table (prints well) of already formatted values: ``columns`` is (field, header) pairs."""
+    head = html.Thead(html.Tr([html.Th(h) for _, h in columns]))
+    body = []
+    for _, r in frame.iterrows():
+        cls = row_class(r) if row_class else None
+        body.append(html.Tr([html.Td(r[f]) for f, _ in columns], className=cls))
+    kwargs = {"id": table_id} if table_id else {}
+    return html.Table([head, html.Tbody(body)], className="page-table", **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------- charts
+
+
+def figure_layout(**overrides) -> dict:
+    """The wall's chart look, with hover on: people at a desk can point at a bar."""
+    base = theme.base_figure_layout(hovermode="closest", uirevision="page")
+    base["font"] = {**base["font"], "size": 13}
+    base["margin"] = {"l": 8, "r": 16, "t": 30, "b": 8, "pad": 4}
+    for key, value in overrides.items():
+        base[key] = {**base[key], **value} if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return base
+
+
+def empty_figure(text: str = "") -> dict:
+    layout = figure_layout(xaxis={"visible": False}, yaxis={"visible": False}, showlegend=False)
+    if text:
+        layout["annotations"] = [{"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+                                  "y": 0.5, "font": {"color": theme.MUTED, "size": 15}}]
+    return {"data": [], "layout": layout}
+
+
+def flow_figure(weekly: pd.DataFrame, lang: str) -> dict:
+    """Reports in against reports resolved per ISO week, as grouped bars."""
+    if weekly.empty:
+        return empty_figure(t("none", lang))
+    return {"data": [
+        {"type": "bar", "name": t("opd.inflow", lang), "x": list(weekly["week"]), "y": list(weekly["inflow"]),
+         "marker": {"color": theme.INFLOW_COLOUR}},
+        {"type": "bar", "name": t("opd.closed", lang), "x": list(weekly["week"]), "y": list(weekly["resolved"]),
+         "marker": {"color": theme.CLOSED_COLOUR}},
+    ], "layout": figure_layout(barmode="group", xaxis={"type": "category", "nticks": 12})}
+
+
+def hbar_figure(labels: list[str], values: list[float], colour: str = theme.OKABE_ITO["sky"], *,
+                text: list[str] | None = None, lang: str = "id") -> dict:
+    """Horizontal bars, biggest at the top."""
+    if not labels:
+        return empty_figure(t("none", lang))
+    return {"data": [{"type": "bar", "orientation": "h", "y": labels[::-1], "x": values[::-1],
+                      "marker": {"color": colour}, "text": (text or [fmt_int(v) for v in values])[::-1],
+                      "textposition": "auto", "cliponaxis": False, "hoverinfo": "x+y"}],
+            "layout": figure_layout(showlegend=False, yaxis={"type": "category", "automargin": True},
+                                    margin={"t": 8})}

@@ -1,0 +1,105 @@
+"""/explorer: the district map with the filter bar and a measure switch, and a panel for the district clicked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import dash_leaflet as dl
+import pandas as pd
+from dash import dcc, html
+
+from dashboard.i18n import fmt_dec, fmt_int
+from dashboard.i18n_pages import t
+from layouts import components as c
+from layouts import theme, wall
+
+CONFIG = "explorer-config"
+STATUS = "explorer-status"
+MEASURE = "explorer-measure"
+MAP = "explorer-map"
+DISTRICTS = "explorer-districts"
+LEGEND = "explorer-legend"
+PICK = "explorer-pick"
+PANEL = "explorer-panel"
+TREND = "explorer-trend"
+TILE_PREFIX = "explorer-kpi"
+
+
+def layout(query: Mapping, lang: str, options: c.FilterOptions, error: c.FilterError | None,
+           display_geojson: dict | None, district_points: dict | None) -> html.Div:
+    q = c.clean_query(query)
+    measure = wall.measure_key(q.get("measure"))
+    picked = q.get("focus") if q.get("focus") in {code for code, _ in options.district} else None
+    hideout = {"colors": list(theme.SEQUENTIAL), "nodata": theme.NO_DATA, "values": {}, "max": 0}
+    if display_geojson is not None:
+        layer = dl.GeoJSON(id=DISTRICTS, data=display_geojson, hideout=hideout,
+                           style={"variable": "mimika.districtStyle"})
+    else:
+        layer = dl.GeoJSON(id=DISTRICTS, data=district_points or {"type": "FeatureCollection", "features": []},
+                           hideout=hideout, pointToLayer={"variable": "mimika.districtCircle"})
+    map_ = dl.Map(id=MAP, children=[layer], center=wall.MIMIKA_CENTER, bounds=wall.MIMIKA_BOUNDS,
+                  attributionControl=False, zoomSnap=0.25, style={"height": "100%", "width": "100%"})
+    controls = html.Label([t("explorer.measure", lang), dcc.Dropdown(
+        id=MEASURE, value=measure, clearable=False, searchable=False, style={"width": "280px"},
+        options=[{"label": t(f"measure.{m}", lang), "value": m} for m in wall.MEASURES])], className="fb-field")
+    pick = html.Label([t("explorer.district", lang), dcc.Dropdown(
+        id=PICK, value=picked, options=[{"label": name, "value": code} for code, name in options.district],
+        placeholder=t("explorer.pick", lang))], className="fb-field")
+    body = [
+        html.Div(id=STATUS),
+        html.Div(className="explorer-layout", children=[
+            c.panel(t("map.title", lang), html.Div([
+                html.Div(map_, className="explorer-map"),
+                html.Div(id=LEGEND, className="explorer-legend"),
+                html.Div(t("attribution", lang), className="page-note")]), actions=controls),
+            c.panel(t("explorer.district", lang), html.Div([
+                pick, html.Div(id=PANEL, className="page-stack", children=c.message(t("explorer.pick", lang)))])),
+        ]),
+        dcc.Store(id=CONFIG, data={"query": q, "lang": lang}),
+    ]
+    return c.page_shell("explorer", lang, query, t("explorer.title", lang), body, options=options,
+                        path="/explorer", error=error)
+
+
+def district_panel(name: str, row: pd.Series | None, categories: pd.DataFrame, opds: pd.DataFrame,
+                   villages: pd.DataFrame, weekly: pd.DataFrame, lang: str, suppress_below: int) -> list:
+    """One district: its figures, top categories, OPDs with open reports, and villages (small counts hidden)."""
+    tiles = []
+    if row is not None:
+        remote = row["access"] not in ("jalan", "", None)
+        tiles = [
+            c.tile(t("col.reports", lang), fmt_int(row["reports"]), element_id=f"{TILE_PREFIX}-reports"),
+            c.tile(t("col.per_10k", lang), fmt_dec(row["per_10k"], 1), element_id=f"{TILE_PREFIX}-per_10k"),
+            c.tile(t("col.open", lang), fmt_int(row["open"]), element_id=f"{TILE_PREFIX}-open"),
+            c.tile(t("col.overdue", lang), fmt_int(row["overdue"]), tone="alert",
+                   element_id=f"{TILE_PREFIX}-overdue"),
+            c.tile(t("col.median_response", lang), fmt_dec(row["median_response_hours"]),
+                   element_id=f"{TILE_PREFIX}-median"),
+        ]
+        name = f"{name} · {t('col.access', lang)}: {t('access.' + str(row['access']), lang)}" + (
+            f" ({t('briefing.remote', lang)})" if remote else "")
+    cat_names = categories["category_en"] if lang == "en" else categories["category"]
+    cat_table = c.table(categories.assign(name=cat_names, reports_f=categories["reports"].map(fmt_int),
+                                          open_f=categories["open"].map(fmt_int)),
+                        [("name", t("col.category", lang)), ("reports_f", t("col.reports", lang)),
+                         ("open_f", t("col.open", lang))], table_id="explorer-categories")
+    opd_table = c.table(opds.assign(open_f=opds["open"].map(fmt_int), overdue_f=opds["overdue"].map(fmt_int)),
+                        [("name", t("col.opd", lang)), ("open_f", t("col.open", lang)),
+                         ("overdue_f", t("col.overdue", lang))], table_id="explorer-opds")
+    hidden = t("explorer.suppressed", lang, n=suppress_below)
+    shown = villages.assign(
+        reports_f=[hidden if s else fmt_int(v) for v, s in zip(villages["reports"], villages["suppressed"],
+                                                               strict=True)],
+        open_f=["–" if pd.isna(v) else fmt_int(v) for v in villages["open"]])
+    village_table = c.table(shown, [("name", t("explorer.villages", lang)), ("reports_f", t("col.reports", lang)),
+                                    ("open_f", t("col.open", lang))], table_id="explorer-villages")
+    return [
+        html.H3(name, id="explorer-district-name", className="panel-heading"),
+        html.Div(tiles, className="tiles"),
+        html.H4(t("explorer.trend", lang)),
+        dcc.Graph(id=TREND, figure=c.flow_figure(weekly, lang), config={"displayModeBar": False},
+                  style={"height": "220px"}, className="page-graph"),
+        html.Div(className="grid-2", children=[html.Div([html.H4(t("explorer.categories", lang)), cat_table]),
+                                               html.Div([html.H4(t("explorer.opds", lang)), opd_table])]),
+        html.H4(t("explorer.villages", lang)), html.Div(village_table, className="table-scroll"),
+    ]

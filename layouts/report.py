@@ -1,0 +1,80 @@
+"""/report/<id>: one report and its timeline, never the reporter's personal data. Pure builders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard.i18n import fmt_when
+from dashboard.i18n_pages import t
+from layouts import components as c
+
+CONFIG = "report-config"
+BODY = "report-body"
+MESSAGE = "report-message"
+# What the page may show. Anything else in the detail row (in particular reporter_*) is never rendered.
+FIELDS = ("status", "category", "opd", "district", "village", "channel", "priority", "created_at",
+          "response_due_at", "first_response_at", "resolution_due_at", "resolved_at", "closed_at", "source")
+TIME_FIELDS = {"created_at", "response_due_at", "first_response_at", "resolution_due_at", "resolved_at", "closed_at"}
+LABEL_KEYS = {"status": "col.status", "category": "col.category", "opd": "col.opd", "district": "col.district",
+              "created_at": "col.created_at", "response_due_at": "col.response_due_at",
+              "resolution_due_at": "col.resolution_due_at"}
+
+
+def layout(report_id: str, query: Mapping, lang: str) -> html.Div:
+    return c.page_shell("report", lang, query, t("report.title", lang, id=report_id), [
+        html.Div(id=BODY, className="page-stack", children=c.message(t("loading", lang))),
+        dcc.Store(id=CONFIG, data={"id": report_id, "lang": lang}),
+    ], options=None, path=f"/report/{report_id}")
+
+
+def parse_id(raw) -> int | None:
+    text = str(raw or "").strip().lstrip("#")
+    return int(text) if text.isdigit() and len(text) < 18 else None
+
+
+def not_found(raw_id, lang: str, *, malformed: bool = False) -> html.Div:
+    key = "report.bad_id" if malformed else "report.unknown"
+    return c.error_banner(t(key, lang, id=raw_id), MESSAGE)
+
+
+def _value(key: str, value, lang: str) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    if key in TIME_FIELDS:
+        return fmt_when(pd.Timestamp(value).to_pydatetime())
+    return str(value)
+
+
+def detail(report: Mapping, timeline: pd.DataFrame, lang: str) -> list:
+    """The report's public fields, its description and its timeline (status changes, assignments, notes)."""
+    rows = []
+    for key in FIELDS:
+        label = t(LABEL_KEYS.get(key, f"report.field.{key}"), lang)
+        rows += [html.Dt(label), html.Dd(_value(key, report.get(key), lang), id=f"report-field-{key}")]
+    events = []
+    for e in timeline.itertuples(index=False):
+        if e.kind == "status":
+            before = e.from_status if isinstance(e.from_status, str) else "–"
+            what = f"{before} → {e.to_status}"
+        elif e.kind == "assign":
+            what = f"{t('event.assign', lang)}: {e.opd_code if isinstance(e.opd_code, str) else '–'}"
+        else:
+            what = t("event.note", lang)
+        parts = [html.Span(fmt_when(pd.Timestamp(e.at).to_pydatetime()), className="when"), html.Strong(what)]
+        if isinstance(e.actor, str) and e.actor:
+            parts.append(html.Span(f" · {e.actor}", className="muted"))
+        if isinstance(e.note, str) and e.note:
+            parts.append(html.Div(e.note, className="page-note"))
+        events.append(html.Li(parts))
+    return [
+        html.H2(report.get("title") or "", className="report-title", id="report-title"),
+        html.Div(className="grid-2", children=[
+            c.panel(t("report.details", lang), html.Dl(rows, className="report-fields")),
+            c.panel(t("report.timeline", lang), html.Ol(events, className="timeline", id="report-timeline")),
+        ]),
+        c.panel(t("report.description", lang), html.P(report.get("description") or "–")),
+        html.P(t("report.privacy", lang), className="page-note"),
+    ]

@@ -1,0 +1,269 @@
+"""The decision pages in headless Chromium against the real app (a subprocess) on a freshly seeded SQLite store."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from data_access.demo import DemoConfig, seed_demo
+from data_access.engine import make_engine
+from data_access.migrate import upgrade
+from data_access.reference import load_reference
+from data_access.schema import OPEN_STATUSES, Report
+from data_access.sla import WorkCalendar
+from tests.browser.test_wall_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.conftest import OUTPUT, REPO
+
+SCREENSHOTS = OUTPUT / "screenshots"
+DOWNLOADS = OUTPUT / "downloads"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def store_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("pages-browser") / "mimika.db"
+    engine = make_engine(f"sqlite:///{path}", create=True)
+    upgrade(engine)
+    load_reference(engine)
+    seed_demo(engine, WorkCalendar(), DemoConfig(seed=7, days=120, per_day=30.0,
+                                                  now=datetime.now(UTC) - timedelta(minutes=1)))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def engine(store_file):
+    eng = make_engine(f"sqlite:///{store_file}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(store_file):
+    """`python -m dashboard serve` in a subprocess."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{store_file}", "PYTHONUNBUFFERED": "1"}
+    log = open(store_file.with_suffix(".log"), "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--port", str(port)], cwd=REPO, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/opd", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the dashboard did not start: " + store_file.with_suffix(".log").read_text()[-2000:])
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Tab:
+    """A page in a browser tab that remembers console errors."""
+
+    def __init__(self, browser, url: str, ready: str, width: int = 1920, height: int = 1080) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+        self.page.wait_for_selector(ready, timeout=20_000)
+        self.page.wait_for_timeout(800)  # charts finish drawing
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}_1920.png"), full_page=False)
+
+    def download(self, button: str) -> Path:
+        DOWNLOADS.mkdir(parents=True, exist_ok=True)
+        with self.page.expect_download(timeout=30_000) as info:
+            self.page.click(button)
+        target = DOWNLOADS / info.value.suggested_filename
+        info.value.save_as(str(target))
+        return target
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def grid_ids(tab: Tab, grid: str) -> list[int]:
+    """The report numbers in the order the grid shows them (after sorting and filtering), from the grid's API."""
+    return tab.page.evaluate(
+        """(grid) => { const ids = [];
+                       dash_ag_grid.getApi(grid).forEachNodeAfterFilterAndSort(n => ids.push(n.data.id));
+                       return ids; }""", grid)
+
+
+def test_opd_index_and_detail_pages(browser, server, engine):
+    """/opd lists every OPD; /opd/PUPR shows tiles, a sortable grid and downloadable XLSX/CSV, with no errors."""
+    tab = Tab(browser, server + "/opd", "#opd-row-PUPR")
+    assert tab.page.locator(".page-table tbody tr").count() == 19
+    tab.screenshot("opd")
+    assert not tab.errors, tab.errors
+    tab.close()
+
+    for query, shot in (("", "opd_pupr"), ("?period=month&category=air_bersih,jalan", "opd_pupr_filtered"),
+                        ("?lang=en&period=week", "opd_pupr_en")):
+        tab = Tab(browser, server + "/opd/PUPR" + query, "#opd-grid .ag-row")
+        with engine.connect() as conn:
+            open_pupr = conn.execute(select(Report.id).where(Report.opd_code == "PUPR",
+                                                             Report.status.in_(OPEN_STATUSES))).all()
+        if not query:
+            assert tab.page.inner_text("#opd-kpi-open") == f"{len(open_pupr):,}".replace(",", ".")
+        tab.screenshot(shot)
+        assert not tab.errors, tab.errors
+        tab.close()
+
+    tab = Tab(browser, server + "/opd/PUPR", "#opd-grid .ag-row")
+    before = grid_ids(tab, "opd-grid")
+    tab.page.click("#opd-grid .ag-header-cell[col-id='id']")
+    tab.page.wait_for_timeout(400)
+    ascending = grid_ids(tab, "opd-grid")
+    assert len(ascending) > 1 and ascending == sorted(ascending) and ascending != before
+    tab.page.click("#opd-grid .ag-header-cell[col-id='id']")
+    tab.page.wait_for_timeout(400)
+    descending = grid_ids(tab, "opd-grid")
+    sort_state = tab.page.get_attribute("#opd-grid .ag-header-cell[col-id='id']", "aria-sort")
+    assert descending == sorted(descending, reverse=True), (sort_state, descending[:10])
+    xlsx = tab.download("#opd-export-xlsx")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.read_bytes())).active
+    ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert ids and all(isinstance(i, int) for i in ids)
+    import csv
+
+    table = list(csv.reader(io.StringIO(tab.download("#opd-export-csv").read_text())))
+    assert table[0][0] == "No." and [int(r[0]) for r in table[1:]] == ids
+    assert not tab.errors, tab.errors
+    tab.close()
+
+    tab = Tab(browser, server + "/opd/NOPE", "#opd-unknown")
+    assert "NOPE" in tab.page.inner_text("#opd-unknown")
+    tab.close()
+
+
+def pdf_pages(data: bytes) -> int:
+    """Pages in a PDF: pdfinfo when installed, else the page objects (fpdf2 writes them uncompressed)."""
+    import re
+    import shutil
+
+    if shutil.which("pdfinfo"):
+        out = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout.decode()
+        return int(re.search(r"Pages:\s+(\d+)", out).group(1))
+    return len(re.findall(rb"/Type\s*/Page\b", data))
+
+
+def test_report_page_shows_timeline_without_personal_data(browser, server, engine):
+    """/report/<id> shows the report and its timeline, no reporter data; unknown ids say so."""
+    with engine.connect() as conn:
+        report_id = conn.execute(select(Report.id).where(Report.reporter_id.is_not(None)).limit(1)).scalar_one()
+    tab = Tab(browser, f"{server}/report/{report_id}", "#report-timeline li")
+    tab.screenshot("report")
+    assert not tab.errors, tab.errors
+    tab.close()
+    tab = Tab(browser, f"{server}/report/999999999?lang=en", "#report-message")
+    assert "999999999" in tab.page.inner_text("#report-message")
+    tab.close()
+
+
+def test_briefing_page_and_exports(browser, server):
+    """/briefing renders without errors with and without filters; XLSX reads back and the PDF has pages."""
+    for query, shot in (("", "briefing"), ("?period=quarter&district=94.04.01,94.04.02", "briefing_filtered")):
+        tab = Tab(browser, server + "/briefing" + query, "#briefing-league-table tbody tr")
+        tab.screenshot(shot)
+        assert not tab.errors, tab.errors
+        tab.close()
+    tab = Tab(browser, server + "/briefing", "#briefing-league-table tbody tr")
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(tab.download("#briefing-export-xlsx").read_bytes()))
+    assert len(book.sheetnames) == 6
+    league = book["OPD"]
+    shown = tab.page.locator("#briefing-league-table tbody tr").count()
+    assert league.max_row - 1 == shown == 19
+    first_open = tab.page.inner_text("#briefing-league-table tbody tr:first-child td:nth-child(8)")
+    assert first_open == f"{league.cell(row=2, column=8).value:,}".replace(",", ".")
+    pdf = tab.download("#briefing-export-pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf_pages(pdf) >= 1
+    assert not tab.errors, tab.errors
+    tab.page.emulate_media(media="print")
+    tab.page.screenshot(path=str(SCREENSHOTS / "briefing_print_1920.png"))
+    tab.close()
+
+
+def test_sla_page_with_and_without_filters(browser, server):
+    """/sla draws the heatmap, breaches, distributions and the due-soon grid without console errors."""
+    for query, shot in (("", "sla"), ("?period=month&opd=PUPR,DINKES&hours=72", "sla_filtered")):
+        tab = Tab(browser, server + "/sla" + query, "#sla-heatmap .main-svg")
+        try:
+            tab.page.wait_for_function("document.querySelector('#sla-due-title').innerText.includes('·')")
+        except Exception:
+            pytest.fail(f"the SLA page did not fill: {tab.errors}")
+        tab.screenshot(shot)
+        assert not tab.errors, tab.errors
+        tab.close()
+
+
+def test_explorer_map_and_district_panel(browser, server):
+    """/explorer colours the map, and a click on it (or ?focus=) opens that district's panel; no console errors."""
+    tab = Tab(browser, server + "/explorer", "#explorer-legend .legend-item")
+    tab.page.locator("#explorer-map").click(position={"x": 700, "y": 300})
+    tab.page.wait_for_selector("#explorer-trend .main-svg .bars", timeout=15_000)
+    tab.screenshot("explorer")
+    assert not tab.errors, tab.errors
+    tab.close()
+    tab = Tab(browser, server + "/explorer?period=quarter&measure=overdue&focus=94.04.02",
+              "#explorer-district-name")
+    assert "Agimuga" in tab.page.inner_text("#explorer-district-name")
+    tab.screenshot("explorer_filtered")
+    assert not tab.errors, tab.errors
+    tab.close()
+
+
+def test_filter_bar_writes_the_url_and_bad_filters_say_so(browser, server):
+    """Choosing a period and applying puts it in the URL and re-renders; a malformed URL shows a message."""
+    tab = Tab(browser, server + "/sla", "#sla-heatmap .main-svg")
+    tab.page.click("#fb-period")
+    tab.page.get_by_text("90 hari", exact=True).click()
+    tab.page.click("#fb-apply")
+    tab.page.wait_for_url("**/sla?period=quarter", timeout=10_000)
+    tab.page.wait_for_selector("#sla-heatmap .main-svg")
+    assert not tab.errors, tab.errors
+    tab.close()
+    tab = Tab(browser, server + "/briefing?period=custom&start=2026-13-01&end=x", ".page-error")
+    assert "2026-13-01" in tab.page.inner_text(".page-error")
+    tab.screenshot("briefing_bad_filter")
+    assert not tab.errors, tab.errors
+    tab.close()

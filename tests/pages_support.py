@@ -1,0 +1,93 @@
+"""Helpers for the decision pages' callback tests: the app on a seeded store, POSTs to Dash, tree look-ups."""
+
+from __future__ import annotations
+
+import json
+
+import dash
+from plotly.utils import PlotlyJSONEncoder
+
+from tests.test_wall_callbacks import get_app  # noqa: F401  (one app factory for all callback tests)
+
+
+def url(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def render(path: str, **query):
+    """The layout Dash pages would render for ``path`` (a registered path or path template) and query."""
+    for page in dash.page_registry.values():
+        template = page.get("path_template")
+        if template:
+            head = template.split("<")[0]
+            if path.startswith(head) and "/" not in path[len(head):]:
+                name = template[len(head):].strip("<>")
+                return page["layout"](**{name: path[len(head):]}, **query)
+        elif page["path"] == path:
+            return page["layout"](**query)
+    raise KeyError(path)
+
+
+def find(tree, component_id):
+    """The component with ``component_id`` in a layout tree, or None."""
+    if getattr(tree, "id", None) == component_id:
+        return tree
+    children = getattr(tree, "children", None)
+    if children is None:
+        return None
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            hit = find(child, component_id)
+            if hit is not None:
+                return hit
+    return None
+
+
+def texts(tree) -> str:
+    """All text in a tree (component or its JSON), joined with spaces."""
+    if isinstance(tree, str | int | float):
+        return str(tree)
+    if hasattr(tree, "to_plotly_json"):
+        tree = json.loads(json.dumps(tree, cls=PlotlyJSONEncoder))
+    if isinstance(tree, list):
+        return " ".join(texts(t) for t in tree)
+    if isinstance(tree, dict):
+        return texts(tree.get("props", {}).get("children", "")) if "props" in tree else ""
+    return ""
+
+
+def by_id(tree, wanted: str):
+    """In a JSON tree from a callback response, the props of the component with id ``wanted``."""
+    if isinstance(tree, list):
+        for t in tree:
+            hit = by_id(t, wanted)
+            if hit is not None:
+                return hit
+    elif isinstance(tree, dict) and "props" in tree:
+        if tree["props"].get("id") == wanted:
+            return tree["props"]
+        return by_id(tree["props"].get("children"), wanted)
+    return None
+
+
+def post(app, output_contains: str, inputs: dict, state: dict | None = None, triggered: str | None = None):
+    """POST one callback to /_dash-update-component, as the browser does; returns the response's outputs."""
+    key = next(k for k in app.callback_map if output_contains in k)
+    spec = app.callback_map[key]
+    if key.startswith(".."):
+        outputs = [{"id": i, "property": p} for i, p in (o.split(".", 1) for o in key.strip(".").split("..."))]
+    else:
+        i, p = key.split(".", 1)
+        outputs = {"id": i, "property": p}
+    values = {**(inputs or {}), **(state or {})}
+    body = {
+        "output": key, "outputs": outputs,
+        "inputs": [{**x, "value": values.get(f"{x['id']}.{x['property']}")} for x in spec["inputs"]],
+        "state": [{**x, "value": values.get(f"{x['id']}.{x['property']}")} for x in spec["state"]],
+        "changedPropIds": [triggered or next(iter(inputs))],
+    }
+    response = app.server.test_client().post("/_dash-update-component",
+                                             data=json.dumps(body, cls=PlotlyJSONEncoder),
+                                             content_type="application/json")
+    assert response.status_code in (200, 204), response.get_data(as_text=True)[:2000]
+    return response.get_json()["response"] if response.status_code == 200 else None

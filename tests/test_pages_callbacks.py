@@ -1,0 +1,358 @@
+"""The decision pages through Dash's own endpoint on the seeded stores, with the numbers reconciled to the oracle."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from datetime import timedelta
+
+import dash
+import pytest
+
+from dashboard.i18n import fmt_dec, fmt_int, fmt_pct
+from data_access.schema import Reporter
+from data_access.scope import Filters, Scope
+from layouts import components as c
+from tests import oracle, oracle_pages
+from tests.conftest import NOW
+from tests.pages_support import by_id, find, get_app, post, render, texts, url
+
+OPD_QUERY = {"period": "month", "category": "jalan,air_bersih,drainase"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_registry():
+    """Each app registers its pages anew (Dash keeps them in a module-level registry)."""
+    dash.page_registry.clear()
+    yield
+    dash.page_registry.clear()
+
+
+@pytest.fixture(scope="module")
+def rows(seeded):
+    return oracle.raw(seeded)
+
+
+@pytest.fixture
+def app(seeded):
+    return get_app(url(seeded), boundaries=False)[0]
+
+
+def config_of(path: str, config_id: str, **query) -> dict:
+    return find(render(path, **query), config_id).data
+
+
+# ------------------------------------------------------------------------------------------- filters from the URL
+
+
+def test_filters_from_query_reads_periods_and_codes():
+    """week/month/quarter start at WIT midnight; custom dates include the end day; codes split on commas."""
+    f = c.filters_from_query({"period": "week", "opd": "PUPR,DINKES", "status": ["baru", "diproses"]}, NOW)
+    assert f.start.isoformat() == "2026-11-17T00:00:00+09:00" and f.end is None
+    assert f.opds == ("PUPR", "DINKES") and f.statuses == ("baru", "diproses")
+    f = c.filters_from_query({"period": "custom", "start": "2026-10-01", "end": "2026-10-31"}, NOW)
+    assert (f.end - f.start) == timedelta(days=31)
+    assert c.filters_from_query({}, NOW) == Filters()
+
+
+@pytest.mark.parametrize("query,needle", [
+    ({"period": "fortnight"}, "fortnight"),
+    ({"period": "custom", "start": "2026-02-30", "end": "2026-03-01"}, "2026-02-30"),
+    ({"period": "custom", "start": "2026-10-01"}, "start dan end"),
+    ({"period": "custom", "start": "2026-10-05", "end": "2026-10-01"}, "2026-10-01"),
+    ({"period": "custom", "start": "2027-01-01", "end": "2027-01-02"}, "masa depan"),
+    ({"opd": "PUPR;DROP TABLE"}, "PUPR;DROP TABLE"),
+    ({"district": "99.99.99"}, "99.99.99"),
+])
+def test_filters_from_query_explains_malformed_values(query, needle):
+    """Every malformed value gives a FilterError whose message names it (in Indonesian and in English)."""
+    known = {"district": {"94.04.01"}}
+    with pytest.raises(c.FilterError) as caught:
+        c.filters_from_query(query, NOW, known)
+    assert needle in str(caught.value)
+    assert caught.value.text("en") != str(caught.value) or needle in caught.value.text("en")
+
+
+def test_filter_bar_writes_the_query_back():
+    """Applying the bar keeps other query keys (lang, hours) and writes the choices as comma lists."""
+    href = c.query_from_bar({"path": "/sla", "query": {"lang": "en", "hours": "72", "opd": "DLH"}}, "quarter", None,
+                            None, {"opd": ["PUPR", "DINKES"], "category": [], "district": None})
+    assert href == "/sla?lang=en&hours=72&period=quarter&opd=PUPR%2CDINKES"
+    href = c.query_from_bar({"path": "/briefing", "query": {}}, "", "2026-10-01", "2026-10-31T00:00:00", {})
+    assert href == "/briefing?period=custom&start=2026-10-01&end=2026-10-31"
+
+
+def test_bad_filter_shows_a_message_not_a_traceback(app):
+    """A malformed URL renders the page with a clear message in the page's language."""
+    page = render("/briefing", period="custom", start="2026-13-01", end="2026-13-02", lang="en")
+    assert "Invalid date '2026-13-01'" in texts(page)
+    assert "Traceback" not in texts(page)
+
+
+# ------------------------------------------------------------------------------------------- /opd
+
+
+def test_opd_head_page_matches_oracle(app, seeded, rows):
+    """/opd/PUPR with filters: tiles equal the oracle's KPIs for the PUPR scope, the grid lists exactly the
+    oracle's overdue and at-risk open reports, worst first."""
+    scope = Scope.opd_head("PUPR")
+    filters = c.filters_from_query(OPD_QUERY, NOW)
+    out = post(app, "opd-tiles.children", {"opd-config.data": config_of("/opd/PUPR", "opd-config", **OPD_QUERY)})
+    want = oracle.kpis(rows, filters, scope, NOW)
+    tiles = out["opd-tiles"]["children"]
+    assert by_id(tiles, "opd-kpi-open")["children"] == fmt_int(want["open"])
+    assert by_id(tiles, "opd-kpi-overdue_resolution")["children"] == fmt_int(want["overdue_resolution"])
+    assert by_id(tiles, "opd-kpi-at_risk")["children"] == fmt_int(want["at_risk"])
+    assert by_id(tiles, "opd-kpi-response_compliance")["children"] == fmt_pct(want["response_compliance_pct"])
+    assert by_id(tiles, "opd-kpi-median_response")["children"] == fmt_dec(want["median_response_hours"])
+    grid = out["opd-grid"]["rowData"]
+    expected = oracle_pages.report_list(rows, filters, scope, NOW, ("breached", "at_risk"), True)
+    assert [r["id"] for r in grid] == [i for i, _ in expected] and grid
+    assert {r["sla_key"] for r in grid} <= {"breached", "at_risk"}
+    assert all(r["opd"] == "PUPR" for r in grid)
+    assert out["opd-list-count"]["children"] == f"{len(expected)} laporan"
+
+
+def test_opd_exports_are_the_grid(app, seeded, rows):
+    """The XLSX and CSV downloads hold the same reports as the grid, and no reporter data."""
+    from openpyxl import load_workbook
+
+    config = config_of("/opd/PUPR", "opd-config", **OPD_QUERY)
+    ids = [i for i, _ in oracle_pages.report_list(rows, c.filters_from_query(OPD_QUERY, NOW), Scope.opd_head("PUPR"),
+                                                  NOW, ("breached", "at_risk"), True)]
+    xlsx = post(app, "opd-download", {"opd-export-xlsx.n_clicks": 1}, {"opd-config.data": config},
+                triggered="opd-export-xlsx.n_clicks")["opd-download"]["data"]
+    sheet = load_workbook(io.BytesIO(base64.b64decode(xlsx["content"]))).active
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == ids
+    csv = post(app, "opd-download", {"opd-export-csv.n_clicks": 1}, {"opd-config.data": config},
+               triggered="opd-export-csv.n_clicks")["opd-download"]["data"]
+    assert csv["filename"].endswith(".csv") and csv["content"].count("\n") >= len(ids)
+    names = _reporter_names(seeded)
+    assert not any(name in csv["content"] for name in names)
+
+
+def test_opd_index_lists_every_opd_with_oracle_backlog(app, seeded, rows):
+    """/opd shows all OPDs; backlog and overdue per OPD equal the oracle's workload."""
+    out = post(app, "opd-index-table", {"opd-index-config.data": {"query": {}, "lang": "id"}})
+    table = out["opd-index-table"]["children"]
+    _, _, opds = oracle.reference(seeded)
+    want = oracle.workload(rows, opds, Filters(), Scope.wall(), NOW)
+    for code, w in want.items():
+        row = by_id(table, f"opd-row-{code}")
+        cells = [texts(cell) for cell in row["children"]]
+        assert cells[2] == fmt_int(w["backlog"]) and cells[3] == fmt_int(w["overdue"]), code
+
+
+def test_unknown_opd_says_so(app):
+    """An unknown OPD code renders a clear message, not an empty page."""
+    assert "tidak dikenal" in texts(render("/opd/NOPE"))
+
+
+# ------------------------------------------------------------------------------------------- /report
+
+
+def _reporter_names(engine) -> set[str]:
+    from sqlalchemy import select
+
+    with engine.connect() as conn:
+        return {n for (n,) in conn.execute(select(Reporter.name).where(Reporter.name.is_not(None)).limit(500))
+                if n and len(n) > 5}
+
+
+def test_report_page_shows_timeline_and_never_personal_data(app, seeded, rows):
+    """/report/<id> shows the report and every timeline event; the reporter's name, phone and NIK never appear."""
+    from sqlalchemy import select
+
+    report = next(r for r in rows if r["reporter_id"] is not None and r["status"] == "ditutup")
+    with seeded.connect() as conn:
+        person = conn.execute(select(Reporter).where(Reporter.id == report["reporter_id"])).one()
+    out = post(app, "report-body", {"report-config.data": config_of(f"/report/{report['id']}", "report-config")})
+    body = out["report-body"]["children"]
+    text = texts(body)
+    assert report["title"] in text
+    assert len(by_id(body, "report-timeline")["children"]) >= 3
+    for value in (person.name, person.phone, person.nik, person.email):
+        assert not value or value not in str(out)
+
+
+@pytest.mark.parametrize("raw,needle", [("999999999", "tidak ditemukan"), ("abc", "bukan nomor")])
+def test_unknown_report_says_so(app, raw, needle):
+    """Unknown or malformed report ids give a clear message."""
+    out = post(app, "report-body", {"report-config.data": config_of(f"/report/{raw}", "report-config")})
+    assert needle in texts(out["report-body"]["children"])
+
+
+# ------------------------------------------------------------------------------------------- /briefing
+
+BRIEFING_QUERY = {"period": "quarter", "channel": "app,whatsapp,sms"}
+
+
+def test_briefing_matches_oracle(app, seeded, rows):
+    """/briefing with filters: the comparison tiles, league table and oldest reports equal the oracle's."""
+    filters = c.filters_from_query(BRIEFING_QUERY, NOW)
+    config = config_of("/briefing", "briefing-config", **BRIEFING_QUERY)
+    out = post(app, "briefing-compare", {"briefing-config.data": config})
+    want = oracle_pages.period_comparison(rows, filters, Scope.wall(), NOW)
+    tiles = out["briefing-compare"]["children"]
+    assert by_id(tiles, "briefing-reports")["children"] == fmt_int(want["reports"][0])
+    assert by_id(tiles, "briefing-response_compliance_pct")["children"] == fmt_pct(want["response_compliance_pct"][0])
+    assert by_id(tiles, "briefing-median_resolution_hours")["children"] == fmt_dec(want["median_resolution_hours"][0])
+    league = out["briefing-league"]["children"]
+    body_rows = league["props"]["children"][1]["props"]["children"]
+    _, _, opds = oracle.reference(seeded)
+    compliance = oracle_pages.compliance_by_opd(rows, opds, filters, Scope.wall(), NOW)
+    assert len(body_rows) == len(compliance)
+    ranked = [r for r in body_rows if r["props"].get("className") != "row-unranked"]
+    assert len(ranked) == sum(1 for v in compliance.values() if v["ranked"])
+    for r in body_rows:
+        cells = [texts(cell) for cell in r["props"]["children"]]
+        code = next(k for k in compliance if _short(k) == cells[1])
+        assert cells[2] == fmt_dec(compliance[code]["resolution_compliance_pct"], 1)
+        assert cells[3] == fmt_int(compliance[code]["resolution_sample"])
+    oldest = texts(out["briefing-oldest"]["children"])
+    first = oracle_pages.oldest_open(rows, filters, Scope.wall(), NOW, 15)[0]
+    assert f"#{first}" in oldest
+
+
+def _short(code: str) -> str:
+    from data_access.reference import OPDS
+
+    return next(short for c_, _, short in OPDS if c_ == code)
+
+
+def test_briefing_districts_rank_and_mark_remote(app, seeded, rows):
+    """Districts are listed by reports per 10,000 residents; remote districts carry the mark."""
+    out = post(app, "briefing-districts", {"briefing-config.data": config_of("/briefing", "briefing-config")})
+    table = out["briefing-districts"]["children"]
+    body_rows = table["props"]["children"][1]["props"]["children"]
+    assert len(body_rows) == 18
+    districts, _, _ = oracle.reference(seeded)
+    want = oracle.by_district(rows, districts, Filters(), Scope.wall(), NOW)
+    rates = [float(texts(r["props"]["children"][3]).replace(".", "").replace(",", ".")) for r in body_rows
+             if texts(r["props"]["children"][3]) != "–"]
+    assert rates == sorted(rates, reverse=True)
+    assert max(rates) == pytest.approx(max(v["per_10k"] or 0 for k, v in want.items() if k != "luar"), abs=0.01)
+    assert any(texts(r["props"]["children"][0]).startswith("◆ ") for r in body_rows)
+
+
+def test_briefing_exports_xlsx_sheets_and_pdf(app, seeded, rows):
+    """XLSX: one sheet per table, the league numbers equal the oracle's; PDF: Indonesian, at least one page."""
+    from openpyxl import load_workbook
+
+    config = config_of("/briefing", "briefing-config", **BRIEFING_QUERY)
+    xlsx = post(app, "briefing-download", {"briefing-export-xlsx.n_clicks": 1}, {"briefing-config.data": config},
+                triggered="briefing-export-xlsx.n_clicks")["briefing-download"]["data"]
+    book = load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))
+    assert len(book.sheetnames) == 6
+    filters = c.filters_from_query(BRIEFING_QUERY, NOW)
+    _, _, opds = oracle.reference(seeded)
+    compliance = oracle_pages.compliance_by_opd(rows, opds, filters, Scope.wall(), NOW)
+    for row in book["OPD"].iter_rows(min_row=2, values_only=True):
+        code = next(k for k in compliance if _short(k) == row[1])
+        assert row[3] == compliance[code]["resolution_sample"]
+        want = compliance[code]["resolution_compliance_pct"]
+        assert (row[2] is None and want is None) or row[2] == pytest.approx(round(want, 1))
+    pdf = post(app, "briefing-download", {"briefing-export-pdf.n_clicks": 1}, {"briefing-config.data": config},
+               triggered="briefing-export-pdf.n_clicks")["briefing-download"]["data"]
+    data = base64.b64decode(pdf["content"])
+    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", data)) >= 1
+
+
+# ------------------------------------------------------------------------------------------- /sla
+
+
+@pytest.mark.parametrize("hours", [24, 72])
+def test_sla_page_matches_oracle(app, seeded, rows, hours):
+    """/sla with filters: the due-soon grid and both distributions equal the oracle's."""
+    query = {"period": "month", "opd": "PUPR,DINKES,DUKCAPIL"}
+    filters = c.filters_from_query(query, NOW)
+    out = post(app, "sla-heatmap", {"sla-config.data": config_of("/sla", "sla-config", **query),
+                                    "sla-kind.value": "response", "sla-hours.value": hours})
+    assert [r["id"] for r in out["sla-due-grid"]["rowData"]] == [
+        i for i, _ in oracle_pages.due_within(rows, filters, Scope.wall(), NOW, hours)]
+    from data_access.queries.decisions import DEFAULT_BINS
+
+    for kind in ("response", "resolution"):
+        figure = out[f"sla-dist-{kind}"]["figure"]
+        assert figure["data"][0]["y"] == oracle_pages.time_distribution(rows, filters, Scope.wall(), NOW, kind,
+                                                                         DEFAULT_BINS[kind])
+    lines = out["sla-breaches"]["figure"]["data"]
+    want_breaches = oracle.breaches(rows, filters, Scope.wall(), NOW, 28, "opd")
+    assert [len(line["x"]) for line in lines] == [28, 28]
+    for line in lines:
+        kind = "response" if line["name"] == "respons" else "resolution"
+        assert sum(line["y"]) == sum(n for (_, _, k), n in want_breaches.items() if k == kind)
+    heat = out["sla-heatmap"]["figure"]["data"][0]
+    pairs = oracle_pages.compliance_by_opd_category(rows, filters, Scope.wall(), NOW)
+    cells = sum(1 for row in heat["z"] for v in row if v is not None)
+    assert cells == sum(1 for v in pairs.values() if v["response_compliance_pct"] is not None)
+
+
+# ------------------------------------------------------------------------------------------- /explorer
+
+
+def test_explorer_panel_matches_oracle_and_suppresses_small_villages(app, seeded, rows):
+    """The district panel's figures equal the oracle's; villages with a handful of reports are hidden."""
+    query = {"period": "quarter"}
+    filters = c.filters_from_query(query, NOW)
+    config = config_of("/explorer", "explorer-config", **query)
+    hideout = post(app, "explorer-districts.hideout", {"explorer-config.data": config,
+                                                      "explorer-measure.value": "overdue"})
+    assert "94.04.01" in hideout["explorer-districts"]["hideout"]
+    out = post(app, "explorer-panel", {"explorer-pick.value": "94.04.01"}, {"explorer-config.data": config})
+    panel = out["explorer-panel"]["children"]
+    districts, villages, _ = oracle.reference(seeded)
+    want = oracle.by_district(rows, districts, Filters(filters.start, filters.end, ("94.04.01",)), Scope.wall(),
+                              NOW)["94.04.01"]
+    assert by_id(panel, "explorer-kpi-reports")["children"] == fmt_int(want["reports"])
+    assert by_id(panel, "explorer-kpi-open")["children"] == fmt_int(want["open"])
+    assert by_id(panel, "explorer-kpi-median")["children"] == fmt_dec(want["median_response_hours"])
+    village_rows = by_id(panel, "explorer-villages")["children"][1]["props"]["children"]
+    expected = oracle.by_village(rows, villages, Filters(filters.start, filters.end, ("94.04.01",)), Scope.wall(),
+                                 NOW, 5, False)
+    hidden = sum(1 for v in expected.values() if v[2])
+    assert sum(1 for r in village_rows if "privasi" in texts(r)) == hidden
+
+
+def test_map_click_picks_the_district(app):
+    """A click on the map selects the clicked feature's district (or the nearest district point)."""
+    out = post(app, "explorer-pick.value", {"explorer-districts.clickData": {"properties": {"code": "94.04.05"}}})
+    assert out["explorer-pick"]["value"] == "94.04.05"
+    out = post(app, "explorer-pick.value", {"explorer-districts.clickData": {"latlng": [-4.63, 137.16]}})
+    assert out["explorer-pick"]["value"] == "94.04.01"
+
+
+# ------------------------------------------------------------------------------------------- language, wiring
+
+
+@pytest.mark.parametrize("path,config_id", [("/opd/PUPR", "opd-config"), ("/briefing", "briefing-config"),
+                                            ("/sla", "sla-config"), ("/explorer", "explorer-config"),
+                                            ("/report/1", "report-config"), ("/opd", "opd-index-config")])
+def test_pages_speak_english_when_asked(app, path, config_id):
+    """?lang=en switches the chrome to English and is carried by the navigation links; Indonesian is the default."""
+    english = render(path, lang="en")
+    assert find(english, config_id).data["lang"] == "en"
+    assert "Regent's briefing" in texts(english) and "Briefing Bupati" not in texts(english)
+    assert "Briefing Bupati" in texts(render(path))
+    assert find(english, "lang-switch").href.endswith("lang=id")
+
+
+def test_navigation_carries_filters_between_pages(app):
+    """The navigation keeps the filters and language of the page it is on (the wall only gets the language)."""
+    import json
+
+    from plotly.utils import PlotlyJSONEncoder
+
+    page = json.dumps(render("/briefing", period="week", opd="PUPR", lang="en"), cls=PlotlyJSONEncoder)
+    assert '"/sla?period=week&opd=PUPR&lang=en"' in page
+    assert '"/wall?lang=en"' in page
+
+
+def test_layout_builders_never_touch_the_database_layer():
+    """layouts/ builds components from DataFrames: none of its modules imports SQLAlchemy or the engine."""
+    from pathlib import Path
+
+    for module in ("components", "opd", "report", "briefing", "sla", "explorer", "exports"):
+        source = (Path(__file__).parents[1] / "layouts" / f"{module}.py").read_text()
+        assert "sqlalchemy" not in source and "data_access.engine" not in source, module
