@@ -19,7 +19,8 @@ ASSETS = Path(__file__).with_name("assets")
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Dash:
     settings = settings or Settings.from_env()
     app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS), title="Mimika Center",
-               update_title=None, suppress_callback_exceptions=True, serve_locally=True)
+               update_title=None, suppress_callback_exceptions=True, serve_locally=True,
+               compress=True)  # a refresh of the wall is ~60 KB of JSON, ~5 KB compressed: the link is poor
     if store is None:
         store = Store(settings, Cache(app.server, config=cache_config(settings)))
     else:  # a store built by the caller (tests, benchmarks) still needs its cache bound to this app
@@ -41,6 +42,7 @@ def _register_pages(app: Dash, settings: Settings) -> None:
     dash.register_page("home", path="/", layout=wall_layout, title="Mimika Center")
     wall_callbacks.register(app, app.server.config["MIMIKA_STORE"], settings)
     _ = wall  # the layout module is imported for its ids by the callbacks as well
+    __import__("callbacks.pages").pages.register(app, app.server.config["MIMIKA_STORE"], settings)
 
 
 def _display_geojson(settings: Settings) -> dict | None:
