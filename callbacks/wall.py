@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -130,8 +131,12 @@ def refresh(store: Store, settings: Settings, state: dict | None, config: dict |
             banner(reason)
             return out
         # Every screen on the same version, minute, language and measure gets the same panels: built once.
+        # While another screen (or the warmer) builds them, keep showing the last numbers and ask again next
+        # tick, instead of queueing fifty requests behind one query set.
         panels = store.memo(("wall-panels", version, store.minute(now), lang, measure),
-                            lambda: build_panels(store, settings, version, now, lang, measure))
+                            lambda: build_panels(store, settings, version, now, lang, measure), wait=False)
+        if panels is None:
+            return out
     except StoreUnavailable as exc:
         log.warning("wall: store unavailable: %s", exc)
         if state.get("stale") == "unavailable":
@@ -171,6 +176,44 @@ def build_panels(store: Store, settings: Settings, version: str, now: datetime, 
     out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang)
     out[INDEX[(wall.DATA_TIME, "children")]] = wall.data_time_text(newest, lang)
     return {"outputs": out, "newest": _iso(newest)}
+
+
+def warm_once(store: Store, settings: Settings, lang: str | None = None, measure: str | None = None) -> bool:
+    """Build the panels of the current version and minute unless cached. False when the store is away."""
+    lang = language(lang, settings.language)
+    measure = wall.measure_key(measure)
+    now = store.now()
+    try:
+        version = store.version()
+        store.memo(("wall-panels", version, store.minute(now), lang, measure),
+                   lambda: build_panels(store, settings, version, now, lang, measure))
+    except StoreUnavailable:
+        return False
+    return True
+
+
+def start_warmer(store: Store, settings: Settings, interval_seconds: float = 1.0) -> threading.Thread:
+    """Keep the default wall's panels built ahead of the screens, so a store change or a new minute costs the
+    screens a cache read instead of waiting for the query set (50 screens: p95 303 ms without, see the note)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        warmed = None
+        while not stop.is_set():
+            try:
+                version = store.version()
+                if version != warmed and warm_once(store, settings):  # a new minute alone needs no panels
+                    warmed = version
+            except StoreUnavailable:
+                pass
+            except Exception as exc:  # never let the warmer die; the screens still compute for themselves
+                log.warning("wall warmer: %s", exc)
+            stop.wait(interval_seconds)
+
+    thread = threading.Thread(target=loop, name="mimika-wall-warmer", daemon=True)
+    thread.stop = stop  # type: ignore[attr-defined]
+    thread.start()
+    return thread
 
 
 def register(app: Dash, store: Store, settings: Settings) -> None:

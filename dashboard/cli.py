@@ -156,11 +156,13 @@ def cmd_simulate(settings: Settings, args) -> int:
 
 
 def cmd_serve(settings: Settings, args) -> int:
+    from callbacks.wall import start_warmer
     from dashboard.app import create_app
     from dashboard.sweeper import start_sweeper
 
     app = create_app(settings)
     start_sweeper(settings)
+    start_warmer(app.server.config["MIMIKA_STORE"], settings)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 

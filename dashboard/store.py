@@ -44,12 +44,13 @@ class Store:
     def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.database_url)
 
-    def memo(self, raw_key: tuple, compute: Callable[[], Any]) -> Any:
+    def memo(self, raw_key: tuple, compute: Callable[[], Any], *, wait: bool = True) -> Any:
         """The cached value for ``raw_key``, computed once however many screens ask at the same moment.
 
         Single flight: the first asker computes under a lock for its key while the others wait and then read the
         cache, so fifty screens cost one query set per store change, not fifty (benchmarks/bench_wall.py
         measured 13 sets per change without it). With Redis the lock is Redis's, shared by every worker.
+        ``wait=False``: when someone else is computing the key, return None at once instead of waiting.
         """
         key = "m:" + hashlib.sha1(repr(raw_key).encode()).hexdigest()
         hit = self.cache.get(key)
@@ -59,14 +60,23 @@ class Store:
         # lock shared by two keys could then wait on itself.
         client = getattr(getattr(self.cache, "cache", None), "_write_client", None)
         if client is not None and hasattr(client, "lock"):  # RedisCache: one lock across gunicorn workers
-            with client.lock(f"mimika:lock:{key}", timeout=60, blocking_timeout=60):
+            lock = client.lock(f"mimika:lock:{key}", timeout=60, blocking_timeout=60)
+            if not lock.acquire(blocking=wait):
+                return None
+            try:
                 return self._compute_once(key, compute)
+            finally:
+                lock.release()
         with self._lock:
             entry = self._key_locks.setdefault(key, [threading.Lock(), 0])
             entry[1] += 1
         try:
-            with entry[0]:
+            if not entry[0].acquire(blocking=wait):
+                return None
+            try:
                 return self._compute_once(key, compute)
+            finally:
+                entry[0].release()
         finally:
             with self._lock:
                 entry[1] -= 1

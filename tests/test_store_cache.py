@@ -62,3 +62,25 @@ def test_nested_keys_do_not_deadlock(tmp_path):
     for t in threads:
         t.join(timeout=20)
     assert not any(t.is_alive() for t in threads)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_screen_does_not_queue_behind_a_computation(tmp_path, backend):
+    """wait=False answers None at once while another asker computes the key, then the value once it is cached."""
+    store = _store(tmp_path, os.environ.get("TEST_REDIS_URL") if backend == "redis" else None)
+    started, release = threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        release.wait(5)
+        return "panels"
+
+    worker = threading.Thread(target=lambda: store.memo(("p", 1), slow))
+    worker.start()
+    started.wait(5)
+    began = time.monotonic()
+    assert store.memo(("p", 1), lambda: "duplicate", wait=False) is None
+    assert time.monotonic() - began < 0.5
+    release.set()
+    worker.join()
+    assert store.memo(("p", 1), lambda: "duplicate", wait=False) == "panels"
