@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
-import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +16,8 @@ from data_access.migrate import upgrade
 from data_access.reference import load_reference
 from data_access.schema import OPEN_STATUSES, Report
 from data_access.sla import WorkCalendar
-from tests.browser.test_wall_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
-from tests.conftest import OUTPUT, REPO
+from tests.browser.support import CHROMIUM, serve_dashboard
+from tests.conftest import OUTPUT
 
 SCREENSHOTS = OUTPUT / "screenshots"
 DOWNLOADS = OUTPUT / "downloads"
@@ -48,44 +44,13 @@ def engine(store_file):
     eng.dispose()
 
 
+
+
+
 @pytest.fixture(scope="module")
 def server(store_file):
-    """`python -m dashboard serve` in a subprocess."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{store_file}", "PYTHONUNBUFFERED": "1"}
-    log = open(store_file.with_suffix(".log"), "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--port", str(port)], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/opd", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the dashboard did not start: " + store_file.with_suffix(".log").read_text()[-2000:])
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    """The dashboard in a subprocess."""
+    yield from serve_dashboard(store_file, "/opd")
 
 
 class Tab:

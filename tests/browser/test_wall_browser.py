@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -25,12 +20,17 @@ from data_access.migrate import upgrade
 from data_access.reference import load_reference
 from data_access.schema import OPEN_STATUSES, Report, Reporter
 from data_access.sla import WorkCalendar
-from tests.conftest import OUTPUT, REPO
+from tests.browser.support import CHROMIUM, serve_dashboard
+from tests.conftest import OUTPUT
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 REFRESH_SECONDS = 2
+
+
+@pytest.fixture(scope="module")
+def server(store_file):
+    """The dashboard in a subprocess, refreshing every 2 s."""
+    yield from serve_dashboard(store_file, "/", REFRESH_SECONDS=str(REFRESH_SECONDS), STALE_AFTER_MINUTES="30")
+
 WITHIN_MS = (REFRESH_SECONDS + 5) * 1000
 SCREENSHOTS = OUTPUT / "screenshots"
 PANELS = ("wall-panel-kpis", "wall-panel-map", "wall-panel-sla", "wall-panel-opd", "wall-panel-ticker",
@@ -42,12 +42,6 @@ KPI_IDS = ("kpi-new-today", "kpi-open", "kpi-overdue-response", "kpi-overdue-res
 STATIC = re.compile(r"/_dash-component-suites/|/assets/|favicon")
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -74,45 +68,7 @@ def engine(store_file):
     eng.dispose()
 
 
-@pytest.fixture(scope="module")
-def server(store_file):
-    """`python -m dashboard serve` in a subprocess, refreshing every 2 s."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{store_file}", "REFRESH_SECONDS": str(REFRESH_SECONDS),
-           "STALE_AFTER_MINUTES": "30", "PYTHONUNBUFFERED": "1"}
-    log = open(store_file.with_suffix(".log"), "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--port", str(port)], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the dashboard did not start: " + store_file.with_suffix(".log").read_text()[-2000:])
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def open_count(engine) -> int:
