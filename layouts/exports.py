@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -38,20 +39,24 @@ def _cell(value):
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """One sheet per table, header in bold, numbers kept as numbers (so they can be summed in Excel)."""
-    book = Workbook()
-    book.remove(book.active)
+    # Write-only mode streams rows instead of building a cell object per value: 2,000-row OPD lists export in
+    # about a third of the time (benchmarks/bench_pages.py).
+    book = Workbook(write_only=True)
     used: set[str] = set()
     for name, frame in sheets.items():
         sheet = book.create_sheet(_sheet_name(name, used))
-        sheet.append([str(c) for c in frame.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in frame.itertuples(index=False):
-            sheet.append([_cell(v) for v in row])
         for i, column in enumerate(frame.columns, start=1):
             width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)]) + 2
             sheet.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 60)
         sheet.freeze_panes = "A2"
+        header = []
+        for column in frame.columns:
+            cell = WriteOnlyCell(sheet, value=str(column))
+            cell.font = Font(bold=True)
+            header.append(cell)
+        sheet.append(header)
+        for row in frame.itertuples(index=False):
+            sheet.append([_cell(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
