@@ -47,6 +47,7 @@ import dash  # noqa: E402
 from flask_caching import Cache  # noqa: E402
 from plotly.utils import PlotlyJSONEncoder  # noqa: E402
 
+from benchmarks.bench_common import fmt_bytes, publish  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
 from dashboard.store import Store, cache_config  # noqa: E402
@@ -72,14 +73,6 @@ def fmt_ms(value: float) -> str:
     if value is None or math.isnan(value):
         return "–"
     return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
-
-
-def fmt_bytes(value: float) -> str:
-    if value < 1024:
-        return f"{value:,.0f} B"
-    if value < 1024 * 1024:
-        return f"{value / 1024:,.1f} KB"
-    return f"{value / 1024 / 1024:,.2f} MB"
 
 
 # --- the store: read-only, fixed clock, a version that can be bumped --------------------------------------------
@@ -358,11 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     text_out = report(args, reports, now, rows, uncovered)
     # Named like the store (bench_1000000.db → pages_1000000.md, as bench_wall.py does), else by its report count.
     match = re.fullmatch(r"bench_(\d+)\.db", args.db.name)
-    results = args.out / "results" / f"pages_{int(match.group(1)) if match else reports}.md"
-    results.parent.mkdir(parents=True, exist_ok=True)
-    results.write_text(text_out, encoding="utf-8")
-    print(text_out)
-    print(f"Written to {results}")
+    publish(args.out, f"pages_{int(match.group(1)) if match else reports}", text_out)
     return 0
 
 

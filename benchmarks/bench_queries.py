@@ -45,6 +45,7 @@ import pandas as pd  # noqa: E402
 from sqlalchemy import Engine, create_engine, func, inspect, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.bench_common import publish  # noqa: E402
 from data_access import queries  # noqa: E402
 from data_access.demo import DemoConfig, seed_demo  # noqa: E402
 from data_access.engine import make_engine, normalise_url  # noqa: E402
@@ -770,11 +771,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     runs = [time_backend(s, args.runs, args.baseline_runs) for s in stores]
     text_out = report(args, runs)
-    results = args.out / "results" / f"queries_{args.reports}.md"
-    results.parent.mkdir(parents=True, exist_ok=True)
-    results.write_text(text_out, encoding="utf-8")
-    print(text_out)
-    print(f"Written to {results}")
+    publish(args.out, f"queries_{args.reports}", text_out)
     return 0
 
 

@@ -57,6 +57,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as `python benchmarks/bench_wall.py` from anywhere
     sys.path.insert(0, str(REPO))
 
+from benchmarks.bench_common import fmt_bytes, publish  # noqa: E402
+
 # Only the standard library at module level: the screens run in a spawned process that imports this file.
 DEFAULT_DB = REPO / "benchmarks" / "data" / "bench_1000000.db"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -121,14 +123,6 @@ def fmt_ms(value: float) -> str:
     if math.isnan(value):
         return "–"
     return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
-
-
-def fmt_bytes(value: float) -> str:
-    if value < 1024:
-        return f"{value:,.0f} B"
-    if value < 1024 * 1024:
-        return f"{value / 1024:,.1f} KB"
-    return f"{value / 1024 / 1024:,.2f} MB"
 
 
 def loadavg() -> str:
@@ -1073,11 +1067,7 @@ def main(argv: list[str] | None = None) -> int:
         text_out = report(args, store_info, timings, loads, sizes, heap)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    results = args.out / "results" / f"wall_{size}.md"
-    results.parent.mkdir(parents=True, exist_ok=True)
-    results.write_text(text_out, encoding="utf-8")
-    print(text_out)
-    print(f"Written to {results}")
+    publish(args.out, f"wall_{size}", text_out)
     return 0
 
 
