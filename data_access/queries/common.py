@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
-from data_access.schema import ACTIVE_STATUSES, EXCLUDED_STATUSES, OPEN_STATUSES, Report
-from data_access.scope import Filters
+from data_access.schema import ACTIVE_STATUSES, EXCLUDED_STATUSES, OPEN_STATUSES, Opd, Report
+from data_access.scope import Filters, Scope
 from data_access.sla import WIT
 
 DEFAULT_WINDOW = timedelta(days=30)
@@ -67,26 +67,6 @@ def responded_at():
     return func.coalesce(Report.first_response_at, Report.resolved_at)
 
 
-def median_by(values: Select, value: str, groups: tuple[str, ...] = ()) -> Select:
-    """The median of column ``value`` of ``values`` per group, computed in SQL with window functions.
-
-    Works the same on SQLite (3.25+) and PostgreSQL: the middle row, or the mean of the two middle rows.
-    """
-    sub = values.subquery("med_in")
-    partition = [sub.c[g] for g in groups]
-    ranked = select(
-        *partition,
-        sub.c[value].label("v"),
-        func.row_number().over(partition_by=partition or None, order_by=sub.c[value]).label("rn"),
-        func.count().over(partition_by=partition or None).label("n"),
-    ).subquery("med_ranked")
-    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
-    cols = [ranked.c[g] for g in groups]
-    return select(*cols, func.avg(ranked.c.v).label(value), func.max(ranked.c.n).label("n")).where(middle).group_by(
-        *cols
-    )
-
-
 def medians(conn: Connection, values: Select, value: str, group: str | None = None) -> pd.DataFrame:
     """Exact medians of column ``value`` of ``values`` (per ``group``), with their sample size ``n``.
 
@@ -120,8 +100,12 @@ def medians(conn: Connection, values: Select, value: str, group: str | None = No
     return pd.DataFrame(rows, columns=columns)
 
 
-def label(expr, name: str):
-    return expr.label(name)
+def opds_in_view(filters: Filters, scope: Scope) -> Select:
+    """The OPDs a per-OPD table lists: those in scope, narrowed by the OPD filter, so empty OPDs still show."""
+    opds = select(Opd.code.label("opd_code"), Opd.name, Opd.short_name).order_by(Opd.code)
+    if scope.opds is not None:
+        opds = opds.where(Opd.code.in_(sorted(scope.opds)))
+    if filters.opds:
+        opds = opds.where(Opd.code.in_(filters.opds))
+    return opds
 
-
-ONE = literal_column("1")

@@ -19,7 +19,8 @@ from data_access.queries.common import (
     is_active,
     is_counted,
     is_open,
-    median_by,
+    medians,
+    opds_in_view,
     overdue,
     period_or_default,
     resolution_overdue,
@@ -107,15 +108,11 @@ def compliance_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datet
     backlog = select(Report.opd_code.label("opd_code"), func.count().label("backlog"),
                      func.sum(case((overdue(now), 1), else_=0)).label("overdue")).where(
         where(filters, scope, is_open())).group_by(Report.opd_code)
-    opds = select(Opd.code.label("opd_code"), Opd.name, Opd.short_name).order_by(Opd.code)
-    if scope.opds is not None:
-        opds = opds.where(Opd.code.in_(sorted(scope.opds)))
-    if filters.opds:
-        opds = opds.where(Opd.code.in_(filters.opds))
+    opds = opds_in_view(filters, scope)
     with engine.connect() as conn:
         out = frame(conn, opds)
-        for part in (frame(conn, rates), frame(conn, median_by(answered, "median_response_hours", ("opd_code",))
-                                               ).drop(columns="n"), frame(conn, backlog)):
+        middle = medians(conn, answered, "median_response_hours", "opd_code").drop(columns="n")
+        for part in (frame(conn, rates), middle, frame(conn, backlog)):
             out = out.merge(part, on="opd_code", how="left")
     out = _percentages(out)
     out[["backlog", "overdue"]] = out[["backlog", "overdue"]].fillna(0).astype(int)

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
-from data_access.queries.common import frame, is_open, overdue
-from data_access.schema import Opd, Report
+from data_access.queries.common import frame, is_open, opds_in_view, overdue
+from data_access.schema import Report
 from data_access.scope import Filters, Scope, where
 
 AGE_BUCKETS = (("age_0_1", 1), ("age_1_3", 3), ("age_3_7", 7), ("age_7_14", 14))
@@ -34,11 +34,7 @@ def opd_workload(engine: Engine, filters: Filters, scope: Scope, now: datetime, 
         where(base, scope, Report.created_at >= since, Report.created_at <= now)).group_by(Report.opd_code)
     closed = select(Report.opd_code.label("opd_code"), func.count().label("closed")).where(
         where(base, scope, Report.resolved_at >= since, Report.resolved_at <= now)).group_by(Report.opd_code)
-    opds = select(Opd.code.label("opd_code"), Opd.name, Opd.short_name).order_by(Opd.code)
-    if scope.opds is not None:
-        opds = opds.where(Opd.code.in_(sorted(scope.opds)))
-    if filters.opds:
-        opds = opds.where(Opd.code.in_(filters.opds))
+    opds = opds_in_view(filters, scope)
     with engine.connect() as conn:
         out = frame(conn, opds)
         for part in (frame(conn, backlog), frame(conn, inflow), frame(conn, closed)):
