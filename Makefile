@@ -32,6 +32,7 @@ browser:
 	  else echo "chromium is missing and we are not root: browser tests will be skipped"; fi; }
 
 test: $(STAMP) browser
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -48,9 +48,10 @@ from flask_caching import Cache  # noqa: E402
 from plotly.utils import PlotlyJSONEncoder  # noqa: E402
 
 from benchmarks.bench_common import fmt_bytes, publish  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
-from dashboard.settings import Settings  # noqa: E402
-from dashboard.store import Store, cache_config  # noqa: E402
+from dashboard.cache import cache_config  # noqa: E402
+from data_access.query_cache import QueryCache as Store  # noqa: E402
 
 DEFAULT_DB = REPO / "benchmarks" / "data" / "bench_1000000.db"
 TARGET_CALLBACK_MS = 300.0
@@ -114,7 +115,7 @@ def build_app(db: Path, now: datetime):
     settings = Settings(database_url=f"sqlite:///file:{db}?mode=ro&uri=true", boundaries_districts=None)
     cache = Cache(config=cache_config(settings))
     store = BenchStore(settings, cache, clock=lambda: now)
-    app = create_app(settings, store=store)
+    app = create_app(settings, query_cache=store)
     cache.init_app(app.server)
     return app, store
 

@@ -231,7 +231,8 @@ class Hit:
 
 def store_classes():
     """The Store as shipped, instrumented to record each database hit; and a single-flight variant."""
-    from dashboard.store import NOW_BUCKET_SECONDS, Store
+    from data_access.query_cache import NOW_BUCKET_SECONDS
+    from data_access.query_cache import QueryCache as Store
 
     class InstrumentedStore(Store):
         def __post_init__(self) -> None:
@@ -274,7 +275,7 @@ def store_classes():
 
 
 def settings_for(database_url: str, refresh_seconds: int = 10):
-    from dashboard.settings import Settings
+    from core.settings import Settings
     from geo.boundaries import find_default_boundaries
 
     return Settings(database_url=database_url, boundaries_districts=find_default_boundaries("district"),
@@ -290,14 +291,14 @@ def build_app(settings, clock=None, single_flight: bool = False):
     from flask_caching import Cache
 
     from dashboard.app import create_app
-    from dashboard.store import cache_config
+    from dashboard.cache import cache_config
 
     instrumented, single = store_classes()
     dash.page_registry.clear()
     cache = Cache(config=cache_config(settings))
     kwargs = {"clock": clock} if clock is not None else {}
     store = (single if single_flight else instrumented)(settings, cache, **kwargs)
-    app = create_app(settings, store=store)
+    app = create_app(settings, query_cache=store)
     cache.init_app(app.server)
     return app, store
 

@@ -1,1 +1,19 @@
-"""Thin callbacks: read inputs, build Filters and the caller's Scope, call one query, hand the result to a builder."""
+"""Thin callbacks: read inputs, build Filters and the caller's Scope, call one query, hand the result to a builder.
+
+``register`` is the one entry point create_app calls: every page module registers its page and its callbacks.
+"""
+
+from __future__ import annotations
+
+from dash import Dash
+
+from core.settings import Settings
+from data_access.query_cache import QueryCache
+
+
+def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
+    from callbacks import briefing, explorer, filter_bar, opd, report, sla, wall
+
+    for module in (wall, opd, report, briefing, sla, explorer):
+        module.register(app, query_cache, settings)
+    filter_bar.register(app)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dash
 from dash import Dash, Input, Output
 
-from callbacks.pages import page_language, store_down
-from dashboard.settings import Settings
-from dashboard.store import Store
+from callbacks.page_data import page_language, store_down
+from core.settings import Settings
 from data_access import queries
 from data_access.engine import StoreUnavailable
+from data_access.query_cache import QueryCache
 from data_access.scope import Filters, Scope
 from layouts import report as page
 
@@ -18,11 +18,11 @@ VIEWER_SCOPE = Scope.wall()
 
 
 def report_detail(engine, filters, scope, now, *, report_id: int):
-    """report_detail in the Store.query shape, so it is cached with the scope in the key like every query."""
+    """report_detail in the QueryCache.query shape, so it is cached with the scope in the key like every query."""
     return queries.report_detail(engine, report_id, scope)
 
 
-def register(app: Dash, store: Store, settings: Settings) -> None:
+def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
     def layout(report_id: str = "", **query):
         return page.layout(report_id, query, page_language(query, settings))
 
@@ -35,8 +35,8 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         if report_id is None:
             return page.not_found(raw, lang, malformed=True)
         try:
-            found = store.query(report_detail, Filters(), VIEWER_SCOPE, store.version(), store.now(),
-                                report_id=report_id)
+            found = query_cache.query(report_detail, Filters(), VIEWER_SCOPE, query_cache.version(),
+                                      query_cache.now(), report_id=report_id)
         except StoreUnavailable as exc:
             return store_down(lang, exc)
         if found is None:

@@ -13,12 +13,14 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import dash
 from dash import Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.i18n import language
-from dashboard.settings import Settings
-from dashboard.store import Store
+from callbacks.map_data import MapData
+from callbacks.page_data import reference
+from core.i18n import language
+from core.settings import Settings
 from data_access.engine import StoreUnavailable
 from data_access.queries import (
     breaches_over_time,
@@ -30,6 +32,7 @@ from data_access.queries import (
     reports_by_district,
 )
 from data_access.queries.sla_breaches import OVERDUE_BUCKETS
+from data_access.query_cache import QueryCache
 from data_access.scope import Filters, Scope
 from layouts import wall
 
@@ -75,11 +78,11 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
-def run_queries(store: Store, version: str, now: datetime, settings: Settings) -> WallQueries:
+def run_queries(query_cache: QueryCache, version: str, now: datetime, settings: Settings) -> WallQueries:
     filters, scope = Filters(), Scope.wall()
 
     def q(fn, **kw):
-        return store.query(fn, filters, scope, version, now, **kw)
+        return query_cache.query(fn, filters, scope, version, now, **kw)
 
     return WallQueries(
         kpis=q(headline_kpis, at_risk_window=timedelta(hours=settings.at_risk_hours)),
@@ -105,14 +108,14 @@ def _stale_reason(newest: datetime | None, now: datetime, settings: Settings) ->
     return None
 
 
-def refresh(store: Store, settings: Settings, state: dict | None, config: dict | None) -> list:
+def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, config: dict | None) -> list:
     """One tick. Returns a value (or ``no_update``) per entry of OUTPUTS."""
     state = dict(state or {})
     config = config or {}
     lang = language(config.get("lang"), settings.language)
     measure = wall.measure_key(config.get("measure"))
     out: list = [no_update] * len(OUTPUTS)
-    now = store.now()
+    now = query_cache.now()
     newest = _parse(state.get("newest"))
     last_good = _parse(state.get("last_good"))
 
@@ -123,7 +126,7 @@ def refresh(store: Store, settings: Settings, state: dict | None, config: dict |
         out[INDEX[(wall.STATE, "data")]] = {**state, "stale": reason}
 
     try:
-        version = store.version()
+        version = query_cache.version()
         if version == state.get("version"):
             reason = _stale_reason(newest, now, settings)
             if reason == state.get("stale"):
@@ -133,8 +136,8 @@ def refresh(store: Store, settings: Settings, state: dict | None, config: dict |
         # Every screen on the same version, minute, language and measure gets the same panels: built once.
         # While another screen (or the warmer) builds them, keep showing the last numbers and ask again next
         # tick, instead of queueing fifty requests behind one query set.
-        panels = store.memo(("wall-panels", version, store.minute(now), lang, measure),
-                            lambda: build_panels(store, settings, version, now, lang, measure), wait=False)
+        panels = query_cache.memo(("wall-panels", version, query_cache.minute(now), lang, measure),
+                            lambda: build_panels(query_cache, settings, version, now, lang, measure), wait=False)
         if panels is None:
             return out
     except StoreUnavailable as exc:
@@ -153,9 +156,10 @@ def refresh(store: Store, settings: Settings, state: dict | None, config: dict |
     return out
 
 
-def build_panels(store: Store, settings: Settings, version: str, now: datetime, lang: str, measure: str) -> dict:
+def build_panels(query_cache: QueryCache, settings: Settings, version: str, now: datetime, lang: str,
+                 measure: str) -> dict:
     """Queries and builders for one version: {"outputs": {output index: value}, "newest": ISO time}."""
-    data = run_queries(store, version, now, settings)
+    data = run_queries(query_cache, version, now, settings)
     newest = newest_report_time(data.newest)
     out: dict[int, object] = {}
     texts = wall.kpi_texts(data.kpis)
@@ -178,21 +182,21 @@ def build_panels(store: Store, settings: Settings, version: str, now: datetime, 
     return {"outputs": out, "newest": _iso(newest)}
 
 
-def warm_once(store: Store, settings: Settings, lang: str | None = None, measure: str | None = None) -> bool:
+def warm_once(query_cache: QueryCache, settings: Settings, lang: str | None = None, measure: str | None = None) -> bool:
     """Build the panels of the current version and minute unless cached. False when the store is away."""
     lang = language(lang, settings.language)
     measure = wall.measure_key(measure)
-    now = store.now()
+    now = query_cache.now()
     try:
-        version = store.version()
-        store.memo(("wall-panels", version, store.minute(now), lang, measure),
-                   lambda: build_panels(store, settings, version, now, lang, measure))
+        version = query_cache.version()
+        query_cache.memo(("wall-panels", version, query_cache.minute(now), lang, measure),
+                   lambda: build_panels(query_cache, settings, version, now, lang, measure))
     except StoreUnavailable:
         return False
     return True
 
 
-def start_warmer(store: Store, settings: Settings, interval_seconds: float = 1.0) -> threading.Thread:
+def start_warmer(query_cache: QueryCache, settings: Settings, interval_seconds: float = 1.0) -> threading.Thread:
     """Keep the default wall's panels built ahead of the screens, so a store change or a new minute costs the
     screens a cache read instead of waiting for the query set (50 screens: p95 303 ms without, see the note)."""
     stop = threading.Event()
@@ -201,8 +205,8 @@ def start_warmer(store: Store, settings: Settings, interval_seconds: float = 1.0
         warmed = None
         while not stop.is_set():
             try:
-                version = store.version()
-                if version != warmed and warm_once(store, settings):  # a new minute alone needs no panels
+                version = query_cache.version()
+                if version != warmed and warm_once(query_cache, settings):  # a new minute alone needs no panels
                     warmed = version
             except StoreUnavailable:
                 pass
@@ -216,7 +220,45 @@ def start_warmer(store: Store, settings: Settings, interval_seconds: float = 1.0
     return thread
 
 
-def register(app: Dash, store: Store, settings: Settings) -> None:
+def _first(value) -> str | None:
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return value if isinstance(value, str) else None
+
+
+def wall_layout_factory(query_cache: QueryCache, settings: Settings):
+    """The wall's layout function: URL options (language, measure, rotation) in, the empty wall out."""
+    map_data = MapData(settings)
+
+    def wall_layout(**query):
+        rotate = tuple(g.strip() for g in (_first(query.get("rotate")) or "").split(",") if g.strip())
+        try:
+            dwell = int(_first(query.get("dwell")) or 30)
+        except ValueError:
+            dwell = 30
+        points = None
+        if map_data.geojson is None:
+            try:
+                points = map_data.points(reference(query_cache))
+            except StoreUnavailable:
+                points = None  # the stale banner says why; the first refresh that reaches the store fills the rest
+        return wall.layout(
+            lang=language(_first(query.get("lang")), settings.language),
+            measure=wall.measure_key(_first(query.get("measure"))),
+            display_geojson=map_data.geojson, district_points=points, refresh_seconds=settings.refresh_seconds,
+            soft_reload_hours=settings.soft_reload_hours, tile_url=settings.tile_url, rotate=rotate,
+            dwell_seconds=dwell, spotlight=(_first(query.get("spotlight")) or "") in ("1", "true", "ya", "yes"),
+        )
+
+    return wall_layout
+
+
+def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
+    wall_layout = wall_layout_factory(query_cache, settings)
+    dash.register_page("wall", path="/wall", layout=wall_layout, title="Mimika Center · Wall")
+    # The front page is the wall: the video wall opens the bare address.
+    dash.register_page("home", path="/", layout=wall_layout, title="Mimika Center")
+
     @app.callback(
         [Output(component, prop) for component, prop in OUTPUTS],
         Input(wall.INTERVAL, "n_intervals"),
@@ -224,7 +266,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         State(wall.LOCATION_CONFIG, "data"),
     )
     def refresh_wall(_n_intervals, state, config):
-        result = refresh(store, settings, state, config)
+        result = refresh(query_cache, settings, state, config)
         if all(value is no_update for value in result):
             raise PreventUpdate  # nothing changed: an empty 204 instead of a body of no_updates
         return result

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard.settings import Settings, SettingsError
+from core.settings import Settings, SettingsError
+from data_access.sla import work_calendar
 
 EXIT_USAGE = 2
 
@@ -124,7 +125,7 @@ def cmd_seed_demo(settings: Settings, args) -> int:
                 print("store already has reports; keeping them", file=sys.stderr)
                 return 0
     try:
-        written = seed_demo(engine, settings.work_calendar(), DemoConfig(seed=args.seed, days=args.days,
+        written = seed_demo(engine, work_calendar(settings), DemoConfig(seed=args.seed, days=args.days,
                                                                         per_day=args.per_day),
                             replace=args.replace, progress=_progress("seed-demo"))
     except StoreNotEmpty as exc:
@@ -139,7 +140,7 @@ def cmd_simulate(settings: Settings, args) -> int:
     if args.rate <= 0 or not math.isfinite(args.rate):
         raise CliError("--rate must be a positive number of reports a minute")
     engine = _engine(settings)
-    sim = Simulator(engine, settings.work_calendar(), rate_per_minute=args.rate, seed=args.seed,
+    sim = Simulator(engine, work_calendar(settings), rate_per_minute=args.rate, seed=args.seed,
                     assigner=_assigner(settings))
     print(f"simulate: about {args.rate:g} new reports a minute; Ctrl-C stops", file=sys.stderr)
 
@@ -162,7 +163,7 @@ def cmd_serve(settings: Settings, args) -> int:
 
     app = create_app(settings)
     start_sweeper(settings)
-    start_warmer(app.server.config["MIMIKA_STORE"], settings)
+    start_warmer(app.server.config["MIMIKA_QUERY_CACHE"], settings)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 
@@ -191,7 +192,7 @@ def cmd_kpis(settings: Settings, args) -> int:
 def cmd_sweep(settings: Settings, _args) -> int:
     from data_access.ingest import sweep_pending
 
-    done = sweep_pending(_engine(settings), settings.work_calendar(), _assigner(settings))
+    done = sweep_pending(_engine(settings), work_calendar(settings), _assigner(settings))
     print(f"sweep: {done} reports completed", file=sys.stderr)
     return 0
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from dashboard.settings import Settings
+from core.settings import Settings
+from data_access.sla import work_calendar
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ def start_sweeper(settings: Settings, interval_seconds: float = 15.0) -> threadi
     from data_access.ingest import sweep_pending
 
     engine = make_engine(settings.database_url)
-    workcal = settings.work_calendar()
+    workcal = work_calendar(settings)
     assigner = None
     if settings.boundaries_districts is not None:
         from geo.assign import PointAssigner

@@ -1,12 +1,12 @@
 """For gunicorn: `gunicorn -w 4 -b 0.0.0.0:8050 dashboard.wsgi:server` (set REDIS_URL to share the cache)."""
 
 from callbacks.wall import start_warmer
+from core.settings import Settings
 from dashboard.app import create_app
-from dashboard.settings import Settings
 from dashboard.sweeper import start_sweeper
 
 settings = Settings.from_env()
 app = create_app(settings)
 server = app.server
 start_sweeper(settings)
-start_warmer(app.server.config["MIMIKA_STORE"], settings)
+start_warmer(app.server.config["MIMIKA_QUERY_CACHE"], settings)

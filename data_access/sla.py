@@ -15,7 +15,6 @@ Typical wiring (configuration lives elsewhere)::
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,6 +23,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import holidays
+
+from core.settings import Settings, SettingsError, parse_extra_holidays
 
 __all__ = [
     "UTC",
@@ -38,6 +39,7 @@ __all__ = [
     "parse_extra_holidays",
     "sla_state",
     "target_seconds",
+    "work_calendar",
 ]
 
 WIT = ZoneInfo("Asia/Jayapura")
@@ -393,21 +395,10 @@ def default_cuti_bersama() -> frozenset[date]:
     return frozenset(_SKB_CUTI_BERSAMA - provided)
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_extra_holidays(text: str) -> frozenset[date]:
-    """Parse a configuration list like ``"2026-12-24,2026-12-31"`` (commas, semicolons or whitespace).
-
-    Empty text gives an empty set. A malformed or impossible date raises ValueError naming the item.
-    """
-    result: set[date] = set()
-    for position, item in enumerate((part for part in re.split(r"[,;\s]+", text or "") if part), start=1):
-        # fromisoformat alone would also accept "20261224" on 3.11; the config format is strictly YYYY-MM-DD.
-        if not _ISO_DATE.fullmatch(item):
-            raise ValueError(f"extra holiday item {position} {item!r} is not a YYYY-MM-DD date")
-        try:
-            result.add(date.fromisoformat(item))
-        except ValueError as exc:
-            raise ValueError(f"extra holiday item {position} {item!r} is not a valid date: {exc}") from None
-    return frozenset(result)
+def work_calendar(settings: Settings) -> WorkCalendar:
+    """The regency's working calendar from its settings: office hours, and extra days off on top of the
+    national holidays and cuti bersama."""
+    if settings.office_end <= settings.office_start:
+        raise SettingsError("OFFICE_END must be after OFFICE_START")
+    return WorkCalendar(office_start=settings.office_start, office_end=settings.office_end,
+                        extra_holidays=default_cuti_bersama() | settings.extra_holidays)

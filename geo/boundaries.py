@@ -14,6 +14,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from core.settings import boundaries_file
+
 Level = Literal["district", "village"]
 
 WGS84 = "EPSG:4326"
@@ -24,7 +26,6 @@ NAME_COLUMNS = ("name", "nama", "namobj")
 CODE_PATTERNS = {"district": re.compile(r"\d{2}\.\d{2}\.\d{2}"), "village": re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")}
 DISTRICT_CODE_LENGTH = 8
 POLYGONAL = {"Polygon", "MultiPolygon"}
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mimika"
 
 
 class BoundaryError(ValueError):
@@ -64,20 +65,12 @@ def load_boundaries(path: str | os.PathLike, *, level: Level = "district",
 
 def find_default_boundaries(level: Level = "district") -> Path | None:
     """The full-detail file for point assignment: districts.geojson / villages.geojson in the boundaries folder."""
-    return _in_boundaries_dir(f"{level}s.geojson")
+    return boundaries_file(f"{level}s.geojson")
 
 
 def find_display_boundaries() -> Path | None:
     """The simplified district file for drawing the map, else the full-detail one."""
-    return _in_boundaries_dir("districts_simplified.geojson") or _in_boundaries_dir("districts.geojson")
-
-
-def _in_boundaries_dir(name: str) -> Path | None:
-    # An explicit BOUNDARIES_DIR wins outright: falling back to the shared copy would hide a misconfiguration.
-    configured = os.environ.get("BOUNDARIES_DIR")
-    folder = Path(configured) if configured else SHARED_DATA
-    candidate = folder / name
-    return candidate if candidate.is_file() else None
+    return boundaries_file("districts_simplified.geojson") or boundaries_file("districts.geojson")
 
 
 def _read(path: Path) -> gpd.GeoDataFrame:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.i18n import fmt_dec, fmt_int, fmt_pct
-from dashboard.i18n_pages import t
+from core.i18n import fmt_dec, fmt_int, fmt_pct, fmt_when
+from core.i18n_pages import Message, t
 from layouts import components as c
-from layouts import theme
+from layouts import exports, theme
 
 CONFIG = "briefing-config"
 INTERVAL = "briefing-interval"
@@ -50,7 +50,7 @@ class BriefingData:
     min_sample: int
 
 
-def layout(query: Mapping, lang: str, options: c.FilterOptions, error: c.FilterError | None,
+def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
            refresh_seconds: int = 300) -> html.Div:
     actions = html.Div(className="panel-actions no-print", children=[
         html.Button(t("print", lang), id=PRINT, className="button", n_clicks=0),
@@ -82,7 +82,7 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: c.FilterE
 
 
 def period_text(comparison: pd.DataFrame, lang: str) -> str:
-    from dashboard.i18n import WIT
+    from core.i18n import WIT
 
     row = comparison.iloc[0]
     start = pd.Timestamp(row["start"]).tz_convert(WIT)
@@ -270,3 +270,22 @@ def categories_figure(categories: pd.DataFrame, lang: str) -> dict:
     names = categories["category_en"] if lang == "en" else categories["category"]
     return c.hbar_figure(names.tolist(), categories["reports"].astype(int).tolist(), theme.OKABE_ITO["sky"],
                          lang=lang)
+
+
+def pdf_bytes(briefing: BriefingData, lang: str, now) -> bytes:
+    """The briefing as a PDF: its charts drawn by matplotlib, its tables by fpdf2 (the same tables as the page)."""
+    league = briefing.league[briefing.league["ranked"]]
+    districts = briefing.districts[briefing.districts["code"] != "luar"].sort_values("per_10k", ascending=False)
+    charts = [
+        (t("briefing.weekly", lang), exports.weekly_png(briefing.weekly, t("opd.inflow", lang),
+                                                         t("col.resolved", lang))),
+        (t("col.per_10k", lang), exports.hbar_png(
+            [(REMOTE_MARK if a != "jalan" else "") + n for n, a in zip(districts["name"], districts["access"],
+                                                                        strict=True)],
+            [float(v) for v in districts["per_10k"].fillna(0)], theme.OKABE_ITO["blue"])),
+        (t("col.resolution_pct", lang), exports.hbar_png(list(league["short_name"]),
+                                                         [float(v) for v in league["resolution_compliance_pct"]],
+                                                         theme.OKABE_ITO["green"])),
+    ]
+    return exports.briefing_pdf(t("pdf.title", lang), period_text(briefing.comparison, lang), charts,
+                                tables(briefing, lang), t("pdf.generated", lang, when=fmt_when(now)))

@@ -4,28 +4,25 @@ panels, grids and the small chart builders they all use. Pure functions: data in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.i18n import WIT, fmt_dec, fmt_int, fmt_pct
-from dashboard.i18n_pages import t
-from data_access.scope import Filters
+from core.i18n import WIT, fmt_dec, fmt_int, fmt_pct
+from core.i18n_pages import Message, t
 from layouts import theme
 
 PAGES = ("wall", "briefing", "opd", "sla", "explorer")
 PAGE_PATHS = {"wall": "/wall", "briefing": "/briefing", "opd": "/opd", "sla": "/sla", "explorer": "/explorer"}
-PERIODS = {"week": 7, "month": 30, "quarter": 90}
+PERIODS = {"week": 7, "month": 30, "quarter": 90}  # the bar's named periods, in days up to today
 FILTER_FIELDS = {"opd": "opds", "category": "categories", "district": "districts", "channel": "channels",
                  "status": "statuses"}
 FILTER_KEYS = ("period", "start", "end", *FILTER_FIELDS)
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 
 # Component ids of the filter bar (one page at a time, so they are shared).
 FB_PERIOD = "fb-period"
@@ -34,21 +31,10 @@ FB_APPLY = "fb-apply"
 FB_CONTEXT = "fb-context"
 FB_LOCATION = "fb-location"
 FB_SELECTS = {name: f"fb-{name}" for name in FILTER_FIELDS}
+PAGE_VERSION = "page-version"  # what the page last rendered (store version and minute), for the refresh gate
 
 
-class FilterError(ValueError):
-    """A malformed filter in the URL. ``key``/``values`` name a catalog message so the page can say it in its
-    language; ``str()`` is the Indonesian text."""
-
-    def __init__(self, key: str, **values) -> None:
-        self.key, self.values = key, values
-        super().__init__(t(key, "id", **values))
-
-    def text(self, lang: str) -> str:
-        return t(self.key, lang, **self.values)
-
-
-def _values(raw) -> list[str]:
+def query_values(raw) -> list[str]:
     """Query values as a list: ``a,b`` and repeated keys both work."""
     if raw is None:
         return []
@@ -59,59 +45,9 @@ def _values(raw) -> list[str]:
     return out
 
 
-def _one(raw) -> str:
-    values = _values(raw)
-    return values[0] if values else ""
-
-
-def _date(raw: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise FilterError("filter.err.date", value=raw) from None
-
-
-def filters_from_query(query: Mapping, now: datetime, known: Mapping[str, Iterable[str]] | None = None) -> Filters:
-    """The Filters a URL query asks for, or FilterError with a message for the page (never a traceback).
-
-    ``period`` is week / month / quarter (the last 7, 30 or 90 days including today in WIT, from midnight so the
-    filter stays the same all day) or custom with ``start`` and ``end`` (YYYY-MM-DD, WIT, both days included).
-    Without a period the queries use their own defaults (30 days for rates, everything for open backlog).
-    ``opd``, ``category``, ``district``, ``channel``, ``status`` take comma-separated codes; with ``known`` each
-    code must be one of the known ones.
-    """
-    period = _one(query.get("period")).lower()
-    start = end = None
-    today = now.astimezone(WIT).date()
-    if period in PERIODS:
-        start = datetime.combine(today - timedelta(days=PERIODS[period] - 1), time(0), tzinfo=WIT)
-    elif period == "custom" or (not period and (query.get("start") or query.get("end"))):
-        raw_start, raw_end = _one(query.get("start")), _one(query.get("end"))
-        if not raw_start or not raw_end:
-            raise FilterError("filter.err.custom")
-        first, last = _date(raw_start), _date(raw_end)
-        if last < first:
-            raise FilterError("filter.err.order", value=raw_end)
-        if first > today:
-            raise FilterError("filter.err.future", value=raw_start)
-        start = datetime.combine(first, time(0), tzinfo=WIT)
-        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=WIT)
-    elif period:
-        raise FilterError("filter.err.period", value=period)
-    chosen: dict[str, tuple[str, ...]] = {}
-    for key, field in FILTER_FIELDS.items():
-        codes = _values(query.get(key))
-        allowed = set(known[key]) if known and key in known else None
-        for code in codes:
-            if not CODE_PATTERN.match(code) or (allowed is not None and code not in allowed):
-                raise FilterError("filter.err.code", value=code, field=key)
-        chosen[field] = tuple(dict.fromkeys(codes))
-    return Filters(start=start, end=end, **chosen)
-
-
 def clean_query(query: Mapping) -> dict:
     """The query as plain strings (Dash passes repeated keys as lists)."""
-    return {k: ",".join(_values(v)) for k, v in query.items() if _values(v)}
+    return {k: ",".join(query_values(v)) for k, v in query.items() if query_values(v)}
 
 
 def query_string(query: Mapping, **changes) -> str:
@@ -158,7 +94,7 @@ def navigation(active: str, lang: str, query: Mapping) -> html.Nav:
 
 
 def filter_bar(query: Mapping, lang: str, options: FilterOptions, path: str) -> html.Section:
-    """Dropdowns for the filters, filled from the URL; "apply" writes them back to the URL (callbacks/pages.py)."""
+    """Dropdowns for the filters, filled from the URL; "apply" writes them back to the URL (callbacks/filter_bar.py)."""
     q = clean_query(query)
     period = q.get("period", "")
     period_options = [{"label": t("filter.period.default", lang), "value": ""}] + [
@@ -175,7 +111,7 @@ def filter_bar(query: Mapping, lang: str, options: FilterOptions, path: str) -> 
     for name in FILTER_FIELDS:
         opts = [{"label": label, "value": code} for code, label in getattr(options, name)]
         known = {o["value"] for o in opts}
-        value = [v for v in _values(q.get(name)) if v in known]
+        value = [v for v in query_values(q.get(name)) if v in known]
         controls.append(html.Label([t(f"filter.{name}", lang), dcc.Dropdown(
             id=FB_SELECTS[name], options=opts, value=value, multi=True, placeholder=t("filter.all", lang))],
             className=f"fb-field fb-{name}"))
@@ -210,7 +146,7 @@ def query_from_bar(context: Mapping, period: str | None, start: str | None, end:
 
 
 def page_shell(page: str, lang: str, query: Mapping, title: str, body: list, *, options: FilterOptions | None,
-               path: str, error: FilterError | None = None, subtitle: str | None = None) -> html.Div:
+               path: str, error: Message | None = None, subtitle: str | None = None) -> html.Div:
     """Navigation, title, optional filter bar and error banner around a page's body."""
     head = [html.H1(title, className="page-title")]
     if subtitle:
@@ -221,6 +157,7 @@ def page_shell(page: str, lang: str, query: Mapping, title: str, body: list, *, 
     if error is not None:
         parts.append(error_banner(f"{t('filter.error', lang)}: {error.text(lang)}"))
     parts.append(html.Main(body, className="page-main"))
+    parts.append(dcc.Store(id=PAGE_VERSION, data=None))
     return html.Div(parts, className=f"page-root page-{page}", lang=lang)
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 
 import dash_leaflet as dl
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.i18n import fmt_dec, fmt_int
-from dashboard.i18n_pages import t
+from core.i18n import fmt_dec, fmt_int
+from core.i18n_pages import Message, t
 from layouts import components as c
 from layouts import theme, wall
 
@@ -25,7 +26,7 @@ TREND = "explorer-trend"
 TILE_PREFIX = "explorer-kpi"
 
 
-def layout(query: Mapping, lang: str, options: c.FilterOptions, error: c.FilterError | None,
+def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
            display_geojson: dict | None, district_points: dict | None) -> html.Div:
     q = c.clean_query(query)
     measure = wall.measure_key(q.get("measure"))
@@ -103,3 +104,25 @@ def district_panel(name: str, row: pd.Series | None, categories: pd.DataFrame, o
                                                html.Div([html.H4(t("explorer.opds", lang)), opd_table])]),
         html.H4(t("explorer.villages", lang)), html.Div(village_table, className="table-scroll"),
     ]
+
+
+def district_from_click(click: dict | None, districts: Sequence[tuple]) -> str | None:
+    """The district code of a click on the map: the feature's code, or the nearest district label point.
+
+    ``districts`` are (code, name, access, lat, lon) rows as the store's reference lists give them.
+    """
+    if not click:
+        return None
+    code = (click.get("properties") or {}).get("code")
+    if code:
+        return code
+    latlng = click.get("latlng")
+    if isinstance(latlng, dict):
+        latlng = [latlng.get("lat"), latlng.get("lng")]
+    if not latlng or None in latlng:
+        return None
+    lat, lon = float(latlng[0]), float(latlng[1])
+    placed = [(c, la, lo) for c, _n, _a, la, lo in districts if la is not None and lo is not None]
+    if not placed:
+        return None
+    return min(placed, key=lambda d: math.hypot(d[1] - lat, d[2] - lon))[0]

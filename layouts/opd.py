@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.i18n import fmt_int
-from dashboard.i18n_pages import t
+from core.i18n import fmt_int
+from core.i18n_pages import Message, t
 from layouts import components as c
 from layouts import theme
 
@@ -35,7 +35,7 @@ LIST_COLUMNS = ("sla_state", "title", "category", "district", "status", "created
 WORKLOAD_HEADERS = ("short_name", "name", "backlog", "overdue", *AGE_COLUMNS, "inflow", "closed")
 
 
-def index_layout(query: Mapping, lang: str, options: c.FilterOptions, error: c.FilterError | None) -> html.Div:
+def index_layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None) -> html.Div:
     body = [c.panel(t("opd.index.title", lang), html.Div([
         html.P(t("opd.index.note", lang), className="page-note"),
         html.Div(id=INDEX_TABLE, children=c.message(t("loading", lang)))]))]
@@ -67,7 +67,7 @@ def unknown_layout(code: str, query: Mapping, lang: str) -> html.Div:
 
 
 def detail_layout(code: str, name: str, query: Mapping, lang: str, options: c.FilterOptions,
-                  error: c.FilterError | None, refresh_seconds: int = 60) -> html.Div:
+                  error: Message | None, refresh_seconds: int = 60) -> html.Div:
     exports = [html.Button(t("export.xlsx", lang), id=EXPORT_XLSX, className="button", n_clicks=0),
                html.Button(t("export.csv", lang), id=EXPORT_CSV, className="button", n_clicks=0),
                dcc.Download(id=DOWNLOAD)]

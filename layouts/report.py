@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.i18n import fmt_when
-from dashboard.i18n_pages import t
+from core.i18n import fmt_when
+from core.i18n_pages import t
 from layouts import components as c
 
 CONFIG = "report-config"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.i18n import fmt_int, fmt_pct
-from dashboard.i18n_pages import t
+from core.i18n import WIT, fmt_int, fmt_pct
+from core.i18n_pages import Message, t
 from layouts import components as c
 from layouts import theme
 
@@ -35,7 +36,7 @@ def hours_from_query(query: Mapping) -> int:
     return int(raw) if raw.isdigit() and int(raw) in HOUR_CHOICES else DEFAULT_HOURS
 
 
-def layout(query: Mapping, lang: str, options: c.FilterOptions, error: c.FilterError | None,
+def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
            refresh_seconds: int = 60) -> html.Div:
     hours = hours_from_query(query)
     kind_switch = dcc.RadioItems(id=KIND, value="resolution", inline=True, className="radio no-print", options=[
@@ -120,3 +121,19 @@ def distribution_figure(distribution: pd.DataFrame, lang: str, colour: str) -> d
                       "textposition": "auto"}],
             "layout": c.figure_layout(showlegend=False, xaxis={"type": "category", "dtick": 1, "nticks": 0,
                                                                "title": {"text": t("hours", lang)}})}
+
+
+def window_days(now: datetime, days: int) -> list[str]:
+    """The WIT dates (YYYY-MM-DD) of the breach window ending today, as breaches_over_time counts them."""
+    today = now.astimezone(WIT).date()
+    return [(today - timedelta(days=i)).isoformat() for i in range(days - 1, -1, -1)]
+
+
+def panels(*, pairs: pd.DataFrame, breaches: pd.DataFrame, response: pd.DataFrame, resolution: pd.DataFrame,
+           due: pd.DataFrame, kind: str, hours: int, lang: str, now: datetime, breach_days: int) -> tuple:
+    """The page's panels from its query results, in the order of the refresh callback's outputs."""
+    heatmap = heatmap_figure(pairs, kind, lang)
+    return (heatmap, heatmap_height(heatmap), breaches_figure(breaches, lang, window_days(now, breach_days)),
+            distribution_figure(response, lang, theme.OKABE_ITO["sky"]),
+            distribution_figure(resolution, lang, theme.OKABE_ITO["green"]),
+            c.report_rows(due, lang), t("sla.due", lang, h=hours) + f" · {len(due)}")

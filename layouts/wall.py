@@ -14,7 +14,7 @@ import dash_leaflet as dl
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.i18n import fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when, t
+from core.i18n import fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when, t
 from layouts import theme
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -456,7 +456,7 @@ def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: st
 
 def breach_trend_figure(breaches: pd.DataFrame, now: datetime, lang: str, days: int = 14) -> dict:
     """Breaches per WIT day (summed over groups and kinds): the last ``days`` days against the ``days`` before."""
-    from dashboard.i18n import WIT
+    from core.i18n import WIT
 
     today = now.astimezone(WIT).date()
     recent_days = [today - timedelta(days=days - 1 - i) for i in range(days)]

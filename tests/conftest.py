@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+import dash
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -16,12 +17,8 @@ from data_access.engine import make_engine, normalise_url
 from data_access.migrate import upgrade
 from data_access.reference import load_reference
 from data_access.sla import WorkCalendar
+from tests.support import NOW, SHARED_DATA
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data" / "mimika"
-OUTPUT = REPO / "test-output"
-# A Monday morning in WIT (09:30), fixed so that SLA and "today" figures are reproducible.
-NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -92,3 +89,12 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"the shared Mimika data is not at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def fresh_page_registry():
+    """Each app registers its pages anew: Dash keeps them in a module-level registry (Dash's own tests reset it
+    the same way with ``clear_pages_state``)."""
+    dash.page_registry.clear()
+    yield
+    dash.page_registry.clear()

@@ -18,12 +18,15 @@ from data_access.queries.decisions import (
 )
 from data_access.queries.districts import reports_by_district, reports_by_village
 from data_access.queries.kpis import headline_kpis
+from data_access.queries.reference_lists import ReferenceLists, reference_lists
 from data_access.queries.reports import newest_reports, recent_report_points, report_detail
 from data_access.queries.sla_breaches import breaches_over_time, overdue_by_opd
 from data_access.queries.version import store_version
 from data_access.queries.workload import opd_workload
 
 __all__ = [
+    "ReferenceLists",
+    "reference_lists",
     "breaches_over_time",
     "headline_kpis",
     "newest_reports",

@@ -17,7 +17,7 @@ from data_access.reference import load_reference
 from data_access.schema import OPEN_STATUSES, Report
 from data_access.sla import WorkCalendar
 from tests.browser.support import CHROMIUM, serve_dashboard
-from tests.conftest import OUTPUT
+from tests.support import OUTPUT
 
 SCREENSHOTS = OUTPUT / "screenshots"
 DOWNLOADS = OUTPUT / "downloads"

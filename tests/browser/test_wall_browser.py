@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.i18n import fmt_int
+from core.i18n import fmt_int
 from data_access.demo import DemoConfig, seed_demo
 from data_access.engine import make_engine
 from data_access.ingest import ReportWriter
@@ -21,7 +21,7 @@ from data_access.reference import load_reference
 from data_access.schema import OPEN_STATUSES, Report, Reporter
 from data_access.sla import WorkCalendar
 from tests.browser.support import CHROMIUM, serve_dashboard
-from tests.conftest import OUTPUT
+from tests.support import OUTPUT
 
 REFRESH_SECONDS = 2
 

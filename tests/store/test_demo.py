@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from data_access import queries
 from data_access.schema import Report, ReportEvent
 from data_access.scope import Filters, Scope
-from tests.conftest import NOW
+from tests.support import NOW
 
 
 def test_volume_follows_population_with_remote_under_reporting(seeded):

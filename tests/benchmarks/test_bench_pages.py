@@ -15,7 +15,7 @@ from data_access.migrate import upgrade
 from data_access.reference import load_reference
 from data_access.sla import WorkCalendar
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "benchmarks" / "bench_pages.py"
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)

@@ -5,9 +5,27 @@ from __future__ import annotations
 import json
 
 import dash
+from flask_caching import Cache
 from plotly.utils import PlotlyJSONEncoder
 
-from tests.test_wall_callbacks import get_app  # noqa: F401  (one app factory for all callback tests)
+from core.settings import Settings
+from dashboard.app import create_app
+from dashboard.cache import cache_config
+from data_access.query_cache import QueryCache
+from tests.support import NOW, SHARED_DATA
+
+BOUNDARIES = SHARED_DATA / "districts.geojson"
+
+
+def get_app(database_url: str, *, clock=lambda: NOW, boundaries=True):
+    """A fresh app on ``database_url`` with its own in-process cache and a fixed clock; (app, query cache)."""
+    settings = Settings(database_url=database_url, boundaries_districts=BOUNDARIES if boundaries and
+                        BOUNDARIES.exists() else None)
+    cache = Cache(config=cache_config(settings))
+    query_cache = QueryCache(settings, cache, clock=clock)
+    app = create_app(settings, query_cache=query_cache)
+    cache.init_app(app.server)
+    return app, query_cache
 
 
 def url(engine) -> str:

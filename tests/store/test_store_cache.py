@@ -11,8 +11,9 @@ import pytest
 from flask import Flask
 from flask_caching import Cache
 
-from dashboard.settings import Settings
-from dashboard.store import Store, cache_config
+from core.settings import Settings
+from dashboard.cache import cache_config
+from data_access.query_cache import QueryCache as Store
 
 
 def _store(tmp_path, redis_url: str | None) -> Store:

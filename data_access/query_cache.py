@@ -1,4 +1,8 @@
-"""The dashboard's handle on the store: one engine, the cache, and the version check that gates refreshes."""
+"""QueryCache: how pages read the store — one engine, a shared cache, single flight, and the version gate.
+
+The cache is any object with ``get``/``set`` (Flask-Caching's, wired in dashboard/app.py), so this module
+needs neither Flask nor Dash. Locks that span gunicorn workers come from Redis when ``REDIS_URL`` is set.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from flask_caching import Cache
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard.settings import Settings
+from core.settings import Settings
 from data_access.engine import StoreUnavailable, check_store, make_engine
 from data_access.queries import store_version
 
@@ -22,15 +25,14 @@ log = logging.getLogger(__name__)
 NOW_BUCKET_SECONDS = 60  # SLA states depend on "now": cached answers may be at most a minute behind the clock
 
 
-def cache_config(settings: Settings) -> dict:
-    if settings.redis_url:
-        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url, "CACHE_DEFAULT_TIMEOUT": 3600,
-                "CACHE_KEY_PREFIX": "mimika:"}
-    return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000}
+class Cache(Protocol):
+    def get(self, key: str) -> Any: ...
+
+    def set(self, key: str, value: Any) -> Any: ...
 
 
 @dataclass
-class Store:
+class QueryCache:
     """Runs queries through the cache, keyed on (query, filters, scope, store version, minute of ``now``)."""
 
     settings: Settings
@@ -43,6 +45,11 @@ class Store:
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.database_url)
+        self._redis = None
+        if self.settings.redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(self.settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
 
     def memo(self, raw_key: tuple, compute: Callable[[], Any], *, wait: bool = True) -> Any:
         """The cached value for ``raw_key``, computed once however many screens ask at the same moment.
@@ -58,9 +65,8 @@ class Store:
             return hit
         # One lock per key, never shared between keys: panels lock their queries' keys inside their own, and a
         # lock shared by two keys could then wait on itself.
-        client = getattr(getattr(self.cache, "cache", None), "_write_client", None)
-        if client is not None and hasattr(client, "lock"):  # RedisCache: one lock across gunicorn workers
-            lock = client.lock(f"mimika:lock:{key}", timeout=60, blocking_timeout=60)
+        if self._redis is not None:  # one lock across gunicorn workers
+            lock = self._redis.lock(f"mimika:lock:{key}", timeout=60, blocking_timeout=60)
             if not lock.acquire(blocking=wait):
                 return None
             try:

@@ -6,7 +6,7 @@ missing key still shows itself instead of crashing a page.
 
 from __future__ import annotations
 
-from dashboard import i18n
+from core import i18n
 
 CATALOG_PAGES: dict[str, dict[str, str]] = {
     "id": {
@@ -100,6 +100,22 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
         "col.change": "Perubahan",
         "col.week": "Minggu",
         "col.resolved": "Selesai",
+        "channel.app": "Aplikasi",
+        "channel.call_center": "Call center 112/911",
+        "channel.whatsapp": "WhatsApp",
+        "channel.sms": "SMS",
+        "channel.walk_in": "Datang langsung",
+        "channel.lapor": "SP4N-LAPOR!",
+        "channel.web": "Situs web",
+        "report_status.baru": "Baru",
+        "report_status.diverifikasi": "Diverifikasi",
+        "report_status.didisposisikan": "Didisposisikan",
+        "report_status.diproses": "Diproses",
+        "report_status.ditunda": "Ditunda",
+        "report_status.selesai": "Selesai",
+        "report_status.ditutup": "Ditutup",
+        "report_status.ditolak": "Ditolak",
+        "report_status.diarsipkan": "Diarsipkan",
         "state.breached": "terlambat",
         "state.at_risk": "berisiko",
         "state.on_time": "tepat waktu",
@@ -255,6 +271,22 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
         "col.change": "Change",
         "col.week": "Week",
         "col.resolved": "Resolved",
+        "channel.app": "App",
+        "channel.call_center": "Call center 112/911",
+        "channel.whatsapp": "WhatsApp",
+        "channel.sms": "SMS",
+        "channel.walk_in": "Walk-in",
+        "channel.lapor": "SP4N-LAPOR!",
+        "channel.web": "Website",
+        "report_status.baru": "New",
+        "report_status.diverifikasi": "Verified",
+        "report_status.didisposisikan": "Assigned",
+        "report_status.diproses": "In progress",
+        "report_status.ditunda": "On hold",
+        "report_status.selesai": "Resolved",
+        "report_status.ditutup": "Closed",
+        "report_status.ditolak": "Rejected",
+        "report_status.diarsipkan": "Archived",
         "state.breached": "breached",
         "state.at_risk": "at risk",
         "state.on_time": "on time",
@@ -323,6 +355,19 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
 }
 
 
+class Message:
+    """A catalog key with its values, said in whichever language the page is in; ``str()`` is Indonesian."""
+
+    def __init__(self, key: str, **values) -> None:
+        self.key, self.values = key, values
+
+    def __str__(self) -> str:
+        return self.text(i18n.DEFAULT_LANGUAGE)
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang, **self.values)
+
+
 def t(key: str, lang: str = i18n.DEFAULT_LANGUAGE, **values) -> str:
     """The label for ``key`` in ``lang``: this catalog first, then the wall's; ``values`` fill {placeholders}."""
     text = (CATALOG_PAGES.get(lang, {}).get(key) or CATALOG_PAGES[i18n.DEFAULT_LANGUAGE].get(key)
@@ -333,3 +378,14 @@ def t(key: str, lang: str = i18n.DEFAULT_LANGUAGE, **values) -> str:
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def channel_label(code: str, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+    """A channel as people call it ("call_center" → "Call center 112/911"); an unknown code shows as itself."""
+    label = t(f"channel.{code}", lang)
+    return code if label == f"channel.{code}" else label
+
+
+def status_label(code: str, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+    label = t(f"report_status.{code}", lang)
+    return code if label == f"report_status.{code}" else label

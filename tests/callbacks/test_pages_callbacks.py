@@ -7,26 +7,17 @@ import io
 import re
 from datetime import timedelta
 
-import dash
 import pytest
 
-from dashboard.i18n import fmt_dec, fmt_int, fmt_pct
+from callbacks.url_filters import FilterError, filters_from_query
+from core.i18n import fmt_dec, fmt_int, fmt_pct
 from data_access.schema import Reporter
 from data_access.scope import Filters, Scope
 from layouts import components as c
-from tests import oracle, oracle_pages
-from tests.conftest import NOW
-from tests.pages_support import by_id, find, get_app, post, render, texts, url
+from tests.support import NOW, oracle, oracle_pages
+from tests.support.dash_app import by_id, find, get_app, post, render, texts, url
 
 OPD_QUERY = {"period": "month", "category": "jalan,air_bersih,drainase"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_page_registry():
-    """Each app registers its pages anew (Dash keeps them in a module-level registry)."""
-    dash.page_registry.clear()
-    yield
-    dash.page_registry.clear()
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +39,12 @@ def config_of(path: str, config_id: str, **query) -> dict:
 
 def test_filters_from_query_reads_periods_and_codes():
     """week/month/quarter start at WIT midnight; custom dates include the end day; codes split on commas."""
-    f = c.filters_from_query({"period": "week", "opd": "PUPR,DINKES", "status": ["baru", "diproses"]}, NOW)
+    f = filters_from_query({"period": "week", "opd": "PUPR,DINKES", "status": ["baru", "diproses"]}, NOW)
     assert f.start.isoformat() == "2026-11-17T00:00:00+09:00" and f.end is None
     assert f.opds == ("PUPR", "DINKES") and f.statuses == ("baru", "diproses")
-    f = c.filters_from_query({"period": "custom", "start": "2026-10-01", "end": "2026-10-31"}, NOW)
+    f = filters_from_query({"period": "custom", "start": "2026-10-01", "end": "2026-10-31"}, NOW)
     assert (f.end - f.start) == timedelta(days=31)
-    assert c.filters_from_query({}, NOW) == Filters()
+    assert filters_from_query({}, NOW) == Filters()
 
 
 @pytest.mark.parametrize("query,needle", [
@@ -68,8 +59,8 @@ def test_filters_from_query_reads_periods_and_codes():
 def test_filters_from_query_explains_malformed_values(query, needle):
     """Every malformed value gives a FilterError whose message names it (in Indonesian and in English)."""
     known = {"district": {"94.04.01"}}
-    with pytest.raises(c.FilterError) as caught:
-        c.filters_from_query(query, NOW, known)
+    with pytest.raises(FilterError) as caught:
+        filters_from_query(query, NOW, known)
     assert needle in str(caught.value)
     assert caught.value.text("en") != str(caught.value) or needle in caught.value.text("en")
 
@@ -97,7 +88,7 @@ def test_opd_head_page_matches_oracle(app, seeded, rows):
     """/opd/PUPR with filters: tiles equal the oracle's KPIs for the PUPR scope, the grid lists exactly the
     oracle's overdue and at-risk open reports, worst first."""
     scope = Scope.opd_head("PUPR")
-    filters = c.filters_from_query(OPD_QUERY, NOW)
+    filters = filters_from_query(OPD_QUERY, NOW)
     out = post(app, "opd-tiles.children", {"opd-config.data": config_of("/opd/PUPR", "opd-config", **OPD_QUERY)})
     want = oracle.kpis(rows, filters, scope, NOW)
     tiles = out["opd-tiles"]["children"]
@@ -119,7 +110,7 @@ def test_opd_exports_are_the_grid(app, seeded, rows):
     from openpyxl import load_workbook
 
     config = config_of("/opd/PUPR", "opd-config", **OPD_QUERY)
-    ids = [i for i, _ in oracle_pages.report_list(rows, c.filters_from_query(OPD_QUERY, NOW), Scope.opd_head("PUPR"),
+    ids = [i for i, _ in oracle_pages.report_list(rows, filters_from_query(OPD_QUERY, NOW), Scope.opd_head("PUPR"),
                                                   NOW, ("breached", "at_risk"), True)]
     xlsx = post(app, "opd-download", {"opd-export-xlsx.n_clicks": 1}, {"opd-config.data": config},
                 triggered="opd-export-xlsx.n_clicks")["opd-download"]["data"]
@@ -190,7 +181,7 @@ BRIEFING_QUERY = {"period": "quarter", "channel": "app,whatsapp,sms"}
 
 def test_briefing_matches_oracle(app, seeded, rows):
     """/briefing with filters: the comparison tiles, league table and oldest reports equal the oracle's."""
-    filters = c.filters_from_query(BRIEFING_QUERY, NOW)
+    filters = filters_from_query(BRIEFING_QUERY, NOW)
     config = config_of("/briefing", "briefing-config", **BRIEFING_QUERY)
     out = post(app, "briefing-compare", {"briefing-config.data": config})
     want = oracle_pages.period_comparison(rows, filters, Scope.wall(), NOW)
@@ -245,7 +236,7 @@ def test_briefing_exports_xlsx_sheets_and_pdf(app, seeded, rows):
                 triggered="briefing-export-xlsx.n_clicks")["briefing-download"]["data"]
     book = load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))
     assert len(book.sheetnames) == 6
-    filters = c.filters_from_query(BRIEFING_QUERY, NOW)
+    filters = filters_from_query(BRIEFING_QUERY, NOW)
     _, _, opds = oracle.reference(seeded)
     compliance = oracle_pages.compliance_by_opd(rows, opds, filters, Scope.wall(), NOW)
     for row in book["OPD"].iter_rows(min_row=2, values_only=True):
@@ -266,7 +257,7 @@ def test_briefing_exports_xlsx_sheets_and_pdf(app, seeded, rows):
 def test_sla_page_matches_oracle(app, seeded, rows, hours):
     """/sla with filters: the due-soon grid and both distributions equal the oracle's."""
     query = {"period": "month", "opd": "PUPR,DINKES,DUKCAPIL"}
-    filters = c.filters_from_query(query, NOW)
+    filters = filters_from_query(query, NOW)
     out = post(app, "sla-heatmap", {"sla-config.data": config_of("/sla", "sla-config", **query),
                                     "sla-kind.value": "response", "sla-hours.value": hours})
     assert [r["id"] for r in out["sla-due-grid"]["rowData"]] == [
@@ -295,7 +286,7 @@ def test_sla_page_matches_oracle(app, seeded, rows, hours):
 def test_explorer_panel_matches_oracle_and_suppresses_small_villages(app, seeded, rows):
     """The district panel's figures equal the oracle's; villages with a handful of reports are hidden."""
     query = {"period": "quarter"}
-    filters = c.filters_from_query(query, NOW)
+    filters = filters_from_query(query, NOW)
     config = config_of("/explorer", "explorer-config", **query)
     hideout = post(app, "explorer-districts.hideout", {"explorer-config.data": config,
                                                       "explorer-measure.value": "overdue"})
@@ -347,12 +338,3 @@ def test_navigation_carries_filters_between_pages(app):
     page = json.dumps(render("/briefing", period="week", opd="PUPR", lang="en"), cls=PlotlyJSONEncoder)
     assert '"/sla?period=week&opd=PUPR&lang=en"' in page
     assert '"/wall?lang=en"' in page
-
-
-def test_layout_builders_never_touch_the_database_layer():
-    """layouts/ builds components from DataFrames: none of its modules imports SQLAlchemy or the engine."""
-    from pathlib import Path
-
-    for module in ("components", "opd", "report", "briefing", "sla", "explorer", "exports"):
-        source = (Path(__file__).parents[1] / "layouts" / f"{module}.py").read_text()
-        assert "sqlalchemy" not in source and "data_access.engine" not in source, module

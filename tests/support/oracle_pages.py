@@ -9,7 +9,18 @@ import statistics
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from tests.oracle import ACTIVE, EXCLUDED, OPEN, WIT, answered, hours, res_overdue, resp_overdue, visible, window
+from tests.support.oracle import (
+    ACTIVE,
+    EXCLUDED,
+    OPEN,
+    WIT,
+    answered,
+    hours,
+    res_overdue,
+    resp_overdue,
+    visible,
+    window,
+)
 
 
 def _decided(win, now):
@@ -146,7 +157,7 @@ def time_distribution(rows, filters, scope, now, kind, bins) -> list[int]:
 def period_comparison(rows, filters, scope, now) -> dict[str, tuple]:
     from dataclasses import replace
 
-    from tests.oracle import kpis
+    from tests.support.oracle import kpis
 
     start, end = window(filters, now)
     prev_start = start - (end - start)

@@ -8,9 +8,8 @@ import pytest
 from data_access import queries
 from data_access.queries.decisions import DEFAULT_BINS, MAX_LIST_ROWS
 from data_access.scope import Filters, Scope
-from tests import oracle, oracle_pages
-from tests.conftest import NOW
-from tests.test_queries import CASES, close
+from tests.store.test_queries import CASES, close
+from tests.support import NOW, oracle, oracle_pages
 
 REPORTER_COLUMNS = {"reporter_id", "reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "phone",
                     "email", "nik"}

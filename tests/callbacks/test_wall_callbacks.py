@@ -8,39 +8,18 @@ from datetime import timedelta
 import dash
 import pandas as pd
 import pytest
-from flask_caching import Cache
 from plotly.utils import PlotlyJSONEncoder
 from sqlalchemy import func, select
 
-from dashboard.app import create_app
-from dashboard.i18n import fmt_dec, fmt_int, fmt_pct
-from dashboard.settings import Settings
-from dashboard.store import Store, cache_config
+from core.i18n import fmt_dec, fmt_int, fmt_pct
 from data_access.queries import headline_kpis, newest_reports, reports_by_district
 from data_access.schema import OPEN_STATUSES, Report, Reporter
 from data_access.scope import Filters, Scope
 from layouts import wall
-from tests.conftest import NOW, SHARED_DATA
+from tests.support import NOW, SHARED_DATA
+from tests.support.dash_app import get_app
 
 BOUNDARIES = SHARED_DATA / "districts.geojson"
-
-
-@pytest.fixture(autouse=True)
-def fresh_page_registry():
-    """Each app registers its pages anew (Dash keeps them in a module-level registry)."""
-    dash.page_registry.clear()
-    yield
-    dash.page_registry.clear()
-
-
-def get_app(database_url: str, *, clock=lambda: NOW, boundaries=True):
-    settings = Settings(database_url=database_url, boundaries_districts=BOUNDARIES if boundaries and
-                        BOUNDARIES.exists() else None)
-    cache = Cache(config=cache_config(settings))
-    store = Store(settings, cache, clock=clock)
-    app = create_app(settings, store=store)
-    cache.init_app(app.server)
-    return app, store
 
 
 def _json(value) -> str:

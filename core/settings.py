@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = REPO_ROOT / "data" / "mimika.db"
+# Tests and local demos read the real Mimika boundaries from the shared folder beside the checkout.
+SHARED_BOUNDARIES = REPO_ROOT.parent / "shared" / "data" / "mimika"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class SettingsError(ValueError):
@@ -67,7 +71,6 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         _load_dotenv()
-        from data_access.sla import default_cuti_bersama, parse_extra_holidays
 
         def path(name: str) -> Path | None:
             raw = os.environ.get(name)
@@ -80,10 +83,8 @@ class Settings:
         districts = path("BOUNDARIES_DISTRICTS")
         villages = path("BOUNDARIES_VILLAGES")
         if districts is None:
-            from geo.boundaries import find_default_boundaries
-
-            districts = find_default_boundaries("district")
-            villages = villages or find_default_boundaries("village")
+            districts = boundaries_file("districts.geojson")
+            villages = villages or boundaries_file("villages.geojson")
         return cls(
             database_url=os.environ.get("DATABASE_URL") or cls.database_url,
             redis_url=os.environ.get("REDIS_URL") or None,
@@ -96,16 +97,34 @@ class Settings:
             suppress_below=_int("SUPPRESS_BELOW", 5, 1),
             office_start=_time("OFFICE_START", time(8, 0)),
             office_end=_time("OFFICE_END", time(16, 0)),
-            extra_holidays=default_cuti_bersama() | extra,
+            extra_holidays=extra,
             tile_url=os.environ.get("TILE_URL") or None,
             soft_reload_hours=_int("SOFT_RELOAD_HOURS", 6, 1),
             language=os.environ.get("DASHBOARD_LANGUAGE", "id"),
         )
 
-    def work_calendar(self):
-        from data_access.sla import WorkCalendar
 
-        if self.office_end <= self.office_start:
-            raise SettingsError("OFFICE_END must be after OFFICE_START")
-        return WorkCalendar(office_start=self.office_start, office_end=self.office_end,
-                            extra_holidays=self.extra_holidays)
+def boundaries_file(name: str) -> Path | None:
+    """``name`` in the boundaries folder (``BOUNDARIES_DIR``, else the shared Mimika data), if it is there."""
+    # An explicit BOUNDARIES_DIR wins outright: falling back to the shared copy would hide a misconfiguration.
+    configured = os.environ.get("BOUNDARIES_DIR")
+    folder = Path(configured) if configured else SHARED_BOUNDARIES
+    candidate = folder / name
+    return candidate if candidate.is_file() else None
+
+
+def parse_extra_holidays(text: str) -> frozenset[date]:
+    """Parse a configuration list like ``"2026-12-24,2026-12-31"`` (commas, semicolons or whitespace).
+
+    Empty text gives an empty set. A malformed or impossible date raises ValueError naming the item.
+    """
+    result: set[date] = set()
+    for position, item in enumerate((part for part in re.split(r"[,;\s]+", text or "") if part), start=1):
+        # fromisoformat alone would also accept "20261224" on 3.11; the config format is strictly YYYY-MM-DD.
+        if not _ISO_DATE.fullmatch(item):
+            raise ValueError(f"extra holiday item {position} {item!r} is not a YYYY-MM-DD date")
+        try:
+            result.add(date.fromisoformat(item))
+        except ValueError as exc:
+            raise ValueError(f"extra holiday item {position} {item!r} is not a valid date: {exc}") from None
+    return frozenset(result)

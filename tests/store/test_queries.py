@@ -11,8 +11,7 @@ import pytest
 from data_access import queries
 from data_access.schema import Report
 from data_access.scope import Filters, Scope
-from tests import oracle
-from tests.conftest import NOW
+from tests.support import NOW, oracle
 
 FILTERS = {
     "all": Filters(),

@@ -1,0 +1,130 @@
+"""What every page callback shares: the viewer's language, the filters from the URL, the reference lists from
+the store, and one helper that registers a page's refresh with its plumbing (store outage, version gate).
+
+Each page module declares what it shows; the path is always the same and thin:
+URL query → Filters (callbacks.url_filters) and the viewer's Scope → QueryCache.query → builder in layouts/.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+import dash
+from dash import Dash, Input, Output, State, html, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks.url_filters import FilterError, filters_from_query
+from core.i18n import language
+from core.i18n_pages import channel_label, status_label, t
+from core.settings import Settings
+from data_access import queries
+from data_access.engine import StoreUnavailable
+from data_access.query_cache import QueryCache
+from data_access.schema import CHANNELS, STATUSES
+from data_access.scope import Filters, Scope
+from layouts import components as c
+
+log = logging.getLogger(__name__)
+
+
+def reference(query_cache: QueryCache, version: str | None = None, now: datetime | None = None
+              ) -> queries.ReferenceLists:
+    """The OPDs, categories and districts in the store, cached with the store version."""
+    version = version if version is not None else query_cache.version()
+    return query_cache.query(queries.reference_lists, Filters(), Scope.wall(), version,
+                             now if now is not None else query_cache.now())
+
+
+def filter_options(lists: queries.ReferenceLists, lang: str) -> c.FilterOptions:
+    """What the filter bar offers and the URL accepts: the store's reference lists, in the page's language."""
+    return c.FilterOptions(
+        opd=tuple((code, short) for code, _, short in lists.opds),
+        category=tuple((code, name_en if lang == "en" else name) for code, name, name_en, _ in lists.categories),
+        district=tuple((code, name) for code, name, *_ in lists.districts),
+        channel=tuple((ch, channel_label(ch, lang)) for ch in CHANNELS),
+        status=tuple((s, status_label(s, lang)) for s in STATUSES),
+    )
+
+
+def parse_filters(query: Mapping, now: datetime, lists: queries.ReferenceLists
+                  ) -> tuple[Filters, FilterError | None]:
+    """The query's filters; a malformed query gives unfiltered data plus the error to show on the page."""
+    try:
+        return filters_from_query(query or {}, now, filter_options(lists, "id").known()), None
+    except FilterError as exc:
+        return Filters(), exc
+
+
+def page_language(query: Mapping, settings: Settings) -> str:
+    raw = query.get("lang") if query else None
+    return language(raw[0] if isinstance(raw, list) and raw else raw, settings.language)
+
+
+def store_down(lang: str, exc: Exception) -> html.Div:
+    log.warning("page data unavailable: %s", exc)
+    return c.error_banner(f"{t('store.unavailable', lang)}: {exc}")
+
+
+class PageData:
+    """The store version, the clock, the reference lists and the filters for one callback run."""
+
+    def __init__(self, query_cache: QueryCache, query: Mapping) -> None:
+        self.query_cache = query_cache
+        self.now = query_cache.now()
+        self.version = query_cache.version()
+        self.lists = reference(query_cache, self.version, self.now)
+        self.filters, self.error = parse_filters(query, self.now, self.lists)
+
+    @property
+    def key(self) -> str:
+        """What the page shows depends on the store version and, for SLA states, the minute."""
+        return f"{self.version}|{self.query_cache.minute(self.now)}"
+
+    def get(self, fn, scope, filters: Filters | None = None, **kwargs):
+        return self.query_cache.query(fn, filters if filters is not None else self.filters, scope, self.version,
+                                      self.now, **kwargs)
+
+
+class PageContext:
+    """What a page's layout function needs at page load: language, filter options and the filter error."""
+
+    def __init__(self, query_cache: QueryCache, settings: Settings, query: Mapping) -> None:
+        self.lang = page_language(query, settings)
+        try:
+            lists = reference(query_cache)
+        except StoreUnavailable:  # the page still renders; its refresh callback shows the outage
+            lists = queries.ReferenceLists((), (), ())
+        self.lists = lists
+        self.options = filter_options(lists, self.lang)
+        _, self.error = parse_filters(query, query_cache.now(), lists) if lists.opds else (None, None)
+
+
+Render = Callable[..., Sequence]
+
+
+def page_refresh(app: Dash, query_cache: QueryCache, *, outputs: Sequence[Output], status: str, config: str,
+                 render: Render, inputs: Sequence[Input] = (), interval: str | None = None) -> None:
+    """Register a page's refresh: ``render(data, lang, config, *input_values)`` returns the values of ``outputs``.
+
+    The plumbing is here once: the store being away keeps what is shown and says so in ``status``; an interval
+    tick that finds the same store version and minute as the last render answers 204 (nothing to send).
+    """
+    every = [*inputs, *([Input(interval, "n_intervals")] if interval else [])]
+
+    @app.callback(*outputs, Output(status, "children"), Output(c.PAGE_VERSION, "data"),
+                  Input(config, "data"), *every, State(c.PAGE_VERSION, "data"))
+    def refresh(config_data, *args):
+        *values, seen = args
+        if interval:
+            values = values[:-1]
+        lang = (config_data or {}).get("lang", "id")
+        try:
+            data = PageData(query_cache, (config_data or {}).get("query") or {})
+            if interval and dash.ctx.triggered_id == interval and seen == data.key:
+                raise PreventUpdate
+            shown = render(data, lang, config_data, *values)
+        except StoreUnavailable as exc:
+            return (*([no_update] * len(outputs)), store_down(lang, exc), no_update)
+        return (*shown, None, data.key)

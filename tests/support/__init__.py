@@ -1,0 +1,12 @@
+"""What tests of every layer share: the fixed clock, the repository's paths, the oracle and the Dash helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_DATA = REPO.parent / "shared" / "data" / "mimika"
+OUTPUT = REPO / "test-output"
+# A Monday morning in WIT (09:30), fixed so that SLA and "today" figures are reproducible.
+NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)

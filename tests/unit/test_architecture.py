@@ -1,0 +1,37 @@
+"""The architecture of DESIGN.md holds: import-linter's contracts (.importlinter) are all kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import REPO
+
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def test_import_contracts_are_kept():
+    """Layers, pure builders, no web below the store, core at the bottom, no cycles: every contract is kept."""
+    out = subprocess.run([str(LINT_IMPORTS)], cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "0 broken" in out.stdout
+    assert out.stdout.count(" KEPT") >= 5
+
+
+def test_importing_every_builder_loads_no_database_library():
+    """layouts/ builds from DataFrames: importing all of it loads neither SQLAlchemy nor the store's code."""
+    code = ("import sys, layouts.wall, layouts.components, layouts.briefing, layouts.opd, layouts.sla, "
+            "layouts.explorer, layouts.report, layouts.exports; "
+            "print(sorted(m for m in ('sqlalchemy', 'data_access', 'psycopg') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_geo_and_the_store_load_no_web_framework():
+    """geo/ and data_access/ are usable from a worker or a script: no Dash, no Flask."""
+    code = ("import sys, geo.boundaries, geo.assign, geo.tilegrid, geo.choropleth, geo.simplify, "
+            "data_access.queries, data_access.ingest, data_access.query_cache; "
+            "print(sorted(m for m in ('dash', 'flask') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
