@@ -20,10 +20,11 @@ venv: $(STAMP)
 # Ctrl-C stops both.
 demo: $(STAMP)
 	$(BIN)/python -m dashboard seed-demo --if-empty
+	DEMO_MODE=1 $(BIN)/python -m dashboard demo-accounts
 	@echo "Mimika Center: http://$(HOST):$(PORT)/  (Ctrl-C stops the dashboard and the simulator)"
 	@$(BIN)/python -m dashboard simulate & SIM=$$!; \
 	  trap 'kill $$SIM 2>/dev/null; wait $$SIM 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/python -m dashboard serve --host $(HOST) --port $(PORT)
+	  DEMO_MODE=1 $(BIN)/python -m dashboard serve --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests; Playwright cannot download a browser here.
 browser:

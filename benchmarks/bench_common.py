@@ -21,3 +21,49 @@ def publish(out_dir: Path, name: str, text: str) -> Path:
     print(text)
     print(f"Written to {results}")
     return results
+
+
+KIOSK_COOKIE = "mimika_kiosk"  # dashboard/auth.py: the cookie a wall screen's kiosk link sets
+
+
+def kiosk_token(engine, name: str = "bench-wall") -> str:
+    """A fresh kiosk token for benchmark screens (a wall screen is a kiosk): the store is migrated first."""
+    from data_access.accounts import replace_kiosk
+    from data_access.migrate import upgrade
+
+    upgrade(engine)
+    return replace_kiosk(engine, name)
+
+
+def kiosk_client(app, engine):
+    """A Flask test client of ``app`` that is a wall screen (kiosk cookie set)."""
+    client = app.server.test_client()
+    client.set_cookie(KIOSK_COOKIE, kiosk_token(engine))
+    return client
+
+
+def person_client(app, database_url: str, role: str = "pimpinan"):
+    """A Flask test client of ``app`` logged in through /login as a benchmark user with ``role``."""
+    import re
+
+    from data_access.accounts import AccountError, add_user
+    from data_access.engine import make_engine
+    from data_access.migrate import upgrade
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        name, password = f"bench-{role}", f"password-for-bench-{role}"
+        try:
+            add_user(engine, name, role, password)
+        except AccountError as exc:
+            if "already exists" not in str(exc):
+                raise
+    finally:
+        engine.dispose()
+    client = app.server.test_client()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"username": name, "password": password, "csrf": csrf})
+    if response.status_code != 302:
+        raise RuntimeError(f"benchmark login failed: HTTP {response.status_code}")
+    return client

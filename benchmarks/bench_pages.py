@@ -17,7 +17,7 @@ to ``<out>/results/pages_<N>.md`` (N from the store's name bench_<N>.db, else it
     .venv/bin/python benchmarks/bench_pages.py                                  # the 1M store, 5 runs
     .venv/bin/python benchmarks/bench_pages.py --db /tmp/small.db --runs 1 --out /tmp/bench
 
-The store is opened read-only (SQLite ``mode=ro``): nothing is written to it. Queries ask at a fixed clock, the
+The store is opened read-write only for the benchmark login's access-log row. Queries ask at a fixed clock, the
 store's newest report (about 2026-11-23T00:30Z for the 1M store), like bench_queries.py. This is a script that prints
 figures, not a timed test; tests/test_bench_pages.py only checks that it runs.
 """
@@ -47,7 +47,7 @@ import dash  # noqa: E402
 from flask_caching import Cache  # noqa: E402
 from plotly.utils import PlotlyJSONEncoder  # noqa: E402
 
-from benchmarks.bench_common import fmt_bytes, publish  # noqa: E402
+from benchmarks.bench_common import fmt_bytes, person_client, publish  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
 from dashboard.cache import cache_config  # noqa: E402
@@ -110,9 +110,10 @@ class BenchStore(Store):
 
 
 def build_app(db: Path, now: datetime):
-    """A fresh Dash app with its own cache and a read-only engine (Dash's page registry is module-level: reset it)."""
+    """A fresh Dash app with its own cache (Dash's page registry is module-level: reset it)."""
     dash.page_registry.clear()
-    settings = Settings(database_url=f"sqlite:///file:{db}?mode=ro&uri=true", boundaries_districts=None)
+    # Read-write: a login writes its access-log row (the pages themselves only read).
+    settings = Settings(database_url=f"sqlite:///{db}", boundaries_districts=None)
     cache = Cache(config=cache_config(settings))
     store = BenchStore(settings, cache, clock=lambda: now)
     app = create_app(settings, query_cache=store)
@@ -124,7 +125,17 @@ def build_app(db: Path, now: datetime):
 
 
 def render(path: str, query: dict):
-    """The layout Dash pages renders for ``path`` (as tests/pages_support.py does)."""
+    """The layout Dash pages renders for ``path`` for a pimpinan (the guard sets flask.g.viewer on real requests)."""
+    from flask import g
+
+    from data_access.accounts import Viewer
+
+    with dash.get_app().server.test_request_context():
+        g.viewer = Viewer("bench-pimpinan", "pimpinan")
+        return _render(path, query)
+
+
+def _render(path: str, query: dict):
     for page in dash.page_registry.values():
         template = page.get("path_template")
         if template:
@@ -266,7 +277,7 @@ def time_case(db: Path, now: datetime, case: Case, runs: int) -> Row:
     app, store = build_app(db, now)
     try:
         payload = json.dumps(body_for(app, case), cls=PlotlyJSONEncoder).encode()
-        client = app.server.test_client()
+        client = person_client(app, f"sqlite:///{db}")
         row.cold_ms, row.size = post(client, payload, case)
         for _ in range(runs):
             row.warm.append(post(client, payload, case)[0])

@@ -57,7 +57,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as `python benchmarks/bench_wall.py` from anywhere
     sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_common import fmt_bytes, publish  # noqa: E402
+from benchmarks.bench_common import KIOSK_COOKIE, fmt_bytes, kiosk_client, kiosk_token, publish  # noqa: E402
 
 # Only the standard library at module level: the screens run in a spawned process that imports this file.
 DEFAULT_DB = REPO / "benchmarks" / "data" / "bench_1000000.db"
@@ -362,7 +362,7 @@ def time_refresh_cycles(db_url: str, clock, writer: Writer, runs: int) -> dict[s
     for i in range(runs):
         writer.write()  # a version no cache has seen
         app, store = build_app(settings, clock)
-        client = app.server.test_client()
+        client = kiosk_client(app, store.engine)
         request = RefreshRequest.of(app)
         started = time.perf_counter()
         response = post_tick(client, request, None)
@@ -373,7 +373,7 @@ def time_refresh_cycles(db_url: str, clock, writer: Writer, runs: int) -> dict[s
         log(f"[refresh] cold {i + 1}/{runs}: {cold.runs_ms[-1]:,.0f} ms, {store.query_count} queries")
 
     app, store = build_app(settings, clock)
-    client = app.server.test_client()
+    client = kiosk_client(app, store.engine)
     request = RefreshRequest.of(app)
     state = state_of(post_tick(client, request, None).get_data())
 
@@ -444,7 +444,8 @@ class ServerThread:
         self.thread.join(timeout=10)
 
 
-def screens_process(port: int, request: dict, screens: int, seconds: float, refresh: float, ready, go, out) -> None:
+def screens_process(port: int, request: dict, screens: int, seconds: float, refresh: float, ready, go, out,
+                    cookie: str = "") -> None:
     """In a process of its own (its own GIL): one thread per screen, each POSTing its tick every ``refresh`` s.
 
     Like dcc.Interval, a screen ticks on a fixed period; a tick that would fall while its previous request is
@@ -477,7 +478,8 @@ def screens_process(port: int, request: dict, screens: int, seconds: float, refr
                                "state": [{**request["state"][0], "value": state}, request["state"][1]]})
             sent = time.monotonic()
             try:
-                conn.request("POST", "/_dash-update-component", body, {"Content-Type": "application/json"})
+                conn.request("POST", "/_dash-update-component", body, {"Content-Type": "application/json",
+                                                                       "Cookie": cookie})
                 response = conn.getresponse()
                 payload = response.read()
                 status = response.status
@@ -585,7 +587,9 @@ def run_screens(db_url: str, clock, writer: Writer, screens: int, seconds: float
     wall_log.addHandler(counter)
     ctx = multiprocessing.get_context("spawn")
     ready, go, out = ctx.Event(), ctx.Event(), ctx.Queue()
-    proc = ctx.Process(target=screens_process, args=(server.port, request, screens, seconds, refresh, ready, go, out),
+    cookie = f"{KIOSK_COOKIE}={kiosk_token(store.engine)}"  # the screens are kiosks, as on a real wall
+    proc = ctx.Process(target=screens_process,
+                       args=(server.port, request, screens, seconds, refresh, ready, go, out, cookie),
                        name="bench-screens", daemon=True)
     proc.start()
     written: list[str] = []
@@ -670,7 +674,7 @@ class Bytes:
 def measure_bytes(db_url: str, clock, writer: Writer, samples: int = 3) -> Bytes:
     settings = settings_for(db_url)
     app, store = build_app(settings, clock)
-    client = app.server.test_client()
+    client = kiosk_client(app, store.engine)
     page: dict[str, int] = {}
     html = client.get("/wall")
     page["HTML /wall"] = len(html.get_data())
@@ -819,7 +823,7 @@ def measure_heap(workdir: Path, refreshes: int, write_every: float = 0.5, screen
                 page.on("response", on_response)
                 page.on("load", lambda _page: counts.__setitem__("loads", counts["loads"] + 1))
                 page.on("pageerror", lambda exc: heap.errors.append(str(exc)[:200]))
-                page.goto(server.url + "/wall", wait_until="load")
+                page.goto(server.url + "/wall?kiosk=" + kiosk_token(store.engine), wait_until="load")
                 deadline = time.monotonic() + 120 + refreshes * 4
                 every = max(HEAP_FIRST, refreshes // 10)
                 next_sample = HEAP_FIRST

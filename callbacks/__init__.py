@@ -11,9 +11,14 @@ from core.settings import Settings
 from data_access.query_cache import QueryCache
 
 
-def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
+def register(app: Dash, query_cache: QueryCache, settings: Settings) -> set[str]:
+    """Register every page and callback; returns the wall's server callbacks (all a kiosk may call)."""
     from callbacks import briefing, explorer, filter_bar, opd, report, sla, wall
 
-    for module in (wall, opd, report, briefing, sla, explorer):
+    before = set(app.callback_map)
+    wall.register(app, query_cache, settings)
+    wall_callbacks = set(app.callback_map) - before
+    for module in (opd, report, briefing, sla, explorer):
         module.register(app, query_cache, settings)
     filter_bar.register(app)
+    return wall_callbacks

@@ -6,21 +6,19 @@ import dash
 from dash import Dash, Input, Output, State, dcc, no_update
 
 from callbacks.page_data import PageContext, PageData, page_refresh
+from callbacks.viewer import current_scope
 from core.settings import Settings
 from data_access import queries
 from data_access.queries.decisions import MIN_SAMPLE
 from data_access.query_cache import QueryCache
-from data_access.scope import Scope
 from layouts import briefing as page
 from layouts import components as c
 from layouts import exports
 
-# The briefing is about the whole regency: every OPD, no personal data.
-VIEWER_SCOPE = Scope.wall()
-
 
 def load(data: PageData) -> page.BriefingData:
-    scope = VIEWER_SCOPE
+    """The briefing's figures in the viewer's scope (the whole regency for the Bupati, their OPDs for an OPD)."""
+    scope = current_scope()
     return page.BriefingData(
         comparison=data.get(queries.period_comparison, scope),
         districts=data.get(queries.reports_by_district, scope),

@@ -9,17 +9,15 @@ from dash import Dash, Input, Output, State, no_update
 
 from callbacks.map_data import MapData
 from callbacks.page_data import PageContext, PageData, page_refresh, reference, store_down
+from callbacks.viewer import current_scope
 from core.i18n_pages import t
 from core.settings import Settings
 from data_access import queries
 from data_access.engine import StoreUnavailable
 from data_access.query_cache import QueryCache
-from data_access.scope import Scope
 from layouts import components as c
 from layouts import explorer as page
 from layouts import wall
-
-VIEWER_SCOPE = Scope.wall()  # a public view: village counts below the threshold stay hidden
 
 
 def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
@@ -33,7 +31,7 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
 
     def colour_map(data: PageData, lang: str, _config, measure) -> tuple:
         measure = wall.measure_key(measure)
-        hideout = wall.map_hideout(data.get(queries.reports_by_district, VIEWER_SCOPE), measure, data.now,
+        hideout = wall.map_hideout(data.get(queries.reports_by_district, current_scope()), measure, data.now,
                                    settings.no_data_days)
         return hideout, wall.legend(hideout, measure, lang)
 
@@ -58,11 +56,12 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
             if not code or code not in names:
                 return c.message(t("explorer.pick", lang))
             mine = replace(data.filters, districts=(code,))
-            frame = data.get(queries.reports_by_district, VIEWER_SCOPE, mine)
-            categories = data.get(queries.top_categories, VIEWER_SCOPE, mine, limit=8)
-            opds = data.get(queries.open_by_group, VIEWER_SCOPE, mine, by="opd")
-            weekly = data.get(queries.inflow_vs_resolved_weekly, VIEWER_SCOPE, mine)
-            villages = data.get(queries.reports_by_village, VIEWER_SCOPE, mine,
+            scope = current_scope()
+            frame = data.get(queries.reports_by_district, scope, mine)
+            categories = data.get(queries.top_categories, scope, mine, limit=8)
+            opds = data.get(queries.open_by_group, scope, mine, by="opd")
+            weekly = data.get(queries.inflow_vs_resolved_weekly, scope, mine)
+            villages = data.get(queries.reports_by_village, scope, mine,
                                 suppress_below=settings.suppress_below)
         except StoreUnavailable as exc:
             return store_down(lang, exc)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dash
 from dash import Dash, Input, Output, State, dcc, no_update
 
-from callbacks.page_data import PageContext, PageData, page_refresh
+from callbacks.page_data import PageContext, PageData, client_address, page_refresh
+from callbacks.viewer import current_scope, current_viewer, opd_scope
 from core.i18n_pages import t
 from core.settings import Settings
 from data_access import queries
+from data_access.accounts import log_access
 from data_access.query_cache import QueryCache
 from data_access.scope import Scope
 from layouts import components as c
@@ -16,23 +18,34 @@ from layouts import exports
 from layouts import opd as page
 
 
-def viewer_scope(code: str) -> Scope:
-    """The OPD head sees their own OPD only (the scope is applied in SQL by every query)."""
-    return Scope.opd_head(code)
+class NotYourOpd(Exception):
+    """The viewer asked for an OPD outside their scope (a URL or a crafted callback naming another OPD)."""
+
+
+def scope_for(code: str) -> Scope:
+    """The viewer's scope narrowed to ``code``; NotYourOpd when that OPD is not theirs."""
+    scope = opd_scope(code)
+    if scope is None:
+        raise NotYourOpd(code)
+    return scope
 
 
 def work_list(data: PageData, code: str):
     """The reports to act on first: overdue now or at risk, open, worst first."""
-    return data.get(queries.report_list, viewer_scope(code), states=("breached", "at_risk"), open_only=True)
+    return data.get(queries.report_list, scope_for(code), states=("breached", "at_risk"), open_only=True)
 
 
 def render_index(data: PageData, lang: str, config) -> tuple:
-    return (page.workload_table(data.get(queries.opd_workload, Scope.wall()), lang, config["query"]),)
+    return (page.workload_table(data.get(queries.opd_workload, current_scope()), lang, config["query"]),)
 
 
 def render_detail(data: PageData, lang: str, config) -> tuple:
-    code = config["code"]
-    scope = viewer_scope(code)
+    code = str(config.get("code") or "")
+    try:
+        scope = scope_for(code)
+    except NotYourOpd:
+        return (c.error_banner(t("opd.not_yours", lang, code=code)), *([no_update] * 2), [], "",
+                *([no_update] * 2))
     kpis = data.get(queries.headline_kpis, scope)
     workload = data.get(queries.opd_workload, scope)
     reports = work_list(data, code)
@@ -56,6 +69,8 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         names = ctx.lists.opd_names()
         if code not in names:
             return page.unknown_layout(code, query, ctx.lang)
+        if opd_scope(code) is None:
+            return page.not_yours_layout(code, query, ctx.lang)
         return page.detail_layout(code, names[code], query, ctx.lang, ctx.options, ctx.error,
                                   settings.refresh_seconds * 6)
 
@@ -76,11 +91,14 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         kind = "xlsx" if dash.ctx.triggered_id == page.EXPORT_XLSX else "csv"
         if not (xlsx_clicks if kind == "xlsx" else csv_clicks):
             return no_update
-        code, lang = config["code"], config["lang"]
-        data = PageData(query_cache, config["query"])
-        if code not in data.lists.opd_names():  # the download name is built from a known code only
+        code, lang = str(config.get("code") or ""), config.get("lang", "id")
+        data = PageData(query_cache, config.get("query") or {})
+        if code not in data.lists.opd_names() or opd_scope(code) is None:  # known and theirs, or nothing
             return no_update
         frame = page.export_frame(work_list(data, code), lang)
+        viewer = current_viewer()
+        log_access(query_cache.engine, viewer.name, "export", f"opd:{code}", address=client_address(),
+                   detail=f"{kind}, {len(frame)} rows")
         name = f"mimika_{code.lower()}_laporan"
         if kind == "xlsx":
             return dcc.send_bytes(exports.xlsx_bytes({code: frame}), f"{name}.xlsx")

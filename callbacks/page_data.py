@@ -14,6 +14,7 @@ from datetime import datetime
 import dash
 from dash import Dash, Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
+from flask import has_request_context, request
 
 from callbacks.url_filters import FilterError, filters_from_query
 from core.i18n import language
@@ -60,6 +61,10 @@ def parse_filters(query: Mapping, now: datetime, lists: queries.ReferenceLists
 def page_language(query: Mapping, settings: Settings) -> str:
     raw = query.get("lang") if query else None
     return language(raw[0] if isinstance(raw, list) and raw else raw, settings.language)
+
+
+def client_address() -> str:
+    return (request.remote_addr or "?")[:64] if has_request_context() else "-"
 
 
 def store_down(lang: str, exc: Exception) -> html.Div:
@@ -119,9 +124,10 @@ def page_refresh(app: Dash, query_cache: QueryCache, *, outputs: Sequence[Output
         *values, seen = args
         if interval:
             values = values[:-1]
-        lang = (config_data or {}).get("lang", "id")
+        config_data = config_data if isinstance(config_data, dict) else {}
+        lang = config_data.get("lang", "id")
         try:
-            data = PageData(query_cache, (config_data or {}).get("query") or {})
+            data = PageData(query_cache, config_data.get("query") or {})
             if interval and dash.ctx.triggered_id == interval and seen == data.key:
                 raise PreventUpdate
             shown = render(data, lang, config_data, *values)

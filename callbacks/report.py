@@ -1,20 +1,20 @@
-"""/report/<id>: the report and its timeline through the public scope."""
+"""/report/<id>: the report and its timeline in the viewer's scope; the reporter's contact only for scopes that
+allow personal data, and then the view is written to the access log."""
 
 from __future__ import annotations
 
 import dash
 from dash import Dash, Input, Output
 
-from callbacks.page_data import page_language, store_down
+from callbacks.page_data import client_address, page_language, store_down
+from callbacks.viewer import current_scope, current_viewer
 from core.settings import Settings
 from data_access import queries
+from data_access.accounts import log_access
 from data_access.engine import StoreUnavailable
 from data_access.query_cache import QueryCache
-from data_access.scope import Filters, Scope
+from data_access.scope import Filters
 from layouts import report as page
-
-# Pages are public views: the report page never asks for personal data, whoever opens it.
-VIEWER_SCOPE = Scope.wall()
 
 
 def report_detail(engine, filters, scope, now, *, report_id: int):
@@ -30,16 +30,23 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
 
     @app.callback(Output(page.BODY, "children"), Input(page.CONFIG, "data"))
     def fill(config):
-        lang, raw = config["lang"], config["id"]
+        config = config if isinstance(config, dict) else {}
+        lang, raw = config.get("lang", "id"), config.get("id")
         report_id = page.parse_id(raw)
         if report_id is None:
             return page.not_found(raw, lang, malformed=True)
+        scope = current_scope()
         try:
-            found = query_cache.query(report_detail, Filters(), VIEWER_SCOPE, query_cache.version(),
+            found = query_cache.query(report_detail, Filters(), scope, query_cache.version(),
                                       query_cache.now(), report_id=report_id)
         except StoreUnavailable as exc:
             return store_down(lang, exc)
         if found is None:
             return page.not_found(report_id, lang)
         detail, timeline = found
-        return page.detail(detail, timeline, lang)
+        if scope.personal_data:
+            viewer = current_viewer()
+            shown = "anonymous" if detail.get("anonymous") and not scope.see_anonymous else "contact"
+            log_access(query_cache.engine, viewer.name, "personal_view", f"report:{report_id}",
+                       address=client_address(), detail=f"{viewer.role}: {shown}")
+        return page.detail(detail, timeline, lang, personal=scope.personal_data)

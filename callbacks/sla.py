@@ -6,25 +6,25 @@ import dash
 from dash import Dash, Input, Output
 
 from callbacks.page_data import PageContext, PageData, page_refresh
+from callbacks.viewer import current_scope
 from core.settings import Settings
 from data_access import queries
 from data_access.query_cache import QueryCache
-from data_access.scope import Scope
 from layouts import sla as page
 
-VIEWER_SCOPE = Scope.wall()
 BREACH_DAYS = 28
 
 
 def render(data: PageData, lang: str, _config, kind, hours) -> tuple:
     hours = hours if hours in page.HOUR_CHOICES else page.DEFAULT_HOURS
     kind = kind if kind in ("response", "resolution") else "resolution"
+    scope = current_scope()
     return page.panels(
-        pairs=data.get(queries.compliance_by_opd_category, VIEWER_SCOPE),
-        breaches=data.get(queries.breaches_over_time, VIEWER_SCOPE, days=BREACH_DAYS, by="opd"),
-        response=data.get(queries.time_distribution, VIEWER_SCOPE, kind="response"),
-        resolution=data.get(queries.time_distribution, VIEWER_SCOPE, kind="resolution"),
-        due=data.get(queries.due_within, VIEWER_SCOPE, hours=hours),
+        pairs=data.get(queries.compliance_by_opd_category, scope),
+        breaches=data.get(queries.breaches_over_time, scope, days=BREACH_DAYS, by="opd"),
+        response=data.get(queries.time_distribution, scope, kind="response"),
+        resolution=data.get(queries.time_distribution, scope, kind="resolution"),
+        due=data.get(queries.due_within, scope, hours=hours),
         kind=kind, hours=hours, lang=lang, now=data.now, breach_days=BREACH_DAYS)
 
 

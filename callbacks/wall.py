@@ -19,8 +19,10 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.map_data import MapData
 from callbacks.page_data import reference
+from callbacks.viewer import current_viewer
 from core.i18n import language
 from core.settings import Settings
+from data_access.accounts import Viewer
 from data_access.engine import StoreUnavailable
 from data_access.queries import (
     breaches_over_time,
@@ -37,6 +39,7 @@ from data_access.scope import Filters, Scope
 from layouts import wall
 
 log = logging.getLogger(__name__)
+KIOSK = Viewer("wall", "kiosk")  # the wall as a kiosk sees it: warmed ahead, shared by every all-OPD viewer
 TICKER_REPORTS = 12
 RECENT_POINTS = 300  # newest reports drawn as clustered points (the ticker shows the first few)
 
@@ -78,8 +81,17 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
-def run_queries(query_cache: QueryCache, version: str, now: datetime, settings: Settings) -> WallQueries:
-    filters, scope = Filters(), Scope.wall()
+def wall_scope(scope: Scope) -> Scope:
+    """The wall never shows personal data: every viewer who sees all OPDs shares the one wall (and its cache);
+    an OPD user's wall shows their OPDs."""
+    if scope.opds is None:
+        return Scope.wall()
+    return Scope(scope.opds, False, "wall|" + scope.name, public=True)
+
+
+def run_queries(query_cache: QueryCache, version: str, now: datetime, settings: Settings,
+                scope: Scope | None = None) -> WallQueries:
+    filters, scope = Filters(), scope or Scope.wall()
 
     def q(fn, **kw):
         return query_cache.query(fn, filters, scope, version, now, **kw)
@@ -108,8 +120,11 @@ def _stale_reason(newest: datetime | None, now: datetime, settings: Settings) ->
     return None
 
 
-def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, config: dict | None) -> list:
-    """One tick. Returns a value (or ``no_update``) per entry of OUTPUTS."""
+def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, config: dict | None,
+            viewer: Viewer | None = None) -> list:
+    """One tick for ``viewer`` (the wall's own kiosk scope when None). A value (or ``no_update``) per OUTPUTS."""
+    viewer = viewer or KIOSK
+    scope = wall_scope(viewer.scope())
     state = dict(state or {})
     config = config or {}
     lang = language(config.get("lang"), settings.language)
@@ -125,6 +140,14 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
                                                                                             lang)
         out[INDEX[(wall.STATE, "data")]] = {**state, "stale": reason}
 
+    if viewer.role == "kiosk_revoked":  # say so on the screen instead of going blank or showing an error
+        if state.get("stale") != "revoked":
+            for index, output in enumerate(OUTPUTS):
+                if output[1] == "children" and output[0] in (*wall.KPI_IDS, wall.KPI_RESPONSE_SAMPLE):
+                    out[index] = "–"
+            banner("revoked")
+            out[INDEX[(wall.STATE, "data")]] = {"stale": "revoked"}
+        return out
     try:
         version = query_cache.version()
         if version == state.get("version"):
@@ -136,8 +159,9 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
         # Every screen on the same version, minute, language and measure gets the same panels: built once.
         # While another screen (or the warmer) builds them, keep showing the last numbers and ask again next
         # tick, instead of queueing fifty requests behind one query set.
-        panels = query_cache.memo(("wall-panels", version, query_cache.minute(now), lang, measure),
-                            lambda: build_panels(query_cache, settings, version, now, lang, measure), wait=False)
+        panels = query_cache.memo(("wall-panels", version, query_cache.minute(now), lang, measure, scope.cache_key()),
+                                  lambda: build_panels(query_cache, settings, version, now, lang, measure, scope),
+                                  wait=False)
         if panels is None:
             return out
     except StoreUnavailable as exc:
@@ -157,9 +181,9 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
 
 
 def build_panels(query_cache: QueryCache, settings: Settings, version: str, now: datetime, lang: str,
-                 measure: str) -> dict:
+                 measure: str, scope: Scope | None = None) -> dict:
     """Queries and builders for one version: {"outputs": {output index: value}, "newest": ISO time}."""
-    data = run_queries(query_cache, version, now, settings)
+    data = run_queries(query_cache, version, now, settings, scope)
     newest = newest_report_time(data.newest)
     out: dict[int, object] = {}
     texts = wall.kpi_texts(data.kpis)
@@ -189,8 +213,9 @@ def warm_once(query_cache: QueryCache, settings: Settings, lang: str | None = No
     now = query_cache.now()
     try:
         version = query_cache.version()
-        query_cache.memo(("wall-panels", version, query_cache.minute(now), lang, measure),
-                   lambda: build_panels(query_cache, settings, version, now, lang, measure))
+        scope = Scope.wall()
+        query_cache.memo(("wall-panels", version, query_cache.minute(now), lang, measure, scope.cache_key()),
+                         lambda: build_panels(query_cache, settings, version, now, lang, measure, scope))
     except StoreUnavailable:
         return False
     return True
@@ -266,7 +291,7 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         State(wall.LOCATION_CONFIG, "data"),
     )
     def refresh_wall(_n_intervals, state, config):
-        result = refresh(query_cache, settings, state, config)
+        result = refresh(query_cache, settings, state, config, current_viewer())
         if all(value is no_update for value in result):
             raise PreventUpdate  # nothing changed: an empty 204 instead of a body of no_updates
         return result

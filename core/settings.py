@@ -40,6 +40,15 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _flag(name: str) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "tidak"):
+        return False
+    if raw in ("1", "true", "yes", "ya"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0, not {raw!r}")
+
+
 def _time(name: str, default: time) -> time:
     raw = os.environ.get(name)
     if not raw:
@@ -67,6 +76,9 @@ class Settings:
     tile_url: str | None = None
     soft_reload_hours: int = 6
     language: str = "id"
+    secret_key: str | None = None  # signs session and kiosk cookies; from SECRET_KEY, never from the code
+    demo: bool = False  # DEMO_MODE=1: a throwaway key is allowed (make demo), never in production
+    cookie_secure: bool = False  # COOKIE_SECURE=1 behind HTTPS: cookies only travel encrypted
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -101,6 +113,9 @@ class Settings:
             tile_url=os.environ.get("TILE_URL") or None,
             soft_reload_hours=_int("SOFT_RELOAD_HOURS", 6, 1),
             language=os.environ.get("DASHBOARD_LANGUAGE", "id"),
+            secret_key=os.environ.get("SECRET_KEY") or None,
+            demo=_flag("DEMO_MODE"),
+            cookie_secure=_flag("COOKIE_SECURE"),
         )
 
 

@@ -10,6 +10,7 @@ from flask_caching import Cache
 
 import callbacks
 from core.settings import Settings
+from dashboard import auth
 from dashboard.cache import cache_config
 from data_access.query_cache import QueryCache
 
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, *, query_cache: QueryCache | No
         query_cache.cache.init_app(app.server, config=query_cache.cache.config or cache_config(settings))
     app.server.config["MIMIKA_QUERY_CACHE"] = query_cache
     app.server.config["MIMIKA_SETTINGS"] = settings
-    callbacks.register(app, query_cache, settings)
+    wall_callbacks = callbacks.register(app, query_cache, settings)
+    auth.install(app, settings, query_cache.engine, wall_callbacks)
     app.layout = html.Div([dash.page_container], className="app-root")
     return app

@@ -46,6 +46,23 @@ def _parser() -> argparse.ArgumentParser:
     kpis.add_argument("--json", action="store_true", help="as JSON (the only format for now)")
     kpis.add_argument("--at", default=None, help="the time to count at, ISO 8601 (default now); naive = WIT")
     sub.add_parser("sweep", help="fill due times and districts for rows that intake systems wrote directly")
+    users = sub.add_parser("users", help="manage the people who log in").add_subparsers(dest="action", required=True)
+    add = users.add_parser("add", help="add a user")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, help="admin, pimpinan, operator or opd")
+    add.add_argument("--opd", action="append", default=[], help="an OPD code the user sees (role opd; repeatable)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    users.add_parser("list", help="list the users")
+    disable = users.add_parser("disable", help="disable a user (their sessions end at once)")
+    disable.add_argument("name")
+    passwd = users.add_parser("passwd", help="set a user's password (their sessions end at once)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    sub.add_parser("demo-accounts", help="demo only (DEMO_MODE=1): one account per role and a wall kiosk link")
+    kiosk = sub.add_parser("kiosk", help="manage wall screens").add_subparsers(dest="action", required=True)
+    kiosk.add_parser("add", help="add a wall screen; prints the path that opens it").add_argument("name")
+    kiosk.add_parser("list", help="list the wall screens")
+    kiosk.add_parser("revoke", help="revoke a wall screen's access").add_argument("name")
     return parser
 
 
@@ -156,10 +173,20 @@ def cmd_simulate(settings: Settings, args) -> int:
     return 0
 
 
+def require_secret_key(settings: Settings) -> None:
+    """Refuse to serve without SECRET_KEY: sessions signed with a guessable key are no sessions at all."""
+    if not settings.secret_key and not settings.demo:
+        raise CliError("SECRET_KEY is not set: generate one with `python -c \"import secrets; "
+                       "print(secrets.token_hex(32))\"` and put it in the environment or .env "
+                       "(DEMO_MODE=1 runs a demo with a throwaway key)")
+
+
 def cmd_serve(settings: Settings, args) -> int:
     from callbacks.wall import start_warmer
     from dashboard.app import create_app
     from dashboard.sweeper import start_sweeper
+
+    require_secret_key(settings)
 
     app = create_app(settings)
     start_sweeper(settings)
@@ -197,8 +224,80 @@ def cmd_sweep(settings: Settings, _args) -> int:
     return 0
 
 
+def _password(args) -> str:
+    if not args.password_stdin:
+        raise CliError("give the password on standard input with --password-stdin (never on the command line)")
+    return sys.stdin.readline()
+
+
+def cmd_users(settings: Settings, args) -> int:
+    from data_access import accounts
+
+    engine = _engine(settings)
+    try:
+        if args.action == "add":
+            accounts.add_user(engine, args.name, args.role, _password(args), args.opd)
+            accounts.log_access(engine, "cli", "user_added", f"user:{args.name}", detail=args.role)
+            print(f"user {args.name} added ({args.role})", file=sys.stderr)
+        elif args.action == "list":
+            for user in accounts.list_users(engine):
+                state = "disabled" if user["disabled"] else "active"
+                print(f"{user['name']}\t{user['role']}\t{','.join(user['opds']) or '-'}\t{state}")
+        elif args.action == "disable":
+            accounts.disable_user(engine, args.name)
+            accounts.log_access(engine, "cli", "user_disabled", f"user:{args.name}")
+            print(f"user {args.name} disabled", file=sys.stderr)
+        elif args.action == "passwd":
+            accounts.set_password(engine, args.name, _password(args))
+            accounts.log_access(engine, "cli", "password_changed", f"user:{args.name}")
+            print(f"password of {args.name} changed", file=sys.stderr)
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
+def cmd_kiosk(settings: Settings, args) -> int:
+    from data_access import accounts
+
+    engine = _engine(settings)
+    try:
+        if args.action == "add":
+            token = accounts.add_kiosk(engine, args.name)
+            accounts.log_access(engine, "cli", "kiosk_added", f"kiosk:{args.name}")
+            print(f"kiosk {args.name} added; open this path on the screen once (it is shown only now):",
+                  file=sys.stderr)
+            print(f"/wall?kiosk={token}")
+        elif args.action == "list":
+            for kiosk in accounts.list_kiosks(engine):
+                state = f"revoked {kiosk['revoked_at']:%Y-%m-%d %H:%M} UTC" if kiosk["revoked_at"] else "active"
+                print(f"{kiosk['name']}\t{kiosk['created_at']:%Y-%m-%d %H:%M} UTC\t{state}")
+        elif args.action == "revoke":
+            accounts.revoke_kiosk(engine, args.name)
+            accounts.log_access(engine, "cli", "kiosk_revoked", f"kiosk:{args.name}")
+            print(f"kiosk {args.name} revoked", file=sys.stderr)
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
+def cmd_demo_accounts(settings: Settings, _args) -> int:
+    from data_access import accounts
+
+    if not settings.demo:
+        raise CliError("demo-accounts creates accounts with published passwords: only with DEMO_MODE=1")
+    users, kiosk_path = accounts.ensure_demo_accounts(_engine(settings))
+    base = "http://127.0.0.1:8050"
+    print("Demo accounts (change them with `python -m dashboard users passwd NAME --password-stdin`):")
+    for name, role, password in users:
+        print(f"  {name:<9} {role:<9} password: {password}")
+    print(f"  log in at {base}/login · public page {base}/publik")
+    print(f"  wall screen (kiosk): {base}{kiosk_path}")
+    return 0
+
+
 COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
-            "kpis": cmd_kpis, "sweep": cmd_sweep}
+            "kpis": cmd_kpis, "sweep": cmd_sweep, "users": cmd_users, "kiosk": cmd_kiosk,
+            "demo-accounts": cmd_demo_accounts}
 
 
 def main(argv: list[str] | None = None) -> int:

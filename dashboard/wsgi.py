@@ -6,6 +6,8 @@ from dashboard.app import create_app
 from dashboard.sweeper import start_sweeper
 
 settings = Settings.from_env()
+if not settings.secret_key and not settings.demo:
+    raise SystemExit("error: SECRET_KEY is not set; the dashboard will not start without it (see README)")
 app = create_app(settings)
 server = app.server
 start_sweeper(settings)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from data_access.types import UTCDateTime
@@ -33,6 +35,7 @@ FINISHED_STATUSES = ("selesai", "ditutup")
 EXCLUDED_STATUSES = ("ditolak", "diarsipkan")
 CHANNELS = ("app", "call_center", "whatsapp", "sms", "walk_in", "lapor", "web")
 PRIORITIES = ("rendah", "normal", "tinggi", "darurat")
+ROLES = ("admin", "pimpinan", "operator", "opd")  # people; wall screens are kiosks, not users
 
 # SQLite only aliases rowid for a plain INTEGER primary key; PostgreSQL gets a bigint identity.
 ReportId = BigInteger().with_variant(Integer(), "sqlite")
@@ -164,6 +167,10 @@ class Report(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.current_timestamp())
+    # SP4N-LAPOR!'s two reporter choices. anonymous: the identity is shown to no one but an admin.
+    # confidential ("rahasia"): the report itself never appears in a public view, only in aggregates.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class ReportEvent(Base):
@@ -179,3 +186,49 @@ class ReportEvent(Base):
     opd_code: Mapped[str | None] = mapped_column(String(24))
     actor: Mapped[str | None] = mapped_column(String(80))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class AppUser(Base):
+    """A person who logs in. The password is an Argon2 hash; OPD users see their OPDs (app_user_opd) only."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="ck_app_user_role"),)
+    id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Part of the session identity: changing the password or disabling signs every session of the user out.
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AppUserOpd(Base):
+    __tablename__ = "app_user_opd"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    opd_code: Mapped[str] = mapped_column(ForeignKey("opd.code"), primary_key=True)
+
+
+class Kiosk(Base):
+    """A wall screen. Its token is shown once at creation and stored only as a SHA-256 hash."""
+
+    __tablename__ = "kiosk"
+    id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccessLog(Base):
+    """Who did what, when: logins and failures, token use and revocation, every view or export of personal data."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_at", "at"), Index("ix_access_log_actor_at", "actor", "at"))
+    id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(80))  # user name, "kiosk:NAME" or "anonim"
+    action: Mapped[str] = mapped_column(String(32))  # login, login_failed, logout, personal_view, export, ...
+    target: Mapped[str | None] = mapped_column(String(200))  # e.g. "report:123", "opd:PUPR"
+    address: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)

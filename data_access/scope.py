@@ -20,10 +20,21 @@ class Scope:
     opds: frozenset[str] | None = None
     personal_data: bool = False
     name: str = "publik"
+    see_anonymous: bool = False  # an anonymous reporter's identity: admins only
+    public: bool = False  # a public view: confidential reports never appear one by one
+
+    @property
+    def sees_all_opds(self) -> bool:
+        return self.opds is None
+
+    def may_see_opd(self, code: str) -> bool:
+        return self.opds is None or code in self.opds
 
     @classmethod
     def wall(cls) -> Scope:
-        return cls(None, False, "wall")
+        """The wall and the aggregate pages anyone in the command center may see: every OPD, no personal data,
+        no confidential report shown on its own."""
+        return cls(None, False, "wall", public=True)
 
     @classmethod
     def opd_head(cls, *codes: str) -> Scope:
@@ -40,8 +51,13 @@ class Scope:
             return false()
         return Report.opd_code.in_(sorted(self.opds))
 
+    def listing_condition(self) -> ColumnElement[bool]:
+        """For queries that show reports one by one: confidential ones stay out of public views."""
+        return Report.confidential.is_(False) if self.public else true()
+
     def cache_key(self) -> tuple:
-        return (None if self.opds is None else tuple(sorted(self.opds)), self.personal_data)
+        return (None if self.opds is None else tuple(sorted(self.opds)), self.personal_data, self.see_anonymous,
+                self.public)
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,12 @@ def unknown_layout(code: str, query: Mapping, lang: str) -> html.Div:
         options=None, path="/opd")
 
 
+def not_yours_layout(code: str, query: Mapping, lang: str) -> html.Div:
+    """Another OPD's page asked for by an OPD user: said plainly, with none of its rows."""
+    return c.page_shell("opd", lang, query, t("nav.opd", lang), [
+        c.error_banner(t("opd.not_yours", lang, code=code), element_id="opd-not-yours")], options=None, path="/opd")
+
+
 def detail_layout(code: str, name: str, query: Mapping, lang: str, options: c.FilterOptions,
                   error: Message | None, refresh_seconds: int = 60) -> html.Div:
     exports = [html.Button(t("export.xlsx", lang), id=EXPORT_XLSX, className="button", n_clicks=0),

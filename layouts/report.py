@@ -1,4 +1,4 @@
-"""/report/<id>: one report and its timeline, never the reporter's personal data. Pure builders."""
+"""/report/<id>: one report and its timeline; the reporter's contact only for scopes that allow it. Pure builders."""
 
 from __future__ import annotations
 
@@ -48,8 +48,26 @@ def _value(key: str, value, lang: str) -> str:
     return str(value)
 
 
-def detail(report: Mapping, timeline: pd.DataFrame, lang: str) -> list:
-    """The report's public fields, its description and its timeline (status changes, assignments, notes)."""
+REPORTER_FIELDS = ("reporter_name", "reporter_phone", "reporter_email", "reporter_nik")
+
+
+def reporter_panel(report: Mapping, lang: str) -> html.Section:
+    """The reporter's contact, for a viewer whose scope allows it (the view is written to the access log)."""
+    if report.get("anonymous"):
+        body = html.P(t("report.anonymous", lang), id="report-reporter-anonymous")
+    else:
+        rows = []
+        for key in REPORTER_FIELDS:
+            rows += [html.Dt(t(f"report.field.{key}", lang)), html.Dd(_value(key, report.get(key), lang),
+                                                                        id=f"report-field-{key}")]
+        body = html.Dl(rows, className="report-fields")
+    return c.panel(t("report.reporter", lang), [body, html.P(t("report.reporter_logged", lang),
+                                                             className="page-note")])
+
+
+def detail(report: Mapping, timeline: pd.DataFrame, lang: str, *, personal: bool = False) -> list:
+    """The report's fields, its description and its timeline (status changes, assignments, notes); the reporter's
+    contact only when ``personal`` (the viewer's scope allows personal data)."""
     rows = []
     for key in FIELDS:
         label = t(LABEL_KEYS.get(key, f"report.field.{key}"), lang)
@@ -76,5 +94,5 @@ def detail(report: Mapping, timeline: pd.DataFrame, lang: str) -> list:
             c.panel(t("report.timeline", lang), html.Ol(events, className="timeline", id="report-timeline")),
         ]),
         c.panel(t("report.description", lang), html.P(report.get("description") or "–")),
-        html.P(t("report.privacy", lang), className="page-note"),
+        reporter_panel(report, lang) if personal else html.P(t("report.privacy", lang), className="page-note"),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, select
 
 from data_access.queries.common import frame
 from data_access.schema import Category, District, Opd, Report, Reporter, ReportEvent, Village
@@ -30,7 +30,7 @@ def _public_select():
 def newest_reports(engine: Engine, filters: Filters, scope: Scope, now: datetime, limit: int = 20) -> pd.DataFrame:
     """The newest reports up to ``now``, without personal data whatever the scope (the wall's ticker)."""
     limit = max(1, min(int(limit), 500))
-    stmt = (_public_select().where(where(filters, scope, Report.created_at <= now))
+    stmt = (_public_select().where(where(filters, scope, scope.listing_condition(), Report.created_at <= now))
             .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit))
     with engine.connect() as conn:
         return frame(conn, stmt)
@@ -43,7 +43,8 @@ def recent_report_points(engine: Engine, filters: Filters, scope: Scope, now: da
     limit = max(1, min(int(limit), 5000))
     stmt = (select(Report.id, Report.created_at, Report.category_code, round_coordinate(Report.lat).label("lat"),
                    round_coordinate(Report.lon).label("lon"))
-            .where(where(filters, scope, Report.created_at > now - timedelta(hours=hours), Report.created_at <= now,
+            .where(where(filters, scope, scope.listing_condition(), Report.created_at > now - timedelta(hours=hours),
+                         Report.created_at <= now,
                          Report.lat.is_not(None), Report.lon.is_not(None)))
             .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit))
     with engine.connect() as conn:
@@ -59,7 +60,7 @@ def report_detail(engine: Engine, report_id: int, scope: Scope) -> tuple[dict, p
     columns = [*PUBLIC_COLUMNS, Report.description, Report.source, Report.external_id, Report.lat, Report.lon,
                Report.village_code, Village.name.label("village"), Report.first_response_at, Report.resolved_at,
                Report.closed_at, Report.response_due_at, Report.resolution_due_at, Report.paused_seconds,
-               Report.updated_at]
+               Report.updated_at, Report.anonymous]
     stmt = (select(*columns).join(Category, Category.code == Report.category_code)
             .outerjoin(District, District.code == Report.district_code)
             .outerjoin(Opd, Opd.code == Report.opd_code)
@@ -67,8 +68,12 @@ def report_detail(engine: Engine, report_id: int, scope: Scope) -> tuple[dict, p
     if scope.personal_data:
         stmt = stmt.add_columns(Reporter.name.label("reporter_name"), Reporter.phone.label("reporter_phone"),
                                 Reporter.email.label("reporter_email"), Reporter.nik.label("reporter_nik"))
-        stmt = stmt.outerjoin(Reporter, Reporter.id == Report.reporter_id)
-    stmt = stmt.where(where(Filters(), scope, Report.id == report_id))
+        # A reporter who asked to stay anonymous stays so for everyone but an admin: the join finds no one.
+        joined = Reporter.id == Report.reporter_id
+        if not scope.see_anonymous:
+            joined = and_(joined, Report.anonymous.is_(False))
+        stmt = stmt.outerjoin(Reporter, joined)
+    stmt = stmt.where(where(Filters(), scope, scope.listing_condition(), Report.id == report_id))
     with engine.connect() as conn:
         row = conn.execute(stmt).mappings().first()
         if row is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from data_access.accounts import AccountError, add_kiosk, add_user
+from data_access.engine import make_engine
 from tests.support import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,10 +29,43 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_dashboard(store_file: Path, probe: str = "/", **env: str) -> Iterator[str]:
+def account(store_file: Path, role: str, opds: tuple[str, ...] = ()) -> tuple[str, str]:
+    """A real user of the store with ``role`` (created once); returns (name, password)."""
+    name = f"browser-{role}" + "".join(f"-{code.lower()}" for code in opds)
+    password = f"password-for-{name}"
+    engine = make_engine(f"sqlite:///{store_file}")
+    try:
+        add_user(engine, name, role, password, opds)
+    except AccountError as exc:
+        assert "already exists" in str(exc), exc
+    finally:
+        engine.dispose()
+    return name, password
+
+
+def kiosk_path(store_file: Path, name: str) -> str:
+    """The path that opens the wall for a new kiosk called ``name``."""
+    engine = make_engine(f"sqlite:///{store_file}")
+    try:
+        return f"/wall?kiosk={add_kiosk(engine, name)}"
+    finally:
+        engine.dispose()
+
+
+def log_in(page, base_url: str, name: str, password: str) -> None:
+    """Log in through the plain HTML form, as a person (or a password manager) would."""
+    page.goto(base_url + "/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
+def serve_dashboard(store_file: Path, probe: str = "/login", **env: str) -> Iterator[str]:
     """`python -m dashboard serve` on ``store_file`` until the generator is closed; yields its base URL."""
     port = free_port()
-    full_env = {**os.environ, "DATABASE_URL": f"sqlite:///{store_file}", "PYTHONUNBUFFERED": "1", **env}
+    full_env = {**os.environ, "DATABASE_URL": f"sqlite:///{store_file}", "PYTHONUNBUFFERED": "1",
+                "SECRET_KEY": secrets.token_hex(32), **env}
     log_path = store_file.with_suffix(".log")
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--port", str(port)], cwd=REPO,

@@ -16,7 +16,7 @@ from data_access.migrate import upgrade
 from data_access.reference import load_reference
 from data_access.schema import OPEN_STATUSES, Report
 from data_access.sla import WorkCalendar
-from tests.browser.support import CHROMIUM, serve_dashboard
+from tests.browser.support import CHROMIUM, account, log_in, serve_dashboard
 from tests.support import OUTPUT
 
 SCREENSHOTS = OUTPUT / "screenshots"
@@ -49,16 +49,23 @@ def engine(store_file):
 
 @pytest.fixture(scope="module")
 def server(store_file):
-    """The dashboard in a subprocess."""
-    yield from serve_dashboard(store_file, "/opd")
+    """The dashboard in a subprocess; its tabs log in as a pimpinan (every OPD, no personal data)."""
+    Tab.credentials = account(store_file, "pimpinan")
+    yield from serve_dashboard(store_file)
 
 
 class Tab:
     """A page in a browser tab that remembers console errors."""
 
-    def __init__(self, browser, url: str, ready: str, width: int = 1920, height: int = 1080) -> None:
+    credentials: tuple[str, str] | None = None
+
+    def __init__(self, browser, url: str, ready: str, width: int = 1920, height: int = 1080,
+                 credentials: tuple[str, str] | None = None) -> None:
         self.context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
         self.page = self.context.new_page()
+        credentials = credentials or self.credentials
+        if credentials:
+            log_in(self.page, url.split("/", 3)[0] + "//" + url.split("/", 3)[2], *credentials)
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))

@@ -20,7 +20,7 @@ from data_access.migrate import upgrade
 from data_access.reference import load_reference
 from data_access.schema import OPEN_STATUSES, Report, Reporter
 from data_access.sla import WorkCalendar
-from tests.browser.support import CHROMIUM, serve_dashboard
+from tests.browser.support import CHROMIUM, kiosk_path, serve_dashboard
 from tests.support import OUTPUT
 
 REFRESH_SECONDS = 2
@@ -29,7 +29,8 @@ REFRESH_SECONDS = 2
 @pytest.fixture(scope="module")
 def server(store_file):
     """The dashboard in a subprocess, refreshing every 2 s."""
-    yield from serve_dashboard(store_file, "/", REFRESH_SECONDS=str(REFRESH_SECONDS), STALE_AFTER_MINUTES="30")
+    WallPage.kiosk = kiosk_path(store_file, "browser-wall")  # a wall screen is a kiosk, not a person
+    yield from serve_dashboard(store_file, REFRESH_SECONDS=str(REFRESH_SECONDS), STALE_AFTER_MINUTES="30")
 
 WITHIN_MS = (REFRESH_SECONDS + 5) * 1000
 SCREENSHOTS = OUTPUT / "screenshots"
@@ -80,6 +81,8 @@ def open_count(engine) -> int:
 class WallPage:
     """A wall in a browser tab that remembers console errors and every dynamic response body it received."""
 
+    kiosk: str | None = None
+
     def __init__(self, browser, url: str, width: int, height: int) -> None:
         self.page = browser.new_page(viewport={"width": width, "height": height})
         self.errors: list[str] = []
@@ -87,6 +90,8 @@ class WallPage:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("response", lambda r: self.responses.append(r) if not STATIC.search(r.url) else None)
+        if self.kiosk:  # the screen's cookie first (the kiosk link), then the wall address under test
+            self.page.goto(url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + self.kiosk)
         self.page.goto(url)
         self.page.wait_for_function("document.querySelectorAll('#wall-tilegrid .wall-tile').length > 0",
                                     timeout=20_000)

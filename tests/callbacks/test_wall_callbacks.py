@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import dash
 import pandas as pd
@@ -17,7 +18,7 @@ from data_access.schema import OPEN_STATUSES, Report, Reporter
 from data_access.scope import Filters, Scope
 from layouts import wall
 from tests.support import NOW, SHARED_DATA
-from tests.support.dash_app import get_app
+from tests.support.dash_app import get_app, logged_in
 
 BOUNDARIES = SHARED_DATA / "districts.geojson"
 
@@ -34,7 +35,7 @@ def _refresh_key(app) -> str:
     return next(key for key in app.callback_map if f"{wall.KPI_IDS[1]}.children" in key)
 
 
-def tick(app, state=None, config=None, n: int = 1):
+def tick(app, state=None, config=None, n: int = 1, client=None):
     """POST one interval tick to /_dash-update-component, as the browser does."""
     key = _refresh_key(app)
     outputs = [{"id": c, "property": p} for c, p in (o.split(".", 1) for o in key.strip(".").split("..."))]
@@ -47,7 +48,7 @@ def tick(app, state=None, config=None, n: int = 1):
                   {"id": wall.LOCATION_CONFIG, "property": "data", "value": config or {"lang": "id",
                                                                                       "measure": "open"}}],
     }
-    return app.server.test_client().post("/_dash-update-component", json=body)
+    return (client or logged_in(app)).post("/_dash-update-component", json=body)
 
 
 def _props(response) -> dict:
@@ -113,26 +114,42 @@ def test_second_tick_with_same_version_sends_nothing(wall_app):
     assert store.query_count == queries_before
 
 
-def test_unavailable_store_shows_stale_banner_without_error(tmp_path):
-    """A SQLite URL pointing at a missing file: 200, the stale banner visible, the numbers left alone."""
-    app, _ = get_app(f"sqlite:///{tmp_path / 'moved-away.db'}")
-    response = tick(app)
+@pytest.fixture
+def store_that_goes_away(make_store):
+    """A SQLite store, an app logged in on it, and a function that takes the store away (file moved)."""
+    engine = make_store("sqlite")
+    path = Path(engine.url.database)
+    app, query_cache = get_app(_url(engine))
+    logged_in(app)
+
+    def take_away():
+        path.rename(path.with_name("moved-away.db"))
+        query_cache.engine.dispose()  # open connections would still see the moved file
+
+    return app, take_away
+
+
+def test_unavailable_store_shows_stale_banner_without_error(store_that_goes_away):
+    """The store's file moved away under a logged-in wall: 200, the stale banner visible, the numbers kept."""
+    app, take_away = store_that_goes_away
+    state = _props(tick(app))[wall.STATE]["data"]
+    take_away()
+    response = tick(app, state=state, n=2)
     assert response.status_code == 200
     props = _props(response)
     assert props[wall.STALE]["hidden"] is False
     assert "tidak dapat diambil" in props[wall.STALE]["children"]
     assert "kpi-open" not in props  # last numbers are kept, not blanked
-    again = tick(app, state=props[wall.STATE]["data"], n=2)
+    again = tick(app, state=props[wall.STATE]["data"], n=3)
     assert again.status_code == 204  # still down: nothing new to say
 
 
-def test_banner_states_the_time_of_the_last_good_data(seeded, tmp_path):
+def test_banner_states_the_time_of_the_last_good_data(store_that_goes_away):
     """After a good tick, losing the store keeps the numbers and names the time of the last good data."""
-    good_app, _ = get_app(_url(seeded))
-    state = _props(tick(good_app))[wall.STATE]["data"]
-    dash.page_registry.clear()
-    down_app, _ = get_app(f"sqlite:///{tmp_path / 'gone.db'}")
-    props = _props(tick(down_app, state=state, n=2))
+    app, take_away = store_that_goes_away
+    state = _props(tick(app))[wall.STATE]["data"]
+    take_away()
+    props = _props(tick(app, state=state, n=2))
     assert props[wall.STALE]["hidden"] is False
     assert "23-11-2026 09:30 WIT" in props[wall.STALE]["children"]  # NOW in WIT
     assert "kpi-open" not in props
@@ -180,7 +197,7 @@ def test_english_labels_with_lang_en(wall_app):
 def test_front_page_is_the_wall(wall_app):
     """/ and /wall are both served (the pages registry points both at the wall)."""
     app, _ = wall_app
-    client = app.server.test_client()
+    client = logged_in(app)
     assert client.get("/").status_code == 200
     assert client.get("/wall?measure=per_10k&lang=en").status_code == 200
     paths = {page["path"] for page in dash.page_registry.values()}

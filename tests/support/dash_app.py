@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
+from contextlib import contextmanager
 
 import dash
+from flask import g
 from flask_caching import Cache
 from plotly.utils import PlotlyJSONEncoder
 
 from core.settings import Settings
 from dashboard.app import create_app
 from dashboard.cache import cache_config
+from data_access.accounts import AccountError, Viewer, add_user
 from data_access.query_cache import QueryCache
 from tests.support import NOW, SHARED_DATA
 
 BOUNDARIES = SHARED_DATA / "districts.geojson"
+PIMPINAN = Viewer("test-pimpinan", "pimpinan")
 
 
 def get_app(database_url: str, *, clock=lambda: NOW, boundaries=True):
@@ -28,12 +33,50 @@ def get_app(database_url: str, *, clock=lambda: NOW, boundaries=True):
     return app, query_cache
 
 
+def client_as(app, role: str = "pimpinan", opds: tuple[str, ...] = ()):
+    """A test client of ``app`` logged in through /login as a real user of the store with ``role``."""
+    engine = app.server.config["MIMIKA_QUERY_CACHE"].engine
+    name = f"test-{role}" + "".join(f"-{code.lower()}" for code in opds)
+    password = f"password-for-{name}"
+    try:
+        add_user(engine, name, role, password, opds)
+    except AccountError as exc:
+        assert "already exists" in str(exc), exc
+    client = app.server.test_client()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"username": name, "password": password, "csrf": csrf})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def logged_in(app):
+    """The app's logged-in test client (pimpinan: every OPD, no personal data), made once per app."""
+    if getattr(app, "mimika_client", None) is None:
+        app.mimika_client = client_as(app)
+    return app.mimika_client
+
+
+@contextmanager
+def as_viewer(viewer: Viewer = PIMPINAN):
+    """Run layout functions as ``viewer`` would see them (the guard sets flask.g.viewer on real requests)."""
+    # The app Dash built last (each test builds its own): its cache lives in that Flask app's extensions.
+    with dash.get_app().server.test_request_context():
+        g.viewer = viewer
+        yield
+
+
 def url(engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-def render(path: str, **query):
-    """The layout Dash pages would render for ``path`` (a registered path or path template) and query."""
+def render(path: str, viewer: Viewer = None, **query):
+    """The layout Dash pages would render for ``path`` (a registered path or path template) and query, as
+    ``viewer`` (a pimpinan, who sees every OPD, by default)."""
+    with as_viewer(viewer or PIMPINAN):
+        return _render(path, **query)
+
+
+def _render(path: str, **query):
     for page in dash.page_registry.values():
         template = page.get("path_template")
         if template:
@@ -88,7 +131,8 @@ def by_id(tree, wanted: str):
     return None
 
 
-def post(app, output_contains: str, inputs: dict, state: dict | None = None, triggered: str | None = None):
+def post(app, output_contains: str, inputs: dict, state: dict | None = None, triggered: str | None = None,
+         client=None):
     """POST one callback to /_dash-update-component, as the browser does; returns the response's outputs."""
     key = next(k for k in app.callback_map if output_contains in k)
     spec = app.callback_map[key]
@@ -104,7 +148,7 @@ def post(app, output_contains: str, inputs: dict, state: dict | None = None, tri
         "state": [{**x, "value": values.get(f"{x['id']}.{x['property']}")} for x in spec["state"]],
         "changedPropIds": [triggered or next(iter(inputs))],
     }
-    response = app.server.test_client().post("/_dash-update-component",
+    response = (client or logged_in(app)).post("/_dash-update-component",
                                              data=json.dumps(body, cls=PlotlyJSONEncoder),
                                              content_type="application/json")
     assert response.status_code in (200, 204), response.get_data(as_text=True)[:2000]

@@ -1,0 +1,327 @@
+"""Access control for every route: logins (Flask-Login), wall kiosks, the guard, /login and /logout.
+
+Flask-Login rather than dash-auth: our users are our own table with Argon2 hashes, the form must work without
+JavaScript, and every Dash route must be guarded by what the callback asks for (a kiosk may run the wall's
+refresh and nothing else), which a ``before_request`` guard sees and dash-auth's route list does not.
+
+The guard sets ``flask.g.viewer`` on every request; callbacks read it through ``callbacks.viewer`` and nowhere
+else. The session cookie holds only a signed session key (user id and password stamp); the role and the OPDs
+come from the store on each request, so disabling a user or changing a password takes effect at once.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import secrets
+import time
+from urllib.parse import quote
+
+from dash import Dash
+from flask import Response, g, redirect, request, session
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.i18n import language
+from core.settings import Settings
+from data_access import accounts
+from data_access.accounts import ANONYMOUS, Viewer
+from data_access.engine import StoreUnavailable
+
+log = logging.getLogger(__name__)
+KIOSK_COOKIE = "mimika_kiosk"
+KIOSK_COOKIE_DAYS = 400  # browsers cap cookie lifetimes at about 400 days
+MAX_FAILURES = 5  # per account and per address within FAILURE_WINDOW
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/publik")
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz"})
+WALL_PATHS = frozenset({"/", "/wall"})
+DASH_SHELL = frozenset({"/_dash-layout", "/_dash-dependencies"})
+CALLBACK_PATH = "/_dash-update-component"
+PAGES_LOCATION = "_pages_location"
+MAX_CALLBACK_BODY = 2 * 1024 * 1024
+
+
+class RememberedViewers:
+    """Who a session or kiosk was at the last successful look-up, for when the store is away.
+
+    Every request asks the store (so a revocation shows at the next refresh); only when the store cannot answer
+    does a screen keep the viewer it had, so the wall can say "data tidak dapat diambil" with its last numbers
+    instead of turning into a login page. It shows no data the viewer could not see a moment before.
+    """
+
+    def __init__(self, limit: int = 10_000, grace_seconds: float = 24 * 3600) -> None:
+        self.limit, self.grace = limit, grace_seconds
+        self._known: dict[str, tuple[Viewer | None, float]] = {}
+
+    def lookup(self, key: str, fetch) -> Viewer | None:
+        try:
+            viewer = fetch()
+        except (SQLAlchemyError, StoreUnavailable):
+            hit = self._known.get(key)
+            if hit is not None and time.monotonic() - hit[1] < self.grace:
+                return hit[0]
+            return None
+        if len(self._known) >= self.limit:
+            self._known.pop(next(iter(self._known)))
+        self._known[key] = (viewer, time.monotonic())
+        return viewer
+
+
+class SessionUser(UserMixin):
+    def __init__(self, viewer: Viewer) -> None:
+        self.viewer = viewer
+
+    def get_id(self) -> str:
+        return self.viewer.session_key
+
+
+def landing(viewer: Viewer) -> str:
+    """Where a viewer lands after logging in: their own OPD, the wall for operators, the briefing otherwise."""
+    if viewer.role == "opd" and viewer.opds:
+        return f"/opd/{sorted(viewer.opds)[0]}"
+    if viewer.role == "operator":
+        return "/wall"
+    return "/briefing"
+
+
+def client_address() -> str:
+    # Behind the reverse proxy of deploy/, ProxyFix turns X-Forwarded-For into remote_addr; never trust it here.
+    return (request.remote_addr or "?")[:64]
+
+
+def install(app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) -> None:
+    """Guard every route of ``app`` and add /login and /logout."""
+    server = app.server
+    secret = settings.secret_key
+    if not secret:
+        # Only serve/WSGI refuse to start without SECRET_KEY (outside demo mode); an app built in a test or a
+        # demo gets a key of its own, so its sessions end with the process.
+        secret = secrets.token_hex(32)
+    server.config.update(
+        SECRET_KEY=secret,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_NAME="mimika_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.cookie_secure,
+        MAX_CONTENT_LENGTH=MAX_CALLBACK_BODY,
+    )
+    manager = LoginManager(server)
+    manager.session_protection = "basic"
+
+    remembered = RememberedViewers()
+
+    @manager.user_loader
+    def load_user(session_key: str):
+        viewer = remembered.lookup(f"s:{session_key}", lambda: accounts.viewer_for_session(engine, session_key))
+        return SessionUser(viewer) if viewer is not None else None
+
+    def kiosk_viewer(token: str) -> Viewer | None:
+        found = accounts.kiosk_for_token(engine, token)
+        if found is None:
+            return None
+        name, revoked = found
+        return Viewer(f"kiosk:{name}", "kiosk_revoked" if revoked else "kiosk")
+
+    def resolve_viewer() -> Viewer:
+        if current_user.is_authenticated:
+            return current_user.viewer
+        token = request.cookies.get(KIOSK_COOKIE)
+        if token:
+            viewer = remembered.lookup("k:" + accounts.token_hash(token), lambda: kiosk_viewer(token))
+            if viewer is not None:
+                return viewer
+        return ANONYMOUS
+
+    def denied(status: int, text: str):
+        return Response(json.dumps({"error": text}), status=status, mimetype="application/json")
+
+    def callback_request() -> dict:
+        return request.get_json(silent=True, cache=True) or {}
+
+    def routing_path(body: dict) -> str | None:
+        for item in body.get("inputs") or []:
+            if isinstance(item, dict) and item.get("id") == PAGES_LOCATION and item.get("property") == "pathname":
+                return item.get("value") if isinstance(item.get("value"), str) else None
+        return None
+
+    def kiosk_may_call(body: dict) -> bool:
+        output = body.get("output")
+        if output in kiosk_callbacks:
+            return True
+        return routing_path(body) in WALL_PATHS
+
+    @server.before_request
+    def guard():
+        path = request.path
+        # The kiosk link: remember the screen in a cookie, then drop the token from the address bar.
+        if path in WALL_PATHS and request.args.get("kiosk"):
+            return open_kiosk(request.args["kiosk"])
+        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+            return None
+        g.viewer = viewer = resolve_viewer()
+        is_dash = path.startswith("/_dash") or path.startswith("/_reload")
+        if viewer.role == "anonymous":
+            if is_dash:
+                return denied(401, "login required")
+            target = request.full_path if request.query_string else path
+            return redirect(f"/login?next={quote(target, safe='')}")
+        if viewer.role in ("kiosk", "kiosk_revoked"):
+            if path in DASH_SHELL:
+                return None
+            if path == CALLBACK_PATH:
+                return None if kiosk_may_call(callback_request()) else denied(403, "kiosk: wall only")
+            if viewer.role == "kiosk_revoked" and not is_dash:
+                return Response(page_html("Akses dicabut", "<p>Layar ini tidak lagi punya akses ke dinding. "
+                                          "Hubungi admin Mimika Center.</p>"), status=403, mimetype="text/html")
+            if path in WALL_PATHS:
+                return None
+            return redirect("/wall") if not is_dash else denied(403, "kiosk: wall only")
+        return None
+
+    @server.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        # The kiosk link carries its token once: never let it leave in a Referer header.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    def open_kiosk(token: str):
+        try:
+            found = accounts.kiosk_for_token(engine, token)
+        except (SQLAlchemyError, StoreUnavailable):
+            return Response(page_html("Data tidak dapat diambil", "<p>Coba lagi sebentar lagi.</p>"), status=503,
+                            mimetype="text/html")
+        if found is None or found[1]:
+            accounts.log_access(engine, "anonim", "kiosk_token_rejected", address=client_address())
+            return Response(page_html("Akses ditolak", "<p>Tautan layar ini tidak berlaku atau sudah dicabut.</p>"),
+                            status=403, mimetype="text/html")
+        accounts.log_access(engine, f"kiosk:{found[0]}", "kiosk_token_used", address=client_address())
+        args = {k: v for k, v in request.args.items() if k != "kiosk"}
+        query = "&".join(f"{quote(k)}={quote(v)}" for k, v in args.items())
+        response = redirect(request.path + (f"?{query}" if query else ""))
+        response.set_cookie(KIOSK_COOKIE, token, max_age=KIOSK_COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
+                            secure=settings.cookie_secure)
+        return response
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login():
+        lang = language(request.args.get("lang") or request.form.get("lang"), settings.language)
+        next_path = safe_next(request.values.get("next"))
+        if request.method == "GET":
+            return login_page(lang, next_path)
+        if request.form.get("csrf") != session.get("login_csrf"):
+            return login_page(lang, next_path, failed=True), 400
+        name = (request.form.get("username") or "").strip()[:64]
+        password = (request.form.get("password") or "")[: accounts.MAX_PASSWORD + 1]
+        address = client_address()
+        try:
+            if (accounts.recent_failures(engine, actor=name) >= MAX_FAILURES
+                    or accounts.recent_failures(engine, address=address) >= MAX_FAILURES):
+                accounts.log_access(engine, name or "?", "login_throttled", address=address)
+                return login_page(lang, next_path, throttled=True), 429
+            viewer = accounts.authenticate(engine, name, password)
+            if viewer is None:
+                accounts.log_access(engine, name or "?", "login_failed", address=address)
+                return login_page(lang, next_path, failed=True), 401
+        except (SQLAlchemyError, StoreUnavailable) as exc:
+            log.warning("login: store unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+            return login_page(lang, next_path, unavailable=True), 503
+        session.clear()
+        login_user(SessionUser(viewer))
+        accounts.log_access(engine, viewer.name, "login", address=address, detail=viewer.role)
+        response = redirect(next_path or landing(viewer))
+        response.delete_cookie(KIOSK_COOKIE)  # a person logging in on a wall screen takes the screen over
+        return response
+
+    @server.route("/logout", methods=["GET", "POST"])
+    def logout():
+        if current_user.is_authenticated:
+            try:
+                accounts.log_access(engine, current_user.viewer.name, "logout", address=client_address())
+            except (SQLAlchemyError, StoreUnavailable):
+                log.warning("logout of %s not logged: the store is away", current_user.viewer.name)
+        logout_user()
+        session.clear()
+        return redirect("/login")
+
+    def login_page(lang: str, next_path: str | None, *, failed: bool = False, throttled: bool = False,
+                   unavailable: bool = False) -> str:
+        texts = LOGIN_TEXT[lang]
+        token = secrets.token_urlsafe(24)
+        session["login_csrf"] = token
+        message = ""
+        if unavailable:
+            message = f'<p class="error" role="alert">{texts["unavailable"]}</p>'
+        elif throttled:
+            message = f'<p class="error" role="alert">{texts["throttled"]}</p>'
+        elif failed:
+            message = f'<p class="error" role="alert">{texts["failed"]}</p>'
+        other = "en" if lang == "id" else "id"
+        hidden = f'<input type="hidden" name="next" value="{html.escape(next_path)}">' if next_path else ""
+        body = f"""
+<form method="post" action="/login" class="login">
+  <h1>Mimika Center</h1>
+  <p class="sub">{texts["subtitle"]}</p>
+  {message}
+  <label for="username">{texts["username"]}</label>
+  <input id="username" name="username" autocomplete="username" required maxlength="64" autofocus>
+  <label for="password">{texts["password"]}</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+  <input type="hidden" name="csrf" value="{token}">
+  <input type="hidden" name="lang" value="{lang}">
+  {hidden}
+  <button type="submit">{texts["submit"]}</button>
+  <p class="links"><a href="/login?lang={other}">{texts["other"]}</a> · <a href="/publik">{texts["public"]}</a></p>
+</form>"""
+        return page_html(texts["title"], body, lang)
+
+
+def safe_next(raw: str | None) -> str | None:
+    """A local path to return to after login; anything else (another host, a scheme) is dropped."""
+    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw or len(raw) > 500:
+        return None
+    return raw
+
+
+LOGIN_TEXT = {
+    "id": {"title": "Masuk · Mimika Center", "subtitle": "Dasbor pengaduan masyarakat Kabupaten Mimika",
+           "username": "Nama pengguna", "password": "Kata sandi", "submit": "Masuk",
+           "failed": "Nama pengguna atau kata sandi salah.",
+           "throttled": "Terlalu banyak percobaan gagal. Coba lagi dalam 15 menit.",
+           "other": "English", "public": "Data publik",
+           "unavailable": "Data tidak dapat diambil saat ini. Coba lagi sebentar lagi."},
+    "en": {"title": "Log in · Mimika Center", "subtitle": "Citizen complaints dashboard, Mimika Regency",
+           "username": "User name", "password": "Password", "submit": "Log in",
+           "failed": "Wrong user name or password.",
+           "throttled": "Too many failed attempts. Try again in 15 minutes.",
+           "other": "Bahasa Indonesia", "public": "Public data",
+           "unavailable": "The data cannot be reached right now. Try again shortly."},
+}
+
+PAGE_STYLE = """
+body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#0f1a24;color:#e8eef3;
+display:flex;min-height:100vh;align-items:center;justify-content:center}
+.login,.notice{background:#172633;padding:2rem 2.25rem;border-radius:10px;width:min(22rem,90vw);
+box-shadow:0 10px 30px rgba(0,0,0,.35)}
+h1{margin:0 0 .25rem;font-size:1.6rem}.sub{margin:0 0 1.25rem;color:#9fb3c2;font-size:.95rem}
+label{display:block;margin:.75rem 0 .3rem;font-size:.95rem}
+input{width:100%;box-sizing:border-box;padding:.6rem .7rem;font-size:1rem;border-radius:6px;border:1px solid #4a6275;
+background:#0f1a24;color:#e8eef3}
+button{margin-top:1.25rem;width:100%;padding:.7rem;font-size:1.05rem;border:0;border-radius:6px;background:#56B4E9;
+color:#0f1a24;font-weight:600;cursor:pointer}
+.error{background:#5a1f1f;color:#ffd7d7;padding:.6rem .75rem;border-radius:6px}
+.links{margin-top:1rem;font-size:.9rem;text-align:center}a{color:#9fd3f5}
+"""
+
+
+def page_html(title: str, body: str, lang: str = "id") -> str:
+    if "<form" not in body:
+        body = f'<div class="notice"><h1>{html.escape(title)}</h1>{body}</div>'
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head><body>{body}</body></html>")

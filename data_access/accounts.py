@@ -1,0 +1,268 @@
+"""Who may use the dashboard: users with roles, wall kiosks, and the access log.
+
+Passwords are Argon2id hashes (argon2-cffi). Kiosk tokens are long random secrets, stored as SHA-256 hashes:
+a token has 256 bits of entropy, so a fast hash is enough and lets every wall refresh check it cheaply.
+``Viewer.scope()`` is the one place a role turns into what the viewer may see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, delete, func, insert, select, update
+
+from data_access.schema import ROLES, AccessLog, AppUser, AppUserOpd, Kiosk, Opd
+from data_access.scope import Scope
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@\-]{2,64}$")
+MAX_PASSWORD = 1024  # Argon2 hashes any length; a bound keeps a hostile form from costing memory
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against a fixed dummy hash when the user does not exist keeps the timing of a failed login the same.
+_DUMMY_HASH = _hasher.hash("mimika-dummy-password")
+
+
+class AccountError(ValueError):
+    """Bad input for an account command; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking, as the server-side session says. Kiosks and anonymous visitors are viewers too."""
+
+    name: str
+    role: str  # admin, pimpinan, operator, opd, kiosk, anonymous
+    opds: frozenset[str] = frozenset()
+    session_key: str = ""  # changes when the password changes: old sessions stop working
+
+    @property
+    def is_person(self) -> bool:
+        return self.role in ROLES
+
+    def scope(self) -> Scope:
+        """What this viewer may see: the one mapping from role to Scope (applied in SQL by every query)."""
+        if self.role == "admin":
+            return Scope(None, True, f"admin:{self.name}", see_anonymous=True)
+        if self.role == "operator":
+            return Scope(None, True, f"operator:{self.name}")
+        if self.role == "pimpinan":
+            return Scope(None, False, "pimpinan")
+        if self.role == "opd":
+            return Scope(self.opds, True, "opd:" + ",".join(sorted(self.opds)))
+        if self.role == "kiosk":
+            return Scope.wall()
+        return Scope(frozenset(), False, "anonim", public=True)  # nothing but the public aggregates
+
+
+ANONYMOUS = Viewer("anonim", "anonymous")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_name(name: str) -> str:
+    if not name or not NAME_PATTERN.match(name):
+        raise AccountError(f"name {name!r} must be 2–64 letters, digits or . _ - @")
+    return name
+
+
+def _check_password(password: str) -> str:
+    password = (password or "").rstrip("\r\n")
+    if not password.strip():
+        raise AccountError("the password is empty")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"the password must have at most {MAX_PASSWORD} characters")
+    return password
+
+
+def _session_key(user_id: int, changed_at: datetime) -> str:
+    return f"{user_id}:{int(changed_at.timestamp())}"
+
+
+def add_user(engine: Engine, name: str, role: str, password: str, opds: list[str] | tuple[str, ...] = ()) -> None:
+    name = _check_name(name)
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+    opds = tuple(dict.fromkeys(code.strip().upper() for code in opds if code.strip()))
+    if role == "opd" and not opds:
+        raise AccountError("an opd user needs at least one --opd CODE")
+    if role != "opd" and opds:
+        raise AccountError(f"--opd is only for role opd, not {role}")
+    password = _check_password(password)
+    with engine.begin() as conn:
+        known = set(conn.execute(select(Opd.code)).scalars())
+        unknown = [code for code in opds if code not in known]
+        if unknown:
+            raise AccountError(f"unknown OPD code {unknown[0]!r}")
+        if conn.execute(select(AppUser.id).where(AppUser.name == name)).first():
+            raise AccountError(f"user {name!r} already exists")
+        now = _now()
+        user_id = conn.execute(insert(AppUser).values(name=name, role=role, password_hash=_hasher.hash(password),
+                                                      disabled=False, created_at=now, password_changed_at=now)
+                               .returning(AppUser.id)).scalar_one()
+        for code in opds:
+            conn.execute(insert(AppUserOpd).values(user_id=user_id, opd_code=code))
+
+
+def set_password(engine: Engine, name: str, password: str) -> None:
+    password = _check_password(password)
+    with engine.begin() as conn:
+        done = conn.execute(update(AppUser).where(AppUser.name == name).values(
+            password_hash=_hasher.hash(password), password_changed_at=_now())).rowcount
+    if not done:
+        raise AccountError(f"no user {name!r}")
+
+
+def disable_user(engine: Engine, name: str) -> None:
+    with engine.begin() as conn:
+        done = conn.execute(update(AppUser).where(AppUser.name == name).values(
+            disabled=True, password_changed_at=_now())).rowcount
+    if not done:
+        raise AccountError(f"no user {name!r}")
+
+
+def list_users(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        users = conn.execute(select(AppUser.id, AppUser.name, AppUser.role, AppUser.disabled, AppUser.created_at)
+                             .order_by(AppUser.name)).mappings().all()
+        opds: dict[int, list[str]] = {}
+        for user_id, code in conn.execute(select(AppUserOpd.user_id, AppUserOpd.opd_code)
+                                          .order_by(AppUserOpd.opd_code)):
+            opds.setdefault(user_id, []).append(code)
+    return [{**dict(u), "opds": opds.get(u["id"], [])} for u in users]
+
+
+def _viewer(conn, user) -> Viewer:
+    opds = frozenset(conn.execute(select(AppUserOpd.opd_code).where(AppUserOpd.user_id == user.id)).scalars())
+    return Viewer(user.name, user.role, opds, _session_key(user.id, user.password_changed_at))
+
+
+def authenticate(engine: Engine, name: str, password: str) -> Viewer | None:
+    """The viewer for a correct name and password of an enabled user; None for anything else."""
+    if not name or not password or len(name) > 64 or len(password) > MAX_PASSWORD:
+        return None
+    with engine.connect() as conn:
+        user = conn.execute(select(AppUser.__table__).where(AppUser.name == name)).first()
+        try:
+            _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if user is None or user.disabled:
+            return None
+        return _viewer(conn, user)
+
+
+def viewer_for_session(engine: Engine, session_key: str) -> Viewer | None:
+    """The viewer a session cookie names, if the user still exists, is enabled and kept the same password."""
+    try:
+        user_id, stamp = (int(part) for part in str(session_key).split(":", 1))
+    except ValueError:
+        return None
+    with engine.connect() as conn:
+        user = conn.execute(select(AppUser.__table__).where(AppUser.id == user_id)).first()
+        if user is None or user.disabled or int(user.password_changed_at.timestamp()) != stamp:
+            return None
+        return _viewer(conn, user)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_kiosk(engine: Engine, name: str) -> str:
+    """A new kiosk; returns its token, which is never stored and cannot be shown again."""
+    name = _check_name(name)
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        if conn.execute(select(Kiosk.id).where(Kiosk.name == name)).first():
+            raise AccountError(f"kiosk {name!r} already exists")
+        conn.execute(insert(Kiosk).values(name=name, token_hash=token_hash(token), created_at=_now()))
+    return token
+
+
+def replace_kiosk(engine: Engine, name: str) -> str:
+    """Demo only: drop the kiosk called ``name`` (if any) and create it anew, so its link can be printed again."""
+    with engine.begin() as conn:
+        conn.execute(delete(Kiosk).where(Kiosk.name == name))
+    return add_kiosk(engine, name)
+
+
+def revoke_kiosk(engine: Engine, name: str) -> None:
+    with engine.begin() as conn:
+        done = conn.execute(update(Kiosk).where(Kiosk.name == name, Kiosk.revoked_at.is_(None))
+                            .values(revoked_at=_now())).rowcount
+    if not done:
+        raise AccountError(f"no active kiosk {name!r}")
+
+
+def list_kiosks(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(Kiosk.name, Kiosk.created_at, Kiosk.revoked_at)
+                                              .order_by(Kiosk.name)).mappings()]
+
+
+def kiosk_for_token(engine: Engine, token: str) -> tuple[str, bool] | None:
+    """(kiosk name, revoked?) for a token, or None when no kiosk ever had it."""
+    if not token or len(token) > 128:
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(select(Kiosk.name, Kiosk.revoked_at).where(Kiosk.token_hash == token_hash(token))).first()
+    return None if row is None else (row.name, row.revoked_at is not None)
+
+
+def log_access(engine: Engine, actor: str, action: str, target: str | None = None, *, address: str | None = None,
+               detail: str | None = None) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(AccessLog).values(at=_now(), actor=actor[:80], action=action[:32],
+                                              target=None if target is None else target[:200],
+                                              address=None if address is None else address[:64],
+                                              detail=None if detail is None else detail[:2000]))
+
+
+def recent_failures(engine: Engine, *, actor: str | None = None, address: str | None = None,
+                    window: timedelta = timedelta(minutes=15)) -> int:
+    """Failed logins for an account or from an address within the window (the throttle reads it)."""
+    conds = [AccessLog.action == "login_failed", AccessLog.at >= _now() - window]
+    if actor is not None:
+        conds.append(AccessLog.actor == actor[:80])
+    if address is not None:
+        conds.append(AccessLog.address == address[:64])
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(AccessLog).where(*conds)).scalar_one())
+
+
+def access_log(engine: Engine, limit: int = 200) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(AccessLog).order_by(AccessLog.id.desc())
+                                              .limit(max(1, min(limit, 10_000)))).mappings()]
+
+
+
+
+DEMO_USERS = (("admin", "admin", ()), ("bupati", "pimpinan", ()), ("operator", "operator", ()),
+              ("pupr", "opd", ("PUPR",)))
+DEMO_PASSWORD = "mimika-demo-{name}"  # a demo store only: documented in the README, refused outside DEMO_MODE
+
+
+def ensure_demo_accounts(engine: Engine) -> tuple[list[tuple[str, str, str]], str]:
+    """One account per role (an opd account for PUPR) when missing, and a fresh demo kiosk link.
+
+    Returns [(name, role, password)] and the kiosk path.
+    """
+    existing = {u["name"] for u in list_users(engine)}
+    accounts = []
+    for name, role, opds in DEMO_USERS:
+        password = DEMO_PASSWORD.format(name=name)
+        if name not in existing:
+            add_user(engine, name, role, password, opds)
+        accounts.append((name, role, password))
+    return accounts, f"/wall?kiosk={replace_kiosk(engine, 'demo-wall')}"
