@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dash
 from dash import Dash, Input, Output, State, dcc, no_update
+from dash.exceptions import PreventUpdate
 
 from callbacks.page_data import PageContext, PageData, client_address, page_refresh
 from callbacks.viewer import current_scope, current_viewer, opd_scope
@@ -94,7 +95,7 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         code, lang = str(config.get("code") or ""), config.get("lang", "id")
         data = PageData(query_cache, config.get("query") or {})
         if code not in data.lists.opd_names() or opd_scope(code) is None:  # known and theirs, or nothing
-            return no_update
+            raise PreventUpdate
         frame = page.export_frame(work_list(data, code), lang)
         viewer = current_viewer()
         log_access(query_cache.engine, viewer.name, "export", f"opd:{code}", address=client_address(),

@@ -145,6 +145,7 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
             for index, output in enumerate(OUTPUTS):
                 if output[1] == "children" and output[0] in (*wall.KPI_IDS, wall.KPI_RESPONSE_SAMPLE):
                     out[index] = "–"
+            out[INDEX[(wall.TICKER, "children")]] = []  # single reports leave the screen with its access
             banner("revoked")
             out[INDEX[(wall.STATE, "data")]] = {"stale": "revoked"}
         return out

@@ -191,6 +191,7 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
         "report.field.reporter_phone": "Telepon",
         "report.field.reporter_email": "Email",
         "report.field.reporter_nik": "NIK",
+        "nav.logout": "Keluar",
     },
     "en": {
         "nav.wall": "Video wall",
@@ -367,6 +368,7 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
         "report.field.reporter_phone": "Phone",
         "report.field.reporter_email": "Email",
         "report.field.reporter_nik": "NIK",
+        "nav.logout": "Log out",
     },
 }
 

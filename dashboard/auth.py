@@ -214,7 +214,8 @@ def install(app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) ->
         next_path = safe_next(request.values.get("next"))
         if request.method == "GET":
             return login_page(lang, next_path)
-        if request.form.get("csrf") != session.get("login_csrf"):
+        sent, expected = request.form.get("csrf") or "", session.pop("login_csrf", None) or ""
+        if not expected or not secrets.compare_digest(sent, expected):  # a form we did not serve
             return login_page(lang, next_path, failed=True), 400
         name = (request.form.get("username") or "").strip()[:64]
         password = (request.form.get("password") or "")[: accounts.MAX_PASSWORD + 1]

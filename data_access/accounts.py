@@ -85,7 +85,7 @@ def _check_password(password: str) -> str:
 
 
 def _session_key(user_id: int, changed_at: datetime) -> str:
-    return f"{user_id}:{int(changed_at.timestamp())}"
+    return f"{user_id}:{round(changed_at.timestamp() * 1_000_000)}"  # microseconds: two changes in a second differ
 
 
 def add_user(engine: Engine, name: str, role: str, password: str, opds: list[str] | tuple[str, ...] = ()) -> None:
@@ -169,7 +169,7 @@ def viewer_for_session(engine: Engine, session_key: str) -> Viewer | None:
         return None
     with engine.connect() as conn:
         user = conn.execute(select(AppUser.__table__).where(AppUser.id == user_id)).first()
-        if user is None or user.disabled or int(user.password_changed_at.timestamp()) != stamp:
+        if user is None or user.disabled or round(user.password_changed_at.timestamp() * 1_000_000) != stamp:
             return None
         return _viewer(conn, user)
 

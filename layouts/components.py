@@ -89,8 +89,11 @@ def navigation(active: str, lang: str, query: Mapping) -> html.Nav:
     other = "en" if lang == "id" else "id"
     switch = html.A(t("lang.switch", lang), href=query_string(query, lang=other) or "?", className="lang-switch",
                     id="lang-switch")
+    # A plain link (not dcc.Link): logging out is a full page load that ends the server-side session.
+    logout = html.A(t("nav.logout", lang), href="/logout", className="lang-switch", id="nav-logout")
     return html.Nav(className="page-nav no-print", children=[
-        html.Span("Mimika Center", className="page-brand"), html.Div(links, className="nav-links"), switch])
+        html.Span("Mimika Center", className="page-brand"), html.Div(links, className="nav-links"),
+        html.Div([switch, logout], className="nav-tools")])
 
 
 def filter_bar(query: Mapping, lang: str, options: FilterOptions, path: str) -> html.Section:

@@ -53,16 +53,17 @@ REPORTER_FIELDS = ("reporter_name", "reporter_phone", "reporter_email", "reporte
 
 def reporter_panel(report: Mapping, lang: str) -> html.Section:
     """The reporter's contact, for a viewer whose scope allows it (the view is written to the access log)."""
-    if report.get("anonymous"):
-        body = html.P(t("report.anonymous", lang), id="report-reporter-anonymous")
-    else:
+    body = []
+    if report.get("anonymous"):  # the store joined the identity only for an admin
+        body.append(html.P(t("report.anonymous", lang), id="report-reporter-anonymous", className="page-note"))
+    if any(report.get(key) for key in REPORTER_FIELDS):
         rows = []
         for key in REPORTER_FIELDS:
             rows += [html.Dt(t(f"report.field.{key}", lang)), html.Dd(_value(key, report.get(key), lang),
                                                                         id=f"report-field-{key}")]
-        body = html.Dl(rows, className="report-fields")
-    return c.panel(t("report.reporter", lang), [body, html.P(t("report.reporter_logged", lang),
-                                                             className="page-note")])
+        body.append(html.Dl(rows, className="report-fields"))
+    body.append(html.P(t("report.reporter_logged", lang), className="page-note"))
+    return c.panel(t("report.reporter", lang), body)
 
 
 def detail(report: Mapping, timeline: pd.DataFrame, lang: str, *, personal: bool = False) -> list:

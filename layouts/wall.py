@@ -537,7 +537,7 @@ def data_time_text(newest: datetime | None, lang: str) -> str:
 def stale_text(reason: str, newest: datetime | None, last_good: datetime | None, lang: str) -> str:
     """What the stale banner says: why, and the time of the last good data, so nobody reads old numbers as new."""
     if reason == "revoked":
-        return f"⛔ {t('stale.revoked', lang)}"
+        return f"⚠ {t('stale.revoked', lang)}"
     if reason == "unavailable":
         when = fmt_when(last_good) if last_good is not None else t("stale.never", lang)
         return f"⚠ {t('stale.unavailable', lang)} — {t('stale.last_good', lang)}: {when}"

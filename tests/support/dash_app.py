@@ -30,7 +30,11 @@ def get_app(database_url: str, *, clock=lambda: NOW, boundaries=True):
     query_cache = QueryCache(settings, cache, clock=clock)
     app = create_app(settings, query_cache=query_cache)
     cache.init_app(app.server)
+    _apps[:] = [app]
     return app, query_cache
+
+
+_apps: list = []  # the app get_app built last: render() runs in its request context
 
 
 def client_as(app, role: str = "pimpinan", opds: tuple[str, ...] = ()):
@@ -59,8 +63,8 @@ def logged_in(app):
 @contextmanager
 def as_viewer(viewer: Viewer = PIMPINAN):
     """Run layout functions as ``viewer`` would see them (the guard sets flask.g.viewer on real requests)."""
-    # The app Dash built last (each test builds its own): its cache lives in that Flask app's extensions.
-    with dash.get_app().server.test_request_context():
+    # The app the test built last: its query cache lives in that Flask app's extensions.
+    with _apps[-1].server.test_request_context():
         g.viewer = viewer
         yield
 
@@ -131,9 +135,10 @@ def by_id(tree, wanted: str):
     return None
 
 
-def post(app, output_contains: str, inputs: dict, state: dict | None = None, triggered: str | None = None,
-         client=None):
-    """POST one callback to /_dash-update-component, as the browser does; returns the response's outputs."""
+def callback_body(app, output_contains: str, inputs: dict, state: dict | None = None,
+                  triggered: str | None = None) -> dict:
+    """The JSON the browser would POST to /_dash-update-component for the callback whose output key contains
+    ``output_contains``; values by "id.property"."""
     key = next(k for k in app.callback_map if output_contains in k)
     spec = app.callback_map[key]
     if key.startswith(".."):
@@ -142,14 +147,22 @@ def post(app, output_contains: str, inputs: dict, state: dict | None = None, tri
         i, p = key.split(".", 1)
         outputs = {"id": i, "property": p}
     values = {**(inputs or {}), **(state or {})}
-    body = {
+    return {
         "output": key, "outputs": outputs,
         "inputs": [{**x, "value": values.get(f"{x['id']}.{x['property']}")} for x in spec["inputs"]],
         "state": [{**x, "value": values.get(f"{x['id']}.{x['property']}")} for x in spec["state"]],
         "changedPropIds": [triggered or next(iter(inputs))],
     }
-    response = (client or logged_in(app)).post("/_dash-update-component",
-                                             data=json.dumps(body, cls=PlotlyJSONEncoder),
-                                             content_type="application/json")
+
+
+def raw_post(client, body: dict):
+    return client.post("/_dash-update-component", data=json.dumps(body, cls=PlotlyJSONEncoder),
+                       content_type="application/json")
+
+
+def post(app, output_contains: str, inputs: dict, state: dict | None = None, triggered: str | None = None,
+         client=None):
+    """POST one callback to /_dash-update-component, as the browser does; returns the response's outputs."""
+    response = raw_post(client or logged_in(app), callback_body(app, output_contains, inputs, state, triggered))
     assert response.status_code in (200, 204), response.get_data(as_text=True)[:2000]
     return response.get_json()["response"] if response.status_code == 200 else None

@@ -1,0 +1,138 @@
+"""Logins, an OPD head's own pages and a wall kiosk, in headless Chromium against the real app (a subprocess)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from data_access import accounts
+from data_access.demo import DemoConfig, seed_demo
+from data_access.engine import make_engine
+from data_access.migrate import upgrade
+from data_access.reference import load_reference
+from data_access.schema import Report
+from data_access.sla import WorkCalendar
+from tests.browser.support import CHROMIUM, account, log_in, serve_dashboard
+from tests.support import OUTPUT
+
+SCREENSHOTS = OUTPUT / "screenshots"
+DOWNLOADS = OUTPUT / "downloads"
+REFRESH_SECONDS = 2
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def store_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("access-browser") / "mimika.db"
+    engine = make_engine(f"sqlite:///{path}", create=True)
+    upgrade(engine)
+    load_reference(engine)
+    seed_demo(engine, WorkCalendar(), DemoConfig(seed=5, days=60, per_day=30.0,
+                                                  now=datetime.now(UTC) - timedelta(minutes=1)))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(store_file):
+    yield from serve_dashboard(store_file, REFRESH_SECONDS=str(REFRESH_SECONDS))
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
+    yield ctx
+    ctx.close()
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_login_and_logout(context, server, store_file):
+    """The plain form logs a pimpinan in (landing on the briefing); /logout sends the next page back to /login."""
+    page = context.new_page()
+    page.goto(server + "/briefing")
+    assert "/login" in page.url
+    shot(page, "login_1920")
+    name, password = account(store_file, "pimpinan")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", "salah-sekali")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "salah" in page.inner_text(".error")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.wait_for_selector("#briefing-league-table tbody tr", timeout=20_000)
+    assert page.url.endswith("/briefing") or "/briefing" in page.url
+    page.goto(server + "/logout")
+    page.goto(server + "/sla")
+    assert "/login" in page.url
+
+
+def test_opd_head_sees_only_their_opd(context, server, store_file):
+    """An OPD head (PUPR) lands on /opd/PUPR; another OPD's page says "bukan OPD Anda"; the CSV holds only
+    PUPR's reports; the wall counts only PUPR's open reports."""
+    page = context.new_page()
+    log_in(page, server, *account(store_file, "opd", ("PUPR",)))
+    assert page.url.endswith("/opd/PUPR")
+    page.wait_for_selector("#opd-grid .ag-row", timeout=20_000)
+    page.wait_for_timeout(800)
+    shot(page, "opd_head_pupr_1920")
+    with page.expect_download(timeout=30_000) as info:
+        page.click("#opd-export-csv")
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    target = DOWNLOADS / "opd_head_pupr.csv"
+    info.value.save_as(str(target))
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    ids = [int(next(iter(row.values()))) for row in rows]  # the first column is the report number
+    engine = make_engine(f"sqlite:///{store_file}")
+    with engine.connect() as conn:
+        holders = set(conn.execute(select(Report.opd_code).where(Report.id.in_(ids))).scalars()) if ids else set()
+        pupr_open = conn.execute(select(Report.id).where(Report.opd_code == "PUPR", Report.status.in_(
+            ("baru", "diverifikasi", "didisposisikan", "diproses", "ditunda")))).all()
+    engine.dispose()
+    assert holders <= {"PUPR"}
+    page.goto(server + "/opd/DINKES")
+    page.wait_for_selector("#opd-not-yours", timeout=20_000)
+    assert "Bukan OPD Anda" in page.inner_text("#opd-not-yours")
+    assert page.locator("#opd-grid").count() == 0
+    shot(page, "opd_head_not_yours_1920")
+    page.goto(server + "/wall")
+    page.wait_for_function("/[0-9]/.test((document.getElementById('kpi-open') || {}).innerText || '')",
+                           timeout=20_000)
+    assert page.inner_text("#kpi-open").replace(".", "").strip() == str(len(pupr_open))
+    shot(page, "opd_head_wall_1920")
+
+
+def test_kiosk_opens_the_wall_only_and_says_when_revoked(context, server, store_file):
+    """A kiosk link opens the wall; /briefing sends it back to the wall; after `kiosk revoke` the next refresh
+    shows "akses dicabut" (no blank screen, no error page)."""
+    engine = make_engine(f"sqlite:///{store_file}")
+    token = accounts.add_kiosk(engine, "browser-kiosk")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/wall?kiosk={token}")
+    assert "kiosk=" not in page.url
+    page.wait_for_function("document.querySelectorAll('#wall-tilegrid .wall-tile').length > 0", timeout=20_000)
+    page.goto(server + "/briefing")
+    assert page.url.rstrip("/").endswith("/wall")
+    page.wait_for_function("document.querySelectorAll('#wall-tilegrid .wall-tile').length > 0", timeout=20_000)
+    accounts.revoke_kiosk(engine, "browser-kiosk")
+    engine.dispose()
+    page.wait_for_function("(document.getElementById('wall-stale') || {}).innerText && "
+                           "document.getElementById('wall-stale').innerText.includes('Akses dicabut')",
+                           timeout=(REFRESH_SECONDS + 3) * 1000)
+    shot(page, "kiosk_revoked_1920")
+    assert page.locator("#wall-tilegrid").count() == 1  # the wall stays, it does not go blank
+    assert not errors, errors
