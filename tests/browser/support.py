@@ -10,12 +10,17 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from data_access.accounts import AccountError, add_kiosk, add_user
+from data_access.demo import DemoConfig, seed_demo
 from data_access.engine import make_engine
+from data_access.migrate import upgrade
+from data_access.reference import load_reference
+from data_access.sla import WorkCalendar
 from tests.support import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -27,6 +32,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def seeded_store_file(folder: Path, *, seed: int, days: int, per_day: float = 30.0) -> Path:
+    """A fresh SQLite store in ``folder`` with ``days`` of demo reports ending a minute ago."""
+    path = folder / "mimika.db"
+    engine = make_engine(f"sqlite:///{path}", create=True)
+    upgrade(engine)
+    load_reference(engine)
+    seed_demo(engine, WorkCalendar(), DemoConfig(seed=seed, days=days, per_day=per_day,
+                                                  now=datetime.now(UTC) - timedelta(minutes=1)))
+    engine.dispose()
+    return path
 
 
 def account(store_file: Path, role: str, opds: tuple[str, ...] = ()) -> tuple[str, str]:

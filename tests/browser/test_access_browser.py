@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from data_access import accounts
-from data_access.demo import DemoConfig, seed_demo
 from data_access.engine import make_engine
-from data_access.migrate import upgrade
-from data_access.reference import load_reference
 from data_access.schema import Report
-from data_access.sla import WorkCalendar
-from tests.browser.support import CHROMIUM, account, log_in, serve_dashboard
+from tests.browser.support import CHROMIUM, account, log_in, seeded_store_file, serve_dashboard
 from tests.support import OUTPUT
 
 SCREENSHOTS = OUTPUT / "screenshots"
@@ -29,14 +24,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
 
 @pytest.fixture(scope="module")
 def store_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("access-browser") / "mimika.db"
-    engine = make_engine(f"sqlite:///{path}", create=True)
-    upgrade(engine)
-    load_reference(engine)
-    seed_demo(engine, WorkCalendar(), DemoConfig(seed=5, days=60, per_day=30.0,
-                                                  now=datetime.now(UTC) - timedelta(minutes=1)))
-    engine.dispose()
-    return path
+    return seeded_store_file(tmp_path_factory.mktemp("access-browser"), seed=5, days=60)
 
 
 @pytest.fixture(scope="module")

@@ -19,19 +19,22 @@ def test_import_contracts_are_kept():
     assert out.stdout.count(" KEPT") >= 5
 
 
+def loaded_after_importing(modules: str, watched: tuple[str, ...]) -> list[str]:
+    """Which of ``watched`` a fresh interpreter has loaded after importing ``modules`` (comma-separated)."""
+    code = f"import sys, {modules}; print(','.join(m for m in {watched!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    return [m for m in out.stdout.strip().split(",") if m]
+
+
 def test_importing_every_builder_loads_no_database_library():
     """layouts/ builds from DataFrames: importing all of it loads neither SQLAlchemy nor the store's code."""
-    code = ("import sys, layouts.wall, layouts.components, layouts.briefing, layouts.opd, layouts.sla, "
-            "layouts.explorer, layouts.report, layouts.exports; "
-            "print(sorted(m for m in ('sqlalchemy', 'data_access', 'psycopg') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    builders = ("layouts.wall, layouts.components, layouts.briefing, layouts.opd, layouts.sla, layouts.explorer, "
+                "layouts.report, layouts.exports")
+    assert loaded_after_importing(builders, ("sqlalchemy", "data_access", "psycopg")) == []
 
 
 def test_geo_and_the_store_load_no_web_framework():
     """geo/ and data_access/ are usable from a worker or a script: no Dash, no Flask."""
-    code = ("import sys, geo.boundaries, geo.assign, geo.tilegrid, geo.choropleth, geo.simplify, "
-            "data_access.queries, data_access.ingest, data_access.query_cache; "
-            "print(sorted(m for m in ('dash', 'flask') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    lower = ("geo.boundaries, geo.assign, geo.tilegrid, geo.choropleth, geo.simplify, data_access.queries, "
+             "data_access.ingest, data_access.query_cache, data_access.accounts")
+    assert loaded_after_importing(lower, ("dash", "flask")) == []
