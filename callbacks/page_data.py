@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 from flask import has_request_context, request
 
 from callbacks.url_filters import FilterError, filters_from_query
+from callbacks.viewer import current_scope
 from core.i18n import language
 from core.i18n_pages import channel_label, status_label, t
 from core.settings import Settings
@@ -38,10 +39,11 @@ def reference(query_cache: QueryCache, version: str | None = None, now: datetime
                              now if now is not None else query_cache.now())
 
 
-def filter_options(lists: queries.ReferenceLists, lang: str) -> c.FilterOptions:
-    """What the filter bar offers and the URL accepts: the store's reference lists, in the page's language."""
+def filter_options(lists: queries.ReferenceLists, lang: str, scope: Scope | None = None) -> c.FilterOptions:
+    """What the filter bar offers and the URL accepts: the store's reference lists, in the page's language;
+    an OPD user is offered their own OPDs only."""
     return c.FilterOptions(
-        opd=tuple((code, short) for code, _, short in lists.opds),
+        opd=tuple((code, short) for code, _, short in lists.opds if scope is None or scope.may_see_opd(code)),
         category=tuple((code, name_en if lang == "en" else name) for code, name, name_en, _ in lists.categories),
         district=tuple((code, name) for code, name, *_ in lists.districts),
         channel=tuple((ch, channel_label(ch, lang)) for ch in CHANNELS),
@@ -102,7 +104,7 @@ class PageContext:
         except StoreUnavailable:  # the page still renders; its refresh callback shows the outage
             lists = queries.ReferenceLists((), (), ())
         self.lists = lists
-        self.options = filter_options(lists, self.lang)
+        self.options = filter_options(lists, self.lang, current_scope())
         _, self.error = parse_filters(query, query_cache.now(), lists) if lists.opds else (None, None)
 
 
