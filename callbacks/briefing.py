@@ -7,6 +7,7 @@ from dash import Dash, Input, Output, State, dcc, no_update
 
 from callbacks.page_data import PageContext, PageData, page_refresh
 from callbacks.viewer import current_scope
+from core.i18n import language
 from core.settings import Settings
 from data_access import queries
 from data_access.queries.decisions import MIN_SAMPLE
@@ -57,11 +58,12 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         kind = "xlsx" if dash.ctx.triggered_id == page.EXPORT_XLSX else "pdf"
         if not (xlsx_clicks if kind == "xlsx" else pdf_clicks):
             return no_update
-        data = PageData(query_cache, config["query"])
+        config = config if isinstance(config, dict) else {}
+        data = PageData(query_cache, config.get("query") if isinstance(config.get("query"), dict) else {})
         briefing = load(data)
         stamp = data.now.strftime("%Y%m%d")
         if kind == "xlsx":
-            return dcc.send_bytes(exports.xlsx_bytes(page.tables(briefing, config["lang"])),
+            return dcc.send_bytes(exports.xlsx_bytes(page.tables(briefing, language(config.get("lang")))),
                                   f"briefing_mimika_{stamp}.xlsx")
         # The PDF is in Indonesian whatever the page language: it is the regency's document.
         return dcc.send_bytes(page.pdf_bytes(briefing, "id", data.now), f"briefing_mimika_{stamp}.pdf")

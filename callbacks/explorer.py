@@ -10,6 +10,7 @@ from dash import Dash, Input, Output, State, no_update
 from callbacks.map_data import MapData
 from callbacks.page_data import PageContext, PageData, page_refresh, reference, store_down
 from callbacks.viewer import current_scope
+from core.i18n import language
 from core.i18n_pages import t
 from core.settings import Settings
 from data_access import queries
@@ -49,11 +50,12 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
 
     @app.callback(Output(page.PANEL, "children"), Input(page.PICK, "value"), State(page.CONFIG, "data"))
     def fill_panel(code, config):
-        lang = config["lang"]
+        config = config if isinstance(config, dict) else {}
+        lang = language(config.get("lang"))
         try:
-            data = PageData(query_cache, config["query"])
+            data = PageData(query_cache, config.get("query") if isinstance(config.get("query"), dict) else {})
             names = data.lists.district_names()
-            if not code or code not in names:
+            if not isinstance(code, str) or code not in names:
                 return c.message(t("explorer.pick", lang))
             mine = replace(data.filters, districts=(code,))
             scope = current_scope()

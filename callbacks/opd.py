@@ -6,7 +6,7 @@ import dash
 from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.page_data import PageContext, PageData, client_address, page_refresh
+from callbacks.page_data import PageContext, PageData, client_address, page_config, page_refresh, path_segment
 from callbacks.viewer import current_scope, current_viewer, opd_scope
 from core.i18n_pages import t
 from core.settings import Settings
@@ -37,11 +37,11 @@ def work_list(data: PageData, code: str):
 
 
 def render_index(data: PageData, lang: str, config) -> tuple:
-    return (page.workload_table(data.get(queries.opd_workload, current_scope()), lang, config["query"]),)
+    return (page.workload_table(data.get(queries.opd_workload, current_scope()), lang, config.get("query") or {}),)
 
 
 def render_detail(data: PageData, lang: str, config) -> tuple:
-    code = str(config.get("code") or "")
+    code = config.get("code") if isinstance(config.get("code"), str) else ""
     try:
         scope = scope_for(code)
     except NotYourOpd:
@@ -64,15 +64,16 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         ctx = PageContext(query_cache, settings, query)
         return page.index_layout(query, ctx.lang, ctx.options, ctx.error)
 
-    def detail(code: str = "", **query):
+    def detail(code: object = "", **query):
         ctx = PageContext(query_cache, settings, query)
-        code = (code or "").upper()
+        code, conflict = path_segment("/opd/", code)
+        code = code.upper()
         names = ctx.lists.opd_names()
         if code not in names:
-            return page.unknown_layout(code, query, ctx.lang)
+            return page.unknown_layout(code[:32], query, ctx.lang)
         if opd_scope(code) is None:
             return page.not_yours_layout(code, query, ctx.lang)
-        return page.detail_layout(code, names[code], query, ctx.lang, ctx.options, ctx.error,
+        return page.detail_layout(code, names[code], query, ctx.lang, ctx.options, conflict or ctx.error,
                                   settings.refresh_seconds * 6)
 
     dash.register_page("opd", path="/opd", layout=index, title="Mimika Center · OPD")
@@ -92,8 +93,10 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         kind = "xlsx" if dash.ctx.triggered_id == page.EXPORT_XLSX else "csv"
         if not (xlsx_clicks if kind == "xlsx" else csv_clicks):
             return no_update
-        code, lang = str(config.get("code") or ""), config.get("lang", "id")
-        data = PageData(query_cache, config.get("query") or {})
+        config = page_config(config)
+        code, lang = config.get("code"), config["lang"]
+        code = code if isinstance(code, str) else ""
+        data = PageData(query_cache, config["query"])
         if code not in data.lists.opd_names() or opd_scope(code) is None:  # known and theirs, or nothing
             raise PreventUpdate
         frame = page.export_frame(work_list(data, code), lang)

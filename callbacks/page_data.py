@@ -65,13 +65,45 @@ def page_language(query: Mapping, settings: Settings) -> str:
     return language(raw[0] if isinstance(raw, list) and raw else raw, settings.language)
 
 
+def routed_path() -> str | None:
+    """The pathname the browser asked Dash pages to render, from the routing request itself.
+
+    Dash pages merges query keys into path variables (``/opd/PUPR?code=DINKES`` arrives as ``code="DINKES"``);
+    the path must decide, so page layouts read their path segment from here.
+    """
+    if not has_request_context():
+        return None
+    body = request.get_json(silent=True, cache=True)
+    if not isinstance(body, dict):
+        return None
+    for item in body.get("inputs") or []:
+        if isinstance(item, dict) and item.get("id") == "_pages_location" and item.get("property") == "pathname":
+            value = item.get("value")
+            return value if isinstance(value, str) else None
+    return None
+
+
+def path_segment(prefix: str, given: object) -> tuple[str, FilterError | None]:
+    """The segment after ``prefix`` in the routed path (``given`` outside a routing request), and an error to
+    show when the query also named it (a conflicting or repeated key)."""
+    path = routed_path()
+    segment = path[len(prefix):].split("/")[0] if path and path.startswith(prefix) else None
+    if segment is None:
+        segment = given if isinstance(given, str) else ""
+        conflict = not isinstance(given, str)
+    else:
+        conflict = given != segment
+    return segment, FilterError("filter.err.path_key", field=prefix.strip("/")) if conflict else None
+
+
 def client_address() -> str:
     return (request.remote_addr or "?")[:64] if has_request_context() else "-"
 
 
 def store_down(lang: str, exc: Exception) -> html.Div:
+    """The page says the store is unreachable; the why (a file path, a host name) goes to the operator's log."""
     log.warning("page data unavailable: %s", exc)
-    return c.error_banner(f"{t('store.unavailable', lang)}: {exc}")
+    return c.error_banner(t("store.unavailable", lang))
 
 
 class PageData:
@@ -111,6 +143,17 @@ class PageContext:
 Render = Callable[..., Sequence]
 
 
+def page_config(raw: object) -> dict:
+    """A page's config store as the page wrote it ({"lang", "query", …}); junk from the browser becomes the
+    defaults and is logged, so a render never meets a list where it expects a mapping."""
+    config = dict(raw) if isinstance(raw, dict) else {}
+    if not isinstance(raw, dict):
+        log.info("page config of unexpected shape %s replaced by defaults", type(raw).__name__)
+    config["lang"] = language(config.get("lang"))
+    config["query"] = config.get("query") if isinstance(config.get("query"), dict) else {}
+    return config
+
+
 def page_refresh(app: Dash, query_cache: QueryCache, *, outputs: Sequence[Output], status: str, config: str,
                  render: Render, inputs: Sequence[Input] = (), interval: str | None = None) -> None:
     """Register a page's refresh: ``render(data, lang, config, *input_values)`` returns the values of ``outputs``.
@@ -126,10 +169,10 @@ def page_refresh(app: Dash, query_cache: QueryCache, *, outputs: Sequence[Output
         *values, seen = args
         if interval:
             values = values[:-1]
-        config_data = config_data if isinstance(config_data, dict) else {}
-        lang = config_data.get("lang", "id")
+        config_data = page_config(config_data)
+        lang = config_data["lang"]
         try:
-            data = PageData(query_cache, config_data.get("query") or {})
+            data = PageData(query_cache, config_data["query"])
             if interval and dash.ctx.triggered_id == interval and seen == data.key:
                 raise PreventUpdate
             shown = render(data, lang, config_data, *values)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 from dash import Dash, Input, Output
 
-from callbacks.page_data import client_address, page_language, store_down
+from callbacks.page_data import client_address, page_language, path_segment, store_down
 from callbacks.viewer import current_scope, current_viewer
 from core.settings import Settings
 from data_access import queries
@@ -23,8 +23,9 @@ def report_detail(engine, filters, scope, now, *, report_id: int):
 
 
 def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
-    def layout(report_id: str = "", **query):
-        return page.layout(report_id, query, page_language(query, settings))
+    def layout(report_id: object = "", **query):
+        report_id, _conflict = path_segment("/report/", report_id)  # the path decides, never ?report_id=
+        return page.layout(report_id[:40], query, page_language(query, settings))
 
     dash.register_page("report", path_template="/report/<report_id>", layout=layout, title="Mimika Center · Laporan")
 

@@ -20,6 +20,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.map_data import MapData
 from callbacks.page_data import reference
 from callbacks.viewer import current_viewer
+from core.bounded import clamped_int
 from core.i18n import language
 from core.settings import Settings
 from data_access.accounts import Viewer
@@ -40,6 +41,7 @@ from layouts import wall
 
 log = logging.getLogger(__name__)
 KIOSK = Viewer("wall", "kiosk")  # the wall as a kiosk sees it: warmed ahead, shared by every all-OPD viewer
+MIN_DWELL, MAX_DWELL = 5, 3600  # seconds a rotating wall shows each panel
 TICKER_REPORTS = 12
 RECENT_POINTS = 300  # newest reports drawn as clustered points (the ticker shows the first few)
 
@@ -73,8 +75,29 @@ class WallQueries:
     points: object
 
 
-def _parse(moment: str | None) -> datetime | None:
-    return datetime.fromisoformat(moment) if moment else None
+def _parse(moment: object) -> datetime | None:
+    """An aware time from the screen's state; None for anything else (the browser can send anything)."""
+    if not isinstance(moment, str) or len(moment) > 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _screen_state(state: object) -> dict:
+    """The screen's remembered state, kept only when it has the shape the wall gave it."""
+    if not isinstance(state, dict):
+        return {}
+    return {k: v for k, v in state.items() if k in ("version", "newest", "last_good", "stale")
+            and (v is None or isinstance(v, str)) and (v is None or len(v) < 200)}
+
+
+def _screen_config(config: object) -> dict:
+    if not isinstance(config, dict):
+        return {}
+    return {k: config[k] for k in ("lang", "measure") if isinstance(config.get(k), str)}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -125,8 +148,8 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
     """One tick for ``viewer`` (the wall's own kiosk scope when None). A value (or ``no_update``) per OUTPUTS."""
     viewer = viewer or KIOSK
     scope = wall_scope(viewer.scope())
-    state = dict(state or {})
-    config = config or {}
+    state = _screen_state(state)
+    config = _screen_config(config)
     lang = language(config.get("lang"), settings.language)
     measure = wall.measure_key(config.get("measure"))
     out: list = [no_update] * len(OUTPUTS)
@@ -257,11 +280,9 @@ def wall_layout_factory(query_cache: QueryCache, settings: Settings):
     map_data = MapData(settings)
 
     def wall_layout(**query):
-        rotate = tuple(g.strip() for g in (_first(query.get("rotate")) or "").split(",") if g.strip())
-        try:
-            dwell = int(_first(query.get("dwell")) or 30)
-        except ValueError:
-            dwell = 30
+        rotate = tuple(g.strip() for g in (_first(query.get("rotate")) or "").split(",") if g.strip())[:8]
+        # JavaScript's setInterval overflows past 2^31 ms: a panel shows 5 s to 1 h, and the wall shows the value
+        dwell = clamped_int(_first(query.get("dwell")), MIN_DWELL, MAX_DWELL, 30)
         points = None
         if map_data.geojson is None:
             try:

@@ -126,9 +126,9 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
-def language(raw: str | None, default: str = DEFAULT_LANGUAGE) -> str:
-    """The language asked for in ``?lang=``, or the default when it is missing or unknown."""
-    raw = (raw or "").strip().lower()
+def language(raw: object, default: str = DEFAULT_LANGUAGE) -> str:
+    """The language asked for in ``?lang=``, or the default when it is missing, unknown or not text."""
+    raw = raw.strip().lower() if isinstance(raw, str) else ""
     return raw if raw in LANGUAGES else (default if default in LANGUAGES else DEFAULT_LANGUAGE)
 
 

@@ -192,6 +192,10 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
         "report.field.reporter_email": "Email",
         "report.field.reporter_nik": "NIK",
         "nav.logout": "Keluar",
+        "filter.err.range": "Tanggal {value} di luar jangkauan: pilih antara {earliest} dan {latest}",
+        "filter.err.long": "Periode terlalu panjang: paling lama {years} tahun",
+        "filter.err.repeated": "'{field}' disebut lebih dari sekali dengan nilai berbeda",
+        "filter.err.path_key": "Alamat menyebut '{field}' dua kali: halaman ini memakai yang ada di jalur alamat",
     },
     "en": {
         "nav.wall": "Video wall",
@@ -369,6 +373,10 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
         "report.field.reporter_email": "Email",
         "report.field.reporter_nik": "NIK",
         "nav.logout": "Log out",
+        "filter.err.range": "Date {value} is out of range: choose between {earliest} and {latest}",
+        "filter.err.long": "The period is too long: at most {years} years",
+        "filter.err.repeated": "'{field}' is given more than once with different values",
+        "filter.err.path_key": "The address names '{field}' twice: this page uses the one in its path",
     },
 }
 

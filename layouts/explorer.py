@@ -111,17 +111,23 @@ def district_from_click(click: dict | None, districts: Sequence[tuple]) -> str |
 
     ``districts`` are (code, name, access, lat, lon) rows as the store's reference lists give them.
     """
-    if not click:
+    if not isinstance(click, dict):
         return None
-    code = (click.get("properties") or {}).get("code")
-    if code:
-        return code
+    properties = click.get("properties")
+    code = properties.get("code") if isinstance(properties, dict) else None
+    if isinstance(code, str) and code:
+        return code[:32]
     latlng = click.get("latlng")
     if isinstance(latlng, dict):
         latlng = [latlng.get("lat"), latlng.get("lng")]
-    if not latlng or None in latlng:
+    if not isinstance(latlng, list | tuple) or len(latlng) != 2:
         return None
-    lat, lon = float(latlng[0]), float(latlng[1])
+    try:
+        lat, lon = float(latlng[0]), float(latlng[1])
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
     placed = [(c, la, lo) for c, _n, _a, la, lo in districts if la is not None and lo is not None]
     if not placed:
         return None

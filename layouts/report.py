@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 from dash import dcc, html
 
+from core.bounded import OutOfBounds, bounded_int
 from core.i18n import fmt_when
 from core.i18n_pages import t
 from layouts import components as c
@@ -31,8 +32,12 @@ def layout(report_id: str, query: Mapping, lang: str) -> html.Div:
 
 
 def parse_id(raw) -> int | None:
-    text = str(raw or "").strip().lstrip("#")
-    return int(text) if text.isdigit() and len(text) < 18 else None
+    """A report number (ASCII digits, optionally after "#"), or None for anything else."""
+    text = raw.strip().lstrip("#") if isinstance(raw, str) else raw
+    try:
+        return bounded_int(text, 1, 10**15)
+    except OutOfBounds:
+        return None
 
 
 def not_found(raw_id, lang: str, *, malformed: bool = False) -> html.Div:

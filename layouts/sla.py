@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from dash import dcc, html
 
+from core.bounded import clamped_int
 from core.i18n import WIT, fmt_int, fmt_pct
 from core.i18n_pages import Message, t
 from layouts import components as c
@@ -32,8 +33,9 @@ HEAT_SCALE = [[0.0, "#b2182b"], [0.5, "#f7f7f7"], [0.8, "#92c5de"], [1.0, "#2166
 
 
 def hours_from_query(query: Mapping) -> int:
-    raw = c.clean_query(query).get("hours", "")
-    return int(raw) if raw.isdigit() and int(raw) in HOUR_CHOICES else DEFAULT_HOURS
+    """The "due within" window from ``?hours=``: one of HOUR_CHOICES, else the default."""
+    hours = clamped_int(c.clean_query(query).get("hours"), 0, max(HOUR_CHOICES), DEFAULT_HOURS)
+    return hours if hours in HOUR_CHOICES else DEFAULT_HOURS
 
 
 def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,

@@ -80,8 +80,9 @@ MIMIKA_CENTER = [-4.59, 136.43]  # the regency outline, a little padded
 ATTRIBUTION_NOTE = "attribution"
 
 
-def measure_key(raw: str | None) -> str:
-    raw = (raw or "").strip().lower()
+def measure_key(raw: object) -> str:
+    """A known measure for whatever arrived (a URL value, a dropdown value, or junk); the default otherwise."""
+    raw = raw.strip().lower() if isinstance(raw, str) else ""
     raw = MEASURE_ALIASES.get(raw, raw)
     return raw if raw in MEASURES else DEFAULT_MEASURE
 

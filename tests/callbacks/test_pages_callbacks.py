@@ -52,7 +52,7 @@ def test_filters_from_query_reads_periods_and_codes():
     ({"period": "custom", "start": "2026-02-30", "end": "2026-03-01"}, "2026-02-30"),
     ({"period": "custom", "start": "2026-10-01"}, "start dan end"),
     ({"period": "custom", "start": "2026-10-05", "end": "2026-10-01"}, "2026-10-01"),
-    ({"period": "custom", "start": "2027-01-01", "end": "2027-01-02"}, "masa depan"),
+    ({"period": "custom", "start": "2027-01-01", "end": "2027-01-02"}, "di luar jangkauan"),
     ({"opd": "PUPR;DROP TABLE"}, "PUPR;DROP TABLE"),
     ({"district": "99.99.99"}, "99.99.99"),
 ])

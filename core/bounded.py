@@ -1,0 +1,91 @@
+"""One bounded parser for what arrives from outside (URLs, callback bodies, forms): whole numbers, dates and
+codes, each within the range a person could mean. Anything else is refused with a reason, never a traceback.
+
+ASCII only on purpose: ``"²".isdigit()`` is true and ``int("²")`` fails, and Arabic-Indic digits would be read
+as numbers by ``int`` — neither is what anyone typing a URL meant.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_INT = re.compile(r"[+-]?[0-9]{1,12}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
+
+# The earliest day a report can carry (the SP4N-LAPOR! era begins in 2011; 2000 leaves room for back-filled
+# archives) and the longest period a page or an export will cover.
+EARLIEST_DAY = date(2000, 1, 1)
+LONGEST_PERIOD_DAYS = 10 * 366
+
+
+class OutOfBounds(ValueError):
+    """An outside value that cannot be used; ``reason`` is a short machine-readable cause."""
+
+    def __init__(self, reason: str, value: object) -> None:
+        super().__init__(f"{reason}: {value!r}"[:200])
+        self.reason, self.value = reason, value
+
+
+def single(raw: object) -> str | None:
+    """The one text value of a query key; None when missing. A key repeated with different values is refused
+    (a link that says two things at once is a broken link)."""
+    if raw is None:
+        return None
+    if isinstance(raw, list | tuple):
+        values = {str(v) for v in raw}
+        if len(values) > 1:
+            raise OutOfBounds("repeated", sorted(values))
+        return next(iter(values)) if values else None
+    if isinstance(raw, str | int):
+        return str(raw)
+    raise OutOfBounds("shape", type(raw).__name__)
+
+
+def bounded_int(raw: object, lo: int, hi: int, *, default: int | None = None) -> int:
+    """A whole number within [lo, hi]. Missing → ``default`` (or refused when there is none)."""
+    if raw is None or raw == "":
+        if default is None:
+            raise OutOfBounds("missing", raw)
+        return default
+    if isinstance(raw, bool):
+        raise OutOfBounds("not_a_number", raw)
+    if isinstance(raw, int):
+        value = raw
+    else:
+        text = single(raw)
+        if text is None or not _INT.fullmatch(text.strip()):
+            raise OutOfBounds("not_a_number", raw)
+        value = int(text.strip())
+    if not lo <= value <= hi:
+        raise OutOfBounds("out_of_range", value)
+    return value
+
+
+def clamped_int(raw: object, lo: int, hi: int, default: int) -> int:
+    """A whole number pulled into [lo, hi]; anything unreadable → ``default`` (for display options like a
+    rotation's dwell, where the bounded value is shown rather than an error)."""
+    try:
+        return min(hi, max(lo, bounded_int(raw, -(10**12), 10**12, default=default)))
+    except OutOfBounds:
+        return default
+
+
+def bounded_date(raw: object, *, earliest: date = EARLIEST_DAY, latest: date | None = None) -> date:
+    """A YYYY-MM-DD day within [earliest, latest]."""
+    text = single(raw)
+    if text is None or not _DATE.fullmatch(text.strip()):
+        raise OutOfBounds("not_a_date", raw)
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise OutOfBounds("not_a_date", raw) from None
+    if day < earliest or (latest is not None and day > latest):
+        raise OutOfBounds("out_of_range", text)
+    return day
+
+
+def is_code(value: object) -> bool:
+    """A reference code as they look in the store (letters, digits, . _ -; at most 32)."""
+    return isinstance(value, str) and bool(_CODE.fullmatch(value))
