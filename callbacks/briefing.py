@@ -5,11 +5,14 @@ from __future__ import annotations
 import dash
 from dash import Dash, Input, Output, State, dcc, no_update
 
-from callbacks.page_data import PageContext, PageData, page_refresh
-from callbacks.viewer import current_scope
-from core.i18n import language
+from callbacks.export_runner import ExportRefused, ExportRunner
+from callbacks.page_data import PageContext, PageData, client_address, page_config, page_refresh, store_down
+from callbacks.viewer import current_scope, current_viewer
+from core.i18n_pages import t
 from core.settings import Settings
 from data_access import queries
+from data_access.accounts import log_access
+from data_access.engine import StoreUnavailable
 from data_access.queries.decisions import MIN_SAMPLE
 from data_access.query_cache import QueryCache
 from layouts import briefing as page
@@ -52,21 +55,32 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
                           Output(page.DISTRICTS, "children"), Output(page.LEAGUE, "children"),
                           Output(page.CATEGORY_TABLE, "children"), Output(page.OLDEST, "children")])
 
-    @app.callback(Output(page.DOWNLOAD, "data"), Input(page.EXPORT_XLSX, "n_clicks"),
-                  Input(page.EXPORT_PDF, "n_clicks"), State(page.CONFIG, "data"), prevent_initial_call=True)
+    runner = ExportRunner()
+
+    @app.callback(Output(page.DOWNLOAD, "data"), Output(page.STATUS, "children", allow_duplicate=True),
+                  Input(page.EXPORT_XLSX, "n_clicks"), Input(page.EXPORT_PDF, "n_clicks"), State(page.CONFIG, "data"),
+                  prevent_initial_call=True)
     def export(xlsx_clicks, pdf_clicks, config):
         kind = "xlsx" if dash.ctx.triggered_id == page.EXPORT_XLSX else "pdf"
         if not (xlsx_clicks if kind == "xlsx" else pdf_clicks):
-            return no_update
-        config = config if isinstance(config, dict) else {}
-        data = PageData(query_cache, config.get("query") if isinstance(config.get("query"), dict) else {})
-        briefing = load(data)
+            return no_update, no_update
+        config = page_config(config)
+        try:
+            data = PageData(query_cache, config["query"])
+            briefing = load(data)
+        except StoreUnavailable as exc:
+            return no_update, store_down(config["lang"], exc)
         stamp = data.now.strftime("%Y%m%d")
-        if kind == "xlsx":
-            return dcc.send_bytes(exports.xlsx_bytes(page.tables(briefing, language(config.get("lang")))),
-                                  f"briefing_mimika_{stamp}.xlsx")
-        # The PDF is in Indonesian whatever the page language: it is the regency's document.
-        return dcc.send_bytes(page.pdf_bytes(briefing, "id", data.now), f"briefing_mimika_{stamp}.pdf")
+        viewer = current_viewer()
+        try:
+            if kind == "xlsx":
+                content = runner.run(viewer.name, exports.xlsx_bytes, page.tables(briefing, config["lang"]))
+            else:  # in Indonesian whatever the page language: it is the regency's document
+                content = runner.run(viewer.name, page.pdf_bytes, briefing, "id", data.now)
+        except ExportRefused as refused:
+            return no_update, c.error_banner(t(refused.key, config["lang"]))
+        log_access(query_cache.engine, viewer.name, "export", "briefing", address=client_address(), detail=kind)
+        return dcc.send_bytes(content, f"briefing_mimika_{stamp}.{kind}"), None
 
     app.clientside_callback("function (n) { if (n) { window.print(); } return ''; }",
                             Output(page.PRINT_DONE, "children"), Input(page.PRINT, "n_clicks"),

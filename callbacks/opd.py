@@ -6,6 +6,7 @@ import dash
 from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
+from callbacks.export_runner import ExportRefused, ExportRunner
 from callbacks.page_data import PageContext, PageData, client_address, page_config, page_refresh, path_segment
 from callbacks.viewer import current_scope, current_viewer, opd_scope
 from core.i18n_pages import t
@@ -87,6 +88,8 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
                           Output(page.GRID, "rowData"), Output(page.LIST_COUNT, "children"),
                           Output(page.BY_CATEGORY, "figure"), Output(page.BY_DISTRICT, "figure")])
 
+    runner = ExportRunner()
+
     @app.callback(Output(page.DOWNLOAD, "data"), Input(page.EXPORT_XLSX, "n_clicks"),
                   Input(page.EXPORT_CSV, "n_clicks"), State(page.CONFIG, "data"), prevent_initial_call=True)
     def export(xlsx_clicks, csv_clicks, config):
@@ -105,5 +108,8 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
                    detail=f"{kind}, {len(frame)} rows")
         name = f"mimika_{code.lower()}_laporan"
         if kind == "xlsx":
-            return dcc.send_bytes(exports.xlsx_bytes({code: frame}), f"{name}.xlsx")
-        return dcc.send_string(exports.csv_text(frame), f"{name}.csv")
+            try:
+                return dcc.send_bytes(runner.run(viewer.name, exports.xlsx_bytes, {code: frame}), f"{name}.xlsx")
+            except ExportRefused:
+                raise PreventUpdate from None
+        return dcc.send_string(exports.csv_text(frame), f"{name}.csv")  # at most 2,000 rows: built here

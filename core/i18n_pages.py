@@ -196,6 +196,9 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
         "filter.err.long": "Periode terlalu panjang: paling lama {years} tahun",
         "filter.err.repeated": "'{field}' disebut lebih dari sekali dengan nilai berbeda",
         "filter.err.path_key": "Alamat menyebut '{field}' dua kali: halaman ini memakai yang ada di jalur alamat",
+        "export.busy": "Ekspor Anda yang lain masih berjalan; tunggu sampai selesai.",
+        "export.timeout": "Ekspor dihentikan karena terlalu lama; pilih periode yang lebih pendek.",
+        "export.failed": "Ekspor gagal dibuat; coba lagi sebentar lagi.",
     },
     "en": {
         "nav.wall": "Video wall",
@@ -377,6 +380,9 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
         "filter.err.long": "The period is too long: at most {years} years",
         "filter.err.repeated": "'{field}' is given more than once with different values",
         "filter.err.path_key": "The address names '{field}' twice: this page uses the one in its path",
+        "export.busy": "Another export of yours is still running; wait until it is done.",
+        "export.timeout": "The export was stopped for taking too long; choose a shorter period.",
+        "export.failed": "The export could not be made; try again shortly.",
     },
 }
 

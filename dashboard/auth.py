@@ -155,6 +155,19 @@ def install(app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) ->
         return routing_path(body) in WALL_PATHS
 
     @server.before_request
+    def well_formed():
+        """Dash answers some malformed requests with a 500 before any of our code runs: turn them into 400s."""
+        path = request.path
+        if ".." in path or "\\" in path:
+            return denied(400, "bad path")
+        if path == CALLBACK_PATH and request.method == "POST":
+            problem = callback_problem(request, app)
+            if problem:
+                log.info("callback request refused: %s", problem)
+                return denied(400, problem)
+        return None
+
+    @server.before_request
     def guard():
         path = request.path
         # The kiosk link: remember the screen in a cookie, then drop the token from the address bar.
@@ -280,6 +293,40 @@ def install(app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) ->
   <p class="links"><a href="/login?lang={other}">{texts["other"]}</a> · <a href="/publik">{texts["public"]}</a></p>
 </form>"""
         return page_html(texts["title"], body, lang)
+
+
+MAX_BRACKETS = 5000  # a wall refresh sends about 200; a 100k-deep JSON document is an attack, not a screen
+
+
+def callback_problem(req, app: Dash) -> str | None:
+    """Why a /_dash-update-component body cannot be a request our pages send, or None when it can."""
+    raw = req.get_data(cache=True, as_text=True)
+    if raw.count("[") + raw.count("{") > MAX_BRACKETS:
+        return "body too complex"
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return "body is not JSON"
+    if not isinstance(body, dict):
+        return "body is not an object"
+    output = body.get("output")
+    if not isinstance(output, str) or output not in app.callback_map:
+        return "unknown output"
+    if not isinstance(body.get("outputs"), dict | list):
+        return "outputs missing"
+    for part in ("inputs", "state"):
+        items = body.get(part, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i and "property" in i
+                                                  for i in items):
+            return f"{part} malformed"
+    spec = app.callback_map[output]
+    if len(body.get("inputs") or []) != len(spec.get("inputs", [])):
+        return "inputs do not match the callback"
+    if len(body.get("state") or []) != len(spec.get("state", [])):
+        return "state does not match the callback"
+    if not isinstance(body.get("changedPropIds", []), list):
+        return "changedPropIds malformed"
+    return None
 
 
 def safe_next(raw: str | None) -> str | None:

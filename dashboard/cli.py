@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.bounded import EARLIEST_DAY
 from core.settings import Settings, SettingsError
 from data_access.sla import work_calendar
 
@@ -89,6 +90,8 @@ def parse_at(raw: str | None) -> datetime:
         raise CliError(f"--at {raw!r} is not an ISO 8601 time such as 2026-11-23T09:00+09:00") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=WIT)
+    if not EARLIEST_DAY.year <= value.year <= 2100:  # room for the day before and after in any time zone
+        raise CliError(f"--at {raw!r} is out of range: choose a time between {EARLIEST_DAY.year} and 2100")
     return value.astimezone(UTC)
 
 
@@ -156,6 +159,8 @@ def cmd_simulate(settings: Settings, args) -> int:
 
     if args.rate <= 0 or not math.isfinite(args.rate):
         raise CliError("--rate must be a positive number of reports a minute")
+    if args.seconds is not None and (not math.isfinite(args.seconds) or args.seconds <= 0):
+        raise CliError("--seconds must be a positive number of seconds")
     engine = _engine(settings)
     sim = Simulator(engine, work_calendar(settings), rate_per_minute=args.rate, seed=args.seed,
                     assigner=_assigner(settings))
@@ -181,12 +186,26 @@ def require_secret_key(settings: Settings) -> None:
                        "(DEMO_MODE=1 runs a demo with a throwaway key)")
 
 
+def check_port_free(host: str, port: int) -> None:
+    """A port number that exists and that no other program holds, or one clear line saying which."""
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise CliError(f"--port {port} is not a port number (1–65535)")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CliError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def cmd_serve(settings: Settings, args) -> int:
     from callbacks.wall import start_warmer
     from dashboard.app import create_app
     from dashboard.sweeper import start_sweeper
 
     require_secret_key(settings)
+    check_port_free(args.host, args.port)
 
     app = create_app(settings)
     start_sweeper(settings)
@@ -315,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     except SQLAlchemyError as exc:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         print(f"error: the store failed: {first}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a read-only folder, a path through a file, a full disk
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
