@@ -310,8 +310,8 @@ def callback_problem(req, app: Dash) -> str | None:
     if not isinstance(body, dict):
         return "body is not an object"
     output = body.get("output")
-    if not isinstance(output, str) or output not in app.callback_map:
-        return "unknown output"
+    if not isinstance(output, str) or "callback" not in app.callback_map.get(output, {}):
+        return "unknown output"  # not a callback, or one that runs in the browser only
     if not isinstance(body.get("outputs"), dict | list):
         return "outputs missing"
     for part in ("inputs", "state"):
