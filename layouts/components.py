@@ -136,16 +136,23 @@ def _safe_date(raw) -> str | None:
 
 def query_from_bar(context: Mapping, period: str | None, start: str | None, end: str | None,
                    selections: Mapping[str, list | None]) -> str:
-    """The URL (path and query) that the filter bar's choices ask for; other query keys are kept."""
-    q = {k: v for k, v in (context.get("query") or {}).items() if k not in FILTER_KEYS}
-    if period:
+    """The URL (path and query) that the filter bar's choices ask for; other query keys are kept. Values of the
+    wrong shape (the browser can send anything) are dropped."""
+    context = context if isinstance(context, Mapping) else {}
+    kept = context.get("query") if isinstance(context.get("query"), Mapping) else {}
+    q = {k: v for k, v in kept.items() if isinstance(k, str) and k not in FILTER_KEYS and isinstance(v, str)}
+    if isinstance(period, str) and period:
         q["period"] = period
+    start = start if isinstance(start, str) else None
+    end = end if isinstance(end, str) else None
     if start or end:
         q.update(period="custom", start=(start or "")[:10], end=(end or "")[:10])
     for name, values in selections.items():
-        if values:
+        if isinstance(values, list) and values and all(isinstance(v, str) for v in values):
             q[name] = ",".join(values)
-    return (context.get("path") or "/") + query_string(q)
+    path = context.get("path")
+    return (path if isinstance(path, str) and path.startswith("/") and not path.startswith("//") else "/") + \
+        query_string(q)
 
 
 def page_shell(page: str, lang: str, query: Mapping, title: str, body: list, *, options: FilterOptions | None,

@@ -4,6 +4,7 @@ at the URL parser and at every page callback. Nothing reaches a 5xx; the page sa
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -161,7 +162,7 @@ text = st.text(max_size=40)
 values = st.one_of(st.none(), text, st.integers(), st.lists(text, max_size=3), st.floats(allow_nan=True))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.dictionaries(st.sampled_from(["period", "start", "end", "opd", "category", "district", "channel",
                                         "status", "lang", "x"]), values, max_size=6))
 def test_the_url_parser_answers_any_query_with_filters_or_a_message(query):
@@ -177,7 +178,8 @@ json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), te
                                                    st.dictionaries(text, inner, max_size=3)), max_leaves=8)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "60")), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_every_page_callback_answers_generated_inputs_without_a_500(app, data):
     """Generated JSON values in every input and state of every server callback: no 5xx, ever."""
