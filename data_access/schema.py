@@ -23,16 +23,16 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core import rules
 from data_access.types import UTCDateTime
 
-# SP4N-LAPOR! statuses. ditunda pauses the SLA clock; ditolak and diarsipkan are not counted against an OPD.
-STATUSES = (
-    "baru", "diverifikasi", "didisposisikan", "diproses", "ditunda", "selesai", "ditutup", "ditolak", "diarsipkan",
-)
-OPEN_STATUSES = ("baru", "diverifikasi", "didisposisikan", "diproses", "ditunda")
-ACTIVE_STATUSES = ("baru", "diverifikasi", "didisposisikan", "diproses")  # open with the clock running
-FINISHED_STATUSES = ("selesai", "ditutup")
-EXCLUDED_STATUSES = ("ditolak", "diarsipkan")
+# SP4N-LAPOR! statuses, defined in the rule book (core/rules.py). ditunda pauses the SLA clock; ditolak and
+# diarsipkan are not counted against an OPD.
+STATUSES = rules.STATUSES
+OPEN_STATUSES = rules.OPEN_STATUSES
+ACTIVE_STATUSES = rules.CLOCK_RUNNING  # open with the clock running
+FINISHED_STATUSES = rules.FINISHED_STATUSES
+EXCLUDED_STATUSES = rules.EXCLUDED_STATUSES
 CHANNELS = ("app", "call_center", "whatsapp", "sms", "walk_in", "lapor", "web")
 PRIORITIES = ("rendah", "normal", "tinggi", "darurat")
 ROLES = ("admin", "pimpinan", "operator", "opd")  # people; wall screens are kiosks, not users

@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from core.i18n import fmt_dec, fmt_int, fmt_pct, fmt_when
 from core.i18n_pages import Message, t
+from core.rules import ROAD, is_remote
 from layouts import components as c
 from layouts import exports, theme
 
@@ -134,14 +135,14 @@ def district_frame(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Districts (not the 'outside' row) ranked three ways: per 10,000 residents (most first), overdue (most
     first) and median response (slowest first) — the underserved float up. Remote ones are marked."""
     d = districts[districts["code"] != "luar"].copy()
-    d["remote"] = d["access"].fillna("jalan") != "jalan"
+    d["remote"] = [is_remote(a) for a in d["access"]]
     d["rank_per_10k"] = d["per_10k"].rank(ascending=False, method="min").astype("Int64")
     d["rank_overdue"] = d["overdue"].rank(ascending=False, method="min").astype("Int64")
     d["rank_median"] = d["median_response_hours"].rank(ascending=False, method="min").astype("Int64")
     d = d.sort_values(["per_10k", "code"], ascending=[False, True], na_position="last")
     return pd.DataFrame({
         t("col.district", lang): [(REMOTE_MARK if r else "") + n for n, r in zip(d["name"], d["remote"], strict=True)],
-        t("col.access", lang): [t(f"access.{a}", lang) for a in d["access"].fillna("jalan")],
+        t("col.access", lang): [t(f"access.{a}", lang) for a in d["access"].fillna(ROAD)],
         t("col.reports", lang): d["reports"].astype(int).tolist(),
         t("col.per_10k", lang): d["per_10k"].round(2).tolist(),
         t("briefing.rank_per_10k", lang): d["rank_per_10k"].tolist(),
@@ -280,7 +281,7 @@ def pdf_bytes(briefing: BriefingData, lang: str, now) -> bytes:
         (t("briefing.weekly", lang), exports.weekly_png(briefing.weekly, t("opd.inflow", lang),
                                                          t("col.resolved", lang))),
         (t("col.per_10k", lang), exports.hbar_png(
-            [(REMOTE_MARK if a != "jalan" else "") + n for n, a in zip(districts["name"], districts["access"],
+            [(REMOTE_MARK if is_remote(a) else "") + n for n, a in zip(districts["name"], districts["access"],
                                                                         strict=True)],
             [float(v) for v in districts["per_10k"].fillna(0)], theme.OKABE_ITO["blue"])),
         (t("col.resolution_pct", lang), exports.hbar_png(list(league["short_name"]),

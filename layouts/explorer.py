@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from core.i18n import fmt_dec, fmt_int
 from core.i18n_pages import Message, t
+from core.rules import is_remote
 from layouts import components as c
 from layouts import theme, wall
 
@@ -67,7 +68,7 @@ def district_panel(name: str, row: pd.Series | None, categories: pd.DataFrame, o
     """One district: its figures, top categories, OPDs with open reports, and villages (small counts hidden)."""
     tiles = []
     if row is not None:
-        remote = row["access"] not in ("jalan", "", None)
+        remote = is_remote(row["access"])
         tiles = [
             c.tile(t("col.reports", lang), fmt_int(row["reports"]), element_id=f"{TILE_PREFIX}-reports"),
             c.tile(t("col.per_10k", lang), fmt_dec(row["per_10k"], 1), element_id=f"{TILE_PREFIX}-per_10k"),

@@ -15,6 +15,7 @@ import pandas as pd
 from dash import dcc, html
 
 from core.i18n import fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when, t
+from core.rules import is_remote
 from layouts import theme
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -362,7 +363,7 @@ def tilegrid(districts: pd.DataFrame, measure: str, now: datetime, no_data_days:
         style = {}
         if col is not None:
             style.update({"gridColumn": str(int(col) + 1), "gridRow": str(int(grid_row) + 1)})
-        remote = (row.access or "jalan") != "jalan"
+        remote = is_remote(row.access)
         if cls is None or cls < 0:
             value_text, class_name = t("tiles.no_data", lang), "wall-tile tile-nodata"
         else:

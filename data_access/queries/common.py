@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
-from data_access.schema import ACTIVE_STATUSES, EXCLUDED_STATUSES, OPEN_STATUSES, Opd, Report
+from data_access.schema import Opd, Report
 from data_access.scope import Filters, Scope
 from data_access.sla import WIT
 
@@ -35,36 +35,6 @@ def period_or_default(filters: Filters, now: datetime,
 
 def in_period(start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(Report.created_at >= start, Report.created_at < end)
-
-
-def is_open() -> ColumnElement[bool]:
-    return Report.status.in_(OPEN_STATUSES)
-
-
-def is_active() -> ColumnElement[bool]:
-    return Report.status.in_(ACTIVE_STATUSES)
-
-
-def is_counted() -> ColumnElement[bool]:
-    """Rejected and archived reports are not held against an OPD."""
-    return Report.status.not_in(EXCLUDED_STATUSES)
-
-
-def response_overdue(now: datetime) -> ColumnElement[bool]:
-    return and_(is_active(), Report.first_response_at.is_(None), Report.response_due_at < now)
-
-
-def resolution_overdue(now: datetime) -> ColumnElement[bool]:
-    return and_(is_active(), Report.resolution_due_at < now)
-
-
-def overdue(now: datetime) -> ColumnElement[bool]:
-    return or_(response_overdue(now), resolution_overdue(now))
-
-
-def responded_at():
-    """When the citizen first heard back. Rows from intake systems may carry only a resolution time."""
-    return func.coalesce(Report.first_response_at, Report.resolved_at)
 
 
 def medians(conn: Connection, values: Select, value: str, group: str | None = None) -> pd.DataFrame:

@@ -14,22 +14,23 @@ from sqlalchemy import Engine, String, and_, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from data_access.queries.common import (
-    frame,
-    is_active,
+from data_access.queries.common import frame, medians, opds_in_view, period_or_default, wit_midnight
+from data_access.queries.kpis import headline_kpis
+from data_access.rules import (
+    accountable_opd,
+    clock_running,
     is_counted,
+    is_excluded,
     is_open,
-    medians,
-    opds_in_view,
+    met,
+    missed,
+    opd_at,
     overdue,
-    period_or_default,
-    resolution_overdue,
     responded_at,
     response_overdue,
-    wit_midnight,
+    sla_state,
 )
-from data_access.queries.kpis import headline_kpis
-from data_access.schema import EXCLUDED_STATUSES, Category, District, Opd, Report
+from data_access.schema import Category, District, Opd, Report
 from data_access.scope import Filters, Scope, where
 from data_access.sqlfuncs import WIT_OFFSET_HOURS, hours_between
 
@@ -61,22 +62,6 @@ def _week_pg(element, compiler, **kw):
             f"'Asia/Jayapura'), 'YYYY-MM-DD')")
 
 
-def _compliance_columns(now: datetime) -> list:
-    """Samples and met counts, with the same rules as headline_kpis (silence past the due time is a miss)."""
-    answered = responded_at()
-    response_decided = or_(answered.is_not(None), and_(Report.response_due_at < now, Report.status != "ditunda"))
-    resolution_decided = or_(Report.resolved_at.is_not(None),
-                             and_(Report.resolution_due_at < now, Report.status != "ditunda"))
-    return [
-        func.sum(case((response_decided, 1), else_=0)).label("response_sample"),
-        func.sum(case((and_(answered.is_not(None), answered <= Report.response_due_at), 1), else_=0)
-                 ).label("response_met"),
-        func.sum(case((resolution_decided, 1), else_=0)).label("resolution_sample"),
-        func.sum(case((and_(Report.resolved_at.is_not(None), Report.resolved_at <= Report.resolution_due_at), 1),
-                      else_=0)).label("resolution_met"),
-    ]
-
-
 def _percentages(out: pd.DataFrame) -> pd.DataFrame:
     for kind in ("response", "resolution"):
         sample = out[f"{kind}_sample"].fillna(0).astype(int)
@@ -87,24 +72,48 @@ def _percentages(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _window(filters: Filters, scope: Scope, now: datetime):
+def _window(filters: Filters, scope: Scope, now: datetime, *, counted: bool = True):
+    """Reports created in the period (default 30 days) under the filters; rejected/archived left out unless
+    ``counted`` is False."""
     start, end = period_or_default(filters, now)
-    return where(filters.without_period(), scope, is_counted(), Report.created_at >= start, Report.created_at < end)
+    return where(filters.without_period(), scope, *([is_counted()] if counted else []), Report.created_at >= start,
+                 Report.created_at < end)
+
+
+def _compliance_by(engine: Engine, window, now: datetime, *extra_groups) -> pd.DataFrame:
+    """met and sample (met + missed) per target, grouped by the OPD each target counts for or against (who held
+    the report when it was met or fell due), plus ``extra_groups``; one row per (opd_code, *extra)."""
+    names = ["opd_code", *[g.key for g in extra_groups]]
+    out = None
+    with engine.connect() as conn:
+        for kind in ("response", "resolution"):
+            opd = accountable_opd(kind).label("opd_code")
+            part = frame(conn, select(opd, *extra_groups,
+                                      func.sum(case((met(kind), 1), else_=0)).label(f"{kind}_met"),
+                                      func.sum(case((or_(met(kind), missed(kind, now)), 1), else_=0))
+                                      .label(f"{kind}_sample"))
+                         .where(window).group_by(opd, *extra_groups))
+            out = part if out is None else out.merge(part, on=names, how="outer")
+    return out
 
 
 def compliance_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
                       min_sample: int = MIN_SAMPLE) -> pd.DataFrame:
-    """One row per OPD in scope: response and resolution compliance % with their samples and the median
-    response hours over the period (default 30 days; same rules as headline_kpis), the open backlog and
-    what is overdue now. ``ranked`` is false when the resolution sample is below ``min_sample``; ranked
-    OPDs get ``rank`` 1.. by resolution compliance, then response compliance. Ranked rows come first.
+    """One row per OPD in scope: response and resolution compliance % with their samples, counted for the OPD
+    that held each report when its target was met or fell due (a transfer shows as a transfer), the median
+    response hours over the period (default 30 days), the share of the period's reports it rejected or archived
+    (``excluded_pct``: not held against it, but shown so rejecting is no way to look punctual), the open backlog
+    and what is overdue now. ``ranked`` is false when the resolution sample is below ``min_sample``; ranked OPDs
+    get ``rank`` 1.. by resolution compliance, then response compliance. Ranked rows come first.
     """
-    window = _window(filters, scope, now)
-    rates = select(Report.opd_code.label("opd_code"), *_compliance_columns(now)).where(window).group_by(
+    rates = _compliance_by(engine, _window(filters, scope, now), now)
+    everything = _window(filters, scope, now, counted=False)
+    excluded = select(Report.opd_code.label("opd_code"), func.count().label("period_reports"),
+                      func.sum(case((is_excluded(), 1), else_=0)).label("excluded")).where(everything).group_by(
         Report.opd_code)
     answered = select(Report.opd_code.label("opd_code"),
                       hours_between(responded_at(), Report.created_at).label("median_response_hours")).where(
-        window, responded_at().is_not(None))
+        _window(filters, scope, now), responded_at().is_not(None))
     backlog = select(Report.opd_code.label("opd_code"), func.count().label("backlog"),
                      func.sum(case((overdue(now), 1), else_=0)).label("overdue")).where(
         where(filters, scope, is_open())).group_by(Report.opd_code)
@@ -112,10 +121,13 @@ def compliance_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datet
     with engine.connect() as conn:
         out = frame(conn, opds)
         middle = medians(conn, answered, "median_response_hours", "opd_code").drop(columns="n")
-        for part in (frame(conn, rates), middle, frame(conn, backlog)):
+        for part in (rates, middle, frame(conn, backlog), frame(conn, excluded)):
             out = out.merge(part, on="opd_code", how="left")
     out = _percentages(out)
-    out[["backlog", "overdue"]] = out[["backlog", "overdue"]].fillna(0).astype(int)
+    counts = ["backlog", "overdue", "period_reports", "excluded"]
+    out[counts] = out[counts].fillna(0).astype(int)
+    out["excluded_pct"] = (100.0 * out["excluded"] / out["period_reports"].where(out["period_reports"] > 0)
+                           ).astype(float)
     out["median_response_hours"] = out["median_response_hours"].astype(float)
     out["ranked"] = out["resolution_sample"] >= min_sample
     ranked = out[out["ranked"]].sort_values(
@@ -126,17 +138,14 @@ def compliance_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datet
     out["rank"] = out["rank"].astype("Int64")
     return out[["rank", "opd_code", "name", "short_name", "response_compliance_pct", "response_sample",
                 "resolution_compliance_pct", "resolution_sample", "median_response_hours", "backlog", "overdue",
-                "ranked"]]
+                "excluded", "excluded_pct", "ranked"]]
 
 
 def compliance_by_opd_category(engine: Engine, filters: Filters, scope: Scope, now: datetime) -> pd.DataFrame:
     """Response and resolution compliance % with samples per (OPD, category) pair that has reports in the
-    period (default 30 days), for the SLA heatmap."""
-    stmt = (select(Report.opd_code.label("opd_code"), Report.category_code.label("category_code"),
-                   *_compliance_columns(now))
-            .where(_window(filters, scope, now)).group_by(Report.opd_code, Report.category_code))
+    period (default 30 days), for the SLA heatmap; the OPD is the one each target counts for or against."""
+    out = _compliance_by(engine, _window(filters, scope, now), now, Report.category_code.label("category_code"))
     with engine.connect() as conn:
-        out = frame(conn, stmt)
         opds = frame(conn, select(Opd.code.label("opd_code"), Opd.short_name))
         cats = frame(conn, select(Category.code.label("category_code"), Category.name.label("category"),
                                   Category.name_en.label("category_en")))
@@ -209,25 +218,23 @@ def top_categories(engine: Engine, filters: Filters, scope: Scope, now: datetime
 
 
 def _sla_state(now: datetime, at_risk_window: timedelta):
-    """breached: overdue and still open, or answered/resolved after its due time; at_risk: open with a due
-    time inside the window; on_time otherwise. Rejected and archived reports are ``excluded``."""
-    answered = responded_at()
-    horizon = now + at_risk_window
-    breached = or_(response_overdue(now), resolution_overdue(now),
-                   and_(answered.is_not(None), answered > Report.response_due_at),
-                   and_(Report.resolved_at.is_not(None), Report.resolved_at > Report.resolution_due_at))
-    at_risk = and_(is_active(), or_(
-        and_(Report.first_response_at.is_(None), Report.response_due_at >= now, Report.response_due_at < horizon),
-        and_(Report.resolution_due_at >= now, Report.resolution_due_at < horizon)))
-    return case((Report.status.in_(EXCLUDED_STATUSES), "excluded"), (breached, "breached"), (at_risk, "at_risk"),
-                else_="on_time")
+    return sla_state(now, now + at_risk_window)
+
+
+def _transferred_from(now: datetime):
+    """For a report overdue now: the OPD that held it when its (first) missed due time passed, when that is not
+    the OPD holding it now — the breach counts against the former, the list shows the transfer. Else None."""
+    missed_due = case((response_overdue(now), Report.response_due_at), else_=Report.resolution_due_at)
+    then = opd_at(missed_due)
+    return case((and_(overdue(now), then != Report.opd_code), then), else_=None)
 
 
 def _list_columns(now: datetime):
     return (Report.id, Report.created_at, Report.title, Report.category_code, Category.name.label("category"),
             Report.district_code, District.name.label("district"), Report.opd_code, Opd.short_name.label("opd"),
             Report.channel, Report.status, Report.response_due_at, Report.resolution_due_at,
-            ((literal(now.timestamp()) - _epoch(Report.created_at)) / 86400.0).label("age_days"))
+            ((literal(now.timestamp()) - _epoch(Report.created_at)) / 86400.0).label("age_days"),
+            _transferred_from(now).label("transferred_from"))
 
 
 def _epoch(column):
@@ -259,7 +266,8 @@ def report_list(engine: Engine, filters: Filters, scope: Scope, now: datetime, *
     if open_only:
         conds.append(is_open())
     severity = case((state == "breached", 0), (state == "at_risk", 1), (state == "on_time", 2), else_=3)
-    stmt = (_joined(select(*_list_columns(now), state.label("sla_state"))).where(where(filters, scope, *conds))
+    stmt = (_joined(select(*_list_columns(now), state.label("sla_state")))
+            .where(where(filters, scope, scope.listing_condition(), *conds))
             .order_by(severity, Report.created_at, Report.id).limit(max(1, min(int(limit), MAX_LIST_ROWS))))
     with engine.connect() as conn:
         out = frame(conn, stmt)
@@ -271,7 +279,7 @@ def oldest_open_reports(engine: Engine, filters: Filters, scope: Scope, now: dat
                         ) -> pd.DataFrame:
     """The open reports that have waited longest (oldest ``created_at`` first), with their SLA state."""
     stmt = (_joined(select(*_list_columns(now), _sla_state(now, timedelta(hours=24)).label("sla_state")))
-            .where(where(filters, scope, is_open(), Report.created_at <= now))
+            .where(where(filters, scope, scope.listing_condition(), is_open(), Report.created_at <= now))
             .order_by(Report.created_at, Report.id).limit(max(1, min(int(limit), MAX_LIST_ROWS))))
     with engine.connect() as conn:
         out = frame(conn, stmt)
@@ -291,7 +299,8 @@ def due_within(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
     stmt = (_joined(select(*_list_columns(now), case((response_soon, "response"), else_="resolution")
                            .label("due_kind"), due_at.label("due_at"),
                            ((_epoch(due_at) - literal(now.timestamp())) / 3600.0).label("hours_left")))
-            .where(where(filters, scope, is_active(), or_(response_soon, resolution_soon)))
+            .where(where(filters, scope, scope.listing_condition(), clock_running(),
+                         or_(response_soon, resolution_soon)))
             .order_by(due_at, Report.id).limit(max(1, min(int(limit), MAX_LIST_ROWS))))
     with engine.connect() as conn:
         out = frame(conn, stmt)

@@ -7,22 +7,15 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
-from data_access.queries.common import (
-    frame,
-    in_period,
-    is_open,
-    medians,
-    overdue,
-    period_or_default,
-    responded_at,
-)
+from data_access.queries.common import frame, in_period, medians, period_or_default
+from data_access.rules import is_open, is_remote_district, overdue, responded_at
 from data_access.schema import District, Report, Village
 from data_access.scope import Filters, Scope, where
 from data_access.sqlfuncs import hours_between
 
 OUTSIDE = "luar"  # the row for reports with no district: outside the regency or without a location
 DISTRICT_COLUMNS = (
-    "code", "name", "population", "access", "label_lat", "label_lon", "open", "overdue", "new_24h",
+    "code", "name", "population", "access", "remote", "label_lat", "label_lon", "open", "overdue", "new_24h",
     "reports", "per_10k", "median_response_hours", "last_report_at",
 )
 
@@ -60,17 +53,19 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
         where(base, scope, in_period(start, end), responded_at().is_not(None)))
     with engine.connect() as conn:
         districts = frame(conn, select(District.code, District.name, District.population, District.access,
-                                       District.label_lat, District.label_lon).order_by(District.code))
+                                       is_remote_district().label("remote"), District.label_lat,
+                                       District.label_lon).order_by(District.code))
         seen = pd.concat([frame(conn, last_seen), pd.DataFrame(
             [{"code": OUTSIDE, "last_report_at": conn.execute(last_outside).scalar()}])], ignore_index=True)
         middle = medians(conn, answered, "median_response_hours", "code").drop(columns="n")
         middle["code"] = middle["code"].fillna(OUTSIDE)
         parts = [frame(conn, state), frame(conn, recent), seen, middle]
     districts = pd.concat([districts, pd.DataFrame([{"code": OUTSIDE, "name": "Di luar wilayah / tanpa lokasi",
-                                                     "access": ""}])], ignore_index=True)
+                                                     "access": "", "remote": False}])], ignore_index=True)
     out = districts
     for part in parts:
         out = out.merge(part, on="code", how="left")
+    out["remote"] = out["remote"].fillna(False).astype(bool)
     for column in ("open", "overdue", "new_24h", "reports"):
         out[column] = out[column].fillna(0).astype(int)
     out["last_report_at"] = pd.to_datetime(out["last_report_at"], utc=True)

@@ -5,25 +5,27 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, func, select
 
-from data_access.queries.common import (
-    is_active,
+from data_access.queries.common import medians, period_or_default, wit_midnight
+from data_access.rules import (
+    at_risk,
+    compliance_counts,
     is_counted,
     is_open,
-    medians,
-    period_or_default,
+    overdue,
     resolution_overdue,
     responded_at,
     response_overdue,
-    wit_midnight,
 )
 from data_access.schema import Report
 from data_access.scope import Filters, Scope, where
 from data_access.sqlfuncs import hours_between
 
+COUNT_COLUMNS = ("new_today", "open", "overdue", "overdue_response", "overdue_resolution", "at_risk",
+                 "response_sample", "resolution_sample")
 KPI_COLUMNS = (
-    "new_today", "open", "overdue_response", "overdue_resolution", "at_risk",
+    "new_today", "open", "overdue", "overdue_response", "overdue_resolution", "at_risk",
     "response_compliance_pct", "response_sample", "resolution_compliance_pct", "resolution_sample",
     "median_response_hours", "median_resolution_hours",
 )
@@ -31,12 +33,12 @@ KPI_COLUMNS = (
 
 def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
                   at_risk_window: timedelta = timedelta(hours=24)) -> pd.DataFrame:
-    """One row: new today (WIT), open, overdue for response and for resolution, at risk within the window,
-    response and resolution compliance with their sample sizes, median hours to response and to resolution.
+    """One row: new today (WIT), open, overdue (for the response or the resolution, each report once) and each
+    kind apart, at risk within the window, response and resolution compliance with their sample sizes, median
+    hours to response and to resolution. The rules are the rule book's (data_access/rules.py).
 
     Current-state counts honour every filter; compliance and medians cover the filter's period or,
-    without one, the 30 days up to ``now``. Compliance counts a report once its target time has passed
-    or it was answered: met = answered by the due time, so silence past the due time counts as a miss.
+    without one, the 30 days up to ``now``.
     """
     start, end = period_or_default(filters, now)
     horizon = now + at_risk_window
@@ -48,42 +50,28 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
         row = {
             "new_today": count(Report.created_at >= wit_midnight(now), Report.created_at <= now, period=False),
             "open": count(is_open()),
+            "overdue": count(overdue(now)),
             "overdue_response": count(response_overdue(now)),
             "overdue_resolution": count(resolution_overdue(now)),
-            "at_risk": count(is_active(), or_(
-                and_(Report.first_response_at.is_(None), Report.response_due_at >= now,
-                     Report.response_due_at < horizon),
-                and_(Report.resolution_due_at >= now, Report.resolution_due_at < horizon),
-            )),
+            "at_risk": count(at_risk(now, horizon)),
         }
         window = where(filters.without_period(), scope, is_counted(), Report.created_at >= start,
                        Report.created_at < end)
         row.update(_compliance(conn, window, now))
         row["median_response_hours"] = _median_hours(conn, window, responded_at())
         row["median_resolution_hours"] = _median_hours(conn, window, Report.resolved_at)
-    return pd.DataFrame([row], columns=list(KPI_COLUMNS))
+    out = pd.DataFrame([row], columns=list(KPI_COLUMNS))
+    return out.astype({column: "int64" for column in COUNT_COLUMNS})
 
 
 def _compliance(conn, window, now: datetime) -> dict:
-    answered = responded_at()
-    response_decided = or_(answered.is_not(None), and_(Report.response_due_at < now, Report.status != "ditunda"))
-    resolution_decided = or_(Report.resolved_at.is_not(None),
-                             and_(Report.resolution_due_at < now, Report.status != "ditunda"))
-    stmt = select(
-        func.sum(case((response_decided, 1), else_=0)).label("response_sample"),
-        func.sum(case((and_(answered.is_not(None), answered <= Report.response_due_at), 1), else_=0)).label("rm"),
-        func.sum(case((resolution_decided, 1), else_=0)).label("resolution_sample"),
-        func.sum(case((and_(Report.resolved_at.is_not(None), Report.resolved_at <= Report.resolution_due_at), 1),
-                      else_=0)).label("sm"),
-    ).where(window)
-    r = conn.execute(stmt).one()
-    response_sample, resolution_sample = int(r.response_sample or 0), int(r.resolution_sample or 0)
-    return {
-        "response_sample": response_sample,
-        "response_compliance_pct": 100.0 * (r.rm or 0) / response_sample if response_sample else None,
-        "resolution_sample": resolution_sample,
-        "resolution_compliance_pct": 100.0 * (r.sm or 0) / resolution_sample if resolution_sample else None,
-    }
+    r = conn.execute(select(*compliance_counts(now)).where(window)).one()
+    out = {}
+    for kind in ("response", "resolution"):
+        sample, met = int(getattr(r, f"{kind}_sample") or 0), int(getattr(r, f"{kind}_met") or 0)
+        out[f"{kind}_sample"] = sample
+        out[f"{kind}_compliance_pct"] = 100.0 * met / sample if sample else None
+    return out
 
 
 def _median_hours(conn, window, done_at) -> float | None:

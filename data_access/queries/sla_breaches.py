@@ -5,16 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, literal, or_, select, union_all
+from sqlalchemy import Engine, case, func, literal, select, union_all
 
-from data_access.queries.common import (
-    frame,
-    is_counted,
-    resolution_overdue,
-    responded_at,
-    response_overdue,
-    wit_midnight,
-)
+from data_access.queries.common import frame, wit_midnight
+from data_access.rules import accountable_opd, is_counted, missed, opd_at, overdue, response_overdue
 from data_access.schema import Category, District, Opd, Report
 from data_access.scope import Filters, Scope, where
 from data_access.sqlfuncs import wit_date
@@ -28,26 +22,26 @@ def breaches_over_time(engine: Engine, filters: Filters, scope: Scope, now: date
     """Breaches per WIT day over the last ``days`` days, per group (opd, category or district) and kind.
 
     A breach happens on the day its due time passed without the response (kind ``response``) or the
-    resolution (kind ``resolution``): answered late, or not answered at all by ``now``.
+    resolution (kind ``resolution``): answered late, or not answered at all by ``now`` (the rule book's
+    ``missed``: a hold begun before the due time stops the clock, one begun after hides nothing). By OPD, a
+    breach counts against the OPD that held the report when the due time passed.
     Rows: date (YYYY-MM-DD, WIT), group, kind, breaches. Days without breaches have no row.
     """
     if by not in GROUPS:
         raise ValueError(f"cannot group breaches by {by!r}; choose one of {sorted(GROUPS)}")
-    group = GROUPS[by]
     since = wit_midnight(now) - timedelta(days=days - 1)
     scoped = where(filters.without_period(), scope, is_counted())
-    answered = responded_at()
 
-    def breaches(kind: str, due, done):
+    def breaches(kind: str, due):
         day = wit_date(due)
-        return select(day.label("date"), group.label("group"), literal(kind).label("kind"),
+        group = (accountable_opd(kind) if by == "opd" else GROUPS[by]).label("group")
+        return select(day.label("date"), group, literal(kind).label("kind"),
                       func.count().label("breaches")).where(
-            scoped, due >= since, due < now, or_(done.is_(None), done > due),
-            Report.status != "ditunda",
+            scoped, due >= since, due < now, missed(kind, now),
         ).group_by(day, group)
 
-    stmt = union_all(breaches("response", Report.response_due_at, answered),
-                     breaches("resolution", Report.resolution_due_at, Report.resolved_at))
+    stmt = union_all(breaches("response", Report.response_due_at),
+                     breaches("resolution", Report.resolution_due_at))
     with engine.connect() as conn:
         out = frame(conn, stmt)
     out["breaches"] = out["breaches"].astype(int)
@@ -55,17 +49,19 @@ def breaches_over_time(engine: Engine, filters: Filters, scope: Scope, now: date
 
 
 def overdue_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datetime) -> pd.DataFrame:
-    """Open reports past a due time, per OPD and by how long overdue (since the earliest missed due time)."""
-    missed = case((response_overdue(now), Report.response_due_at), else_=Report.resolution_due_at)
+    """Reports overdue now (the rule book's ``overdue``), per OPD and by how long overdue (since the earliest
+    missed due time). Each counts against the OPD that held it when that due time passed."""
+    missed_due = case((response_overdue(now), Report.response_due_at), else_=Report.resolution_due_at)
     bucket = case(
-        (missed >= now - timedelta(days=1), OVERDUE_BUCKETS[0]),
-        (missed >= now - timedelta(days=3), OVERDUE_BUCKETS[1]),
-        (missed >= now - timedelta(days=7), OVERDUE_BUCKETS[2]),
+        (missed_due >= now - timedelta(days=1), OVERDUE_BUCKETS[0]),
+        (missed_due >= now - timedelta(days=3), OVERDUE_BUCKETS[1]),
+        (missed_due >= now - timedelta(days=7), OVERDUE_BUCKETS[2]),
         else_=OVERDUE_BUCKETS[3],
     ).label("bucket")
-    stmt = select(Report.opd_code.label("opd_code"), bucket, func.count().label("reports")).where(
-        where(filters, scope, or_(response_overdue(now), resolution_overdue(now)))
-    ).group_by(Report.opd_code, bucket)
+    against = opd_at(missed_due).label("opd_code")
+    stmt = select(against, bucket, func.count().label("reports")).where(
+        where(filters, scope, overdue(now))
+    ).group_by(against, bucket)
     with engine.connect() as conn:
         out = frame(conn, stmt)
         names = frame(conn, select(Opd.code.label("opd_code"), Opd.short_name))

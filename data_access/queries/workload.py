@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
-from data_access.queries.common import frame, is_open, opds_in_view, overdue
+from data_access.queries.common import frame, opds_in_view
+from data_access.rules import is_open, overdue
 from data_access.schema import Report
 from data_access.scope import Filters, Scope, where
 

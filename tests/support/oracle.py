@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from data_access.schema import District, Opd, Report, Village
+from data_access.schema import District, Opd, Report, ReportEvent, Village
 
 WIT = ZoneInfo("Asia/Jayapura")
 OPEN = {"baru", "diverifikasi", "didisposisikan", "diproses", "ditunda"}
@@ -22,10 +22,19 @@ EXCLUDED = {"ditolak", "diarsipkan"}
 
 
 def raw(engine) -> list[dict]:
+    """Every report as a dict, with its timeline (``events``: (at, id, to_status, opd_code) in order) and
+    ``held_since``: when its current hold began, for a report in ``ditunda``."""
     with engine.connect() as conn:
-        return [
-            dict(r._mapping) for r in conn.execute(select(*Report.__table__.columns))
-        ]
+        rows = [dict(r._mapping) for r in conn.execute(select(*Report.__table__.columns))]
+        timeline = defaultdict(list)
+        for e in conn.execute(select(ReportEvent.report_id, ReportEvent.at, ReportEvent.id, ReportEvent.kind,
+                                     ReportEvent.to_status, ReportEvent.opd_code)):
+            timeline[e.report_id].append((e.at, e.id, e.kind, e.to_status, e.opd_code))
+    for r in rows:
+        r["events"] = sorted(timeline[r["id"]])
+        holds = [at for at, _, kind, to, _ in r["events"] if kind == "status" and to == "ditunda"]
+        r["held_since"] = max(holds) if holds and r["status"] == "ditunda" else None
+    return rows
 
 
 def reference(engine):
@@ -66,12 +75,47 @@ def answered(r):
     return r["first_response_at"] or r["resolved_at"]
 
 
+def clock_counts(r, due) -> bool:
+    """Running, or on hold since after ``due`` passed (a late hold hides no breach)."""
+    return r["status"] in ACTIVE or (r["status"] == "ditunda" and r["held_since"] is not None
+                                     and due < r["held_since"])
+
+
 def resp_overdue(r, now):
-    return r["status"] in ACTIVE and r["first_response_at"] is None and r["response_due_at"] < now
+    return answered(r) is None and r["response_due_at"] < now and clock_counts(r, r["response_due_at"])
 
 
 def res_overdue(r, now):
-    return r["status"] in ACTIVE and r["resolution_due_at"] < now
+    return r["resolved_at"] is None and r["resolution_due_at"] < now and clock_counts(r, r["resolution_due_at"])
+
+
+def target(r, kind):
+    return (r["response_due_at"], answered(r)) if kind == "response" else (r["resolution_due_at"], r["resolved_at"])
+
+
+def outcome(r, kind, now) -> str:
+    """met, missed, pending or excluded, as README's rule book says."""
+    if r["status"] in EXCLUDED:
+        return "excluded"
+    due, done = target(r, kind)
+    if done is not None:
+        return "met" if done <= due else "missed"
+    if due >= now:
+        return "pending"
+    if r["status"] == "ditunda" and not (r["held_since"] is not None and due < r["held_since"]):
+        return "pending"
+    return "missed"
+
+
+def holder_at(r, moment):
+    """The OPD holding the report at ``moment``: that of its latest event by then, else today's."""
+    held = [opd for at, _, _, _, opd in r["events"] if at <= moment and opd is not None]
+    return held[-1] if held else r["opd_code"]
+
+
+def accountable(r, kind):
+    due, done = target(r, kind)
+    return holder_at(r, done if done is not None and done <= due else due)
 
 
 def hours(a, b):
@@ -86,20 +130,21 @@ def kpis(rows, filters, scope, now, at_risk=timedelta(hours=24)) -> dict:
     win = [r for r in visible(rows, filters, scope, period=False)
            if start <= r["created_at"] < end and r["status"] not in EXCLUDED]
     horizon = now + at_risk
-    resp_decided = [r for r in win if answered(r) or (r["response_due_at"] < now and r["status"] != "ditunda")]
-    res_decided = [r for r in win if r["resolved_at"] or (r["resolution_due_at"] < now and r["status"] != "ditunda")]
-    resp_met = sum(1 for r in win if answered(r) and answered(r) <= r["response_due_at"])
-    res_met = sum(1 for r in win if r["resolved_at"] and r["resolved_at"] <= r["resolution_due_at"])
+    resp_decided = [r for r in win if outcome(r, "response", now) in ("met", "missed")]
+    res_decided = [r for r in win if outcome(r, "resolution", now) in ("met", "missed")]
+    resp_met = sum(1 for r in win if outcome(r, "response", now) == "met")
+    res_met = sum(1 for r in win if outcome(r, "resolution", now) == "met")
     resp_hours = [hours(answered(r), r["created_at"]) for r in win if answered(r)]
     res_hours = [hours(r["resolved_at"], r["created_at"]) for r in win if r["resolved_at"]]
     return {
         "new_today": sum(1 for r in visible(rows, filters, scope, period=False) if midnight <= r["created_at"] <= now),
         "open": sum(1 for r in mine if r["status"] in OPEN),
+        "overdue": sum(1 for r in mine if resp_overdue(r, now) or res_overdue(r, now)),
         "overdue_response": sum(1 for r in mine if resp_overdue(r, now)),
         "overdue_resolution": sum(1 for r in mine if res_overdue(r, now)),
-        "at_risk": sum(1 for r in mine if r["status"] in ACTIVE and (
-            (r["first_response_at"] is None and now <= r["response_due_at"] < horizon)
-            or now <= r["resolution_due_at"] < horizon)),
+        "at_risk": sum(1 for r in mine if r["status"] in ACTIVE and not (resp_overdue(r, now) or res_overdue(r, now))
+                       and ((r["first_response_at"] is None and now <= r["response_due_at"] < horizon)
+                            or now <= r["resolution_due_at"] < horizon)),
         "response_sample": len(resp_decided),
         "response_compliance_pct": 100 * resp_met / len(resp_decided) if resp_decided else None,
         "resolution_sample": len(res_decided),
@@ -165,12 +210,11 @@ def breaches(rows, filters, scope, now, days, by) -> Counter:
     since = datetime.combine(local.date(), time(0), tzinfo=WIT) - timedelta(days=days - 1)
     out = Counter()
     for r in visible(rows, filters, scope, period=False):
-        if r["status"] in EXCLUDED or r["status"] == "ditunda":
-            continue
-        for kind, due, done in (("response", r["response_due_at"], answered(r)),
-                                ("resolution", r["resolution_due_at"], r["resolved_at"])):
-            if since <= due < now and (done is None or done > due):
-                out[(due.astimezone(WIT).date().isoformat(), r[key], kind)] += 1
+        for kind in ("response", "resolution"):
+            due, _ = target(r, kind)
+            if since <= due < now and outcome(r, kind, now) == "missed":
+                group = accountable(r, kind) if by == "opd" else r[key]
+                out[(due.astimezone(WIT).date().isoformat(), group, kind)] += 1
     return out
 
 
@@ -206,7 +250,7 @@ def overdue_by_opd(rows, filters, scope, now) -> Counter:
         late = now - missed
         bucket = ("<1 hari" if late <= timedelta(days=1) else "1-3 hari" if late <= timedelta(days=3)
                   else "3-7 hari" if late <= timedelta(days=7) else ">7 hari")
-        out[(r["opd_code"], bucket)] += 1
+        out[(holder_at(r, missed), bucket)] += 1
     return out
 
 

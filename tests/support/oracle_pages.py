@@ -14,8 +14,10 @@ from tests.support.oracle import (
     EXCLUDED,
     OPEN,
     WIT,
+    accountable,
     answered,
     hours,
+    outcome,
     res_overdue,
     resp_overdue,
     visible,
@@ -23,13 +25,16 @@ from tests.support.oracle import (
 )
 
 
-def _decided(win, now):
-    resp = [r for r in win if answered(r) or (r["response_due_at"] < now and r["status"] != "ditunda")]
-    res = [r for r in win if r["resolved_at"] or (r["resolution_due_at"] < now and r["status"] != "ditunda")]
-    resp_met = sum(1 for r in win if answered(r) and answered(r) <= r["response_due_at"])
-    res_met = sum(1 for r in win if r["resolved_at"] and r["resolved_at"] <= r["resolution_due_at"])
-    return {"response_sample": len(resp), "response_compliance_pct": 100 * resp_met / len(resp) if resp else None,
-            "resolution_sample": len(res), "resolution_compliance_pct": 100 * res_met / len(res) if res else None}
+def _decided(win, now, opd=None):
+    """Samples and compliance; with ``opd``, only the targets that count for or against that OPD."""
+    out = {}
+    for kind in ("response", "resolution"):
+        mine = [r for r in win if opd is None or accountable(r, kind) == opd]
+        decided = [r for r in mine if outcome(r, kind, now) in ("met", "missed")]
+        met = sum(1 for r in mine if outcome(r, kind, now) == "met")
+        out[f"{kind}_sample"] = len(decided)
+        out[f"{kind}_compliance_pct"] = 100 * met / len(decided) if decided else None
+    return out
 
 
 def _window_rows(rows, filters, scope, now):
@@ -42,9 +47,14 @@ def compliance_by_opd(rows, opds, filters, scope, now, min_sample=20) -> dict[st
     codes = [c for c in opds if (scope.opds is None or c in scope.opds) and (not filters.opds or c in filters.opds)]
     win = _window_rows(rows, filters, scope, now)
     out = {}
+    everything = [r for r in visible(rows, filters, scope, period=False)
+                  if window(filters, now)[0] <= r["created_at"] < window(filters, now)[1]]
     for code in codes:
         mine = [r for r in win if r["opd_code"] == code]
-        o = _decided(mine, now)
+        o = _decided(win, now, opd=code)
+        period = [r for r in everything if r["opd_code"] == code]
+        o["excluded"] = sum(1 for r in period if r["status"] in EXCLUDED)
+        o["excluded_pct"] = 100 * o["excluded"] / len(period) if period else None
         took = [hours(answered(r), r["created_at"]) for r in mine if answered(r)]
         o["median_response_hours"] = statistics.median(took) if took else None
         open_rows = [r for r in visible(rows, filters, scope) if r["opd_code"] == code and r["status"] in OPEN]
@@ -56,10 +66,9 @@ def compliance_by_opd(rows, opds, filters, scope, now, min_sample=20) -> dict[st
 
 
 def compliance_by_opd_category(rows, filters, scope, now) -> dict[tuple, dict]:
-    groups: dict[tuple, list] = {}
-    for r in _window_rows(rows, filters, scope, now):
-        groups.setdefault((r["opd_code"], r["category_code"]), []).append(r)
-    return {key: _decided(mine, now) for key, mine in groups.items()}
+    win = _window_rows(rows, filters, scope, now)
+    pairs = {(accountable(r, kind), r["category_code"]) for r in win for kind in ("response", "resolution")}
+    return {(opd, cat): _decided([r for r in win if r["category_code"] == cat], now, opd=opd) for opd, cat in pairs}
 
 
 def weekly(rows, filters, scope, now, weeks=12) -> dict[str, tuple[int, int]]:
@@ -95,15 +104,18 @@ def top_categories(rows, filters, scope, now, limit=10) -> list[tuple[str, int, 
 
 
 def sla_state(r, now, at_risk=timedelta(hours=24)) -> str:
+    """excluded; breached = overdue now while open, or a target missed once finished; at risk; on time."""
     if r["status"] in EXCLUDED:
         return "excluded"
-    a = answered(r)
-    if (resp_overdue(r, now) or res_overdue(r, now) or (a and a > r["response_due_at"])
-            or (r["resolved_at"] and r["resolved_at"] > r["resolution_due_at"])):
+    overdue_now = resp_overdue(r, now) or res_overdue(r, now)
+    if r["status"] in OPEN and overdue_now:
+        return "breached"
+    if r["status"] not in OPEN and "missed" in (outcome(r, "response", now), outcome(r, "resolution", now)):
         return "breached"
     horizon = now + at_risk
-    if r["status"] in ACTIVE and ((r["first_response_at"] is None and now <= r["response_due_at"] < horizon)
-                                  or now <= r["resolution_due_at"] < horizon):
+    if r["status"] in ACTIVE and not overdue_now and (
+            (r["first_response_at"] is None and now <= r["response_due_at"] < horizon)
+            or now <= r["resolution_due_at"] < horizon):
         return "at_risk"
     return "on_time"
 

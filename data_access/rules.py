@@ -1,0 +1,130 @@
+"""The rule book in SQL: overdue, at risk, compliance (met / missed / pending), remote districts, and the OPD a
+breach counts against. Every query, page, export, the wall and ``kpis --json`` use these and nothing else.
+
+The words are in core/rules.py (and its plain-Python twins); README "SLA rules (the rule book)" explains them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
+from sqlalchemy.orm import aliased
+
+from core.rules import CLOCK_RUNNING, EXCLUDED_STATUSES, HELD, OPEN_STATUSES, REMOTE_ACCESS
+from data_access.schema import District, Report, ReportEvent
+
+
+def is_open() -> ColumnElement[bool]:
+    return Report.status.in_(OPEN_STATUSES)
+
+
+def clock_running() -> ColumnElement[bool]:
+    return Report.status.in_(CLOCK_RUNNING)
+
+
+def is_counted() -> ColumnElement[bool]:
+    """Rejected and archived reports are not held against an OPD."""
+    return Report.status.not_in(EXCLUDED_STATUSES)
+
+
+def is_excluded() -> ColumnElement[bool]:
+    return Report.status.in_(EXCLUDED_STATUSES)
+
+
+def responded_at():
+    """When the citizen first heard back. Rows from intake systems may carry only a resolution time."""
+    return func.coalesce(Report.first_response_at, Report.resolved_at)
+
+
+def held_since():
+    """When the report's current hold began: its latest status event into ``ditunda`` (a correlated subquery,
+    only ever evaluated for held reports, which are few)."""
+    event = aliased(ReportEvent)  # its own alias: it may sit inside another subquery over report_event
+    return (select(func.max(event.at))
+            .where(event.report_id == Report.id, event.kind == "status", event.to_status == HELD)
+            .correlate(Report).scalar_subquery())
+
+
+def _past_due(due, now: datetime) -> ColumnElement[bool]:
+    """Past ``due`` with the clock running, or on hold since after ``due`` passed (the hold hides nothing)."""
+    return and_(due < now, or_(clock_running(), and_(Report.status == HELD, due < held_since())))
+
+
+def response_overdue(now: datetime) -> ColumnElement[bool]:
+    return and_(Report.first_response_at.is_(None), Report.resolved_at.is_(None),
+                _past_due(Report.response_due_at, now))
+
+
+def resolution_overdue(now: datetime) -> ColumnElement[bool]:
+    return and_(Report.resolved_at.is_(None), _past_due(Report.resolution_due_at, now))
+
+
+def overdue(now: datetime) -> ColumnElement[bool]:
+    """Overdue now, for the response or the resolution: what every "terlambat" figure counts (once per report)."""
+    return or_(response_overdue(now), resolution_overdue(now))
+
+
+def at_risk(now: datetime, horizon: datetime) -> ColumnElement[bool]:
+    """Clock running, not overdue, and a due time still ahead falls before ``horizon``."""
+    return and_(clock_running(), not_(overdue(now)), or_(
+        and_(Report.first_response_at.is_(None), Report.response_due_at >= now, Report.response_due_at < horizon),
+        and_(Report.resolution_due_at >= now, Report.resolution_due_at < horizon)))
+
+
+def _targets():
+    return {"response": (Report.response_due_at, responded_at()),
+            "resolution": (Report.resolution_due_at, Report.resolved_at)}
+
+
+def met(kind: str) -> ColumnElement[bool]:
+    due, done = _targets()[kind]
+    return and_(is_counted(), done.is_not(None), done <= due)
+
+
+def missed(kind: str, now: datetime) -> ColumnElement[bool]:
+    """Done after the due time, or silent past it — unless the clock stopped (a hold) before it passed."""
+    due, done = _targets()[kind]
+    silent_past_due = and_(done.is_(None), due < now,
+                           or_(Report.status != HELD, due < held_since()))
+    return and_(is_counted(), or_(and_(done.is_not(None), done > due), silent_past_due))
+
+
+def compliance_counts(now: datetime) -> list:
+    """Per group: met and decided (met + missed) for response and resolution, and the rejected/archived count."""
+    columns = []
+    for kind in ("response", "resolution"):
+        columns += [
+            func.sum(case((met(kind), 1), else_=0)).label(f"{kind}_met"),
+            func.sum(case((or_(met(kind), missed(kind, now)), 1), else_=0)).label(f"{kind}_sample"),
+        ]
+    columns.append(func.sum(case((is_excluded(), 1), else_=0)).label("excluded"))
+    return columns
+
+
+def sla_state(now: datetime, horizon: datetime):
+    """One report's state: ``excluded`` (rejected/archived), ``breached`` (overdue now if open; a target missed
+    if finished), ``at_risk``, or ``on_time``."""
+    finished_late = and_(not_(is_open()), or_(missed("response", now), missed("resolution", now)))
+    return case((is_excluded(), "excluded"), (and_(is_open(), overdue(now)), "breached"),
+                (finished_late, "breached"), (at_risk(now, horizon), "at_risk"), else_="on_time")
+
+
+def opd_at(moment):
+    """The OPD holding the report at ``moment``: the OPD of its latest event at or before then (every event
+    records who holds the report after it), else the OPD it has now."""
+    event = aliased(ReportEvent)
+    held_by = (select(event.opd_code)
+               .where(event.report_id == Report.id, event.at <= moment, event.opd_code.is_not(None))
+               .order_by(event.at.desc(), event.id.desc()).limit(1).correlate(Report).scalar_subquery())
+    return func.coalesce(held_by, Report.opd_code)
+
+
+def accountable_opd(kind: str):
+    """The OPD a target counts for or against: who held the report when it was met, else when it fell due."""
+    due, done = _targets()[kind]
+    return opd_at(case((and_(done.is_not(None), done <= due), done), else_=due))
+
+
+def is_remote_district() -> ColumnElement[bool]:
+    return District.access.in_(REMOTE_ACCESS)
