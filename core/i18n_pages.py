@@ -199,6 +199,10 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
         "export.busy": "Ekspor Anda yang lain masih berjalan; tunggu sampai selesai.",
         "export.timeout": "Ekspor dihentikan karena terlalu lama; pilih periode yang lebih pendek.",
         "export.failed": "Ekspor gagal dibuat; coba lagi sebentar lagi.",
+        "tile.overdue": "Terlambat",
+        "tile.overdue_parts": "respons {response} · selesai {resolution}",
+        "col.transferred_from": "Dialihkan dari",
+        "col.excluded_pct": "Ditolak/diarsipkan",
     },
     "en": {
         "nav.wall": "Video wall",
@@ -383,6 +387,10 @@ CATALOG_PAGES: dict[str, dict[str, str]] = {
         "export.busy": "Another export of yours is still running; wait until it is done.",
         "export.timeout": "The export was stopped for taking too long; choose a shorter period.",
         "export.failed": "The export could not be made; try again shortly.",
+        "tile.overdue": "Overdue",
+        "tile.overdue_parts": "response {response} · resolution {resolution}",
+        "col.transferred_from": "Transferred from",
+        "col.excluded_pct": "Rejected/archived",
     },
 }
 

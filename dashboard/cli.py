@@ -216,21 +216,23 @@ def cmd_serve(settings: Settings, args) -> int:
 
 def cmd_kpis(settings: Settings, args) -> int:
     from data_access.queries import headline_kpis
+    from data_access.queries.kpis import COUNT_COLUMNS
     from data_access.scope import Filters, Scope
 
     now = parse_at(args.at)
     engine = _engine(settings)
     from datetime import timedelta
 
-    row = headline_kpis(engine, Filters(), Scope.wall(), now, timedelta(hours=settings.at_risk_hours)).iloc[0]
+    kpis = headline_kpis(engine, Filters(), Scope.wall(), now, timedelta(hours=settings.at_risk_hours))
     out = {"at": now.isoformat()}
-    for key, value in row.items():
+    for key in kpis.columns:  # column by column: a row across columns would turn every count into a float
+        value = kpis[key].iloc[0]
         if value is None or (isinstance(value, float) and math.isnan(value)):
             out[key] = None
-        elif isinstance(value, float):
-            out[key] = round(value, 2)
-        else:
+        elif key in COUNT_COLUMNS:
             out[key] = int(value)
+        else:
+            out[key] = round(float(value), 2)
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 

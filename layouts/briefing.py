@@ -166,6 +166,8 @@ def league_frame(league: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.median_response", lang): league["median_response_hours"].round(1).tolist(),
         t("col.backlog", lang): league["backlog"].astype(int).tolist(),
         t("col.overdue", lang): league["overdue"].astype(int).tolist(),
+        # beside compliance, so that rejecting reports is no way to look punctual
+        t("col.excluded_pct", lang): league["excluded_pct"].round(1).tolist(),
     })
 
 
@@ -253,7 +255,8 @@ def district_table(data: BriefingData, lang: str) -> html.Table:
 def league_table(data: BriefingData, lang: str) -> html.Table:
     frame = league_frame(data.league, lang)
     classes = [None if ranked else "row-unranked" for ranked in data.league["ranked"]]
-    decimals = {t(k, lang): 1 for k in ("col.resolution_pct", "col.response_pct", "col.median_response")}
+    decimals = {t(k, lang): 1 for k in ("col.resolution_pct", "col.response_pct", "col.median_response",
+                                         "col.excluded_pct")}
     return html_table(frame, LEAGUE, numeric_from=2, decimals=decimals, row_classes=classes)
 
 

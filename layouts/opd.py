@@ -31,7 +31,7 @@ DOWNLOAD = "opd-download"
 TILE_PREFIX = "opd-kpi"
 AGE_COLUMNS = ("age_0_1", "age_1_3", "age_3_7", "age_7_14", "age_14p")
 LIST_COLUMNS = ("sla_state", "title", "category", "district", "status", "created_at", "response_due_at",
-                "resolution_due_at", "age_days")
+                "resolution_due_at", "age_days", "transferred_from")
 WORKLOAD_HEADERS = ("short_name", "name", "backlog", "overdue", *AGE_COLUMNS, "inflow", "closed")
 
 

@@ -93,7 +93,7 @@ def test_opd_head_page_matches_oracle(app, seeded, rows):
     want = oracle.kpis(rows, filters, scope, NOW)
     tiles = out["opd-tiles"]["children"]
     assert by_id(tiles, "opd-kpi-open")["children"] == fmt_int(want["open"])
-    assert by_id(tiles, "opd-kpi-overdue_resolution")["children"] == fmt_int(want["overdue_resolution"])
+    assert by_id(tiles, "opd-kpi-overdue")["children"] == fmt_int(want["overdue"])
     assert by_id(tiles, "opd-kpi-at_risk")["children"] == fmt_int(want["at_risk"])
     assert by_id(tiles, "opd-kpi-response_compliance")["children"] == fmt_pct(want["response_compliance_pct"])
     assert by_id(tiles, "opd-kpi-median_response")["children"] == fmt_dec(want["median_response_hours"])
