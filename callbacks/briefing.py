@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, State, dcc, no_update
 from callbacks.export_runner import ExportRefused, ExportRunner
 from callbacks.page_data import PageContext, PageData, client_address, page_config, page_refresh, store_down
 from callbacks.viewer import current_scope, current_viewer
-from core.i18n_pages import t
+from core.i18n import t
 from core.settings import Settings
 from data_access import queries
 from data_access.accounts import log_access

@@ -10,8 +10,7 @@ from dash import Dash, Input, Output, State, no_update
 from callbacks.map_data import MapData
 from callbacks.page_data import PageContext, PageData, page_refresh, reference, store_down
 from callbacks.viewer import current_scope
-from core.i18n import language
-from core.i18n_pages import t
+from core.i18n import language, t
 from core.settings import Settings
 from data_access import queries
 from data_access.engine import StoreUnavailable

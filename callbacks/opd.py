@@ -9,7 +9,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.export_runner import ExportRefused, ExportRunner
 from callbacks.page_data import PageContext, PageData, client_address, page_config, page_refresh, path_segment
 from callbacks.viewer import current_scope, current_viewer, opd_scope
-from core.i18n_pages import t
+from core.i18n import t
 from core.settings import Settings
 from data_access import queries
 from data_access.accounts import log_access

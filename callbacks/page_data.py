@@ -18,8 +18,7 @@ from flask import has_request_context, request
 
 from callbacks.url_filters import FilterError, filters_from_query
 from callbacks.viewer import current_scope
-from core.i18n import language
-from core.i18n_pages import channel_label, status_label, t
+from core.i18n import channel_label, language, status_label, t
 from core.settings import Settings
 from data_access import queries
 from data_access.engine import StoreUnavailable

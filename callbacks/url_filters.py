@@ -7,8 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 
 from core.bounded import EARLIEST_DAY, LONGEST_PERIOD_DAYS, OutOfBounds, bounded_date, single
-from core.i18n import WIT
-from core.i18n_pages import Message
+from core.i18n import WIT, Message
 from data_access.scope import Filters
 from layouts.components import FILTER_FIELDS, PERIODS, query_values
 

@@ -210,7 +210,7 @@ def build_panels(query_cache: QueryCache, settings: Settings, version: str, now:
     data = run_queries(query_cache, version, now, settings, scope)
     newest = newest_report_time(data.newest)
     out: dict[int, object] = {}
-    texts = wall.kpi_texts(data.kpis)
+    texts = wall.kpi_texts(data.kpis, lang)
     for kpi_id in (*wall.KPI_IDS, wall.KPI_RESPONSE_SAMPLE):
         out[INDEX[(kpi_id, "children")]] = texts[kpi_id]
     hideout = wall.map_hideout(data.districts, measure, now, settings.no_data_days)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pandas as pd
 from dash import dcc, html
 
-from core.i18n import fmt_dec, fmt_int, fmt_pct, fmt_when
-from core.i18n_pages import Message, t
+from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_when
+from core.i18n import Message, t
 from core.rules import ROAD, is_remote
 from layouts import components as c
 from layouts import exports, theme
@@ -94,21 +94,21 @@ def period_text(comparison: pd.DataFrame, lang: str) -> str:
               f"{start.strftime('%d-%m-%Y %H:%M')} WIT")
 
 
-def format_measure(measure: str, value) -> str:
+def format_measure(measure: str, value, lang: str = "id") -> str:
     if measure == "reports":
-        return fmt_int(value)
+        return fmt_int(value, lang=lang)
     if measure.endswith("_pct"):
-        return fmt_pct(value)
-    return fmt_dec(value)
+        return fmt_pct(value, lang=lang)
+    return fmt_dec(value, lang=lang)
 
 
-def format_change(measure: str, change) -> str:
+def format_change(measure: str, change, lang: str = "id") -> str:
     if change is None or pd.isna(change):
         return "–"
     sign = "+" if change > 0 else ("−" if change < 0 else "±")
     magnitude = abs(change)
-    unit = " pp" if measure.endswith("_pct") else (" jam" if "hours" in measure else "")
-    return sign + (fmt_int(magnitude) if measure == "reports" else fmt_dec(magnitude)) + unit
+    unit = " pp" if measure.endswith("_pct") else (f" {t('hours', lang)}" if "hours" in measure else "")
+    return sign + (fmt_int(magnitude, lang=lang) if measure == "reports" else fmt_dec(magnitude, lang=lang)) + unit
 
 
 def comparison_tiles(comparison: pd.DataFrame, lang: str) -> list:
@@ -119,13 +119,14 @@ def comparison_tiles(comparison: pd.DataFrame, lang: str) -> list:
         tone = ""
         if direction and r.change is not None and not pd.isna(r.change) and r.change != 0:
             tone = "change-better" if (r.change > 0) == (direction > 0) else "change-worse"
-        sample = (f" · {t('sample', lang, n=fmt_int(r.current_sample))}"
+        sample = (f" · {t('sample', lang, n=fmt_int(r.current_sample, lang=lang))}"
                   if r.current_sample is not None and not pd.isna(r.current_sample) else "")
         tiles.append(html.Div(className="tile", children=[
             html.Div(t(f"measure.{r.measure}", lang), className="tile-label"),
-            html.Div(format_measure(r.measure, r.current), className="tile-value", id=f"briefing-{r.measure}"),
-            html.Div([f"{t('col.previous', lang)}: {format_measure(r.measure, r.previous)}{sample} · ",
-                      html.Span(format_change(r.measure, r.change), className=tone,
+            html.Div(format_measure(r.measure, r.current, lang), className="tile-value",
+                     id=f"briefing-{r.measure}"),
+            html.Div([f"{t('col.previous', lang)}: {format_measure(r.measure, r.previous, lang)}{sample} · ",
+                      html.Span(format_change(r.measure, r.change, lang), className=tone,
                                 id=f"briefing-{r.measure}-change")], className="tile-change"),
         ]))
     return tiles
@@ -219,16 +220,16 @@ def tables(data: BriefingData, lang: str) -> dict[str, pd.DataFrame]:
     }
 
 
-def _fmt(value, digits: int | None) -> str:
+def _fmt(value, digits: int | None, lang: str = "id") -> str:
     if isinstance(value, str):
         return value
     if value is None or pd.isna(value):
         return "–"
-    return fmt_int(value) if digits is None else fmt_dec(value, digits)
+    return fmt_int(value, lang=lang) if digits is None else fmt_dec(value, digits, lang=lang)
 
 
 def html_table(frame: pd.DataFrame, table_id: str, *, numeric_from: int = 1, decimals: Mapping[str, int] | None = None,
-               row_classes: list | None = None, links: str | None = None) -> html.Table:
+               row_classes: list | None = None, links: str | None = None, lang: str = "id") -> html.Table:
     """A printable table of a briefing frame, numbers the Indonesian way (``decimals`` gives the digits of the
     decimal columns; the rest are whole numbers); ``links`` names an id column to link to /report/<id>."""
     decimals = decimals or {}
@@ -241,7 +242,8 @@ def html_table(frame: pd.DataFrame, table_id: str, *, numeric_from: int = 1, dec
             if links and col == links:
                 cells.append(html.Td(dcc.Link(f"#{value}", href=f"/report/{value}")))
             else:
-                cells.append(html.Td(_fmt(value, decimals.get(col)), className="num" if i >= numeric_from else None))
+                cells.append(html.Td(_fmt(value, decimals.get(col), lang),
+                                     className="num" if i >= numeric_from else None))
         body.append(html.Tr(cells, className=row_classes[n] if row_classes else None))
     return html.Table([head, html.Tbody(body)], className="page-table", id=table_id + "-table")
 
@@ -257,11 +259,11 @@ def league_table(data: BriefingData, lang: str) -> html.Table:
     classes = [None if ranked else "row-unranked" for ranked in data.league["ranked"]]
     decimals = {t(k, lang): 1 for k in ("col.resolution_pct", "col.response_pct", "col.median_response",
                                          "col.excluded_pct")}
-    return html_table(frame, LEAGUE, numeric_from=2, decimals=decimals, row_classes=classes)
+    return html_table(frame, LEAGUE, numeric_from=2, decimals=decimals, row_classes=classes, lang=lang)
 
 
 def categories_table(data: BriefingData, lang: str) -> html.Table:
-    return html_table(categories_frame(data.categories, lang), CATEGORY_TABLE)
+    return html_table(categories_frame(data.categories, lang), CATEGORY_TABLE, lang=lang)
 
 
 def oldest_table(data: BriefingData, lang: str) -> html.Table:
@@ -292,4 +294,4 @@ def pdf_bytes(briefing: BriefingData, lang: str, now) -> bytes:
                                                          theme.OKABE_ITO["green"])),
     ]
     return exports.briefing_pdf(t("pdf.title", lang), period_text(briefing.comparison, lang), charts,
-                                tables(briefing, lang), t("pdf.generated", lang, when=fmt_when(now)))
+                                tables(briefing, lang), t("pdf.generated", lang, when=fmt_when(now, lang=lang)))

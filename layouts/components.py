@@ -13,8 +13,8 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
-from core.i18n import WIT, fmt_dec, fmt_int, fmt_pct
-from core.i18n_pages import Message, t
+from core.formatting import fmt_dec, fmt_int, fmt_pct
+from core.i18n import WIT, Message, t
 from layouts import theme
 
 PAGES = ("wall", "briefing", "opd", "sla", "explorer")
@@ -208,17 +208,17 @@ def kpi_tiles(kpis: pd.DataFrame, lang: str, prefix: str) -> list:
     """Headline KPIs as tiles; each value has the id ``{prefix}-{measure}`` so tests can read it back."""
     k = kpis.iloc[0]
     # One overdue figure (each report once, as the grid marks them), with the two targets it is made of
-    overdue_parts = t("tile.overdue_parts", lang, response=fmt_int(k["overdue_response"]),
-                      resolution=fmt_int(k["overdue_resolution"]))
+    overdue_parts = t("tile.overdue_parts", lang, response=fmt_int(k["overdue_response"], lang=lang),
+                      resolution=fmt_int(k["overdue_resolution"], lang=lang))
     rows = [
-        ("open", fmt_int(k["open"]), None, ""),
-        ("overdue", fmt_int(k["overdue"]), overdue_parts, "alert"),
-        ("at_risk", fmt_int(k["at_risk"]), None, "warn"),
-        ("response_compliance", fmt_pct(k["response_compliance_pct"]), t("sample", lang, n=fmt_int(
-            k["response_sample"])), ""),
-        ("resolution_compliance", fmt_pct(k["resolution_compliance_pct"]), t("sample", lang, n=fmt_int(
-            k["resolution_sample"])), ""),
-        ("median_response", fmt_dec(k["median_response_hours"]), None, ""),
+        ("open", fmt_int(k["open"], lang=lang), None, ""),
+        ("overdue", fmt_int(k["overdue"], lang=lang), overdue_parts, "alert"),
+        ("at_risk", fmt_int(k["at_risk"], lang=lang), None, "warn"),
+        ("response_compliance", fmt_pct(k["response_compliance_pct"], lang=lang), t("sample", lang, n=fmt_int(
+            k["response_sample"], lang=lang)), ""),
+        ("resolution_compliance", fmt_pct(k["resolution_compliance_pct"], lang=lang), t("sample", lang, n=fmt_int(
+            k["resolution_sample"], lang=lang)), ""),
+        ("median_response", fmt_dec(k["median_response_hours"], lang=lang), None, ""),
     ]
     return [tile(t(f"tile.{name}", lang), value, sample, tone, f"{prefix}-{name}")
             for name, value, sample, tone in rows]
@@ -269,6 +269,18 @@ def report_rows(reports: pd.DataFrame, lang: str) -> list[dict]:
     return rows
 
 
+GRID_TEXT_KEYS = ("page", "of", "to", "more", "pageSizeSelectorLabel", "ariaPageSizeSelectorLabel", "firstPage",
+                  "previousPage", "nextPage", "lastPage", "noRowsToShow", "loadingOoo", "filterOoo", "equals",
+                  "notEqual", "contains", "notContains", "startsWith", "endsWith", "blank", "notBlank",
+                  "andCondition", "orCondition", "lessThan", "greaterThan", "lessThanOrEqual", "greaterThanOrEqual",
+                  "inRange", "applyFilter", "resetFilter", "clearFilter", "searchOoo", "selectAll")
+
+
+def grid_texts(lang: str) -> dict[str, str]:
+    """AG Grid's own words (pagination, filters, "no rows") in the page's language, from the catalog."""
+    return {key: t(f"grid.{key}", lang) for key in GRID_TEXT_KEYS}
+
+
 def report_grid(grid_id: str, rows: list[dict], lang: str, columns: Iterable[str], height: int = 460) -> dag.AgGrid:
     """A sortable, filterable grid of reports with a link column to /report/<id>."""
     defs = [{"field": "id", "headerName": t("col.id", lang), "cellRenderer": "ReportLink", "width": 110,
@@ -292,7 +304,8 @@ def report_grid(grid_id: str, rows: list[dict], lang: str, columns: Iterable[str
     return dag.AgGrid(id=grid_id, rowData=rows, columnDefs=defs, className="page-grid",
                       defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
                       dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": 50,
-                                       "animateRows": False, "suppressCellFocus": True},
+                                       "animateRows": False, "suppressCellFocus": True,
+                                       "localeText": grid_texts(lang)},
                       style={"height": f"{height}px", "width": "100%"})
 
 
@@ -347,7 +360,7 @@ def hbar_figure(labels: list[str], values: list[float], colour: str = theme.OKAB
     if not labels:
         return empty_figure(t("none", lang))
     return {"data": [{"type": "bar", "orientation": "h", "y": labels[::-1], "x": values[::-1],
-                      "marker": {"color": colour}, "text": (text or [fmt_int(v) for v in values])[::-1],
+                      "marker": {"color": colour}, "text": (text or [fmt_int(v, lang=lang) for v in values])[::-1],
                       "textposition": "auto", "cliponaxis": False, "hoverinfo": "x+y"}],
             "layout": figure_layout(showlegend=False, yaxis={"type": "category", "automargin": True},
                                     margin={"t": 8})}

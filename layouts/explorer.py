@@ -9,8 +9,8 @@ import dash_leaflet as dl
 import pandas as pd
 from dash import dcc, html
 
-from core.i18n import fmt_dec, fmt_int
-from core.i18n_pages import Message, t
+from core.formatting import fmt_dec, fmt_int
+from core.i18n import Message, t
 from core.rules import is_remote
 from layouts import components as c
 from layouts import theme, wall
@@ -70,29 +70,32 @@ def district_panel(name: str, row: pd.Series | None, categories: pd.DataFrame, o
     if row is not None:
         remote = is_remote(row["access"])
         tiles = [
-            c.tile(t("col.reports", lang), fmt_int(row["reports"]), element_id=f"{TILE_PREFIX}-reports"),
-            c.tile(t("col.per_10k", lang), fmt_dec(row["per_10k"], 1), element_id=f"{TILE_PREFIX}-per_10k"),
-            c.tile(t("col.open", lang), fmt_int(row["open"]), element_id=f"{TILE_PREFIX}-open"),
-            c.tile(t("col.overdue", lang), fmt_int(row["overdue"]), tone="alert",
+            c.tile(t("col.reports", lang), fmt_int(row["reports"], lang=lang), element_id=f"{TILE_PREFIX}-reports"),
+            c.tile(t("col.per_10k", lang), fmt_dec(row["per_10k"], 1, lang=lang), element_id=f"{TILE_PREFIX}-per_10k"),
+            c.tile(t("col.open", lang), fmt_int(row["open"], lang=lang), element_id=f"{TILE_PREFIX}-open"),
+            c.tile(t("col.overdue", lang), fmt_int(row["overdue"], lang=lang), tone="alert",
                    element_id=f"{TILE_PREFIX}-overdue"),
-            c.tile(t("col.median_response", lang), fmt_dec(row["median_response_hours"]),
+            c.tile(t("col.median_response", lang), fmt_dec(row["median_response_hours"], lang=lang),
                    element_id=f"{TILE_PREFIX}-median"),
         ]
         name = f"{name} · {t('col.access', lang)}: {t('access.' + str(row['access']), lang)}" + (
             f" ({t('briefing.remote', lang)})" if remote else "")
     cat_names = categories["category_en"] if lang == "en" else categories["category"]
-    cat_table = c.table(categories.assign(name=cat_names, reports_f=categories["reports"].map(fmt_int),
-                                          open_f=categories["open"].map(fmt_int)),
+    def number(v) -> str:
+        return fmt_int(v, lang=lang)
+
+    cat_table = c.table(categories.assign(name=cat_names, reports_f=categories["reports"].map(number),
+                                          open_f=categories["open"].map(number)),
                         [("name", t("col.category", lang)), ("reports_f", t("col.reports", lang)),
                          ("open_f", t("col.open", lang))], table_id="explorer-categories")
-    opd_table = c.table(opds.assign(open_f=opds["open"].map(fmt_int), overdue_f=opds["overdue"].map(fmt_int)),
+    opd_table = c.table(opds.assign(open_f=opds["open"].map(number), overdue_f=opds["overdue"].map(number)),
                         [("name", t("col.opd", lang)), ("open_f", t("col.open", lang)),
                          ("overdue_f", t("col.overdue", lang))], table_id="explorer-opds")
     hidden = t("explorer.suppressed", lang, n=suppress_below)
     shown = villages.assign(
-        reports_f=[hidden if s else fmt_int(v) for v, s in zip(villages["reports"], villages["suppressed"],
+        reports_f=[hidden if s else fmt_int(v, lang=lang) for v, s in zip(villages["reports"], villages["suppressed"],
                                                                strict=True)],
-        open_f=["–" if pd.isna(v) else fmt_int(v) for v in villages["open"]])
+        open_f=["–" if pd.isna(v) else fmt_int(v, lang=lang) for v in villages["open"]])
     village_table = c.table(shown, [("name", t("explorer.villages", lang)), ("reports_f", t("col.reports", lang)),
                                     ("open_f", t("col.open", lang))], table_id="explorer-villages")
     return [

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import pandas as pd
 from dash import dcc, html
 
-from core.i18n import fmt_int
-from core.i18n_pages import Message, t
+from core.formatting import fmt_int
+from core.i18n import Message, t
 from layouts import components as c
 from layouts import theme
 
@@ -52,7 +52,7 @@ def workload_table(workload: pd.DataFrame, lang: str, query: Mapping) -> html.Ta
     rows = []
     for r in workload.itertuples(index=False):
         cells = [html.Td(dcc.Link(r.short_name, href=f"/opd/{r.opd_code}{carried}")), html.Td(r.name)]
-        cells += [html.Td(fmt_int(getattr(r, k)), className="num" + (" alert" if k == "overdue" and r.overdue
+        cells += [html.Td(fmt_int(getattr(r, k), lang=lang), className="num" + (" alert" if k == "overdue" and r.overdue
                                                                      else "")) for k in WORKLOAD_HEADERS[2:]]
         rows.append(html.Tr(cells, id=f"opd-row-{r.opd_code}"))
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
@@ -105,7 +105,7 @@ def age_figure(row: pd.Series | None, lang: str) -> dict:
     labels = [t(f"age.{a}", lang) for a in AGE_COLUMNS]
     values = [int(row[a]) for a in AGE_COLUMNS]
     return {"data": [{"type": "bar", "x": labels, "y": values, "marker": {"color": list(theme.AGE_COLOURS)},
-                      "text": [fmt_int(v) for v in values], "textposition": "auto"}],
+                      "text": [fmt_int(v, lang=lang) for v in values], "textposition": "auto"}],
             "layout": c.figure_layout(showlegend=False, xaxis={"type": "category"})}
 
 

@@ -8,8 +8,8 @@ import pandas as pd
 from dash import dcc, html
 
 from core.bounded import OutOfBounds, bounded_int
-from core.i18n import fmt_when
-from core.i18n_pages import t
+from core.formatting import fmt_when
+from core.i18n import t
 from layouts import components as c
 
 CONFIG = "report-config"
@@ -49,7 +49,7 @@ def _value(key: str, value, lang: str) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
     if key in TIME_FIELDS:
-        return fmt_when(pd.Timestamp(value).to_pydatetime())
+        return fmt_when(pd.Timestamp(value).to_pydatetime(), lang=lang)
     return str(value)
 
 
@@ -87,7 +87,8 @@ def detail(report: Mapping, timeline: pd.DataFrame, lang: str, *, personal: bool
             what = f"{t('event.assign', lang)}: {e.opd_code if isinstance(e.opd_code, str) else '–'}"
         else:
             what = t("event.note", lang)
-        parts = [html.Span(fmt_when(pd.Timestamp(e.at).to_pydatetime()), className="when"), html.Strong(what)]
+        when = fmt_when(pd.Timestamp(e.at).to_pydatetime(), lang=lang)
+        parts = [html.Span(when, className="when"), html.Strong(what)]
         if isinstance(e.actor, str) and e.actor:
             parts.append(html.Span(f" · {e.actor}", className="muted"))
         if isinstance(e.note, str) and e.note:

@@ -9,8 +9,8 @@ import pandas as pd
 from dash import dcc, html
 
 from core.bounded import clamped_int
-from core.i18n import WIT, fmt_int, fmt_pct
-from core.i18n_pages import Message, t
+from core.formatting import fmt_int, fmt_pct
+from core.i18n import WIT, Message, t
 from layouts import components as c
 from layouts import theme
 
@@ -85,7 +85,7 @@ def heatmap_figure(pairs: pd.DataFrame, kind: str, lang: str) -> dict:
         i, j = opds.index(r.opd), cats.index(r.cat)
         value = getattr(r, pct)
         z[i][j] = None if pd.isna(value) else round(float(value), 1)
-        text[i][j] = f"{fmt_pct(value)}<br>n={fmt_int(getattr(r, sample))}"
+        text[i][j] = f"{fmt_pct(value, lang=lang)}<br>n={fmt_int(getattr(r, sample), lang=lang)}"
     return {"data": [{"type": "heatmap", "z": z, "x": cats, "y": opds, "text": text, "texttemplate": "%{text}",
                       "textfont": {"size": 12}, "colorscale": HEAT_SCALE, "zmin": 0, "zmax": 100, "xgap": 2,
                       "ygap": 2, "hovertemplate": "%{y} · %{x}<br>%{text}<extra></extra>",
@@ -119,7 +119,7 @@ def distribution_figure(distribution: pd.DataFrame, lang: str, colour: str) -> d
     if int(distribution["reports"].sum()) == 0:
         return c.empty_figure(t("none", lang))
     return {"data": [{"type": "bar", "x": list(distribution["bin"]), "y": [int(v) for v in distribution["reports"]],
-                      "marker": {"color": colour}, "text": [fmt_int(v) for v in distribution["reports"]],
+                      "marker": {"color": colour}, "text": [fmt_int(v, lang=lang) for v in distribution["reports"]],
                       "textposition": "auto"}],
             "layout": c.figure_layout(showlegend=False, xaxis={"type": "category", "dtick": 1, "nticks": 0,
                                                                "title": {"text": t("hours", lang)}})}

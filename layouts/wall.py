@@ -14,7 +14,8 @@ import dash_leaflet as dl
 import pandas as pd
 from dash import dcc, html
 
-from core.i18n import fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when, t
+from core.formatting import fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when
+from core.i18n import t
 from core.rules import is_remote
 from layouts import theme
 
@@ -88,10 +89,10 @@ def measure_key(raw: object) -> str:
     return raw if raw in MEASURES else DEFAULT_MEASURE
 
 
-def format_measure(measure: str, value) -> str:
+def format_measure(measure: str, value, lang: str = "id") -> str:
     if measure in ("per_10k", "median_response"):
-        return fmt_dec(value, 1)
-    return fmt_int(value)
+        return fmt_dec(value, 1, lang=lang)
+    return fmt_int(value, lang=lang)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -223,15 +224,15 @@ def _map_group(lang: str, measure: str, display_geojson: dict | None, district_p
 
 def _sla_group(lang: str) -> html.Div:
     return html.Div(id=panel_id("sla"), className="group group-charts", children=[
-        _panel(t("sla.title", lang), _graph(SLA_OVERDUE), extra_class="panel-chart-main"),
+        _panel(t("wall.sla.title", lang), _graph(SLA_OVERDUE), extra_class="panel-chart-main"),
         _panel(t("sla.trend", lang), _graph(SLA_TREND), extra_class="panel-chart-side"),
     ])
 
 
 def _opd_group(lang: str) -> html.Div:
     return html.Div(id=panel_id("opd"), className="group group-charts", children=[
-        _panel(t("opd.title", lang), _graph(OPD_BACKLOG), extra_class="panel-chart-main"),
-        _panel(t("opd.flow", lang), _graph(OPD_FLOW), extra_class="panel-chart-side"),
+        _panel(t("wall.opd.title", lang), _graph(OPD_BACKLOG), extra_class="panel-chart-main"),
+        _panel(t("wall.opd.flow", lang), _graph(OPD_FLOW), extra_class="panel-chart-side"),
     ])
 
 
@@ -262,19 +263,19 @@ def district_label_points(districts: pd.DataFrame) -> dict:
 # Builders: small DataFrames in, component props out.
 
 
-def kpi_texts(kpis: pd.DataFrame) -> dict[str, str]:
-    """headline_kpis' one row → the text of each KPI element, Indonesian number format."""
+def kpi_texts(kpis: pd.DataFrame, lang: str = "id") -> dict[str, str]:
+    """headline_kpis' one row → the text of each KPI element, in the wall's language."""
     row = kpis.iloc[0] if len(kpis) else pd.Series(dtype=object)
     out: dict[str, str] = {}
     for kpi_id, _, column in KPIS:
         value = row.get(column)
         if column == "response_compliance_pct":
-            out[kpi_id] = fmt_pct(value, 1)
+            out[kpi_id] = fmt_pct(value, 1, lang=lang)
         elif column == "median_response_hours":
-            out[kpi_id] = fmt_dec(value, 1)
+            out[kpi_id] = fmt_dec(value, 1, lang=lang)
         else:
-            out[kpi_id] = fmt_int(value)
-    out[KPI_RESPONSE_SAMPLE] = "n = " + fmt_int(row.get("response_sample"), missing="0")
+            out[kpi_id] = fmt_int(value, lang=lang)
+    out[KPI_RESPONSE_SAMPLE] = "n = " + fmt_int(row.get("response_sample"), missing="0", lang=lang)
     return out
 
 
@@ -336,8 +337,8 @@ def legend(hideout: Mapping, measure: str, lang: str) -> list:
     items = []
     for i in range(n_classes if breaks else 0):
         low, high = breaks[i], breaks[min(i + 1, len(breaks) - 1)]
-        text = format_measure(measure, low) if low == high else \
-            f"{format_measure(measure, low)}–{format_measure(measure, high)}"
+        text = format_measure(measure, low, lang) if low == high else \
+            f"{format_measure(measure, low, lang)}–{format_measure(measure, high, lang)}"
         items.append(html.Div(className="legend-item", children=[
             html.Span(className="swatch", style={"background": theme.SEQUENTIAL[_palette_index(i, n_classes)]}),
             html.Span(text)]))
@@ -367,7 +368,7 @@ def tilegrid(districts: pd.DataFrame, measure: str, now: datetime, no_data_days:
         if cls is None or cls < 0:
             value_text, class_name = t("tiles.no_data", lang), "wall-tile tile-nodata"
         else:
-            value_text = format_measure(measure, getattr(row, column))
+            value_text = format_measure(measure, getattr(row, column), lang)
             class_name = "wall-tile"
             style.update({"background": theme.SEQUENTIAL[cls], "color": theme.SEQUENTIAL_TEXT[cls]})
         marker = [html.Span("▲", className="tile-remote", title=t("tiles.remote", lang))] if remote else []
@@ -444,7 +445,7 @@ def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: st
                      "x": table[bucket].tolist(), "marker": {"color": theme.OVERDUE_COLOURS[i % 4],
                                                             "line": {"width": 0}}})
     data.append({"type": "scatter", "mode": "text", "y": labels, "x": table["total"].tolist(),
-                 "text": [fmt_int(v) for v in table["total"]], "textposition": "middle right",
+                 "text": [fmt_int(v, lang=lang) for v in table["total"]], "textposition": "middle right",
                  "showlegend": False, "textfont": {"color": theme.TEXT}})
     layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(table)),
                                       xaxis={"range": [0, float(table["total"].max()) * 1.18],
@@ -469,10 +470,11 @@ def breach_trend_figure(breaches: pd.DataFrame, now: datetime, lang: str, days: 
     before = [int(per_day.get(d.isoformat(), 0)) for d in before_days]
     x = [d.strftime("%d/%m") for d in recent_days]
     data = [
-        {"type": "scatter", "mode": "lines", "name": f"{t('sla.prev14', lang)}: {fmt_int(sum(before))}", "x": x,
-         "y": before, "line": {"color": theme.BEFORE_COLOUR, "width": 3, "dash": "dot"}},
-        {"type": "scatter", "mode": "lines+markers", "name": f"{t('sla.last14', lang)}: {fmt_int(sum(recent))}",
-         "x": x, "y": recent, "line": {"color": theme.NOW_COLOUR, "width": 4}, "marker": {"size": 7}},
+        {"type": "scatter", "mode": "lines", "name": f"{t('sla.prev14', lang)}: {fmt_int(sum(before), lang=lang)}",
+         "x": x, "y": before, "line": {"color": theme.BEFORE_COLOUR, "width": 3, "dash": "dot"}},
+        {"type": "scatter", "mode": "lines+markers",
+         "name": f"{t('sla.last14', lang)}: {fmt_int(sum(recent), lang=lang)}", "x": x,
+         "y": recent, "line": {"color": theme.NOW_COLOUR, "width": 4}, "marker": {"size": 7}},
     ]
     layout = theme.base_figure_layout(xaxis={"type": "category", "nticks": 7, "showgrid": False},
                                       yaxis={"rangemode": "tozero", "tickformat": ",d", "color": theme.MUTED,
@@ -494,7 +496,8 @@ def opd_backlog_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -
              "x": rows[col].tolist(), "marker": {"color": theme.AGE_COLOURS[i], "line": {"width": 0}}}
             for i, col in enumerate(AGE_COLUMNS)]
     data.append({"type": "scatter", "mode": "text", "y": labels, "x": rows["backlog"].tolist(),
-                 "text": [fmt_int(v) for v in rows["backlog"]], "textposition": "middle right", "showlegend": False,
+                 "text": [fmt_int(v, lang=lang) for v in rows["backlog"]], "textposition": "middle right",
+                 "showlegend": False,
                  "textfont": {"color": theme.TEXT}})
     layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(rows)),
                                       xaxis={"range": [0, float(rows["backlog"].max()) * 1.18], "tickformat": ",d"})
@@ -512,13 +515,13 @@ def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = 6) -> dict:
     labels = [f"{name}  " for name in rows["short_name"].fillna(rows["opd_code"])]
     # Drawn closed-first so that, top to bottom within each OPD, "in" comes before "resolved".
     data = [
-        {"type": "bar", "orientation": "h", "name": f"{t('opd.closed', lang)}: {fmt_int(total_closed)}",
+        {"type": "bar", "orientation": "h", "name": f"{t('opd.closed', lang)}: {fmt_int(total_closed, lang=lang)}",
          "y": labels, "x": rows["closed"].tolist(), "marker": {"color": theme.CLOSED_COLOUR},
-         "text": [fmt_int(v) for v in rows["closed"]], "textposition": "outside", "cliponaxis": False,
+         "text": [fmt_int(v, lang=lang) for v in rows["closed"]], "textposition": "outside", "cliponaxis": False,
          "constraintext": "none"},
-        {"type": "bar", "orientation": "h", "name": f"{t('opd.inflow', lang)}: {fmt_int(total_in)}",
+        {"type": "bar", "orientation": "h", "name": f"{t('opd.inflow', lang)}: {fmt_int(total_in, lang=lang)}",
          "y": labels, "x": rows["inflow"].tolist(), "marker": {"color": theme.INFLOW_COLOUR},
-         "text": [fmt_int(v) for v in rows["inflow"]], "textposition": "outside", "cliponaxis": False,
+         "text": [fmt_int(v, lang=lang) for v in rows["inflow"]], "textposition": "outside", "cliponaxis": False,
          "constraintext": "none"},
     ]
     top_value = float(max(rows["inflow"].max(), rows["closed"].max()))
@@ -533,7 +536,7 @@ def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = 6) -> dict:
 
 
 def data_time_text(newest: datetime | None, lang: str) -> str:
-    return fmt_when(newest) if newest is not None else t("stale.never", lang)
+    return fmt_when(newest, lang=lang) if newest is not None else t("stale.never", lang)
 
 
 def stale_text(reason: str, newest: datetime | None, last_good: datetime | None, lang: str) -> str:
@@ -541,7 +544,7 @@ def stale_text(reason: str, newest: datetime | None, last_good: datetime | None,
     if reason == "revoked":
         return f"⚠ {t('stale.revoked', lang)}"
     if reason == "unavailable":
-        when = fmt_when(last_good) if last_good is not None else t("stale.never", lang)
+        when = fmt_when(last_good, lang=lang) if last_good is not None else t("stale.never", lang)
         return f"⚠ {t('stale.unavailable', lang)} — {t('stale.last_good', lang)}: {when}"
-    when = fmt_when(newest) if newest is not None else t("stale.never", lang)
+    when = fmt_when(newest, lang=lang) if newest is not None else t("stale.never", lang)
     return f"⚠ {t('stale.old', lang)} {when}"

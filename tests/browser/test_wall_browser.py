@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.i18n import fmt_int
+from core.formatting import fmt_int
 from data_access.demo import DemoConfig, seed_demo
 from data_access.engine import make_engine
 from data_access.ingest import ReportWriter

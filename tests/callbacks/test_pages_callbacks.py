@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from callbacks.url_filters import FilterError, filters_from_query
-from core.i18n import fmt_dec, fmt_int, fmt_pct
+from core.formatting import fmt_dec, fmt_int, fmt_pct
 from data_access.schema import Reporter
 from data_access.scope import Filters, Scope
 from layouts import components as c

@@ -12,7 +12,7 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 from sqlalchemy import func, select
 
-from core.i18n import fmt_dec, fmt_int, fmt_pct
+from core.formatting import fmt_dec, fmt_int, fmt_pct
 from data_access.queries import headline_kpis, newest_reports, reports_by_district
 from data_access.schema import OPEN_STATUSES, Report, Reporter
 from data_access.scope import Filters, Scope
