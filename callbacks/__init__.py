@@ -13,7 +13,7 @@ from data_access.query_cache import QueryCache
 
 def register(app: Dash, query_cache: QueryCache, settings: Settings) -> set[str]:
     """Register every page and callback; returns the wall's server callbacks (all a kiosk may call)."""
-    from callbacks import briefing, explorer, filter_bar, opd, report, sla, wall
+    from callbacks import briefing, explorer, filter_bar, opd, public, report, sla, wall
 
     before = set(app.callback_map)
     wall.register(app, query_cache, settings)
@@ -21,4 +21,5 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> set[str]
     for module in (opd, report, briefing, sla, explorer):
         module.register(app, query_cache, settings)
     filter_bar.register(app)
+    public.register(app.server, query_cache, settings)
     return wall_callbacks

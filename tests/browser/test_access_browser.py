@@ -124,3 +124,26 @@ def test_kiosk_opens_the_wall_only_and_says_when_revoked(context, server, store_
     shot(page, "kiosk_revoked_1920")
     assert page.locator("#wall-tilegrid").count() == 1  # the wall stays, it does not go blank
     assert not errors, errors
+
+
+@pytest.mark.parametrize(("width", "height", "name"), [(1920, 1080, "publik_1920"), (390, 844, "publik_phone")])
+def test_public_page_without_login_on_desktop_and_phone(browser, server, width, height, name):
+    """/publik opens without logging in, in Indonesian; on a 390 px phone nothing runs off the side (tables turn
+    into one card per row), and the open-data links answer."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    try:
+        page = ctx.new_page()
+        response = page.goto(server + "/publik")
+        assert response.status == 200 and page.url.endswith("/publik")
+        assert page.locator("h1").inner_text().startswith("Data publik")
+        assert page.locator("table").count() >= 3 and page.locator(".tile").count() == 4
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{overflow}px run off the side at {width}px"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        for link in ("/publik/data.csv", "/publik/data.json"):
+            assert page.request.get(server + link).status == 200
+        page.click("text=English")
+        assert page.locator("h1").inner_text().startswith("Public data")
+    finally:
+        ctx.close()

@@ -62,9 +62,10 @@ def page_status(world, role: str, path: str) -> tuple[int, str]:
 # role → path → (status, where a redirect goes, or "")
 PAGES = {
     "anonymous": {"/wall": (302, "/login"), "/briefing": (302, "/login"), "/opd/PUPR": (302, "/login"),
-                  "/login": (200, ""), "/_dash-layout": (401, ""), "/_dash-dependencies": (401, "")},
+                  "/login": (200, ""), "/_dash-layout": (401, ""), "/_dash-dependencies": (401, ""),
+                  "/publik": (200, ""), "/publik/data.csv": (200, ""), "/publik/data.json": (200, "")},
     "kiosk": {"/wall": (200, ""), "/": (200, ""), "/briefing": (302, "/wall"), "/opd/PUPR": (302, "/wall"),
-              "/_dash-layout": (200, "")},
+              "/_dash-layout": (200, ""), "/publik": (200, "")},
     "revoked": {"/wall": (403, ""), "/briefing": (403, "")},
     "pimpinan": {"/wall": (200, ""), "/briefing": (200, ""), "/opd/DINKES": (200, ""), "/sla": (200, "")},
     "opd": {"/opd/PUPR": (200, ""), "/briefing": (200, ""), "/wall": (200, "")},
@@ -238,7 +239,8 @@ def test_no_response_to_a_role_without_personal_data_rights_carries_any(world):
     name or phone anywhere in what they receive."""
     bodies = []
     for role in ("pimpinan", "kiosk", "anonymous"):
-        for path in ("/wall", "/briefing", "/opd/PUPR", "/sla", "/explorer", f"/report/{world['report_id']}"):
+        for path in ("/wall", "/briefing", "/opd/PUPR", "/sla", "/explorer", f"/report/{world['report_id']}",
+                     "/publik", "/publik?lang=en", "/publik/data.csv", "/publik/data.json"):
             bodies.append(world["clients"][role].get(path).get_data(as_text=True))
         bodies.append(tick(world, role).get_data(as_text=True))
         bodies.append(report(world, role).get_data(as_text=True))

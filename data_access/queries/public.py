@@ -1,0 +1,213 @@
+"""The public face (/publik and its open data): monthly aggregates only, small counts suppressed.
+
+Nothing here lists a report. Every figure is a count, a compliance share with its sample, or a median with its
+sample, over the last twelve WIT months; counts from 1 to ``suppress_below - 1`` are hidden (None) and so is
+every share or median resting on fewer decided reports, so a single citizen's case cannot be picked out of a
+small district or OPD. Compliance counts for the OPD that held each report when the target was met or fell due,
+as in the briefing's league (the rule book).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, String, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from data_access.queries.common import frame, medians, opds_in_view
+from data_access.rules import (
+    accountable_opd,
+    is_counted,
+    is_open,
+    is_remote_district,
+    met,
+    missed,
+    overdue,
+    responded_at,
+)
+from data_access.schema import District, Report
+from data_access.scope import Filters, Scope, where
+from data_access.sla import WIT
+from data_access.sqlfuncs import WIT_OFFSET_HOURS, hours_between
+
+MONTHS = 12
+KINDS = ("response", "resolution")
+
+
+class wit_month(FunctionElement):
+    """The WIT calendar month (YYYY-MM text) of a stored UTC instant."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(wit_month, "sqlite")
+def _month_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, '+{WIT_OFFSET_HOURS} hours')"
+
+
+@compiles(wit_month, "postgresql")
+def _month_pg(element, compiler, **kw):
+    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Jayapura', 'YYYY-MM')"
+
+
+@dataclass(frozen=True)
+class PublicFigures:
+    """What the public may know, as of ``now`` (``start`` is the first WIT day of the first month)."""
+
+    now: datetime
+    start: datetime
+    months: list[str]
+    suppress_below: int
+    regency: pd.DataFrame  # one row per month: reports, resolved, compliance counts, medians
+    by_opd: pd.DataFrame  # one row per OPD over the twelve months, with its backlog now
+    by_district: pd.DataFrame  # one row per district over the twelve months, per 10,000 residents
+    opd_monthly: pd.DataFrame  # (month, opd_code): the open data's finer rows
+    district_monthly: pd.DataFrame  # (month, district_code)
+    totals: dict  # the regency over the twelve months, and its backlog now
+
+
+def month_keys(now: datetime, months: int = MONTHS) -> list[str]:
+    """The last ``months`` WIT months ending with ``now``'s, oldest first, as YYYY-MM."""
+    local = now.astimezone(WIT)
+    index = local.year * 12 + local.month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
+
+
+def _month_start(key: str) -> datetime:
+    year, month = (int(p) for p in key.split("-"))
+    return datetime.combine(date(year, month, 1), datetime.min.time(), tzinfo=WIT)
+
+
+def _compliance_columns(now: datetime) -> list:
+    columns = []
+    for kind in KINDS:
+        columns += [func.sum(case((met(kind), 1), else_=0)).label(f"{kind}_met"),
+                    func.sum(case((or_(met(kind), missed(kind, now)), 1), else_=0)).label(f"{kind}_sample")]
+    return columns
+
+
+def _accountable_compliance(conn, window, now: datetime, month) -> pd.DataFrame:
+    """(month, opd_code) → met and sample per target, counted for the OPD accountable for each target."""
+    out = None
+    for kind in KINDS:
+        opd = accountable_opd(kind).label("opd_code")
+        part = frame(conn, select(month.label("month"), opd,
+                                  func.sum(case((met(kind), 1), else_=0)).label(f"{kind}_met"),
+                                  func.sum(case((or_(met(kind), missed(kind, now)), 1), else_=0))
+                                  .label(f"{kind}_sample")).where(window, is_counted()).group_by(month, opd))
+        out = part if out is None else out.merge(part, on=["month", "opd_code"], how="outer")
+    return out
+
+
+def _median_hours(conn, window, done_at, group=None, label: str = "hours") -> pd.DataFrame:
+    values = select(*([group.label("g")] if group is not None else []),
+                    hours_between(done_at, Report.created_at).label(label)).where(window, done_at.is_not(None))
+    return medians(conn, values, label, "g" if group is not None else None)
+
+
+def public_figures(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
+                   suppress_below: int = 5, months: int = MONTHS) -> PublicFigures:
+    """Everything /publik shows and its open data holds; suppression is applied before anything leaves here."""
+    keys = month_keys(now, months)
+    start = _month_start(keys[0])
+    window = where(filters.without_period(), scope, Report.created_at >= start, Report.created_at < now)
+    month = wit_month(Report.created_at)
+    with engine.connect() as conn:
+        regency = frame(conn, select(month.label("month"), func.count().label("reports"),
+                                     *_compliance_columns(now)).where(window).group_by(month))
+        resolved_month = wit_month(Report.resolved_at)
+        resolved = frame(conn, select(resolved_month.label("month"), func.count().label("resolved")).where(
+            where(filters.without_period(), scope, is_counted(), Report.resolved_at >= start,
+                  Report.resolved_at < now)).group_by(resolved_month))
+        for kind, done in (("response", responded_at()), ("resolution", Report.resolved_at)):
+            part = _median_hours(conn, window, done, month, f"median_{kind}_hours").rename(
+                columns={"g": "month", "n": f"median_{kind}_n"})
+            regency = regency.merge(part, on="month", how="left")
+        regency = pd.DataFrame({"month": keys}).merge(regency.merge(resolved, on="month", how="outer"),
+                                                      on="month", how="left")
+
+        opd_monthly = _accountable_compliance(conn, window, now, month).merge(
+            frame(conn, select(month.label("month"), Report.opd_code.label("opd_code"),
+                               func.count().label("reports")).where(window).group_by(month, Report.opd_code)),
+            on=["month", "opd_code"], how="outer")
+        opds = frame(conn, opds_in_view(filters, scope))
+        backlog = frame(conn, select(Report.opd_code.label("opd_code"), func.count().label("backlog"),
+                                     func.sum(case((overdue(now), 1), else_=0)).label("overdue")).where(
+            where(filters, scope, is_open())).group_by(Report.opd_code))
+        by_opd = opds.merge(opd_monthly.drop(columns="month").groupby("opd_code", as_index=False).sum(),
+                            on="opd_code", how="left").merge(backlog, on="opd_code", how="left")
+        for kind, done in (("response", responded_at()), ("resolution", Report.resolved_at)):
+            part = _median_hours(conn, window, done, Report.opd_code, f"median_{kind}_hours").rename(
+                columns={"g": "opd_code", "n": f"median_{kind}_n"})
+            by_opd = by_opd.merge(part, on="opd_code", how="left")
+
+        districts = frame(conn, select(District.code.label("district_code"), District.name, District.population,
+                                       is_remote_district().label("remote")).order_by(District.code))
+        district_monthly = frame(conn, select(month.label("month"), Report.district_code.label("district_code"),
+                                              func.count().label("reports")).where(
+            window, Report.district_code.is_not(None)).group_by(month, Report.district_code))
+        by_district = districts.merge(district_monthly.drop(columns="month").groupby("district_code",
+                                                                                      as_index=False).sum(),
+                                      on="district_code", how="left")
+        for_district = _median_hours(conn, window, responded_at(), Report.district_code,
+                                     "median_response_hours").rename(columns={"g": "district_code",
+                                                                              "n": "median_response_n"})
+        by_district = by_district.merge(for_district, on="district_code", how="left")
+
+    by_district["reports"] = by_district["reports"].fillna(0).astype(int)
+    by_district["per_10k"] = (10_000.0 * by_district["reports"] / by_district["population"].where(
+        by_district["population"] > 0)).astype(float)
+    by_opd = by_opd.sort_values("opd_code").reset_index(drop=True)
+    sums = {c: int(regency[c].fillna(0).sum()) for c in ("reports", "response_met", "response_sample",
+                                                          "resolution_met", "resolution_sample")}
+    sums |= {c: int(backlog[c].fillna(0).sum()) for c in ("backlog", "overdue")}
+    totals = suppress(pd.DataFrame([sums]), suppress_below).iloc[0].to_dict()
+    return PublicFigures(
+        now=now, start=start, months=keys, suppress_below=suppress_below,
+        regency=suppress(regency, suppress_below),
+        by_opd=suppress(by_opd, suppress_below),
+        by_district=suppress(by_district, suppress_below),
+        opd_monthly=suppress(opd_monthly.sort_values(["month", "opd_code"]).reset_index(drop=True), suppress_below),
+        district_monthly=suppress(district_monthly.sort_values(["month", "district_code"]).reset_index(drop=True),
+                                  suppress_below),
+        totals=totals,
+    )
+
+
+COUNTS = ("reports", "resolved", "backlog", "overdue")
+
+
+def suppress(frame_in: pd.DataFrame, below: int) -> pd.DataFrame:
+    """Counts of 1 … ``below``−1 become None (zero stays: it reveals nobody), and with them anything computed
+    from too few reports: a compliance share needs a sample of at least ``below``, a median likewise, a rate
+    per 10,000 its count. Percentages are computed here so no caller can compute one from a hidden sample."""
+    out = frame_in.copy()
+    small = {}
+    for column in (*COUNTS, *(f"{k}_sample" for k in KINDS)):
+        if column in out:
+            values = out[column].fillna(0).astype(int)
+            small[column] = (values > 0) & (values < below)
+            out[column] = values.astype(object).where(~small[column], None)
+    for kind in KINDS:
+        sample = frame_in[f"{kind}_sample"].fillna(0).astype(int) if f"{kind}_sample" in out else None
+        if sample is not None:
+            pct = 100.0 * frame_in[f"{kind}_met"].fillna(0).astype(int) / sample.where(sample > 0)
+            out[f"{kind}_compliance_pct"] = pct.astype(object).where(sample >= below, None)
+            met_values = frame_in[f"{kind}_met"].fillna(0).astype(int)
+            out[f"{kind}_met"] = met_values.astype(object).where(sample >= below, None)
+        hours, n = f"median_{kind}_hours", f"median_{kind}_n"
+        if hours not in out:
+            continue
+        if n not in out and sample is None:
+            raise ValueError(f"{hours} needs its sample ({n}) to be suppressed")
+        n_values = frame_in[n].fillna(0).astype(int) if n in out else sample
+        out[hours] = out[hours].astype(object).where(n_values >= below, None)
+        if n in out:
+            out[n] = n_values.astype(object).where(~((n_values > 0) & (n_values < below)), None)
+    if "per_10k" in out and "reports" in small:
+        out["per_10k"] = out["per_10k"].astype(object).where(~small["reports"], None)
+    return out.astype(object).where(out.notna(), None)
