@@ -193,6 +193,9 @@ def check_port_free(host: str, port: int) -> None:
     if not 1 <= port <= 65535:
         raise CliError(f"--port {port} is not a port number (1–65535)")
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As the server itself binds: connections of a server just stopped (TIME_WAIT) do not hold the port, a
+        # program listening on it does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

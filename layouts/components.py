@@ -184,6 +184,8 @@ def panel(title: str, body, *, extra_class: str = "", title_id: str | None = Non
     heading = [html.H2(title, className="panel-heading", **({"id": title_id} if title_id else {}))]
     if actions is not None:  # a component without children is falsy
         heading.append(html.Div(actions, className="panel-actions no-print"))
+    if isinstance(body, list | tuple):  # a list inside the children list reaches React as raw objects (error #31)
+        body = html.Div(list(body))
     return html.Section([html.Div(heading, className="panel-head"), body], className=f"page-panel {extra_class}")
 
 

@@ -147,3 +147,34 @@ def test_public_page_without_login_on_desktop_and_phone(browser, server, width, 
         assert page.locator("h1").inner_text().startswith("Public data")
     finally:
         ctx.close()
+
+
+def test_operator_sees_one_reporter_once_without_a_render_loop(context, server, store_file):
+    """An operator opens a report with a named reporter: the contact shows, the page renders once (no React error
+    re-mounting it, which re-ran the routing callback ~13 times a second and logged a view each time), and one
+    access-log row records the view."""
+    from data_access.schema import AccessLog, Reporter
+
+    engine = make_engine(f"sqlite:///{store_file}")
+    with engine.connect() as conn:
+        report_id = conn.execute(select(Report.id).join(Reporter, Reporter.id == Report.reporter_id).where(
+            Report.anonymous.is_(False), Reporter.name.is_not(None)).order_by(Report.id).limit(1)).scalar_one()
+    page = context.new_page()
+    log_in(page, server, *account(store_file, "operator"))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    calls: list[str] = []
+    page.on("request", lambda r: calls.append(r.url) if "_dash-update-component" in r.url else None)
+    with engine.connect() as conn:
+        before = conn.execute(select(AccessLog.id).where(AccessLog.action == "personal_view",
+                                                         AccessLog.target == f"report:{report_id}")).all()
+    page.goto(f"{server}/report/{report_id}")
+    page.wait_for_selector("#report-field-reporter_name", timeout=20_000)
+    page.wait_for_timeout(2500)
+    with engine.connect() as conn:
+        after = conn.execute(select(AccessLog.id).where(AccessLog.action == "personal_view",
+                                                        AccessLog.target == f"report:{report_id}")).all()
+    engine.dispose()
+    assert not errors, errors[:3]
+    assert len(calls) == 2, calls  # the page's routing and its body, once each
+    assert len(after) - len(before) == 1
