@@ -2,30 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dash
 from dash import Dash, html
+from flask import has_request_context, request
 from flask_caching import Cache
 
 import callbacks
 from core.settings import Settings
-from dashboard import auth
+from dashboard import auth, static_compression
 from dashboard.cache import cache_config
 from data_access.query_cache import QueryCache
+from layouts.components import OPTIONAL_LIBRARIES, libraries_for
 
 ASSETS = Path(__file__).with_name("assets")
+LIBRARY_SCRIPTS = {name: re.compile(rf'<script src="[^"]*/_dash-component-suites/{name}/[^"]*"></script>\s*')
+                   for name in OPTIONAL_LIBRARIES}
+
+
+class MimikaDash(Dash):
+    """Dash with a lighter index per page: the first load is mostly scripts, and a page that draws no grid or no
+    map need not download AG Grid's (350 KB compressed) or Leaflet's (90 KB) — on the wall's poor link that is the
+    difference between 1.1 MB and 0.75 MB (benchmarks/bench_page_weight.py)."""
+
+    def interpolate_index(self, **kwargs) -> str:
+        if has_request_context():
+            needed = libraries_for(request.path)
+            scripts = kwargs.get("scripts", "")
+            for name, pattern in LIBRARY_SCRIPTS.items():
+                if name not in needed:
+                    scripts = pattern.sub("", scripts)
+            kwargs["scripts"] = scripts
+        return super().interpolate_index(**kwargs)
 
 
 def create_app(settings: Settings | None = None, *, query_cache: QueryCache | None = None) -> Dash:
     settings = settings or Settings.from_env()
-    app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS), title="Mimika Center",
+    app = MimikaDash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS), title="Mimika Center",
                update_title=None, suppress_callback_exceptions=True, serve_locally=True,
                compress=True)  # a refresh of the wall is ~60 KB of JSON, ~5 KB compressed: the link is poor
     if query_cache is None:
         query_cache = QueryCache(settings, Cache(app.server, config=cache_config(settings)))
     else:  # one built by the caller (tests, benchmarks) still needs its cache bound to this app
         query_cache.cache.init_app(app.server, config=query_cache.cache.config or cache_config(settings))
+    static_compression.install(app.server, ASSETS)
     app.server.config["MIMIKA_QUERY_CACHE"] = query_cache
     app.server.config["MIMIKA_SETTINGS"] = settings
     wall_callbacks = callbacks.register(app, query_cache, settings)

@@ -240,7 +240,7 @@ def html_table(frame: pd.DataFrame, table_id: str, *, numeric_from: int = 1, dec
         cells = []
         for i, (col, value) in enumerate(zip(frame.columns, row, strict=True)):
             if links and col == links:
-                cells.append(html.Td(dcc.Link(f"#{value}", href=f"/report/{value}")))
+                cells.append(html.Td(c.page_link(f"#{value}", f"/report/{value}", "/briefing")))
             else:
                 cells.append(html.Td(_fmt(value, decimals.get(col), lang),
                                      className="num" if i >= numeric_from else None))

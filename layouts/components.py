@@ -19,6 +19,30 @@ from layouts import theme
 
 PAGES = ("wall", "briefing", "opd", "sla", "explorer")
 PAGE_PATHS = {"wall": "/wall", "briefing": "/briefing", "opd": "/opd", "sla": "/sla", "explorer": "/explorer"}
+# Script libraries only some pages use, and the pages that use them: the index of any other page leaves their
+# scripts out (dashboard/app.py), so the wall does not download AG Grid's 1.3 MB nor the briefing Leaflet's. A link
+# into a page that needs a library the current page lacks is a full page load rather than Dash's in-page navigation.
+OPTIONAL_LIBRARIES = {
+    "dash_ag_grid": ("/opd/", "/sla"),
+    "dash_leaflet": ("/wall", "/explorer"),
+}
+
+
+def libraries_for(path: str) -> frozenset[str]:
+    """The optional script libraries the page at ``path`` draws with ("/" is the wall)."""
+    path = "/wall" if path in ("", "/") else path
+    return frozenset(name for name, prefixes in OPTIONAL_LIBRARIES.items() if path.startswith(prefixes))
+
+
+def full_load(from_path: str, to_path: str) -> bool:
+    return bool(libraries_for(to_path) - libraries_for(from_path))
+
+
+def page_link(text, href: str, here: str, **kwargs) -> dcc.Link:
+    """A link to another page of the dashboard, from the page at ``here``."""
+    return dcc.Link(text, href=href, refresh=full_load(here, href.split("?")[0]), **kwargs)
+
+
 PERIODS = {"week": 7, "month": 30, "quarter": 90}  # the bar's named periods, in days up to today
 FILTER_FIELDS = {"opd": "opds", "category": "categories", "district": "districts", "channel": "channels",
                  "status": "statuses"}
@@ -84,8 +108,9 @@ def navigation(active: str, lang: str, query: Mapping) -> html.Nav:
     for page in PAGES:
         q = {"lang": carried["lang"]} if page == "wall" and "lang" in carried else (
             {} if page == "wall" else carried)
-        links.append(dcc.Link(t(f"nav.{page}", lang), href=PAGE_PATHS[page] + query_string(q),
-                              className="nav-link nav-active" if page == active else "nav-link"))
+        here = PAGE_PATHS.get(active, f"/{active}")
+        links.append(page_link(t(f"nav.{page}", lang), PAGE_PATHS[page] + query_string(q), here,
+                               className="nav-link nav-active" if page == active else "nav-link"))
     other = "en" if lang == "id" else "id"
     switch = html.A(t("lang.switch", lang), href=query_string(query, lang=other) or "?", className="lang-switch",
                     id="lang-switch")

@@ -51,7 +51,7 @@ def workload_table(workload: pd.DataFrame, lang: str, query: Mapping) -> html.Ta
             *[t(f"age.{a}", lang) for a in AGE_COLUMNS], t("col.inflow", lang), t("col.closed", lang)]
     rows = []
     for r in workload.itertuples(index=False):
-        cells = [html.Td(dcc.Link(r.short_name, href=f"/opd/{r.opd_code}{carried}")), html.Td(r.name)]
+        cells = [html.Td(c.page_link(r.short_name, f"/opd/{r.opd_code}{carried}", "/opd")), html.Td(r.name)]
         cells += [html.Td(fmt_int(getattr(r, k), lang=lang), className="num" + (" alert" if k == "overdue" and r.overdue
                                                                      else "")) for k in WORKLOAD_HEADERS[2:]]
         rows.append(html.Tr(cells, id=f"opd-row-{r.opd_code}"))
