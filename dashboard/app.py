@@ -9,6 +9,7 @@ from dash import Dash, html
 from flask_caching import Cache
 
 import callbacks
+import open311
 from core.settings import Settings
 from dashboard import auth
 from dashboard.cache import cache_config
@@ -30,5 +31,6 @@ def create_app(settings: Settings | None = None, *, query_cache: QueryCache | No
     app.server.config["MIMIKA_SETTINGS"] = settings
     wall_callbacks = callbacks.register(app, query_cache, settings)
     auth.install(app, settings, query_cache.engine, wall_callbacks)
+    open311.install(app.server, query_cache, settings)
     app.layout = html.Div([dash.page_container], className="app-root")
     return app

@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     kiosk.add_parser("add", help="add a wall screen; prints the path that opens it").add_argument("name")
     kiosk.add_parser("list", help="list the wall screens")
     kiosk.add_parser("revoke", help="revoke a wall screen's access").add_argument("name")
+    _apikeys_parser(sub)
     return parser
 
 
@@ -301,6 +302,45 @@ def cmd_kiosk(settings: Settings, args) -> int:
     return 0
 
 
+# --- apikeys: keys of intake sources for the Open311 POST (one block, to keep merges with other commands easy) ---
+
+
+def _apikeys_parser(sub) -> None:
+    keys = sub.add_parser("apikeys", help="manage the API keys of Open311 intake sources")
+    actions = keys.add_subparsers(dest="action", required=True)
+    actions.add_parser("add", help="a key for SOURCE (report.source of what it sends); printed last, once"
+                       ).add_argument("source")
+    actions.add_parser("list", help="list the sources and whether their keys are active")
+    actions.add_parser("revoke", help="revoke SOURCE's key (its POSTs get 403 at once)").add_argument("source")
+
+
+def cmd_apikeys(settings: Settings, args) -> int:
+    from data_access import accounts, api_keys
+
+    engine = _engine(settings)
+    try:
+        if args.action == "add":
+            key = api_keys.add_api_key(engine, args.source)
+            accounts.log_access(engine, "cli", "apikey_added", f"source:{args.source}")
+            print(f"API key for source {args.source} added; give it to that system (it is shown only now):",
+                  file=sys.stderr)
+            print(key)
+        elif args.action == "list":
+            for row in api_keys.list_api_keys(engine):
+                state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M} UTC" if row["revoked_at"] else "active"
+                print(f"{row['source']}\t{row['created_at']:%Y-%m-%d %H:%M} UTC\t{state}")
+        elif args.action == "revoke":
+            api_keys.revoke_api_key(engine, args.source)
+            accounts.log_access(engine, "cli", "apikey_revoked", f"source:{args.source}")
+            print(f"API key of source {args.source} revoked", file=sys.stderr)
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
+# --- end of apikeys ---
+
+
 def cmd_demo_accounts(settings: Settings, _args) -> int:
     from data_access import accounts
 
@@ -318,7 +358,7 @@ def cmd_demo_accounts(settings: Settings, _args) -> int:
 
 COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
             "kpis": cmd_kpis, "sweep": cmd_sweep, "users": cmd_users, "kiosk": cmd_kiosk,
-            "demo-accounts": cmd_demo_accounts}
+            "demo-accounts": cmd_demo_accounts, "apikeys": cmd_apikeys}
 
 
 def main(argv: list[str] | None = None) -> int:
