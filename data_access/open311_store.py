@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import secrets
 from dataclasses import asdict, dataclass
@@ -38,6 +39,7 @@ from data_access.scope import Filters, Scope, where
 from data_access.sla import WIT
 from data_access.sqlfuncs import round_coordinate
 
+log = logging.getLogger(__name__)
 # Open311 sees two states: finished, rejected and archived reports are closed, everything else is open.
 CLOSED_STATUSES = (*FINISHED_STATUSES, *EXCLUDED_STATUSES)
 OPEN311_STATUSES = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
@@ -291,6 +293,7 @@ def submit(engine: Engine, writer: ReportWriter, request: NewRequest, *, source:
                                                                       report.resolution_due_at))
     except IntegrityError:
         # A twin committed first (same key or the same external_id): answer as it was answered.
+        log.info("open311: a concurrent twin of %s/%s is answered as a replay", source, external_id)
         existing = _existing(engine, source, idempotency_key, request.external_id or idempotency_key)
         if existing is None:
             if external_id is not None:
