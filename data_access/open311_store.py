@@ -86,10 +86,12 @@ class NewRequest:
     phone: str | None = None
     nik: str | None = None
     media_url: str | None = None
+    requested_at: datetime | None = None  # extension: when an offline desk recorded it (bounded by the parser)
 
     def content_hash(self) -> str:
         """Equal for the same request however it was encoded (form or JSON, any field order)."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False,
+                                         default=lambda v: v.isoformat()).encode()).hexdigest()
 
     def reporter(self) -> Reporter | None:
         name = " ".join(part for part in (self.first_name, self.last_name) if part) or None
@@ -279,11 +281,13 @@ def submit(engine: Engine, writer: ReportWriter, request: NewRequest, *, source:
             service_name = session.execute(select(Category.name).where(Category.code == request.service_code)
                                            ).scalar_one()
             report = writer.create(
-                session, category_code=request.service_code, title=request.title(service_name), created_at=now,
+                session, category_code=request.service_code, title=request.title(service_name),
+                created_at=request.requested_at or now,
                 channel=request.channel, source=source, external_id=external_id,
                 description=request.stored_description(), lat=request.lat, lon=request.lon,
                 reporter=request.reporter(), actor=f"open311:{source}")
             report.anonymous, report.confidential = request.anonymous, request.confidential
+            report.updated_at = now  # a backdated report is still news: the wall's version check reads updated_at
             session.flush()
             session.add(IntakeRequest(source=source, idempotency_key=idempotency_key, content_hash=content_hash,
                                       report_id=report.id, token=token, created_at=now))

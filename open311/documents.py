@@ -31,6 +31,10 @@ EXTENSION_ATTRIBUTES = [
      "datatype_description": "1-64 letters, digits or _ . : -", "order": 5,
      "description": "Nomor laporan di sistem pengirim; sekali per sumber (kiriman ulang tidak menggandakan)",
      "values": None},
+    {"variable": True, "code": "requested_datetime", "datatype": "datetime", "required": False,
+     "datatype_description": "W3C date-time with its zone, within the last 30 days", "order": 6,
+     "description": "Waktu laporan dicatat, bila dicatat luring (kantor distrik tanpa jaringan) dan dikirim kemudian",
+     "values": None},
 ]
 
 

@@ -35,7 +35,11 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile("[\r\n\t]")
 TRUE, FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no", ""})
 # Our extensions, sent as attribute[code]=value (the spec's way) or as plain fields.
-EXTENSIONS = ("nik", "anonymous", "confidential", "channel", "external_id")
+EXTENSIONS = ("nik", "anonymous", "confidential", "channel", "external_id", "requested_datetime")
+# How far back a source may date a report it recorded offline (a district office whose link was down), and how
+# far ahead of our clock its clock may run.
+MAX_BACKDATE = timedelta(days=30)
+MAX_CLOCK_SKEW = timedelta(minutes=10)
 
 
 class Open311Error(Exception):
@@ -190,7 +194,21 @@ def _extension_text(fields: dict, name: str, pattern: re.Pattern, limit: int, wh
     return _matching({name: None if value is None else str(value)}, name, pattern, limit, what)
 
 
-def new_request(fields: dict, known_codes: Iterable[str]) -> NewRequest:
+def _requested_at(fields: dict, now: datetime) -> datetime | None:
+    raw = _extension(fields, "requested_datetime")
+    if raw is None or raw == "":
+        return None
+    try:
+        moment = bounded_instant(str(raw), day_zone=WIT, latest=(now + timedelta(days=2)).date())
+    except OutOfBounds:
+        raise bad("requested_datetime must be a W3C date-time with its zone, e.g. 2026-11-23T09:30:00+09:00") \
+            from None
+    if not now - MAX_BACKDATE <= moment <= now + MAX_CLOCK_SKEW:
+        raise bad(f"requested_datetime must lie within the last {MAX_BACKDATE.days} days")
+    return min(moment, now)
+
+
+def new_request(fields: dict, known_codes: Iterable[str], now: datetime) -> NewRequest:
     """A bounded NewRequest from a POST's fields, or Open311Error saying what is wrong."""
     code = fields.get("service_code")
     if code is None or code == "":
@@ -221,6 +239,7 @@ def new_request(fields: dict, known_codes: Iterable[str]) -> NewRequest:
         email=_matching(fields, "email", _EMAIL, 120, "an e-mail address"),
         phone=_matching(fields, "phone", _PHONE, 32, "a phone number"), nik=nik,
         media_url=_matching(fields, "media_url", _URL, 500, "an http(s) URL"),
+        requested_at=_requested_at(fields, now),
     )
 
 

@@ -84,9 +84,10 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
         fields = parse.body_fields(request.mimetype, request.get_data(cache=True))
         source = authorised_source(fields.get("api_key") or request.args.get("api_key"))
         key = parse.idempotency_key(request.headers.get("Idempotency-Key"))
-        new = parse.new_request(fields, open311_store.known_service_codes(engine))
+        now = query_cache.now()
+        new = parse.new_request(fields, open311_store.known_service_codes(engine), now)
         try:
-            accepted = open311_store.submit(engine, writer(), new, source=source, now=query_cache.now(),
+            accepted = open311_store.submit(engine, writer(), new, source=source, now=now,
                                             idempotency_key=key, client_address=client_address())
         except open311_store.IdempotencyConflict as exc:
             raise Open311Error(409, str(exc)) from None

@@ -200,3 +200,13 @@ def test_the_token_gives_the_service_request_id(center):
     assert xml_body(root) == [{"service_request_id": str(posted["service_request_id"]), "token": posted["token"]}]
     assert_error(center.get("/tokens/no-such-token.json"), 404)
     assert_error(center.get("/tokens/no-such-token.xml"), 404, "xml")
+
+
+def test_a_report_recorded_offline_keeps_its_time(center):
+    """attribute[requested_datetime] (a district office forwarding later): created_at is that time, due times
+    count from it, and updated_at is now so the wall's version check sees it."""
+    recorded = NOW - timedelta(days=2, hours=3)
+    body = center.post("json", citizen(**{"attribute[requested_datetime]": recorded.isoformat()})).get_json()
+    row = report(center, body[0]["service_request_id"])
+    assert row.created_at == recorded and row.updated_at == NOW
+    assert row.response_due_at < NOW + timedelta(days=3)

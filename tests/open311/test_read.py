@@ -38,7 +38,8 @@ def test_service_definition_lists_the_extensions(center):
     """services/{code}: the optional extension attributes (nik, anonymous, confidential, channel, external_id)."""
     body = both_formats(center, "/services/jalan", schemas.SERVICE_DEFINITION, "service_definition")
     assert body["service_code"] == "jalan"
-    assert [a["code"] for a in body["attributes"]] == ["nik", "anonymous", "confidential", "channel", "external_id"]
+    assert [a["code"] for a in body["attributes"]] == ["nik", "anonymous", "confidential", "channel", "external_id",
+                                                    "requested_datetime"]
     assert not any(a["required"] for a in body["attributes"])
 
 
