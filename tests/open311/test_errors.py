@@ -39,7 +39,7 @@ POST_400 = {
     "address_id only": {"lat": "", "long": "", "address_id": "123"},
     "service_code not a code": {"service_code": "<script>"},
     "requested_datetime too old": {"attribute[requested_datetime]": "2026-09-01T00:00:00+09:00"},
-    "requested_datetime ahead": {"attribute[requested_datetime]": "2026-11-24T09:00:00+09:00"},
+    "requested_datetime far ahead": {"attribute[requested_datetime]": "2026-11-30T09:00:00+09:00"},
     "requested_datetime without zone": {"attribute[requested_datetime]": "2026-11-22T09:00:00"},
 }
 

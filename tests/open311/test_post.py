@@ -210,3 +210,10 @@ def test_a_report_recorded_offline_keeps_its_time(center):
     row = report(center, body[0]["service_request_id"])
     assert row.created_at == recorded and row.updated_at == NOW
     assert row.response_due_at < NOW + timedelta(days=3)
+
+
+def test_a_desk_clock_running_fast_counts_as_now(center):
+    """requested_datetime a little ahead of the center's clock is taken as now, not refused."""
+    ahead = NOW + timedelta(hours=5)
+    body = center.post("json", citizen(**{"attribute[requested_datetime]": ahead.isoformat()})).get_json()
+    assert report(center, body[0]["service_request_id"]).created_at == NOW
