@@ -54,6 +54,14 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
         request.max_content_length = parse.MAX_BODY
         request.max_form_memory_size = parse.MAX_BODY
 
+    @bp.after_request
+    def readable_anywhere(response: Response) -> Response:
+        # The reads are public data: a citizen's map on another site may fetch them. POSTs carry a key and are
+        # made by servers and apps, not by pages, so they get no CORS header.
+        if request.method in ("GET", "HEAD"):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+
     @bp.route("/v2/discovery.<fmt>", methods=METHODS)
     def discovery(fmt: str) -> Response:
         allow(fmt, "GET")

@@ -171,3 +171,33 @@ def test_wrong_methods_are_405(center, method, path, allow, fmt):
     response = getattr(center.client, method)(f"{BASE}{path}.{fmt}")
     assert_error(response, 405, fmt)
     assert response.headers["Allow"] == allow
+
+
+def test_a_store_that_is_away_is_503_to_retry(make_store, tmp_path):
+    """The store gone (moved away): reads and POSTs answer 503 with Retry-After in the Open311 format, so a
+    forwarder retries instead of giving up."""
+    import shutil
+
+    import dash
+
+    from data_access import api_keys
+    from tests.support.dash_app import get_app, url
+
+    engine = make_store("sqlite")
+    key = api_keys.add_api_key(engine, "app-away")
+    dash.page_registry.clear()
+    app, _ = get_app(url(engine))
+    engine.dispose()
+    app.server.config["MIMIKA_QUERY_CACHE"].engine.dispose()
+    database = engine.url.database
+    shutil.move(database, tmp_path / "elsewhere.db")
+    try:
+        client = app.server.test_client()
+        for response, fmt in ((client.get(f"{BASE}/services.json"), "json"),
+                              (client.get(f"{BASE}/requests.xml"), "xml"),
+                              (client.post(f"{BASE}/requests.json", data={"api_key": key, **citizen()}), "json")):
+            assert_error(response, 503, fmt)
+            assert response.headers["Retry-After"] == "30"
+    finally:
+        shutil.move(tmp_path / "elsewhere.db", database)
+        dash.page_registry.clear()

@@ -44,6 +44,7 @@ def test_post_writes_through_the_report_writer(center):
     response = center.post("json", citizen())
     assert response.status_code == 200, response.get_data(as_text=True)
     body = parse_json(response, schemas.POST_RESPONSE)
+    assert "Access-Control-Allow-Origin" not in response.headers  # a POST is made with a key, never by a page
     row = report(center, body[0]["service_request_id"])
     assert (row.source, row.channel, row.category_code, row.opd_code, row.status) == (SOURCE, "app", "jalan", "PUPR",
                                                                                       "baru")

@@ -21,6 +21,7 @@ def test_discovery_names_the_endpoint_and_its_formats(center):
     body = both_formats(center, "/discovery", schemas.DISCOVERY, "discovery")
     assert body["endpoints"][0]["url"].endswith("/open311/v2")
     assert set(body["endpoints"][0]["formats"]) == {"text/xml", "application/json"}
+    assert center.get("/discovery.json").headers["Access-Control-Allow-Origin"] == "*"  # public data, any page
 
 
 def test_services_are_our_categories_grouped_by_opd(center):
