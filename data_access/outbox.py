@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS outbox_item (
 CREATE INDEX IF NOT EXISTS ix_outbox_item_state ON outbox_item (state, id);
 """
 MAX_ERROR = 500
+# The reporter's fields leave the office's file once the center has them: a desk PC is shared, and sometimes lost.
+PERSONAL_FIELDS = ("first_name", "last_name", "phone", "email", "attribute[nik]", "nik")
 
 
 @dataclass(frozen=True)
@@ -108,10 +110,16 @@ def note_attempt(path: str | Path, item_id: int, error: str | None) -> None:
 
 
 def mark_sent(path: str | Path, item_id: int, service_request_id: int) -> None:
-    """Only after the center confirmed: from now on the item is never sent again."""
+    """Only after the center confirmed: from now on the item is never sent again, and the reporter's personal
+    data is dropped from the outbox (the center's reporter table has it)."""
     with _connect(path) as conn:
-        conn.execute("UPDATE outbox_item SET state = 'sent', service_request_id = ?, last_error = NULL, done_at = ? "
-                     "WHERE id = ? AND state = 'pending'", (service_request_id, _now(), item_id))
+        row = conn.execute("SELECT fields FROM outbox_item WHERE id = ? AND state = 'pending'", (item_id,)).fetchone()
+        if row is None:
+            return
+        kept = {k: v for k, v in json.loads(row[0]).items() if k not in PERSONAL_FIELDS}
+        conn.execute("UPDATE outbox_item SET state = 'sent', service_request_id = ?, last_error = NULL, done_at = ?, "
+                     "fields = ? WHERE id = ? AND state = 'pending'",
+                     (service_request_id, _now(), json.dumps(kept, ensure_ascii=False, sort_keys=True), item_id))
 
 
 def mark_failed(path: str | Path, item_id: int, reason: str) -> None:

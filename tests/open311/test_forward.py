@@ -104,6 +104,7 @@ def test_fifty_reports_through_a_bad_link_arrive_exactly_once(center, tmp_path):
     with center.engine.connect() as conn:
         ids = dict(conn.execute(select(Report.external_id, Report.id).where(Report.source == SOURCE)).all())
     assert {item.idempotency_key: item.service_request_id for item in sent} == ids
+    assert not any("phone" in item.fields or "first_name" in item.fields for item in sent)  # left with the center
 
 
 def test_refusals_are_kept_with_their_reason(center, tmp_path):

@@ -8,11 +8,14 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
+from data_access.ingest import ReportWriter
 from data_access.open311_store import CLOSED_STATUSES
 from data_access.schema import Category, Opd, Report, ReportEvent
+from data_access.sla import WorkCalendar
 from tests.open311 import schemas
-from tests.open311.conftest import both_formats
+from tests.open311.conftest import both_formats, parse_xml, xml_body
 from tests.support import NOW
 
 
@@ -174,3 +177,15 @@ def test_one_request_in_both_formats(center):
     first = center.get("/requests.json", page_size=1).get_json()[0]["service_request_id"]
     body = both_formats(center, f"/requests/{first}", schemas.SERVICE_REQUESTS, "service_requests")
     assert [r["service_request_id"] for r in body] == [first]
+
+
+def test_xml_escapes_markup_and_drops_what_xml_cannot_carry(center):
+    """A description with markup and a control character (a row written straight into the store): the XML
+    parses, the markup comes back as text, the control character is gone; JSON carries it as written."""
+    writer = ReportWriter(center.engine, WorkCalendar())
+    with Session(center.engine) as session, session.begin():
+        new_id = writer.create(session, category_code="jalan", title="x", created_at=NOW - timedelta(hours=1),
+                               description='<b>Jalan</b> & "jembatan"\x01 rusak').id
+    [item] = xml_body(parse_xml(center.get(f"/requests/{new_id}.xml")))
+    assert item["description"] == '<b>Jalan</b> & "jembatan" rusak'
+    assert center.get(f"/requests/{new_id}.json").get_json()[0]["description"] == '<b>Jalan</b> & "jembatan"\x01 rusak'
