@@ -11,6 +11,7 @@ from flask import has_request_context, request
 from flask_caching import Cache
 
 import callbacks
+import open311
 from core.settings import Settings
 from dashboard import auth, static_compression
 from dashboard.cache import cache_config
@@ -52,5 +53,6 @@ def create_app(settings: Settings | None = None, *, query_cache: QueryCache | No
     app.server.config["MIMIKA_SETTINGS"] = settings
     wall_callbacks = callbacks.register(app, query_cache, settings)
     auth.install(app, settings, query_cache.engine, wall_callbacks)
+    open311.install(app.server, query_cache, settings)
     app.layout = html.Div([dash.page_container], className="app-root")
     return app

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 KIOSK_COOKIE = "mimika_kiosk"
 KIOSK_COOKIE_DAYS = 400  # browsers cap cookie lifetimes at about 400 days
 MAX_FAILURES = 5  # per account and per address within FAILURE_WINDOW
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/publik")
+# /open311/ answers for itself: reads are public, a POST is authorised by its api_key and never by a session.
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/publik", "/open311/")
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz"})
 WALL_PATHS = frozenset({"/", "/wall"})
 DASH_SHELL = frozenset({"/_dash-layout", "/_dash-dependencies"})

@@ -10,6 +10,7 @@ import json
 import math
 import signal
 import sys
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     kiosk.add_parser("add", help="add a wall screen; prints the path that opens it").add_argument("name")
     kiosk.add_parser("list", help="list the wall screens")
     kiosk.add_parser("revoke", help="revoke a wall screen's access").add_argument("name")
+    _apikeys_parser(sub)
+    _outbox_parsers(sub)
     return parser
 
 
@@ -304,6 +307,140 @@ def cmd_kiosk(settings: Settings, args) -> int:
     return 0
 
 
+# --- apikeys: keys of intake sources for the Open311 POST (one block, to keep merges with other commands easy) ---
+
+
+def _apikeys_parser(sub) -> None:
+    keys = sub.add_parser("apikeys", help="manage the API keys of Open311 intake sources")
+    actions = keys.add_subparsers(dest="action", required=True)
+    actions.add_parser("add", help="a key for SOURCE (report.source of what it sends); printed last, once"
+                       ).add_argument("source")
+    actions.add_parser("list", help="list the sources and whether their keys are active")
+    actions.add_parser("revoke", help="revoke SOURCE's key (its POSTs get 403 at once)").add_argument("source")
+
+
+def cmd_apikeys(settings: Settings, args) -> int:
+    from data_access import accounts, api_keys
+
+    engine = _engine(settings)
+    try:
+        if args.action == "add":
+            key = api_keys.add_api_key(engine, args.source)
+            accounts.log_access(engine, "cli", "apikey_added", f"source:{args.source}")
+            print(f"API key for source {args.source} added; give it to that system (it is shown only now):",
+                  file=sys.stderr)
+            print(key)
+        elif args.action == "list":
+            for row in api_keys.list_api_keys(engine):
+                state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M} UTC" if row["revoked_at"] else "active"
+                print(f"{row['source']}\t{row['created_at']:%Y-%m-%d %H:%M} UTC\t{state}")
+        elif args.action == "revoke":
+            api_keys.revoke_api_key(engine, args.source)
+            accounts.log_access(engine, "cli", "apikey_revoked", f"source:{args.source}")
+            print(f"API key of source {args.source} revoked", file=sys.stderr)
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
+# --- outbox and forward: store-and-forward from district offices (data_access/outbox.py, forwarder.py) ---
+
+
+def _outbox_parsers(sub) -> None:
+    box = sub.add_parser("outbox", help="a district office's outbox of reports recorded while the link is down")
+    actions = box.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="record one report in the outbox; prints its id (the Idempotency-Key)")
+    add.add_argument("--outbox", required=True, help="the outbox file (SQLite; created if missing)")
+    add.add_argument("--service-code", required=True, help="a category code (see /open311/v2/services.xml)")
+    add.add_argument("--description", required=True)
+    for name in ("lat", "long", "address", "first-name", "last-name", "phone", "email", "nik"):
+        add.add_argument(f"--{name}")
+    add.add_argument("--channel", default="walk_in", help="default walk_in (a citizen at the desk)")
+    add.add_argument("--anonymous", action="store_true")
+    add.add_argument("--confidential", action="store_true")
+    listing = actions.add_parser("list", help="the outbox's reports and their states")
+    listing.add_argument("--outbox", required=True)
+    forward = sub.add_parser("forward", help="send the outbox's pending reports to the center (Open311 POST)")
+    forward.add_argument("--outbox", required=True)
+    forward.add_argument("--to", required=True, help="the center's address, e.g. https://center.example")
+    forward.add_argument("--api-key", default=None, help="this office's key (or MIMIKA_API_KEY in the environment)")
+    forward.add_argument("--once", action="store_true", help="one pass, then exit (default: keep forwarding)")
+    forward.add_argument("--every", type=float, default=60.0, help="seconds between passes (default 60)")
+
+
+OUTBOX_FIELDS = {"lat": "lat", "long": "long", "address": "address_string", "first_name": "first_name",
+                 "last_name": "last_name", "phone": "phone", "email": "email", "nik": "attribute[nik]"}
+
+
+def cmd_outbox(_settings: Settings, args) -> int:
+    from data_access import outbox
+
+    if args.action == "list":
+        for item in outbox.items(args.outbox):
+            done = f"#{item.service_request_id}" if item.service_request_id else (item.last_error or "-")
+            print(f"{item.id}\t{item.idempotency_key}\t{item.recorded_at:%Y-%m-%d %H:%M} UTC\t{item.state}\t"
+                  f"{item.attempts}\t{done}")
+        return 0
+    fields = {"service_code": args.service_code, "description": args.description,
+              "attribute[channel]": args.channel}
+    fields.update({wire: getattr(args, name) for name, wire in OUTBOX_FIELDS.items() if getattr(args, name)})
+    if args.anonymous:
+        fields["attribute[anonymous]"] = "true"
+    if args.confidential:
+        fields["attribute[confidential]"] = "true"
+    _check_outbox_fields(fields)
+    item = outbox.record(args.outbox, fields)
+    print(f"outbox: report {item.id} recorded; it is sent with this key:", file=sys.stderr)
+    print(item.idempotency_key)
+    return 0
+
+
+def _check_outbox_fields(fields: dict) -> None:
+    """Refuse at the desk what the center would refuse for good, so nothing waits in the outbox only to fail."""
+    from data_access.reference import CATEGORIES
+    from open311.parse import Open311Error, new_request
+
+    try:
+        new_request({**fields, "attribute": {}}, [code for code, *_ in CATEGORIES], datetime.now(UTC))
+    except Open311Error as exc:
+        raise CliError(exc.description.replace("service_code", "--service-code")
+                       .replace("address_string", "--address")) from None
+
+
+def cmd_forward(_settings: Settings, args) -> int:
+    import os
+
+    from data_access import forwarder, outbox
+
+    key = args.api_key or os.environ.get("MIMIKA_API_KEY")
+    if not key:
+        raise CliError("give this office's key with --api-key or MIMIKA_API_KEY")
+    if not math.isfinite(args.every) or not 1 <= args.every <= 86_400:
+        raise CliError("--every must be between 1 and 86400 seconds")
+    try:
+        url = forwarder.requests_url(args.to)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    outbox.counts(args.outbox)  # a missing outbox is one clear line, before any sending
+
+    def show(item, outcome) -> None:
+        what = f"#{outcome.service_request_id}" if outcome.kind == "sent" else outcome.reason
+        print(f"forward: report {item.id} {outcome.kind}: {what}", file=sys.stderr, flush=True)
+
+    while True:
+        summary = forwarder.forward_pending(args.outbox, url, key, report=show)
+        left = summary.left
+        print(f"forward: {summary.sent} sent, {summary.failed} failed for good this pass; outbox: "
+              f"{left.get('sent', 0)} sent, {left.get('failed', 0)} failed, {left.get('pending', 0)} pending"
+              + (f" ({summary.stopped})" if summary.stopped else ""), file=sys.stderr, flush=True)
+        if args.once:
+            return 0
+        time.sleep(args.every)
+
+
+# --- end of apikeys, outbox and forward ---
+
+
 def cmd_demo_accounts(settings: Settings, _args) -> int:
     from data_access import accounts
 
@@ -321,7 +458,8 @@ def cmd_demo_accounts(settings: Settings, _args) -> int:
 
 COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
             "kpis": cmd_kpis, "sweep": cmd_sweep, "users": cmd_users, "kiosk": cmd_kiosk,
-            "demo-accounts": cmd_demo_accounts}
+            "demo-accounts": cmd_demo_accounts, "apikeys": cmd_apikeys,
+            "outbox": cmd_outbox, "forward": cmd_forward}
 
 
 def main(argv: list[str] | None = None) -> int:

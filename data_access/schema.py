@@ -232,3 +232,32 @@ class AccessLog(Base):
     target: Mapped[str | None] = mapped_column(String(200))  # e.g. "report:123", "opd:PUPR"
     address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiKey(Base):
+    """An intake source's key for Open311 POSTs. Like kiosk tokens: shown once, stored as a SHA-256 hash."""
+
+    __tablename__ = "api_key"
+    id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32), unique=True)  # becomes report.source of what it sends
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IntakeRequest(Base):
+    """One accepted Open311 POST: its Idempotency-Key (per source), a hash of what it said, the report it made.
+
+    Written in the same transaction as the report; the unique (source, idempotency_key) makes two concurrent
+    identical POSTs one report, and a client whose response was lost gets the same answer when it asks again.
+    """
+
+    __tablename__ = "intake_request"
+    __table_args__ = (UniqueConstraint("source", "idempotency_key", name="uq_intake_request_source_key"),)
+    id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))  # NULL: the client sent none
+    content_hash: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # GeoReport's tokens/{token}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

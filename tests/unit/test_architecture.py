@@ -36,5 +36,6 @@ def test_importing_every_builder_loads_no_database_library():
 def test_geo_and_the_store_load_no_web_framework():
     """geo/ and data_access/ are usable from a worker or a script: no Dash, no Flask."""
     lower = ("geo.boundaries, geo.assign, geo.tilegrid, geo.choropleth, geo.simplify, data_access.queries, "
-             "data_access.ingest, data_access.query_cache, data_access.accounts")
+             "data_access.ingest, data_access.query_cache, data_access.accounts, data_access.api_keys, "
+             "data_access.open311_store, data_access.outbox, data_access.forwarder")
     assert loaded_after_importing(lower, ("dash", "flask")) == []

@@ -1,0 +1,175 @@
+"""The Open311 GeoReport v2 routes under /open311/v2/: parse → data_access → format, and nothing else.
+
+Every answer, errors included, is an Open311 document in the format the path names (.xml or .json): the
+blueprint's error handlers catch Werkzeug's own refusals (413 too large, 400 bad body, 405 method) and anything
+unexpected, so a client never sees an HTML page or a traceback. Reads are public; POST needs an api_key, and a
+logged-in session adds nothing to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Blueprint, Response, request
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from core.settings import Settings
+from data_access import api_keys, open311_store
+from data_access.accounts import log_access
+from data_access.engine import StoreUnavailable
+from data_access.ingest import ReportWriter
+from data_access.query_cache import QueryCache
+from data_access.sla import work_calendar
+from open311 import documents, parse
+from open311.formats import FORMATS, error_response, format_of, respond
+from open311.parse import Open311Error
+
+log = logging.getLogger(__name__)
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]  # all routed here, so a wrong one gets an Open311 405
+
+
+def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
+    bp = Blueprint("open311", __name__, url_prefix="/open311")
+    engine = query_cache.engine
+    writer_lock = threading.Lock()
+    writers: list[ReportWriter] = []
+
+    def writer() -> ReportWriter:
+        # Built at the first POST, not at start-up: loading the boundaries takes a moment and the store may be away.
+        with writer_lock:
+            if not writers:
+                writers.append(ReportWriter(engine, work_calendar(settings), _assigner(settings)))
+            return writers[0]
+
+    def allow(fmt: str, *methods: str) -> None:
+        if fmt not in FORMATS:
+            raise Open311Error(404, f"unknown format {fmt[:20]!r}: use .xml or .json")
+        if request.method not in (*methods, "HEAD", "OPTIONS"):
+            raise Open311Error(405, f"{request.method} is not allowed here; use {' or '.join(methods)}")
+
+    @bp.before_request
+    def bound_the_body():
+        request.max_content_length = parse.MAX_BODY
+        request.max_form_memory_size = parse.MAX_BODY
+
+    @bp.after_request
+    def readable_anywhere(response: Response) -> Response:
+        # The reads are public data: a citizen's map on another site may fetch them. POSTs carry a key and are
+        # made by servers and apps, not by pages, so they get no CORS header.
+        if request.method in ("GET", "HEAD"):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    @bp.route("/v2/discovery.<fmt>", methods=METHODS)
+    def discovery(fmt: str) -> Response:
+        allow(fmt, "GET")
+        return respond(fmt, "discovery", None, documents.discovery(request.url_root.rstrip("/") + "/open311/v2"))
+
+    @bp.route("/v2/services.<fmt>", methods=METHODS)
+    def services(fmt: str) -> Response:
+        allow(fmt, "GET")
+        items = [documents.service_item(row) for row in open311_store.services(engine)]
+        return respond(fmt, "services", "service", items)
+
+    @bp.route("/v2/services/<code>.<fmt>", methods=METHODS)
+    def service_definition(code: str, fmt: str) -> Response:
+        allow(fmt, "GET")
+        if open311_store.service(engine, code) is None:
+            raise Open311Error(404, f"service_code {code[:40]!r} not found")
+        return respond(fmt, "service_definition", None, documents.service_definition(code))
+
+    @bp.route("/v2/requests.<fmt>", methods=METHODS)
+    def requests(fmt: str) -> Response:
+        allow(fmt, "GET", "POST")
+        if request.method == "POST":
+            return post_request(fmt)
+        query = parse.request_query(request.args, open311_store.known_service_codes(engine), query_cache.now())
+        return respond(fmt, "service_requests", "request", open311_store.service_requests(engine, query))
+
+    def post_request(fmt: str) -> Response:
+        fields = parse.body_fields(request.mimetype, request.get_data(cache=True))
+        source = authorised_source(fields.get("api_key") or request.args.get("api_key"))
+        key = parse.idempotency_key(request.headers.get("Idempotency-Key"))
+        now = query_cache.now()
+        new = parse.new_request(fields, open311_store.known_service_codes(engine), now)
+        try:
+            accepted = open311_store.submit(engine, writer(), new, source=source, now=now,
+                                            idempotency_key=key, client_address=client_address())
+        except open311_store.IdempotencyConflict as exc:
+            raise Open311Error(409, str(exc)) from None
+        body = [{"service_request_id": accepted.service_request_id, "token": accepted.token,
+                 "service_notice": accepted.service_notice, "account_id": None}]
+        return respond(fmt, "service_requests", "request", body)
+
+    def authorised_source(key: object) -> str:
+        if not key:
+            raise Open311Error(403, "api_key is required to POST a service request")
+        found = api_keys.source_for_key(engine, str(key))
+        if found is None or found[1]:
+            log_access(engine, "anonim" if found is None else f"apikey:{found[0]}", "apikey_rejected",
+                       address=client_address(), detail="revoked" if found else "unknown key")
+            raise Open311Error(403, "api_key is not valid (unknown or revoked)")
+        return found[0]
+
+    @bp.route("/v2/requests/<report_id>.<fmt>", methods=METHODS)
+    def one_request(report_id: str, fmt: str) -> Response:
+        allow(fmt, "GET")
+        found = open311_store.service_request(engine, parse.request_id(report_id))
+        if found is None:
+            raise Open311Error(404, "service_request_id not found")
+        return respond(fmt, "service_requests", "request", [found])
+
+    @bp.route("/v2/tokens/<token>.<fmt>", methods=METHODS)
+    def token(token: str, fmt: str) -> Response:
+        allow(fmt, "GET")
+        found = open311_store.request_for_token(engine, token) if parse.TOKEN.fullmatch(token) else None
+        if found is None:
+            raise Open311Error(404, "token not found")
+        return respond(fmt, "service_requests", "request", [found])
+
+    @bp.route("/", methods=METHODS)
+    @bp.route("/<path:rest>", methods=METHODS)
+    def unknown(rest: str = "") -> Response:
+        raise Open311Error(404, "no such Open311 resource; start at /open311/v2/discovery.xml")
+
+    @bp.errorhandler(Open311Error)
+    def open311_error(exc: Open311Error) -> Response:
+        headers = {"Allow": "GET, POST" if request.path.split(".")[0].endswith("/requests") else "GET"} \
+            if exc.status == 405 else None
+        return error_response(format_of(request.path), exc.status, exc.description, headers)
+
+    @bp.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        # Werkzeug's refusals (413 from max_content_length, 400 from a broken body, …) in the spec's format.
+        status = exc.code or 400
+        description = {413: f"the body is larger than {parse.MAX_BODY // 1024} KB"}.get(status, exc.description
+                                                                                       or exc.name)
+        return error_response(format_of(request.path), status, description)
+
+    @bp.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        if isinstance(exc, SQLAlchemyError | StoreUnavailable):
+            log.warning("open311: the store is unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+            return error_response(format_of(request.path), 503, "the store is unavailable; try again shortly",
+                                  {"Retry-After": "30"})
+        log.exception("open311: unexpected error on %s %s", request.method, request.path)
+        return error_response(format_of(request.path), 500, "internal error; it has been logged")
+
+    return bp
+
+
+def client_address() -> str:
+    return (request.remote_addr or "?")[:64]
+
+
+def _assigner(settings: Settings):
+    """The boundaries' point-in-district assigner (as the command line builds it), or None without boundaries."""
+    if settings.boundaries_districts is None:
+        return None
+    from data_access.reference import districts
+    from geo.assign import PointAssigner
+
+    return PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,
+                                    known_district_codes={d.code for d in districts()})
