@@ -1,0 +1,256 @@
+"""Writing a batch of candidates: bulk inserts of new reports (with their due times, district and timeline) and
+updates of reports whose status or closing changed, idempotent on (source, external_id).
+
+Times, as the rule book wants them (core/rules.py, data_access/rules.py, ReportWriter.transition):
+
+* the time a status was reached is the record's closing time for a finished status, else the record's update
+  time, else the moment of the import — the latest moment we can vouch for, never earlier than the creation;
+* any status past ``baru`` is a response: ``first_response_at`` is the record's response time if it has one,
+  else the status time (a rejection is a response too); ``selesai`` sets ``resolved_at``; ``ditutup`` sets
+  ``closed_at`` and, if unset, ``resolved_at``; reopening clears both;
+* a new report gets the events ``baru`` at its creation and, when its status is another, one status event to it;
+  an update writes one status event from the old status to the new (kind "status", actor "impor:<source>"), or a
+  note when only the closing time moved;
+* a record never walks a report back through the open flow: a dump that still says "open" (``baru``) does not
+  undo the OPD's ``diproses`` here; finishing, reopening, holding and rejecting are applied as the source says;
+* due times come from the category's SLA policy at the creation time (exactly as data_access.sla computes
+  them) and, when a hold begins or ends, are recomputed over the report's holds like ReportWriter does;
+* ``updated_at`` is the moment of the import, so the wall's version check sees every change at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from core.rules import CLOCK_RUNNING, FINISHED_STATUSES, HELD
+from data_access.importing.due import DueTimeCalculator
+from data_access.importing.translate import Candidate
+from data_access.ingest import compute_due_times, pauses_from_events
+from data_access.schema import Report, ReportEvent
+from data_access.sla import SlaPolicy, WorkCalendar
+
+LOOKUP_CHUNK = 500
+_FLOW_RANK = {status: i for i, status in enumerate(CLOCK_RUNNING)}
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What the store holds of a report, as far as an import may change it."""
+
+    id: int
+    status: str
+    created_at: datetime
+    category_code: str
+    opd_code: str | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass
+class BatchResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    outside: int = 0  # new reports that landed without a district (no location, or outside the regency)
+
+
+def status_time(c: Candidate, now: datetime) -> datetime:
+    if c.status in FINISHED_STATUSES and c.closed_at is not None:
+        moment = c.closed_at
+    elif c.updated_at is not None:
+        moment = c.updated_at
+    else:
+        moment = now
+    return max(moment, c.created_at)
+
+
+def _response(c: Candidate, at: datetime) -> datetime:
+    if c.first_response_at is not None:
+        return min(c.first_response_at, at)
+    return at
+
+
+def new_state(c: Candidate, now: datetime) -> tuple[dict, datetime]:
+    """The time columns of a new report, and the time its status was reached."""
+    at = status_time(c, now)
+    responded = _response(c, at) if c.status != "baru" else None
+    resolved = at if c.status in FINISHED_STATUSES else None
+    closed = at if c.status == "ditutup" else None
+    return {"first_response_at": responded, "resolved_at": resolved, "closed_at": closed}, at
+
+
+def plan_update(stored: Stored, c: Candidate, now: datetime) -> tuple[dict, dict] | None:
+    """(changed report columns, the event) when the record changes the report; None when it does not."""
+    old, new = stored.status, c.status
+    at = max(status_time(c, now), stored.created_at)
+    if new != old and old in _FLOW_RANK and new in _FLOW_RANK and _FLOW_RANK[new] < _FLOW_RANK[old]:
+        new = old  # no walking back through the open flow: the store knows more
+    if new != old:
+        values: dict = {"status": new}
+        if stored.first_response_at is None and new != "baru":
+            values["first_response_at"] = _response(c, at)
+        if new == "selesai":
+            values["resolved_at"], values["closed_at"] = c.closed_at or at, None
+        elif new == "ditutup":
+            values["closed_at"] = c.closed_at or at
+            values["resolved_at"] = stored.resolved_at or values["closed_at"]
+        elif old in FINISHED_STATUSES:  # reopened (or rejected after all): the resolution no longer stands
+            values["resolved_at"] = values["closed_at"] = None
+        note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
+        event = {"at": at, "kind": "status", "from_status": old, "to_status": new, "note": note}
+        return values, event
+    if old in FINISHED_STATUSES and c.closed_at is not None:
+        if old == "selesai" and c.closed_at != stored.resolved_at:
+            values = {"resolved_at": c.closed_at}
+        elif old == "ditutup" and c.closed_at != stored.closed_at:
+            values = {"closed_at": c.closed_at}
+        else:
+            return None
+        event = {"at": max(c.closed_at, stored.created_at), "kind": "note", "from_status": old, "to_status": old,
+                 "note": f"Waktu penyelesaian diperbarui dari impor: {c.closed_at:%Y-%m-%d %H:%M} UTC"}
+        return values, event
+    return None
+
+
+def _apply(stored: Stored, values: dict) -> Stored:
+    return replace(stored, **{k: v for k, v in values.items() if k in Stored.__dataclass_fields__})
+
+
+class ReportUpserter:
+    """Writes batches for one ``source``; with ``dry_run`` it classifies exactly the same way but writes nothing."""
+
+    def __init__(self, engine: Engine, source: str, workcal: WorkCalendar, policies: dict[str, SlaPolicy],
+                 now: datetime, *, assigner=None, dry_run: bool = False) -> None:
+        self.engine, self.source, self.workcal, self.policies = engine, source, workcal, policies
+        self.now, self.assigner, self.dry_run = now, assigner, dry_run
+        self.actor = f"impor:{source}"[:80]
+        self.due = DueTimeCalculator(workcal)
+        self._dry_seen: dict[str, Stored] = {}  # a dry run's own "store": what earlier batches would have written
+
+    def _lookup(self, conn: Connection, ids: list[str]) -> dict[str, Stored]:
+        found: dict[str, Stored] = {}
+        for i in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[i:i + LOOKUP_CHUNK]
+            rows = conn.execute(
+                select(Report.external_id, Report.id, Report.status, Report.created_at, Report.category_code,
+                       Report.opd_code, Report.first_response_at, Report.resolved_at, Report.closed_at)
+                .where(Report.source == self.source, Report.external_id.in_(chunk)))
+            for row in rows:
+                found[row[0]] = Stored(*row[1:])
+        if self.dry_run:
+            found.update({k: self._dry_seen[k] for k in ids if k in self._dry_seen})
+        return found
+
+    def write(self, batch: list[Candidate]) -> BatchResult:
+        """One transaction per batch: an import killed halfway leaves whole batches, and a rerun finds them."""
+        result = BatchResult()
+        if not batch:
+            return result
+        with self.engine.connect() as conn:
+            existing = self._lookup(conn, [c.external_id for c in batch])
+            fresh = [c for c in batch if c.external_id not in existing]
+            updates = []
+            for c in batch:
+                stored = existing.get(c.external_id)
+                if stored is None:
+                    continue
+                plan = plan_update(stored, c, self.now)
+                if plan is None:
+                    result.unchanged += 1
+                else:
+                    updates.append((stored, c, plan))
+            result.inserted = len(fresh)
+            result.updated = len(updates)
+            if fresh:
+                result.outside = self._insert(conn, fresh)
+            for stored, c, (values, event) in updates:
+                self._update(conn, stored, c, values, event)
+            if self.dry_run:
+                conn.rollback()
+            else:
+                conn.commit()
+        return result
+
+    # -- new reports ----------------------------------------------------------------------------------------
+    def _locate(self, fresh: list[Candidate]) -> list[tuple[str | None, str | None]]:
+        located: list[tuple[str | None, str | None]] = [(None, None)] * len(fresh)
+        if self.assigner is None:
+            return located
+        where = [i for i, c in enumerate(fresh) if c.lat is not None and c.lon is not None]
+        if not where:
+            return located
+        found = self.assigner.assign([fresh[i].lon for i in where], [fresh[i].lat for i in where])
+        for i, (district, village) in zip(where, found[["district_code", "village_code"]].itertuples(index=False),
+                                          strict=True):
+            # geopandas may hand back NaN for "outside"; the store wants NULL
+            located[i] = (district if isinstance(district, str) else None,
+                          village if isinstance(village, str) else None)
+        return located
+
+    def _insert(self, conn: Connection, fresh: list[Candidate]) -> int:
+        now, source, due = self.now, self.source, self.due
+        rows, states = [], []
+        outside = 0
+        for c, (district, village) in zip(fresh, self._locate(fresh), strict=True):
+            times, at = new_state(c, now)
+            response_due, resolution_due = due.due_times(self.policies[c.category_code], c.created_at)
+            if district is None:
+                outside += 1
+            rows.append({
+                "source": source, "external_id": c.external_id, "channel": c.channel,
+                "category_code": c.category_code, "opd_code": c.opd_code, "district_code": district,
+                "village_code": village, "lat": c.lat, "lon": c.lon, "title": c.title,
+                "description": c.description, "status": c.status, "priority": "normal",
+                "created_at": c.created_at, **times, "response_due_at": response_due,
+                "resolution_due_at": resolution_due, "paused_seconds": 0.0, "updated_at": now,
+            })
+            states.append((times, at))
+        if self.dry_run:
+            for c, (times, _) in zip(fresh, states, strict=True):
+                self._dry_seen[c.external_id] = Stored(-1, c.status, c.created_at, c.category_code, c.opd_code,
+                                                       **times)
+            return outside
+        ids = conn.execute(insert(Report).returning(Report.id, sort_by_parameter_order=True), rows).scalars().all()
+        events = []
+        arrived = f"Laporan diimpor dari {source}"
+        for report_id, c, (_, at) in zip(ids, fresh, states, strict=True):
+            events.append({"report_id": report_id, "at": c.created_at, "kind": "status", "from_status": None,
+                           "to_status": "baru", "opd_code": c.opd_code, "actor": self.actor, "note": arrived})
+            if c.status != "baru":
+                note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
+                events.append({"report_id": report_id, "at": at, "kind": "status", "from_status": "baru",
+                               "to_status": c.status, "opd_code": c.opd_code, "actor": self.actor, "note": note})
+        conn.execute(insert(ReportEvent), events)
+        return outside
+
+    # -- changed reports -------------------------------------------------------------------------------------
+    def _update(self, conn: Connection, stored: Stored, c: Candidate, values: dict, event: dict) -> None:
+        if self.dry_run:
+            self._dry_seen[c.external_id] = _apply(stored, values)
+            return
+        conn.execute(insert(ReportEvent).values(report_id=stored.id, opd_code=stored.opd_code, actor=self.actor,
+                                                **event))
+        new_status = values.get("status", stored.status)
+        if HELD in (stored.status, new_status) and new_status != stored.status:
+            values.update(self._due_over_holds(conn, stored))
+        conn.execute(update(Report).where(Report.id == stored.id).values(**values, updated_at=self.now))
+
+    def _due_over_holds(self, conn: Connection, stored: Stored) -> dict:
+        """As ReportWriter._recompute_for_pauses: finished holds move the due times and count as paused time;
+        an open hold leaves them as they are (breach queries leave ``ditunda`` out)."""
+        events = conn.execute(select(ReportEvent.at, ReportEvent.to_status)
+                              .where(ReportEvent.report_id == stored.id, ReportEvent.kind == "status")
+                              .order_by(ReportEvent.at, ReportEvent.id)).all()
+        closed = [(a, b) for a, b in pauses_from_events(events) if b is not None]
+        policy = self.policies.get(stored.category_code)
+        values: dict = {"paused_seconds": sum((b - a).total_seconds() for a, b in closed)}
+        if policy is not None:
+            due = compute_due_times(policy, stored.created_at, self.workcal, closed)
+            values.update(response_due_at=due.response_due_at, resolution_due_at=due.resolution_due_at)
+        return values
+
+
