@@ -99,6 +99,8 @@ class DateColumn:
         self.day_first_seen = self.month_first_seen = False
         self.day_month_seen = False  # any DD/MM or MM/DD value at all: worth reading on in the pre-scan
         self.fallback: str | None = None  # another column's decision, or the mapping's [dates] order
+        self._patterns = (self._iso, self._year_first, self._day_month_text, self._named, self._epoch_text)
+        self._last = None
 
     # -- the pre-scan --------------------------------------------------------------------------------------
     def observe(self, value: object) -> None:
@@ -143,33 +145,55 @@ class DateColumn:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return self._epoch(float(value), value)
         text = str(value).strip()
-        if _ISO_START.match(text):
-            try:
-                moment = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-            except ValueError:
-                moment = None
+        last = self._last
+        if last is not None:
+            moment = last(text)
             if moment is not None:
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=self.tz)
-                return moment.astimezone(UTC)
-        match = _YEAR_FIRST.match(text)
-        if match:
-            g = match.groups()
-            return _build(int(g[0]), int(g[1]), int(g[2]), g[3:], self.tz, text).astimezone(UTC)
-        match = _DAY_MONTH.match(text)
-        if match:
-            return self._day_month(match, text)
-        match = _NAMED_DAY_FIRST.match(text) or _NAMED_MONTH_FIRST.match(text)
-        if match:
-            g = match.groups()
-            day_s, month_s = (g[0], g[1]) if g[0].isdigit() else (g[1], g[0])
-            month = _MONTHS.get(month_s.lower())
-            if month is None:
-                raise BadValue(f"not a date: {text[:40]!r}")
-            return _build(int(g[2]), month, int(day_s), g[3:], self.tz, text).astimezone(UTC)
-        if _EPOCH.match(text):
-            return self._epoch(float(text), text)
+                return moment
+        for pattern in self._patterns:
+            if pattern is not last:
+                moment = pattern(text)
+                if moment is not None:
+                    self._last = pattern  # a column keeps its format: try it first next time
+                    return moment
         raise BadValue(f"not a date: {text[:40]!r}")
+
+    # Each pattern returns None when the text is not of its shape, raises BadValue when it is but is no date.
+    def _iso(self, text: str) -> datetime | None:
+        if not _ISO_START.match(text):
+            return None
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            return None  # ISO-like but with AM/PM or a zone name: _year_first reads it
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.tz)
+        return moment.astimezone(UTC)
+
+    def _year_first(self, text: str) -> datetime | None:
+        match = _YEAR_FIRST.match(text)
+        if not match:
+            return None
+        g = match.groups()
+        return _build(int(g[0]), int(g[1]), int(g[2]), g[3:], self.tz, text).astimezone(UTC)
+
+    def _day_month_text(self, text: str) -> datetime | None:
+        match = _DAY_MONTH.match(text)
+        return self._day_month(match, text) if match else None
+
+    def _named(self, text: str) -> datetime | None:
+        match = _NAMED_DAY_FIRST.match(text) or _NAMED_MONTH_FIRST.match(text)
+        if not match:
+            return None
+        g = match.groups()
+        day_s, month_s = (g[0], g[1]) if g[0].isdigit() else (g[1], g[0])
+        month = _MONTHS.get(month_s.lower())
+        if month is None:
+            raise BadValue(f"not a date: {text[:40]!r}")
+        return _build(int(g[2]), month, int(day_s), g[3:], self.tz, text).astimezone(UTC)
+
+    def _epoch_text(self, text: str) -> datetime | None:
+        return self._epoch(float(text), text) if _EPOCH.match(text) else None
 
     def _epoch(self, seconds: float, raw: object) -> datetime:
         if seconds > 1e12:  # milliseconds

@@ -27,10 +27,11 @@ class DueTimeCalculator:
         self.office_day = (datetime.combine(anchor, workcal.office_end)
                            - datetime.combine(anchor, workcal.office_start))
         self._nth: dict[tuple[date, int], date] = {}
-        self._budgets: dict[tuple[Target, str], timedelta] = {}
+        self._budgets: dict[tuple[float, str, str], timedelta] = {}
+        self._plain: dict[int, tuple[SlaPolicy, timedelta, timedelta]] = {}  # the policy is kept: ids stay unique
 
     def _budget(self, target: Target, kind: str) -> timedelta:
-        key = (target, kind)
+        key = (target.amount, target.unit, kind)
         budget = self._budgets.get(key)
         if budget is None:
             budget = self._budgets[key] = timedelta(seconds=target_seconds(target, kind, self.cal))
@@ -81,5 +82,13 @@ class DueTimeCalculator:
 
     def due_times(self, policy: SlaPolicy, start: datetime) -> tuple[datetime, datetime]:
         """(response due, resolution due) for a new report of ``policy``."""
+        if policy.calendar != "working":
+            # Keyed by the policy object (hashing the frozen dataclasses on every row costs more than the sum).
+            budgets = self._plain.get(id(policy))
+            if budgets is None:
+                budgets = self._plain[id(policy)] = (policy, self._budget(policy.response, policy.calendar),
+                                                     self._budget(policy.resolution, policy.calendar))
+            utc = start.astimezone(UTC)
+            return utc + budgets[1], utc + budgets[2]
         return (self.due(start, policy.response, policy.calendar),
                 self.due(start, policy.resolution, policy.calendar))

@@ -189,6 +189,7 @@ class CsvReader(Reader):
         columns = self.columns
         width = len(columns)
         header = [c.casefold() for c in columns]
+        first = header[0] if header else ""
         reader = self._reader
         while True:
             try:
@@ -210,7 +211,9 @@ class CsvReader(Reader):
                     yield RawRecord(number, {"__error__": f"{len(row)} fields where the header has {width}"},
                                     lines)
                     continue
-            if [_header_name(c).casefold() for c in row] == header:
+            # The first cell is compared first: the full comparison is only paid on a likely header.
+            if row[0].strip().lstrip("\ufeff").casefold() == first and \
+                    [_header_name(c).casefold() for c in row] == header:
                 yield RawRecord(number, {"__error__": "a repeated header row"}, lines)
                 continue
             yield RawRecord(number, dict(zip(columns, row, strict=True)), lines)

@@ -45,6 +45,7 @@ EARLIEST = datetime(EARLIEST_DAY.year, EARLIEST_DAY.month, EARLIEST_DAY.day, tzi
 TITLE_JOIN = " – "
 TITLE_MAX, EXTERNAL_ID_MAX = 200, 64  # the store's column widths
 _STATUS_NAMES = {fold(s): s for s in STATUSES}
+MEMO_MAX = 10_000
 
 
 class Rejected(Exception):
@@ -112,6 +113,11 @@ class Translator:
         self._opd_contained = sorted(((fold(name), code) for code, (name, _) in reference.opds.items()),
                                      key=lambda pair: -len(pair[0]))
         self._opd_memo: dict[str, str | None] = {}
+        # Foreign values repeat (a few dozen statuses and service names in a million rows): translate each once.
+        # Memos are cleared when they grow past MEMO_MAX, so a column of unique junk cannot grow memory.
+        self._status_memo: dict[str, str] = {}
+        self._category_memo: dict[str, str] = {}
+        self._channel_memo: dict[str, str] = {}
         self._resolved_cache: dict[tuple, dict[str, tuple[str, ...]]] = {}
         self.check_targets()
         self.resolved = self._resolve(columns) if columns is not None else None
@@ -190,6 +196,8 @@ class Translator:
 
     @staticmethod
     def _first(fields: dict, keys: tuple[str, ...]) -> object:
+        if len(keys) == 1:  # the common case; callers treat missing spellings themselves
+            return fields.get(keys[0])
         for key in keys:
             value = fields.get(key)
             if not is_missing(value):
@@ -214,6 +222,10 @@ class Translator:
         return moment
 
     def translate(self, record: RawRecord) -> Candidate:
+        if record.number & 4095 == 0:
+            for memo in (self._status_memo, self._category_memo, self._channel_memo, self._opd_memo):
+                if len(memo) > MEMO_MAX:
+                    memo.clear()
         fields = record.fields
         error = fields.get("__error__")
         if error is not None:
@@ -274,8 +286,10 @@ class Translator:
         default = self.mapping.defaults.get("status")
         if raw is None:
             return default or "baru"
-        key = fold(raw)
-        ours = self.mapping.status.get(key) or _STATUS_NAMES.get(key)
+        ours = self._status_memo.get(raw)
+        if ours is None:
+            key = fold(raw)
+            ours = self._status_memo[raw] = self.mapping.status.get(key) or _STATUS_NAMES.get(key) or ""
         if ours:
             return ours
         if default:
@@ -290,8 +304,11 @@ class Translator:
             if raw is None:
                 continue
             first_raw = first_raw or raw
-            folded = fold(raw)
-            code = self.mapping.category.get(folded) or self._category_names.get(folded)
+            code = self._category_memo.get(raw)
+            if code is None:
+                folded = fold(raw)
+                code = self._category_memo[raw] = (self.mapping.category.get(folded)
+                                                   or self._category_names.get(folded) or "")
             if code:
                 return raw, code
         self.tally.unmapped_category[first_raw or "(empty)"] += 1
@@ -318,10 +335,13 @@ class Translator:
         value = clean_key(raw)
         if value is None:
             return self.mapping.default_channel
-        key = fold(value)
-        ours = self.mapping.channel.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in CHANNELS
-                                                 else None)
-        return ours or self.mapping.default_channel
+        ours = self._channel_memo.get(value)
+        if ours is None:
+            key = fold(value)
+            ours = self.mapping.channel.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in CHANNELS
+                                                     else None) or self.mapping.default_channel
+            self._channel_memo[value] = ours
+        return ours
 
     def _location(self, fields: dict, cols: dict, warnings: list[str]) -> tuple[float | None, float | None]:
         try:

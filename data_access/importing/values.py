@@ -18,13 +18,17 @@ class BadValue(ValueError):
     """A value that cannot be used; the message is the reason written to the rejects file."""
 
 
+_MAX_MISSING = max(len(m) for m in MISSING)
+
+
 def is_missing(value: object) -> bool:
     if value is None:
         return True
+    if type(value) is str:
+        # Long text is never a "missing" spelling: skip the strip/casefold for descriptions.
+        return len(value) <= _MAX_MISSING + 4 and value.strip().casefold() in MISSING
     if isinstance(value, float) and math.isnan(value):
         return True
-    if isinstance(value, str):
-        return value.strip().casefold() in MISSING
     return False
 
 
@@ -86,9 +90,14 @@ def clean_text(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES.sub(" ", repair_mojibake(text)).strip()
-    return text or None
+    text = str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():
+        text = repair_mojibake(text)
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip() or None
 
 
 def clean_key(value: object) -> str | None:
@@ -100,8 +109,14 @@ def clean_key(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = _SPACES.sub(" ", repair_mojibake(str(value)).replace("\r", " ").replace("\n", " ")).strip()
-    return text or None
+    text = str(value)
+    if not text.isascii():
+        text = repair_mojibake(text)
+    if "\r" in text or "\n" in text:
+        text = text.replace("\r", " ").replace("\n", " ")
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip() or None
 
 
 def parse_number(value: object) -> float | None:
