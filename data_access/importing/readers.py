@@ -170,7 +170,8 @@ class CsvReader(Reader):
         self.header_line = 0
         self.columns = None
         for row in self._reader:
-            if any(cell.strip() for cell in row):
+            # The header is the first row with two or more names: a title line above it ("Laporan … 2026") is not.
+            if sum(1 for cell in row if cell.strip()) >= 2:
                 self.columns = _unique([_header_name(c) for c in row])
                 self.header_line = self._line_no - len(self._lines) + 1
                 self._lines = []
@@ -240,8 +241,11 @@ class XlsxReader(Reader):
         self.columns = []
         for row in self._rows:
             self._row_no += 1
-            if any(not is_missing(v) for v in row):
-                self.columns = _unique([_header_name(v) for v in row])
+            if sum(1 for v in row if not is_missing(v)) >= 2:  # as for CSV: a title row above is no header
+                names = [_header_name(v) for v in row]
+                while names and not names[-1]:
+                    names.pop()  # a sheet's used range often runs past the last named column
+                self.columns = _unique(names)
                 break
 
     def position(self) -> int:
@@ -393,7 +397,7 @@ class JsonReader(Reader):
                               for k in getattr(value, "duplicates", ()))
                 yield RawRecord(self._count, _flatten(value), value, notes)
             else:
-                yield RawRecord(self._count, {"__error__": "not an object"}, value)
+                yield RawRecord(self._count, {"__error__": "not an object"}, json.dumps(value, ensure_ascii=False))
             if self._expect(",]") == "]":
                 return
 

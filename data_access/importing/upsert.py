@@ -265,7 +265,7 @@ class ReportUpserter:
         for i in range(0, len(external_ids), LOOKUP_CHUNK):
             rows = conn.execute(select(Report.external_id, Report.id).where(
                 Report.source == self.source, Report.external_id.in_(external_ids[i:i + LOOKUP_CHUNK])))
-            found.update(dict(rows.tuples().all()))
+            found.update({ext: report_id for ext, report_id in rows})
         return found
 
     # -- changed reports -------------------------------------------------------------------------------------
