@@ -45,6 +45,7 @@ _NAMED_ZONES = {"Z": UTC, "UTC": UTC, "GMT": UTC, "WIB": timezone(timedelta(hour
 ZONE_ALIASES = {"WIT": "Asia/Jayapura", "WITA": "Asia/Makassar", "WIB": "Asia/Jakarta"}
 
 DAY_FIRST, MONTH_FIRST, MIXED = "DMY", "MDY", "mixed"
+_PART_MEMO_MAX = 200_000  # dates of a century and every second of a day fit; junk cannot grow it further
 
 
 def time_zone(name: str) -> ZoneInfo:
@@ -99,6 +100,8 @@ class DateColumn:
         self.day_first_seen = self.month_first_seen = False
         self.day_month_seen = False  # any DD/MM or MM/DD value at all: worth reading on in the pre-scan
         self.fallback: str | None = None  # another column's decision, or the mapping's [dates] order
+        self._day_parts: dict[str, tuple[int, int, int]] = {}
+        self._time_parts: dict[str, tuple] = {}
         self._patterns = (self._iso, self._year_first, self._day_month_text, self._named, self._epoch_text)
         self._last = None
 
@@ -178,8 +181,27 @@ class DateColumn:
         return _build(int(g[0]), int(g[1]), int(g[2]), g[3:], self.tz, text).astimezone(UTC)
 
     def _day_month_text(self, text: str) -> datetime | None:
+        # "11/20/2026 08:15:00 PM" is the slow shape (a long regex, AM/PM) and the common one in big US-style
+        # exports. Its date and its time of day repeat across rows, so each part is remembered once it has been
+        # read in full; the decided day/month order of the column never changes after the pre-scan.
+        space = text.find(" ")
+        if space > 0:
+            day = self._day_parts.get(text[:space])
+            clock = self._time_parts.get(text[space + 1:]) if day is not None else None
+            if clock is not None:
+                return datetime(*day, *clock).astimezone(UTC)
         match = _DAY_MONTH.match(text)
-        return self._day_month(match, text) if match else None
+        if not match:
+            return None
+        local = self._day_month(match, text)
+        if space > 0 and match.end(3) == space:
+            if len(self._day_parts) > _PART_MEMO_MAX or len(self._time_parts) > _PART_MEMO_MAX:
+                self._day_parts.clear()
+                self._time_parts.clear()
+            self._day_parts[text[:space]] = (local.year, local.month, local.day)
+            self._time_parts[text[space + 1:]] = (local.hour, local.minute, local.second, local.microsecond,
+                                                  local.tzinfo)
+        return local.astimezone(UTC)
 
     def _named(self, text: str) -> datetime | None:
         match = _NAMED_DAY_FIRST.match(text) or _NAMED_MONTH_FIRST.match(text)
@@ -221,7 +243,7 @@ class DateColumn:
         else:
             raise BadValue(f"ambiguous date {text[:40]!r} in column {self.name!r}: day/month or month/day, and "
                            "no value in the file decides it (set [dates] order = \"DMY\" or \"MDY\" in the mapping)")
-        return _build(year, month, day, g[3:], self.tz, text).astimezone(UTC)
+        return _build(year, month, day, g[3:], self.tz, text)
 
 
 def share_decisions(columns: list[DateColumn], hint: str | None) -> None:

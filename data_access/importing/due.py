@@ -58,8 +58,10 @@ class DueTimeCalculator:
         remaining = self._budget(target, kind)
         if kind != "working":
             return start.astimezone(UTC) + remaining
-        if remaining == _ZERO:
-            return start.astimezone(UTC)
+        return self._working(start, self._first_day(start), remaining)
+
+    def _first_day(self, start: datetime) -> tuple[date, datetime | None, timedelta]:
+        """(local day, where counting begins that day or None, what is left of that day): shared by both targets."""
         cursor = start.astimezone(self.tz)
         day = cursor.date()
         cal = self.cal
@@ -68,17 +70,25 @@ class DueTimeCalculator:
             closing = datetime.combine(day, cal.office_end, self.tz)
             begin = cursor if cursor > opening else opening
             if begin < closing:
-                available = closing - begin
-                if remaining <= available:
-                    return (begin + remaining).astimezone(UTC)
-                remaining -= available
+                return day, begin, closing - begin
+        return day, None, _ZERO
+
+    def _working(self, start: datetime, first: tuple[date, datetime | None, timedelta],
+                 remaining: timedelta) -> datetime:
+        if remaining == _ZERO:
+            return start.astimezone(UTC)
+        day, begin, available = first
+        if begin is not None:
+            if remaining <= available:
+                return (begin + remaining).astimezone(UTC)
+            remaining -= available
         whole, rest = divmod(remaining, self.office_day)
         if rest == _ZERO:  # runs out exactly at a closing time: that day, not the next morning
             k, offset = whole, self.office_day
         else:
             k, offset = whole + 1, rest
         due_day = self._nth_working_day_after(day, k)
-        return (datetime.combine(due_day, cal.office_start, self.tz) + offset).astimezone(UTC)
+        return (datetime.combine(due_day, self.cal.office_start, self.tz) + offset).astimezone(UTC)
 
     def due_times(self, policy: SlaPolicy, start: datetime) -> tuple[datetime, datetime]:
         """(response due, resolution due) for a new report of ``policy``."""
@@ -90,5 +100,6 @@ class DueTimeCalculator:
                                                      self._budget(policy.resolution, policy.calendar))
             utc = start.astimezone(UTC)
             return utc + budgets[1], utc + budgets[2]
-        return (self.due(start, policy.response, policy.calendar),
-                self.due(start, policy.resolution, policy.calendar))
+        first = self._first_day(start)
+        return (self._working(start, first, self._budget(policy.response, "working")),
+                self._working(start, first, self._budget(policy.resolution, "working")))

@@ -162,7 +162,11 @@ class CsvReader(Reader):
         self._binary = open(path, "rb")  # noqa: SIM115 - closed by close()
         sample = self._binary.read(65536).decode("utf-8-sig", errors="mimika_cp1252")
         self._binary.seek(0)
-        self.delimiter = sniff_delimiter(sample)
+        first_line = sample.split("\n", 1)[0].strip()
+        if first_line.lower().startswith("sep=") and len(first_line) == 5:
+            self.delimiter = first_line[4]  # Excel's own hint line, "sep=;"
+        else:
+            self.delimiter = sniff_delimiter(sample)
         self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", errors="mimika_cp1252", newline="")
         self._lines: list[str] = []
         self._line_no = 0

@@ -186,6 +186,16 @@ def test_csv_reader_on_messy_bytes(tmp_path):
     assert records[3].fields["__error__"] == "a repeated header row"
 
 
+def test_excel_sep_hint_line(tmp_path):
+    """Excel's "sep=;" first line names the delimiter and is not the header."""
+    path = tmp_path / "x.csv"
+    path.write_text("sep=;\na;b\n1;2\n", encoding="utf-8")
+    reader = CsvReader(path)
+    assert reader.delimiter == ";" and reader.columns == ["a", "b"]
+    assert [r.fields for r in reader.records()] == [{"a": "1", "b": "2"}]
+    reader.close()
+
+
 def test_json_reader_streams_wrappers_at_any_chunk_size(tmp_path, monkeypatch):
     """A wrapper object (also nested), duplicate keys and nested objects, read with 7-character chunks so that
     every element crosses a chunk edge: the same records as a plain load."""
