@@ -156,3 +156,33 @@ def test_an_import_killed_halfway_and_rerun_equals_one_clean_run(tmp_path):
     got, want = _snapshot(f"sqlite:///{killed}"), _snapshot(f"sqlite:///{clean}")
     assert len(got[0]) == rows and len(got[1]) == len(want[1])
     assert got == want
+
+
+def test_progress_bar_only_on_a_terminal(store_env, messy):
+    """On a terminal stderr shows a progress bar; into a pipe (scripts, cron) it shows only the summary line."""
+    import pty
+
+    path, mapping = messy
+    args = [sys.executable, "-m", "dashboard", "import", str(path), "--source", "cli-tty", "--mapping",
+            str(mapping), "--at", AT]
+    env = {**os.environ, **store_env}
+    main, secondary = pty.openpty()
+    try:
+        done = subprocess.run(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=secondary, timeout=300)
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and everything was read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(main)
+    assert done.returncode == 0
+    on_terminal = b"".join(chunks).decode()
+    assert "\rimport:" in on_terminal and "records [" in on_terminal and "100.0%" in on_terminal
+    piped = run("import", str(path), "--source", "cli-tty", "--mapping", str(mapping), "--at", AT, env=store_env)
+    assert "records [" not in piped.stderr and "import: imported" in piped.stderr
