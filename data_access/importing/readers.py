@@ -77,6 +77,8 @@ def detect_format(path: Path, requested: str = "auto") -> str:
         head = f.read(4096)
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "csv"
     text = head.lstrip(codecs.BOM_UTF8).lstrip()
     if text[:1] in (b"[", b"{"):
         return "open311-json"
@@ -160,14 +162,19 @@ class CsvReader(Reader):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self._binary = open(path, "rb")  # noqa: SIM115 - closed by close()
-        sample = self._binary.read(65536).decode("utf-8-sig", errors="mimika_cp1252")
+        head = self._binary.read(65536)
         self._binary.seek(0)
+        # Excel's "Unicode text" export is UTF-16 with a BOM; everything else is taken as UTF-8 (cp1252 bytes
+        # in it read as cp1252).
+        encoding, errors = ("utf-16", "replace") if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) \
+            else ("utf-8-sig", "mimika_cp1252")
+        sample = head[:65534].decode(encoding, errors="replace" if encoding == "utf-16" else errors)
         first_line = sample.split("\n", 1)[0].strip()
         if first_line.lower().startswith("sep=") and len(first_line) == 5:
             self.delimiter = first_line[4]  # Excel's own hint line, "sep=;"
         else:
             self.delimiter = sniff_delimiter(sample)
-        self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", errors="mimika_cp1252", newline="")
+        self._text = io.TextIOWrapper(self._binary, encoding=encoding, errors=errors, newline="")
         self._lines: list[str] = []
         self._line_no = 0
         self._reader = csv.reader(self._capture(), delimiter=self.delimiter)

@@ -167,6 +167,8 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
         raise ImportFailed(f"{path.name}: cannot decode the text ({exc.reason})") from None
     rejects = None
     try:
+        if reader.columns is not None and not reader.columns:
+            raise ImportFailed(f"{path.name}: no header row (the file is empty)")
         try:
             mapping = mapping or guess_mapping(reader.columns, fmt)
             translator = Translator(mapping, reader.columns, reference, tz, now)

@@ -416,3 +416,11 @@ def test_the_same_report_twice_in_one_file(empty_store, workcal, tmp_path, batch
     with empty_store.connect() as conn:
         assert conn.execute(select(func.count()).select_from(ReportEvent)
                             .where(ReportEvent.report_id == r["R1"]["id"])).scalar() == 2
+
+
+def test_an_empty_file_is_named(empty_store, workcal, tmp_path):
+    """An empty CSV (or one with only blank lines) stops with a clear reason."""
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"\xef\xbb\xbf\r\n\r\n")
+    with pytest.raises(ImportFailed, match="empty"):
+        run(empty_store, workcal, path)

@@ -186,6 +186,17 @@ def test_csv_reader_on_messy_bytes(tmp_path):
     assert records[3].fields["__error__"] == "a repeated header row"
 
 
+def test_utf16_text_from_excel(tmp_path):
+    """Excel's "Unicode text" (UTF-16 with a BOM, tab-separated) reads like any CSV."""
+    path = tmp_path / "u.txt"
+    path.write_bytes("title\tcreated_at\r\nKampung Wa\u00e9\t2026-11-01\r\n".encode("utf-16"))
+    assert detect_format(path) == "csv"
+    reader = CsvReader(path)
+    assert reader.delimiter == "\t" and [r.fields for r in reader.records()] == [
+        {"title": "Kampung Wa\u00e9", "created_at": "2026-11-01"}]
+    reader.close()
+
+
 def test_excel_sep_hint_line(tmp_path):
     """Excel's "sep=;" first line names the delimiter and is not the header."""
     path = tmp_path / "x.csv"
