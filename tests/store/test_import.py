@@ -86,6 +86,15 @@ def assigner():
                                     known_district_codes={d.code for d in districts()})
 
 
+@pytest.fixture(autouse=True)
+def _release_connections(request):
+    """Each test's store gives its pooled connections back when the test ends (a shared PostgreSQL server has
+    a limit on clients, and the store fixture lives until the session ends)."""
+    yield
+    if "empty_store" in request.fixturenames:
+        request.getfixturevalue("empty_store").dispose()
+
+
 @pytest.fixture
 def messy(tmp_path) -> tuple[Path, Path]:
     mapping = tmp_path / "nyc.toml"
