@@ -32,7 +32,7 @@ from data_access.ingest import compute_due_times, pauses_from_events
 from data_access.schema import Report, ReportEvent
 from data_access.sla import SlaPolicy, WorkCalendar
 
-LOOKUP_CHUNK = 500
+LOOKUP_CHUNK = 2000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 REPORT_COLUMNS = ("source", "external_id", "channel", "category_code", "opd_code", "district_code", "village_code",
                   "lat", "lon", "title", "description", "status", "priority", "created_at", "first_response_at",
                   "resolved_at", "closed_at", "response_due_at", "resolution_due_at", "paused_seconds", "updated_at")
@@ -50,6 +50,18 @@ def _sqlite_time(moment: datetime) -> str:
 
 def _identity(moment: datetime) -> datetime:
     return moment
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    """A time read by plain SQL as UTCDateTime would return it: SQLite hands back its text, PostgreSQL an aware
+    datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 _FLOW_RANK = {status: i for i, status in enumerate(CLOCK_RUNNING)}
 
 
@@ -151,16 +163,25 @@ class ReportUpserter:
         # in the file is classified exactly as in a real import. Only a dry run keeps it (about 200 bytes a record).
         self._dry_seen: dict[str, Stored] = {}
 
-    def _lookup(self, conn: Connection, ids: list[str]) -> dict[str, Stored]:
-        found: dict[str, Stored] = {}
+    def _select_in(self, conn: Connection, columns: str, ids: list[str]) -> list[tuple]:
+        """Rows of this source whose external_id is in ``ids``, by plain SQL: SQLAlchemy's expanding IN costs
+        about 2 ms per 500 values to compile, more than the indexed look-up itself."""
+        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        rows: list[tuple] = []
         for i in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[i:i + LOOKUP_CHUNK]
-            rows = conn.execute(
-                select(Report.external_id, Report.id, Report.status, Report.created_at, Report.category_code,
-                       Report.opd_code, Report.first_response_at, Report.resolved_at, Report.closed_at)
-                .where(Report.source == self.source, Report.external_id.in_(chunk)))
-            for row in rows:
-                found[row[0]] = Stored(*row[1:])
+            sql = (f"SELECT {columns} FROM report WHERE source = {marker} "
+                   f"AND external_id IN ({', '.join([marker] * len(chunk))})")
+            rows.extend(conn.exec_driver_sql(sql, (self.source, *chunk)).all())
+        return rows
+
+    def _lookup(self, conn: Connection, ids: list[str]) -> dict[str, Stored]:
+        found: dict[str, Stored] = {}
+        for ext, report_id, status, created, category, opd, responded, resolved, closed in self._select_in(
+                conn, "external_id, id, status, created_at, category_code, opd_code, first_response_at, "
+                      "resolved_at, closed_at", ids):
+            found[ext] = Stored(report_id, status, _utc(created), category, opd, _utc(responded), _utc(resolved),
+                                _utc(closed))
         if self.dry_run:
             found.update({k: self._dry_seen[k] for k in ids if k in self._dry_seen})
         return found
@@ -263,12 +284,7 @@ class ReportUpserter:
         conn.exec_driver_sql(sql, rows)
 
     def _ids(self, conn: Connection, external_ids: list[str]) -> dict[str, int]:
-        found = {}
-        for i in range(0, len(external_ids), LOOKUP_CHUNK):
-            rows = conn.execute(select(Report.external_id, Report.id).where(
-                Report.source == self.source, Report.external_id.in_(external_ids[i:i + LOOKUP_CHUNK])))
-            found.update({ext: report_id for ext, report_id in rows})
-        return found
+        return {ext: report_id for ext, report_id in self._select_in(conn, "external_id, id", external_ids)}
 
     # -- changed reports -------------------------------------------------------------------------------------
     def _update(self, conn: Connection, stored: Stored, c: Candidate, values: dict, event: dict) -> None:

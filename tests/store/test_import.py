@@ -90,9 +90,10 @@ def assigner():
 def _release_connections(request):
     """Each test's store gives its pooled connections back when the test ends (a shared PostgreSQL server has
     a limit on clients, and the store fixture lives until the session ends)."""
+    engine = request.getfixturevalue("empty_store") if "empty_store" in request.fixturenames else None
     yield
-    if "empty_store" in request.fixturenames:
-        request.getfixturevalue("empty_store").dispose()
+    if engine is not None:
+        engine.dispose()
 
 
 @pytest.fixture
