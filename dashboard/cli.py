@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     kiosk.add_parser("revoke", help="revoke a wall screen's access").add_argument("name")
     _apikeys_parser(sub)
     _outbox_parsers(sub)
+    _import_parser(sub)
     return parser
 
 
@@ -456,10 +457,76 @@ def cmd_demo_accounts(settings: Settings, _args) -> int:
     return 0
 
 
+# --- import: files from other systems (CSV, XLSX, Open311 JSON/XML) into the store -----------------------------
+def _import_parser(sub) -> None:
+    imp = sub.add_parser("import", help="import reports from a CSV, XLSX, Open311 JSON or XML file")
+    imp.add_argument("path", help="the file to import")
+    imp.add_argument("--source", required=True, help="the system the file comes from (lapor, open311-nyc, …); "
+                                                     "with each record's id it makes the report unique")
+    # Checked by the command rather than by argparse's choices, so that a wrong value is one `error:` line.
+    imp.add_argument("--format", default="auto", help="auto (default), open311-json, open311-xml, csv or xlsx")
+    imp.add_argument("--mapping", default=None, help="a TOML mapping file, or preset:open311 / preset:lapor")
+    imp.add_argument("--timezone", default="Asia/Jayapura",
+                     help="zone of times written without one (default Asia/Jayapura = WIT; WITA, WIB, UTC, …)")
+    imp.add_argument("--rejects", default=None, help="where to write rejected records (default: NAME.rejects.csv "
+                                                     "beside the file)")
+    imp.add_argument("--dry-run", action="store_true", help="read, check and count, but write nothing")
+    imp.add_argument("--json", action="store_true", help="print the summary as one JSON line (the last line)")
+    imp.add_argument("--at", default=None, help="the moment the import counts as now (ISO 8601; default now)")
+    imp.add_argument("--batch-size", type=int, default=5000, help=argparse.SUPPRESS)
+
+
+def _import_progress():
+    started = datetime.now(UTC)
+
+    def show(records: int, done: int, total: int) -> None:
+        pct = 100.0 * done / total if total else 100.0
+        rate = records / max((datetime.now(UTC) - started).total_seconds(), 1e-6)
+        bar = "#" * int(pct / 4)
+        sys.stderr.write(f"\rimport: {records:>9,} records [{bar:<25}] {pct:5.1f}%  {rate:,.0f}/s")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_import(settings: Settings, args) -> int:
+    from pathlib import Path
+
+    from data_access.importing import ImportFailed, ImportOptions, import_file
+    from data_access.importing.run import prepare
+
+    if not 1 <= args.batch_size <= 100_000:
+        raise CliError("--batch-size must be between 1 and 100000")
+    options = ImportOptions(source=args.source, format=args.format, mapping=args.mapping, timezone=args.timezone,
+                            rejects=Path(args.rejects) if args.rejects else None, dry_run=args.dry_run,
+                            now=parse_at(args.at) if args.at else None, batch_size=args.batch_size)
+    path = Path(args.path).expanduser()
+    try:
+        prepare(path, options)  # file, format, mapping and zone are checked before the store is opened
+        engine = _engine(settings)
+        tty = sys.stderr.isatty()
+        summary = import_file(engine, work_calendar(settings), path, options, assigner=_assigner(settings),
+                              progress=_import_progress() if tty else None)
+        if tty:
+            sys.stderr.write("\n")
+    except ImportFailed as exc:
+        raise CliError(str(exc)) from None
+    figures = summary.as_dict()
+    verb = "would import" if summary.dry_run else "imported"
+    print(f"import: {verb} {path.name}: read {summary.read:,}, inserted {summary.inserted:,}, updated "
+          f"{summary.updated:,}, unchanged {summary.unchanged:,}, rejected {summary.rejected:,} "
+          f"({summary.warnings:,} warnings, {summary.unmapped_category:,} in the default category)"
+          + (f"; rejects in {summary.rejects_file}" if summary.rejects_file else ""), file=sys.stderr)
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    return 0
+# --- end of import ---------------------------------------------------------------------------------------------
+
+
 COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
             "kpis": cmd_kpis, "sweep": cmd_sweep, "users": cmd_users, "kiosk": cmd_kiosk,
             "demo-accounts": cmd_demo_accounts, "apikeys": cmd_apikeys,
-            "outbox": cmd_outbox, "forward": cmd_forward}
+            "outbox": cmd_outbox, "forward": cmd_forward, "import": cmd_import}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -134,6 +134,9 @@ CATEGORIES: tuple[tuple[str, str, str, str, str], ...] = (
     ("harga_pasar", "Pasar dan harga bahan pokok", "Markets and prices", "DISPERINDAG", "standar"),
     ("pertanian", "Pertanian dan peternakan", "Farming and livestock", "DISTAN", "nasional"),
     ("perikanan", "Perikanan dan nelayan", "Fisheries", "DISKAN", "nasional"),
+    # Imported reports whose service name maps to nothing of ours land here, to be triaged by the Mimika Center
+    # (run by Kominfo) and re-routed; SP4N-LAPOR!'s own clock applies (verification within 3 working days).
+    ("lainnya", "Lainnya (belum dipilah)", "Other (not yet triaged)", "KOMINFO", "nasional"),
 )
 
 

@@ -142,6 +142,14 @@ class PointAssigner:
         villages = None if village_path is None else load_boundaries(village_path, level="village")
         return cls(districts, villages)
 
+    def build_grids(self) -> None:
+        """Build the lookup grids now (about a second). For a caller about to assign many points in batches
+        smaller than GRID_MIN_POINTS (a big file import), which would otherwise never get them; answers are the
+        same either way."""
+        for layer in (self._districts, self._villages):
+            if layer is not None and layer._grid is None:
+                layer._grid = _Grid(layer.geoms, layer.tree)
+
     @property
     def district_codes(self) -> list[str]:
         return list(self._districts.codes)
