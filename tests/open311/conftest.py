@@ -58,6 +58,15 @@ def center(request, make_store, workcal):
     yield Center(app, engine, app.server.test_client(), api_keys.add_api_key(engine, SOURCE), request.param,
                  personal)
     dash.page_registry.clear()
+    release(app, engine)
+
+
+def release(app, *engines) -> None:
+    """Close the pooled connections of an app's engine and of stores a test is done with: PostgreSQL serves
+    every test run on the machine, and idle pools add up to its connection limit."""
+    app.server.config["MIMIKA_QUERY_CACHE"].engine.dispose()
+    for engine in engines:
+        engine.dispose()
 
 
 def parse_json(response, schema: dict):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from data_access.schema import AccessLog, ApiKey
-from tests.open311.conftest import assert_error
+from tests.open311.conftest import assert_error, release
 from tests.open311.test_post import citizen
 from tests.store.test_cli import assert_one_line_error, run
 from tests.support.dash_app import get_app, url
@@ -44,10 +44,12 @@ def test_add_list_revoke_and_the_server_agrees(empty_store, store_env):
     assert_error(client.post("/open311/v2/requests.json", data={"api_key": key, **citizen()}), 403)
     assert_error(client.post("/open311/v2/requests.xml", data={"api_key": key, **citizen()}), 403, "xml")
     dash.page_registry.clear()
+    release(app)
 
     with empty_store.connect() as conn:
         actions = conn.execute(select(AccessLog.action).order_by(AccessLog.id)).scalars().all()
     assert actions == ["apikey_added", "apikey_used", "apikey_revoked", "apikey_rejected", "apikey_rejected"]
+    empty_store.dispose()
 
 
 def test_a_revoked_source_gets_a_new_key_with_add(empty_store, store_env):
@@ -61,6 +63,7 @@ def test_a_revoked_source_gets_a_new_key_with_add(empty_store, store_env):
 
     assert source_for_key(empty_store, old) is None
     assert source_for_key(empty_store, new) == ("wa-gateway", False)
+    empty_store.dispose()
 
 
 @pytest.mark.parametrize(("args", "fragment"), [

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from data_access import api_keys, forwarder, outbox
 from data_access.schema import Report
-from tests.open311.conftest import assert_error
+from tests.open311.conftest import assert_error, release
 from tests.store.test_cli import REPO, assert_one_line_error
 from tests.support.dash_app import get_app, url
 from tests.support.faulty_proxy import FaultyProxy
@@ -44,6 +44,7 @@ class Center:
         self.server.shutdown()
         self.server.server_close()
         dash.page_registry.clear()
+        release(self.app, self.engine)
 
     def reports(self) -> dict[str, int]:
         """external_id → how many reports of the office carry it."""
