@@ -16,8 +16,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-# Creates the SQLite store with demo data if missing, then serves the dashboard with the live simulator beside it.
-# Ctrl-C stops both.
+# Creates the SQLite store with demo data if missing, then serves the dashboard with the live simulator beside it
+# (Mimika's own volume on the wall clock). Ctrl-C stops both. Another port: `make demo PORT=8060`.
 demo: $(STAMP)
 	$(BIN)/python -m dashboard seed-demo --if-empty
 	DEMO_MODE=1 $(BIN)/python -m dashboard demo-accounts
