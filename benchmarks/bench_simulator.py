@@ -33,22 +33,16 @@ from benchmarks.bench_common import publish  # noqa: E402
 from data_access.demo import DemoConfig, expected_on_day, seed_demo  # noqa: E402
 from data_access.engine import make_engine  # noqa: E402
 from data_access.migrate import upgrade  # noqa: E402
+from data_access.queries import headline_kpis, inflow_vs_resolved_weekly  # noqa: E402
 from data_access.reference import load_reference  # noqa: E402
 from data_access.schema import OPEN_STATUSES, Report, ReportEvent  # noqa: E402
+from data_access.scope import Filters, Scope  # noqa: E402
 from data_access.simulator import Simulator  # noqa: E402
 from data_access.sla import WIT, WorkCalendar  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # a Monday, 09:30 WIT (the tests' clock)
 FINISHED = ("selesai", "ditolak", "diarsipkan")  # leaving the open statuses
 WINDOW_DAYS = 28
-
-
-def open_backlog(engine, now: datetime, opd: str | None = None) -> int:
-    query = select(func.count()).select_from(Report).where(Report.status.in_(OPEN_STATUSES), Report.created_at <= now)
-    if opd:
-        query = query.where(Report.opd_code == opd)
-    with engine.connect() as conn:
-        return conn.execute(query).scalar_one()
 
 
 def open_by_opd(engine) -> dict[str, int]:
@@ -71,13 +65,19 @@ def daily_averages(engine, now: datetime, days: int = WINDOW_DAYS) -> tuple[floa
     return inflow / days, out / days
 
 
+def wall_figures(engine, now: datetime) -> tuple[int, int]:
+    """The wall's own open and resolution-overdue counts at ``now`` (the same query the wall runs)."""
+    kpis = headline_kpis(engine, Filters(), Scope.wall(), now).iloc[0]
+    return int(kpis["open"]), int(kpis["overdue_resolution"])
+
+
 def simulate(engine, start: datetime, hours: int, per_day: float, seed: int):
-    """Run ``hours`` simulated hours from ``start``: the hourly rows and the simulator."""
+    """Run ``hours`` simulated hours from ``start``: rows of (time, open, overdue, new, finished)."""
     sim = Simulator(engine, WorkCalendar(), per_day=per_day, seed=seed, start=start)
-    rows = [(start, open_backlog(engine, start), 0, 0)]
+    rows = [(start, *wall_figures(engine, start), 0, 0)]
     for hour in range(1, hours + 1):
         step = sim.advance_to(start + timedelta(hours=hour))
-        rows.append((step.until, open_backlog(engine, step.until), len(step.created), step.finished))
+        rows.append((step.until, *wall_figures(engine, step.until), len(step.created), step.finished))
     return rows
 
 
@@ -123,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
              f"of wall time.", "",
              f"Seeded daily averages over the last {WINDOW_DAYS} days: {seeded_in:.1f} reports in, "
              f"{seeded_out:.1f} out of the open statuses (selesai, ditolak, diarsipkan).", "",
-             "| simulated hour (WIT) | open | new | finished |", "|---|---:|---:|---:|"]
-    lines += [f"| {at.astimezone(WIT):%a %Y-%m-%d %H:%M} | {n:,} | {new} | {done} |" for at, n, new, done in rows]
+             "| simulated hour (WIT) | open | resolution overdue | new | finished |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {at.astimezone(WIT):%a %Y-%m-%d %H:%M} | {n:,} | {late:,} | {new} | {done} |"
+              for at, n, late, new, done in rows]
     lines += ["", "| simulated day (WIT) | expected in | in | out |", "|---|---:|---:|---:|"]
     for day in range(args.sim_days):
         part = rows[1 + 24 * day: 1 + 24 * (day + 1)]
@@ -132,14 +133,19 @@ def main(argv: list[str] | None = None) -> int:
         expected = sum(expected_on_day(args.per_day, (first + timedelta(hours=h)).astimezone(WIT).date()) / 24
                        for h in range(24))
         lines.append(f"| {first.astimezone(WIT):%a %d %b %H:%M} + 24 h | {expected:.1f} | "
-                     f"{sum(r[2] for r in part)} | {sum(r[3] for r in part)} |")
+                     f"{sum(r[3] for r in part)} | {sum(r[4] for r in part)} |")
+    overdue = [r[2] for r in rows]
     lines += ["", f"Open backlog: start {start_open:,}, min {min(backlog):,}, max {max(backlog):,}, "
-              f"end {backlog[-1]:,} (at most {worst:.1f} % from the start)."]
+              f"end {backlog[-1]:,} (at most {worst:.1f} % from the start). Resolution overdue: start {overdue[0]:,}, "
+              f"min {min(overdue):,}, max {max(overdue):,}, end {overdue[-1]:,}."]
     end = rows[-1][0]
     lines += ["", "| OPD (largest backlog first) | open at the start | open at the end |", "|---|---:|---:|"]
     by_opd_end = open_by_opd(engine)
     lines += [f"| {opd} | {by_opd_start.get(opd, 0)} | {n} |" for opd, n in list(by_opd_end.items())[:8]]
-    lines += ["", f"Simulated until {end.astimezone(WIT):%Y-%m-%d %H:%M} WIT."]
+    weekly = inflow_vs_resolved_weekly(engine, Filters(), Scope.wall(), end, weeks=6)
+    lines += ["", f"Weekly in/out bars at the end (the briefing's query; the last week is {end.astimezone(WIT):%A} "
+              "so far):", "", "| week | inflow | resolved |", "|---|---:|---:|"]
+    lines += [f"| {w.week} | {w.inflow} | {w.resolved} |" for w in weekly.itertuples()]
     publish(args.out, "simulator", "\n".join(lines) + "\n")
     engine.dispose()
     return 0
