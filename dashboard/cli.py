@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
                           "ahead of the wall clock: for tests and benchmarks")
     sim.add_argument("--seconds", type=float, default=None, help="stop after this many wall seconds")
     sim.add_argument("--seed", type=int, default=None)
+    sim.add_argument("--catch-up", action="store_true",
+                     help="first simulate, as fast as it goes, the time since the store's last change (at most 7 days)")
     serve = sub.add_parser("serve", help="serve the dashboard")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -161,7 +163,7 @@ def cmd_seed_demo(settings: Settings, args) -> int:
 
 
 def cmd_simulate(settings: Settings, args) -> int:
-    from data_access.simulator import MAX_SPEED, MIMIKA_PER_DAY, Simulator, per_day_for_rate
+    from data_access.simulator import MAX_SPEED, MIMIKA_PER_DAY, Simulator, catch_up_start, per_day_for_rate
     from data_access.sla import WIT
 
     if args.rate is not None and (args.rate <= 0 or not math.isfinite(args.rate)):
@@ -174,7 +176,14 @@ def cmd_simulate(settings: Settings, args) -> int:
         raise CliError("--seconds must be a positive number of seconds")
     per_day = per_day_for_rate(args.rate) if args.rate is not None else (args.per_day or MIMIKA_PER_DAY)
     engine = _engine(settings)
-    sim = Simulator(engine, work_calendar(settings), per_day=per_day, seed=args.seed, assigner=_assigner(settings))
+    start = catch_up_start(engine) if args.catch_up else None
+    sim = Simulator(engine, work_calendar(settings), per_day=per_day, seed=args.seed, assigner=_assigner(settings),
+                    start=start)
+    if start is not None:
+        hours = (datetime.now(UTC) - start).total_seconds() / 3600
+        print(f"simulate: catching up {hours:.1f} hours since the store's last change ...", file=sys.stderr, flush=True)
+        done = sim.catch_up()
+        print(f"simulate: caught up: +{len(done.created)} new, {done.moved} moved on", file=sys.stderr, flush=True)
     clock = "the wall clock" if args.speed == 1 else (
         f"a clock {args.speed:g}x as fast, from now: the times written run ahead of the wall clock")
     print(f"simulate: volume {per_day:g} a day with the weekly and daily rhythm, {sim.open_count():,} open; "

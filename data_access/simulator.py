@@ -39,9 +39,24 @@ from data_access.reference import districts
 from data_access.schema import OPEN_STATUSES, Report, Reporter
 from data_access.sla import WorkCalendar
 
+CATCH_UP_LIMIT = timedelta(days=7)
 MIMIKA_PER_DAY = DemoConfig.per_day  # seed-demo's volume at the end of its period: about 41 reports a day
 MAX_SPEED = 10_000
 _CLOSING_WINDOW = timedelta(hours=96)  # a selesai report not closed within this stays selesai (demo.py)
+
+
+def catch_up_start(engine: Engine, now: datetime | None = None) -> datetime | None:
+    """Where a catching-up simulator starts: the store's last change when it lies in the past (at most
+    ``CATCH_UP_LIMIT`` back); None when the store is empty or already up to date."""
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        newest = conn.execute(select(func.max(Report.updated_at))).scalar()
+    if newest is None:
+        return None
+    newest = newest if newest.tzinfo else newest.replace(tzinfo=UTC)  # the store's times are UTC
+    if newest >= now - timedelta(seconds=1):
+        return None
+    return max(newest, now - CATCH_UP_LIMIT)
 
 
 def per_day_for_rate(rate_per_minute: float) -> float:
@@ -188,6 +203,17 @@ class Simulator:
         except InvalidTransition:
             return False
         return True
+
+    def catch_up(self) -> Advance:
+        """Run the simulated clock as fast as it goes up to the wall clock, then return what happened: a store
+        left alone since yesterday gets last night's and this morning's reports, as if the simulator had run."""
+        total = Advance(self.now)
+        while (target := datetime.now(UTC)) - self.now > timedelta(seconds=1):
+            step = self.advance_to(min(target, self.now + timedelta(hours=1)))
+            total.until, total.moved, total.finished = step.until, total.moved + step.moved, \
+                total.finished + step.finished
+            total.created += step.created
+        return total
 
     def open_count(self) -> int:
         with self.engine.connect() as conn:

@@ -118,13 +118,15 @@ def test_bad_speed_is_one_clear_line(demo_db, speed):
 
 
 def test_simulate_at_speed_runs_a_simulated_clock(demo_db):
-    """--speed 3600 --seconds 2 runs two simulated hours at Mimika's volume, stamping simulated times."""
+    """--catch-up --speed 3600 --seconds 2 first catches up to now, then runs two simulated hours at Mimika's
+    volume, stamping simulated times."""
     engine = create_engine(demo_db["DATABASE_URL"])
     with engine.connect() as conn:
         before = conn.execute(text("SELECT max(updated_at) FROM report")).scalar()
-    result = run("simulate", "--speed", "3600", "--seconds", "2", "--seed", "4", env=demo_db, timeout=120)
+    result = run("simulate", "--catch-up", "--speed", "3600", "--seconds", "2", "--seed", "4", env=demo_db,
+                 timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "3600x" in result.stderr and "open" in result.stderr
+    assert "3600x" in result.stderr and "open" in result.stderr and "caught up" in result.stderr
     with engine.connect() as conn:
         after = conn.execute(text("SELECT max(updated_at) FROM report")).scalar()
     assert str(after) > str(before)  # moved on: state changes (or arrivals) on the simulated clock

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from data_access import queries
 from data_access.demo import DemoConfig, expected_on_day, seed_demo
 from data_access.schema import OPEN_STATUSES, Report, ReportEvent
 from data_access.scope import Filters, Scope
-from data_access.simulator import MIMIKA_PER_DAY, Simulator, per_day_for_rate
+from data_access.simulator import CATCH_UP_LIMIT, MIMIKA_PER_DAY, Simulator, catch_up_start, per_day_for_rate
 from data_access.sla import WIT
 from tests.conftest import BACKENDS
 from tests.support import NOW
@@ -113,3 +113,19 @@ def test_default_volume_is_mimika_and_rate_converts():
     assert MIMIKA_PER_DAY == DemoConfig.per_day
     week = sum(expected_on_day(per_day_for_rate(1.0), NOW.date() + timedelta(days=d)) for d in range(7))
     assert week == pytest.approx(7 * 24 * 60)
+
+
+def test_catch_up_fills_the_time_since_the_store_was_left(empty_store, workcal):
+    """A store seeded a day ago is first simulated up to now (make demo the next morning shows last night's
+    reports); a start further back is cut at seven days."""
+    now = datetime.now(UTC)
+    seed_demo(empty_store, workcal, DemoConfig(seed=5, days=10, per_day=30.0, now=now - timedelta(days=1)))
+    start = catch_up_start(empty_store, now)
+    assert now - timedelta(days=1, minutes=30) < start <= now - timedelta(days=1)
+    assert catch_up_start(empty_store, now + timedelta(days=30)) == now + timedelta(days=30) - CATCH_UP_LIMIT
+    sim = Simulator(empty_store, workcal, per_day=30.0, seed=1, start=start)
+    done = sim.catch_up()
+    assert datetime.now(UTC) - sim.now < timedelta(seconds=5) and done.created and done.moved
+    with empty_store.connect() as conn:
+        newest = conn.execute(select(func.max(Report.created_at)).where(Report.source == "simulator")).scalar_one()
+    assert start < newest <= sim.now
