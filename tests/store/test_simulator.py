@@ -129,3 +129,12 @@ def test_catch_up_fills_the_time_since_the_store_was_left(empty_store, workcal):
     with empty_store.connect() as conn:
         newest = conn.execute(select(func.max(Report.created_at)).where(Report.source == "simulator")).scalar_one()
     assert start < newest <= sim.now
+
+
+def test_weekly_bars_keep_their_shape(simulated_day):
+    """After the simulated day the briefing's current week (Monday and a morning) shows fewer resolved than half
+    of any full week before it; the old simulator's 1.3-day week outdid every full week."""
+    engine, _, _ = simulated_day
+    weekly = queries.inflow_vs_resolved_weekly(engine, Filters(), Scope.wall(), NOW + timedelta(days=1), weeks=6)
+    full, current = weekly.iloc[:-1], weekly.iloc[-1]
+    assert current["resolved"] < full["resolved"].min() / 2 and current["inflow"] < full["inflow"].min() / 2
