@@ -36,10 +36,18 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--per-day", type=float, default=45.0, help="reports a day at the end of the period")
     seed.add_argument("--replace", action="store_true", help="delete the reports already in the store first")
     seed.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when the store has reports")
-    sim = sub.add_parser("simulate", help="keep adding reports and moving open ones, in real time")
-    sim.add_argument("--rate", type=float, default=6.0, help="new reports a minute (default 6)")
-    sim.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    sim = sub.add_parser("simulate", help="keep the store living like Mimika's: new reports, open ones moving on")
+    volume = sim.add_mutually_exclusive_group()
+    volume.add_argument("--per-day", type=float, default=None,
+                        help="volume as seed-demo's --per-day (default 45: Mimika's, about 41 reports a day)")
+    volume.add_argument("--rate", type=float, default=None, help="or new reports a minute, on average over a week")
+    sim.add_argument("--speed", type=float, default=1.0,
+                     help="simulated seconds per wall second, 1-10000 (default 1); above 1 the times written run "
+                          "ahead of the wall clock: for tests and benchmarks")
+    sim.add_argument("--seconds", type=float, default=None, help="stop after this many wall seconds")
     sim.add_argument("--seed", type=int, default=None)
+    sim.add_argument("--catch-up", action="store_true",
+                     help="first simulate, as fast as it goes, the time since the store's last change (at most 7 days)")
     serve = sub.add_parser("serve", help="serve the dashboard")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -159,24 +167,40 @@ def cmd_seed_demo(settings: Settings, args) -> int:
 
 
 def cmd_simulate(settings: Settings, args) -> int:
-    from data_access.simulator import Simulator
+    from data_access.simulator import MAX_SPEED, MIMIKA_PER_DAY, Simulator, catch_up_start, per_day_for_rate
+    from data_access.sla import WIT
 
-    if args.rate <= 0 or not math.isfinite(args.rate):
+    if args.rate is not None and (args.rate <= 0 or not math.isfinite(args.rate)):
         raise CliError("--rate must be a positive number of reports a minute")
+    if args.per_day is not None and (args.per_day <= 0 or not math.isfinite(args.per_day)):
+        raise CliError("--per-day must be a positive number of reports a day")
+    if not (math.isfinite(args.speed) and 1 <= args.speed <= MAX_SPEED):
+        raise CliError(f"--speed must be a number from 1 to {MAX_SPEED:,} (simulated seconds per wall second)")
     if args.seconds is not None and (not math.isfinite(args.seconds) or args.seconds <= 0):
         raise CliError("--seconds must be a positive number of seconds")
+    per_day = per_day_for_rate(args.rate) if args.rate is not None else (args.per_day or MIMIKA_PER_DAY)
     engine = _engine(settings)
-    sim = Simulator(engine, work_calendar(settings), rate_per_minute=args.rate, seed=args.seed,
-                    assigner=_assigner(settings))
-    print(f"simulate: about {args.rate:g} new reports a minute; Ctrl-C stops", file=sys.stderr)
+    start = catch_up_start(engine) if args.catch_up else None
+    sim = Simulator(engine, work_calendar(settings), per_day=per_day, seed=args.seed, assigner=_assigner(settings),
+                    start=start)
+    if start is not None:
+        hours = (datetime.now(UTC) - start).total_seconds() / 3600
+        print(f"simulate: catching up {hours:.1f} hours since the store's last change ...", file=sys.stderr, flush=True)
+        done = sim.catch_up()
+        print(f"simulate: caught up: +{len(done.created)} new, {done.moved} moved on", file=sys.stderr, flush=True)
+    clock = "the wall clock" if args.speed == 1 else (
+        f"a clock {args.speed:g}x as fast, from now: the times written run ahead of the wall clock")
+    print(f"simulate: volume {per_day:g} a day with the weekly and daily rhythm, {sim.open_count():,} open; "
+          f"{clock}; Ctrl-C stops", file=sys.stderr)
 
-    def show(created: int, moved: int) -> None:
-        if created:  # one line per arrival keeps the demo's terminal readable
-            stamp = datetime.now(UTC).strftime("%H:%M:%S")
-            print(f"simulate {stamp} UTC: +{created} new, {moved} moved on", file=sys.stderr, flush=True)
+    def show(step) -> None:
+        if step.created or step.moved:  # a line when something happened keeps the demo's terminal readable
+            stamp = step.until.astimezone(WIT).strftime("%Y-%m-%d %H:%M:%S")
+            print(f"simulate {stamp} WIT: +{len(step.created)} new, {step.moved} moved on, {sim.open_count():,} open",
+                  file=sys.stderr, flush=True)
 
     try:
-        sim.run(duration=args.seconds, report=show)
+        sim.run(speed=args.speed, duration=args.seconds, report=show)
     except KeyboardInterrupt:
         pass
     return 0

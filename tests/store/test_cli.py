@@ -105,3 +105,28 @@ def test_simulate_adds_reports_with_due_times(demo_db):
     assert result.returncode == 0, result.stderr
     with engine.connect() as conn:
         assert conn.execute(text(count)).scalar() > before
+
+
+@pytest.mark.parametrize("speed", ["0", "0.5", "20000", "nan", "fast"])
+def test_bad_speed_is_one_clear_line(demo_db, speed):
+    """--speed outside 1..10000 (or not a number) is refused in one line, exit 2, before anything is written."""
+    result = run("simulate", "--speed", speed, "--seconds", "1", env=demo_db, timeout=120)
+    if speed == "fast":  # argparse's own refusal: exit 2 and the option named
+        assert result.returncode == 2 and "--speed" in result.stderr and "Traceback" not in result.stderr
+    else:
+        assert_one_line_error(result, "--speed")
+
+
+def test_simulate_at_speed_runs_a_simulated_clock(demo_db):
+    """--catch-up --speed 3600 --seconds 2 first catches up to now, then runs two simulated hours at Mimika's
+    volume, stamping simulated times."""
+    engine = create_engine(demo_db["DATABASE_URL"])
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT max(updated_at) FROM report")).scalar()
+    result = run("simulate", "--catch-up", "--speed", "3600", "--seconds", "2", "--seed", "4", env=demo_db,
+                 timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "3600x" in result.stderr and "open" in result.stderr and "caught up" in result.stderr
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT max(updated_at) FROM report")).scalar()
+    assert str(after) > str(before)  # moved on: state changes (or arrivals) on the simulated clock

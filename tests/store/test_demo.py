@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, text
 
 from data_access import queries
+from data_access.demo import DemoConfig, seed_demo
 from data_access.schema import Report, ReportEvent
 from data_access.scope import Filters, Scope
 from tests.support import NOW
@@ -60,3 +61,45 @@ def test_timelines_agree_with_report_timestamps(seeded):
         assert r.first_response_at == (timeline[1][0] if len(timeline) > 1 else None)
         resolved = [at for at, status in timeline if status == "selesai"]
         assert r.resolved_at == (resolved[0] if resolved else None)
+
+
+EMERGENCIES = ("kebakaran", "gawat_darurat", "banjir")
+
+
+def test_priorities_follow_the_category(seeded):
+    """Fires and medical emergencies are darurat, floods darurat or tinggi; everyday complaints are never darurat."""
+    with seeded.connect() as conn:
+        rows = conn.execute(select(Report.category_code, Report.priority).where(Report.source == "demo")).all()
+    by_category = defaultdict(Counter)
+    for category, priority in rows:
+        by_category[category][priority] += 1
+    assert set(by_category["kebakaran"]) == set(by_category["gawat_darurat"]) == {"darurat"}
+    assert set(by_category["banjir"]) <= {"darurat", "tinggi"}
+    for everyday in ("jalan", "adminduk", "sampah", "penerangan"):
+        assert "darurat" not in by_category[everyday] and by_category[everyday]["normal"] > 0
+    assert len({p for c in by_category.values() for p in c}) == 4  # rendah, normal, tinggi and darurat all occur
+
+
+def test_descriptions_fit_the_category(seeded):
+    """An emergency is reported within minutes or hours (never "sudah 1 hari dirasakan"); a road after weeks."""
+    with seeded.connect() as conn:
+        rows = conn.execute(select(Report.category_code, Report.description).where(Report.source == "demo")).all()
+    for category, description in rows:
+        assert "dirasakan" not in description and "{" not in description
+        if category in ("kebakaran", "gawat_darurat"):
+            assert "menit lalu" in description and "hari" not in description, description
+        elif category == "banjir":
+            assert " jam lalu" in description, description
+        elif category == "jalan":
+            assert "bulan" in description, description
+    assert len({d for c, d in rows if c == "kebakaran"}) > 1  # not one sentence for every fire
+
+
+def test_progress_total_is_known_before_the_first_batch(make_store, workcal):
+    """seed-demo's progress bar counts against the exact total from the first call, ending at 100 %."""
+    engine = make_store("sqlite")
+    calls = []
+    written = seed_demo(engine, workcal, DemoConfig(seed=2, days=300, per_day=30.0, now=NOW),
+                        progress=lambda done, total: calls.append((done, total)))
+    assert len(calls) > 1 and {total for _, total in calls} == {written}
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls) and calls[-1] == (written, written)
