@@ -151,7 +151,7 @@ def _backlog(pdf, figures, lang: str) -> None:
 
 def _opd_table(pdf, figures, lang: str) -> None:
     doc.heading(pdf, t("rep.by_opd", lang, n=figures.min_sample), 10.5)
-    columns = [doc.Column("#", 8), doc.Column(t("col.opd", lang), 25, "L"), doc.Column(t("col.reports", lang), 14),
+    columns = [doc.Column("#", 8), doc.Column(t("col.opd", lang), 24, "L"), doc.Column(t("col.reports", lang), 15),
                doc.Column(t("col.response_pct", lang), 21), doc.Column("n", 11),
                doc.Column(t("col.resolution_pct", lang), 21), doc.Column("n", 11),
                doc.Column(t("col.median_response", lang), 22), doc.Column(t("rep.col.median_resolution", lang), 22),
@@ -189,7 +189,8 @@ def _district_table(pdf, figures, lang: str) -> None:
 
 
 def pdf_bytes(figures, lang: str = "id") -> bytes:
-    """Three A4 landscape pages: summary and backlog by age; per OPD; per district with the definitions."""
+    """A4 landscape: summary, backlog by age and what the figures mean; per OPD (under the summary when the report
+    is one OPD's); per district."""
     title = t("rep.title", lang)
     pdf = doc.new_document(title, f"{title} · {_month_label(figures, lang)}", doc.cutoff_text(figures.now, lang),
                            lang)
@@ -213,7 +214,10 @@ def pdf_bytes(figures, lang: str = "id") -> bytes:
     for key in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.times"):
         doc.note(pdf, "•  " + t(key, lang, n=figures.min_sample), size=7.5)
         pdf.ln(0.8)
-    pdf.add_page()
+    if figures.opd:  # one OPD: its row fits under the summary
+        pdf.ln(2)
+    else:
+        pdf.add_page()
     _opd_table(pdf, figures, lang)
     pdf.add_page()
     _district_table(pdf, figures, lang)

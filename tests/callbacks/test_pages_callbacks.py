@@ -199,8 +199,10 @@ def test_briefing_matches_oracle(app, seeded, rows):
     for r in body_rows:
         cells = [texts(cell) for cell in r["props"]["children"]]
         code = next(k for k in compliance if _short(k) == cells[1])
-        assert cells[2] == fmt_dec(compliance[code]["resolution_compliance_pct"], 1)
-        assert cells[3] == fmt_int(compliance[code]["resolution_sample"])
+        want_pct, want_n = compliance[code]["resolution_compliance_pct"], compliance[code]["resolution_sample"]
+        assert cells[2].startswith(fmt_pct(want_pct) if want_n else "–"), cells
+        assert f"n = {fmt_int(want_n)}" in cells[2]  # the sample beside the percentage, always
+        assert cells[3] == fmt_int(compliance[code]["overdue"])  # and the overdue count right after it
     oldest = texts(out["briefing-oldest"]["children"])
     first = oracle_pages.oldest_open(rows, filters, Scope.wall(), NOW, 15)[0]
     assert f"#{first}" in oldest
@@ -247,7 +249,34 @@ def test_briefing_exports_xlsx_sheets_and_pdf(app, seeded, rows):
     pdf = post(app, "briefing-download", {"briefing-export-pdf.n_clicks": 1}, {"briefing-config.data": config},
                triggered="briefing-export-pdf.n_clicks")["briefing-download"]["data"]
     data = base64.b64decode(pdf["content"])
-    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", data)) >= 1
+    assert data.startswith(b"%PDF") and 2 <= len(re.findall(rb"/Type\s*/Page\b", data)) <= 4
+    assert pdf["filename"] == "briefing_mimika_20261123.pdf"  # the WIT day of the period's end (09:30 WIT)
+
+
+def test_briefing_league_shows_every_percentage_with_its_sample(app):
+    """No percentage in the league without its n; small samples are marked; every row shows its overdue count."""
+    out = post(app, "briefing-league", {"briefing-config.data": config_of("/briefing", "briefing-config")})
+    table = out["briefing-league"]["children"]
+    head, body = table["props"]["children"]
+    columns = [texts(th) for th in head["props"]["children"]["props"]["children"]]
+    assert columns[3] == "Terlambat" and "%" in columns[2]
+    small = 0
+    for tr in body["props"]["children"]:
+        for cell in (texts(td) for td in tr["props"]["children"]):
+            if "%" in cell:
+                assert "n = " in cell or "dari " in cell, cell
+            small += "sampel kecil" in cell
+    assert small > 0  # the demo has OPDs below the ranking minimum
+
+
+def test_briefing_weeks_are_dates_and_categories_appear_once(app):
+    """Weeks read '16–22 Nov' (not '2026-W47'); the page has one 'Kategori terbanyak' panel."""
+    out = post(app, "briefing-weekly", {"briefing-config.data": config_of("/briefing", "briefing-config")})
+    labels = texts(out["briefing-weekly"]["children"])
+    assert "16–22 Nov" in labels and "-W" not in labels
+    assert "26 Okt–1 Nov" in labels  # a week across two months
+    page = render("/briefing")
+    assert texts(page).count("Kategori terbanyak") == 1
 
 
 # ------------------------------------------------------------------------------------------- /sla
