@@ -48,7 +48,15 @@ def _attention(data: BriefingData, lang: str) -> list[str]:
     if len(slow):
         r = slow.iloc[0]
         lines.append(t("doc.attn.slowest", lang, district=(REMOTE_MARK if is_remote(r["access"]) else "") + r["name"],
-                       hours=doc.dec(r["median_response_hours"], lang), overdue=doc.count(r["overdue"], lang)))
+                       hours=doc.dec(r["median_response_hours"], lang), overdue=doc.count(r["overdue"], lang),
+                       n=doc.count(r["reports"], lang)))
+    remote = d["access"].map(is_remote)
+    people = {k: float(d.loc[m, "population"].fillna(0).sum()) for k, m in (("remote", remote), ("road", ~remote))}
+    if people["remote"] and people["road"]:
+        rate = {k: 10_000 * float(d.loc[m, "reports"].sum()) / people[k] for k, m in (("remote", remote),
+                                                                                     ("road", ~remote))}
+        lines.append(t("doc.attn.remote", lang, remote=doc.dec(rate["remote"], lang), road=doc.dec(rate["road"], lang),
+                       overdue=doc.count(d.loc[remote, "overdue"].sum(), lang)))
     league = data.league
     if len(league) and int(league["overdue"].max()) > 0:
         r = league.sort_values(["overdue", "opd_code"], ascending=[False, True]).iloc[0]
@@ -164,8 +172,9 @@ def _districts_and_trend(pdf, data: BriefingData, lang: str) -> None:
     doc.heading(pdf, t("briefing.categories", lang), 11, x=x, width=w)
     cats = data.categories
     names = list(cats["category_en"] if lang == "en" else cats["category"])
-    text = [t("doc.cat_bar", lang, n=doc.count(r.reports, lang), open=doc.count(r.open, lang),
-              overdue=doc.count(r.overdue, lang)) for r in cats.itertuples()]
+    names = [f"{name}\n" + t("doc.cat_bar", lang, open=doc.count(r.open, lang), overdue=doc.count(r.overdue, lang))
+             for name, r in zip(names, cats.itertuples(), strict=True)]
+    text = [doc.count(r.reports, lang) for r in cats.itertuples()]
     height = 188 - pdf.get_y()
     if names:
         doc.image(pdf, doc.bars_png(names, [int(v) for v in cats["reports"]], text, w, height), x, pdf.get_y(), w,

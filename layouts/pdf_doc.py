@@ -133,22 +133,28 @@ def note(pdf, text: str, *, x: float | None = None, width: float | None = None, 
 
 def table(pdf, columns: Sequence[Column], rows: Sequence[Sequence[str]], *, x: float | None = None,
           font_size: float = 7.5, row_height: float = 5.2, styles: Sequence[str | None] | None = None,
-          header_height: float = 8.5) -> None:
-    """A table at the current position: a two-line header on a tinted band, zebra rows, every cell one line
+          header_height: float = 10.5) -> None:
+    """A table at the current position: a header of up to three lines on a tinted band, zebra rows, every cell one line
     (shortened to fit). ``styles`` per row: None, 'muted' (grey italics) or 'warn' (tinted)."""
     x0 = pdf.l_margin if x is None else x
     y = pdf.get_y()
     total = sum(col.width for col in columns)
     pdf.set_fill_color(*HEAD_FILL)
     pdf.rect(x0, y, total, header_height, style="F")
-    pdf.set_font("DejaVu", "B", font_size - 0.5)
     cx = x0
     for col in columns:
-        lines = pdf.multi_cell(col.width - 1.6, 3.3, col.header.replace("/", "/ "), dry_run=True, output="LINES")
-        top = y + (header_height - 3.3 * min(len(lines), 2)) / 2
-        for i, line in enumerate(lines[:2]):
-            pdf.set_xy(cx + 0.8, top + 3.3 * i)
-            pdf.cell(col.width - 1.6, 3.3, line, align=col.align)
+        header = col.header.replace("/", "/ ")
+        size = font_size - 0.5
+        pdf.set_font("DejaVu", "B", size)
+        room = col.width - 1.6 - 2 * pdf.c_margin  # multi_cell keeps its cell margin on both sides
+        while size > 5 and max(pdf.get_string_width(word) for word in header.split()) > room:
+            size -= 0.5  # a word wider than its column is set smaller, never broken in the middle
+            pdf.set_font("DejaVu", "B", size)
+        lines = pdf.multi_cell(col.width - 1.6, 3.2, header, dry_run=True, output="LINES")
+        top = y + (header_height - 3.2 * min(len(lines), 3)) / 2
+        for i, line in enumerate(lines[:3]):
+            pdf.set_xy(cx + 0.8, top + 3.2 * i)
+            pdf.cell(col.width - 1.6, 3.2, line, align=col.align)
         cx += col.width
     y += header_height
     for n, row in enumerate(rows):
@@ -225,7 +231,7 @@ def style_axes(ax) -> None:
 def bars_png(labels: list[str], values: list[float], text: list[str], width_mm: float, height_mm: float,
              colour: str = "#0072B2") -> bytes:
     """Horizontal bars, the largest at the top, each with its number at its end; room is left on the right so
-    the longest bar's number is never cut off."""
+    the longest bar's number is never cut off (labels may have a second line)."""
     def draw(fig):
         ax = fig.subplots()
         y = list(range(len(labels)))[::-1]
@@ -235,12 +241,12 @@ def bars_png(labels: list[str], values: list[float], text: list[str], width_mm: 
             ax.text(v + top * 0.015, yi, label, va="center", fontsize=6.5, color="#222222")
         ax.set_yticks(y, labels)
         longest = max([len(s) for s in text] or [1])
-        ax.set_xlim(0, top * (1.08 + 0.028 * longest))  # room on the right for the longest bar's text
+        ax.set_xlim(0, top * (1.1 + 0.035 * longest))  # room on the right for the longest bar's number
         ax.set_ylim(-0.6, len(labels) - 0.4)
         ax.xaxis.set_visible(False)
         ax.spines[["bottom"]].set_visible(False)
         style_axes(ax)
-        fig.subplots_adjust(left=0.36, right=0.98, top=0.98, bottom=0.02)
+        fig.subplots_adjust(left=0.4, right=0.98, top=0.98, bottom=0.02)
 
     return png(draw, width_mm, height_mm)
 
