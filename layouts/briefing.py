@@ -15,7 +15,6 @@ from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
 from core.i18n import Message, status_label, t
 from core.rules import ROAD, is_remote
 from layouts import components as c
-from layouts import theme
 
 CONFIG = "briefing-config"
 INTERVAL = "briefing-interval"
@@ -395,12 +394,6 @@ def weekly_chart(weekly: pd.DataFrame, lang: str, until=None) -> html.Div:
     return html.Div([legend, html.Div(weeks, className="flow-weeks",
                                       style={"gridTemplateColumns": f"repeat({len(weeks)}, minmax(0, 1fr))"})],
                     className="flow-chart", id=WEEKLY + "-chart")
-
-
-def categories_figure(categories: pd.DataFrame, lang: str) -> dict:
-    names = categories["category_en"] if lang == "en" else categories["category"]
-    return c.hbar_figure(names.tolist(), categories["reports"].astype(int).tolist(), theme.OKABE_ITO["sky"],
-                         lang=lang)
 
 
 def export_stamp(comparison: pd.DataFrame) -> str:

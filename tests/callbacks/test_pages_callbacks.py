@@ -279,6 +279,35 @@ def test_briefing_weeks_are_dates_and_categories_appear_once(app):
     assert texts(page).count("Kategori terbanyak") == 1
 
 
+def _monthly(app, month, kind="xlsx", client=None):
+    button = f"briefing-monthly-{kind}.n_clicks"
+    out = post(app, "briefing-monthly-download", {button: 1},
+               {"briefing-month.value": month, "briefing-config.data": config_of("/briefing", "briefing-config")},
+               triggered=button, client=client)
+    return {key: value.get("data", value.get("children")) for key, value in out.items()}
+
+
+def test_monthly_report_from_the_briefing_in_the_viewers_scope(app):
+    """The month picked on /briefing gives laporan_kinerja_mimika_YYYY-MM.{xlsx,pdf}: every OPD for the Bupati,
+    only their own for an OPD user; a month not begun says so and sends nothing."""
+    from openpyxl import load_workbook
+
+    from tests.support.dash_app import client_as
+
+    out = _monthly(app, "2026-10")
+    assert out["briefing-monthly-download"]["filename"] == "laporan_kinerja_mimika_2026-10.xlsx"
+    book = load_workbook(io.BytesIO(base64.b64decode(out["briefing-monthly-download"]["content"])))
+    assert book["Per OPD"].max_row == 20
+    pdf = _monthly(app, "2026-10", "pdf")["briefing-monthly-download"]
+    assert pdf["filename"] == "laporan_kinerja_mimika_2026-10.pdf"
+    assert base64.b64decode(pdf["content"]).startswith(b"%PDF")
+    mine = _monthly(app, "2026-10", client=client_as(app, "opd", ("PUPR",)))
+    book = load_workbook(io.BytesIO(base64.b64decode(mine["briefing-monthly-download"]["content"])))
+    assert [row[1] for row in book["Per OPD"].iter_rows(min_row=2, values_only=True)] == ["PUPR"]
+    refused = _monthly(app, "2026-12")
+    assert "briefing-monthly-download" not in refused and "has not begun" in texts(refused["briefing-monthly-status"])
+
+
 # ------------------------------------------------------------------------------------------- /sla
 
 
