@@ -292,7 +292,7 @@ def district_table(data: BriefingData, lang: str) -> html.Table:
     frame = district_frame(data.districts, lang)
     remote = [name.startswith(REMOTE_MARK) for name in frame[t("col.district", lang)]]
     return html_table(frame, DISTRICTS, numeric_from=2, row_classes=["is-remote" if r else None for r in remote],
-                      decimals={t("col.per_10k", lang): 2, t("col.median_response", lang): 1}, lang=lang)
+                      decimals={t("col.per_10k", lang): 1, t("col.median_response", lang): 1}, lang=lang)
 
 
 def pct_with_sample(pct, sample, lang: str, min_sample: int) -> list:

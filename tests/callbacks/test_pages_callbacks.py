@@ -225,7 +225,7 @@ def test_briefing_districts_rank_and_mark_remote(app, seeded, rows):
     rates = [float(texts(r["props"]["children"][3]).replace(".", "").replace(",", ".")) for r in body_rows
              if texts(r["props"]["children"][3]) != "–"]
     assert rates == sorted(rates, reverse=True)
-    assert max(rates) == pytest.approx(max(v["per_10k"] or 0 for k, v in want.items() if k != "luar"), abs=0.01)
+    assert max(rates) == pytest.approx(max(v["per_10k"] or 0 for k, v in want.items() if k != "luar"), abs=0.05)
     assert any(texts(r["props"]["children"][0]).startswith("◆ ") for r in body_rows)
 
 
