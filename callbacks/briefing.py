@@ -115,8 +115,8 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         config = page_config(config)
         try:
             parse_month(month if isinstance(month, str) else "", query_cache.now())
-        except ValueError as exc:
-            return no_update, c.error_banner(str(exc))
+        except ValueError:  # the picker offers only months that have begun; anything else came from elsewhere
+            return no_update, c.error_banner(t("monthly.bad_month", config["lang"], month=str(month)[:20]))
         try:
             now = query_cache.now()
             figures = query_cache.query(monthly_performance, Filters(), current_scope(), query_cache.version(), now,

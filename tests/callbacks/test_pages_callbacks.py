@@ -305,7 +305,8 @@ def test_monthly_report_from_the_briefing_in_the_viewers_scope(app):
     book = load_workbook(io.BytesIO(base64.b64decode(mine["briefing-monthly-download"]["content"])))
     assert [row[1] for row in book["Per OPD"].iter_rows(min_row=2, values_only=True)] == ["PUPR"]
     refused = _monthly(app, "2026-12")
-    assert "briefing-monthly-download" not in refused and "has not begun" in texts(refused["briefing-monthly-status"])
+    assert "briefing-monthly-download" not in refused
+    assert "tidak bisa dilaporkan" in texts(refused["briefing-monthly-status"])
 
 
 # ------------------------------------------------------------------------------------------- /sla
