@@ -194,6 +194,8 @@ def cases(report_id: int | None) -> list[Case]:
              {"briefing-export-pdf.n_clicks": 1}, "briefing-export-pdf.n_clicks", True, TARGET_PDF_MS),
         Case("export: briefing XLSX", "briefing-download.data", "/briefing", q,
              {"briefing-export-xlsx.n_clicks": 1}, "briefing-export-xlsx.n_clicks", True),
+        Case("export: monthly report PDF", "briefing-monthly-download.data", "/briefing", q,
+             {"briefing-monthly-pdf.n_clicks": 1}, "briefing-monthly-pdf.n_clicks", True, TARGET_PDF_MS),
         Case(f"export: /opd/{OPD} XLSX", "opd-download.data", f"/opd/{OPD}", q,
              {"opd-export-xlsx.n_clicks": 1}, "opd-export-xlsx.n_clicks", True),
         Case(f"export: /opd/{OPD} CSV", "opd-download.data", f"/opd/{OPD}", q,

@@ -8,11 +8,11 @@ a few hundred numbers per refresh).
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 from core.i18n import DEFAULT_LANGUAGE, WIT, language
@@ -69,3 +69,17 @@ def fmt_when(moment: datetime | None, missing: str = MISSING, *, lang: str = DEF
     if language(lang) == "en":
         return format_datetime(local, "d MMM y, HH:mm", locale=_locale("en")) + " WIT"
     return local.strftime("%d-%m-%Y %H:%M") + " WIT"
+
+
+def fmt_week(monday: date, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A Monday-to-Sunday week as people say it: '7–13 Sep', '28 Sep–4 Okt', '29 Des–4 Jan' (not '2026-W37')."""
+    sunday = monday + timedelta(days=6)
+    locale = _locale(lang)
+    if monday.month == sunday.month:
+        return f"{monday.day}–{format_date(sunday, 'd MMM', locale=locale)}"
+    return f"{format_date(monday, 'd MMM', locale=locale)}–{format_date(sunday, 'd MMM', locale=locale)}"
+
+
+def fmt_month(year: int, month: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """'November 2026' (id and en alike for most months; 'Agustus 2026' / 'August 2026')."""
+    return format_date(date(year, month, 1), "MMMM y", locale=_locale(lang))

@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     _apikeys_parser(sub)
     _outbox_parsers(sub)
     _import_parser(sub)
+    _report_parser(sub)
     return parser
 
 
@@ -545,12 +546,69 @@ def cmd_import(settings: Settings, args) -> int:
         print(json.dumps(figures, ensure_ascii=False))
     return 0
 # --- end of import ---------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------- report
+
+
+def _report_parser(sub) -> None:
+    report = sub.add_parser("report", help="write a report file").add_subparsers(dest="action", required=True)
+    monthly = report.add_parser("monthly", help="Laporan Kinerja Pelayanan Publik of one WIT month (PDF and XLSX)")
+    monthly.add_argument("--month", required=True, help="the WIT month, YYYY-MM")
+    monthly.add_argument("--out", required=True, help="the folder to write into (created when missing)")
+    monthly.add_argument("--opd", default=None, help="one OPD's report (its code, e.g. PUPR)")
+    monthly.add_argument("--format", choices=("pdf", "xlsx", "both"), default="both")
+    monthly.add_argument("--at", default=None, help="judge at this time, ISO 8601 (default now); naive = WIT")
+
+
+def _writable_folder(raw: str):
+    """The --out folder, created when missing; CliError when it cannot be written (checked before any work)."""
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(raw).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".mimika-probe-"):
+            pass
+    except OSError as exc:
+        raise CliError(f"--out {raw}: cannot write there ({exc.strerror or exc})") from None
+    return folder
+
+
+def cmd_report(settings: Settings, args) -> int:
+    from sqlalchemy import select
+
+    from data_access.queries.performance import monthly_performance, parse_month
+    from data_access.schema import Opd
+    from data_access.scope import Filters, Scope
+    from layouts import performance_report
+
+    now = parse_at(args.at)
+    try:
+        parse_month(args.month, now)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    folder = _writable_folder(args.out)
+    engine = _engine(settings)
+    opd = args.opd.strip().upper() if args.opd else None
+    if opd is not None:
+        with engine.connect() as conn:
+            known = set(conn.execute(select(Opd.code)).scalars())
+        if opd not in known:
+            raise CliError(f"--opd {args.opd!r} is not an OPD code; known: {', '.join(sorted(known))}")
+    figures = monthly_performance(engine, Filters(), Scope.wall(), now, month=args.month.strip(), opd=opd)
+    kinds = ("pdf", "xlsx") if args.format == "both" else (args.format,)
+    for kind in kinds:
+        build = performance_report.pdf_bytes if kind == "pdf" else performance_report.xlsx_bytes
+        target = folder / performance_report.file_name(figures, kind)
+        target.write_bytes(build(figures, "id"))
+        print(target)
+    return 0
 
 
 COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
             "kpis": cmd_kpis, "sweep": cmd_sweep, "users": cmd_users, "kiosk": cmd_kiosk,
             "demo-accounts": cmd_demo_accounts, "apikeys": cmd_apikeys,
-            "outbox": cmd_outbox, "forward": cmd_forward, "import": cmd_import}
+            "outbox": cmd_outbox, "forward": cmd_forward, "import": cmd_import, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

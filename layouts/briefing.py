@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pandas as pd
 from dash import dcc, html
 
-from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_when
-from core.i18n import Message, t
+from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
+from core.i18n import Message, status_label, t
 from core.rules import ROAD, is_remote
 from layouts import components as c
-from layouts import exports, theme
 
 CONFIG = "briefing-config"
 INTERVAL = "briefing-interval"
@@ -25,13 +25,17 @@ DISTRICTS = "briefing-districts"
 LEAGUE = "briefing-league"
 WEEKLY = "briefing-weekly"
 CATEGORIES = "briefing-categories"
-CATEGORY_TABLE = "briefing-category-table"
 OLDEST = "briefing-oldest"
 EXPORT_XLSX = "briefing-export-xlsx"
 EXPORT_PDF = "briefing-export-pdf"
 PRINT = "briefing-print"
 DOWNLOAD = "briefing-download"
 PRINT_DONE = "briefing-print-done"
+MONTH = "briefing-month"
+MONTHLY_PDF = "briefing-monthly-pdf"
+MONTHLY_XLSX = "briefing-monthly-xlsx"
+MONTHLY_DOWNLOAD = "briefing-monthly-download"
+MONTHLY_STATUS = "briefing-monthly-status"
 # For each compared measure: is a rise good (+1), bad (-1) or neither (0)?
 DIRECTION = {"reports": 0, "response_compliance_pct": 1, "resolution_compliance_pct": 1,
              "median_response_hours": -1, "median_resolution_hours": -1}
@@ -52,29 +56,43 @@ class BriefingData:
 
 
 def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
-           refresh_seconds: int = 300) -> html.Div:
+           refresh_seconds: int = 300, months: list[tuple[str, str]] | None = None) -> html.Div:
+    """The briefing: every table in full (no inner scroll bar hides a district or an OPD), one panel per topic,
+    printable on A4 landscape; the monthly performance report is asked for at the bottom (not printed)."""
     actions = html.Div(className="panel-actions no-print", children=[
         html.Button(t("print", lang), id=PRINT, className="button", n_clicks=0),
         html.Button(t("export.xlsx", lang), id=EXPORT_XLSX, className="button", n_clicks=0),
         html.Button(t("export.pdf", lang), id=EXPORT_PDF, className="button primary", n_clicks=0),
         dcc.Download(id=DOWNLOAD), html.Span(id=PRINT_DONE, hidden=True)])
+    months = months or []
+    monthly = c.panel(t("monthly.title", lang), html.Div(className="monthly-form", children=[
+        html.P(t("monthly.about", lang), className="page-note"),
+        html.Div(className="panel-actions", children=[
+            dcc.Dropdown(id=MONTH, options=[{"label": label, "value": key} for key, label in months],
+                         value=months[min(1, len(months) - 1)][0] if months else None,  # the last full month
+                         clearable=False, className="monthly-month"),
+            html.Button(t("export.pdf", lang), id=MONTHLY_PDF, className="button primary", n_clicks=0),
+            html.Button(t("export.xlsx", lang), id=MONTHLY_XLSX, className="button", n_clicks=0),
+            dcc.Download(id=MONTHLY_DOWNLOAD)]),
+        html.Div(id=MONTHLY_STATUS)]), extra_class="no-print")
     body = [
         html.Div([html.Div(id=PERIOD, className="page-subtitle"), actions], className="panel-head"),
         html.Div(id=STATUS),
         c.panel(t("briefing.compare", lang), html.Div(id=COMPARE, className="tiles",
                                                      children=c.message(t("loading", lang)))),
-        html.Div(className="grid-2", children=[
-            c.panel(t("briefing.weekly", lang), c.graph(WEEKLY, 300)),
-            c.panel(t("briefing.categories", lang), c.graph(CATEGORIES, 300)),
+        html.Div(className="grid-2 briefing-pair", children=[
+            c.panel(t("briefing.weekly", lang), html.Div(id=WEEKLY, children=c.message(t("loading", lang)))),
+            c.panel(t("briefing.categories", lang), html.Div(id=CATEGORIES)),
         ]),
         c.panel(t("briefing.districts", lang), html.Div([
-            html.Div(id=DISTRICTS, className="table-scroll"),
-            html.P(t("briefing.remote_note", lang), className="page-note")])),
-        c.panel(t("briefing.league", lang, n=20), html.Div(id=LEAGUE, className="table-scroll")),
-        html.Div(className="grid-2", children=[
-            c.panel(t("briefing.categories", lang), html.Div(id=CATEGORY_TABLE)),
-            c.panel(t("briefing.oldest", lang), html.Div(id=OLDEST)),
-        ]),
+            html.Div(id=DISTRICTS, className="briefing-table"),
+            html.P(t("briefing.remote_note", lang), className="page-note")]), extra_class="briefing-wide"),
+        c.panel(t("briefing.league", lang, n=20), html.Div([
+            html.Div(id=LEAGUE, className="briefing-table"),
+            html.P(t("briefing.league_note", lang, n=20), className="page-note")]), extra_class="briefing-wide"),
+        c.panel(t("briefing.oldest", lang), html.Div(id=OLDEST, className="briefing-table"),
+                extra_class="briefing-wide"),
+        monthly,
         dcc.Store(id=CONFIG, data={"query": c.clean_query(query), "lang": lang}),
         dcc.Interval(id=INTERVAL, interval=max(refresh_seconds, 60) * 1000),
     ]
@@ -112,24 +130,31 @@ def format_change(measure: str, change, lang: str = "id") -> str:
 
 
 def comparison_tiles(comparison: pd.DataFrame, lang: str) -> list:
-    """One tile per measure: this period, the one before, and the change coloured by whether it is better."""
+    """One tile per measure: this period with its sample, the one before with its own, and the change coloured by
+    whether it is better (no percentage without the n it rests on)."""
     tiles = []
     for r in comparison.itertuples(index=False):
         direction = DIRECTION.get(r.measure, 0)
         tone = ""
         if direction and r.change is not None and not pd.isna(r.change) and r.change != 0:
             tone = "change-better" if (r.change > 0) == (direction > 0) else "change-worse"
-        sample = (f" · {t('sample', lang, n=fmt_int(r.current_sample, lang=lang))}"
-                  if r.current_sample is not None and not pd.isna(r.current_sample) else "")
+        current = [html.Div(format_measure(r.measure, r.current, lang), className="tile-value",
+                            id=f"briefing-{r.measure}")]
+        previous = f"{t('col.previous', lang)}: {format_measure(r.measure, r.previous, lang)}"
+        if _has(r.current_sample):
+            current.append(html.Div(t("sample", lang, n=fmt_int(r.current_sample, lang=lang)), className="tile-sample",
+                                    id=f"briefing-{r.measure}-n"))
+            previous += f" ({t('sample', lang, n=fmt_int(r.previous_sample, lang=lang))})"
         tiles.append(html.Div(className="tile", children=[
-            html.Div(t(f"measure.{r.measure}", lang), className="tile-label"),
-            html.Div(format_measure(r.measure, r.current, lang), className="tile-value",
-                     id=f"briefing-{r.measure}"),
-            html.Div([f"{t('col.previous', lang)}: {format_measure(r.measure, r.previous, lang)}{sample} · ",
-                      html.Span(format_change(r.measure, r.change, lang), className=tone,
-                                id=f"briefing-{r.measure}-change")], className="tile-change"),
+            html.Div(t(f"measure.{r.measure}", lang), className="tile-label"), *current,
+            html.Div([f"{previous} · ", html.Span(format_change(r.measure, r.change, lang), className=tone,
+                                                 id=f"briefing-{r.measure}-change")], className="tile-change"),
         ]))
     return tiles
+
+
+def _has(value) -> bool:
+    return value is not None and not pd.isna(value)
 
 
 def district_frame(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -156,7 +181,9 @@ def district_frame(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def league_frame(league: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The OPD league: ranked OPDs by resolution compliance, then the unranked ones (small samples) unnumbered."""
+    """The OPD league: ranked OPDs by resolution compliance, then the unranked ones (small samples) unnumbered.
+    Every percentage has its sample in the next column, and the overdue count sits beside the compliance."""
+    reports = league["period_reports"] if "period_reports" in league else league["excluded"] * 0
     return pd.DataFrame({
         t("col.rank", lang): [int(r) if not pd.isna(r) else t("briefing.unranked", lang) for r in league["rank"]],
         t("col.opd", lang): league["short_name"].tolist(),
@@ -169,6 +196,7 @@ def league_frame(league: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.overdue", lang): league["overdue"].astype(int).tolist(),
         # beside compliance, so that rejecting reports is no way to look punctual
         t("col.excluded_pct", lang): league["excluded_pct"].round(1).tolist(),
+        t("col.excluded_n", lang): reports.astype(int).tolist(),
     })
 
 
@@ -183,8 +211,15 @@ def comparison_frame(comparison: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def week_labels(weekly: pd.DataFrame, lang: str) -> list[str]:
+    """'7–13 Sep' for each week (Monday–Sunday, WIT) instead of ISO labels such as '2026-W37'."""
+    return [fmt_week(date.fromisoformat(str(d)), lang) for d in weekly["week_start"]]
+
+
 def weekly_frame(weekly: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return pd.DataFrame({t("col.week", lang): weekly["week"].tolist(), t("opd.inflow", lang): weekly["inflow"].tolist(),
+    return pd.DataFrame({t("col.week", lang): week_labels(weekly, lang),
+                         t("col.week_start", lang): [date.fromisoformat(str(d)) for d in weekly["week_start"]],
+                         t("opd.inflow", lang): weekly["inflow"].tolist(),
                          t("col.resolved", lang): weekly["resolved"].tolist()})
 
 
@@ -202,9 +237,9 @@ def oldest_frame(oldest: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.title", lang): oldest["title"].tolist(),
         t("col.opd", lang): oldest["opd"].fillna("–").tolist(),
         t("col.district", lang): oldest["district"].fillna("–").tolist(),
-        t("col.status", lang): oldest["status"].tolist(),
-        t("col.age_days", lang): oldest["age_days"].round(1).tolist(),
+        t("col.status", lang): [status_label(s, lang) for s in oldest["status"]],
         t("col.sla_state", lang): [t(f"state.{s}", lang) for s in oldest["sla_state"]],
+        t("col.age_days", lang): oldest["age_days"].round(1).tolist(),
     })
 
 
@@ -229,69 +264,143 @@ def _fmt(value, digits: int | None, lang: str = "id") -> str:
 
 
 def html_table(frame: pd.DataFrame, table_id: str, *, numeric_from: int = 1, decimals: Mapping[str, int] | None = None,
-               row_classes: list | None = None, links: str | None = None, lang: str = "id") -> html.Table:
+               row_classes: list | None = None, links: str | None = None, lang: str = "id",
+               cells: Mapping[str, object] | None = None) -> html.Table:
     """A printable table of a briefing frame, numbers the Indonesian way (``decimals`` gives the digits of the
-    decimal columns; the rest are whole numbers); ``links`` names an id column to link to /report/<id>."""
-    decimals = decimals or {}
+    decimal columns; the rest are whole numbers); ``links`` names an id column to link to /report/<id> (report
+    numbers are names, never written with a thousands separator); ``cells`` maps a column to a function
+    ``(row position, value) → cell children`` for the few cells that say more than one number."""
+    decimals, cells = decimals or {}, cells or {}
     head = html.Thead(html.Tr([html.Th(col, className="num" if i >= numeric_from else None)
                                for i, col in enumerate(frame.columns)]))
     body = []
     for n, row in enumerate(frame.itertuples(index=False)):
-        cells = []
+        tds = []
         for i, (col, value) in enumerate(zip(frame.columns, row, strict=True)):
+            num = "num" if i >= numeric_from else None
             if links and col == links:
-                cells.append(html.Td(c.page_link(f"#{value}", f"/report/{value}", "/briefing")))
+                link = c.page_link(f"#{int(value)}", f"/report/{int(value)}", "/briefing")
+                tds.append(html.Td(link, className="report-no"))
+            elif col in cells:
+                tds.append(html.Td(cells[col](n, value), className=num))
             else:
-                cells.append(html.Td(_fmt(value, decimals.get(col), lang),
-                                     className="num" if i >= numeric_from else None))
-        body.append(html.Tr(cells, className=row_classes[n] if row_classes else None))
+                tds.append(html.Td(_fmt(value, decimals.get(col), lang), className=num))
+        body.append(html.Tr(tds, className=row_classes[n] if row_classes else None))
     return html.Table([head, html.Tbody(body)], className="page-table", id=table_id + "-table")
 
 
 def district_table(data: BriefingData, lang: str) -> html.Table:
     frame = district_frame(data.districts, lang)
-    return html_table(frame, DISTRICTS, numeric_from=2,
-                      decimals={t("col.per_10k", lang): 2, t("col.median_response", lang): 1})
+    remote = [name.startswith(REMOTE_MARK) for name in frame[t("col.district", lang)]]
+    return html_table(frame, DISTRICTS, numeric_from=2, row_classes=["is-remote" if r else None for r in remote],
+                      decimals={t("col.per_10k", lang): 1, t("col.median_response", lang): 1}, lang=lang)
+
+
+def pct_with_sample(pct, sample, lang: str, min_sample: int) -> list:
+    """'83,3%' with 'n = 42' beside it; a sample below the ranking minimum is marked as such, and no sample gives
+    no percentage at all."""
+    sample = int(sample) if _has(sample) else 0
+    if sample == 0 or not _has(pct):
+        return [html.Span("–", className="pct"), html.Span(t("sample", lang, n="0"), className="pct-n")]
+    small = sample < min_sample
+    return [html.Span(fmt_pct(pct, lang=lang), className="pct pct-small" if small else "pct"),
+            html.Span(t("sample", lang, n=fmt_int(sample, lang=lang)) + (f" · {t('briefing.small', lang)}"
+                                                                         if small else ""),
+                      className="pct-n pct-n-small" if small else "pct-n")]
 
 
 def league_table(data: BriefingData, lang: str) -> html.Table:
-    frame = league_frame(data.league, lang)
-    classes = [None if ranked else "row-unranked" for ranked in data.league["ranked"]]
-    decimals = {t(k, lang): 1 for k in ("col.resolution_pct", "col.response_pct", "col.median_response",
-                                         "col.excluded_pct")}
-    return html_table(frame, LEAGUE, numeric_from=2, decimals=decimals, row_classes=classes, lang=lang)
+    """Rank, OPD, resolution on time (% with n), overdue beside it, response on time (% with n), median response,
+    open backlog, and the rejected/archived share of the period's reports (with how many reports that is of)."""
+    league = data.league.reset_index(drop=True)
+    reports = league["period_reports"] if "period_reports" in league else league["excluded"] * 0
+    frame = pd.DataFrame({
+        t("col.rank", lang): [int(r) if not pd.isna(r) else "–" for r in league["rank"]],
+        t("col.opd", lang): league["short_name"].tolist(),
+        t("col.resolution_pct", lang): league["resolution_compliance_pct"].tolist(),
+        t("col.overdue", lang): league["overdue"].astype(int).tolist(),
+        t("col.response_pct", lang): league["response_compliance_pct"].tolist(),
+        t("col.median_response", lang): league["median_response_hours"].tolist(),
+        t("col.backlog", lang): league["backlog"].astype(int).tolist(),
+        t("col.excluded_pct", lang): league["excluded_pct"].tolist(),
+    })
+    classes = [None if ranked else "row-unranked" for ranked in league["ranked"]]
+
+    def share(n: int, pct):
+        total = int(reports.iloc[n])
+        if not total:
+            return [html.Span("–", className="pct"), html.Span(t("briefing.of_reports", lang, n="0"),
+                                                               className="pct-n")]
+        return [html.Span(fmt_pct(pct, lang=lang), className="pct"),
+                html.Span(t("briefing.of_reports", lang, n=fmt_int(total, lang=lang)), className="pct-n")]
+
+    cells = {
+        t("col.resolution_pct", lang): lambda n, v: pct_with_sample(v, league["resolution_sample"].iloc[n], lang,
+                                                                    data.min_sample),
+        t("col.response_pct", lang): lambda n, v: pct_with_sample(v, league["response_sample"].iloc[n], lang,
+                                                                  data.min_sample),
+        t("col.excluded_pct", lang): share,
+    }
+    return html_table(frame, LEAGUE, numeric_from=2, decimals={t("col.median_response", lang): 1},
+                      row_classes=classes, lang=lang, cells=cells)
 
 
 def categories_table(data: BriefingData, lang: str) -> html.Table:
-    return html_table(categories_frame(data.categories, lang), CATEGORY_TABLE, lang=lang)
+    """The top categories once: a bar for the reports received beside the number, then open and overdue now."""
+    frame = categories_frame(data.categories, lang)
+    biggest = max([int(v) for v in data.categories["reports"]] or [1]) or 1
+
+    def bar(_n: int, value):
+        return html.Div(className="cell-bar", children=[
+            html.Span(className="cell-bar-fill", style={"width": f"{100 * int(value) / biggest:.1f}%"}),
+            html.Span(fmt_int(value, lang=lang), className="cell-bar-value")])
+
+    return html_table(frame, CATEGORIES, lang=lang, cells={t("col.reports", lang): bar})
 
 
 def oldest_table(data: BriefingData, lang: str) -> html.Table:
     frame = oldest_frame(data.oldest, lang)
-    return html_table(frame, OLDEST, numeric_from=99, decimals={t("col.age_days", lang): 1},
-                      links=t("col.id", lang))
+    return html_table(frame, OLDEST, numeric_from=6, decimals={t("col.age_days", lang): 1},
+                      links=t("col.id", lang), lang=lang)
 
 
-def categories_figure(categories: pd.DataFrame, lang: str) -> dict:
-    names = categories["category_en"] if lang == "en" else categories["category"]
-    return c.hbar_figure(names.tolist(), categories["reports"].astype(int).tolist(), theme.OKABE_ITO["sky"],
-                         lang=lang)
+def weekly_chart(weekly: pd.DataFrame, lang: str, until=None) -> html.Div:
+    """Reports in against reports resolved per week as plain HTML bars: they take the width of their panel on a
+    screen and on paper alike (a Plotly chart keeps its screen width when printed and runs into its neighbour).
+    The week still running (``until`` falls inside it) is marked, so its short bars do not read as a fall."""
+    if weekly.empty:
+        return c.message(t("none", lang))
+    top = max(int(weekly["inflow"].max()), int(weekly["resolved"].max()), 1)
+    labels = week_labels(weekly, lang)
+    running = None
+    if until is not None:
+        from core.i18n import WIT
+
+        today = pd.Timestamp(until).tz_convert(WIT).date()
+        running = next((i for i, d in enumerate(weekly["week_start"])
+                        if date.fromisoformat(str(d)) <= today < date.fromisoformat(str(d)) + timedelta(days=7)), None)
+    weeks = []
+    for i, (label, inflow, resolved) in enumerate(zip(labels, weekly["inflow"], weekly["resolved"], strict=True)):
+        bars = [html.Div(className=f"flow-bar flow-{kind}", style={"height": f"{100 * int(v) / top:.1f}%"},
+                         title=f"{label}: {fmt_int(v, lang=lang)}",
+                         children=html.Span(fmt_int(v, lang=lang), className="flow-value"))
+                for kind, v in (("inflow", inflow), ("resolved", resolved))]
+        weeks.append(html.Div(className="flow-week" + (" flow-running" if i == running else ""), children=[
+            html.Div(bars, className="flow-pair"),
+            html.Div(label + (" *" if i == running else ""), className="flow-label")]))
+    legend = html.Div(className="flow-legend", children=[
+        html.Span([html.Span(className="swatch flow-inflow"), t("opd.inflow", lang)]),
+        html.Span([html.Span(className="swatch flow-resolved"), t("col.resolved", lang)]),
+        *([html.Span(t("briefing.running_week", lang), className="page-note")] if running is not None else [])])
+    return html.Div([legend, html.Div(weeks, className="flow-weeks",
+                                      style={"gridTemplateColumns": f"repeat({len(weeks)}, minmax(0, 1fr))"})],
+                    className="flow-chart", id=WEEKLY + "-chart")
 
 
-def pdf_bytes(briefing: BriefingData, lang: str, now) -> bytes:
-    """The briefing as a PDF: its charts drawn by matplotlib, its tables by fpdf2 (the same tables as the page)."""
-    league = briefing.league[briefing.league["ranked"]]
-    districts = briefing.districts[briefing.districts["code"] != "luar"].sort_values("per_10k", ascending=False)
-    charts = [
-        (t("briefing.weekly", lang), exports.weekly_png(briefing.weekly, t("opd.inflow", lang),
-                                                         t("col.resolved", lang))),
-        (t("col.per_10k", lang), exports.hbar_png(
-            [(REMOTE_MARK if is_remote(a) else "") + n for n, a in zip(districts["name"], districts["access"],
-                                                                        strict=True)],
-            [float(v) for v in districts["per_10k"].fillna(0)], theme.OKABE_ITO["blue"])),
-        (t("col.resolution_pct", lang), exports.hbar_png(list(league["short_name"]),
-                                                         [float(v) for v in league["resolution_compliance_pct"]],
-                                                         theme.OKABE_ITO["green"])),
-    ]
-    return exports.briefing_pdf(t("pdf.title", lang), period_text(briefing.comparison, lang), charts,
-                                tables(briefing, lang), t("pdf.generated", lang, when=fmt_when(now, lang=lang)))
+def export_stamp(comparison: pd.DataFrame) -> str:
+    """The WIT day the briefing's period ends on (its last included moment), as YYYYMMDD, for file names: a
+    briefing made at 08:00 WIT names that WIT day, not the UTC day before."""
+    from core.i18n import WIT
+
+    end = pd.Timestamp(comparison.iloc[0]["end"]).tz_convert(WIT) - pd.Timedelta(microseconds=1)
+    return end.strftime("%Y%m%d")

@@ -102,7 +102,8 @@ def compliance_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datet
     """One row per OPD in scope: response and resolution compliance % with their samples, counted for the OPD
     that held each report when its target was met or fell due (a transfer shows as a transfer), the median
     response hours over the period (default 30 days), the share of the period's reports it rejected or archived
-    (``excluded_pct``: not held against it, but shown so rejecting is no way to look punctual), the open backlog
+    (``excluded_pct`` of ``period_reports``: not held against it, but shown so rejecting is no way to look
+    punctual), the open backlog
     and what is overdue now. ``ranked`` is false when the resolution sample is below ``min_sample``; ranked OPDs
     get ``rank`` 1.. by resolution compliance, then response compliance. Ranked rows come first.
     """
@@ -138,7 +139,7 @@ def compliance_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datet
     out["rank"] = out["rank"].astype("Int64")
     return out[["rank", "opd_code", "name", "short_name", "response_compliance_pct", "response_sample",
                 "resolution_compliance_pct", "resolution_sample", "median_response_hours", "backlog", "overdue",
-                "excluded", "excluded_pct", "ranked"]]
+                "excluded", "period_reports", "excluded_pct", "ranked"]]
 
 
 def compliance_by_opd_category(engine: Engine, filters: Filters, scope: Scope, now: datetime) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -173,13 +174,169 @@ def test_briefing_page_and_exports(browser, server):
     league = book["OPD"]
     shown = tab.page.locator("#briefing-league-table tbody tr").count()
     assert league.max_row - 1 == shown == 19
-    first_open = tab.page.inner_text("#briefing-league-table tbody tr:first-child td:nth-child(8)")
+    first_open = tab.page.inner_text("#briefing-league-table tbody tr:first-child td:nth-child(7)")
     assert first_open == f"{league.cell(row=2, column=8).value:,}".replace(",", ".")
-    pdf = tab.download("#briefing-export-pdf").read_bytes()
-    assert pdf.startswith(b"%PDF") and pdf_pages(pdf) >= 1
     assert not tab.errors, tab.errors
+    tab.close()
+
+
+# Rows of the briefing's tables, and how many each must show in full.
+BRIEFING_TABLES = {"#briefing-districts-table": 18, "#briefing-league-table": 19, "#briefing-oldest-table": 15,
+                   "#briefing-categories-table": 10}
+ROWS_SEEN = """(selector) => {
+  const rows = [...document.querySelectorAll(selector + ' tbody tr')];
+  const problems = [];
+  for (const row of rows) {
+    row.scrollIntoView({block: 'center'});
+    const r = row.getBoundingClientRect();
+    const x = r.left + Math.min(20, r.width / 2), y = r.top + r.height / 2;
+    if (r.height <= 0 || r.top < 0 || r.bottom > window.innerHeight || r.right > window.innerWidth + 1)
+      problems.push(['outside the window', row.innerText.slice(0, 40)]);
+    else if (!row.contains(document.elementFromPoint(x, y)))
+      problems.push(['covered', row.innerText.slice(0, 40)]);
+    for (let el = row.parentElement; el && !el.classList.contains('page-root'); el = el.parentElement) {
+      const style = getComputedStyle(el);
+      const clips = ['auto', 'scroll', 'hidden', 'clip'];
+      if (clips.includes(style.overflowY) || clips.includes(style.overflowX)) {
+        const box = el.getBoundingClientRect();
+        if (r.top < box.top - 1 || r.bottom > box.bottom + 1 || el.scrollHeight > el.clientHeight + 1)
+          problems.push(['cut by an inner scroll box', el.className, row.innerText.slice(0, 40)]);
+      }
+    }
+  }
+  return {rows: rows.length, problems};
+}"""
+
+
+@pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)])
+def test_briefing_tables_hide_no_row_behind_an_inner_scroll(browser, server, width, height):
+    """Every row of the districts (18), the OPD league (19), the oldest reports and the categories is in the page:
+    scrolled to, it lies inside the window, nothing covers it, and no box with its own scroll bar cuts it."""
+    tab = Tab(browser, server + "/briefing", "#briefing-league-table tbody tr", width, height)
+    for selector, want in BRIEFING_TABLES.items():
+        seen = tab.page.evaluate(ROWS_SEEN, selector)
+        assert seen["rows"] == want and not seen["problems"], (selector, seen)
+    agimuga = tab.page.locator("#briefing-districts-table tr", has_text="Agimuga")
+    assert agimuga.count() == 1 and agimuga.inner_text().startswith("◆")
+    assert tab.page.get_by_text("Kategori terbanyak", exact=True).count() == 1
+    labels = tab.page.locator(".flow-label").all_inner_texts()
+    assert len(labels) == 12 and not any("-W" in label for label in labels)
+    week = re.compile(r"\d{1,2}( \w{3})?–\d{1,2} \w{3}( \*)?")  # '7–13 Sep', '28 Sep–4 Okt', '30 Nov–6 Des *'
+    assert all(week.fullmatch(label.replace("\n", " ")) for label in labels), labels
+    tab.page.evaluate("document.querySelector('.page-root').scrollTo(0, 0)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.page.screenshot(path=str(SCREENSHOTS / f"briefing_{width}x{height}.png"))
+    assert not tab.errors, tab.errors
+    tab.close()
+
+
+PANELS_APART = """() => {
+  const panels = [...document.querySelectorAll('.page-main .page-panel')].filter(p => p.offsetParent !== null);
+  const box = el => el.getBoundingClientRect();
+  const problems = [];
+  panels.forEach((a, i) => panels.slice(i + 1).forEach(b => {
+    const p = box(a), q = box(b);
+    if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1)
+      problems.push(['overlap', a.innerText.slice(0, 30), b.innerText.slice(0, 30)]);
+  }));
+  for (const panel of panels) {
+    const p = box(panel);
+    for (const el of panel.querySelectorAll('*')) {
+      const r = box(el);
+      if (r.width && (r.right > p.right + 1 || r.left < p.left - 1 || r.bottom > p.bottom + 1))
+        { problems.push(['runs out of its panel', panel.innerText.slice(0, 30), el.className.toString()]); break; }
+    }
+  }
+  return {panels: panels.length, problems, width: document.documentElement.scrollWidth};
+}"""
+
+
+def test_briefing_print_keeps_panels_apart_in_four_pages(browser, server):
+    """In print (A4 landscape, 1032 CSS px wide): no panel overlaps another, nothing runs out of its panel, the
+    page is no wider than the paper, and Chromium's own print of it has at most four pages."""
+    tab = Tab(browser, server + "/briefing", "#briefing-league-table tbody tr", 1032, 760)
     tab.page.emulate_media(media="print")
-    tab.page.screenshot(path=str(SCREENSHOTS / "briefing_print_1920.png"))
+    tab.page.wait_for_timeout(500)
+    layout = tab.page.evaluate(PANELS_APART)
+    assert layout["panels"] >= 6 and not layout["problems"] and layout["width"] <= 1032, layout
+    assert tab.page.locator(".page-nav").is_hidden() and tab.page.locator("#briefing-export-pdf").is_hidden()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.page.screenshot(path=str(SCREENSHOTS / "briefing_print_1032.png"), full_page=True)
+    tab.close()
+    tab = Tab(browser, server + "/briefing", "#briefing-league-table tbody tr")  # printed from a 1920 screen
+    printed = tab.page.pdf(print_background=True, prefer_css_page_size=True)
+    assert 2 <= pdf_pages(printed) <= 4
+    (DOWNLOADS / "briefing_print.pdf").parent.mkdir(parents=True, exist_ok=True)
+    (DOWNLOADS / "briefing_print.pdf").write_bytes(printed)
+    _pdf_to_png(DOWNLOADS / "briefing_print.pdf", "briefing_print_page")
+    assert not tab.errors, tab.errors
+    tab.close()
+
+
+def _pdf_to_png(pdf: Path, stem: str) -> None:
+    """Each page as test-output/screenshots/<stem>-N.png, when poppler's pdftoppm is installed (to look at)."""
+    import shutil
+
+    if shutil.which("pdftoppm"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["pdftoppm", "-r", "110", "-png", str(pdf), str(SCREENSHOTS / stem)], check=True)
+
+
+def pdf_text(data: bytes) -> str:
+    import shutil
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+                          ).stdout.decode()
+
+
+def test_briefing_pdf_is_a_short_document(browser, server):
+    """The PDF: 2–4 pages named by the WIT day; each page says the data cut-off in WIT and 'Halaman n dari N';
+    report numbers are written #11615 (never 11.615); percentages carry one decimal and their n."""
+    tab = Tab(browser, server + "/briefing", "#briefing-league-table tbody tr")
+    oldest = tab.page.inner_text("#briefing-oldest-table tbody tr:first-child td:first-child")
+    path = tab.download("#briefing-export-pdf")
+    from datetime import UTC, datetime
+
+    from core.i18n import WIT
+
+    assert path.name == f"briefing_mimika_{datetime.now(UTC).astimezone(WIT):%Y%m%d}.pdf"
+    data = path.read_bytes()
+    pages = pdf_pages(data)
+    assert 2 <= pages <= 4
+    text = pdf_text(data)
+    for n in range(1, pages + 1):
+        assert f"Halaman {n} dari {pages}" in text
+    assert len(re.findall(r"Data per \d{2}-\d{2}-\d{4} \d{2}:\d{2} WIT", text)) == pages
+    assert oldest.startswith("#") and oldest in text
+    assert not re.search(r"#\d{1,3}\.\d{3}", text)  # no thousands separator in a report number
+    assert re.search(r"\d+,\d%", text) and not re.search(r"\b100%", text)
+    assert "Perlu perhatian" in text and "◆" in text
+    _pdf_to_png(path, "briefing_pdf_page")
+    assert not tab.errors, tab.errors
+    tab.close()
+
+
+def test_monthly_report_from_the_briefing(browser, server):
+    """The monthly report is asked for on /briefing: last month by default, PDF and XLSX named by the WIT month."""
+    tab = Tab(browser, server + "/briefing", "#briefing-league-table tbody tr")
+    from datetime import UTC, datetime
+
+    from core.i18n import WIT
+
+    today = datetime.now(UTC).astimezone(WIT)
+    last = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
+    pdf = tab.download("#briefing-monthly-pdf")
+    assert pdf.name == f"laporan_kinerja_mimika_{last}.pdf" and 1 <= pdf_pages(pdf.read_bytes()) <= 4
+    text = pdf_text(pdf.read_bytes())
+    assert "Laporan Kinerja Pelayanan Publik" in text and "Halaman 1 dari" in text
+    _pdf_to_png(pdf, "monthly_pdf_page")
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(tab.download("#briefing-monthly-xlsx").read_bytes()))
+    assert "Per OPD" in book.sheetnames and book["Per OPD"].max_row == 20
+    assert not tab.errors, tab.errors
     tab.close()
 
 

@@ -199,8 +199,10 @@ def test_briefing_matches_oracle(app, seeded, rows):
     for r in body_rows:
         cells = [texts(cell) for cell in r["props"]["children"]]
         code = next(k for k in compliance if _short(k) == cells[1])
-        assert cells[2] == fmt_dec(compliance[code]["resolution_compliance_pct"], 1)
-        assert cells[3] == fmt_int(compliance[code]["resolution_sample"])
+        want_pct, want_n = compliance[code]["resolution_compliance_pct"], compliance[code]["resolution_sample"]
+        assert cells[2].startswith(fmt_pct(want_pct) if want_n else "–"), cells
+        assert f"n = {fmt_int(want_n)}" in cells[2]  # the sample beside the percentage, always
+        assert cells[3] == fmt_int(compliance[code]["overdue"])  # and the overdue count right after it
     oldest = texts(out["briefing-oldest"]["children"])
     first = oracle_pages.oldest_open(rows, filters, Scope.wall(), NOW, 15)[0]
     assert f"#{first}" in oldest
@@ -223,7 +225,7 @@ def test_briefing_districts_rank_and_mark_remote(app, seeded, rows):
     rates = [float(texts(r["props"]["children"][3]).replace(".", "").replace(",", ".")) for r in body_rows
              if texts(r["props"]["children"][3]) != "–"]
     assert rates == sorted(rates, reverse=True)
-    assert max(rates) == pytest.approx(max(v["per_10k"] or 0 for k, v in want.items() if k != "luar"), abs=0.01)
+    assert max(rates) == pytest.approx(max(v["per_10k"] or 0 for k, v in want.items() if k != "luar"), abs=0.05)
     assert any(texts(r["props"]["children"][0]).startswith("◆ ") for r in body_rows)
 
 
@@ -247,7 +249,64 @@ def test_briefing_exports_xlsx_sheets_and_pdf(app, seeded, rows):
     pdf = post(app, "briefing-download", {"briefing-export-pdf.n_clicks": 1}, {"briefing-config.data": config},
                triggered="briefing-export-pdf.n_clicks")["briefing-download"]["data"]
     data = base64.b64decode(pdf["content"])
-    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", data)) >= 1
+    assert data.startswith(b"%PDF") and 2 <= len(re.findall(rb"/Type\s*/Page\b", data)) <= 4
+    assert pdf["filename"] == "briefing_mimika_20261123.pdf"  # the WIT day of the period's end (09:30 WIT)
+
+
+def test_briefing_league_shows_every_percentage_with_its_sample(app):
+    """No percentage in the league without its n; small samples are marked; every row shows its overdue count."""
+    out = post(app, "briefing-league", {"briefing-config.data": config_of("/briefing", "briefing-config")})
+    table = out["briefing-league"]["children"]
+    head, body = table["props"]["children"]
+    columns = [texts(th) for th in head["props"]["children"]["props"]["children"]]
+    assert columns[3] == "Terlambat" and "%" in columns[2]
+    small = 0
+    for tr in body["props"]["children"]:
+        for cell in (texts(td) for td in tr["props"]["children"]):
+            if "%" in cell:
+                assert "n = " in cell or "dari " in cell, cell
+            small += "sampel kecil" in cell
+    assert small > 0  # the demo has OPDs below the ranking minimum
+
+
+def test_briefing_weeks_are_dates_and_categories_appear_once(app):
+    """Weeks read '16–22 Nov' (not '2026-W47'); the page has one 'Kategori terbanyak' panel."""
+    out = post(app, "briefing-weekly", {"briefing-config.data": config_of("/briefing", "briefing-config")})
+    labels = texts(out["briefing-weekly"]["children"])
+    assert "16–22 Nov" in labels and "-W" not in labels
+    assert "26 Okt–1 Nov" in labels  # a week across two months
+    page = render("/briefing")
+    assert texts(page).count("Kategori terbanyak") == 1
+
+
+def _monthly(app, month, kind="xlsx", client=None):
+    button = f"briefing-monthly-{kind}.n_clicks"
+    out = post(app, "briefing-monthly-download", {button: 1},
+               {"briefing-month.value": month, "briefing-config.data": config_of("/briefing", "briefing-config")},
+               triggered=button, client=client)
+    return {key: value.get("data", value.get("children")) for key, value in out.items()}
+
+
+def test_monthly_report_from_the_briefing_in_the_viewers_scope(app):
+    """The month picked on /briefing gives laporan_kinerja_mimika_YYYY-MM.{xlsx,pdf}: every OPD for the Bupati,
+    only their own for an OPD user; a month not begun says so and sends nothing."""
+    from openpyxl import load_workbook
+
+    from tests.support.dash_app import client_as
+
+    out = _monthly(app, "2026-10")
+    assert out["briefing-monthly-download"]["filename"] == "laporan_kinerja_mimika_2026-10.xlsx"
+    book = load_workbook(io.BytesIO(base64.b64decode(out["briefing-monthly-download"]["content"])))
+    assert book["Per OPD"].max_row == 20
+    pdf = _monthly(app, "2026-10", "pdf")["briefing-monthly-download"]
+    assert pdf["filename"] == "laporan_kinerja_mimika_2026-10.pdf"
+    assert base64.b64decode(pdf["content"]).startswith(b"%PDF")
+    mine = _monthly(app, "2026-10", client=client_as(app, "opd", ("PUPR",)))
+    book = load_workbook(io.BytesIO(base64.b64decode(mine["briefing-monthly-download"]["content"])))
+    assert [row[1] for row in book["Per OPD"].iter_rows(min_row=2, values_only=True)] == ["PUPR"]
+    refused = _monthly(app, "2026-12")
+    assert "briefing-monthly-download" not in refused
+    assert "tidak bisa dilaporkan" in texts(refused["briefing-monthly-status"])
 
 
 # ------------------------------------------------------------------------------------------- /sla

@@ -29,13 +29,14 @@ def loaded_after_importing(modules: str, watched: tuple[str, ...]) -> list[str]:
 def test_importing_every_builder_loads_no_database_library():
     """layouts/ builds from DataFrames: importing all of it loads neither SQLAlchemy nor the store's code."""
     builders = ("layouts.wall, layouts.components, layouts.briefing, layouts.opd, layouts.sla, layouts.explorer, "
-                "layouts.report, layouts.exports")
+                "layouts.report, layouts.exports, layouts.pdf_doc, layouts.briefing_pdf, layouts.performance_report")
     assert loaded_after_importing(builders, ("sqlalchemy", "data_access", "psycopg")) == []
 
 
 def test_geo_and_the_store_load_no_web_framework():
     """geo/ and data_access/ are usable from a worker or a script: no Dash, no Flask."""
     lower = ("geo.boundaries, geo.assign, geo.tilegrid, geo.choropleth, geo.simplify, data_access.queries, "
+             "data_access.queries.performance, "
              "data_access.ingest, data_access.query_cache, data_access.accounts, data_access.api_keys, "
              "data_access.open311_store, data_access.outbox, data_access.forwarder")
     assert loaded_after_importing(lower, ("dash", "flask")) == []
