@@ -10,7 +10,7 @@ from flask_caching import Cache
 
 import callbacks
 from core.settings import Settings
-from dashboard import auth
+from dashboard import auth, ops
 from dashboard.cache import cache_config
 from data_access.query_cache import QueryCache
 
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, *, query_cache: QueryCache | No
     app.server.config["MIMIKA_QUERY_CACHE"] = query_cache
     app.server.config["MIMIKA_SETTINGS"] = settings
     wall_callbacks = callbacks.register(app, query_cache, settings)
+    ops.install(app, settings, query_cache)  # before the guard: /metrics has its own rule of who may read it
     auth.install(app, settings, query_cache.engine, wall_callbacks)
     app.layout = html.Div([dash.page_container], className="app-root")
     return app

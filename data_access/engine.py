@@ -31,7 +31,10 @@ def make_engine(url: str, *, create: bool = False, echo: bool = False) -> Engine
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, create, echo)
     try:
-        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # pre-ping: a connection the server dropped (a restart) is replaced before use, so no worker stays broken;
+        # connect_timeout: a server that does not answer costs a refresh 5 s, not a worker hung for minutes.
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10,
+                             connect_args={"connect_timeout": 5})
     except Exception as exc:  # a missing driver, say
         raise StoreUnavailable(f"cannot use DATABASE_URL {url!r}: {exc}") from exc
 
