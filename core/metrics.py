@@ -14,6 +14,8 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 
 STORE_QUERIES = Counter("mimika_store_queries", "Queries that reached the database (cache misses that ran)",
                         ["query"])
+DB_STATEMENTS = Counter("mimika_db_statements", "Every SQL statement sent to the store (version checks, logins, "
+                        "queries, writes)")
 STORE_ERRORS = Counter("mimika_store_errors", "Times the store could not be reached or failed a query")
 CACHE_REQUESTS = Counter("mimika_cache_requests", "Query-cache look-ups by result (hit or miss)", ["result"])
 CACHE_FALLBACKS = Counter("mimika_cache_fallbacks", "Cache operations served in-process because Redis was away")
