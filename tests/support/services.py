@@ -146,7 +146,9 @@ def http_get(port: int, path: str, headers: dict | None = None, timeout: float =
 class Gunicorn:
     """The app as production runs it: ``gunicorn -c gunicorn.conf.py`` with N workers in a subprocess."""
 
-    def __init__(self, env: dict, workers: int = 2, port: int | None = None, log: Path | None = None) -> None:
+    def __init__(self, env: dict, workers: int = 2, port: int | None = None, log: Path | None = None,
+                 python: Path = PYTHON) -> None:
+        self.python = python
         self.port = port or free_port()
         self.workers = workers
         self.log_path = log or Path(tempfile.mkstemp(prefix="mimika-gunicorn-", suffix=".log")[1])
@@ -159,7 +161,7 @@ class Gunicorn:
 
     def start(self, timeout: float = 180) -> None:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the server's life
-        self.proc = subprocess.Popen([str(PYTHON), "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=REPO,
+        self.proc = subprocess.Popen([str(self.python), "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=REPO,
                                      env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         wait_for(lambda: self._answers() and len(self.worker_pids()) >= self.workers, timeout, every=0.5,
                  what="gunicorn answering /healthz")
