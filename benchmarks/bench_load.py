@@ -200,7 +200,11 @@ def metrics(port: int) -> dict[str, float]:
         if line.startswith("#") or not line.strip():
             continue
         name = line.split("{", 1)[0].split(" ", 1)[0]
-        totals[name] = totals.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+        value = float(line.rsplit(" ", 1)[1])
+        totals[name] = totals.get(name, 0.0) + value
+        if name == "mimika_store_queries_total":  # and by query, to tell a repeated set from a stray query
+            query = line.split('query="', 1)[1].split('"', 1)[0]
+            totals[f"query:{query}"] = totals.get(f"query:{query}", 0.0) + value
     return totals
 
 
@@ -293,6 +297,9 @@ def run(args, url: str, workdir: Path) -> list[tuple[str, str, str, str]]:
     queries = m1.get("mimika_store_queries_total", 0) - m0.get("mimika_store_queries_total", 0)
     statements = m1.get("mimika_db_statements_total", 0) - m0.get("mimika_db_statements_total", 0)
     hits = m1.get("mimika_cache_requests_total", 0) - m0.get("mimika_cache_requests_total", 0)
+    fallbacks = m1.get("mimika_cache_fallbacks_total", 0) - m0.get("mimika_cache_fallbacks_total", 0)
+    store_errors = m1.get("mimika_store_errors_total", 0) - m0.get("mimika_store_errors_total", 0)
+    by_query = {k[6:]: m1.get(k, 0) - m0.get(k, 0) for k in m1 if k.startswith("query:")}
     per_change = queries / changes if changes else float("nan")
     web0, worker0 = marks["start"]["rss"]
     web1, worker1 = marks["end"]["rss"]
@@ -315,6 +322,10 @@ def run(args, url: str, workdir: Path) -> list[tuple[str, str, str, str]]:
         ("store changes", f"{changes:,}", "", ""),
         ("DB queries per store change", f"{per_change:,.2f} ({queries:,.0f} queries; one set = {QUERY_SET})",
          f"{QUERY_SET}", "yes" if changes and queries <= QUERY_SET * changes * 1.1 else "no"),
+        ("DB queries by query", ", ".join(f"{k} {v:,.0f}" for k, v in sorted(by_query.items())) or "none", "",
+         ""),
+        ("cache fallbacks (Redis away) / store errors", f"{fallbacks:,.0f} / {store_errors:,.0f}", "0 / 0",
+         "yes" if fallbacks == 0 and store_errors == 0 else "no"),
         ("SQL statements a second (all)", f"{statements / seconds:,.1f}", "", ""),
         ("cache look-ups a second", f"{hits / seconds:,.1f}", "", ""),
         ("web memory after warm-up / end / peak", f"{web0 / mib:,.0f} / {web1 / mib:,.0f} / {peak / mib:,.0f} MiB",

@@ -11,6 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "benchmarks" / "bench_load.py"
 FIGURES = ("setup", "measured", "requests", "latency p50 / p95 / max", "errors (not 200/204)",
            "'store unavailable' banners", "store changes", "DB queries per store change",
+           "DB queries by query", "cache fallbacks (Redis away) / store errors",
            "SQL statements a second (all)", "cache look-ups a second", "web memory after warm-up / end / peak",
            "web memory growth", "background worker memory after warm-up / end", "load average (1/5/15 min)")
 
