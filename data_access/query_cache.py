@@ -178,6 +178,16 @@ class QueryCache:
             return None
         return lock
 
+    @staticmethod
+    def _key(raw_key: tuple) -> str:
+        return "m:" + hashlib.sha1(repr(raw_key).encode()).hexdigest()
+
+    def peek(self, raw_key: tuple) -> Any:
+        """The cached value for ``raw_key`` if there is one (None otherwise); never computes, never waits."""
+        hit = self._cache_get(self._key(raw_key))
+        CACHE_REQUESTS.labels("hit" if hit is not None else "miss").inc()
+        return hit
+
     def memo(self, raw_key: tuple, compute: Callable[[], Any], *, wait: bool = True) -> Any:
         """The cached value for ``raw_key``, computed once however many screens ask at the same moment.
 
@@ -186,7 +196,7 @@ class QueryCache:
         measured 13 sets per change without it). With Redis the lock is Redis's, shared by every worker.
         ``wait=False``: when someone else is computing the key, return None at once instead of waiting.
         """
-        key = "m:" + hashlib.sha1(repr(raw_key).encode()).hexdigest()
+        key = self._key(raw_key)
         hit = self._cache_get(key)
         if hit is not None:
             CACHE_REQUESTS.labels("hit").inc()

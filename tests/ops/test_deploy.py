@@ -31,8 +31,10 @@ def _site(folder: Path, http_port: int, https_port: int, upstream: int) -> str:
 
 def _main_conf(folder: Path) -> Path:
     conf = folder / "nginx.conf"
-    temp = " ".join(f"{kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf.write_text(f"user root; daemon off; worker_processes 1; pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temp = " ".join(f"{kind}_temp_path {folder}/{kind};" for kind in kinds)
+    conf.write_text(f"user root; daemon off; worker_processes 1; pid {folder}/nginx.pid; "
+                    f"error_log {folder}/error.log;\n"
                     f"events {{}}\nhttp {{ access_log off; {temp} include /etc/nginx/mime.types; "
                     f"include {folder}/site.conf; }}\n")
     return conf
