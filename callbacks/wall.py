@@ -183,9 +183,11 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
         # Every screen on the same version, minute, language and measure gets the same panels: built once.
         # While another screen (or the warmer) builds them, keep showing the last numbers and ask again next
         # tick, instead of queueing fifty requests behind one query set.
-        panels = query_cache.memo(("wall-panels", version, query_cache.minute(now), lang, measure, scope.cache_key()),
-                                  lambda: build_panels(query_cache, settings, version, now, lang, measure, scope),
-                                  wait=False)
+        panels = cached_panels(query_cache, version, now, lang, measure, scope)
+        if panels is None:
+            panels = query_cache.memo(panels_key(query_cache, version, now, lang, measure, scope),
+                                      lambda: build_panels(query_cache, settings, version, now, lang, measure, scope),
+                                      wait=False)
         if panels is None:
             return out
     except StoreUnavailable as exc:
@@ -202,6 +204,28 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
         out[index] = value
     banner(_stale_reason(newest, now, settings))
     return out
+
+
+def panels_key(query_cache: QueryCache, version: str, now: datetime, lang: str, measure: str, scope: Scope,
+               minute: int | None = None) -> tuple:
+    return ("wall-panels", version, query_cache.minute(now) if minute is None else minute, lang, measure,
+            scope.cache_key())
+
+
+def cached_panels(query_cache: QueryCache, version: str, now: datetime, lang: str, measure: str, scope: Scope):
+    """The panels of ``version`` built this minute or the one before, or None.
+
+    A screen that reaches a new version only after the minute turned (it was busy, or the warmer was) shows what
+    the others show instead of running the query set again for the new minute: with 50 screens and 3 workers that
+    was 1.4 query sets per store change instead of one (benchmarks/bench_load.py). Screens on an unchanged version
+    keep their panels for longer than that anyway (the 204 path).
+    """
+    minute = query_cache.minute(now)
+    for bucket in (minute, minute - 1):
+        panels = query_cache.peek(panels_key(query_cache, version, now, lang, measure, scope, bucket))
+        if panels is not None:
+            return panels
+    return None
 
 
 def build_panels(query_cache: QueryCache, settings: Settings, version: str, now: datetime, lang: str,
@@ -238,8 +262,9 @@ def warm_once(query_cache: QueryCache, settings: Settings, lang: str | None = No
     try:
         version = query_cache.version()
         scope = Scope.wall()
-        query_cache.memo(("wall-panels", version, query_cache.minute(now), lang, measure, scope.cache_key()),
-                         lambda: build_panels(query_cache, settings, version, now, lang, measure, scope))
+        if cached_panels(query_cache, version, now, lang, measure, scope) is None:
+            query_cache.memo(panels_key(query_cache, version, now, lang, measure, scope),
+                             lambda: build_panels(query_cache, settings, version, now, lang, measure, scope))
     except StoreUnavailable:
         return False
     return True

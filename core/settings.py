@@ -79,6 +79,7 @@ class Settings:
     secret_key: str | None = None  # signs session and kiosk cookies; from SECRET_KEY, never from the code
     demo: bool = False  # DEMO_MODE=1: a throwaway key is allowed (make demo), never in production
     cookie_secure: bool = False  # COOKIE_SECURE=1 behind HTTPS: cookies only travel encrypted
+    metrics_token: str | None = None  # METRICS_TOKEN: /metrics wants it as a bearer token (else loopback only)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -116,6 +117,7 @@ class Settings:
             secret_key=os.environ.get("SECRET_KEY") or None,
             demo=_flag("DEMO_MODE"),
             cookie_secure=_flag("COOKIE_SECURE"),
+            metrics_token=os.environ.get("METRICS_TOKEN") or None,
         )
 
 

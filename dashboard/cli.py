@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     kpis.add_argument("--json", action="store_true", help="as JSON (the only format for now)")
     kpis.add_argument("--at", default=None, help="the time to count at, ISO 8601 (default now); naive = WIT")
     sub.add_parser("sweep", help="fill due times and districts for rows that intake systems wrote directly")
+    _add_process_commands(sub)
     users = sub.add_parser("users", help="manage the people who log in").add_subparsers(dest="action", required=True)
     add = users.add_parser("add", help="add a user")
     add.add_argument("name")
@@ -481,6 +482,55 @@ def cmd_demo_accounts(settings: Settings, _args) -> int:
     print(f"  wall screen (kiosk): {base}{kiosk_path}")
     return 0
 
+# --- processes and operations: `worker` (the background process) and `backup` --------------------------------
+
+
+def _add_process_commands(sub) -> None:
+    worker = sub.add_parser("worker", help="run the background work (sweep, wall warming, scheduled jobs); "
+                            "one per deployment")
+    worker.add_argument("--once", action="store_true", help="run every job once and exit (1 if one failed)")
+    backup = sub.add_parser("backup", help="write a consistent copy of the store while the dashboard runs")
+    backup.add_argument("--out", required=True, help="the backup file (SQLite: a store file; PostgreSQL: pg_dump -Fc)")
+
+
+def cmd_worker(settings: Settings, args) -> int:
+    import threading
+
+    from dashboard.logs import configure_logging
+    from dashboard.worker import default_jobs, run_once, start_jobs
+
+    if not args.once:
+        configure_logging()
+    jobs = default_jobs(settings, _assigner(settings))
+    if args.once:
+        outcome = run_once(jobs)
+        for name, result in outcome.items():
+            print(f"worker: {name} {result}", file=sys.stderr)
+        return 0 if all(result == "ok" for result in outcome.values()) else 1
+    stop = threading.Event()
+    threads = start_jobs(jobs, stop)
+    print(f"worker: running {', '.join(job.name for job in jobs)}; SIGTERM or Ctrl-C stops", file=sys.stderr,
+          flush=True)
+    try:
+        while not stop.wait(3600):
+            pass
+    finally:  # SIGTERM arrives as SystemExit (main), Ctrl-C as KeyboardInterrupt: let the jobs finish their turn
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    return 0
+
+
+def cmd_backup(settings: Settings, args) -> int:
+    from pathlib import Path
+
+    from data_access.backup import backup_store
+
+    engine = _engine(settings)
+    how = backup_store(engine, Path(args.out))
+    print(f"backup: {args.out} written ({how})", file=sys.stderr)
+    return 0
+
 
 # --- import: files from other systems (CSV, XLSX, Open311 JSON/XML) into the store -----------------------------
 def _import_parser(sub) -> None:
@@ -608,7 +658,8 @@ def cmd_report(settings: Settings, args) -> int:
 COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
             "kpis": cmd_kpis, "sweep": cmd_sweep, "users": cmd_users, "kiosk": cmd_kiosk,
             "demo-accounts": cmd_demo_accounts, "apikeys": cmd_apikeys,
-            "outbox": cmd_outbox, "forward": cmd_forward, "import": cmd_import, "report": cmd_report}
+            "outbox": cmd_outbox, "forward": cmd_forward, "import": cmd_import, "report": cmd_report,
+            "worker": cmd_worker, "backup": cmd_backup}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
+from core.metrics import DB_STATEMENTS
+
 
 class StoreUnavailable(RuntimeError):
     """The store cannot be reached or is not a store; the message is one line a person can act on."""
@@ -29,11 +31,25 @@ def make_engine(url: str, *, create: bool = False, echo: bool = False) -> Engine
     except ArgumentError as exc:
         raise StoreUnavailable(f"DATABASE_URL is not a database URL: {url!r}") from exc
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, create, echo)
+        return _count_statements(_sqlite_engine(parsed, create, echo))
     try:
-        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # pre-ping: a connection the server dropped (a restart) is replaced before use, so no worker stays broken;
+        # connect_timeout: a server that does not answer costs a refresh 5 s, not a worker hung for minutes.
+        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10,
+                               connect_args={"connect_timeout": 5})
     except Exception as exc:  # a missing driver, say
         raise StoreUnavailable(f"cannot use DATABASE_URL {url!r}: {exc}") from exc
+    return _count_statements(engine)
+
+
+def _count_statements(engine: Engine) -> Engine:
+    """Count every statement for /metrics (mimika_db_statements_total): the store's whole load, not only queries."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*_args) -> None:
+        DB_STATEMENTS.inc()
+
+    return engine
 
 
 def _sqlite_engine(parsed, create: bool, echo: bool) -> Engine:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,12 +19,50 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.metrics import CACHE_FALLBACKS, CACHE_REQUESTS, STORE_ERRORS, STORE_QUERIES
 from core.settings import Settings
 from data_access.engine import StoreUnavailable, check_store, make_engine
 from data_access.queries import store_version
 
 log = logging.getLogger(__name__)
 NOW_BUCKET_SECONDS = 60  # SLA states depend on "now": cached answers may be at most a minute behind the clock
+REDIS_RETRY_SECONDS = 5.0  # while Redis is away, ask it again this often (not on every look-up: each costs a timeout)
+
+
+class LocalCache:
+    """A small in-process cache (LRU with a time-out): what the app falls back to while Redis is away."""
+
+    def __init__(self, threshold: int = 2000, timeout: float = 3600.0) -> None:
+        self.threshold, self.timeout = threshold, timeout
+        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def set(self, key: str, value: Any) -> bool:
+        with self._lock:
+            self._items[key] = (time.monotonic() + self.timeout, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.threshold:
+                self._items.popitem(last=False)
+        return True
+
+
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - redis is a runtime requirement
+        return (OSError,)
+    return (RedisError, OSError)
 
 
 class Cache(Protocol):
@@ -46,10 +86,107 @@ class QueryCache:
     def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.database_url)
         self._redis = None
+        self._fallback = LocalCache()  # used only while Redis is away
+        self._redis_retry_at: float | None = None  # set while Redis is away: when to ask it again
+        self._redis_errors = _redis_errors()
         if self.settings.redis_url:
             import redis
 
-            self._redis = redis.Redis.from_url(self.settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+            self._redis = redis.Redis.from_url(self.settings.redis_url, socket_timeout=2, socket_connect_timeout=1)
+
+    # --- Redis away: the in-process cache and lock take over, said once in the log -------------------------
+
+    @property
+    def redis_available(self) -> bool | None:
+        """None without REDIS_URL; otherwise whether the last use of Redis worked."""
+        return None if self._redis is None else self._redis_retry_at is None
+
+    @property
+    def redis_url_set(self) -> bool:
+        return self._redis is not None
+
+    def ping_redis(self) -> bool:
+        """Whether Redis answers now (for /healthz); a failure also switches to the fallback, a success back."""
+        if self._redis is None:
+            return False
+        try:
+            self._redis.ping()
+        except self._redis_errors as exc:
+            self._redis_failed(exc)
+            return False
+        self._redis_worked()
+        return True
+
+    def _shared_usable(self) -> bool:
+        return self._redis is None or self._redis_retry_at is None or time.monotonic() >= self._redis_retry_at
+
+    def _redis_failed(self, exc: BaseException) -> None:
+        with self._lock:
+            first = self._redis_retry_at is None
+            self._redis_retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+        if first:
+            log.warning("redis unavailable (%s): using the in-process cache and locks until it is back",
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+    def _redis_worked(self) -> None:
+        if self._redis_retry_at is not None:
+            with self._lock:
+                was_down, self._redis_retry_at = self._redis_retry_at is not None, None
+            if was_down:
+                log.warning("redis is back: using the shared cache and locks again")
+
+    def _cache_get(self, key: str) -> Any:
+        if self._redis is None:
+            return self.cache.get(key)
+        if not self._shared_usable():
+            CACHE_FALLBACKS.inc()
+            return self._fallback.get(key)
+        try:
+            value = self.cache.get(key)
+        except self._redis_errors as exc:
+            self._redis_failed(exc)
+            CACHE_FALLBACKS.inc()
+            return self._fallback.get(key)
+        self._redis_worked()
+        return value
+
+    def _cache_set(self, key: str, value: Any) -> None:
+        if self._redis is None:
+            self.cache.set(key, value)
+            return
+        if self._shared_usable():
+            try:
+                self.cache.set(key, value)
+                self._redis_worked()
+                return
+            except self._redis_errors as exc:
+                self._redis_failed(exc)
+        CACHE_FALLBACKS.inc()
+        self._fallback.set(key, value)
+
+    def _redis_lock(self, key: str, wait: bool):
+        """A Redis lock held for ``key`` (True when it could not be had without waiting), or None when Redis is
+        away and the in-process lock must do."""
+        if self._redis is None or not self._shared_usable():
+            return None
+        lock = self._redis.lock(f"mimika:lock:{key}", timeout=60, blocking_timeout=60)
+        try:
+            if not lock.acquire(blocking=wait):
+                return True
+        except self._redis_errors as exc:
+            self._redis_failed(exc)
+            return None
+        return lock
+
+    @staticmethod
+    def _key(raw_key: tuple) -> str:
+        return "m:" + hashlib.sha1(repr(raw_key).encode()).hexdigest()
+
+    def peek(self, raw_key: tuple) -> Any:
+        """The cached value for ``raw_key`` if there is one (None otherwise); never computes, never waits."""
+        hit = self._cache_get(self._key(raw_key))
+        CACHE_REQUESTS.labels("hit" if hit is not None else "miss").inc()
+        return hit
 
     def memo(self, raw_key: tuple, compute: Callable[[], Any], *, wait: bool = True) -> Any:
         """The cached value for ``raw_key``, computed once however many screens ask at the same moment.
@@ -59,20 +196,25 @@ class QueryCache:
         measured 13 sets per change without it). With Redis the lock is Redis's, shared by every worker.
         ``wait=False``: when someone else is computing the key, return None at once instead of waiting.
         """
-        key = "m:" + hashlib.sha1(repr(raw_key).encode()).hexdigest()
-        hit = self.cache.get(key)
+        key = self._key(raw_key)
+        hit = self._cache_get(key)
         if hit is not None:
+            CACHE_REQUESTS.labels("hit").inc()
             return hit
+        CACHE_REQUESTS.labels("miss").inc()
         # One lock per key, never shared between keys: panels lock their queries' keys inside their own, and a
         # lock shared by two keys could then wait on itself.
-        if self._redis is not None:  # one lock across gunicorn workers
-            lock = self._redis.lock(f"mimika:lock:{key}", timeout=60, blocking_timeout=60)
-            if not lock.acquire(blocking=wait):
-                return None
+        lock = self._redis_lock(key, wait)  # one lock across gunicorn workers while Redis is there
+        if lock is True:
+            return None
+        if lock is not None:
             try:
                 return self._compute_once(key, compute)
             finally:
-                lock.release()
+                try:
+                    lock.release()
+                except Exception as exc:  # Redis went away meanwhile (or the lock expired): its time-out frees it
+                    log.debug("redis lock not released: %s", exc)
         with self._lock:
             entry = self._key_locks.setdefault(key, [threading.Lock(), 0])
             entry[1] += 1
@@ -90,11 +232,11 @@ class QueryCache:
                     self._key_locks.pop(key, None)
 
     def _compute_once(self, key: str, compute: Callable[[], Any]) -> Any:
-        hit = self.cache.get(key)
+        hit = self._cache_get(key)
         if hit is not None:
             return hit
         value = compute()
-        self.cache.set(key, value)
+        self._cache_set(key, value)
         return value
 
     def version(self) -> str:
@@ -103,8 +245,10 @@ class QueryCache:
             check_store(self.engine) if self.engine.dialect.name == "sqlite" else None
             return store_version(self.engine)
         except StoreUnavailable:
+            STORE_ERRORS.inc()
             raise
         except SQLAlchemyError as exc:
+            STORE_ERRORS.inc()
             raise StoreUnavailable(str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
 
     def now(self) -> datetime:
@@ -119,9 +263,11 @@ class QueryCache:
             try:
                 result = fn(self.engine, filters, scope, now, **kwargs)
             except SQLAlchemyError as exc:
+                STORE_ERRORS.inc()
                 raise StoreUnavailable(str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
             with self._lock:
                 self.query_count += 1
+            STORE_QUERIES.labels(fn.__name__).inc()
             return result
 
         return self.memo(raw_key, run)
