@@ -49,6 +49,7 @@ from plotly.utils import PlotlyJSONEncoder  # noqa: E402
 from benchmarks.bench_common import fmt_bytes, person_client, publish  # noqa: E402
 from benchmarks.bench_pages import OPD, Case, body_for, build_app, callback_key, store_facts  # noqa: E402
 from benchmarks.bench_queries import sqlite_store  # noqa: E402
+from callbacks.export_runner import start_forkserver  # noqa: E402
 from core.bounded import EARLIEST_DAY, LONGEST_PERIOD_DAYS  # noqa: E402
 from core.i18n import WIT  # noqa: E402
 
@@ -206,6 +207,7 @@ class Bench:
 
     def __init__(self, db: Path, now: datetime) -> None:
         self.app, self.store = build_app(db, now)
+        start_forkserver()  # as `serve` and the WSGI entry do after create_app
         self.client = person_client(self.app, f"sqlite:///{db}")
         self.bodies: dict[tuple[str, str], bytes] = {}
 
@@ -231,20 +233,20 @@ def forkserver_rss() -> int:
     return rss_bytes(pid) if pid else 0
 
 
-def measure_memory(bench: Bench, accepted: list[Period]) -> dict:
+def measure_memory(bench: Bench, accepted: list[Period], count: int) -> dict:
     mixed = [(e, p) for p in accepted for e in EXPORTS]
     gc.collect()
     before = rss_bytes()
     seconds = []
-    for i in range(MEMORY_EXPORTS):
+    for i in range(count):
         export, period = mixed[i % len(mixed)]
         outcome = bench.run(export, period)
         seconds.append(outcome.seconds)
-        log(f"[memory] {i + 1}/{MEMORY_EXPORTS} {export.name}, {period.name}: {outcome.seconds:.2f} s, "
+        log(f"[memory] {i + 1}/{count} {export.name}, {period.name}: {outcome.seconds:.2f} s, "
             f"RSS {fmt_bytes(rss_bytes())}")
     gc.collect()
     after = rss_bytes()
-    return {"before": before, "after": after, "growth": (after - before) / before, "seconds": seconds,
+    return {"count": count, "before": before, "after": after, "growth": (after - before) / before, "seconds": seconds,
             "forkserver": forkserver_rss(), "load": loadavg()}
 
 
@@ -275,15 +277,16 @@ def report(args, reports: int, now: datetime, rows: list[Row], memory: dict, unc
            f"- Each of the {args.repeats} repeats follows a store-version bump, so the queries run again each time "
            "(the first repeat of each row also meets a cold app for that export).",
            "- Refused periods must come back with the page's message and no file, without running the export.", "",
-           "## Server memory over 20 exports", "",
+           f"## Server memory over {memory['count']} exports", "",
            f"Resident memory (VmRSS) of the serving process, after `gc.collect()`: at the app's start "
-           f"{fmt_bytes(start_rss)}; before the 20 exports (after the timings above) {fmt_bytes(memory['before'])}; "
+           f"{fmt_bytes(start_rss)}; before the {memory['count']} exports (after the timings above) "
+           f"{fmt_bytes(memory['before'])}; "
            f"after them {fmt_bytes(memory['after'])}: **{100 * memory['growth']:+.1f} %** (target ≤ "
            f"{100 * TARGET_GROWTH:g} %: {'met' if memory['growth'] <= TARGET_GROWTH else '**not met**'}).",
-           f"The 20 exports cycle through every kind and both accepted periods, each after a version bump "
-           f"(median {statistics.median(memory['seconds']):.2f} s, max {max(memory['seconds']):.2f} s). The export "
-           f"runner's forkserver process holds {fmt_bytes(memory['forkserver'])} (its children exit after each "
-           "file, returning their memory)."]
+           f"The {memory['count']} exports cycle through every kind and both accepted periods, each after a version "
+           f"bump (median {statistics.median(memory['seconds']):.2f} s, max {max(memory['seconds']):.2f} s). "
+           f"The export runner's forkserver process holds {fmt_bytes(memory['forkserver'])} (its children exit "
+           "after each file, returning their memory)."]
     if uncovered:
         out += ["", "Download callbacks without a case (not timed): " + ", ".join(f"`{k}`" for k in uncovered)]
     out += ["", "Runs (s):", ""]
@@ -297,13 +300,15 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=1_000_000, help="size of the store (default 1,000,000)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per export and period (default 3)")
+    parser.add_argument("--memory-exports", type=int, default=MEMORY_EXPORTS,
+                        help=f"exports between the two memory readings (default {MEMORY_EXPORTS})")
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / "data",
                         help="folder of the cached store bench_<N>.db (default: benchmarks/data, gitignored)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
                         help="folder for results/exports_<N>.md (default: benchmarks/)")
     args = parser.parse_args(argv)
-    if args.reports < 100 or args.repeats < 1:
-        parser.error("--reports must be at least 100 and --repeats at least 1")
+    if args.reports < 100 or args.repeats < 1 or args.memory_exports < 1:
+        parser.error("--reports must be at least 100, --repeats and --memory-exports at least 1")
 
     print(f"Command: {shown_command()}", flush=True)
     args.db = (args.data / f"bench_{args.reports}.db").resolve()
@@ -328,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{row.outcomes[-1].shown()}; load {loadavg()}")
                 rows.append(row)
         loads = [loadavg()]
-        memory = measure_memory(bench, [p for p in every if p.accepted])
+        memory = measure_memory(bench, [p for p in every if p.accepted], args.memory_exports)
     finally:
         bench.store.engine.dispose()
     publish(args.out, f"exports_{args.reports}",

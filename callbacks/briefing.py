@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 import dash
 from dash import Dash, Input, Output, State, dcc, no_update
 
-from callbacks.export_runner import ExportRefused, ExportRunner
+from callbacks.export_runner import EXPORT_BUDGET_SECONDS, ExportRefused, ExportRunner
 from callbacks.page_data import PageContext, PageData, client_address, page_config, page_refresh, store_down
 from callbacks.viewer import current_scope, current_viewer
 from core.i18n import t
 from core.settings import Settings
 from data_access import queries
 from data_access.accounts import log_access
-from data_access.engine import StoreUnavailable
+from data_access.engine import QueryTimeout, StoreUnavailable, query_deadline
 from data_access.queries.decisions import MIN_SAMPLE
 from data_access.query_cache import QueryCache
 from layouts import briefing as page
 from layouts import components as c
 from layouts import exports
+
+log = logging.getLogger(__name__)
 
 
 def load(data: PageData) -> page.BriefingData:
@@ -65,22 +70,36 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         if not (xlsx_clicks if kind == "xlsx" else pdf_clicks):
             return no_update, no_update
         config = page_config(config)
-        try:
-            data = PageData(query_cache, config["query"])
-            briefing = load(data)
-        except StoreUnavailable as exc:
-            return no_update, store_down(config["lang"], exc)
-        stamp = data.now.strftime("%Y%m%d")
+        lang = config["lang"]
         viewer = current_viewer()
+        started = time.monotonic()
         try:
-            if kind == "xlsx":
-                content = runner.run(viewer.name, exports.xlsx_bytes, page.tables(briefing, config["lang"]))
-            else:  # in Indonesian whatever the page language: it is the regency's document
-                content = runner.run(viewer.name, page.pdf_bytes, briefing, "id", data.now)
+            # One export at a time per person, its queries included; the queries and the file share one budget,
+            # so a period too big for the store is refused in time instead of holding a server thread for minutes.
+            with runner.turn(viewer.name):
+                try:
+                    with query_deadline(EXPORT_BUDGET_SECONDS):
+                        data = PageData(query_cache, config["query"])
+                        if data.error is not None:  # a period outside the bounds: say so, make nothing
+                            return no_update, c.error_banner(t("export.refused_filter", lang,
+                                                               reason=data.error.text(lang)))
+                        briefing = load(data)
+                except QueryTimeout:
+                    log.warning("briefing export: queries stopped after %.0f s", EXPORT_BUDGET_SECONDS)
+                    raise ExportRefused("export.timeout") from None
+                left = EXPORT_BUDGET_SECONDS - (time.monotonic() - started)
+                if left <= 0:  # the queries finished, but no time is left for the file
+                    raise ExportRefused("export.timeout")
+                if kind == "xlsx":
+                    content = runner.build(exports.xlsx_bytes, page.tables(briefing, lang), seconds=left)
+                else:  # in Indonesian whatever the page language: it is the regency's document
+                    content = runner.build(page.pdf_bytes, briefing, "id", data.now, seconds=left)
+        except StoreUnavailable as exc:
+            return no_update, store_down(lang, exc)
         except ExportRefused as refused:
-            return no_update, c.error_banner(t(refused.key, config["lang"]))
+            return no_update, c.error_banner(t(refused.key, lang))
         log_access(query_cache.engine, viewer.name, "export", "briefing", address=client_address(), detail=kind)
-        return dcc.send_bytes(content, f"briefing_mimika_{stamp}.{kind}"), None
+        return dcc.send_bytes(content, f"briefing_mimika_{data.now:%Y%m%d}.{kind}"), None
 
     app.clientside_callback("function (n) { if (n) { window.print(); } return ''; }",
                             Output(page.PRINT_DONE, "children"), Input(page.PRINT, "n_clicks"),

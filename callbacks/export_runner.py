@@ -11,11 +11,22 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
-EXPORT_SECONDS = 60  # the most an export may take; the 1M-report briefing PDF needs about 3 s
+EXPORT_SECONDS = 60  # the most a file may take to build in its child; the 1M-report briefing PDF needs about 3 s
+# The most a whole export may take, its queries and its file: it finishes within this or is refused with a message
+# (the issue "Every input bounded": within 10 s on a 1,000,000-report store; a second is left for the answer).
+EXPORT_BUDGET_SECONDS = 9.0
+# What the export children need, imported once by the forkserver (the clean parent they are forked from) instead of
+# by every child. Without it each child imported, before its first row, this module's package (callbacks/, so Dash
+# and SQLAlchemy: unpickling _child needs it) and the builders' pandas, openpyxl, matplotlib and fpdf: 1.5-4 s per
+# export on the 2-core machine, most of an XLSX export's time (benchmarks/bench_exports.py). The forkserver holds
+# them once; the children share its pages copy-on-write and exit after each file.
+PRELOAD = ("callbacks.export_runner", "layouts.briefing", "layouts.exports", "matplotlib.figure",
+           "matplotlib.backends.backend_agg", "fpdf", "PIL.Image")
 
 
 class ExportRefused(Exception):
@@ -35,6 +46,19 @@ def _child(build: Callable, args: tuple, conn) -> None:
         conn.close()
 
 
+def start_forkserver() -> None:
+    """Start the export children's forkserver now, at the server's start: its preloads take seconds on a busy
+    machine (14 s once under a load average of 7), which the first export would otherwise pay inside its budget.
+
+    The forkserver imports PRELOAD with the server's working directory on sys.path (Python 3.11 does not hand it
+    the parent's sys.path before preloading): serve from the project folder, as `make demo` and gunicorn do; from
+    elsewhere the preloads are skipped and each child imports what it needs, slower but the same."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(PRELOAD))
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
 @dataclass
 class ExportRunner:
     timeout_seconds: float = EXPORT_SECONDS
@@ -44,28 +68,37 @@ class ExportRunner:
         self._lock = threading.Lock()
         # forkserver: a clean, single-threaded parent for every child (forking the threaded web server is unsafe)
         self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(list(PRELOAD))  # takes effect when the forkserver starts (first export)
 
     def run(self, who: str, build: Callable, *args) -> bytes:
         """``build(*args)`` in a child process for ``who``; ExportRefused when ``who`` already has an export
         running, when it takes longer than the limit, or when it fails."""
+        with self.turn(who):
+            return self.build(build, *args)
+
+    @contextmanager
+    def turn(self, who: str) -> Iterator[None]:
+        """``who``'s one export at a time, its queries included; ExportRefused("export.busy") while another runs."""
         with self._lock:
             if who in self._busy:
                 raise ExportRefused("export.busy")
             self._busy.add(who)
         try:
-            return self._run(build, args)
+            yield
         finally:
             with self._lock:
                 self._busy.discard(who)
 
-    def _run(self, build: Callable, args: tuple) -> bytes:
+    def build(self, build: Callable, *args, seconds: float | None = None) -> bytes:
+        """``build(*args)`` in a child process stopped after ``seconds`` (default: the runner's limit)."""
+        limit = self.timeout_seconds if seconds is None else max(0.1, min(seconds, self.timeout_seconds))
         receive, send = self._context.Pipe(duplex=False)
         child = self._context.Process(target=_child, args=(build, args, send), daemon=True, name="mimika-export")
         child.start()
         send.close()
         try:
-            if not receive.poll(self.timeout_seconds):
-                log.warning("export stopped after %s s", self.timeout_seconds)
+            if not receive.poll(limit):
+                log.warning("export stopped after %.1f s", limit)
                 raise ExportRefused("export.timeout")
             status, value = receive.recv()
         except EOFError:

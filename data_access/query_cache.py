@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.settings import Settings
-from data_access.engine import StoreUnavailable, check_store, make_engine
+from data_access.engine import QueryTimeout, StoreUnavailable, check_store, deadline_passed, make_engine
 from data_access.queries import store_version
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,8 @@ class QueryCache:
             try:
                 result = fn(self.engine, filters, scope, now, **kwargs)
             except SQLAlchemyError as exc:
+                if deadline_passed():  # stopped by its caller's query_deadline, not a store that is away
+                    raise QueryTimeout(f"{fn.__name__} stopped at its deadline") from exc
                 raise StoreUnavailable(str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
             with self._lock:
                 self.query_count += 1
