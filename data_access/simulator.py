@@ -53,9 +53,13 @@ class Simulator:
         now = self.clock()
         arrivals = sum(1 for _ in range(int(seconds * 10)) if self.rng.random() < self.rate_per_minute / 600)
         with Session(self.engine) as session, session.begin():
+            # The reports to move are chosen first: SQLite takes its one write lock at a transaction's first write,
+            # so everything read before the new reports' inserts is read without holding it. Chosen after them (with
+            # ORDER BY random() over every open report), the 1M store's step held the lock ~2 s of every 2.
+            candidates = self._pick(session, now, max(1, arrivals * 2 if arrivals else self.rng.randint(0, 2)))
             for _ in range(arrivals):
                 self._new_report(session, now)
-            moved = self._advance(session, now, max(1, arrivals * 2 if arrivals else self.rng.randint(0, 2)))
+            moved = self._advance(session, now, candidates)
         sweep_pending(self.engine, self.workcal, self.assigner, now=now)
         return arrivals, moved
 
@@ -77,11 +81,22 @@ class Simulator:
             district_code=district.code, village_code=village.code, reporter=reporter,
         )
 
-    def _advance(self, session: Session, now: datetime, how_many: int) -> int:
-        candidates = session.scalars(
-            select(Report).where(Report.status.in_(OPEN_STATUSES), Report.created_at <= now)
-            .order_by(func.random()).limit(how_many)
-        ).all()
+    def _pick(self, session: Session, now: datetime, how_many: int) -> list[Report]:
+        """``how_many`` open reports from a random place in the store: those at or after a random id, wrapping to
+        the start — a walk along the primary key, not a sort of every open report by random()."""
+        # Two statements: SQLite answers a lone min() or max() from the index, both at once by a full scan.
+        low, high = session.scalar(select(func.min(Report.id))), session.scalar(select(func.max(Report.id)))
+        if high is None:
+            return []
+        pivot = self.rng.randint(low, high)
+        open_now = select(Report).where(Report.status.in_(OPEN_STATUSES), Report.created_at <= now)
+        found = list(session.scalars(open_now.where(Report.id >= pivot).order_by(Report.id).limit(how_many)))
+        if len(found) < how_many:
+            found += session.scalars(open_now.where(Report.id < pivot).order_by(Report.id)
+                                     .limit(how_many - len(found))).all()
+        return found
+
+    def _advance(self, session: Session, now: datetime, candidates: list[Report]) -> int:
         for report in candidates:
             to_status = self.rng.choice(NEXT_STEP[report.status])
             self.writer.transition(session, report, to_status, max(now, report.created_at), actor="simulator")
