@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import random
+import re
 import shlex
 import shutil
 import socket
@@ -40,6 +41,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as `python benchmarks/bench_first_poll.py` from anywhere
@@ -49,6 +51,7 @@ from benchmarks.bench_common import KIOSK_COOKIE, kiosk_token, publish  # noqa: 
 
 ORDERS = ("together", "server-first", "simulator-first")
 CONFIG = {"lang": "id", "measure": "open"}
+PASSWORD = "password-for-bench-first-poll"
 AFTER_SIMULATOR_SECONDS = 15.0  # "just after the simulator started": requests sent this long after its launch
 
 
@@ -122,13 +125,42 @@ def insert_pending(db: Path, count: int, seed: int = 1) -> None:
 
 
 def kiosk_cookies(db: Path, count: int) -> list[str]:
+    """One credential per poller: even pollers are wall screens (a kiosk cookie), odd ones operators who log in
+    through /login first (a write: the access log), so a held write lock shows in their login."""
+    from data_access.accounts import AccountError, add_user
     from data_access.engine import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
     try:
-        return [kiosk_token(engine, f"bench-first-poll-{i}") for i in range(count)]
+        out = []
+        for i in range(count):
+            if i % 2 == 0:
+                out.append(kiosk_token(engine, f"bench-first-poll-{i}"))
+                continue
+            try:
+                add_user(engine, f"bench-operator-{i}", "operator", PASSWORD)
+            except AccountError:
+                pass
+            out.append(f"login:bench-operator-{i}")
+        return out
     finally:
         engine.dispose()
+
+
+def log_in(conn: http.client.HTTPConnection, name: str) -> str:
+    """Log ``name`` in through /login as a browser does; the session cookie."""
+    conn.request("GET", "/login")
+    response = conn.getresponse()
+    page = response.read().decode()
+    cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    conn.request("POST", "/login", urlencode({"username": name, "password": PASSWORD, "csrf": csrf}),
+                 {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    if response.status != 302:
+        raise RuntimeError(f"login of {name}: HTTP {response.status}")
+    return (response.getheader("Set-Cookie") or cookie).split(";")[0]
 
 
 # --- the pollers ----------------------------------------------------------------------------------------------
@@ -153,6 +185,7 @@ class Poll:
     sent: float  # seconds since the launch of the first program
     latency: float  # seconds
     status: int
+    kind: str = "refresh"  # or "login"
 
 
 def poller(index: int, port: int, token: str, t0: float, until: float, interval: float, out: list, lock) -> None:
@@ -168,12 +201,22 @@ def poller(index: int, port: int, token: str, t0: float, until: float, interval:
     if conn is None:
         return
     state, n, mine = None, 0, []
+    if token.startswith("login:"):
+        sent = time.monotonic()
+        try:
+            cookie = log_in(conn, token.removeprefix("login:"))
+            status = 302
+        except (OSError, http.client.HTTPException, RuntimeError, AttributeError):
+            cookie, status = "", -1
+        mine.append(Poll(index, sent - t0, time.monotonic() - sent, status, "login"))
+    else:
+        cookie = f"{KIOSK_COOKIE}={token}"
     while time.monotonic() < until:
         body = json.dumps(refresh_body(state, n))
         sent = time.monotonic()
         try:
             conn.request("POST", "/_dash-update-component", body,
-                         {"Content-Type": "application/json", "Cookie": f"{KIOSK_COOKIE}={token}"})
+                         {"Content-Type": "application/json", "Cookie": cookie})
             response = conn.getresponse()
             payload, status = response.read(), response.status
         except (OSError, http.client.HTTPException):
@@ -198,9 +241,15 @@ class Run:
     server_at: float = 0.0
     load: str = ""
 
+    def refreshes(self) -> list[Poll]:
+        return [p for p in self.polls if p.kind == "refresh"]
+
+    def logins(self) -> list[Poll]:
+        return [p for p in self.polls if p.kind == "login"]
+
     def firsts(self) -> list[Poll]:
         seen: dict[int, Poll] = {}
-        for p in sorted(self.polls, key=lambda p: p.sent):
+        for p in sorted(self.refreshes(), key=lambda p: p.sent):
             seen.setdefault(p.poller, p)
         return list(seen.values())
 
@@ -208,7 +257,7 @@ class Run:
         """Per poller: seconds from its first request being sent to the end of its first 200 (data on screen)."""
         start: dict[int, float] = {}
         done: dict[int, float] = {}
-        for p in sorted(self.polls, key=lambda p: p.sent):
+        for p in sorted(self.refreshes(), key=lambda p: p.sent):
             start.setdefault(p.poller, p.sent)
             if p.status == 200 and p.poller not in done:
                 done[p.poller] = p.sent + p.latency - start[p.poller]
@@ -216,7 +265,8 @@ class Run:
 
     def after_simulator(self) -> list[Poll]:
         """Each poller's first request sent after the simulator was launched, and the worst of the next seconds."""
-        return [p for p in self.polls if self.simulator_at <= p.sent < self.simulator_at + AFTER_SIMULATOR_SECONDS]
+        return [p for p in self.refreshes()
+                if self.simulator_at <= p.sent < self.simulator_at + AFTER_SIMULATOR_SECONDS]
 
 
 def spy(py_spy: str, procs: list[subprocess.Popen], path: Path, t0: float, seconds: float) -> None:
@@ -296,17 +346,19 @@ def timeline(run: Run) -> str:
 
 
 def table(runs: list[Run]) -> str:
-    lines = ["| # | order | first request s (median / max) | first answers 204 / 200 / other | "
+    lines = ["| # | order | login s (median / max) | first refresh s (median / max) | "
+             "first answers 204 / 200 / other | "
              f"requests in the {AFTER_SIMULATOR_SECONDS:g} s after the simulator's launch: s (median / max) | "
-             "requests | load average |", "|---:|---|---:|---|---:|---:|---:|---|"]
+             "requests | load average |", "|---:|---|---:|---:|---|---:|---:|---:|---|"]
     for i, r in enumerate(runs, 1):
         firsts = r.firsts()
         after = r.after_simulator()
         codes = [p.status for p in firsts]
-        lines.append(f"| {i} | {r.order} | {stats([p.latency for p in firsts])} | {codes.count(204)} / "
+        lines.append(f"| {i} | {r.order} | {stats([p.latency for p in r.logins()])} | "
+                     f"{stats([p.latency for p in firsts])} | {codes.count(204)} / "
                      f"{codes.count(200)} / {len(codes) - codes.count(204) - codes.count(200)} | "
                      f"{stats(r.first_data())} | "
-                     f"{stats([p.latency for p in after])} | {len(r.polls)} | {r.load} |")
+                     f"{stats([p.latency for p in after])} | {len(r.refreshes())} | {r.load} |")
     return "\n".join(lines)
 
 
@@ -315,11 +367,15 @@ def report(args, runs: list[Run], store: str) -> str:
            "```", "",
            f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} cores, Python "
            f"{platform.python_version()}). Store: {store}; {args.pending:,} rows inserted straight into `report` "
-           f"before each start-up (response_due_at NULL). {args.pollers} pollers (kiosk cookies), one request each "
+           f"before each start-up (response_due_at NULL). {args.pollers} pollers, one refresh each "
            f"every {args.interval:g} s for {args.seconds:g} s; simulator --rate {args.rate:g}; gap between the two "
            f"launches {args.gap:g} s (orders other than 'together').", "", table(runs), "",
-           "- first request: each poller's first POST of the wall refresh, sent as soon as the server accepted a "
-           "connection; 204 = the panels are being built elsewhere (the screen keeps what it shows), 200 = data.",
+           "- login: the odd pollers are operators who log in through /login first (GET the form, POST it: the "
+           "access log is written, so a held write lock delays it); the even ones are wall screens with kiosk "
+           "cookies.",
+           "- first refresh: each poller's first POST of the wall refresh, sent as soon as the server accepted a "
+           "connection (operators: after their login); 204 = the panels are being built elsewhere (the screen "
+           "keeps what it shows), 200 = data.",
            "- first data: from a poller's first request to the end of its first 200 (inf: none within the run).",
            "- load average: 1/5/15 min at the end of each start-up (other engineers' tests share the 2 cores)."]
     return "\n".join(out) + "\n"
@@ -369,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
                     Path(f"{db}{suffix}").unlink(missing_ok=True)
                 firsts = run.firsts()
                 log(f"[first-poll] {order} #{n + 1}: worst latency per second of send time: {timeline(run)}")
-                log(f"[first-poll] {order} #{n + 1}: first request {stats([p.latency for p in firsts])} s "
+                log(f"[first-poll] {order} #{n + 1}: login {stats([p.latency for p in run.logins()])} s, "
+                    f"first refresh {stats([p.latency for p in firsts])} s "
                     f"(median / max, {len(firsts)} pollers), first data {stats(run.first_data())} s, "
                     f"after the simulator "
                     f"{stats([p.latency for p in run.after_simulator()])} s; load {run.load}")

@@ -89,6 +89,18 @@ class QueryCache:
                 if entry[1] == 0:
                     self._key_locks.pop(key, None)
 
+    def cached(self, raw_key: tuple) -> Any:
+        """What ``memo`` holds for ``raw_key``, or None; never computes, never waits."""
+        return self.cache.get("m:" + hashlib.sha1(repr(raw_key).encode()).hexdigest())
+
+    def remember(self, raw_key: tuple, value: Any) -> None:
+        """Keep ``value`` under ``raw_key`` (replacing what was there), for ``recall``."""
+        self.cache.set("r:" + hashlib.sha1(repr(raw_key).encode()).hexdigest(), value)
+
+    def recall(self, raw_key: tuple) -> Any:
+        """What ``remember`` last kept under ``raw_key``, or None."""
+        return self.cache.get("r:" + hashlib.sha1(repr(raw_key).encode()).hexdigest())
+
     def _compute_once(self, key: str, compute: Callable[[], Any]) -> Any:
         hit = self.cache.get(key)
         if hit is not None:
