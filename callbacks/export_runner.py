@@ -25,7 +25,9 @@ EXPORT_BUDGET_SECONDS = 9.0
 # and SQLAlchemy: unpickling _child needs it) and the builders' pandas, openpyxl, matplotlib and fpdf: 1.5-4 s per
 # export on the 2-core machine, most of an XLSX export's time (benchmarks/bench_exports.py). The forkserver holds
 # them once; the children share its pages copy-on-write and exit after each file.
-PRELOAD = ("callbacks.export_runner", "layouts.briefing", "layouts.exports", "matplotlib.figure",
+# "__main__" first, as multiprocessing's own default: the forkserver loads the main script once, so a child does not
+# run it again (a benchmark or gunicorn script; `python -m dashboard` children never re-run their __main__).
+PRELOAD = ("__main__", "callbacks.export_runner", "layouts.briefing", "layouts.exports", "matplotlib.figure",
            "matplotlib.backends.backend_agg", "fpdf", "PIL.Image")
 
 
