@@ -232,7 +232,11 @@ def wall_panels(query_cache: QueryCache, settings: Settings, version: str, now: 
             query_cache.remember(_newest_key(lang, measure, scope), panels)
         return panels
 
-    return query_cache.memo(_panels_key(query_cache, version, now, lang, measure, scope), build, wait=wait)
+    # One build at a time per wall (language, measure, scope), whatever its version: when the store changes faster
+    # than the panels build (the 1M store under load), screens that each started the build of "their" version ran
+    # a dozen builds at once, none finishing within 40 s; now they take the newest built and wait for one build.
+    return query_cache.memo(_panels_key(query_cache, version, now, lang, measure, scope), build, wait=wait,
+                            lock_key=("wall-panels-build", lang, measure, scope.cache_key()))
 
 
 def build_panels(query_cache: QueryCache, settings: Settings, version: str, now: datetime, lang: str,

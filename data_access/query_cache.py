@@ -51,22 +51,26 @@ class QueryCache:
 
             self._redis = redis.Redis.from_url(self.settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
 
-    def memo(self, raw_key: tuple, compute: Callable[[], Any], *, wait: bool = True) -> Any:
+    def memo(self, raw_key: tuple, compute: Callable[[], Any], *, wait: bool = True,
+             lock_key: tuple | None = None) -> Any:
         """The cached value for ``raw_key``, computed once however many screens ask at the same moment.
 
         Single flight: the first asker computes under a lock for its key while the others wait and then read the
         cache, so fifty screens cost one query set per store change, not fifty (benchmarks/bench_wall.py
         measured 13 sets per change without it). With Redis the lock is Redis's, shared by every worker.
         ``wait=False``: when someone else is computing the key, return None at once instead of waiting.
+        ``lock_key``: take the lock of this key instead, so that several keys (the wall's panels of successive store
+        versions) are computed one at a time; only for keys whose computations never take that lock themselves.
         """
         key = "m:" + hashlib.sha1(repr(raw_key).encode()).hexdigest()
         hit = self.cache.get(key)
         if hit is not None:
             return hit
+        lock_name = key if lock_key is None else "l:" + hashlib.sha1(repr(lock_key).encode()).hexdigest()
         # One lock per key, never shared between keys: panels lock their queries' keys inside their own, and a
         # lock shared by two keys could then wait on itself.
         if self._redis is not None:  # one lock across gunicorn workers
-            lock = self._redis.lock(f"mimika:lock:{key}", timeout=60, blocking_timeout=60)
+            lock = self._redis.lock(f"mimika:lock:{lock_name}", timeout=60, blocking_timeout=60)
             if not lock.acquire(blocking=wait):
                 return None
             try:
@@ -74,7 +78,7 @@ class QueryCache:
             finally:
                 lock.release()
         with self._lock:
-            entry = self._key_locks.setdefault(key, [threading.Lock(), 0])
+            entry = self._key_locks.setdefault(lock_name, [threading.Lock(), 0])
             entry[1] += 1
         try:
             if not entry[0].acquire(blocking=wait):
@@ -87,7 +91,7 @@ class QueryCache:
             with self._lock:
                 entry[1] -= 1
                 if entry[1] == 0:
-                    self._key_locks.pop(key, None)
+                    self._key_locks.pop(lock_name, None)
 
     def cached(self, raw_key: tuple) -> Any:
         """What ``memo`` holds for ``raw_key``, or None; never computes, never waits."""

@@ -1,6 +1,6 @@
 """While the wall's panels are being built (the warmer's first build on a big store takes seconds), a screen is
 answered at once — never queued behind the build — and one that shows older panels than the newest built gets
-those, so a store that changes faster than the panels build still reaches the screens."""
+those; one build runs at a time, so a store that changes faster than the panels build still reaches the screens."""
 
 from __future__ import annotations
 
@@ -43,8 +43,10 @@ def blocked_builds(monkeypatch, from_version: int):
     """build_panels blocks, for versions ≥ ``from_version``, until the returned event is set."""
     release, started = threading.Event(), threading.Event()
     real = wall_callbacks.build_panels
+    release.builds = []  # the versions whose build started, in order
 
     def slow(query_cache, settings, version, *args, **kwargs):
+        release.builds.append(version)
         if int(version.rsplit("#", 1)[1]) >= from_version:
             started.set()
             assert release.wait(30)
@@ -100,6 +102,10 @@ def test_a_screen_gets_the_newest_built_panels_while_the_next_are_built(world, m
     assert fresh[wall_callbacks.INDEX[(wall_callbacks.wall.STATE, "data")]]["version"].endswith("#1")
     same = answer_within(5, lambda: wall_callbacks.refresh(query_cache, settings, state, None))
     assert not shows_data(same)
+    query_cache.moved = 3  # the store moves on again while version 2 is still being built: no second build
+    assert not shows_data(answer_within(5, lambda: wall_callbacks.refresh(query_cache, settings, state, None)))
+    assert [v.rsplit("#", 1)[1] for v in release.builds] == ["2"]
+    query_cache.moved = 2
     release.set()
     builder.join(30)
     newer = wall_callbacks.refresh(query_cache, settings, state, None)
