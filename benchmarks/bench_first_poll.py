@@ -152,7 +152,7 @@ def log_in(conn: http.client.HTTPConnection, name: str) -> str:
     conn.request("GET", "/login")
     response = conn.getresponse()
     page = response.read().decode()
-    cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
+    cookie = session_cookie(response, "")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     conn.request("POST", "/login", urlencode({"username": name, "password": PASSWORD, "csrf": csrf}),
                  {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
@@ -160,7 +160,15 @@ def log_in(conn: http.client.HTTPConnection, name: str) -> str:
     response.read()
     if response.status != 302:
         raise RuntimeError(f"login of {name}: HTTP {response.status}")
-    return (response.getheader("Set-Cookie") or cookie).split(";")[0]
+    return session_cookie(response, cookie)
+
+
+def session_cookie(response: http.client.HTTPResponse, default: str) -> str:
+    """``name=value`` of the session cookie the response sets (it also clears the kiosk cookie), else ``default``."""
+    for header in response.msg.get_all("Set-Cookie") or []:
+        if header.startswith("mimika_session="):
+            return header.split(";")[0]
+    return default
 
 
 # --- the pollers ----------------------------------------------------------------------------------------------
