@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,22 +95,27 @@ class ExportRunner:
     def build(self, build: Callable, *args, seconds: float | None = None) -> bytes:
         """``build(*args)`` in a child process stopped after ``seconds`` (default: the runner's limit)."""
         limit = self.timeout_seconds if seconds is None else max(0.1, min(seconds, self.timeout_seconds))
+        deadline = time.monotonic() + limit  # starting the child counts too
         receive, send = self._context.Pipe(duplex=False)
         child = self._context.Process(target=_child, args=(build, args, send), daemon=True, name="mimika-export")
         child.start()
         send.close()
+        answered = False
         try:
-            if not receive.poll(limit):
+            if not receive.poll(max(0.0, deadline - time.monotonic())):
                 log.warning("export stopped after %.1f s", limit)
                 raise ExportRefused("export.timeout")
             status, value = receive.recv()
+            answered = True
         except EOFError:
             raise ExportRefused("export.failed") from None
         finally:
             receive.close()
+            if answered:
+                child.join(0.5)  # a child that sent its file is exiting: let it, rather than kill it on its way out
             if child.is_alive():
                 child.terminate()
-            child.join(5)
+                child.join(5)
         if status != "ok":
             log.error("export failed: %s", value)
             raise ExportRefused("export.failed")
