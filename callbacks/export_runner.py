@@ -95,10 +95,12 @@ class ExportRunner:
     def build(self, build: Callable, *args, seconds: float | None = None) -> bytes:
         """``build(*args)`` in a child process stopped after ``seconds`` (default: the runner's limit)."""
         limit = self.timeout_seconds if seconds is None else max(0.1, min(seconds, self.timeout_seconds))
-        deadline = time.monotonic() + limit  # starting the child counts too
         receive, send = self._context.Pipe(duplex=False)
         child = self._context.Process(target=_child, args=(build, args, send), daemon=True, name="mimika-export")
+        # Not counted: a fork from the running forkserver takes milliseconds; only the very first start of a process
+        # that did not call start_forkserver() waits here for its preloads (seconds), and that is no export's fault.
         child.start()
+        deadline = time.monotonic() + limit
         send.close()
         answered = False
         try:
