@@ -19,8 +19,10 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 EXPORT_SECONDS = 60  # the most a file may take to build in its child; the 1M-report briefing PDF needs about 3 s
 # The most a whole export may take, its queries and its file: it finishes within this or is refused with a message
-# (the issue "Every input bounded": within 10 s on a 1,000,000-report store; a second is left for the answer).
-EXPORT_BUDGET_SECONDS = 9.0
+# (the issue "Every input bounded": within 10 s on a 1,000,000-report store; two seconds are left for the answer,
+# which on a machine as loaded as the benchmark's — load average 29 on 2 cores — took more than one).
+EXPORT_BUDGET_SECONDS = 8.0
+MIN_BUILD_SECONDS = 1.0  # less than this left after the queries: refused at once, no child started for nothing
 # What the export children need, imported once by the forkserver (the clean parent they are forked from) instead of
 # by every child. Without it each child imported, before its first row, this module's package (callbacks/, so Dash
 # and SQLAlchemy: unpickling _child needs it) and the builders' pandas, openpyxl, matplotlib and fpdf: 1.5-4 s per
@@ -94,7 +96,9 @@ class ExportRunner:
 
     def build(self, build: Callable, *args, seconds: float | None = None) -> bytes:
         """``build(*args)`` in a child process stopped after ``seconds`` (default: the runner's limit)."""
-        limit = self.timeout_seconds if seconds is None else max(0.1, min(seconds, self.timeout_seconds))
+        if seconds is not None and seconds < MIN_BUILD_SECONDS:
+            raise ExportRefused("export.timeout")
+        limit = self.timeout_seconds if seconds is None else min(seconds, self.timeout_seconds)
         receive, send = self._context.Pipe(duplex=False)
         child = self._context.Process(target=_child, args=(build, args, send), daemon=True, name="mimika-export")
         # Not counted: a fork from the running forkserver takes milliseconds; only the very first start of a process
@@ -115,9 +119,9 @@ class ExportRunner:
             receive.close()
             if answered:
                 child.join(0.5)  # a child that sent its file is exiting: let it, rather than kill it on its way out
-            if child.is_alive():
-                child.terminate()
-                child.join(5)
+            if child.is_alive():  # past its limit: killed, not waited for (the person is told at once)
+                child.kill()
+                child.join(1)
         if status != "ok":
             log.error("export failed: %s", value)
             raise ExportRefused("export.failed")

@@ -129,7 +129,7 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
                 except QueryTimeout:
                     raise ExportRefused("export.timeout") from None
                 left = EXPORT_BUDGET_SECONDS - (time.monotonic() - started)
-                if left <= 0:  # the query finished, but no time is left for the file
+                if left <= 0:  # the query finished, but no time is left even for the CSV
                     raise ExportRefused("export.timeout")
                 if kind == "xlsx":
                     content = dcc.send_bytes(runner.build(exports.xlsx_bytes, {code: frame}, seconds=left),
