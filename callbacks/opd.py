@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import time
+
 import dash
 from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.export_runner import ExportRefused, ExportRunner
-from callbacks.page_data import PageContext, PageData, client_address, page_config, page_refresh, path_segment
+from callbacks.export_runner import EXPORT_BUDGET_SECONDS, ExportRefused, ExportRunner
+from callbacks.page_data import (
+    PageContext,
+    PageData,
+    client_address,
+    page_config,
+    page_refresh,
+    path_segment,
+    store_down,
+)
 from callbacks.viewer import current_scope, current_viewer, opd_scope
 from core.i18n import t
 from core.settings import Settings
 from data_access import queries
 from data_access.accounts import log_access
+from data_access.engine import QueryTimeout, StoreUnavailable, query_deadline
 from data_access.query_cache import QueryCache
 from data_access.scope import Scope
 from layouts import components as c
@@ -90,26 +101,45 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
 
     runner = ExportRunner()
 
-    @app.callback(Output(page.DOWNLOAD, "data"), Input(page.EXPORT_XLSX, "n_clicks"),
-                  Input(page.EXPORT_CSV, "n_clicks"), State(page.CONFIG, "data"), prevent_initial_call=True)
+    @app.callback(Output(page.DOWNLOAD, "data"), Output(page.STATUS, "children", allow_duplicate=True),
+                  Input(page.EXPORT_XLSX, "n_clicks"), Input(page.EXPORT_CSV, "n_clicks"), State(page.CONFIG, "data"),
+                  prevent_initial_call=True)
     def export(xlsx_clicks, csv_clicks, config):
         kind = "xlsx" if dash.ctx.triggered_id == page.EXPORT_XLSX else "csv"
         if not (xlsx_clicks if kind == "xlsx" else csv_clicks):
-            return no_update
+            return no_update, no_update
         config = page_config(config)
         code, lang = config.get("code"), config["lang"]
         code = code if isinstance(code, str) else ""
-        data = PageData(query_cache, config["query"])
-        if code not in data.lists.opd_names() or opd_scope(code) is None:  # known and theirs, or nothing
-            raise PreventUpdate
-        frame = page.export_frame(work_list(data, code), lang)
         viewer = current_viewer()
+        name = f"mimika_{code.lower()}_laporan"
+        started = time.monotonic()
+        try:
+            # One export at a time per person, its query included; the query and the file share one budget.
+            with runner.turn(viewer.name):
+                try:
+                    with query_deadline(EXPORT_BUDGET_SECONDS):
+                        data = PageData(query_cache, config["query"])
+                        if code not in data.lists.opd_names() or opd_scope(code) is None:  # known and theirs
+                            raise PreventUpdate
+                        if data.error is not None:  # a period outside the bounds: say so, make nothing
+                            return no_update, c.error_banner(t("export.refused_filter", lang,
+                                                               reason=data.error.text(lang)))
+                        frame = page.export_frame(work_list(data, code), lang)
+                except QueryTimeout:
+                    raise ExportRefused("export.timeout") from None
+                left = EXPORT_BUDGET_SECONDS - (time.monotonic() - started)
+                if left <= 0:  # the query finished, but no time is left even for the CSV
+                    raise ExportRefused("export.timeout")
+                if kind == "xlsx":
+                    content = dcc.send_bytes(runner.build(exports.xlsx_bytes, {code: frame}, seconds=left),
+                                             f"{name}.xlsx")
+                else:
+                    content = dcc.send_string(exports.csv_text(frame), f"{name}.csv")  # at most 2,000 rows: here
+        except StoreUnavailable as exc:
+            return no_update, store_down(lang, exc)
+        except ExportRefused as refused:
+            return no_update, c.error_banner(t(refused.key, lang))
         log_access(query_cache.engine, viewer.name, "export", f"opd:{code}", address=client_address(),
                    detail=f"{kind}, {len(frame)} rows")
-        name = f"mimika_{code.lower()}_laporan"
-        if kind == "xlsx":
-            try:
-                return dcc.send_bytes(runner.run(viewer.name, exports.xlsx_bytes, {code: frame}), f"{name}.xlsx")
-            except ExportRefused:
-                raise PreventUpdate from None
-        return dcc.send_string(exports.csv_text(frame), f"{name}.csv")  # at most 2,000 rows: built here
+        return content, None

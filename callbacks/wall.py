@@ -90,7 +90,7 @@ def _screen_state(state: object) -> dict:
     """The screen's remembered state, kept only when it has the shape the wall gave it."""
     if not isinstance(state, dict):
         return {}
-    return {k: v for k, v in state.items() if k in ("version", "newest", "last_good", "stale")
+    return {k: v for k, v in state.items() if k in ("version", "newest", "last_good", "stale", "built")
             and (v is None or isinstance(v, str)) and (v is None or len(v) < 200)}
 
 
@@ -181,15 +181,29 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
             banner(reason)
             return out
         # Every screen on the same version, minute, language and measure gets the same panels: built once.
-        # While another screen (or the warmer) builds them, keep showing the last numbers and ask again next
-        # tick, instead of queueing fifty requests behind one query set.
+        # Every screen on the same version, minute, language and measure gets the same panels: built once.
+        # Not built yet: a screen that shows older panels than the newest built (or none yet) gets those at once;
+        # one already showing the newest builds the current ones, or, while another screen or the warmer builds
+        # them, keeps what it shows (204) and asks again next tick — never queued behind the query set. On the 1M
+        # store a build takes longer than the simulator's 2 s between changes: taking only the current version's
+        # panels, screens got 204s ("nothing new", so a blank wall) for 7-15 s after start-up.
         panels = cached_panels(query_cache, version, now, lang, measure, scope)
         if panels is None:
-            panels = query_cache.memo(panels_key(query_cache, version, now, lang, measure, scope),
-                                      lambda: build_panels(query_cache, settings, version, now, lang, measure, scope),
-                                      wait=False)
+            newest = query_cache.recall(_newest_key(lang, measure, scope))
+            if newest is not None and newest["built_for"] > (state.get("built") or ""):
+                panels, version = newest, newest["version"]  # newer than what the screen shows: at once
+            else:
+                panels = wall_panels(query_cache, settings, version, now, lang, measure, scope, wait=False)
+                if panels is None:
+                    return out
         if panels is None:
-            return out
+            newest = query_cache.recall(_newest_key(lang, measure, scope))
+            if newest is not None and newest["built_for"] > (state.get("built") or ""):
+                panels, version = newest, newest["version"]  # newer than what the screen shows: at once
+            else:
+                panels = wall_panels(query_cache, settings, version, now, lang, measure, scope, wait=False)
+                if panels is None:
+                    return out
     except StoreUnavailable as exc:
         log.warning("wall: store unavailable: %s", exc)
         if state.get("stale") == "unavailable":
@@ -199,7 +213,7 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
 
     newest = _parse(panels["newest"])
     last_good = now
-    state = {"version": version, "newest": panels["newest"], "last_good": _iso(now)}
+    state = {"version": version, "newest": panels["newest"], "last_good": _iso(now), "built": panels["built_for"]}
     for index, value in panels["outputs"].items():
         out[index] = value
     banner(_stale_reason(newest, now, settings))
@@ -226,6 +240,30 @@ def cached_panels(query_cache: QueryCache, version: str, now: datetime, lang: st
         if panels is not None:
             return panels
     return None
+
+
+def _newest_key(lang: str, measure: str, scope: Scope) -> tuple:
+    return ("wall-panels-newest", lang, measure, scope.cache_key())
+
+
+def wall_panels(query_cache: QueryCache, settings: Settings, version: str, now: datetime, lang: str, measure: str,
+                scope: Scope, *, wait: bool = True) -> dict | None:
+    """The panels of ``version`` at ``now``'s minute, built once (single flight); None when ``wait`` is False and
+    someone else is building them. Each build is also kept as the newest for its language, measure and scope
+    (with its version and time), for screens to show while the next one is built."""
+    def build() -> dict:
+        panels = {**build_panels(query_cache, settings, version, now, lang, measure, scope), "version": version,
+                  "built_for": _iso(now)}
+        newest = query_cache.recall(_newest_key(lang, measure, scope))
+        if newest is None or newest["built_for"] <= panels["built_for"]:  # two builds at once: the later clock wins
+            query_cache.remember(_newest_key(lang, measure, scope), panels)
+        return panels
+
+    # One build at a time per wall (language, measure, scope), whatever its version: when the store changes faster
+    # than the panels build (the 1M store under load), screens that each started the build of "their" version ran
+    # a dozen builds at once, none finishing within 40 s; now they take the newest built and wait for one build.
+    return query_cache.memo(panels_key(query_cache, version, now, lang, measure, scope), build, wait=wait,
+                            lock_key=("wall-panels-build", lang, measure, scope.cache_key()))
 
 
 def build_panels(query_cache: QueryCache, settings: Settings, version: str, now: datetime, lang: str,
@@ -263,8 +301,7 @@ def warm_once(query_cache: QueryCache, settings: Settings, lang: str | None = No
         version = query_cache.version()
         scope = Scope.wall()
         if cached_panels(query_cache, version, now, lang, measure, scope) is None:
-            query_cache.memo(panels_key(query_cache, version, now, lang, measure, scope),
-                             lambda: build_panels(query_cache, settings, version, now, lang, measure, scope))
+            wall_panels(query_cache, settings, version, now, lang, measure, scope)
     except StoreUnavailable:
         return False
     return True

@@ -233,6 +233,7 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def cmd_serve(settings: Settings, args) -> int:
+    from callbacks.export_runner import start_forkserver
     from callbacks.wall import start_warmer
     from dashboard.app import create_app
     from dashboard.sweeper import start_sweeper
@@ -241,6 +242,7 @@ def cmd_serve(settings: Settings, args) -> int:
     check_port_free(args.host, args.port)
 
     app = create_app(settings)
+    start_forkserver()  # the export children's parent, ready before the first export
     start_sweeper(settings)
     start_warmer(app.server.config["MIMIKA_QUERY_CACHE"], settings)
     app.run(host=args.host, port=args.port, debug=args.debug)

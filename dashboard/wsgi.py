@@ -7,6 +7,7 @@ Set REDIS_URL to share the cache and locks between workers, BEHIND_PROXY=1 behin
 
 import os
 
+from callbacks.export_runner import start_forkserver
 from core.settings import Settings
 from dashboard.app import create_app
 
@@ -20,3 +21,5 @@ if os.environ.get("BEHIND_PROXY", "0") == "1":
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+start_forkserver()  # the export children's parent, ready before the first export

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -10,9 +14,43 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from core.metrics import DB_STATEMENTS
 
+# SQLite calls the progress handler every this many virtual-machine instructions (about a millisecond of work):
+# often enough to stop within a few milliseconds of a deadline, rarely enough to cost nothing measurable.
+PROGRESS_STEPS = 100_000
+_deadline: ContextVar[float | None] = ContextVar("mimika_query_deadline", default=None)
+
 
 class StoreUnavailable(RuntimeError):
     """The store cannot be reached or is not a store; the message is one line a person can act on."""
+
+
+class QueryTimeout(RuntimeError):
+    """A query ran past the deadline its caller set (query_deadline) and was stopped by the database."""
+
+
+@contextmanager
+def query_deadline(seconds: float) -> Iterator[None]:
+    """Every query this thread runs inside the block is stopped once ``seconds`` have passed (SQLite: a progress
+    handler interrupts it; PostgreSQL: statement_timeout); it then fails and ``deadline_passed()`` is true.
+
+    For work a person asked for that must answer in time or say why (an export of a long period on a big store),
+    not for the pages, whose queries are shared through the cache with everyone.
+    """
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def deadline_passed() -> bool:
+    deadline = _deadline.get()
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def _seconds_left() -> float | None:
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 def normalise_url(url: str) -> str:
@@ -51,6 +89,19 @@ def _count_statements(engine: Engine) -> Engine:
 
     return engine
 
+    @event.listens_for(engine, "before_cursor_execute")
+    def _statement_timeout(conn, cursor, _statement, _parameters, _context, _executemany) -> None:
+        # The caller's deadline (query_deadline) as PostgreSQL's own limit on this statement; cleared again on the
+        # connection's next statement without one, so a pooled connection never keeps another caller's limit.
+        left = _seconds_left()
+        if left is not None:
+            cursor.execute(f"SET statement_timeout = {max(1, int(left * 1000))}")
+            conn.info["mimika_timeout"] = True
+        elif conn.info.pop("mimika_timeout", False):
+            cursor.execute("SET statement_timeout = 0")
+
+    return engine
+
 
 def _sqlite_engine(parsed, create: bool, echo: bool) -> Engine:
     database = parsed.database
@@ -73,6 +124,9 @@ def _sqlite_engine(parsed, create: bool, echo: bool) -> Engine:
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
+        # Non-zero stops the running statement ("interrupted"): how query_deadline reaches into SQLite. The handler
+        # runs in the thread that runs the query, so it reads that thread's deadline.
+        dbapi_connection.set_progress_handler(deadline_passed, PROGRESS_STEPS)
 
     return engine
 

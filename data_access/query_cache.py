@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.metrics import CACHE_FALLBACKS, CACHE_REQUESTS, STORE_ERRORS, STORE_QUERIES
 from core.settings import Settings
-from data_access.engine import StoreUnavailable, check_store, make_engine
+from data_access.engine import QueryTimeout, StoreUnavailable, check_store, deadline_passed, make_engine
 from data_access.queries import store_version
 
 log = logging.getLogger(__name__)
@@ -188,13 +188,16 @@ class QueryCache:
         CACHE_REQUESTS.labels("hit" if hit is not None else "miss").inc()
         return hit
 
-    def memo(self, raw_key: tuple, compute: Callable[[], Any], *, wait: bool = True) -> Any:
+    def memo(self, raw_key: tuple, compute: Callable[[], Any], *, wait: bool = True,
+             lock_key: tuple | None = None) -> Any:
         """The cached value for ``raw_key``, computed once however many screens ask at the same moment.
 
         Single flight: the first asker computes under a lock for its key while the others wait and then read the
         cache, so fifty screens cost one query set per store change, not fifty (benchmarks/bench_wall.py
         measured 13 sets per change without it). With Redis the lock is Redis's, shared by every worker.
         ``wait=False``: when someone else is computing the key, return None at once instead of waiting.
+        ``lock_key``: take the lock of this key instead, so that several keys (the wall's panels of successive store
+        versions) are computed one at a time; only for keys whose computations never take that lock themselves.
         """
         key = self._key(raw_key)
         hit = self._cache_get(key)
@@ -202,9 +205,10 @@ class QueryCache:
             CACHE_REQUESTS.labels("hit").inc()
             return hit
         CACHE_REQUESTS.labels("miss").inc()
+        lock_name = key if lock_key is None else "l:" + hashlib.sha1(repr(lock_key).encode()).hexdigest()
         # One lock per key, never shared between keys: panels lock their queries' keys inside their own, and a
         # lock shared by two keys could then wait on itself.
-        lock = self._redis_lock(key, wait)  # one lock across gunicorn workers while Redis is there
+        lock = self._redis_lock(lock_name, wait)  # one lock across gunicorn workers while Redis is there
         if lock is True:
             return None
         if lock is not None:
@@ -216,7 +220,7 @@ class QueryCache:
                 except Exception as exc:  # Redis went away meanwhile (or the lock expired): its time-out frees it
                     log.debug("redis lock not released: %s", exc)
         with self._lock:
-            entry = self._key_locks.setdefault(key, [threading.Lock(), 0])
+            entry = self._key_locks.setdefault(lock_name, [threading.Lock(), 0])
             entry[1] += 1
         try:
             if not entry[0].acquire(blocking=wait):
@@ -229,7 +233,15 @@ class QueryCache:
             with self._lock:
                 entry[1] -= 1
                 if entry[1] == 0:
-                    self._key_locks.pop(key, None)
+                    self._key_locks.pop(lock_name, None)
+
+    def remember(self, raw_key: tuple, value: Any) -> None:
+        """Keep ``value`` under ``raw_key`` (replacing what was there), for ``recall``."""
+        self._cache_set("r:" + hashlib.sha1(repr(raw_key).encode()).hexdigest(), value)
+
+    def recall(self, raw_key: tuple) -> Any:
+        """What ``remember`` last kept under ``raw_key``, or None."""
+        return self._cache_get("r:" + hashlib.sha1(repr(raw_key).encode()).hexdigest())
 
     def _compute_once(self, key: str, compute: Callable[[], Any]) -> Any:
         hit = self._cache_get(key)
@@ -263,6 +275,8 @@ class QueryCache:
             try:
                 result = fn(self.engine, filters, scope, now, **kwargs)
             except SQLAlchemyError as exc:
+                if deadline_passed():  # stopped by its caller's query_deadline, not a store that is away
+                    raise QueryTimeout(f"{fn.__name__} stopped at its deadline") from exc
                 STORE_ERRORS.inc()
                 raise StoreUnavailable(str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
             with self._lock:

@@ -1,0 +1,59 @@
+"""query_deadline: the database itself stops a query that runs past its caller's deadline (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask_caching import Cache
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from core.settings import Settings
+from dashboard.cache import cache_config
+from data_access.engine import QueryTimeout, deadline_passed, query_deadline
+from data_access.query_cache import QueryCache
+from data_access.scope import Filters, Scope
+from tests.support import NOW
+
+
+def slow_sql(engine) -> str:
+    """A query that takes far longer than any deadline below (minutes), touching no table."""
+    if engine.dialect.name == "postgresql":
+        return "SELECT count(*) FROM generate_series(1, 10000000000)"
+    return ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000000) "
+            "SELECT count(*) FROM n")
+
+
+def run_slow(engine, *_args):
+    with engine.connect() as conn:
+        return conn.execute(text(slow_sql(engine))).scalar_one()
+
+
+def test_a_query_past_its_deadline_is_stopped_by_the_database(empty_store):
+    """Inside query_deadline(0.3) a minutes-long query fails within about the deadline; the same engine then
+    answers as usual outside the block (a pooled connection keeps no limit)."""
+    started = time.monotonic()
+    with pytest.raises(OperationalError), query_deadline(0.3):
+        run_slow(empty_store)
+    assert time.monotonic() - started < 5
+    assert not deadline_passed()
+    with empty_store.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM report")).scalar_one() == 0
+
+
+def test_the_query_cache_says_timeout_not_store_unavailable(empty_store):
+    """A query stopped at its deadline reaches the caller as QueryTimeout (the store is fine) and caches nothing."""
+    url = empty_store.url.render_as_string(hide_password=False)
+    settings = Settings(database_url=url, boundaries_districts=None)
+    cache = Cache(config=cache_config(settings))
+    from flask import Flask
+
+    cache.init_app(Flask(__name__))
+    query_cache = QueryCache(settings, cache, clock=lambda: NOW)
+    try:
+        with pytest.raises(QueryTimeout), query_deadline(0.3):
+            query_cache.query(run_slow, Filters(), Scope.wall(), "v1", NOW)
+        assert query_cache.query_count == 0
+    finally:
+        query_cache.engine.dispose()
