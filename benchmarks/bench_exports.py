@@ -96,6 +96,7 @@ class Export:
     output: str  # the callback's output key contains this
     path: str
     trigger: str  # "id.prop" of the button
+    periodic: bool = True  # False: the export is of a month picked on the page, whatever the filter bar says
 
     def case(self, query: dict) -> Case:
         return Case(self.name, self.output, self.path, query, {self.trigger: 1}, self.trigger, True)
@@ -106,6 +107,10 @@ EXPORTS = (
     Export("briefing XLSX", "briefing-download.data", "/briefing", "briefing-export-xlsx.n_clicks"),
     Export(f"/opd/{OPD} work list XLSX", "opd-download.data", f"/opd/{OPD}", "opd-export-xlsx.n_clicks"),
     Export(f"/opd/{OPD} work list CSV", "opd-download.data", f"/opd/{OPD}", "opd-export-csv.n_clicks"),
+    Export("monthly report PDF", "briefing-monthly-download.data", "/briefing", "briefing-monthly-pdf.n_clicks",
+           periodic=False),
+    Export("monthly report XLSX", "briefing-monthly-download.data", "/briefing", "briefing-monthly-xlsx.n_clicks",
+           periodic=False),
 )
 
 
@@ -337,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for period in every:
             for export in EXPORTS:
+                if not export.periodic and period.name != "month":
+                    continue  # the current month, as the page's month picker offers it: once is enough
                 row = Row(export, period)
                 for _ in range(args.repeats if period.accepted else 1):
                     row.outcomes.append(bench.run(export, period))
