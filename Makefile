@@ -23,7 +23,7 @@ venv: $(STAMP)
 DEMO_STALE_MINUTES ?= 480
 demo: $(STAMP)
 	$(BIN)/python -m dashboard seed-demo --if-empty
-	DEMO_MODE=1 $(BIN)/python -m dashboard demo-accounts
+	DEMO_MODE=1 $(BIN)/python -m dashboard demo-accounts --base-url http://$(HOST):$(PORT)
 	@echo "Mimika Center: http://$(HOST):$(PORT)/  (Ctrl-C stops the dashboard and the simulator)"
 	@$(BIN)/python -m dashboard simulate --catch-up & SIM=$$!; \
 	  trap 'kill $$SIM 2>/dev/null; wait $$SIM 2>/dev/null' EXIT INT TERM; \

@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     passwd = users.add_parser("passwd", help="set a user's password (their sessions end at once)")
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    sub.add_parser("demo-accounts", help="demo only (DEMO_MODE=1): one account per role and a wall kiosk link")
+    demo = sub.add_parser("demo-accounts", help="demo only (DEMO_MODE=1): one account per role and a wall kiosk link")
+    demo.add_argument("--base-url", default="http://127.0.0.1:8050", help="where the demo is served (for the links)")
     kiosk = sub.add_parser("kiosk", help="manage wall screens").add_subparsers(dest="action", required=True)
     kiosk.add_parser("add", help="add a wall screen; prints the path that opens it").add_argument("name")
     kiosk.add_parser("list", help="list the wall screens")
@@ -470,13 +471,15 @@ def cmd_forward(_settings: Settings, args) -> int:
 # --- end of apikeys, outbox and forward ---
 
 
-def cmd_demo_accounts(settings: Settings, _args) -> int:
+def cmd_demo_accounts(settings: Settings, args) -> int:
     from data_access import accounts
 
     if not settings.demo:
         raise CliError("demo-accounts creates accounts with published passwords: only with DEMO_MODE=1")
     users, kiosk_path = accounts.ensure_demo_accounts(_engine(settings))
-    base = "http://127.0.0.1:8050"
+    base = args.base_url.rstrip("/")
+    if not base.startswith(("http://", "https://")) or len(base) > 200:
+        raise CliError(f"--base-url {args.base_url!r} is not an http(s) address")
     print("Demo accounts (change them with `python -m dashboard users passwd NAME --password-stdin`):")
     for name, role, password in users:
         print(f"  {name:<9} {role:<9} password: {password}")

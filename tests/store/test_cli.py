@@ -130,3 +130,14 @@ def test_simulate_at_speed_runs_a_simulated_clock(demo_db):
     with engine.connect() as conn:
         after = conn.execute(text("SELECT max(updated_at) FROM report")).scalar()
     assert str(after) > str(before)  # moved on: state changes (or arrivals) on the simulated clock
+
+
+def test_demo_accounts_print_links_where_the_demo_is_served(demo_db):
+    """`make demo PORT=8060` prints login and kiosk links on 8060, not the default port; a base that is not an
+    http(s) address is one error line."""
+    env = {**demo_db, "DEMO_MODE": "1"}
+    result = run("demo-accounts", "--base-url", "http://127.0.0.1:8060", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "http://127.0.0.1:8060/login" in result.stdout and "http://127.0.0.1:8060/wall?kiosk=" in result.stdout
+    assert "8050" not in result.stdout
+    assert_one_line_error(run("demo-accounts", "--base-url", "javascript:alert(1)", env=env), "--base-url")
