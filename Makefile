@@ -29,11 +29,15 @@ demo: $(STAMP)
 	  trap 'kill $$SIM 2>/dev/null; wait $$SIM 2>/dev/null' EXIT INT TERM; \
 	  DEMO_MODE=1 STALE_AFTER_MINUTES=$(DEMO_STALE_MINUTES) $(BIN)/python -m dashboard serve --host $(HOST) --port $(PORT)
 
-# Debian's chromium drives the browser tests; Playwright cannot download a browser here.
+# Debian's chromium drives the browser tests (Playwright cannot download a browser here); poppler's pdftotext and
+# pdftoppm read the PDFs the tests download.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing and we are not root: browser tests will be skipped"; fi; }
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq poppler-utils >/dev/null; \
+	  else echo "poppler-utils is missing: the PDF text checks will be skipped"; fi; }
 
 test: $(STAMP) browser
 	$(BIN)/lint-imports
