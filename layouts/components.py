@@ -309,7 +309,7 @@ def report_grid(grid_id: str, rows: list[dict], lang: str, columns: Iterable[str
         elif column == "title":
             spec.update(flex=2, minWidth=220, wrapText=True, autoHeight=True)
         elif column in WRAPPED_COLUMNS:  # "Jalan dan jembatan", "Dinas Kependudukan …": wrapped, never cut off
-            spec.update(filter="agTextColumnFilter", flex=1, minWidth=140, wrapText=True, autoHeight=True)
+            spec.update(filter="agTextColumnFilter", flex=1, minWidth=170, wrapText=True, autoHeight=True)
         else:
             spec.update(filter="agTextColumnFilter", flex=1, minWidth=120)
         if column == "sla_state":

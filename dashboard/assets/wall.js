@@ -74,7 +74,7 @@
     var name = (feature.properties && feature.properties.name) || "";
     var span = document.createElement("span");
     span.textContent = name;
-    span.style.fontSize = Math.round(11 * s) + "px";
+    span.style.fontSize = Math.round(12 * s) + "px";
     var icon = L.divIcon({ html: span.outerHTML, className: "wall-district-label", iconSize: null });
     return L.marker(latlng, { icon: icon, interactive: false, keyboard: false, pane: "shadowPane" });
   };
@@ -87,11 +87,11 @@
     labels.forEach(function (el) {
       var r = el.getBoundingClientRect();
       if (!r.width) { return; }
-      var pad = 2;
+      var pad = 4 * M.scale();
       var clash = kept.some(function (k) {
         return r.left < k.right + pad && r.right > k.left - pad && r.top < k.bottom + pad && r.bottom > k.top - pad;
       });
-      el.style.visibility = clash ? "hidden" : "visible";
+      el.style.visibility = clash ? "hidden" : "";  // "" inherits: a hidden group (rotation) hides its names
       if (!clash) { kept.push(r); }
     });
   };
