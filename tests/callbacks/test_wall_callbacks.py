@@ -286,9 +286,10 @@ def _legend_texts(children) -> list[str]:
 def test_class_edges_stay_put_when_reports_arrive_within_the_day(make_store, workcal):
     """Reports arriving during the WIT day change districts' counts but not the map's class edges or legend; the
     next day's first refresh takes new edges. (Quantile edges of the new data would have moved: the test can fail.)"""
+    from sqlalchemy.orm import Session
+
     from data_access.demo import DemoConfig, seed_demo
     from data_access.ingest import ReportWriter
-    from sqlalchemy.orm import Session
 
     engine = make_store("sqlite")
     seed_demo(engine, workcal, DemoConfig(seed=3, days=30, per_day=25.0, now=NOW))
