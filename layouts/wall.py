@@ -394,7 +394,9 @@ def legend(hideout: Mapping, measure: str, lang: str, *, points: bool = False) -
             html.Span(text)]))
     items.append(html.Div(className="legend-item", children=[
         html.Span(className="swatch swatch-nodata"), html.Span(t("legend.no_data", lang))]))
-    if points:
+    if points:  # one report of the last 24 hours is an orange dot; several close together, a disc with their number
+        items.append(html.Div(className="legend-item legend-points", children=[
+            html.Span(className="swatch swatch-point"), html.Span(t("legend.points", lang))]))
         items.append(html.Div(className="legend-item legend-points", children=[
             html.Span(html.Span("n", className="swatch-cluster-n"), className="swatch swatch-cluster"),
             html.Span(t("legend.clusters", lang))]))

@@ -214,11 +214,14 @@ def test_every_mark_on_the_map_is_in_the_legend(browser, server, width, height):
         swatches = set(wall.page.evaluate(
             "[...document.querySelectorAll('#wall-legend .swatch:not(.swatch-nodata):not(.swatch-cluster)')]"
             ".map(s => getComputedStyle(s).backgroundColor)"))
-        assert fills and {_rgb(f) for f in fills if f.lower() != theme.NO_DATA.lower()} <= swatches, (fills, swatches)
+        polygons = {f for f in fills if f.lower() not in (theme.NO_DATA.lower(), theme.POINT_COLOUR.lower())}
+        assert polygons and {_rgb(f) for f in polygons} <= swatches, (fills, swatches)
+        if theme.POINT_COLOUR.lower() in {f.lower() for f in fills}:  # single reports are orange dots
+            assert wall.page.locator("#wall-legend .swatch-point").count() == 1
         if theme.NO_DATA.lower() in {f.lower() for f in fills}:
             assert wall.page.locator("#wall-legend .swatch-nodata").count() == 1
         legend = wall.text("wall-legend")
-        assert "24 jam" in legend
+        assert "24 jam" in legend and "n laporan" in legend
         box = wall.page.locator("#wall-legend .swatch-cluster").bounding_box()
         assert box and box["width"] > 8 and box["height"] > 8, box
         clusters = wall.page.evaluate(

@@ -327,17 +327,17 @@ def query_day_start(moment):
 
 def test_legend_has_every_mark_and_classes_never_share_an_edge(wall_app):
     """The wall's legend: one entry per class with ranges that do not touch ("0", "1–4", "5–14", "≥ 15"),
-    "tidak ada data", and the clusters of recent reports."""
+    "tidak ada data", and the recent reports (a dot) and their clusters (a disc with their number)."""
     app, _ = wall_app
     props = _props(tick(app))
     texts = _legend_texts(props[wall.LEGEND]["children"])
     edges = props[wall.DISTRICTS]["hideout"]["breaks"]
-    assert len(texts) == len(edges) + 2
-    assert texts[0] == "0" and texts[-3].startswith("≥ ")
-    assert texts[-2] == "tidak ada data" and "24 jam" in texts[-1]
-    highs = [int(text.split("–")[1].replace(".", "")) for text in texts[1:-3]]
-    lows = [int(text.split("–")[0].replace(".", "")) for text in texts[1:-3]] + [
-        int(texts[-3][2:].replace(".", ""))]
+    assert len(texts) == len(edges) + 3
+    assert texts[0] == "0" and texts[-4].startswith("≥ ")
+    assert texts[-3] == "tidak ada data" and "24 jam" in texts[-2] and "n laporan" in texts[-1]
+    highs = [int(text.split("–")[1].replace(".", "")) for text in texts[1:-4]]
+    lows = [int(text.split("–")[0].replace(".", "")) for text in texts[1:-4]] + [
+        int(texts[-4][2:].replace(".", ""))]
     assert all(high + 1 == low for high, low in zip(highs, lows[1:], strict=False)), texts
 
 
