@@ -13,12 +13,12 @@ from data_access.query_cache import QueryCache
 
 def register(app: Dash, query_cache: QueryCache, settings: Settings) -> set[str]:
     """Register every page and callback; returns the wall's server callbacks (all a kiosk may call)."""
-    from callbacks import briefing, explorer, filter_bar, opd, public, report, sla, wall
+    from callbacks import briefing, explorer, filter_bar, not_found, opd, public, report, sla, wall
 
     before = set(app.callback_map)
     wall.register(app, query_cache, settings)
     wall_callbacks = set(app.callback_map) - before
-    for module in (opd, report, briefing, sla, explorer):
+    for module in (opd, report, briefing, sla, explorer, not_found):
         module.register(app, query_cache, settings)
     filter_bar.register(app)
     public.register(app.server, query_cache, settings)

@@ -29,15 +29,28 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
 
     dash.register_page("explorer", path="/explorer", layout=layout, title="Mimika Center · Peta")
 
-    def colour_map(data: PageData, lang: str, _config, measure) -> tuple:
+    def colour_map(data: PageData, lang: str, _config, measure, picked) -> tuple:
         measure = wall.measure_key(measure)
-        hideout = wall.map_hideout(data.get(queries.reports_by_district, current_scope()), measure, data.now,
-                                   settings.no_data_days)
+        selected = picked if isinstance(picked, str) and picked in data.lists.district_names() else None
+        hideout = page.hideout(data.get(queries.reports_by_district, current_scope()), measure, data.now,
+                               settings.no_data_days, lang, selected)
         return hideout, wall.legend(hideout, measure, lang)
 
+    # The picked district is an input too: the map outlines it (the queries come from the cache).
     page_refresh(app, query_cache, config=page.CONFIG, status=page.STATUS, render=colour_map,
-                 inputs=[Input(page.MEASURE, "value")],
+                 inputs=[Input(page.MEASURE, "value"), Input(page.PICK, "value")],
                  outputs=[Output(page.DISTRICTS, "hideout"), Output(page.LEGEND, "children")])
+
+    # The URL follows the pick (?focus=CODE, the other keys kept), so the link reproduces the view. replaceState
+    # changes the address without a navigation: Dash pages does not render the page again.
+    app.clientside_callback(
+        """function(code) {
+            var url = new URL(window.location.href);
+            if (code) { url.searchParams.set("focus", code); } else { url.searchParams.delete("focus"); }
+            if (url.href !== window.location.href) { window.history.replaceState(window.history.state, "", url.href); }
+            return code || null;
+        }""",
+        Output(page.URL_SYNC, "data"), Input(page.PICK, "value"), prevent_initial_call=True)
 
     @app.callback(Output(page.PICK, "value"), Input(page.DISTRICTS, "clickData"), prevent_initial_call=True)
     def pick_from_map(click):

@@ -19,6 +19,11 @@ class MapData:
         """District circles, only when there are no polygons to draw."""
         if self.geojson is not None:
             return None
+        return self.label_points(lists)
+
+    @staticmethod
+    def label_points(lists: ReferenceLists) -> dict:
+        """The districts' label points (code, name) from the store, where the map writes their names."""
         frame = pd.DataFrame([{"code": code, "name": name, "label_lat": lat, "label_lon": lon}
                               for code, name, _access, lat, lon in lists.districts],
                              columns=["code", "name", "label_lat", "label_lon"])

@@ -21,7 +21,7 @@ from callbacks.map_data import MapData
 from callbacks.page_data import reference
 from callbacks.viewer import current_viewer
 from core.bounded import clamped_int
-from core.i18n import language
+from core.i18n import WIT, language
 from core.settings import Settings
 from data_access.accounts import Viewer
 from data_access.engine import StoreUnavailable
@@ -266,6 +266,30 @@ def wall_panels(query_cache: QueryCache, settings: Settings, version: str, now: 
                             lock_key=("wall-panels-build", lang, measure, scope.cache_key()))
 
 
+def day_start(now: datetime) -> datetime:
+    """00:00 WIT of ``now``'s WIT day, in UTC."""
+    local = now.astimezone(WIT)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def day_class_edges(query_cache: QueryCache, settings: Settings, now: datetime, measure: str,
+                    scope: Scope | None = None) -> list[float]:
+    """The map's class edges for ``measure``, fixed for the WIT day: computed once, at the day's first refresh,
+    from the store as seen at 00:00 WIT, and kept (QueryCache.keep), so every refresh and every screen of the day
+    colours by the same edges and a district changes colour only when its own count crosses one. Values that grow
+    past the last edge during the day still have a class: the top class is open-ended ("≥ 40")."""
+    scope = scope or Scope.wall()
+    start = day_start(now)
+
+    def compute() -> list[float]:
+        # The version is the day, not the store's: reports arriving during the day never move the edges.
+        districts = query_cache.query(reports_by_district, Filters(), scope, f"day:{start.date().isoformat()}",
+                                      start, last_seen_days=settings.no_data_days + 1)
+        return wall.class_edges(districts, measure, start, settings.no_data_days)
+
+    return list(query_cache.keep(("wall-class-edges", start.isoformat(), measure, scope.cache_key()), compute))
+
+
 def build_panels(query_cache: QueryCache, settings: Settings, version: str, now: datetime, lang: str,
                  measure: str, scope: Scope | None = None) -> dict:
     """Queries and builders for one version: {"outputs": {output index: value}, "newest": ISO time}."""
@@ -275,10 +299,11 @@ def build_panels(query_cache: QueryCache, settings: Settings, version: str, now:
     texts = wall.kpi_texts(data.kpis, lang)
     for kpi_id in (*wall.KPI_IDS, wall.KPI_RESPONSE_SAMPLE):
         out[INDEX[(kpi_id, "children")]] = texts[kpi_id]
-    hideout = wall.map_hideout(data.districts, measure, now, settings.no_data_days)
+    edges = day_class_edges(query_cache, settings, now, measure, scope)
+    hideout = wall.map_hideout(data.districts, measure, now, settings.no_data_days, edges)
     out[INDEX[(wall.DISTRICTS, "hideout")]] = hideout
     out[INDEX[(wall.POINTS, "data")]] = wall.report_points(data.points)
-    out[INDEX[(wall.LEGEND, "children")]] = wall.legend(hideout, measure, lang)
+    out[INDEX[(wall.LEGEND, "children")]] = wall.legend(hideout, measure, lang, points=True)
     out[INDEX[(wall.TILEGRID, "children")]] = wall.tilegrid(data.districts, measure, now, settings.no_data_days,
                                                             lang, hideout)
     out[INDEX[(wall.FIGURES, "data")]] = {
@@ -345,18 +370,19 @@ def wall_layout_factory(query_cache: QueryCache, settings: Settings):
         rotate = tuple(g.strip() for g in (_first(query.get("rotate")) or "").split(",") if g.strip())[:8]
         # JavaScript's setInterval overflows past 2^31 ms: a panel shows 5 s to 1 h, and the wall shows the value
         dwell = clamped_int(_first(query.get("dwell")), MIN_DWELL, MAX_DWELL, 30)
-        points = None
-        if map_data.geojson is None:
-            try:
-                points = map_data.points(reference(query_cache))
-            except StoreUnavailable:
-                points = None  # the stale banner says why; the first refresh that reaches the store fills the rest
+        points = labels = None
+        try:
+            lists = reference(query_cache)
+            points, labels = map_data.points(lists), map_data.label_points(lists)
+        except StoreUnavailable:
+            pass  # the stale banner says why; the first refresh that reaches the store fills the rest
         return wall.layout(
             lang=language(_first(query.get("lang")), settings.language),
             measure=wall.measure_key(_first(query.get("measure"))),
             display_geojson=map_data.geojson, district_points=points, refresh_seconds=settings.refresh_seconds,
             soft_reload_hours=settings.soft_reload_hours, tile_url=settings.tile_url, rotate=rotate,
             dwell_seconds=dwell, spotlight=(_first(query.get("spotlight")) or "") in ("1", "true", "ya", "yes"),
+            label_points=labels,
         )
 
     return wall_layout
@@ -381,11 +407,14 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         return result
 
     # Figures are built at a 1920-pixel base and scaled to the screen in the browser (assets/wall.js).
-    # The map's view is fitted to the regency again once the page has its final size (a no-op afterwards).
+    # The map's view is fitted to the regency again once the page has its final size (a no-op afterwards), and
+    # the clusters' radius follows the screen's scale, so clusters never overlap whatever the canvas.
     app.clientside_callback(
         "function(figs) { return window.mimika.scaleFigures(figs, " + json.dumps(list(wall.GRAPHS)) + ")"
-        ".concat([window.mimika.fitMap(" + json.dumps(wall.MIMIKA_BOUNDS) + ")]); }",
-        [Output(graph, "figure") for graph in wall.GRAPHS] + [Output(wall.MAP, "viewport")],
+        ".concat([window.mimika.fitMap(" + json.dumps(wall.MIMIKA_BOUNDS) + "), "
+        "window.mimika.clusterOptions(" + json.dumps(wall.CLUSTER_RADIUS) + ")]); }",
+        [Output(graph, "figure") for graph in wall.GRAPHS] + [Output(wall.MAP, "viewport"),
+                                                             Output(wall.POINTS, "superClusterOptions")],
         Input(wall.FIGURES, "data"),
         prevent_initial_call=True,
     )

@@ -82,6 +82,7 @@ class QueryCache:
     query_count: int = 0  # how many queries actually reached the database (benchmarks read it)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _key_locks: dict[str, list] = field(default_factory=dict, init=False)  # key → [lock, waiters]
+    _kept: dict[str, Any] = field(default_factory=dict, init=False)  # keep(): values this process never recomputes
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.database_url)
@@ -242,6 +243,21 @@ class QueryCache:
     def recall(self, raw_key: tuple) -> Any:
         """What ``remember`` last kept under ``raw_key``, or None."""
         return self._cache_get("r:" + hashlib.sha1(repr(raw_key).encode()).hexdigest())
+
+    def keep(self, raw_key: tuple, compute: Callable[[], Any], *, limit: int = 256) -> Any:
+        """Like ``memo``, but once this process has the value it keeps it (no expiry, no eviction by the shared
+        cache): for values that must not move once shown, such as the map's class edges of a day (the day is in
+        the key). The first value comes through ``memo``, so workers sharing Redis start from the same one."""
+        key = "k:" + hashlib.sha1(repr(raw_key).encode()).hexdigest()
+        with self._lock:
+            if key in self._kept:
+                return self._kept[key]
+        value = self.memo(raw_key, compute)
+        with self._lock:
+            value = self._kept.setdefault(key, value)
+            while len(self._kept) > limit:  # old days' keys go first (dicts keep insertion order)
+                self._kept.pop(next(iter(self._kept)))
+        return value
 
     def _compute_once(self, key: str, compute: Callable[[], Any]) -> Any:
         hit = self._cache_get(key)

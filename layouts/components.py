@@ -253,6 +253,7 @@ def kpi_tiles(kpis: pd.DataFrame, lang: str, prefix: str) -> list:
 
 # ---------------------------------------------------------------------------------------------- grids
 
+WRAPPED_COLUMNS = ("category", "district", "transferred_from", "due_kind", "opd")
 GRID_THEME = {"function": (
     f"themeQuartz.withParams({{backgroundColor: '{theme.PANEL}', foregroundColor: '{theme.TEXT}', "
     f"headerBackgroundColor: '#1b2433', borderColor: '{theme.GRID}', accentColor: '{theme.OKABE_ITO['sky']}', "
@@ -263,6 +264,18 @@ def fmt_wit(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return pd.Timestamp(value).tz_convert(WIT).strftime("%Y-%m-%d %H:%M")
+
+
+def _text(value) -> str:
+    """A text cell's value; "" for None and NaN (pandas gives NaN for SQL NULL, and NaN is truthy)."""
+    return value if isinstance(value, str) else ""
+
+
+def place_name(district, located, lang: str) -> str:
+    """A report's district, or why it has none: its point lies outside the regency, or it came without one."""
+    if _text(district):
+        return district
+    return t("location.outside" if located is True or located == 1 else "location.none", lang)
 
 
 def report_rows(reports: pd.DataFrame, lang: str) -> list[dict]:
@@ -276,8 +289,8 @@ def report_rows(reports: pd.DataFrame, lang: str) -> list[dict]:
             "created_at": fmt_wit(d.get("created_at")),
             "title": d.get("title") or "",
             "category": d.get("category") or "",
-            "district": d.get("district") or "–",
-            "opd": d.get("opd") or "–",
+            "district": place_name(d.get("district"), d.get("located"), lang),
+            "opd": _text(d.get("opd")) or "–",
             "status": d.get("status") or "",
             "response_due_at": fmt_wit(d.get("response_due_at")),
             "resolution_due_at": fmt_wit(d.get("resolution_due_at")),
@@ -321,15 +334,19 @@ def report_grid(grid_id: str, rows: list[dict], lang: str, columns: Iterable[str
                 "function": "params.value == null ? '' : params.value.toLocaleString('id-ID', "
                             "{minimumFractionDigits: 1, maximumFractionDigits: 1})"})
         elif column == "title":
-            spec.update(flex=2, minWidth=220)
+            spec.update(flex=2, minWidth=220, wrapText=True, autoHeight=True)
+        elif column in WRAPPED_COLUMNS:  # "Jalan dan jembatan", "Dinas Kependudukan …": wrapped, never cut off
+            spec.update(filter="agTextColumnFilter", flex=1, minWidth=170, wrapText=True, autoHeight=True)
         else:
             spec.update(filter="agTextColumnFilter", flex=1, minWidth=120)
         if column == "sla_state":
             spec["cellClassRules"] = {"cell-breached": "params.data.sla_key == 'breached'",
                                       "cell-at-risk": "params.data.sla_key == 'at_risk'"}
         defs.append(spec)
+    # Headers wrap onto a second line ("Batas respons (WIT)") instead of ending in "…".
     return dag.AgGrid(id=grid_id, rowData=rows, columnDefs=defs, className="page-grid",
-                      defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
+                      defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True,
+                                     "wrapHeaderText": True, "autoHeaderHeight": True},
                       dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": 50,
                                        "animateRows": False, "suppressCellFocus": True,
                                        "localeText": grid_texts(lang)},

@@ -25,20 +25,23 @@ PICK = "explorer-pick"
 PANEL = "explorer-panel"
 TREND = "explorer-trend"
 TILE_PREFIX = "explorer-kpi"
+URL_SYNC = "explorer-url-sync"  # written by the clientside callback that puts the picked district in the URL
 
 
 def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
            display_geojson: dict | None, district_points: dict | None) -> html.Div:
     q = c.clean_query(query)
     measure = wall.measure_key(q.get("measure"))
-    picked = q.get("focus") if q.get("focus") in {code for code, _ in options.district} else None
-    hideout = {"colors": list(theme.SEQUENTIAL), "nodata": theme.NO_DATA, "values": {}, "max": 0}
+    picked = picked_district(q, {code for code, _ in options.district})
+    hideout = {"colors": list(theme.SEQUENTIAL), "nodata": theme.NO_DATA, "values": {}, "max": 0,
+               "selected": picked}
+    tooltip = {"onEachFeature": {"variable": "mimika.districtTooltip"}}
     if display_geojson is not None:
         layer = dl.GeoJSON(id=DISTRICTS, data=display_geojson, hideout=hideout,
-                           style={"variable": "mimika.districtStyle"})
+                           style={"variable": "mimika.districtStyle"}, **tooltip)
     else:
         layer = dl.GeoJSON(id=DISTRICTS, data=district_points or {"type": "FeatureCollection", "features": []},
-                           hideout=hideout, pointToLayer={"variable": "mimika.districtCircle"})
+                           hideout=hideout, pointToLayer={"variable": "mimika.districtCircle"}, **tooltip)
     map_ = dl.Map(id=MAP, children=[layer], center=wall.MIMIKA_CENTER, bounds=wall.MIMIKA_BOUNDS,
                   attributionControl=False, zoomSnap=0.25, style={"height": "100%", "width": "100%"})
     controls = html.Label([t("explorer.measure", lang), dcc.Dropdown(
@@ -58,9 +61,31 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
                 pick, html.Div(id=PANEL, className="page-stack", children=c.message(t("explorer.pick", lang)))])),
         ]),
         dcc.Store(id=CONFIG, data={"query": q, "lang": lang}),
+        dcc.Store(id=URL_SYNC, data=None),
     ]
     return c.page_shell("explorer", lang, query, t("explorer.title", lang), body, options=options,
                         path="/explorer", error=error)
+
+
+def picked_district(query: Mapping, known: set[str]) -> str | None:
+    """The district whose panel opens with the page: ``?focus=`` (what a click writes), else the first district
+    of the ``?district=`` filter, when the store knows it."""
+    focus = query.get("focus")
+    if isinstance(focus, str) and focus in known:
+        return focus
+    return next((code for code in c.query_values(query.get("district")) if code in known), None)
+
+
+def hideout(districts: pd.DataFrame, measure: str, now, no_data_days: int, lang: str,
+            selected: str | None) -> dict:
+    """The map's hideout for the explorer: the wall's classes, the picked district, and the texts of the hover
+    tooltip (each district's value as shown, in the page's language)."""
+    out = wall.map_hideout(districts, measure, now, no_data_days, selected=selected)
+    out["texts"] = {code: wall.format_measure(measure, value, lang) for code, value in out["values"].items()
+                    if value is not None}
+    out["measure_label"] = t(f"measure.{measure}", lang)
+    out["nodata_text"] = t("legend.no_data", lang)
+    return out
 
 
 def district_panel(name: str, row: pd.Series | None, categories: pd.DataFrame, opds: pd.DataFrame,

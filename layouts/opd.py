@@ -105,7 +105,7 @@ def age_figure(row: pd.Series | None, lang: str) -> dict:
     labels = [t(f"age.{a}", lang) for a in AGE_COLUMNS]
     values = [int(row[a]) for a in AGE_COLUMNS]
     return {"data": [{"type": "bar", "x": labels, "y": values, "marker": {"color": list(theme.AGE_COLOURS)},
-                      "text": [fmt_int(v, lang=lang) for v in values], "textposition": "auto"}],
+                      "text": [fmt_int(v, lang=lang) for v in values], "textposition": "outside", "cliponaxis": False}],
             "layout": c.figure_layout(showlegend=False, xaxis={"type": "category"})}
 
 

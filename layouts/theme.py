@@ -23,10 +23,11 @@ OKABE_ITO = {
     "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
     "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#BBBBBB",
 }
-# Ordered severity: how long overdue / how old. Light-to-dark warm Okabe-Ito hues.
+# Two ordered palettes that never share a colour, used alike on the wall and the pages:
+# lateness (how long overdue): warm Okabe-Ito hues, yellow to purple;
 OVERDUE_COLOURS = (OKABE_ITO["yellow"], OKABE_ITO["orange"], OKABE_ITO["vermillion"], OKABE_ITO["purple"])
-AGE_COLOURS = (OKABE_ITO["sky"], OKABE_ITO["green"], OKABE_ITO["yellow"], OKABE_ITO["orange"],
-               OKABE_ITO["vermillion"])
+# age of open reports: one cool hue, pale (young) to deep (old), so no age band reads as "late".
+AGE_COLOURS = ("#d4ecfa", "#95cdef", "#56a7e0", "#2f79c4", "#3f4fb0")
 NOW_COLOUR = OKABE_ITO["orange"]
 BEFORE_COLOUR = OKABE_ITO["sky"]
 INFLOW_COLOUR = OKABE_ITO["sky"]

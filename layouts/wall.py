@@ -32,8 +32,10 @@ STALE = "wall-stale"
 MAP = "wall-map"
 DISTRICTS = "wall-districts"
 POINTS = "wall-points"
+LABELS = "wall-district-labels"
 LEGEND = "wall-legend"
 TILEGRID = "wall-tilegrid"
+TILES_KEY = "wall-tiles-key"
 SLA_OVERDUE = "wall-sla-overdue"
 SLA_TREND = "wall-sla-trend"
 OPD_BACKLOG = "wall-opd-backlog"
@@ -80,6 +82,8 @@ TOP_OPDS = 10
 MIMIKA_BOUNDS = [[-5.23, 134.87], [-3.95, 137.99]]
 MIMIKA_CENTER = [-4.59, 136.43]  # the regency outline, a little padded
 ATTRIBUTION_NOTE = "attribution"
+REMOTE_MARK = "◆"  # the briefing's and /publik's mark for a district reached by river, sea or air
+CLUSTER_RADIUS = 80  # px at the map's fitted zoom: Timika's reports gather into one or two readable clusters
 
 
 def measure_key(raw: object) -> str:
@@ -102,11 +106,12 @@ def format_measure(measure: str, value, lang: str = "id") -> str:
 def layout(*, lang: str = "id", measure: str = DEFAULT_MEASURE, display_geojson: dict | None = None,
            district_points: dict | None = None, refresh_seconds: int = 10, soft_reload_hours: int = 6,
            tile_url: str | None = None, rotate: tuple[str, ...] = (), dwell_seconds: int = 30,
-           spotlight: bool = False) -> html.Div:
+           spotlight: bool = False, label_points: dict | None = None) -> html.Div:
     """The whole wall, empty of numbers: the first interval tick (at load) fills it.
 
     ``display_geojson`` are the district polygons (sent once, never again); without them the map shows
-    ``district_points`` as proportional circles.
+    ``district_points`` as proportional circles. ``label_points`` (district_label_points) put the districts'
+    names on the polygons.
     """
     rotate = tuple(g for g in rotate if g in PANEL_GROUPS)
     config = {"lang": lang, "measure": measure}
@@ -130,7 +135,7 @@ def layout(*, lang: str = "id", measure: str = DEFAULT_MEASURE, display_geojson:
             _header(lang),
             _kpi_row(lang),
             html.Div(className="wall-main", children=[
-                _map_group(lang, measure, display_geojson, district_points, tile_url),
+                _map_group(lang, measure, display_geojson, district_points, tile_url, label_points),
                 _sla_group(lang),
                 _opd_group(lang),
             ]),
@@ -186,7 +191,7 @@ def _graph(graph_id: str) -> dcc.Graph:
 
 
 def _map_group(lang: str, measure: str, display_geojson: dict | None, district_points: dict | None,
-               tile_url: str | None) -> html.Div:
+               tile_url: str | None, label_points: dict | None = None) -> html.Div:
     layers = []
     if tile_url:
         layers.append(dl.TileLayer(url=tile_url, attribution=""))
@@ -197,10 +202,15 @@ def _map_group(lang: str, measure: str, display_geojson: dict | None, district_p
     else:
         layers.append(dl.GeoJSON(id=DISTRICTS, data=district_points or _empty_collection(), hideout=hideout,
                                  pointToLayer={"variable": "mimika.districtCircle"}, interactive=False))
+    if label_points and display_geojson is not None:  # without polygons the circles carry no names either
+        # Names sit under the clusters (Leaflet's shadow pane lies between the polygons and the markers).
+        layers.append(dl.GeoJSON(id=LABELS, data=label_points, pointToLayer={"variable": "mimika.districtLabel"},
+                                 interactive=False))
+    # The cluster radius is set again in the browser for the screen's scale (assets/wall.js: clusterOptions).
     layers.append(dl.GeoJSON(id=POINTS, data=_empty_collection(), cluster=True, zoomToBoundsOnClick=False,
                              pointToLayer={"variable": "mimika.reportPoint"},
                              clusterToLayer={"variable": "mimika.reportCluster"},
-                             superClusterOptions={"radius": 48, "maxZoom": 12}, interactive=False))
+                             superClusterOptions={"radius": CLUSTER_RADIUS * 2, "maxZoom": 12}, interactive=False))
     map_ = dl.Map(
         # No zoom: react-leaflet prefers center+zoom over bounds. The view is fitted again in the browser once
         # the grid has its final size (assets/wall.js), and not tracked back to the server (trackViewport).
@@ -217,8 +227,13 @@ def _map_group(lang: str, measure: str, display_geojson: dict | None, district_p
                 map_, *note, html.Div(t(ATTRIBUTION_NOTE, lang), className="map-attribution")]),
             html.Div(id=LEGEND, className="map-legend", children=[]),
         ]), extra_class="panel-map")
-    tiles_panel = _panel(t("tiles.title", lang) + " · " + t(f"measure.{measure}", lang),
-                         html.Div(id=TILEGRID, className="tilegrid", children=[]), extra_class="panel-tiles")
+    tiles_panel = _panel(t("tiles.title", lang) + " · " + t(f"measure.{measure}", lang), html.Div(
+        className="tiles-body", children=[
+            html.Div(id=TILEGRID, className="tilegrid", children=[]),
+            # The mark on a tile, said in words on the wall itself (the briefing and /publik use the same ◆).
+            html.Div(id=TILES_KEY, className="tiles-key", children=[
+                html.Span(REMOTE_MARK, className="tile-remote"), " " + t("tiles.remote_key", lang)]),
+        ]), extra_class="panel-tiles")
     return html.Div(id=panel_id("map"), className="group group-map", children=[map_panel, tiles_panel])
 
 
@@ -297,53 +312,94 @@ def _palette_index(cls: int, n_classes: int) -> int:
     return top if n_classes <= 1 else round(cls * top / (n_classes - 1))
 
 
-def district_classes(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int
-                     ) -> tuple[dict[str, int], list[float]]:
-    """Palette index (0..4) per district for the measure, -1 for no data; and the quantile class edges."""
-    from geo.choropleth import class_breaks, classify
+INTEGER_MEASURES = ("open", "new_24h", "overdue")  # counts: whole classes, zero alone
 
+
+def measure_step(measure: str) -> float:
+    """The precision a measure is shown at, and so the gap between one class and the next."""
+    return 1.0 if measure in INTEGER_MEASURES else 0.1
+
+
+def district_values(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int) -> dict[str, float]:
+    """The measure per district that has data (silent districts and missing values left out)."""
     rows = _district_rows(districts)
     silent = silent_districts(rows, now, no_data_days)
     values = pd.to_numeric(rows[MEASURES[measure]], errors="coerce")
-    usable = {code: float(v) for code, v in zip(rows["code"], values, strict=True)
-              if code not in silent and pd.notna(v)}
-    breaks = class_breaks(list(usable.values()), len(theme.SEQUENTIAL))
-    n_classes = max(len(breaks) - 1, 1)
+    return {code: float(v) for code, v in zip(rows["code"], values, strict=True)
+            if code not in silent and pd.notna(v)}
+
+
+def class_edges(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int) -> list[float]:
+    """Fixed, nice class edges for these districts' values (geo.choropleth.fixed_class_edges). The wall computes
+    them once per WIT day from the day's first data and keeps them (callbacks/wall.py)."""
+    from geo.choropleth import fixed_class_edges
+
+    return fixed_class_edges(district_values(districts, measure, now, no_data_days).values(),
+                             len(theme.SEQUENTIAL), integer=measure in INTEGER_MEASURES)
+
+
+def district_classes(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int,
+                     edges: list[float] | None = None) -> tuple[dict[str, int], list[float]]:
+    """Palette index (0..4) per district for the measure, -1 for no data; and the class edges used."""
+    from geo.choropleth import fixed_classify
+
+    rows = _district_rows(districts)
+    usable = district_values(districts, measure, now, no_data_days)
+    edges = list(edges) if edges else class_edges(districts, measure, now, no_data_days)
     classes = {code: -1 for code in rows["code"]}
     for code, value in usable.items():
-        cls = classify(value, breaks)
+        cls = fixed_classify(value, edges, measure_step(measure))
         if cls is not None:
-            classes[code] = _palette_index(cls, n_classes)
-    return classes, breaks
+            classes[code] = _palette_index(cls, len(edges))
+    return classes, edges
 
 
-def map_hideout(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int) -> dict:
+def map_hideout(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int,
+                edges: list[float] | None = None, selected: str | None = None) -> dict:
     """The map's ``hideout``: {code: palette index or -1, "colors": [...]}, plus raw values for circles and
-    the class edges for the legend."""
-    classes, breaks = district_classes(districts, measure, now, no_data_days)
+    tooltips, the class edges for the legend and the district picked (the explorer outlines it)."""
+    classes, edges = district_classes(districts, measure, now, no_data_days, edges)
     rows = _district_rows(districts)
     values = pd.to_numeric(rows[MEASURES[measure]], errors="coerce")
     raw = {code: (None if pd.isna(v) or classes[code] < 0 else float(v))
            for code, v in zip(rows["code"], values, strict=True)}
     known = [v for v in raw.values() if v is not None]
     return {**classes, "colors": list(theme.SEQUENTIAL), "nodata": theme.NO_DATA, "values": raw,
-            "max": max(known) if known else 0, "breaks": breaks}
+            "max": max(known) if known else 0, "breaks": edges, "selected": selected}
 
 
-def legend(hideout: Mapping, measure: str, lang: str) -> list:
-    """A legend for the classes in use: swatch and value range (quantile classes), then "no data"."""
-    breaks = list(hideout.get("breaks") or [])
-    n_classes = max(len(breaks) - 1, 1)
+def class_labels(edges: list[float], measure: str, lang: str) -> list[str]:
+    """One label per class, never sharing an edge with the next: "0", "1–4", "5–14", "≥ 15"."""
+    from geo.choropleth import class_ranges
+
+    labels = []
+    for low, high in class_ranges(edges, measure_step(measure)):
+        if high is None:
+            labels.append(f"≥ {format_measure(measure, low, lang)}")
+        elif high <= low:
+            labels.append(format_measure(measure, low, lang))
+        else:
+            labels.append(f"{format_measure(measure, low, lang)}–{format_measure(measure, high, lang)}")
+    return labels
+
+
+def legend(hideout: Mapping, measure: str, lang: str, *, points: bool = False) -> list:
+    """A legend for every mark on the map: the classes in use (swatch and value range), "no data", and (on the
+    wall, ``points``) the clusters of recent reports."""
+    edges = list(hideout.get("breaks") or [])
     items = []
-    for i in range(n_classes if breaks else 0):
-        low, high = breaks[i], breaks[min(i + 1, len(breaks) - 1)]
-        text = format_measure(measure, low, lang) if low == high else \
-            f"{format_measure(measure, low, lang)}–{format_measure(measure, high, lang)}"
+    for i, text in enumerate(class_labels(edges, measure, lang)):
         items.append(html.Div(className="legend-item", children=[
-            html.Span(className="swatch", style={"background": theme.SEQUENTIAL[_palette_index(i, n_classes)]}),
+            html.Span(className="swatch", style={"background": theme.SEQUENTIAL[_palette_index(i, len(edges))]}),
             html.Span(text)]))
     items.append(html.Div(className="legend-item", children=[
         html.Span(className="swatch swatch-nodata"), html.Span(t("legend.no_data", lang))]))
+    if points:  # one report of the last 24 hours is an orange dot; several close together, a disc with their number
+        items.append(html.Div(className="legend-item legend-points", children=[
+            html.Span(className="swatch swatch-point"), html.Span(t("legend.points", lang))]))
+        items.append(html.Div(className="legend-item legend-points", children=[
+            html.Span(html.Span("n", className="swatch-cluster-n"), className="swatch swatch-cluster"),
+            html.Span(t("legend.clusters", lang))]))
     return [html.Div(t(f"measure.{measure}", lang), className="legend-title"), *items]
 
 
@@ -371,13 +427,31 @@ def tilegrid(districts: pd.DataFrame, measure: str, now: datetime, no_data_days:
             value_text = format_measure(measure, getattr(row, column), lang)
             class_name = "wall-tile"
             style.update({"background": theme.SEQUENTIAL[cls], "color": theme.SEQUENTIAL_TEXT[cls]})
-        marker = [html.Span("▲", className="tile-remote", title=t("tiles.remote", lang))] if remote else []
-        long_word = max((len(word) for word in str(row.name).split()), default=0) > 10  # "Tembagapura"
-        children = [html.Div(row.name, className="tile-name" + (" tile-name-long" if long_word else "")),
+        marker = [html.Span(REMOTE_MARK, className="tile-remote", title=t("tiles.remote", lang))] if remote else []
+        children = [html.Div(hyphenate(str(row.name)), className="tile-name"),
                     html.Div([html.Span(value_text, className="tile-value"), *marker], className="tile-foot")]
         tiles.append(html.Div(children, className=class_name + (" tile-remote-district" if remote else ""),
                               style=style, **{"data-code": code}))
     return tiles
+
+
+VOWELS = set("aeiouAEIOU")
+
+
+def hyphenate(name: str, longer_than: int = 10) -> str:
+    """A soft hyphen in each long word at the first syllable break past its middle ("Tembaga-pura"), so a
+    narrow tile breaks the word instead of shrinking its font; short words are left as they are."""
+    words = []
+    for word in name.split(" "):
+        if len(word) > longer_than:
+            breaks = [i for i in range(2, len(word) - 2)
+                      if word[i - 1] in VOWELS and word[i] not in VOWELS and word[i + 1] in VOWELS]
+            if breaks:
+                later = [b for b in breaks if b >= len(word) / 2]  # a longer first line reads better
+                i = later[0] if later else breaks[-1]
+                word = word[:i] + "\u00ad" + word[i:]
+        words.append(word)
+    return " ".join(words)
 
 
 def report_points(reports: pd.DataFrame) -> dict:
@@ -450,11 +524,16 @@ def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: st
     layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(table)),
                                       xaxis={"range": [0, float(table["total"].max()) * 1.18],
                                              "tickformat": ",d", "showgrid": True})
-    if hidden > 0:
-        layout["annotations"] = [{"text": f"+{hidden} OPD", "x": 1, "y": 0, "xref": "paper", "yref": "paper",
-                                  "xanchor": "right", "yanchor": "bottom", "showarrow": False,
-                                  "font": {"color": theme.MUTED}}]
+    _more_note(layout, hidden, lang)
     return {"data": data, "layout": layout}
+
+
+def _more_note(layout: dict, hidden: int, lang: str) -> None:
+    """Say how many OPDs a top-N chart leaves out ("+9 OPD lainnya"), bottom right, inside the plot."""
+    if hidden > 0:
+        layout["annotations"] = [{"text": t("wall.more_opds", lang, n=fmt_int(hidden, lang=lang)), "x": 1, "y": 0,
+                                  "xref": "paper", "yref": "paper", "xanchor": "right", "yanchor": "bottom",
+                                  "showarrow": False, "font": {"color": theme.MUTED}}]
 
 
 def breach_trend_figure(breaches: pd.DataFrame, now: datetime, lang: str, days: int = 14) -> dict:
@@ -486,10 +565,14 @@ AGE_COLUMNS = ("age_0_1", "age_1_3", "age_3_7", "age_7_14", "age_14p")
 
 
 def opd_backlog_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -> dict:
-    """Open backlog per OPD by age (opd_workload, already worst first), stacked; worst on top."""
-    rows = workload[workload["backlog"] > 0].head(top)
+    """Open backlog per OPD by age, stacked: the ``top`` largest backlogs, largest on top, and how many OPDs
+    with a backlog are left out. (opd_workload comes sorted by overdue; this panel is about the backlog.)"""
+    with_backlog = workload[workload["backlog"] > 0].sort_values(["backlog", "overdue", "opd_code"],
+                                                                 ascending=[False, False, True])
+    rows = with_backlog.head(top)
     if rows.empty:
         return empty_figure("0")
+    hidden = len(with_backlog) - len(rows)
     rows = rows.iloc[::-1]
     labels = [f"{name}  " for name in rows["short_name"].fillna(rows["opd_code"])]
     data = [{"type": "bar", "orientation": "h", "name": t(f"age.{col}", lang), "y": labels,
@@ -501,6 +584,7 @@ def opd_backlog_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -
                  "textfont": {"color": theme.TEXT}})
     layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(rows)),
                                       xaxis={"range": [0, float(rows["backlog"].max()) * 1.18], "tickformat": ",d"})
+    _more_note(layout, hidden, lang)
     return {"data": data, "layout": layout}
 
 

@@ -235,7 +235,9 @@ def _list_columns(now: datetime):
             Report.district_code, District.name.label("district"), Report.opd_code, Opd.short_name.label("opd"),
             Report.channel, Report.status, Report.response_due_at, Report.resolution_due_at,
             ((literal(now.timestamp()) - _epoch(Report.created_at)) / 86400.0).label("age_days"),
-            _transferred_from(now).label("transferred_from"))
+            _transferred_from(now).label("transferred_from"),
+            # Without a district: a point outside the regency, or no point at all (the lists say which).
+            case((and_(Report.lat.is_not(None), Report.lon.is_not(None)), 1), else_=0).label("located"))
 
 
 def _epoch(column):

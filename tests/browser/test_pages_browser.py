@@ -384,3 +384,92 @@ def test_filter_bar_writes_the_url_and_bad_filters_say_so(browser, server):
     tab.screenshot("briefing_bad_filter")
     assert not tab.errors, tab.errors
     tab.close()
+
+
+def test_unknown_address_says_so_in_indonesian_with_the_navigation(browser, server):
+    """/nope: "Halaman tidak ditemukan" with the page navigation and a way back to the wall; English with ?lang=en."""
+    for width, height in ((1920, 1080), (3840, 2160)):
+        tab = Tab(browser, server + "/nope", "#not-found-message", width, height)
+        assert tab.page.inner_text("h1") == "Halaman tidak ditemukan"
+        assert "/nope" in tab.page.inner_text("#not-found-message")
+        assert "404 - Page not found" not in tab.page.content()
+        assert tab.page.locator(".page-nav .nav-link").count() == 5
+        assert tab.page.get_attribute("#not-found-home", "href") == "/wall"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        tab.page.screenshot(path=str(SCREENSHOTS / f"not_found_{width}.png"))
+        assert not tab.errors, tab.errors
+        tab.close()
+    tab = Tab(browser, server + "/no/such/page?lang=en", "#not-found-message")
+    assert tab.page.inner_text("h1") == "Page not found"
+    assert "Regent's briefing" in tab.page.inner_text(".page-nav")
+    tab.page.click("#not-found-home")
+    tab.page.wait_for_selector("#wall-tilegrid .wall-tile", timeout=20_000)
+    assert "lang=en" in tab.page.url
+    tab.close()
+
+
+def test_explorer_click_follows_in_the_url_with_tooltip_and_outline(browser, server):
+    """Hovering a district shows its name and value; a click opens its panel, outlines it and writes ?focus= into the
+    URL; ?district=94.04.01 opens Mimika Baru's panel at once."""
+    tab = Tab(browser, server + "/explorer?period=month", "#explorer-legend .legend-item")
+    box = tab.page.locator("#explorer-map").bounding_box()
+    point = {"x": box["x"] + 700, "y": box["y"] + 300}
+    tab.page.mouse.move(point["x"], point["y"])
+    tab.page.wait_for_selector(".leaflet-tooltip", timeout=5_000)
+    tooltip = tab.page.inner_text(".leaflet-tooltip")
+    assert "Laporan terbuka" in tooltip, tooltip
+    tab.page.mouse.click(point["x"], point["y"])
+    tab.page.wait_for_url("**/explorer?period=month&focus=94.04.*", timeout=10_000)
+    tab.page.wait_for_selector("#explorer-district-name", timeout=15_000)
+    name = tab.page.inner_text("#explorer-district-name").split(" · ")[0]
+    assert name == tooltip.splitlines()[0]
+    tab.page.wait_for_function(
+        "[...document.querySelectorAll('#explorer-map .leaflet-overlay-pane path')]"
+        ".some(p => p.getAttribute('stroke') === '#ffffff' && parseFloat(p.getAttribute('stroke-width')) >= 3)",
+        timeout=10_000)
+    tab.screenshot("explorer_clicked")
+    assert not tab.errors, tab.errors
+    tab.close()
+
+    tab = Tab(browser, server + "/explorer?district=94.04.01", "#explorer-district-name")
+    assert tab.page.inner_text("#explorer-district-name").startswith("Mimika Baru")
+    assert "Klik" not in tab.page.inner_text("#explorer-panel")
+    tab.screenshot("explorer_district")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.close()
+    tab = Tab(browser, server + "/explorer?district=94.04.01", "#explorer-district-name", 3840, 2160)
+    tab.page.screenshot(path=str(SCREENSHOTS / "explorer_district_3840.png"))
+    assert not tab.errors, tab.errors
+    tab.close()
+
+
+def test_opd_grid_names_reports_without_a_district_and_cuts_off_nothing(browser, server, engine):
+    """A report outside the regency reads "di luar wilayah", one without a location "tanpa lokasi" — never an empty
+    cell; headers and category names wrap instead of ending in "…"."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.orm import Session
+
+    from data_access.ingest import ReportWriter
+    from data_access.sla import WorkCalendar
+
+    created = datetime.now(UTC) - timedelta(days=45)  # long overdue: on PUPR's work list
+    with Session(engine) as session, session.begin():
+        writer = ReportWriter(engine, WorkCalendar())
+        writer.create(session, category_code="jalan", title="Uji tanpa lokasi: jalan berlubang", created_at=created)
+        writer.create(session, category_code="jalan", title="Uji luar wilayah: jembatan putus", created_at=created,
+                      lat=-2.533, lon=140.717)  # Jayapura, outside Mimika
+    tab = Tab(browser, server + "/opd/PUPR", "#opd-grid .ag-row")
+    rows = tab.page.evaluate("""() => { const out = [];
+        dash_ag_grid.getApi('opd-grid').forEachNode(n => out.push([n.data.title, n.data.district])); return out; }""")
+    by_title = dict(rows)
+    assert by_title["Uji tanpa lokasi: jalan berlubang"] == "tanpa lokasi"
+    assert by_title["Uji luar wilayah: jembatan putus"] == "di luar wilayah"
+    assert all(isinstance(d, str) and d.strip() for _, d in rows), [r for r in rows if not r[1]]
+    cut = tab.page.evaluate("""() => [...document.querySelectorAll(
+            '#opd-grid .ag-header-cell-text, #opd-grid .ag-cell[col-id=category], #opd-grid .ag-cell[col-id=district]')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
+    assert not cut, cut
+    tab.screenshot("opd_pupr_grid")
+    assert not tab.errors, tab.errors
+    tab.close()

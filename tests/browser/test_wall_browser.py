@@ -185,3 +185,64 @@ def test_new_report_appears_and_store_loss_shows_stale(browser, server, engine, 
     finally:
         wall.close()
 
+
+
+def _rgb(hex_colour: str) -> str:
+    h = hex_colour.lstrip("#")
+    return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
+
+
+def _overlaps(boxes: list[dict]) -> list[tuple[dict, dict]]:
+    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]]
+
+
+@pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)], ids=["1920", "3840"])
+def test_every_mark_on_the_map_is_in_the_legend(browser, server, width, height):
+    """Each district colour on the map is a legend swatch, the report clusters have their legend entry and never
+    overlap, district names are on the map without overlapping, and the ◆ of remote tiles is explained."""
+    from layouts import theme
+
+    wall = WallPage(browser, server + "/wall", width, height)
+    try:
+        wall.page.wait_for_selector("#wall-legend .swatch-cluster", state="attached", timeout=WITHIN_MS * 2)
+        wall.page.wait_for_selector("#wall-map .wall-cluster, #wall-map .leaflet-marker-pane .leaflet-interactive",
+                                    timeout=WITHIN_MS)
+        wall.page.wait_for_timeout(2500)  # the map is fitted, the clusters re-indexed and the names decluttered
+        fills = set(wall.page.evaluate(
+            "[...document.querySelectorAll('#wall-map .leaflet-overlay-pane path')].map(p => p.getAttribute('fill'))"))
+        swatches = set(wall.page.evaluate(
+            "[...document.querySelectorAll('#wall-legend .swatch:not(.swatch-nodata):not(.swatch-cluster)')]"
+            ".map(s => getComputedStyle(s).backgroundColor)"))
+        polygons = {f for f in fills if f.lower() not in (theme.NO_DATA.lower(), theme.POINT_COLOUR.lower())}
+        assert polygons and {_rgb(f) for f in polygons} <= swatches, (fills, swatches)
+        if theme.POINT_COLOUR.lower() in {f.lower() for f in fills}:  # single reports are orange dots
+            assert wall.page.locator("#wall-legend .swatch-point").count() == 1
+        if theme.NO_DATA.lower() in {f.lower() for f in fills}:
+            assert wall.page.locator("#wall-legend .swatch-nodata").count() == 1
+        legend = wall.text("wall-legend")
+        assert "24 jam" in legend and "n laporan" in legend
+        box = wall.page.locator("#wall-legend .swatch-cluster").bounding_box()
+        assert box and box["width"] > 8 and box["height"] > 8, box
+        clusters = wall.page.evaluate(
+            "[...document.querySelectorAll('#wall-map .wall-cluster')].map(e => e.getBoundingClientRect())"
+            ".map(r => ({left: r.left, right: r.right, top: r.top, bottom: r.bottom}))")
+        assert clusters and not _overlaps(clusters), clusters
+        labels = wall.page.evaluate(
+            "[...document.querySelectorAll('#wall-map .wall-district-label span')]"
+            ".filter(e => getComputedStyle(e).visibility === 'visible').map(e => [e.textContent, (r => ({left: r.left,"
+            " right: r.right, top: r.top, bottom: r.bottom}))(e.getBoundingClientRect())])")
+        assert len(labels) >= 10, labels
+        assert not _overlaps([box for _, box in labels]), labels
+        assert {"Mimika Baru", "Agimuga", "Jita"} <= {name for name, _ in labels}
+        key = wall.text("wall-tiles-key")
+        assert "◆" in key and "terpencil" in key
+        assert wall.page.locator("#wall-tilegrid .tile-remote").first.inner_text() == "◆"
+        sizes = wall.page.evaluate("[...document.querySelectorAll('#wall-tilegrid .tile-name')]"
+                                   ".map(e => getComputedStyle(e).fontSize)")
+        assert len(set(sizes)) == 1, sizes  # Tembagapura in the same size as every other name
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        wall.page.screenshot(path=str(SCREENSHOTS / f"wall_map_{width}.png"))
+        assert not wall.errors, wall.errors
+    finally:
+        wall.close()

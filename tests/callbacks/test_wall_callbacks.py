@@ -258,3 +258,133 @@ def test_wall_layout_sends_polygons_once_and_points_never_reporter_fields():
     feature = points["features"][0]
     assert feature["properties"] == {"category": "jalan"}
     assert feature["geometry"]["coordinates"] == [136.889, -4.556]
+
+
+# ---- map classes, legend and OPD workload ------------------------------------------------------------------------
+
+
+def _legend_texts(children) -> list[str]:
+    """The texts of the legend's items, in order (class ranges, "no data", the clusters)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if "legend-item" in str(props.get("className", "")):
+                spans = [c for c in props.get("children", []) if isinstance(c, dict)]
+                found.append(str(spans[-1]["props"].get("children")))
+                return
+            walk(props.get("children"))
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(json.loads(_json(children)))
+    return found
+
+
+def test_class_edges_stay_put_when_reports_arrive_within_the_day(make_store, workcal):
+    """Reports arriving during the WIT day change districts' counts but not the map's class edges or legend; the
+    next day's first refresh takes new edges. (Quantile edges of the new data would have moved: the test can fail.)"""
+    from sqlalchemy.orm import Session
+
+    from data_access.demo import DemoConfig, seed_demo
+    from data_access.ingest import ReportWriter
+
+    engine = make_store("sqlite")
+    seed_demo(engine, workcal, DemoConfig(seed=3, days=30, per_day=25.0, now=NOW))
+    clock = [NOW]
+    app, query_cache = get_app(_url(engine), clock=lambda: clock[0])
+    first = _props(tick(app))
+    edges = first[wall.DISTRICTS]["hideout"]["breaks"]
+    legend_before = _legend_texts(first[wall.LEGEND]["children"])
+    with Session(engine) as session, session.begin():  # a busy morning in the small districts
+        writer = ReportWriter(engine, workcal)
+        for i, code in enumerate(("94.04.02", "94.04.05", "94.04.06", "94.04.14", "94.04.17", "94.04.18")):
+            for j in range(25 + 10 * i):
+                writer.create(session, category_code="jalan", title=f"Uji kelas {code} {j}", district_code=code,
+                              created_at=NOW + timedelta(minutes=30 + j))
+    clock[0] = NOW + timedelta(hours=3)  # 12:30 WIT, the same WIT day
+    later = _props(tick(app, state=first[wall.STATE]["data"], n=2))
+    hideout = later[wall.DISTRICTS]["hideout"]
+    assert hideout["values"] != first[wall.DISTRICTS]["hideout"]["values"]  # the counts did change
+    assert hideout["breaks"] == edges
+    assert _legend_texts(later[wall.LEGEND]["children"]) == legend_before
+    districts = reports_by_district(engine, Filters(), Scope.wall(), clock[0])
+    assert wall.class_edges(districts, "open", clock[0], 14) != edges  # fresh edges would have moved
+    clock[0] = NOW + timedelta(days=1)
+    next_day = _props(tick(app, n=3))  # a screen opened the next day
+    assert next_day[wall.DISTRICTS]["hideout"]["breaks"] == wall.class_edges(
+        reports_by_district(engine, Filters(), Scope.wall(), query_day_start(clock[0])), "open",
+        query_day_start(clock[0]), 14)
+
+
+def query_day_start(moment):
+    from callbacks.wall import day_start
+
+    return day_start(moment)
+
+
+def test_legend_has_every_mark_and_classes_never_share_an_edge(wall_app):
+    """The wall's legend: one entry per class with ranges that do not touch ("0", "1–4", "5–14", "≥ 15"),
+    "tidak ada data", and the recent reports (a dot) and their clusters (a disc with their number)."""
+    app, _ = wall_app
+    props = _props(tick(app))
+    texts = _legend_texts(props[wall.LEGEND]["children"])
+    edges = props[wall.DISTRICTS]["hideout"]["breaks"]
+    assert len(texts) == len(edges) + 3
+    assert texts[0] == "0" and texts[-4].startswith("≥ ")
+    assert texts[-3] == "tidak ada data" and "24 jam" in texts[-2] and "n laporan" in texts[-1]
+    highs = [int(text.split("–")[1].replace(".", "")) for text in texts[1:-4]]
+    lows = [int(text.split("–")[0].replace(".", "")) for text in texts[1:-4]] + [
+        int(texts[-4][2:].replace(".", ""))]
+    assert all(high + 1 == low for high, low in zip(highs, lows[1:], strict=False)), texts
+
+
+def test_every_district_value_falls_in_the_class_its_colour_says(seeded):
+    """Each district's palette index is that of the class whose range holds its value as shown."""
+    districts = reports_by_district(seeded, Filters(), Scope.wall(), NOW)
+    for measure in ("open", "per_10k", "median_response"):
+        hideout = wall.map_hideout(districts, measure, NOW, 14)
+        edges, step = hideout["breaks"], wall.measure_step(measure)
+        for code, value in hideout["values"].items():
+            if value is None:
+                continue
+            shown = round(value / step) * step
+            cls = max(i for i, edge in enumerate(edges) if edge <= shown + step / 1000)
+            assert hideout[code] == wall._palette_index(cls, len(edges)), (measure, code, value, edges)
+
+
+def test_opd_workload_panel_lists_by_backlog_and_says_how_many_are_left_out():
+    """Beban OPD shows the ten largest backlogs (not the most overdue), largest on top, and "+N OPD lainnya"."""
+    workload = pd.DataFrame({
+        "opd_code": [f"O{i:02d}" for i in range(14)], "short_name": [f"OPD {i}" for i in range(14)],
+        "backlog": [5, 80, 3, 60, 0, 40, 30, 20, 10, 9, 8, 7, 6, 1],
+        "overdue": [50, 1, 40, 2, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0],
+        **{col: [0] * 14 for col in wall.AGE_COLUMNS},
+    })
+    workload["age_14p"] = workload["backlog"]
+    figure = wall.opd_backlog_figure(workload.sort_values("overdue", ascending=False), "id")
+    shown = [label.strip() for label in figure["data"][0]["y"]][::-1]  # top of the chart first
+    assert shown == ["OPD 1", "OPD 3", "OPD 5", "OPD 6", "OPD 7", "OPD 8", "OPD 9", "OPD 10", "OPD 11", "OPD 12"]
+    assert figure["layout"]["annotations"][0]["text"] == "+3 OPD lainnya"  # 13 with a backlog, 10 shown
+    english = wall.opd_backlog_figure(workload, "en")
+    assert english["layout"]["annotations"][0]["text"] == "+3 more OPDs"
+
+
+def test_age_and_lateness_palettes_share_no_colour():
+    """One palette for age, one for lateness: no colour means both."""
+    from layouts import theme
+
+    assert not {c.lower() for c in theme.AGE_COLOURS} & {c.lower() for c in theme.OVERDUE_COLOURS}
+
+
+def test_remote_mark_is_explained_on_the_wall_and_long_names_keep_their_size(seeded):
+    """The ◆ on remote tiles (the briefing's mark) has its key on the wall; Tembagapura gets a soft hyphen, not a
+    smaller font."""
+    page = _json(wall.layout(display_geojson={"type": "FeatureCollection", "features": []}).to_plotly_json())
+    assert wall.TILES_KEY in page and "\\u25c6" in page and "terpencil" in page
+    tiles = wall.tilegrid(reports_by_district(seeded, Filters(), Scope.wall(), NOW), "open", NOW, 14, "id")
+    text = _json([tile.to_plotly_json() for tile in tiles])
+    assert "▲" not in text and "tile-name-long" not in text
+    assert "Tembaga\\u00adpura" in text

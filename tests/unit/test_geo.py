@@ -405,3 +405,24 @@ def test_display_geojson_from_full_detail_and_other_crs(districts):
 def test_bow_tie_geometry_helper_is_really_invalid():
     """Guard for the bow-tie test: the shape used there is indeed invalid to shapely."""
     assert not Polygon([(136.0, -4.0), (136.1, -4.1), (136.1, -4.0), (136.0, -4.1)]).is_valid
+
+
+def test_fixed_class_edges_are_nice_distinct_and_keep_zero_apart():
+    """Counts: zero alone, then nice whole edges; rates: nice edges from 0; never two classes on one edge."""
+    from geo.choropleth import class_ranges, fixed_class_edges, fixed_classify, nice_number
+
+    counts = fixed_class_edges([0, 0, 1, 3, 4, 4, 5, 6, 6, 7, 13, 14, 21, 23, 35, 49, 82, 166, 347])
+    assert counts[:2] == [0.0, 1.0] and counts == sorted(set(counts)) and len(counts) <= 5
+    assert all(nice_number(e, integer=True) == e for e in counts[1:])
+    ranges = class_ranges(counts)
+    assert ranges[0] == (0.0, 0.0) and ranges[-1][1] is None
+    assert all(high + 1 == next_low for (_, high), (next_low, _) in zip(ranges, ranges[1:], strict=False))
+    assert [fixed_classify(v, counts) for v in (0, 1, 10**6)] == [0, 1, len(counts) - 1]
+    assert fixed_classify(None, counts) is None and fixed_classify(float("nan"), counts) is None
+    assert fixed_class_edges([]) == [0.0, 1.0] and fixed_class_edges([0, 0]) == [0.0, 1.0]
+    rates = fixed_class_edges([1.2, 3.4, 5.5, 20.1, 80.3], integer=False)
+    assert rates[0] == 0.0 and rates == sorted(set(rates))
+    # a rate shown as 4,9 is in the class below the edge 5; one shown as 5,0 (4.96) in the class from 5
+    if 5.0 in rates:
+        i = rates.index(5.0)
+        assert fixed_classify(4.94, rates, 0.1) == i - 1 and fixed_classify(4.96, rates, 0.1) == i
