@@ -190,7 +190,8 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
         panels = cached_panels(query_cache, version, now, lang, measure, scope)
         if panels is None:
             newest = query_cache.recall(_newest_key(lang, measure, scope))
-            if newest is not None and newest["built_for"] > (state.get("built") or ""):
+            if (newest is not None and newest["built_for"] > (state.get("built") or "")
+                    and (_parse(newest["built_for"]) or now - 2 * NEWEST_PANELS_MAX_AGE) >= now - NEWEST_PANELS_MAX_AGE):
                 panels, version = newest, newest["version"]  # newer than what the screen shows: at once
             else:
                 panels = wall_panels(query_cache, settings, version, now, lang, measure, scope, wait=False)
@@ -198,7 +199,8 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
                     return out
         if panels is None:
             newest = query_cache.recall(_newest_key(lang, measure, scope))
-            if newest is not None and newest["built_for"] > (state.get("built") or ""):
+            if (newest is not None and newest["built_for"] > (state.get("built") or "")
+                    and (_parse(newest["built_for"]) or now - 2 * NEWEST_PANELS_MAX_AGE) >= now - NEWEST_PANELS_MAX_AGE):
                 panels, version = newest, newest["version"]  # newer than what the screen shows: at once
             else:
                 panels = wall_panels(query_cache, settings, version, now, lang, measure, scope, wait=False)
@@ -240,6 +242,11 @@ def cached_panels(query_cache: QueryCache, version: str, now: datetime, lang: st
         if panels is not None:
             return panels
     return None
+
+
+# The newest built panels stand in for the current ones only while they are this fresh: a screen opened after a
+# quiet night (or the next WIT day, with its new class edges) waits for the current build instead.
+NEWEST_PANELS_MAX_AGE = timedelta(minutes=2)
 
 
 def _newest_key(lang: str, measure: str, scope: Scope) -> tuple:
