@@ -181,7 +181,6 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
             banner(reason)
             return out
         # Every screen on the same version, minute, language and measure gets the same panels: built once.
-        # Every screen on the same version, minute, language and measure gets the same panels: built once.
         # Not built yet: a screen that shows older panels than the newest built (or none yet) gets those at once;
         # one already showing the newest builds the current ones, or, while another screen or the warmer builds
         # them, keeps what it shows (204) and asks again next tick — never queued behind the query set. On the 1M
@@ -190,17 +189,7 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
         panels = cached_panels(query_cache, version, now, lang, measure, scope)
         if panels is None:
             newest = query_cache.recall(_newest_key(lang, measure, scope))
-            if (newest is not None and newest["built_for"] > (state.get("built") or "")
-                    and (_parse(newest["built_for"]) or now - 2 * NEWEST_PANELS_MAX_AGE) >= now - NEWEST_PANELS_MAX_AGE):
-                panels, version = newest, newest["version"]  # newer than what the screen shows: at once
-            else:
-                panels = wall_panels(query_cache, settings, version, now, lang, measure, scope, wait=False)
-                if panels is None:
-                    return out
-        if panels is None:
-            newest = query_cache.recall(_newest_key(lang, measure, scope))
-            if (newest is not None and newest["built_for"] > (state.get("built") or "")
-                    and (_parse(newest["built_for"]) or now - 2 * NEWEST_PANELS_MAX_AGE) >= now - NEWEST_PANELS_MAX_AGE):
+            if newest is not None and newest["built_for"] > (state.get("built") or "") and _fresh(newest, now):
                 panels, version = newest, newest["version"]  # newer than what the screen shows: at once
             else:
                 panels = wall_panels(query_cache, settings, version, now, lang, measure, scope, wait=False)
@@ -247,6 +236,11 @@ def cached_panels(query_cache: QueryCache, version: str, now: datetime, lang: st
 # The newest built panels stand in for the current ones only while they are this fresh: a screen opened after a
 # quiet night (or the next WIT day, with its new class edges) waits for the current build instead.
 NEWEST_PANELS_MAX_AGE = timedelta(minutes=2)
+
+
+def _fresh(panels: dict, now: datetime) -> bool:
+    built = _parse(panels.get("built_for"))
+    return built is not None and built >= now - NEWEST_PANELS_MAX_AGE
 
 
 def _newest_key(lang: str, measure: str, scope: Scope) -> tuple:
