@@ -283,6 +283,10 @@ def run(args, url: str, workdir: Path) -> list[tuple[str, str, str, str]]:
     finally:
         servers.stop()
         engine.dispose()
+    # Why a refresh found the store away, if one did (the first such line of the web log), for the table.
+    unavailable_why = next((line.strip()[:300] for name in ("gunicorn.log", "worker.log") if (workdir / name).exists()
+                            for line in (workdir / name).read_text(errors="replace").splitlines()
+                            if "unavailable" in line and "redis" not in line), "")
 
     t0, t1 = marks["start"]["t"], marks["end"]["t"]
     requests = [r for r in records if r[0] != "late" and t0 <= r[1] <= t1]
@@ -324,7 +328,8 @@ def run(args, url: str, workdir: Path) -> list[tuple[str, str, str, str]]:
          f"{QUERY_SET}", "yes" if changes and queries <= QUERY_SET * changes * 1.1 else "no"),
         ("DB queries by query", ", ".join(f"{k} {v:,.0f}" for k, v in sorted(by_query.items())) or "none", "",
          ""),
-        ("cache fallbacks (Redis away) / store errors", f"{fallbacks:,.0f} / {store_errors:,.0f}", "0 / 0",
+        ("cache fallbacks (Redis away) / store errors", f"{fallbacks:,.0f} / {store_errors:,.0f}"
+         + (f" (first: {unavailable_why})" if unavailable_why else ""), "0 / 0",
          "yes" if fallbacks == 0 and store_errors == 0 else "no"),
         ("SQL statements a second (all)", f"{statements / seconds:,.1f}", "", ""),
         ("cache look-ups a second", f"{hits / seconds:,.1f}", "", ""),

@@ -54,7 +54,10 @@ def route_label(path: str) -> str:
 
 def _callback_info() -> tuple[str | None, str | None]:
     """(output, page refreshed) of a callback request: a refresh is a callback whose input is a page interval."""
-    body = request.get_json(silent=True, cache=True)
+    try:  # Dash and the guard parsed it already (cached); a body the guard refused may not even parse
+        body = request.get_json(silent=True, cache=True)
+    except (ValueError, RecursionError):
+        return None, None
     if not isinstance(body, dict):
         return None, None
     output = body.get("output") if isinstance(body.get("output"), str) else None
@@ -170,7 +173,7 @@ def install(app: Dash, settings: Settings, query_cache: QueryCache) -> None:
         viewer = getattr(g, "viewer", None)
         if viewer is not None:
             fields.update(user=viewer.name, role=viewer.role)
-        if path == "/_dash-update-component":
+        if path == "/_dash-update-component" and response.status_code != 400:
             output, page = _callback_info()
             fields["callback"] = output
             if page:
