@@ -99,12 +99,15 @@ class ExportRunner:
         if seconds is not None and seconds < MIN_BUILD_SECONDS:
             raise ExportRefused("export.timeout")
         limit = self.timeout_seconds if seconds is None else min(seconds, self.timeout_seconds)
+        # With ``seconds`` (what is left of an export's budget) starting the child counts too: a fork from the running
+        # forkserver takes milliseconds, but on a loaded machine (load average 11-15 on 2 cores) it took seconds, and
+        # right after a server's start it waits for the forkserver's preloads. Without, only the build is limited.
+        deadline = time.monotonic() + limit
         receive, send = self._context.Pipe(duplex=False)
         child = self._context.Process(target=_child, args=(build, args, send), daemon=True, name="mimika-export")
-        # Not counted: a fork from the running forkserver takes milliseconds; only the very first start of a process
-        # that did not call start_forkserver() waits here for its preloads (seconds), and that is no export's fault.
         child.start()
-        deadline = time.monotonic() + limit
+        if seconds is None:
+            deadline = time.monotonic() + limit
         send.close()
         answered = False
         try:
