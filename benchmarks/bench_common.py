@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 from pathlib import Path
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so stdout keeps only the results."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def loadavg() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def shown_command() -> str:
+    return f"cd {shlex.quote(os.getcwd())} && {shlex.join([sys.executable, *sys.argv])}"
 
 
 def fmt_bytes(value: float) -> str:

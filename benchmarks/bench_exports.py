@@ -31,7 +31,6 @@ import gc
 import json
 import os
 import platform
-import shlex
 import statistics
 import sys
 import time
@@ -46,7 +45,7 @@ if str(REPO) not in sys.path:  # run as `python benchmarks/bench_exports.py` fro
 import dash  # noqa: E402
 from plotly.utils import PlotlyJSONEncoder  # noqa: E402
 
-from benchmarks.bench_common import fmt_bytes, person_client, publish  # noqa: E402
+from benchmarks.bench_common import fmt_bytes, loadavg, log, person_client, publish, shown_command  # noqa: E402
 from benchmarks.bench_pages import OPD, Case, body_for, build_app, callback_key, store_facts  # noqa: E402
 from benchmarks.bench_queries import sqlite_store  # noqa: E402
 from callbacks.export_runner import start_forkserver  # noqa: E402
@@ -56,18 +55,6 @@ from core.i18n import WIT  # noqa: E402
 TARGET_SECONDS = 10.0
 MEMORY_EXPORTS = 20
 TARGET_GROWTH = 0.10
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def loadavg() -> str:
-    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def shown_command() -> str:
-    return f"cd {shlex.quote(os.getcwd())} && {shlex.join([sys.executable, *sys.argv])}"
 
 
 def rss_bytes(pid: int | str = "self", field: str = "VmRSS") -> int:

@@ -28,7 +28,6 @@ import os
 import platform
 import random
 import re
-import shlex
 import shutil
 import socket
 import sqlite3
@@ -47,24 +46,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as `python benchmarks/bench_first_poll.py` from anywhere
     sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_common import KIOSK_COOKIE, kiosk_token, publish  # noqa: E402
+from benchmarks.bench_common import KIOSK_COOKIE, kiosk_token, loadavg, log, publish, shown_command  # noqa: E402
 
 ORDERS = ("together", "server-first", "simulator-first")
 CONFIG = {"lang": "id", "measure": "open"}
 PASSWORD = "password-for-bench-first-poll"
 AFTER_SIMULATOR_SECONDS = 15.0  # "just after the simulator started": requests sent this long after its launch
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def loadavg() -> str:
-    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def shown_command() -> str:
-    return f"cd {shlex.quote(os.getcwd())} && {shlex.join([sys.executable, *sys.argv])}"
 
 
 def free_port() -> int:

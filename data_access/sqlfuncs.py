@@ -43,6 +43,23 @@ def _wit_date_pg(element, compiler, **kw):
     return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Jayapura', 'YYYY-MM-DD')"
 
 
+class wit_month(FunctionElement):
+    """The WIT calendar month (YYYY-MM text) of a stored UTC instant."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(wit_month, "sqlite")
+def _month_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, '+{WIT_OFFSET_HOURS} hours')"
+
+
+@compiles(wit_month, "postgresql")
+def _month_pg(element, compiler, **kw):
+    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Jayapura', 'YYYY-MM')"
+
+
 class round_coordinate(FunctionElement):
     """A coordinate rounded to 3 decimals (about 100 m): enough for a map, not enough to find a house."""
 

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, String, case, func, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import Engine, case, func, or_, select
 
 from data_access.queries.common import frame, medians, opds_in_view
 from data_access.rules import (
@@ -31,27 +29,10 @@ from data_access.rules import (
 from data_access.schema import District, Report
 from data_access.scope import Filters, Scope, where
 from data_access.sla import WIT
-from data_access.sqlfuncs import WIT_OFFSET_HOURS, hours_between
+from data_access.sqlfuncs import hours_between, wit_month
 
 MONTHS = 12
 KINDS = ("response", "resolution")
-
-
-class wit_month(FunctionElement):
-    """The WIT calendar month (YYYY-MM text) of a stored UTC instant."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(wit_month, "sqlite")
-def _month_sqlite(element, compiler, **kw):
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, '+{WIT_OFFSET_HOURS} hours')"
-
-
-@compiles(wit_month, "postgresql")
-def _month_pg(element, compiler, **kw):
-    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Jayapura', 'YYYY-MM')"
 
 
 @dataclass(frozen=True)
