@@ -62,7 +62,7 @@ def workload_table(workload: pd.DataFrame, lang: str, query: Mapping) -> html.Ta
 def unknown_layout(code: str, query: Mapping, lang: str) -> html.Div:
     return c.page_shell("opd", lang, query, t("nav.opd", lang), [
         c.error_banner(t("opd.unknown", lang, code=code), "opd-unknown"),
-        dcc.Link(t("opd.index.title", lang), href="/opd" + c.query_string(c.filter_query(query)))],
+        c.page_link(t("opd.index.title", lang), "/opd" + c.query_string(c.filter_query(query)), "/opd/")],
         options=None, path="/opd")
 
 

@@ -40,3 +40,14 @@ def test_geo_and_the_store_load_no_web_framework():
              "data_access.ingest, data_access.query_cache, data_access.accounts, data_access.api_keys, "
              "data_access.open311_store, data_access.outbox, data_access.forwarder")
     assert loaded_after_importing(lower, ("dash", "flask")) == []
+
+
+def test_links_between_pages_go_through_page_link():
+    """A page loads only the script libraries it draws with, so a link into a page that needs one it lacks must be a
+    full page load: every link between pages is made by layouts.components.page_link, which decides."""
+    offenders = []
+    for path in (REPO / "layouts").rglob("*.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "dcc.Link(" in line and not (path.name == "components.py" and "return dcc.Link(" in line):
+                offenders.append(f"{path.name}:{number}")
+    assert not offenders, offenders
