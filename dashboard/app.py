@@ -56,4 +56,8 @@ def create_app(settings: Settings | None = None, *, query_cache: QueryCache | No
     auth.install(app, settings, query_cache.engine, wall_callbacks)
     open311.install(app.server, query_cache, settings)
     app.layout = html.Div([dash.page_container], className="app-root")
+    # Dash finishes setting itself up on the first request and does not hold back a second one arriving meanwhile:
+    # a gthread worker's first burst of wall refreshes after a restart got "dictionary changed size during
+    # iteration" (a 500). The first request is made here, before any screen can ask.
+    app.server.test_client().get("/_favicon.ico")
     return app
