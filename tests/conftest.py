@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
+import weakref
 from datetime import datetime
 from pathlib import Path
 
 import dash
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from data_access.demo import DemoConfig, seed_demo
@@ -20,6 +21,22 @@ from data_access.sla import WorkCalendar
 from tests.support import NOW, SHARED_DATA
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+_ENGINES: weakref.WeakSet = weakref.WeakSet()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _remember_engine(connection) -> None:
+    _ENGINES.add(connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def _close_idle_postgres_connections():
+    """Apps and stores built by tests keep pooled connections open; over a whole run they exceeded PostgreSQL's
+    max_connections (100). After each test the idle ones are closed (the engines stay usable)."""
+    yield
+    for engine in list(_ENGINES):
+        if engine.dialect.name == "postgresql":
+            engine.dispose()
 
 
 @pytest.fixture(scope="session")
