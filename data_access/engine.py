@@ -77,18 +77,10 @@ def make_engine(url: str, *, create: bool = False, echo: bool = False) -> Engine
                                connect_args={"connect_timeout": 5})
     except Exception as exc:  # a missing driver, say
         raise StoreUnavailable(f"cannot use DATABASE_URL {url!r}: {exc}") from exc
-    return _count_statements(engine)
+    return _count_statements(_with_statement_timeout(engine))
 
 
-def _count_statements(engine: Engine) -> Engine:
-    """Count every statement for /metrics (mimika_db_statements_total): the store's whole load, not only queries."""
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_args) -> None:
-        DB_STATEMENTS.inc()
-
-    return engine
-
+def _with_statement_timeout(engine: Engine) -> Engine:
     @event.listens_for(engine, "before_cursor_execute")
     def _statement_timeout(conn, cursor, _statement, _parameters, _context, _executemany) -> None:
         # The caller's deadline (query_deadline) as PostgreSQL's own limit on this statement; cleared again on the
@@ -99,6 +91,16 @@ def _count_statements(engine: Engine) -> Engine:
             conn.info["mimika_timeout"] = True
         elif conn.info.pop("mimika_timeout", False):
             cursor.execute("SET statement_timeout = 0")
+
+    return engine
+
+
+def _count_statements(engine: Engine) -> Engine:
+    """Count every statement for /metrics (mimika_db_statements_total): the store's whole load, not only queries."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*_args) -> None:
+        DB_STATEMENTS.inc()
 
     return engine
 

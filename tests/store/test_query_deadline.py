@@ -32,17 +32,9 @@ def run_slow(engine, *_args):
         return conn.execute(text(slow_sql(engine))).scalar_one()
 
 
-def _sqlite_only(engine) -> None:
-    if engine.dialect.name == "postgresql":
-        # Known gap: a pg_sleep(600) inside query_deadline(0.3) ran on (the statement_timeout set before each
-        # statement did not stop it); the export's child time limit still bounds PostgreSQL exports. See the note.
-        pytest.skip("query_deadline on PostgreSQL does not stop the query yet")
-
-
 def test_a_query_past_its_deadline_is_stopped_by_the_database(empty_store):
     """Inside query_deadline(0.3) a minutes-long query fails within about the deadline; the same engine then
     answers as usual outside the block (a pooled connection keeps no limit)."""
-    _sqlite_only(empty_store)
     started = time.monotonic()
     with pytest.raises(OperationalError), query_deadline(0.3):
         run_slow(empty_store)
@@ -54,7 +46,6 @@ def test_a_query_past_its_deadline_is_stopped_by_the_database(empty_store):
 
 def test_the_query_cache_says_timeout_not_store_unavailable(empty_store):
     """A query stopped at its deadline reaches the caller as QueryTimeout (the store is fine) and caches nothing."""
-    _sqlite_only(empty_store)
     url = empty_store.url.render_as_string(hide_password=False)
     settings = Settings(database_url=url, boundaries_districts=None)
     cache = Cache(config=cache_config(settings))
