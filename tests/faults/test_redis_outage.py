@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import logging
 import threading
 import time
 import uuid
 
+import pytest
 import redis
 from flask import Flask
 from flask_caching import Cache
