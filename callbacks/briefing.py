@@ -4,13 +4,12 @@ the monthly public-service performance report (Laporan Kinerja Pelayanan Publik)
 from __future__ import annotations
 
 import logging
-import time
 from functools import cache
 
 import dash
 from dash import Dash, Input, Output, State, dcc, no_update
 
-from callbacks.export_runner import EXPORT_BUDGET_SECONDS, ExportRefused, ExportRunner
+from callbacks.export_runner import ExportRefused, ExportRunner
 from callbacks.page_data import PageContext, PageData, client_address, page_config, page_refresh, store_down
 from callbacks.viewer import current_scope, current_viewer
 from core.formatting import fmt_month
@@ -18,7 +17,7 @@ from core.i18n import t
 from core.settings import Settings
 from data_access import queries
 from data_access.accounts import log_access
-from data_access.engine import QueryTimeout, StoreUnavailable, query_deadline
+from data_access.engine import StoreUnavailable
 from data_access.queries.decisions import MIN_SAMPLE
 from data_access.queries.performance import monthly_performance, parse_month
 from data_access.queries.public import month_keys
@@ -92,27 +91,21 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         config = page_config(config)
         lang = config["lang"]
         viewer = current_viewer()
-        started = time.monotonic()
         try:
             # One export at a time per person, its queries included; the queries and the file share one budget,
             # so a period too big for the store is refused in time instead of holding a server thread for minutes.
-            with runner.turn(viewer.name):
-                try:
-                    with query_deadline(EXPORT_BUDGET_SECONDS):
-                        data = PageData(query_cache, config["query"])
-                        if data.error is not None:  # a period outside the bounds: say so, make nothing
-                            return no_update, c.error_banner(t("export.refused_filter", lang,
-                                                               reason=data.error.text(lang)))
-                        briefing = load(data)
-                except QueryTimeout:
-                    log.warning("briefing export: queries stopped after %.0f s", EXPORT_BUDGET_SECONDS)
-                    raise ExportRefused("export.timeout") from None
-                left = EXPORT_BUDGET_SECONDS - (time.monotonic() - started)
+            with runner.budgeted(viewer.name) as budget:
+                with budget.queries():
+                    data = PageData(query_cache, config["query"])
+                    if data.error is not None:  # a period outside the bounds: say so, make nothing
+                        return no_update, c.error_banner(t("export.refused_filter", lang,
+                                                           reason=data.error.text(lang)))
+                    briefing = load(data)
                 if kind == "xlsx":
-                    content = runner.build(exports.xlsx_bytes, page.tables(briefing, lang), seconds=left)
+                    content = runner.build(exports.xlsx_bytes, page.tables(briefing, lang), seconds=budget.left())
                 else:  # in Indonesian whatever the page language: it is the regency's document
                     content = runner.build(briefing_pdf.briefing_document, briefing, "id", data.now, boundaries(),
-                                           seconds=left)
+                                           seconds=budget.left())
         except StoreUnavailable as exc:
             return no_update, store_down(lang, exc)
         except ExportRefused as refused:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from data_access.engine import QueryTimeout, query_deadline
+
 log = logging.getLogger(__name__)
 EXPORT_SECONDS = 60  # the most a file may take to build in its child; the 1M-report briefing PDF needs about 3 s
 # The most a whole export may take, its queries and its file: it finishes within this or is refused with a message
@@ -65,6 +67,26 @@ def start_forkserver() -> None:
 
 
 @dataclass
+class Budget:
+    """What is left of one export's EXPORT_BUDGET_SECONDS, shared by its queries and its file."""
+
+    deadline: float
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    @contextmanager
+    def queries(self) -> Iterator[None]:
+        """The export's queries, stopped in the database when the budget runs out: ExportRefused("export.timeout")."""
+        try:
+            with query_deadline(self.left()):
+                yield
+        except QueryTimeout:
+            log.warning("export: queries stopped after %.0f s", EXPORT_BUDGET_SECONDS)
+            raise ExportRefused("export.timeout") from None
+
+
+@dataclass
 class ExportRunner:
     timeout_seconds: float = EXPORT_SECONDS
 
@@ -93,6 +115,13 @@ class ExportRunner:
         finally:
             with self._lock:
                 self._busy.discard(who)
+
+    @contextmanager
+    def budgeted(self, who: str) -> Iterator[Budget]:
+        """``who``'s turn (see ``turn``) with the export's time budget: queries inside ``budget.queries()``, the
+        file by ``build(..., seconds=budget.left())``; one within the budget or refused with a message."""
+        with self.turn(who):
+            yield Budget(time.monotonic() + EXPORT_BUDGET_SECONDS)
 
     def build(self, build: Callable, *args, seconds: float | None = None) -> bytes:
         """``build(*args)`` in a child process stopped after ``seconds`` (default: the runner's limit)."""

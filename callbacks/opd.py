@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import dash
 from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.export_runner import EXPORT_BUDGET_SECONDS, ExportRefused, ExportRunner
+from callbacks.export_runner import ExportRefused, ExportRunner
 from callbacks.page_data import (
     PageContext,
     PageData,
@@ -23,7 +21,7 @@ from core.i18n import t
 from core.settings import Settings
 from data_access import queries
 from data_access.accounts import log_access
-from data_access.engine import QueryTimeout, StoreUnavailable, query_deadline
+from data_access.engine import StoreUnavailable
 from data_access.query_cache import QueryCache
 from data_access.scope import Scope
 from layouts import components as c
@@ -113,26 +111,21 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         code = code if isinstance(code, str) else ""
         viewer = current_viewer()
         name = f"mimika_{code.lower()}_laporan"
-        started = time.monotonic()
         try:
             # One export at a time per person, its query included; the query and the file share one budget.
-            with runner.turn(viewer.name):
-                try:
-                    with query_deadline(EXPORT_BUDGET_SECONDS):
-                        data = PageData(query_cache, config["query"])
-                        if code not in data.lists.opd_names() or opd_scope(code) is None:  # known and theirs
-                            raise PreventUpdate
-                        if data.error is not None:  # a period outside the bounds: say so, make nothing
-                            return no_update, c.error_banner(t("export.refused_filter", lang,
-                                                               reason=data.error.text(lang)))
-                        frame = page.export_frame(work_list(data, code), lang)
-                except QueryTimeout:
-                    raise ExportRefused("export.timeout") from None
-                left = EXPORT_BUDGET_SECONDS - (time.monotonic() - started)
-                if left <= 0:  # the query finished, but no time is left even for the CSV
+            with runner.budgeted(viewer.name) as budget:
+                with budget.queries():
+                    data = PageData(query_cache, config["query"])
+                    if code not in data.lists.opd_names() or opd_scope(code) is None:  # known and theirs
+                        raise PreventUpdate
+                    if data.error is not None:  # a period outside the bounds: say so, make nothing
+                        return no_update, c.error_banner(t("export.refused_filter", lang,
+                                                           reason=data.error.text(lang)))
+                    frame = page.export_frame(work_list(data, code), lang)
+                if budget.left() <= 0:  # the query finished, but no time is left even for the CSV
                     raise ExportRefused("export.timeout")
                 if kind == "xlsx":
-                    content = dcc.send_bytes(runner.build(exports.xlsx_bytes, {code: frame}, seconds=left),
+                    content = dcc.send_bytes(runner.build(exports.xlsx_bytes, {code: frame}, seconds=budget.left()),
                                              f"{name}.xlsx")
                 else:
                     content = dcc.send_string(exports.csv_text(frame), f"{name}.csv")  # at most 2,000 rows: here
