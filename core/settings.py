@@ -80,6 +80,7 @@ class Settings:
     demo: bool = False  # DEMO_MODE=1: a throwaway key is allowed (make demo), never in production
     cookie_secure: bool = False  # COOKIE_SECURE=1 behind HTTPS: cookies only travel encrypted
     metrics_token: str | None = None  # METRICS_TOKEN: /metrics wants it as a bearer token (else loopback only)
+    open311_posts_per_minute: int = 600  # per intake source (API key): more gets 429 with Retry-After
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -118,6 +119,7 @@ class Settings:
             demo=_flag("DEMO_MODE"),
             cookie_secure=_flag("COOKIE_SECURE"),
             metrics_token=os.environ.get("METRICS_TOKEN") or None,
+            open311_posts_per_minute=_int("OPEN311_POSTS_PER_MINUTE", 600, 1),
         )
 
 

@@ -28,6 +28,8 @@ from core.settings import Settings
 from data_access import accounts
 from data_access.accounts import ANONYMOUS, Viewer
 from data_access.engine import StoreUnavailable
+from open311.formats import error_response as open311_error
+from open311.formats import format_of
 
 log = logging.getLogger(__name__)
 KIOSK_COOKIE = "mimika_kiosk"
@@ -160,6 +162,8 @@ def install(app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) ->
         """Dash answers some malformed requests with a 500 before any of our code runs: turn them into 400s."""
         path = request.path
         if ".." in path or "\\" in path:
+            if path.startswith("/open311/"):  # Open311 clients parse the spec's error document, not ours
+                return open311_error(format_of(path), 400, "bad path")
             return denied(400, "bad path")
         if path == CALLBACK_PATH and request.method == "POST":
             problem = callback_problem(request, app)

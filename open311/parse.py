@@ -45,9 +45,9 @@ MAX_BACKDATE = timedelta(days=30)
 class Open311Error(Exception):
     """A request the server refuses; ``status`` is the HTTP status, ``description`` what to fix."""
 
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
-        self.status, self.description = status, description
+        self.status, self.description, self.retry_after = status, description, retry_after
 
 
 def bad(description: str) -> Open311Error:

@@ -21,6 +21,7 @@ from data_access.accounts import log_access
 from data_access.engine import StoreUnavailable
 from data_access.ingest import ReportWriter
 from data_access.query_cache import QueryCache
+from data_access.rate_limit import RateLimiter
 from data_access.sla import work_calendar
 from open311 import documents, parse
 from open311.formats import FORMATS, error_response, format_of, respond
@@ -28,6 +29,9 @@ from open311.parse import Open311Error
 
 log = logging.getLogger(__name__)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]  # all routed here, so a wrong one gets an Open311 405
+# A district office forwarding a day's outbox sends a few hundred at once and backs off on 429 (it honours
+# Retry-After); a key guessed at from one address gets a few tries a quarter-hour, as the login page does.
+REJECTED_KEYS_MAX, REJECTED_KEYS_WINDOW = 20, 900
 
 
 def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
@@ -35,6 +39,7 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
     engine = query_cache.engine
     writer_lock = threading.Lock()
     writers: list[ReportWriter] = []
+    limiter = RateLimiter(settings.redis_url)
 
     def writer() -> ReportWriter:
         # Built at the first POST, not at start-up: loading the boundaries takes a moment and the store may be away.
@@ -89,8 +94,16 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
         return respond(fmt, "service_requests", "request", open311_store.service_requests(engine, query))
 
     def post_request(fmt: str) -> Response:
+        address = client_address()
+        if limiter.count(f"badkey:{address}", REJECTED_KEYS_WINDOW) >= REJECTED_KEYS_MAX:
+            raise Open311Error(429, "too many requests with a wrong api_key from this address; try again later",
+                               retry_after=REJECTED_KEYS_WINDOW)
         fields = parse.body_fields(request.mimetype, request.get_data(cache=True))
         source = authorised_source(fields.get("api_key") or request.args.get("api_key"))
+        posted, left = limiter.hit(f"post:{source}", 60)
+        if posted > settings.open311_posts_per_minute:
+            raise Open311Error(429, f"more than {settings.open311_posts_per_minute} requests a minute from "
+                               f"{source}; try again in {left} s", retry_after=left)
         key = parse.idempotency_key(request.headers.get("Idempotency-Key"))
         now = query_cache.now()
         new = parse.new_request(fields, open311_store.known_service_codes(engine), now)
@@ -108,6 +121,7 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
             raise Open311Error(403, "api_key is required to POST a service request")
         found = api_keys.source_for_key(engine, str(key))
         if found is None or found[1]:
+            limiter.hit(f"badkey:{client_address()}", REJECTED_KEYS_WINDOW)
             log_access(engine, "anonim" if found is None else f"apikey:{found[0]}", "apikey_rejected",
                        address=client_address(), detail="revoked" if found else "unknown key")
             raise Open311Error(403, "api_key is not valid (unknown or revoked)")
@@ -138,6 +152,8 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
     def open311_error(exc: Open311Error) -> Response:
         headers = {"Allow": "GET, POST" if request.path.split(".")[0].endswith("/requests") else "GET"} \
             if exc.status == 405 else None
+        if exc.retry_after is not None:
+            headers = {"Retry-After": str(exc.retry_after)}
         return error_response(format_of(request.path), exc.status, exc.description, headers)
 
     @bp.errorhandler(HTTPException)
