@@ -30,7 +30,7 @@ demo: $(STAMP)
 	  DEMO_MODE=1 STALE_AFTER_MINUTES=$(DEMO_STALE_MINUTES) $(BIN)/python -m dashboard serve --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests (Playwright cannot download a browser here); poppler's pdftotext and
-# pdftoppm read the PDFs the tests download.
+# pdftoppm read the PDFs the tests download; nginx runs deploy/'s reverse-proxy site in front of a real gunicorn.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
@@ -38,6 +38,9 @@ browser:
 	@command -v pdftotext >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq poppler-utils >/dev/null; \
 	  else echo "poppler-utils is missing: the PDF text checks will be skipped"; fi; }
+	@command -v nginx >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq nginx >/dev/null; \
+	  else echo "nginx is missing: the reverse-proxy test of deploy/ will be skipped"; fi; }
 
 test: $(STAMP) browser
 	$(BIN)/lint-imports
