@@ -71,6 +71,13 @@ def error_response(fmt: str, status: int, description: str, headers: dict | None
     return response
 
 
-def format_of(path: str) -> str:
-    """The format a path asks for; XML (the spec's required format) when it names none we serve."""
-    return "json" if path.endswith(".json") else "xml"
+def format_of(path: str, accept=None) -> str:
+    """The format a path asks for by its suffix, as the spec has it; a path without one (some clients leave it
+    off) gets what its ``Accept`` header prefers (Werkzeug's MIMEAccept); XML, the spec's required format, by
+    default."""
+    if path.endswith(".json"):
+        return "json"
+    if path.endswith(".xml") or accept is None:
+        return "xml"
+    return "json" if accept.best_match(["text/xml", "application/xml", "application/json"]) == "application/json" \
+        else "xml"

@@ -48,11 +48,16 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
                 writers.append(ReportWriter(engine, work_calendar(settings), _assigner(settings)))
             return writers[0]
 
-    def allow(fmt: str, *methods: str) -> None:
-        if fmt not in FORMATS:
+    def allow(fmt: str | None, *methods: str) -> str:
+        """The format to answer in (the path's suffix, else the Accept header's choice), once the method is one
+        of ``methods``."""
+        if fmt is None:
+            fmt = answer_format()
+        elif fmt not in FORMATS:
             raise Open311Error(404, f"unknown format {fmt[:20]!r}: use .xml or .json")
         if request.method not in (*methods, "HEAD", "OPTIONS"):
             raise Open311Error(405, f"{request.method} is not allowed here; use {' or '.join(methods)}")
+        return fmt
 
     @bp.before_request
     def bound_the_body():
@@ -68,26 +73,30 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
         return response
 
     @bp.route("/v2/discovery.<fmt>", methods=METHODS)
-    def discovery(fmt: str) -> Response:
-        allow(fmt, "GET")
+    @bp.route("/v2/discovery", methods=METHODS, defaults={"fmt": None})
+    def discovery(fmt: str | None) -> Response:
+        fmt = allow(fmt, "GET")
         return respond(fmt, "discovery", None, documents.discovery(request.url_root.rstrip("/") + "/open311/v2"))
 
     @bp.route("/v2/services.<fmt>", methods=METHODS)
-    def services(fmt: str) -> Response:
-        allow(fmt, "GET")
+    @bp.route("/v2/services", methods=METHODS, defaults={"fmt": None})
+    def services(fmt: str | None) -> Response:
+        fmt = allow(fmt, "GET")
         items = [documents.service_item(row) for row in open311_store.services(engine)]
         return respond(fmt, "services", "service", items)
 
     @bp.route("/v2/services/<code>.<fmt>", methods=METHODS)
-    def service_definition(code: str, fmt: str) -> Response:
-        allow(fmt, "GET")
+    @bp.route("/v2/services/<code>", methods=METHODS, defaults={"fmt": None})
+    def service_definition(code: str, fmt: str | None) -> Response:
+        fmt = allow(fmt, "GET")
         if open311_store.service(engine, code) is None:
             raise Open311Error(404, f"service_code {code[:40]!r} not found")
         return respond(fmt, "service_definition", None, documents.service_definition(code))
 
     @bp.route("/v2/requests.<fmt>", methods=METHODS)
-    def requests(fmt: str) -> Response:
-        allow(fmt, "GET", "POST")
+    @bp.route("/v2/requests", methods=METHODS, defaults={"fmt": None})
+    def requests(fmt: str | None) -> Response:
+        fmt = allow(fmt, "GET", "POST")
         if request.method == "POST":
             return post_request(fmt)
         query = parse.request_query(request.args, open311_store.known_service_codes(engine), query_cache.now())
@@ -128,16 +137,18 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
         return found[0]
 
     @bp.route("/v2/requests/<report_id>.<fmt>", methods=METHODS)
-    def one_request(report_id: str, fmt: str) -> Response:
-        allow(fmt, "GET")
+    @bp.route("/v2/requests/<report_id>", methods=METHODS, defaults={"fmt": None})
+    def one_request(report_id: str, fmt: str | None) -> Response:
+        fmt = allow(fmt, "GET")
         found = open311_store.service_request(engine, parse.request_id(report_id))
         if found is None:
             raise Open311Error(404, "service_request_id not found")
         return respond(fmt, "service_requests", "request", [found])
 
     @bp.route("/v2/tokens/<token>.<fmt>", methods=METHODS)
-    def token(token: str, fmt: str) -> Response:
-        allow(fmt, "GET")
+    @bp.route("/v2/tokens/<token>", methods=METHODS, defaults={"fmt": None})
+    def token(token: str, fmt: str | None) -> Response:
+        fmt = allow(fmt, "GET")
         found = open311_store.request_for_token(engine, token) if parse.TOKEN.fullmatch(token) else None
         if found is None:
             raise Open311Error(404, "token not found")
@@ -154,7 +165,7 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
             if exc.status == 405 else None
         if exc.retry_after is not None:
             headers = {"Retry-After": str(exc.retry_after)}
-        return error_response(format_of(request.path), exc.status, exc.description, headers)
+        return error_response(answer_format(), exc.status, exc.description, headers)
 
     @bp.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -162,18 +173,22 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
         status = exc.code or 400
         description = {413: f"the body is larger than {parse.MAX_BODY // 1024} KB"}.get(status, exc.description
                                                                                        or exc.name)
-        return error_response(format_of(request.path), status, description)
+        return error_response(answer_format(), status, description)
 
     @bp.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         if isinstance(exc, SQLAlchemyError | StoreUnavailable):
             log.warning("open311: the store is unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
-            return error_response(format_of(request.path), 503, "the store is unavailable; try again shortly",
+            return error_response(answer_format(), 503, "the store is unavailable; try again shortly",
                                   {"Retry-After": "30"})
         log.exception("open311: unexpected error on %s %s", request.method, request.path)
-        return error_response(format_of(request.path), 500, "internal error; it has been logged")
+        return error_response(answer_format(), 500, "internal error; it has been logged")
 
     return bp
+
+
+def answer_format() -> str:
+    return format_of(request.path, request.accept_mimetypes)
 
 
 def client_address() -> str:

@@ -157,8 +157,9 @@ def test_unknown_resources_are_404(center, path, fmt):
 
 
 def test_unknown_formats_and_bare_prefixes_are_404_in_xml(center):
-    """A format we do not serve (.csv) or no format at all: 404 in XML, the spec's required format."""
-    for path in (f"{BASE}/requests.csv", f"{BASE}/services", "/open311/", f"{BASE}/"):
+    """A format we do not serve (.csv) or a bare prefix: 404 in XML, the spec's required format (a resource
+    without a suffix answers in the Accept header's format: test_negotiation.py)."""
+    for path in (f"{BASE}/requests.csv", f"{BASE}/servicez", "/open311/", f"{BASE}/"):
         assert_error(center.client.get(path), 404, "xml")
 
 
