@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import chain
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -33,6 +34,9 @@ from data_access.schema import Report, ReportEvent
 from data_access.sla import SlaPolicy, WorkCalendar
 
 LOOKUP_CHUNK = 2000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+SQLITE_MAX_PARAMETERS = 32_766  # SQLite's SQLITE_MAX_VARIABLE_NUMBER since 3.32
+SQLITE_ROWS_PER_STATEMENT = 1000
+SQLITE_ROWID_CEILING = 2**63 - 1 - 10**9  # near the top SQLite picks rowids at random: look them up instead
 REPORT_COLUMNS = ("source", "external_id", "channel", "category_code", "opd_code", "district_code", "village_code",
                   "lat", "lon", "title", "description", "status", "priority", "created_at", "first_response_at",
                   "resolved_at", "closed_at", "response_due_at", "resolution_due_at", "paused_seconds", "updated_at")
@@ -153,12 +157,13 @@ class ReportUpserter:
     """Writes batches for one ``source``; with ``dry_run`` it classifies exactly the same way but writes nothing."""
 
     def __init__(self, engine: Engine, source: str, workcal: WorkCalendar, policies: dict[str, SlaPolicy],
-                 now: datetime, *, assigner=None, dry_run: bool = False) -> None:
+                 now: datetime, *, assigner=None, dry_run: bool = False, bulk: bool = True) -> None:
         self.engine, self.source, self.workcal, self.policies = engine, source, workcal, policies
         self.now, self.assigner, self.dry_run = now, assigner, dry_run
         self.actor = f"impor:{source}"[:80]
         self.due = DueTimeCalculator(workcal)
         self._sqlite = engine.dialect.name == "sqlite"
+        self._bulk = bulk and self._sqlite  # multi-row statements and ids by rowid; else executemany and look-ups
         # A dry run's own "store": what its earlier batches would have written, so that a record repeated later
         # in the file is classified exactly as in a real import. Only a dry run keeps it (about 200 bytes a record).
         self._dry_seen: dict[str, Stored] = {}
@@ -261,7 +266,7 @@ class ReportUpserter:
                 self._dry_seen[c.external_id] = Stored(-1, c.status, c.created_at, c.category_code, c.opd_code,
                                                        **times)
             return outside
-        self._executemany(conn, "report", REPORT_COLUMNS, rows)
+        self._insert_rows(conn, "report", REPORT_COLUMNS, rows)
         ids = self._ids(conn, [c.external_id for c in fresh])
         events = []
         arrived = f"Laporan diimpor dari {source}"
@@ -272,19 +277,56 @@ class ReportUpserter:
             if c.status != "baru":
                 note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
                 events.append((report_id, as_bound(at), "status", "baru", c.status, c.opd_code, actor, note))
-        self._executemany(conn, "report_event", EVENT_COLUMNS, events)
+        self._insert_rows(conn, "report_event", EVENT_COLUMNS, events)
         return outside
 
-    @staticmethod
-    def _executemany(conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        """A plain DB-API executemany of ready tuples. SQLAlchemy's per-row parameter processing (and, on
-        SQLite, RETURNING one row at a time to keep ids in order) cost more than the database's own work."""
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-        conn.exec_driver_sql(sql, rows)
+    def _insert_rows(self, conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Ready tuples into ``table`` by plain DB-API calls: SQLAlchemy's per-row parameter processing (and, on
+        SQLite, RETURNING one row at a time to keep ids in order) cost more than the database's own work.
+
+        On SQLite, multi-row ``INSERT … VALUES (…), (…)`` of up to SQLITE_ROWS_PER_STATEMENT rows: SQLite inserts
+        them all in one step, during which Python's sqlite3 module releases the GIL, so the index work of one
+        batch runs on the second core while the reader translates the next (run.BatchWriter). executemany steps
+        once per row and takes the GIL back each time, which serialises the two threads again.
+        """
+        if not rows:
+            return
+        if not self._bulk:
+            marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+            conn.exec_driver_sql(sql, rows)
+            return
+        width = len(columns)
+        per = max(1, min(SQLITE_ROWS_PER_STATEMENT, SQLITE_MAX_PARAMETERS // width))
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        one = "(" + ", ".join(["?"] * width) + ")"
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            # The statement text repeats for every full chunk, so sqlite3's statement cache compiles it once.
+            conn.exec_driver_sql(head + ", ".join([one] * len(chunk)), tuple(chain.from_iterable(chunk)))
 
     def _ids(self, conn: Connection, external_ids: list[str]) -> dict[str, int]:
+        """The ids of the reports just inserted, in the order they were inserted."""
+        if self._bulk:
+            ids = self._sqlite_new_ids(conn, external_ids)
+            if ids is not None:
+                return ids
         return {ext: report_id for ext, report_id in self._select_in(conn, "external_id, id", external_ids)}
+
+    def _sqlite_new_ids(self, conn: Connection, external_ids: list[str]) -> dict[str, int] | None:
+        """SQLite gives a new row the largest rowid plus one, and this transaction has held the write lock since
+        its first INSERT, so the n rows just inserted have the n ids up to max(id), in order. Checked at both ends
+        (source and external id); None, and the caller looks them up, if anything else happened (the rowid
+        ceiling reached, a trigger that inserts reports)."""
+        n = len(external_ids)
+        last = conn.exec_driver_sql("SELECT max(id) FROM report").scalar()
+        if last is None or last - n + 1 < 1 or last >= SQLITE_ROWID_CEILING:
+            return None
+        ends = dict(conn.exec_driver_sql("SELECT id, external_id FROM report WHERE source = ? AND id IN (?, ?)",
+                                         (self.source, last - n + 1, last)).all())
+        if ends.get(last - n + 1) != external_ids[0] or ends.get(last) != external_ids[-1]:
+            return None
+        return dict(zip(external_ids, range(last - n + 1, last + 1), strict=True))
 
     # -- changed reports -------------------------------------------------------------------------------------
     def _update(self, conn: Connection, stored: Stored, c: Candidate, values: dict, event: dict) -> None:
