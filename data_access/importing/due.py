@@ -17,6 +17,8 @@ from data_access.sla import SlaPolicy, Target, WorkCalendar, target_seconds
 _ONE_DAY = timedelta(days=1)
 _ZERO = timedelta(0)
 _MAX_IDLE_DAYS = 3 * 366
+_DAYS_KEPT = 100_000
+_UNKNOWN = object()
 
 
 class DueTimeCalculator:
@@ -27,6 +29,7 @@ class DueTimeCalculator:
         self.office_day = (datetime.combine(anchor, workcal.office_end)
                            - datetime.combine(anchor, workcal.office_start))
         self._nth: dict[tuple[date, int], date] = {}
+        self._office_hours: dict[date, tuple[datetime, datetime] | None] = {}
         self._budgets: dict[tuple[float, str, str], timedelta] = {}
         self._plain: dict[int, tuple[SlaPolicy, timedelta, timedelta]] = {}  # the policy is kept: ids stay unique
 
@@ -64,10 +67,17 @@ class DueTimeCalculator:
         """(local day, where counting begins that day or None, what is left of that day): shared by both targets."""
         cursor = start.astimezone(self.tz)
         day = cursor.date()
-        cal = self.cal
-        if cal.is_working_day(day):
-            opening = datetime.combine(day, cal.office_start, self.tz)
-            closing = datetime.combine(day, cal.office_end, self.tz)
+        hours = self._office_hours.get(day, _UNKNOWN)
+        if hours is _UNKNOWN:
+            # The calendar is the same for every report of a day: its office hours (None: no working day) once.
+            if len(self._office_hours) > _DAYS_KEPT:
+                self._office_hours.clear()
+            cal = self.cal
+            hours = self._office_hours[day] = (
+                (datetime.combine(day, cal.office_start, self.tz), datetime.combine(day, cal.office_end, self.tz))
+                if cal.is_working_day(day) else None)
+        if hours is not None:
+            opening, closing = hours
             begin = cursor if cursor > opening else opening
             if begin < closing:
                 return day, begin, closing - begin

@@ -46,6 +46,7 @@ TITLE_JOIN = " – "
 TITLE_MAX, EXTERNAL_ID_MAX = 200, 64  # the store's column widths
 _STATUS_NAMES = {fold(s): s for s in STATUSES}
 MEMO_MAX = 10_000
+MEMO_VALUE_MAX = 200  # longer text (a description) is cleaned each time: rarely repeated, costly to keep
 
 
 class Rejected(Exception):
@@ -119,6 +120,9 @@ class Translator:
         self._category_memo: dict[str, str] = {}
         self._channel_memo: dict[str, str] = {}
         self._resolved_cache: dict[tuple, dict[str, tuple[str, ...]]] = {}
+        # clean_key / clean_text of short raw values: addresses, descriptors, agency names repeat too.
+        self._keys: dict[str, str | None] = {}
+        self._texts: dict[str, str | None] = {}
         self.check_targets()
         self.resolved = self._resolve(columns) if columns is not None else None
         if columns is not None:
@@ -204,6 +208,26 @@ class Translator:
                 return value
         return None
 
+    def _key(self, value: object) -> str | None:
+        """clean_key, remembered for short text."""
+        if type(value) is str and len(value) <= MEMO_VALUE_MAX:
+            keys = self._keys
+            if value in keys:
+                return keys[value]
+            cleaned = keys[value] = clean_key(value)
+            return cleaned
+        return clean_key(value)
+
+    def _text(self, value: object) -> str | None:
+        """clean_text, remembered for short text."""
+        if type(value) is str and len(value) <= MEMO_VALUE_MAX:
+            texts = self._texts
+            if value in texts:
+                return texts[value]
+            cleaned = texts[value] = clean_text(value)
+            return cleaned
+        return clean_text(value)
+
     def _date(self, name: str, fields: dict, cols: dict) -> datetime | None:
         keys = cols.get(name)
         if not keys:
@@ -223,7 +247,8 @@ class Translator:
 
     def translate(self, record: RawRecord) -> Candidate:
         if record.number & 4095 == 0:
-            for memo in (self._status_memo, self._category_memo, self._channel_memo, self._opd_memo):
+            for memo in (self._status_memo, self._category_memo, self._channel_memo, self._opd_memo, self._keys,
+                         self._texts):
                 if len(memo) > MEMO_MAX:
                     memo.clear()
         fields = record.fields
@@ -240,7 +265,7 @@ class Translator:
         updated = self._date("updated_at", fields, cols)
         responded = self._date("first_response_at", fields, cols)
 
-        status_raw = clean_key(self._first(fields, cols.get("status", ())))
+        status_raw = self._key(self._first(fields, cols.get("status", ())))
         status = self._status(status_raw, warnings)
         if closed is not None and status not in FINISHED_STATUSES:
             warnings.append(f"a closing time ({closed:%Y-%m-%d %H:%M} UTC) on status {status!r}: ignored")
@@ -256,11 +281,12 @@ class Translator:
         category_raw, category = self._category(fields, cols)
         opd = self._opd(self._first(fields, cols.get("opd", ())), category)
         channel = self._channel(self._first(fields, cols.get("channel", ())))
-        title_parts = [clean_text(fields.get(k)) for k in cols.get("title", ())]
+        text = self._text
+        title_parts = [text(fields.get(k)) for k in cols.get("title", ())]
         title = TITLE_JOIN.join(p for p in title_parts if p)
-        description_parts = [clean_text(fields.get(k)) for k in cols.get("description", ())]
+        description_parts = [text(fields.get(k)) for k in cols.get("description", ())]
         description = "\n".join(p for p in description_parts if p) or None
-        address = clean_text(self._first(fields, cols.get("address", ())))
+        address = text(self._first(fields, cols.get("address", ())))
         if not title:
             title = (description.split("\n", 1)[0] if description else None) or (
                 address and f"{self.reference.categories[category][0]} – {address}") or \
@@ -300,7 +326,7 @@ class Translator:
     def _category(self, fields: dict, cols: dict) -> tuple[str | None, str]:
         first_raw = None
         for key in cols.get("category", ()):
-            raw = clean_key(fields.get(key))
+            raw = self._key(fields.get(key))
             if raw is None:
                 continue
             first_raw = first_raw or raw
@@ -316,23 +342,25 @@ class Translator:
 
     def _opd(self, raw: object, category: str) -> str:
         default = self.mapping.defaults.get("opd") or self.reference.categories[category][2]
-        value = clean_key(raw)
+        value = self._key(raw)
         if value is None:
             return default
-        key = fold(value)
-        if key not in self._opd_memo:
+        memo = self._opd_memo
+        if value in memo:
+            code = memo[value]
+        else:
+            key = fold(value)
             code = self.mapping.opd.get(key) or self._opd_names.get(key)
             if code is None:
                 code = next((c for name, c in self._opd_contained if name in key), None)
-            self._opd_memo[key] = code
-        code = self._opd_memo[key]
+            memo[value] = code
         if code is None:
             self.tally.unmapped_opd[value] += 1
             return default
         return code
 
     def _channel(self, raw: object) -> str:
-        value = clean_key(raw)
+        value = self._key(raw)
         if value is None:
             return self.mapping.default_channel
         ours = self._channel_memo.get(value)

@@ -253,14 +253,17 @@ class ReportUpserter:
             if district is None:
                 outside += 1
             created_b = as_bound(c.created_at)
+            # The status time is usually also the response, resolution or closing time, and often the import's
+            # own moment: formatted once (the store's time text costs more than the rest of the row).
+            at_b = now_b if at is now else as_bound(at)
             responded, resolved, closed = times["first_response_at"], times["resolved_at"], times["closed_at"]
             rows.append((source, c.external_id, c.channel, c.category_code, c.opd_code, district, village, c.lat,
                          c.lon, c.title, c.description, c.status, "normal", created_b,
-                         None if responded is None else as_bound(responded),
-                         None if resolved is None else as_bound(resolved),
-                         None if closed is None else as_bound(closed),
+                         None if responded is None else at_b if responded is at else as_bound(responded),
+                         None if resolved is None else at_b if resolved is at else as_bound(resolved),
+                         None if closed is None else at_b if closed is at else as_bound(closed),
                          as_bound(response_due), as_bound(resolution_due), 0.0, now_b))
-            states.append((times, at, created_b))
+            states.append((times, at_b, created_b))
         if self.dry_run:
             for c, (times, _, _) in zip(fresh, states, strict=True):
                 self._dry_seen[c.external_id] = Stored(-1, c.status, c.created_at, c.category_code, c.opd_code,
@@ -271,12 +274,12 @@ class ReportUpserter:
         events = []
         arrived = f"Laporan diimpor dari {source}"
         actor = self.actor
-        for c, (_, at, created_b) in zip(fresh, states, strict=True):
+        for c, (_, at_b, created_b) in zip(fresh, states, strict=True):
             report_id = ids[c.external_id]
             events.append((report_id, created_b, "status", None, "baru", c.opd_code, actor, arrived))
             if c.status != "baru":
                 note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
-                events.append((report_id, as_bound(at), "status", "baru", c.status, c.opd_code, actor, note))
+                events.append((report_id, at_b, "status", "baru", c.status, c.opd_code, actor, note))
         self._insert_rows(conn, "report_event", EVENT_COLUMNS, events)
         return outside
 
