@@ -30,6 +30,7 @@ class DueTimeCalculator:
                            - datetime.combine(anchor, workcal.office_start))
         self._nth: dict[tuple[date, int], date] = {}
         self._office_hours: dict[date, tuple[datetime, datetime] | None] = {}
+        self._from_opening: dict[tuple[date, timedelta], datetime] = {}
         self._budgets: dict[tuple[float, str, str], timedelta] = {}
         self._plain: dict[int, tuple[SlaPolicy, timedelta, timedelta]] = {}  # the policy is kept: ids stay unique
 
@@ -92,6 +93,20 @@ class DueTimeCalculator:
             if remaining <= available:
                 return (begin + remaining).astimezone(UTC)
             remaining -= available
+        else:
+            # Counting starts at a later opening: every report of that day (evenings, nights, holidays) with the
+            # same target shares its due time.
+            key = (day, remaining)
+            due = self._from_opening.get(key)
+            if due is None:
+                if len(self._from_opening) > _DAYS_KEPT:
+                    self._from_opening.clear()
+                due = self._from_opening[key] = self._counted(day, remaining)
+            return due
+        return self._counted(day, remaining)
+
+    def _counted(self, day: date, remaining: timedelta) -> datetime:
+        """Due time of ``remaining`` office time counted from the first opening after ``day``."""
         whole, rest = divmod(remaining, self.office_day)
         if rest == _ZERO:  # runs out exactly at a closing time: that day, not the next morning
             k, offset = whole, self.office_day

@@ -233,8 +233,8 @@ class ReportUpserter:
         if not where:
             return located
         found = self.assigner.assign([fresh[i].lon for i in where], [fresh[i].lat for i in where])
-        for i, (district, village) in zip(where, found[["district_code", "village_code"]].itertuples(index=False),
-                                          strict=True):
+        for i, district, village in zip(where, found["district_code"].tolist(), found["village_code"].tolist(),
+                                        strict=True):
             # geopandas may hand back NaN for "outside"; the store wants NULL
             located[i] = (district if isinstance(district, str) else None,
                           village if isinstance(village, str) else None)
