@@ -188,7 +188,7 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
         writer = ReportUpserter(engine, source, workcal, policies, now, assigner=assigner, dry_run=options.dry_run,
                                 bulk=options.fast)
         _run(reader, translator, writer, rejects, summary, max(1, options.batch_size), progress,
-             threaded=options.fast and _threads_share_store(engine))
+             fast=options.fast, threaded=options.fast and not options.dry_run and _threads_share_store(engine))
     except UnreadableFile as exc:
         raise ImportFailed(f"{path.name}: {exc}") from None
     finally:
@@ -238,13 +238,13 @@ def _day_month_seen(translator: Translator) -> bool:
 
 
 def _run(reader, translator: Translator, writer: ReportUpserter, rejects: RejectsFile, summary: ImportSummary,
-         batch_size: int, progress: Progress | None, threaded: bool) -> None:
+         batch_size: int, progress: Progress | None, *, fast: bool, threaded: bool) -> None:
     batch: list[Candidate] = []
     in_batch: set[str] = set()
     grids = [False]
 
-    def write(candidates: list[Candidate]) -> None:  # on the writer's thread when threaded
-        result: BatchResult = writer.write(candidates)
+    def write(item) -> None:  # on the writer's thread when threaded
+        result: BatchResult = writer.write_prepared(item) if fast else writer.write(item)
         summary.inserted += result.inserted
         summary.updated += result.updated
         summary.unchanged += result.unchanged
@@ -262,7 +262,8 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
             if expected >= GRID_FROM_ROWS and hasattr(writer.assigner, "build_grids"):
                 writer.assigner.build_grids()
         if batch:
-            batches.submit(batch)
+            # The speed path computes the rows here, so that the writer's thread mostly waits on the store.
+            batches.submit(writer.prepare(batch) if fast else batch)
         batch = []
         in_batch.clear()
         rejects.flush()
