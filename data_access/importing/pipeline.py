@@ -26,7 +26,7 @@ _DONE = object()
 # When the writer's statement returns, its thread waits for the GIL until the reader's thread lets go, at the
 # latest after the interpreter's switch interval (5 ms by default): a fifth of a 1,000-row statement's time. For
 # the import's duration the interval is 1 ms (measured with benchmarks/bench_import.py's file on this 2-core
-# machine under load: 10,800 rows/s with 1 ms against 7,400 with 5 ms; noisy, but never worse).
+# machine under load: twice 10,800 rows/s with 1 ms against 7,400 with 5 ms; noisy figures).
 SWITCH_INTERVAL = 0.001
 
 

@@ -271,9 +271,17 @@ class ReportUpserter:
         now_b = as_bound(now)
         rows, states = [], []
         outside = 0
+        # Reports of one evening or holiday share their due times (the same objects, see DueTimeCalculator), and
+        # the batch is in creation order: the last formatted due times are usually the next ones.
+        last_response = last_resolution = None
+        response_b = resolution_b = None
         for c, (district, village) in zip(fresh, self._locate(fresh), strict=True):
             times, at = new_state(c, now)
             response_due, resolution_due = due.due_times(policies[c.category_code], c.created_at)
+            if response_due is not last_response:
+                last_response, response_b = response_due, as_bound(response_due)
+            if resolution_due is not last_resolution:
+                last_resolution, resolution_b = resolution_due, as_bound(resolution_due)
             if district is None:
                 outside += 1
             created_b = as_bound(c.created_at)
@@ -286,7 +294,7 @@ class ReportUpserter:
                          None if responded is None else at_b if responded is at else as_bound(responded),
                          None if resolved is None else at_b if resolved is at else as_bound(resolved),
                          None if closed is None else at_b if closed is at else as_bound(closed),
-                         as_bound(response_due), as_bound(resolution_due), 0.0, now_b))
+                         response_b, resolution_b, 0.0, now_b))
             states.append((times, at_b, created_b))
         return rows, states, outside
 
