@@ -183,7 +183,7 @@ class ReportUpserter:
         # A dry run's own "store": what its earlier batches would have written, so that a record repeated later
         # in the file is classified exactly as in a real import. Only a dry run keeps it (about 200 bytes a record).
         self._dry_seen: dict[str, Stored] = {}
-        self._all_new_so_far = True  # every report of the batches written so far was new (see prepare)
+        self._last_all_new = True  # every report of the last batch written was new (see prepare)
 
     def _select_in(self, conn: Connection, columns: str, ids: list[str]) -> list[tuple]:
         """Rows of this source whose external_id is in ``ids``, by plain SQL: SQLAlchemy's expanding IN costs
@@ -215,7 +215,7 @@ class ReportUpserter:
             return result
         with self.engine.connect() as conn:
             existing = self._lookup(conn, [c.external_id for c in batch])
-            self._all_new_so_far = self._all_new_so_far and not existing
+            self._last_all_new = not existing
             fresh = [c for c in batch if c.external_id not in existing]
             updates = []
             for c in batch:
@@ -340,9 +340,10 @@ class ReportUpserter:
         to write comes (run.py: in the reader's thread, while the writer's thread writes the batch before).
         ``write`` looks the batch up under its own transaction and recomputes them when the guess was wrong."""
         ready = Prepared(batch)
-        # Guessed from the batches written so far (no look-up here: a second connection would map the store's
-        # file a second time): a file of new reports prepares everything, a re-import nothing.
-        if batch and self._all_new_so_far:
+        # Guessed from the last batch written (no look-up here: a second connection would map the store's file a
+        # second time): a file of new reports prepares everything, a re-import nothing, and a rerun after a crash
+        # prepares again once it is past what the first run wrote.
+        if batch and self._last_all_new:
             ready.fresh = sorted(batch, key=_creation)
             ready.rows, ready.states, ready.outside = self._rows(ready.fresh)
             if self._bulk:
