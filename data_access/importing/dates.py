@@ -141,14 +141,17 @@ class DateColumn:
         """Aware UTC, or None when missing; :class:`BadValue` with a reason otherwise."""
         if is_missing(value):
             return None
-        if isinstance(value, datetime):
+        if type(value) is str:  # text files: every value
+            text = value.strip()
+        elif isinstance(value, datetime):
             moment = value if value.tzinfo is not None else value.replace(tzinfo=self.tz)
             return moment.astimezone(UTC)
-        if isinstance(value, date):
+        elif isinstance(value, date):
             return datetime(value.year, value.month, value.day, tzinfo=self.tz).astimezone(UTC)
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, int | float) and not isinstance(value, bool):
             return self._epoch(float(value), value)
-        text = str(value).strip()
+        else:
+            text = str(value).strip()
         last = self._last
         if last is not None:
             moment = last(text)
