@@ -120,3 +120,26 @@ def test_speed_path_and_plain_path_leave_the_same_store(backend, batch_size, mak
     finally:
         for store in stores.values():
             store.dispose()
+
+
+def test_a_failing_batch_stops_both_paths_at_the_same_place(make_store, workcal, tmp_path):
+    """When the store refuses a batch (here a trigger), the speed path raises the store's error like the plain
+    path, with the batches before it committed and none after it written, although its reader had gone ahead."""
+    header = "external_id,created_at,status,category,title"
+    rows = [f"K{i},2026-11-{1 + i % 20:02d} 09:{i % 60:02d},baru,jalan,Jalan rusak {i}" for i in range(1000)]
+    path = write_csv(tmp_path / "k.csv", rows, header)
+    stores = {fast: make_store("sqlite") for fast in (True, False)}
+    try:
+        for fast, store in stores.items():
+            with store.begin() as conn:
+                conn.exec_driver_sql("CREATE TRIGGER refuse_k555 BEFORE INSERT ON report WHEN NEW.external_id = "
+                                     "'K555' BEGIN SELECT RAISE(ABORT, 'K555 is refused'); END")
+            options = ImportOptions(source="k", now=NOW, batch_size=100, fast=fast)
+            with pytest.raises(Exception, match="K555 is refused"):
+                import_file(store, workcal, path, options)
+        reports, events = snapshot(stores[True])
+        assert len(reports) == 500 and len(events) == 500  # batches 1-5 of 100; the sixth held K555
+        assert snapshot(stores[True]) == snapshot(stores[False])
+    finally:
+        for store in stores.values():
+            store.dispose()
