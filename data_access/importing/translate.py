@@ -265,7 +265,10 @@ class Translator:
         updated = self._date("updated_at", fields, cols) if "updated_at" in cols else None
         responded = self._date("first_response_at", fields, cols) if "first_response_at" in cols else None
 
-        status_raw = self._key(self._first(fields, cols.get("status", ())))
+        # One value per field; inline for the common single column (a call per field costs more than the look-up).
+        get, first = fields.get, self._first
+        keys = cols.get("status", ())
+        status_raw = self._key(get(keys[0]) if len(keys) == 1 else first(fields, keys))
         status = self._status(status_raw, warnings)
         if closed is not None and status not in FINISHED_STATUSES:
             warnings.append(f"a closing time ({closed:%Y-%m-%d %H:%M} UTC) on status {status!r}: ignored")
@@ -279,14 +282,17 @@ class Translator:
             responded = created
 
         category_raw, category = self._category(fields, cols)
-        opd = self._opd(self._first(fields, cols.get("opd", ())), category)
-        channel = self._channel(self._first(fields, cols.get("channel", ())))
+        keys = cols.get("opd", ())
+        opd = self._opd(get(keys[0]) if len(keys) == 1 else first(fields, keys), category)
+        keys = cols.get("channel", ())
+        channel = self._channel(get(keys[0]) if len(keys) == 1 else first(fields, keys))
         text = self._text
-        title_parts = [text(fields.get(k)) for k in cols.get("title", ())]
+        title_parts = [text(get(k)) for k in cols.get("title", ())]
         title = TITLE_JOIN.join([p for p in title_parts if p])
-        description_parts = [text(fields.get(k)) for k in cols.get("description", ())]
+        description_parts = [text(get(k)) for k in cols.get("description", ())]
         description = "\n".join([p for p in description_parts if p]) or None
-        address = text(self._first(fields, cols.get("address", ())))
+        keys = cols.get("address", ())
+        address = text(get(keys[0]) if len(keys) == 1 else first(fields, keys))
         if not title:
             title = (description.split("\n", 1)[0] if description else None) or (
                 address and f"{self.reference.categories[category][0]} – {address}") or \
@@ -296,7 +302,8 @@ class Translator:
             description = f"{description}\n\nAlamat: {address}" if description else f"Alamat: {address}"
 
         lat, lon = self._location(fields, cols, warnings)
-        external_id = clean_key(self._first(fields, cols.get("external_id", ())))
+        keys = cols.get("external_id", ())
+        external_id = clean_key(get(keys[0]) if len(keys) == 1 else first(fields, keys))
         if external_id is None:
             external_id = self._derived_id(created, category_raw, title, description, lat, lon)
             self.tally.derived_ids += 1
@@ -359,6 +366,8 @@ class Translator:
         return code
 
     def _channel(self, raw: object) -> str:
+        if raw is None:  # most files have no channel column
+            return self.mapping.default_channel
         value = self._key(raw)
         if value is None:
             return self.mapping.default_channel
@@ -372,8 +381,10 @@ class Translator:
 
     def _location(self, fields: dict, cols: dict, warnings: list[str]) -> tuple[float | None, float | None]:
         try:
-            lat = parse_number(self._first(fields, cols.get("lat", ())))
-            lon = parse_number(self._first(fields, cols.get("lon", ())))
+            keys = cols.get("lat", ())
+            lat = parse_number(fields.get(keys[0]) if len(keys) == 1 else self._first(fields, keys))
+            keys = cols.get("lon", ())
+            lon = parse_number(fields.get(keys[0]) if len(keys) == 1 else self._first(fields, keys))
             if (lat is None or lon is None) and cols.get("location"):
                 lat, lon = parse_point(self._first(fields, cols["location"]))
         except BadValue as exc:
