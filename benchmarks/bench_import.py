@@ -6,6 +6,10 @@ dates, a mapping file, statuses open and closed, points in Mimika with some miss
 each into a fresh SQLite store in its own process, and prints the median rows/s and the peak RSS (with the RSS
 before the import began, so the growth during the import is visible). The target is 20,000 rows/s.
 
+Each run of the importer's speed path (the default) is followed by a run of its plain path
+(``ImportOptions(fast=False)``: one thread, row-by-row executemany) on the same file, so the ratio between the two
+is measured under the same load. ``--no-plain`` leaves the plain runs out.
+
     .venv/bin/python benchmarks/bench_import.py                  # 200,000 rows, 3 runs
     .venv/bin/python benchmarks/bench_import.py --rows 2000 --runs 1 --out /tmp/bench   # the smoke test's size
 
@@ -105,7 +109,7 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
                           "The Department inspected the condition." if closed else ""])
 
 
-def worker(csv_path: Path, mapping: Path, db: Path, batch: int) -> dict:
+def worker(csv_path: Path, mapping: Path, db: Path, batch: int, fast: bool = True) -> dict:
     """One import in this process (a fresh store); the figures as a dict."""
     from core.settings import Settings
     from data_access.engine import make_engine
@@ -129,7 +133,7 @@ def worker(csv_path: Path, mapping: Path, db: Path, batch: int) -> dict:
     started = time.perf_counter()
     summary = import_file(engine, work_calendar(settings), csv_path,
                           ImportOptions(source="bench", mapping=str(mapping), now=NOW, batch_size=batch,
-                                        rejects=db.with_suffix(".rejects.csv")), assigner=assigner)
+                                        rejects=db.with_suffix(".rejects.csv"), fast=fast), assigner=assigner)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     return {"seconds": seconds, "rows_per_s": summary.read / seconds, "cpu_seconds": cpu,
@@ -144,10 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks")
+    parser.add_argument("--no-plain", action="store_true", help="leave out the plain-path runs")
     parser.add_argument("--worker", nargs=3, metavar=("CSV", "MAPPING", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(Path(args.worker[0]), Path(args.worker[1]), Path(args.worker[2]), args.batch_size)))
+        print(json.dumps(worker(Path(args.worker[0]), Path(args.worker[1]), Path(args.worker[2]), args.batch_size,
+                                fast=not args.plain)))
         return 0
     command = "Command: " + " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv])
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
@@ -157,15 +164,17 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         generate(csv_path, args.rows)
         generated = time.perf_counter() - t0
-        runs = []
+        runs, plain_runs = [], []
         for i in range(args.runs):
-            done = subprocess.run([sys.executable, __file__, "--batch-size", str(args.batch_size), "--worker",
-                                   str(csv_path), str(mapping), str(folder / f"run{i}.db")],
-                                  capture_output=True, text=True, cwd=REPO)
-            if done.returncode != 0:
-                sys.stderr.write(done.stderr)
-                return 1
-            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            for plain in (False, True) if not args.no_plain else (False,):
+                done = subprocess.run([sys.executable, __file__, "--batch-size", str(args.batch_size), "--worker",
+                                       str(csv_path), str(mapping), str(folder / f"run{i}{'p' if plain else ''}.db"),
+                                       *(["--plain"] if plain else [])],
+                                      capture_output=True, text=True, cwd=REPO)
+                if done.returncode != 0:
+                    sys.stderr.write(done.stderr)
+                    return 1
+                (plain_runs if plain else runs).append(json.loads(done.stdout.strip().splitlines()[-1]))
         size = csv_path.stat().st_size
     summary = runs[-1]["summary"]
     rates = [r["rows_per_s"] for r in runs]
@@ -187,6 +196,18 @@ def main(argv: list[str] | None = None) -> int:
         f"| summary | read {summary['read']:,}, inserted {summary['inserted']:,}, rejected {summary['rejected']:,}, "
         f"outside {summary['outside']:,}, unmapped category {summary['unmapped_category']:,} |",
     ]
+    if plain_runs:
+        plain_rates = [r["rows_per_s"] for r in plain_runs]
+        lines += [
+            f"| plain path (fast=False), rows/s (median of {len(plain_runs)}; each run right after a speed-path run) | "
+            f"{statistics.median(plain_rates):,.0f} |",
+            f"| plain path, rows/s per run | {', '.join(f'{r:,.0f}' for r in plain_rates)} |",
+            f"| plain path, rows per CPU second (median) | "
+            f"{statistics.median(r['rows_per_cpu_s'] for r in plain_runs):,.0f} |",
+            f"| plain path, peak RSS (max of runs) | {fmt_bytes(max(r['peak_rss'] for r in plain_runs))} |",
+            f"| speed path ÷ plain path, rows/s (medians) | "
+            f"{statistics.median(rates) / statistics.median(plain_rates):.2f} |",
+        ]
     publish(args.out, f"import_{args.rows}", "\n".join(lines) + "\n")
     return 0
 

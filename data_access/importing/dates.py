@@ -29,6 +29,7 @@ _DAY_MONTH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})" + _TIME + 
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _TIME + _ZONE + r"$")
 _NAMED_DAY_FIRST = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3,10})\.?[ -,]+(\d{4})" + _TIME + _ZONE + r"$")
 _NAMED_MONTH_FIRST = re.compile(r"^([A-Za-z]{3,10})\.? (\d{1,2}),? (\d{4})" + _TIME + _ZONE + r"$")
+_TIME_TAIL = re.compile(_TIME + _ZONE + r"$")  # what follows the date in _DAY_MONTH
 _EPOCH = re.compile(r"^\d{10}(?:\.\d+)?$|^\d{13}$")
 _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -140,14 +141,17 @@ class DateColumn:
         """Aware UTC, or None when missing; :class:`BadValue` with a reason otherwise."""
         if is_missing(value):
             return None
-        if isinstance(value, datetime):
+        if type(value) is str:  # text files: every value
+            text = value.strip()
+        elif isinstance(value, datetime):
             moment = value if value.tzinfo is not None else value.replace(tzinfo=self.tz)
             return moment.astimezone(UTC)
-        if isinstance(value, date):
+        elif isinstance(value, date):
             return datetime(value.year, value.month, value.day, tzinfo=self.tz).astimezone(UTC)
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, int | float) and not isinstance(value, bool):
             return self._epoch(float(value), value)
-        text = str(value).strip()
+        else:
+            text = str(value).strip()
         last = self._last
         if last is not None:
             moment = last(text)
@@ -187,9 +191,20 @@ class DateColumn:
         space = text.find(" ")
         if space > 0:
             day = self._day_parts.get(text[:space])
-            clock = self._time_parts.get(text[space + 1:]) if day is not None else None
-            if clock is not None:
-                return datetime(*day, *clock).astimezone(UTC)
+            if day is not None:
+                clock = self._time_parts.get(text[space + 1:])
+                if clock is not None:
+                    return datetime(*day, *clock).astimezone(UTC)
+                # A known day with a new time of day (most of the first 86,400 rows): the day part of the full
+                # pattern matched exactly up to the space before, so the rest is the full pattern's time and zone.
+                tail = _TIME_TAIL.match(text, space)
+                if tail is not None:
+                    local = _build(*day, tail.groups(), self.tz, text)
+                    if len(self._time_parts) > _PART_MEMO_MAX:
+                        self._time_parts.clear()
+                    self._time_parts[text[space + 1:]] = (local.hour, local.minute, local.second, local.microsecond,
+                                                          local.tzinfo)
+                    return local.astimezone(UTC)
         match = _DAY_MONTH.match(text)
         if not match:
             return None

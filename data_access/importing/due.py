@@ -17,6 +17,8 @@ from data_access.sla import SlaPolicy, Target, WorkCalendar, target_seconds
 _ONE_DAY = timedelta(days=1)
 _ZERO = timedelta(0)
 _MAX_IDLE_DAYS = 3 * 366
+_DAYS_KEPT = 100_000
+_UNKNOWN = object()
 
 
 class DueTimeCalculator:
@@ -27,6 +29,8 @@ class DueTimeCalculator:
         self.office_day = (datetime.combine(anchor, workcal.office_end)
                            - datetime.combine(anchor, workcal.office_start))
         self._nth: dict[tuple[date, int], date] = {}
+        self._office_hours: dict[date, tuple[datetime, datetime] | None] = {}
+        self._from_opening: dict[tuple[date, timedelta], datetime] = {}
         self._budgets: dict[tuple[float, str, str], timedelta] = {}
         self._plain: dict[int, tuple[SlaPolicy, timedelta, timedelta]] = {}  # the policy is kept: ids stay unique
 
@@ -64,10 +68,17 @@ class DueTimeCalculator:
         """(local day, where counting begins that day or None, what is left of that day): shared by both targets."""
         cursor = start.astimezone(self.tz)
         day = cursor.date()
-        cal = self.cal
-        if cal.is_working_day(day):
-            opening = datetime.combine(day, cal.office_start, self.tz)
-            closing = datetime.combine(day, cal.office_end, self.tz)
+        hours = self._office_hours.get(day, _UNKNOWN)
+        if hours is _UNKNOWN:
+            # The calendar is the same for every report of a day: its office hours (None: no working day) once.
+            if len(self._office_hours) > _DAYS_KEPT:
+                self._office_hours.clear()
+            cal = self.cal
+            hours = self._office_hours[day] = (
+                (datetime.combine(day, cal.office_start, self.tz), datetime.combine(day, cal.office_end, self.tz))
+                if cal.is_working_day(day) else None)
+        if hours is not None:
+            opening, closing = hours
             begin = cursor if cursor > opening else opening
             if begin < closing:
                 return day, begin, closing - begin
@@ -82,6 +93,20 @@ class DueTimeCalculator:
             if remaining <= available:
                 return (begin + remaining).astimezone(UTC)
             remaining -= available
+        else:
+            # Counting starts at a later opening: every report of that day (evenings, nights, holidays) with the
+            # same target shares its due time.
+            key = (day, remaining)
+            due = self._from_opening.get(key)
+            if due is None:
+                if len(self._from_opening) > _DAYS_KEPT:
+                    self._from_opening.clear()
+                due = self._from_opening[key] = self._counted(day, remaining)
+            return due
+        return self._counted(day, remaining)
+
+    def _counted(self, day: date, remaining: timedelta) -> datetime:
+        """Due time of ``remaining`` office time counted from the first opening after ``day``."""
         whole, rest = divmod(remaining, self.office_day)
         if rest == _ZERO:  # runs out exactly at a closing time: that day, not the next morning
             k, offset = whole, self.office_day

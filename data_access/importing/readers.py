@@ -214,7 +214,7 @@ class CsvReader(Reader):
                 continue
             lines, self._lines = self._lines, []
             number = self._line_no - len(lines) + 1
-            if not row or not any(cell.strip() for cell in row):
+            if not row or not (row[0].strip() or any(cell.strip() for cell in row)):
                 continue  # a blank line is not a record
             if len(row) != width:
                 if len(row) > width and not any(cell.strip() for cell in row[width:]):

@@ -17,8 +17,10 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from data_access.engine import is_sqlite, sqlite_path
 from data_access.importing.dates import time_zone
 from data_access.importing.mapping import Mapping, MappingError, guess_mapping, load_mapping
+from data_access.importing.pipeline import BatchWriter
 from data_access.importing.readers import FORMATS, RawRecord, UnreadableFile, detect_format, open_reader
 from data_access.importing.translate import Candidate, Reference, Rejected, Translator
 from data_access.importing.upsert import BatchResult, ReportUpserter
@@ -46,6 +48,9 @@ class ImportOptions:
     dry_run: bool = False
     now: datetime | None = None
     batch_size: int = DEFAULT_BATCH
+    # The speed path: batches written on a thread of their own (pipeline.py) and SQLite's multi-row statements.
+    # False writes in the reader's thread, row by row: the plain path the speed path is tested against.
+    fast: bool = True
 
 
 @dataclass
@@ -180,8 +185,10 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
         summary = ImportSummary(format=fmt, mapping=mapping.name, source=source, dry_run=options.dry_run,
                                 rejects_file=str(rejects_path) if rejects_path else None,
                                 columns_missing=translator.missing_columns)
-        writer = ReportUpserter(engine, source, workcal, policies, now, assigner=assigner, dry_run=options.dry_run)
-        _run(reader, translator, writer, rejects, summary, max(1, options.batch_size), progress)
+        writer = ReportUpserter(engine, source, workcal, policies, now, assigner=assigner, dry_run=options.dry_run,
+                                bulk=options.fast)
+        _run(reader, translator, writer, rejects, summary, max(1, options.batch_size), progress,
+             fast=options.fast, threaded=options.fast and not options.dry_run and _threads_share_store(engine))
     except UnreadableFile as exc:
         raise ImportFailed(f"{path.name}: {exc}") from None
     finally:
@@ -201,6 +208,11 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
 # A date column that shows no day/month value in this many values is taken to have none (ISO, say); the pre-scan
 # then stops early instead of reading the whole file again.
 PRESCAN_SETTLE = 1000
+
+
+def _threads_share_store(engine: Engine) -> bool:
+    """An in-memory SQLite store is one per connection, and a thread would get a connection of its own."""
+    return not (is_sqlite(engine) and sqlite_path(engine) is None)
 
 
 def _prescan(path: Path, fmt: str, translator: Translator) -> None:
@@ -226,12 +238,22 @@ def _day_month_seen(translator: Translator) -> bool:
 
 
 def _run(reader, translator: Translator, writer: ReportUpserter, rejects: RejectsFile, summary: ImportSummary,
-         batch_size: int, progress: Progress | None) -> None:
+         batch_size: int, progress: Progress | None, *, fast: bool, threaded: bool) -> None:
     batch: list[Candidate] = []
     in_batch: set[str] = set()
     grids = [False]
 
+    def write(item) -> None:  # on the writer's thread when threaded
+        result: BatchResult = writer.write_prepared(item) if fast else writer.write(item)
+        summary.inserted += result.inserted
+        summary.updated += result.updated
+        summary.unchanged += result.unchanged
+        summary.outside += result.outside
+
+    batches = BatchWriter(write, threaded=threaded)
+
     def flush() -> None:
+        nonlocal batch
         if not grids[0] and summary.read and reader.position():
             grids[0] = True
             # A big file: the assigner's lookup grid (about a second to build) answers a point in ~1 µs instead of
@@ -239,32 +261,35 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
             expected = summary.read * reader.size / max(reader.position(), 1)
             if expected >= GRID_FROM_ROWS and hasattr(writer.assigner, "build_grids"):
                 writer.assigner.build_grids()
-        result: BatchResult = writer.write(batch)
-        summary.inserted += result.inserted
-        summary.updated += result.updated
-        summary.unchanged += result.unchanged
-        summary.outside += result.outside
-        batch.clear()
+        if batch:
+            # The speed path computes the rows here, so that the writer's thread mostly waits on the store.
+            batches.submit(writer.prepare(batch) if fast else batch)
+        batch = []
         in_batch.clear()
         rejects.flush()
         if progress is not None:
             progress(summary.read, reader.position(), reader.size)
 
-    for record in reader.records():
-        summary.read += 1
-        try:
-            candidate = translator.translate(record)
-        except Rejected as exc:
-            summary.rejected += 1
-            rejects.write(record, "rejected", exc.reason)
-            continue
-        for warning in candidate.warnings:
-            summary.warnings += 1
-            rejects.write(record, "warning", warning)
-        if candidate.external_id in in_batch:
-            flush()  # the same report twice in one batch: write the first, then compare the second with it
-        batch.append(candidate)
-        in_batch.add(candidate.external_id)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+    try:
+        for record in reader.records():
+            summary.read += 1
+            try:
+                candidate = translator.translate(record)
+            except Rejected as exc:
+                summary.rejected += 1
+                rejects.write(record, "rejected", exc.reason)
+                continue
+            for warning in candidate.warnings:
+                summary.warnings += 1
+                rejects.write(record, "warning", warning)
+            if candidate.external_id in in_batch:
+                flush()  # the same report twice in one batch: write the first, then compare the second with it
+            batch.append(candidate)
+            in_batch.add(candidate.external_id)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+    finally:
+        # Whatever stopped the reading, the batches already handed over are written (as they would have been
+        # without the thread) before the import returns or fails.
+        batches.close()

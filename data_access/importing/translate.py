@@ -46,6 +46,7 @@ TITLE_JOIN = " – "
 TITLE_MAX, EXTERNAL_ID_MAX = 200, 64  # the store's column widths
 _STATUS_NAMES = {fold(s): s for s in STATUSES}
 MEMO_MAX = 10_000
+MEMO_VALUE_MAX = 200  # longer text (a description) is cleaned each time: rarely repeated, costly to keep
 
 
 class Rejected(Exception):
@@ -119,6 +120,9 @@ class Translator:
         self._category_memo: dict[str, str] = {}
         self._channel_memo: dict[str, str] = {}
         self._resolved_cache: dict[tuple, dict[str, tuple[str, ...]]] = {}
+        # clean_key / clean_text of short raw values: addresses, descriptors, agency names repeat too.
+        self._keys: dict[str, str | None] = {}
+        self._texts: dict[str, str | None] = {}
         self.check_targets()
         self.resolved = self._resolve(columns) if columns is not None else None
         if columns is not None:
@@ -204,11 +208,31 @@ class Translator:
                 return value
         return None
 
+    def _key(self, value: object) -> str | None:
+        """clean_key, remembered for short text."""
+        if type(value) is str and len(value) <= MEMO_VALUE_MAX:
+            keys = self._keys
+            if value in keys:
+                return keys[value]
+            cleaned = keys[value] = clean_key(value)
+            return cleaned
+        return clean_key(value)
+
+    def _text(self, value: object) -> str | None:
+        """clean_text, remembered for short text."""
+        if type(value) is str and len(value) <= MEMO_VALUE_MAX:
+            texts = self._texts
+            if value in texts:
+                return texts[value]
+            cleaned = texts[value] = clean_text(value)
+            return cleaned
+        return clean_text(value)
+
     def _date(self, name: str, fields: dict, cols: dict) -> datetime | None:
         keys = cols.get(name)
         if not keys:
             return None
-        value = self._first(fields, keys)
+        value = fields.get(keys[0]) if len(keys) == 1 else self._first(fields, keys)
         try:
             moment = self.dates[name].parse(value)
         except BadValue as exc:
@@ -223,7 +247,8 @@ class Translator:
 
     def translate(self, record: RawRecord) -> Candidate:
         if record.number & 4095 == 0:
-            for memo in (self._status_memo, self._category_memo, self._channel_memo, self._opd_memo):
+            for memo in (self._status_memo, self._category_memo, self._channel_memo, self._opd_memo, self._keys,
+                         self._texts):
                 if len(memo) > MEMO_MAX:
                     memo.clear()
         fields = record.fields
@@ -236,11 +261,14 @@ class Translator:
         created = self._date("created_at", fields, cols)
         if created is None:
             raise Rejected("created_at is missing")
-        closed = self._date("closed_at", fields, cols)
-        updated = self._date("updated_at", fields, cols)
-        responded = self._date("first_response_at", fields, cols)
+        closed = self._date("closed_at", fields, cols) if "closed_at" in cols else None
+        updated = self._date("updated_at", fields, cols) if "updated_at" in cols else None
+        responded = self._date("first_response_at", fields, cols) if "first_response_at" in cols else None
 
-        status_raw = clean_key(self._first(fields, cols.get("status", ())))
+        # One value per field; inline for the common single column (a call per field costs more than the look-up).
+        get, first = fields.get, self._first
+        keys = cols.get("status", ())
+        status_raw = self._key(get(keys[0]) if len(keys) == 1 else first(fields, keys))
         status = self._status(status_raw, warnings)
         if closed is not None and status not in FINISHED_STATUSES:
             warnings.append(f"a closing time ({closed:%Y-%m-%d %H:%M} UTC) on status {status!r}: ignored")
@@ -254,13 +282,17 @@ class Translator:
             responded = created
 
         category_raw, category = self._category(fields, cols)
-        opd = self._opd(self._first(fields, cols.get("opd", ())), category)
-        channel = self._channel(self._first(fields, cols.get("channel", ())))
-        title_parts = [clean_text(fields.get(k)) for k in cols.get("title", ())]
-        title = TITLE_JOIN.join(p for p in title_parts if p)
-        description_parts = [clean_text(fields.get(k)) for k in cols.get("description", ())]
-        description = "\n".join(p for p in description_parts if p) or None
-        address = clean_text(self._first(fields, cols.get("address", ())))
+        keys = cols.get("opd", ())
+        opd = self._opd(get(keys[0]) if len(keys) == 1 else first(fields, keys), category)
+        keys = cols.get("channel", ())
+        channel = self._channel(get(keys[0]) if len(keys) == 1 else first(fields, keys))
+        text = self._text
+        title_parts = [text(get(k)) for k in cols.get("title", ())]
+        title = TITLE_JOIN.join([p for p in title_parts if p])
+        description_parts = [text(get(k)) for k in cols.get("description", ())]
+        description = "\n".join([p for p in description_parts if p]) or None
+        keys = cols.get("address", ())
+        address = text(get(keys[0]) if len(keys) == 1 else first(fields, keys))
         if not title:
             title = (description.split("\n", 1)[0] if description else None) or (
                 address and f"{self.reference.categories[category][0]} – {address}") or \
@@ -270,17 +302,17 @@ class Translator:
             description = f"{description}\n\nAlamat: {address}" if description else f"Alamat: {address}"
 
         lat, lon = self._location(fields, cols, warnings)
-        external_id = clean_key(self._first(fields, cols.get("external_id", ())))
+        keys = cols.get("external_id", ())
+        external_id = clean_key(get(keys[0]) if len(keys) == 1 else first(fields, keys))
         if external_id is None:
             external_id = self._derived_id(created, category_raw, title, description, lat, lon)
             self.tally.derived_ids += 1
         elif len(external_id) > EXTERNAL_ID_MAX:
             digest = hashlib.sha256(external_id.encode()).hexdigest()[:16]
             external_id = f"{external_id[:EXTERNAL_ID_MAX - 17]}~{digest}"
-        return Candidate(number=record.number, raw=record, external_id=external_id, created_at=created,
-                         status=status, status_raw=status_raw, category_code=category, opd_code=opd,
-                         channel=channel, title=title, description=description, lat=lat, lon=lon,
-                         closed_at=closed, updated_at=updated, first_response_at=responded, warnings=warnings)
+        # Positional: the order of Candidate's fields (keywords cost a noticeable part of a row's time).
+        return Candidate(record.number, record, external_id, created, status, status_raw, category, opd, channel,
+                         title, description, lat, lon, closed, updated, responded, warnings)
 
     def _status(self, raw: str | None, warnings: list[str]) -> str:
         default = self.mapping.defaults.get("status")
@@ -300,7 +332,7 @@ class Translator:
     def _category(self, fields: dict, cols: dict) -> tuple[str | None, str]:
         first_raw = None
         for key in cols.get("category", ()):
-            raw = clean_key(fields.get(key))
+            raw = self._key(fields.get(key))
             if raw is None:
                 continue
             first_raw = first_raw or raw
@@ -316,23 +348,27 @@ class Translator:
 
     def _opd(self, raw: object, category: str) -> str:
         default = self.mapping.defaults.get("opd") or self.reference.categories[category][2]
-        value = clean_key(raw)
+        value = self._key(raw)
         if value is None:
             return default
-        key = fold(value)
-        if key not in self._opd_memo:
+        memo = self._opd_memo
+        if value in memo:
+            code = memo[value]
+        else:
+            key = fold(value)
             code = self.mapping.opd.get(key) or self._opd_names.get(key)
             if code is None:
                 code = next((c for name, c in self._opd_contained if name in key), None)
-            self._opd_memo[key] = code
-        code = self._opd_memo[key]
+            memo[value] = code
         if code is None:
             self.tally.unmapped_opd[value] += 1
             return default
         return code
 
     def _channel(self, raw: object) -> str:
-        value = clean_key(raw)
+        if raw is None:  # most files have no channel column
+            return self.mapping.default_channel
+        value = self._key(raw)
         if value is None:
             return self.mapping.default_channel
         ours = self._channel_memo.get(value)
@@ -345,8 +381,10 @@ class Translator:
 
     def _location(self, fields: dict, cols: dict, warnings: list[str]) -> tuple[float | None, float | None]:
         try:
-            lat = parse_number(self._first(fields, cols.get("lat", ())))
-            lon = parse_number(self._first(fields, cols.get("lon", ())))
+            keys = cols.get("lat", ())
+            lat = parse_number(fields.get(keys[0]) if len(keys) == 1 else self._first(fields, keys))
+            keys = cols.get("lon", ())
+            lon = parse_number(fields.get(keys[0]) if len(keys) == 1 else self._first(fields, keys))
             if (lat is None or lon is None) and cols.get("location"):
                 lat, lon = parse_point(self._first(fields, cols["location"]))
         except BadValue as exc:

@@ -20,8 +20,9 @@ Times, as the rule book wants them (core/rules.py, data_access/rules.py, ReportW
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import chain
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -33,6 +34,9 @@ from data_access.schema import Report, ReportEvent
 from data_access.sla import SlaPolicy, WorkCalendar
 
 LOOKUP_CHUNK = 2000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+SQLITE_MAX_PARAMETERS = 32_766  # SQLite's SQLITE_MAX_VARIABLE_NUMBER since 3.32
+SQLITE_ROWS_PER_STATEMENT = 1000
+SQLITE_ROWID_CEILING = 2**63 - 1 - 10**9  # near the top SQLite picks rowids at random: look them up instead
 REPORT_COLUMNS = ("source", "external_id", "channel", "category_code", "opd_code", "district_code", "village_code",
                   "lat", "lon", "title", "description", "status", "priority", "created_at", "first_response_at",
                   "resolved_at", "closed_at", "response_due_at", "resolution_due_at", "paused_seconds", "updated_at")
@@ -77,6 +81,22 @@ class Stored:
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+
+
+@dataclass
+class Prepared:
+    """A batch with the rows of its new reports computed ahead (ReportUpserter.prepare)."""
+
+    batch: list[Candidate]
+    fresh: list[Candidate] = field(default_factory=list)  # not in the store when prepared, in creation order
+    rows: list[tuple] = field(default_factory=list)
+    states: list[tuple] = field(default_factory=list)
+    outside: int = 0
+    events: list[tuple] | None = None  # SQLite bulk path: timelines with each report's position for its id
+
+
+def _creation(c: Candidate) -> datetime:
+    return c.created_at
 
 
 @dataclass
@@ -153,15 +173,17 @@ class ReportUpserter:
     """Writes batches for one ``source``; with ``dry_run`` it classifies exactly the same way but writes nothing."""
 
     def __init__(self, engine: Engine, source: str, workcal: WorkCalendar, policies: dict[str, SlaPolicy],
-                 now: datetime, *, assigner=None, dry_run: bool = False) -> None:
+                 now: datetime, *, assigner=None, dry_run: bool = False, bulk: bool = True) -> None:
         self.engine, self.source, self.workcal, self.policies = engine, source, workcal, policies
         self.now, self.assigner, self.dry_run = now, assigner, dry_run
         self.actor = f"impor:{source}"[:80]
         self.due = DueTimeCalculator(workcal)
         self._sqlite = engine.dialect.name == "sqlite"
+        self._bulk = bulk and self._sqlite  # multi-row statements and ids by rowid; else executemany and look-ups
         # A dry run's own "store": what its earlier batches would have written, so that a record repeated later
         # in the file is classified exactly as in a real import. Only a dry run keeps it (about 200 bytes a record).
         self._dry_seen: dict[str, Stored] = {}
+        self._last_all_new = True  # every report of the last batch written was new (see prepare)
 
     def _select_in(self, conn: Connection, columns: str, ids: list[str]) -> list[tuple]:
         """Rows of this source whose external_id is in ``ids``, by plain SQL: SQLAlchemy's expanding IN costs
@@ -186,13 +208,14 @@ class ReportUpserter:
             found.update({k: self._dry_seen[k] for k in ids if k in self._dry_seen})
         return found
 
-    def write(self, batch: list[Candidate]) -> BatchResult:
+    def write(self, batch: list[Candidate], ready: Prepared | None = None) -> BatchResult:
         """One transaction per batch: an import killed halfway leaves whole batches, and a rerun finds them."""
         result = BatchResult()
         if not batch:
             return result
         with self.engine.connect() as conn:
             existing = self._lookup(conn, [c.external_id for c in batch])
+            self._last_all_new = not existing
             fresh = [c for c in batch if c.external_id not in existing]
             updates = []
             for c in batch:
@@ -209,8 +232,12 @@ class ReportUpserter:
             if fresh:
                 # In creation order: most of the report table's indexes lead with a time that follows it, and
                 # SQLite inserts into a B-tree about twice as fast at its right edge as at random places.
-                fresh.sort(key=lambda c: c.created_at)
-                result.outside = self._insert(conn, fresh)
+                fresh.sort(key=_creation)
+                if ready is not None and len(ready.fresh) == len(fresh) and all(
+                        a is b for a, b in zip(ready.fresh, fresh, strict=True)):
+                    result.outside = self._insert(conn, fresh, ready)
+                else:  # no preparation, or an earlier batch wrote some of these meanwhile
+                    result.outside = self._insert(conn, fresh)
             for stored, c, (values, event) in updates:
                 self._update(conn, stored, c, values, event)
             if self.dry_run:
@@ -228,63 +255,157 @@ class ReportUpserter:
         if not where:
             return located
         found = self.assigner.assign([fresh[i].lon for i in where], [fresh[i].lat for i in where])
-        for i, (district, village) in zip(where, found[["district_code", "village_code"]].itertuples(index=False),
-                                          strict=True):
+        for i, district, village in zip(where, found["district_code"].tolist(), found["village_code"].tolist(),
+                                        strict=True):
             # geopandas may hand back NaN for "outside"; the store wants NULL
             located[i] = (district if isinstance(district, str) else None,
                           village if isinstance(village, str) else None)
         return located
 
-    def _insert(self, conn: Connection, fresh: list[Candidate]) -> int:
+    def _rows(self, fresh: list[Candidate]) -> tuple[list[tuple], list[tuple], int]:
+        """The report rows of new reports, ready to bind; their (times, status time, created) as bound; how many
+        landed without a district. Pure computation, no store."""
         now, source, due, policies = self.now, self.source, self.due, self.policies
         # Times are bound as the store keeps them: naive UTC text on SQLite (see _sqlite_time), aware otherwise.
         as_bound = _sqlite_time if self._sqlite else _identity
         now_b = as_bound(now)
         rows, states = [], []
         outside = 0
+        # Reports of one evening or holiday share their due times (the same objects, see DueTimeCalculator), and
+        # the batch is in creation order: the last formatted due times are usually the next ones.
+        last_response = last_resolution = None
+        response_b = resolution_b = None
         for c, (district, village) in zip(fresh, self._locate(fresh), strict=True):
             times, at = new_state(c, now)
             response_due, resolution_due = due.due_times(policies[c.category_code], c.created_at)
+            if response_due is not last_response:
+                last_response, response_b = response_due, as_bound(response_due)
+            if resolution_due is not last_resolution:
+                last_resolution, resolution_b = resolution_due, as_bound(resolution_due)
             if district is None:
                 outside += 1
             created_b = as_bound(c.created_at)
+            # The status time is usually also the response, resolution or closing time, and often the import's
+            # own moment: formatted once (the store's time text costs more than the rest of the row).
+            at_b = now_b if at is now else as_bound(at)
             responded, resolved, closed = times["first_response_at"], times["resolved_at"], times["closed_at"]
             rows.append((source, c.external_id, c.channel, c.category_code, c.opd_code, district, village, c.lat,
                          c.lon, c.title, c.description, c.status, "normal", created_b,
-                         None if responded is None else as_bound(responded),
-                         None if resolved is None else as_bound(resolved),
-                         None if closed is None else as_bound(closed),
-                         as_bound(response_due), as_bound(resolution_due), 0.0, now_b))
-            states.append((times, at, created_b))
+                         None if responded is None else at_b if responded is at else as_bound(responded),
+                         None if resolved is None else at_b if resolved is at else as_bound(resolved),
+                         None if closed is None else at_b if closed is at else as_bound(closed),
+                         response_b, resolution_b, 0.0, now_b))
+            states.append((times, at_b, created_b))
+        return rows, states, outside
+
+    def _events(self, fresh: list[Candidate], states: list[tuple], report_ids) -> list[tuple]:
+        """A new report's timeline: ``baru`` at its creation, then its own status if it has another.
+        ``report_ids`` gives each report's id in order (on the SQLite bulk path: its position, see _insert)."""
+        events = []
+        arrived = f"Laporan diimpor dari {self.source}"
+        actor = self.actor
+        for c, (_, at_b, created_b), report_id in zip(fresh, states, report_ids, strict=True):
+            events.append((report_id, created_b, "status", None, "baru", c.opd_code, actor, arrived))
+            if c.status != "baru":
+                note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
+                events.append((report_id, at_b, "status", "baru", c.status, c.opd_code, actor, note))
+        return events
+
+    def _insert(self, conn: Connection, fresh: list[Candidate], ready: Prepared | None = None) -> int:
+        if ready is None:
+            rows, states, outside = self._rows(fresh)
+            events = self._events(fresh, states, range(len(fresh))) if self._bulk else None
+        else:
+            rows, states, outside, events = ready.rows, ready.states, ready.outside, ready.events
         if self.dry_run:
             for c, (times, _, _) in zip(fresh, states, strict=True):
                 self._dry_seen[c.external_id] = Stored(-1, c.status, c.created_at, c.category_code, c.opd_code,
                                                        **times)
             return outside
-        self._executemany(conn, "report", REPORT_COLUMNS, rows)
-        ids = self._ids(conn, [c.external_id for c in fresh])
-        events = []
-        arrived = f"Laporan diimpor dari {source}"
-        actor = self.actor
-        for c, (_, at, created_b) in zip(fresh, states, strict=True):
-            report_id = ids[c.external_id]
-            events.append((report_id, created_b, "status", None, "baru", c.opd_code, actor, arrived))
-            if c.status != "baru":
-                note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
-                events.append((report_id, as_bound(at), "status", "baru", c.status, c.opd_code, actor, note))
-        self._executemany(conn, "report_event", EVENT_COLUMNS, events)
+        self._insert_rows(conn, "report", REPORT_COLUMNS, rows)
+        external_ids = [c.external_id for c in fresh]
+        first = self._sqlite_new_ids(conn, external_ids) if self._bulk else None
+        if first is not None and events is not None:
+            # The events were built with each report's position in ``fresh``; the store adds the first id.
+            self._insert_rows(conn, "report_event", EVENT_COLUMNS, events, offset=first)
+            return outside
+        ids = self._ids(conn, external_ids, first)
+        self._insert_rows(conn, "report_event", EVENT_COLUMNS,
+                          self._events(fresh, states, [ids[e] for e in external_ids]))
         return outside
 
-    @staticmethod
-    def _executemany(conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        """A plain DB-API executemany of ready tuples. SQLAlchemy's per-row parameter processing (and, on
-        SQLite, RETURNING one row at a time to keep ids in order) cost more than the database's own work."""
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-        conn.exec_driver_sql(sql, rows)
+    # -- the speed path: the CPU half of a batch in the reader's thread, the store's half on the writer's ------
+    def prepare(self, batch: list[Candidate]) -> Prepared:
+        """Rows, due times, districts and timelines of the batch's new reports, computed before the batch's turn
+        to write comes (run.py: in the reader's thread, while the writer's thread writes the batch before).
+        ``write`` looks the batch up under its own transaction and recomputes them when the guess was wrong."""
+        ready = Prepared(batch)
+        # Guessed from the last batch written (no look-up here: a second connection would map the store's file a
+        # second time): a file of new reports prepares everything, a re-import nothing, and a rerun after a crash
+        # prepares again once it is past what the first run wrote.
+        if batch and self._last_all_new:
+            ready.fresh = sorted(batch, key=_creation)
+            ready.rows, ready.states, ready.outside = self._rows(ready.fresh)
+            if self._bulk:
+                ready.events = self._events(ready.fresh, ready.states, range(len(ready.fresh)))
+        return ready
 
-    def _ids(self, conn: Connection, external_ids: list[str]) -> dict[str, int]:
+    def write_prepared(self, ready: Prepared) -> BatchResult:
+        return self.write(ready.batch, ready)
+
+    def _insert_rows(self, conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple],
+                     offset: int | None = None) -> None:
+        """Ready tuples into ``table`` by plain DB-API calls: SQLAlchemy's per-row parameter processing (and, on
+        SQLite, RETURNING one row at a time to keep ids in order) cost more than the database's own work.
+
+        On SQLite, multi-row ``INSERT … VALUES (…), (…)`` of up to SQLITE_ROWS_PER_STATEMENT rows: SQLite inserts
+        them all in one step, during which Python's sqlite3 module releases the GIL, so the index work of one
+        batch runs on the second core while the reader translates the next (run.BatchWriter). executemany steps
+        once per row and takes the GIL back each time, which serialises the two threads again. With ``offset``
+        (bulk only) the first column of each row is a position and the store adds ``offset`` to it.
+        """
+        if not rows:
+            return
+        if not self._bulk:
+            marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+            conn.exec_driver_sql(sql, rows)
+            return
+        width = len(columns)
+        per = max(1, min(SQLITE_ROWS_PER_STATEMENT, (SQLITE_MAX_PARAMETERS - 1) // width))
+        one = "(" + ", ".join(["?"] * width) + ")"
+        if offset is None:
+            head, first = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ", ()
+        else:
+            picked = ", ".join(["column1 + ?", *(f"column{i}" for i in range(2, width + 1))])
+            head, first = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {picked} FROM (VALUES ", (offset,)
+        tail = "" if offset is None else ")"
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            # The statement text repeats for every full chunk, so sqlite3's statement cache compiles it once.
+            conn.exec_driver_sql(head + ", ".join([one] * len(chunk)) + tail,
+                                 (*first, *chain.from_iterable(chunk)))
+
+    def _ids(self, conn: Connection, external_ids: list[str], first: int | None = None) -> dict[str, int]:
+        """The ids of the reports just inserted: consecutive from ``first`` when known, else looked up."""
+        if first is not None:
+            return dict(zip(external_ids, range(first, first + len(external_ids)), strict=True))
         return {ext: report_id for ext, report_id in self._select_in(conn, "external_id, id", external_ids)}
+
+    def _sqlite_new_ids(self, conn: Connection, external_ids: list[str]) -> int | None:
+        """The first id of the n reports just inserted, in order. SQLite gives a new row the largest rowid plus
+        one, and this transaction has held the write lock since its first INSERT, so they have the n ids up to
+        max(id). Checked at both ends (source and external id); None, and the caller looks them up, if anything
+        else happened (the rowid ceiling reached, a trigger that inserts reports)."""
+        n = len(external_ids)
+        last = conn.exec_driver_sql("SELECT max(id) FROM report").scalar()
+        if last is None or last - n + 1 < 1 or last >= SQLITE_ROWID_CEILING:
+            return None
+        ends = dict(conn.exec_driver_sql("SELECT id, external_id FROM report WHERE source = ? AND id IN (?, ?)",
+                                         (self.source, last - n + 1, last)).all())
+        if ends.get(last - n + 1) != external_ids[0] or ends.get(last) != external_ids[-1]:
+            return None
+        return last - n + 1
 
     # -- changed reports -------------------------------------------------------------------------------------
     def _update(self, conn: Connection, stored: Stored, c: Candidate, values: dict, event: dict) -> None:

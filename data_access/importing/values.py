@@ -121,6 +121,15 @@ def clean_key(value: object) -> str | None:
 
 def parse_number(value: object) -> float | None:
     """A decimal number; a comma is accepted as the decimal separator ("-4,5467", common in Indonesian CSV)."""
+    if type(value) is str:
+        # The common case first: plain decimal text. Everything float() refuses, and nan/inf, take the rules below.
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(number):
+                return number
     if is_missing(value):
         return None
     if isinstance(value, bool):
