@@ -7,6 +7,7 @@ The words are in core/rules.py (and its plain-Python twins); README "SLA rules (
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
@@ -37,10 +38,17 @@ def responded_at():
     return func.coalesce(Report.first_response_at, Report.resolved_at)
 
 
+# Their own aliases: they may sit inside another subquery over report_event. Made once: building an ORM alias
+# costs milliseconds, and the rule book's expressions are built several times per query.
+_HOLD_EVENT = aliased(ReportEvent, name="hold_event")
+_HOLDER_EVENT = aliased(ReportEvent, name="holder_event")
+
+
+@cache
 def held_since():
     """When the report's current hold began: its latest status event into ``ditunda`` (a correlated subquery,
-    only ever evaluated for held reports, which are few)."""
-    event = aliased(ReportEvent)  # its own alias: it may sit inside another subquery over report_event
+    only ever evaluated for held reports, which are few). One immutable expression, built once."""
+    event = _HOLD_EVENT
     return (select(func.max(event.at))
             .where(event.report_id == Report.id, event.kind == "status", event.to_status == HELD)
             .correlate(Report).scalar_subquery())
@@ -113,7 +121,7 @@ def sla_state(now: datetime, horizon: datetime):
 def opd_at(moment):
     """The OPD holding the report at ``moment``: the OPD of its latest event at or before then (every event
     records who holds the report after it), else the OPD it has now."""
-    event = aliased(ReportEvent)
+    event = _HOLDER_EVENT
     held_by = (select(event.opd_code)
                .where(event.report_id == Report.id, event.at <= moment, event.opd_code.is_not(None))
                .order_by(event.at.desc(), event.id.desc()).limit(1).correlate(Report).scalar_subquery())
