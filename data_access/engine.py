@@ -77,7 +77,8 @@ def make_engine(url: str, *, create: bool = False, echo: bool = False) -> Engine
         # it at 1M reports — compiling then took 10–700 ms per statement that runs in 5–100 ms
         # (benchmarks/results/queries_1000000.md). Set per connection: the server's own setting is left alone.
         engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10,
-                               connect_args={"connect_timeout": 5, "options": _with_jit_off(parsed.query.get("options"))})
+                               connect_args={"connect_timeout": 5,
+                                             "options": _with_jit_off(parsed.query.get("options"))})
     except Exception as exc:  # a missing driver, say
         raise StoreUnavailable(f"cannot use DATABASE_URL {url!r}: {exc}") from exc
     return _count_statements(_with_statement_timeout(engine))

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Float,
     ForeignKey,
     Index,
@@ -18,12 +19,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
     func,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core import rules
+from data_access.sqlfuncs import duration_hours, hour_bucket
 from data_access.types import UTCDateTime
 
 # SP4N-LAPOR! statuses, defined in the rule book (core/rules.py). ditunda pauses the SLA clock; ditolak and
@@ -43,6 +46,13 @@ ReportId = BigInteger().with_variant(Integer(), "sqlite")
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+# The hour bucket of the time to the first response and to the resolution (data_access/sqlfuncs.py: hour_bucket),
+# computed by the database from the row's own times: generated columns, so no writer fills them.
+RESPONSE_BUCKET = hour_bucket(duration_hours(func.coalesce(column("first_response_at"), column("resolved_at")),
+                                             column("created_at")))
+RESOLUTION_BUCKET = hour_bucket(duration_hours(column("resolved_at"), column("created_at")))
 
 
 class Base(DeclarativeBase):
@@ -133,7 +143,7 @@ class Report(Base):
         Index("ix_report_period_cover", "created_at", "status", "opd_code", "district_code", "village_code",
               "first_response_at", "resolved_at", "response_due_at", "resolution_due_at"),
         Index("ix_report_open_cover", "status", "opd_code", "district_code", "created_at", "first_response_at",
-              "response_due_at", "resolution_due_at"),
+              "resolved_at", "response_due_at", "resolution_due_at"),
         Index("ix_report_response_breach", "response_due_at", "status", "first_response_at", "resolved_at", "opd_code",
               "category_code", "district_code"),
         Index("ix_report_resolution_breach", "resolution_due_at", "status", "resolved_at", "opd_code", "category_code",
@@ -142,6 +152,14 @@ class Report(Base):
         # Per-district medians and "last report" probes read one district's slice of the period.
         Index("ix_report_district_window", "district_code", "created_at", "status", "first_response_at", "resolved_at",
               "opd_code"),
+        # Exact medians in two steps (data_access/queries/common.py: window_medians): per hour bucket, a count by
+        # an index probe on (bucket, period), then a sort of the one bucket that holds the middle.
+        Index("ix_report_response_bucket", "response_bucket", "created_at", "status", "opd_code", "district_code",
+              "first_response_at", "resolved_at"),
+        Index("ix_report_resolution_bucket", "resolution_bucket", "created_at", "status", "opd_code", "district_code",
+              "resolved_at"),
+        Index("ix_report_district_response_bucket", "district_code", "response_bucket", "created_at", "status",
+              "opd_code", "first_response_at", "resolved_at"),
     )
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(32), default="dashboard", server_default="dashboard")
@@ -171,6 +189,8 @@ class Report(Base):
     # confidential ("rahasia"): the report itself never appears in a public view, only in aggregates.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    response_bucket: Mapped[int | None] = mapped_column(Integer, Computed(RESPONSE_BUCKET))
+    resolution_bucket: Mapped[int | None] = mapped_column(Integer, Computed(RESOLUTION_BUCKET))
 
 
 class ReportEvent(Base):

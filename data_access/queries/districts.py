@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
-from data_access.queries.common import frame, in_period, medians, period_or_default
-from data_access.rules import is_open, is_remote_district, overdue, responded_at
+from data_access.queries.common import frame, in_period, period_or_default, window_medians
+from data_access.rules import is_open, is_remote_district, overdue
 from data_access.schema import District, Report, Village
 from data_access.scope import Filters, Scope, where
-from data_access.sqlfuncs import hours_between
 
 OUTSIDE = "luar"  # the row for reports with no district: outside the regency or without a location
 DISTRICT_COLUMNS = (
@@ -48,16 +47,14 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
         where(base, scope, Report.district_code == District.code, *silence)).scalar_subquery().label("last_report_at"))
     last_outside = select(func.max(Report.created_at)).where(where(base, scope, Report.district_code.is_(None),
                                                                    *silence))
-    answered = select(Report.district_code.label("code"),
-                      hours_between(responded_at(), Report.created_at).label("median_response_hours")).where(
-        where(base, scope, in_period(start, end), responded_at().is_not(None)))
     with engine.connect() as conn:
         districts = frame(conn, select(District.code, District.name, District.population, District.access,
                                        is_remote_district().label("remote"), District.label_lat,
                                        District.label_lon).order_by(District.code))
         seen = pd.concat([frame(conn, last_seen), pd.DataFrame(
             [{"code": OUTSIDE, "last_report_at": conn.execute(last_outside).scalar()}])], ignore_index=True)
-        middle = medians(conn, answered, "median_response_hours", "code").drop(columns="n")
+        middle = window_medians(conn, where(base, scope, in_period(start, end)), "response", by_district=True
+                                ).drop(columns="n").rename(columns={"hours": "median_response_hours"})
         middle["code"] = middle["code"].fillna(OUTSIDE)
         parts = [frame(conn, state), frame(conn, recent), seen, middle]
     districts = pd.concat([districts, pd.DataFrame([{"code": OUTSIDE, "name": "Di luar wilayah / tanpa lokasi",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_access.queries.common import medians, period_or_default, wit_midnight
+from data_access.queries.common import period_or_default, window_medians, wit_midnight
 from data_access.rules import (
     at_risk,
     compliance_counts,
@@ -15,12 +15,10 @@ from data_access.rules import (
     is_open,
     overdue,
     resolution_overdue,
-    responded_at,
     response_overdue,
 )
 from data_access.schema import Report
 from data_access.scope import Filters, Scope, where
-from data_access.sqlfuncs import hours_between
 
 COUNT_COLUMNS = ("new_today", "open", "overdue", "overdue_response", "overdue_resolution", "at_risk",
                  "response_sample", "resolution_sample")
@@ -59,8 +57,8 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
         window = where(filters.without_period(), scope, is_counted(), Report.created_at >= start,
                        Report.created_at < end)
         row.update(_compliance(conn, window, now))
-        row["median_response_hours"] = _median_hours(conn, window, responded_at())
-        row["median_resolution_hours"] = _median_hours(conn, window, Report.resolved_at)
+        row["median_response_hours"] = _median_hours(conn, window, "response")
+        row["median_resolution_hours"] = _median_hours(conn, window, "resolution")
     out = pd.DataFrame([row], columns=list(KPI_COLUMNS))
     return out.astype({column: "int64" for column in COUNT_COLUMNS})
 
@@ -75,7 +73,6 @@ def _compliance(conn, window, now: datetime) -> dict:
     return out
 
 
-def _median_hours(conn, window, done_at) -> float | None:
-    values = select(hours_between(done_at, Report.created_at).label("hours")).where(window, done_at.is_not(None))
-    result = medians(conn, values, "hours")
+def _median_hours(conn, window, kind: str) -> float | None:
+    result = window_medians(conn, window, kind)
     return None if result.empty or pd.isna(result["hours"].iloc[0]) else float(result["hours"].iloc[0])
