@@ -98,24 +98,13 @@ def missed(kind: str, now: datetime) -> ColumnElement[bool]:
     return and_(is_counted(), or_(and_(done.is_not(None), done > due), silent_past_due))
 
 
-def _on_time(kind: str):
-    return {"response": Report.response_on_time, "resolution": Report.resolution_on_time}[kind]
-
-
 def compliance_counts(now: datetime) -> list:
-    """Per group: met and decided (met + missed) for response and resolution, and the rejected/archived count.
-
-    The same rules as ``met`` and ``missed``, with their clock-free part read from the generated on-time flag
-    (schema.py: 1 met, 0 answered late, NULL unanswered or not counted); only unanswered reports go through the
-    silent-past-due rule, which needs ``now``."""
+    """Per group: met and decided (met + missed) for response and resolution, and the rejected/archived count."""
     columns = []
     for kind in ("response", "resolution"):
-        due, done = _targets()[kind]
-        on_time = _on_time(kind)
-        silent_past_due = and_(done.is_(None), due < now, is_counted(), or_(Report.status != HELD, due < held_since()))
         columns += [
-            func.sum(case((on_time == 1, 1), else_=0)).label(f"{kind}_met"),
-            func.sum(case((on_time.is_not(None), 1), (silent_past_due, 1), else_=0)).label(f"{kind}_sample"),
+            func.sum(case((met(kind), 1), else_=0)).label(f"{kind}_met"),
+            func.sum(case((or_(met(kind), missed(kind, now)), 1), else_=0)).label(f"{kind}_sample"),
         ]
     columns.append(func.sum(case((is_excluded(), 1), else_=0)).label("excluded"))
     return columns

@@ -19,10 +19,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    case,
     column,
     func,
-    or_,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -55,19 +53,6 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 RESPONSE_BUCKET = hour_bucket(duration_hours(func.coalesce(column("first_response_at"), column("resolved_at")),
                                              column("created_at")))
 RESOLUTION_BUCKET = hour_bucket(duration_hours(column("resolved_at"), column("created_at")))
-
-
-def _on_time(done, due):
-    """1 when the report was answered by its due time, 0 when after it, NULL while it has no answer (or no due
-    time) and for rejected/archived reports: the rule book's met / answered-late (data_access/rules.py), which
-    need no clock, computed once per row by the database instead of once per row and query."""
-    return case((column("status").in_(EXCLUDED_STATUSES), None), (or_(done.is_(None), due.is_(None)), None),
-                (done <= due, 1), else_=0)
-
-
-RESPONSE_ON_TIME = _on_time(func.coalesce(column("first_response_at"), column("resolved_at")),
-                            column("response_due_at"))
-RESOLUTION_ON_TIME = _on_time(column("resolved_at"), column("resolution_due_at"))
 
 
 class Base(DeclarativeBase):
@@ -156,8 +141,7 @@ class Report(Base):
         # index pages, never the wide rows (title, description). Period windows, open backlog, breaches by
         # due day, closures per OPD.
         Index("ix_report_period_cover", "created_at", "status", "opd_code", "district_code", "village_code",
-              "first_response_at", "resolved_at", "response_due_at", "resolution_due_at", "response_on_time",
-              "resolution_on_time"),
+              "first_response_at", "resolved_at", "response_due_at", "resolution_due_at"),
         Index("ix_report_open_cover", "status", "opd_code", "district_code", "created_at", "first_response_at",
               "resolved_at", "response_due_at", "resolution_due_at"),
         Index("ix_report_response_breach", "response_due_at", "status", "first_response_at", "resolved_at", "opd_code",
@@ -207,8 +191,6 @@ class Report(Base):
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     response_bucket: Mapped[int | None] = mapped_column(Integer, Computed(RESPONSE_BUCKET))
     resolution_bucket: Mapped[int | None] = mapped_column(Integer, Computed(RESOLUTION_BUCKET))
-    response_on_time: Mapped[int | None] = mapped_column(Integer, Computed(RESPONSE_ON_TIME))
-    resolution_on_time: Mapped[int | None] = mapped_column(Integer, Computed(RESOLUTION_ON_TIME))
 
 
 class ReportEvent(Base):
