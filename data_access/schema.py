@@ -11,7 +11,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Computed,
     Float,
     ForeignKey,
     Index,
@@ -19,7 +18,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    column,
     func,
 )
 from sqlalchemy import false as sa_false
@@ -46,13 +44,6 @@ ReportId = BigInteger().with_variant(Integer(), "sqlite")
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-# The hour bucket of the time to the first response and to the resolution (data_access/sqlfuncs.py: hour_bucket),
-# computed by the database from the row's own times: generated columns, so no writer fills them.
-RESPONSE_BUCKET = hour_bucket(duration_hours(func.coalesce(column("first_response_at"), column("resolved_at")),
-                                             column("created_at")))
-RESOLUTION_BUCKET = hour_bucket(duration_hours(column("resolved_at"), column("created_at")))
 
 
 class Base(DeclarativeBase):
@@ -152,14 +143,6 @@ class Report(Base):
         # Per-district medians and "last report" probes read one district's slice of the period.
         Index("ix_report_district_window", "district_code", "created_at", "status", "first_response_at", "resolved_at",
               "opd_code"),
-        # Exact medians in two steps (data_access/queries/common.py: window_medians): per hour bucket, a count by
-        # an index probe on (bucket, period), then a sort of the one bucket that holds the middle.
-        Index("ix_report_response_bucket", "response_bucket", "created_at", "status", "opd_code", "district_code",
-              "first_response_at", "resolved_at"),
-        Index("ix_report_resolution_bucket", "resolution_bucket", "created_at", "status", "opd_code", "district_code",
-              "resolved_at"),
-        Index("ix_report_district_response_bucket", "district_code", "response_bucket", "created_at", "status",
-              "opd_code", "first_response_at", "resolved_at"),
     )
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(32), default="dashboard", server_default="dashboard")
@@ -189,8 +172,23 @@ class Report(Base):
     # confidential ("rahasia"): the report itself never appears in a public view, only in aggregates.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
-    response_bucket: Mapped[int | None] = mapped_column(Integer, Computed(RESPONSE_BUCKET))
-    resolution_bucket: Mapped[int | None] = mapped_column(Integer, Computed(RESOLUTION_BUCKET))
+
+
+# The hours to the first response and to the resolution, and their hour buckets (sqlfuncs.hour_bucket). The
+# buckets are indexed as expressions, kept by the database on every write (no writer fills anything): exact
+# medians in two steps (data_access/queries/common.py: window_medians) count per bucket by an index probe on
+# (bucket, period) and sort only the bucket that holds the middle. Expressions rather than generated columns:
+# SQLite (3.40) reads the table row for any query that names a generated column, even from a covering index.
+RESPONSE_HOURS = duration_hours(func.coalesce(Report.first_response_at, Report.resolved_at), Report.created_at)
+RESOLUTION_HOURS = duration_hours(Report.resolved_at, Report.created_at)
+RESPONSE_BUCKET = hour_bucket(RESPONSE_HOURS)
+RESOLUTION_BUCKET = hour_bucket(RESOLUTION_HOURS)
+Index("ix_report_response_bucket", RESPONSE_BUCKET, Report.created_at, Report.status, Report.opd_code,
+      Report.district_code, Report.first_response_at, Report.resolved_at)
+Index("ix_report_resolution_bucket", RESOLUTION_BUCKET, Report.created_at, Report.status, Report.opd_code,
+      Report.district_code, Report.resolved_at)
+Index("ix_report_district_response_bucket", Report.district_code, RESPONSE_BUCKET, Report.created_at, Report.status,
+      Report.opd_code, Report.first_response_at, Report.resolved_at)
 
 
 class ReportEvent(Base):

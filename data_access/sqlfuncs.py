@@ -83,9 +83,9 @@ def hours_between(later, earlier):
 
 
 class duration_hours(FunctionElement):
-    """Hours from ``earlier`` to ``later``, the same value as ``hours_between`` and also allowed in a generated
-    column: PostgreSQL's EXTRACT(EPOCH FROM timestamptz) is only stable, the EPOCH of an interval is immutable
-    (and just as exact: both are numeric microseconds)."""
+    """Hours from ``earlier`` to ``later``: the value of ``hours_between`` written with literals only, so that
+    an index on it matches the query's expression; on PostgreSQL as the EPOCH of an interval, which is immutable
+    (EXTRACT(EPOCH FROM timestamptz) is only stable) and just as exact (numeric microseconds)."""
 
     type = Float()
     inherit_cache = True
@@ -93,8 +93,9 @@ class duration_hours(FunctionElement):
 
 @compiles(duration_hours, "sqlite")
 def _duration_sqlite(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return compiler.process(hours_between(later, earlier), **kw)
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"((((julianday({later}) - 2440587.5) * 86400.0) - ((julianday({earlier}) - 2440587.5) * 86400.0))"
+            " / 3600.0)")
 
 
 @compiles(duration_hours, "postgresql")
@@ -123,7 +124,8 @@ HOUR_BUCKETS = range(-1, LAST_BUCKET + 1)
 class hour_bucket(FunctionElement):
     """The bucket of a duration in hours (NULL stays NULL): a step function that never decreases, so every
     duration in a lower bucket is smaller than every one in a higher bucket — what the two-step median needs
-    (data_access/queries/common.py: window_medians). Deterministic, for generated columns on both backends."""
+    (data_access/queries/common.py: window_medians). Deterministic and literal-only: indexed as an expression
+    (schema.py), and a query's identical expression uses that index."""
 
     type = Integer()
     inherit_cache = True

@@ -7,10 +7,18 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Integer, Select, and_, func, literal, null, select, true, union_all
 
-from data_access.schema import District, Opd, Report
+from data_access.schema import (
+    RESOLUTION_BUCKET,
+    RESOLUTION_HOURS,
+    RESPONSE_BUCKET,
+    RESPONSE_HOURS,
+    District,
+    Opd,
+    Report,
+)
 from data_access.scope import Filters, Scope
 from data_access.sla import WIT
-from data_access.sqlfuncs import HOUR_BUCKETS, duration_hours
+from data_access.sqlfuncs import HOUR_BUCKETS
 
 DEFAULT_WINDOW = timedelta(days=30)
 
@@ -72,13 +80,11 @@ def medians(conn: Connection, values: Select, value: str, group: str | None = No
 
 
 def _durations(kind: str):
-    """The hour-bucket column of a duration and the duration itself, in the very expression the column is
-    generated from (schema.py: RESPONSE_BUCKET / RESOLUTION_BUCKET)."""
+    """The indexed hour-bucket expression of a duration and the duration itself (schema.py)."""
     if kind == "response":
-        return Report.response_bucket, duration_hours(func.coalesce(Report.first_response_at, Report.resolved_at),
-                                                      Report.created_at)
+        return RESPONSE_BUCKET, RESPONSE_HOURS
     if kind == "resolution":
-        return Report.resolution_bucket, duration_hours(Report.resolved_at, Report.created_at)
+        return RESOLUTION_BUCKET, RESOLUTION_HOURS
     raise ValueError(f"no duration {kind!r}")
 
 
@@ -93,7 +99,7 @@ def window_medians(conn: Connection, condition: ColumnElement[bool], kind: str, 
     ``condition``, overall or per district (``code``; None for reports without one), with the sample size ``n``.
 
     Two steps instead of sorting every value: (1) per hour bucket (and district), a count by an index probe on
-    (bucket, created_at, …) — the buckets are generated columns (schema.py), so each probe reads only the
+    (bucket, created_at, …) — the buckets are index expressions (schema.py), so each probe reads only the
     matching index entries and nothing is sorted; (2) for each group, the one or two middle values, read and
     sorted within the bucket that holds them (a few hundred rows), all groups in one statement. Buckets never
     decrease with the duration, so the k-th value overall is the (k − count below)-th of its bucket. Groups

@@ -1,9 +1,10 @@
-"""median buckets: hour buckets of the response and resolution times, computed by the database, and their indexes
+"""median buckets: indexes on the hour buckets of the response and resolution times; open cover gains resolved_at
 
-The wall's medians (data_access/queries/common.py: window_medians) count reports per bucket by index probes, then
-sort only the bucket that holds the middle. The buckets are generated columns (SQLite: VIRTUAL, kept only in the
-indexes; PostgreSQL: STORED), so no writer fills them. ix_report_open_cover gains resolved_at: every open-report
-figure then reads the index alone (without it SQLite scanned the whole period index instead).
+The wall's medians (data_access/queries/common.py: window_medians) count reports per hour bucket by index probes,
+then sort only the bucket that holds the middle. The buckets are index expressions (schema.py: RESPONSE_BUCKET,
+RESOLUTION_BUCKET), so the database keeps them on every write and no writer fills anything. ix_report_open_cover
+gains resolved_at: every open-report figure then reads the index alone (without it SQLite scanned the whole
+period index instead).
 
 Revision ID: 0004
 Revises: 0003
@@ -24,31 +25,36 @@ OPEN_COVER_BEFORE = ["status", "opd_code", "district_code", "created_at", "first
                      "resolution_due_at"]
 OPEN_COVER = ["status", "opd_code", "district_code", "created_at", "first_response_at", "resolved_at",
               "response_due_at", "resolution_due_at"]
-INDEXES = {
-    "ix_report_response_bucket": ["response_bucket", "created_at", "status", "opd_code", "district_code",
-                                  "first_response_at", "resolved_at"],
-    "ix_report_resolution_bucket": ["resolution_bucket", "created_at", "status", "opd_code", "district_code",
-                                    "resolved_at"],
-    "ix_report_district_response_bucket": ["district_code", "response_bucket", "created_at", "status", "opd_code",
-                                           "first_response_at", "resolved_at"],
-}
+
+
+def _expression(expression) -> sa.TextClause:
+    """The bucket expression in this database's SQL, exactly as the queries write it (so they use the index)."""
+    compiled = expression.compile(dialect=op.get_bind().dialect,
+                                  compile_kwargs={"literal_binds": True, "include_table": False})
+    return sa.text(f"({compiled})")
+
+
+def _indexes() -> dict:
+    response, resolution = _expression(RESPONSE_BUCKET), _expression(RESOLUTION_BUCKET)
+    return {
+        "ix_report_response_bucket": [response, "created_at", "status", "opd_code", "district_code",
+                                      "first_response_at", "resolved_at"],
+        "ix_report_resolution_bucket": [resolution, "created_at", "status", "opd_code", "district_code",
+                                        "resolved_at"],
+        "ix_report_district_response_bucket": ["district_code", response, "created_at", "status", "opd_code",
+                                               "first_response_at", "resolved_at"],
+    }
 
 
 def upgrade() -> None:
     op.drop_index("ix_report_open_cover", table_name="report")
     op.create_index("ix_report_open_cover", "report", OPEN_COVER)
-    # SQLite can only add VIRTUAL generated columns to a table; PostgreSQL before 18 only has STORED ones.
-    stored = op.get_bind().dialect.name != "sqlite"
-    for name, expression in (("response_bucket", RESPONSE_BUCKET), ("resolution_bucket", RESOLUTION_BUCKET)):
-        op.add_column("report", sa.Column(name, sa.Integer(), sa.Computed(expression, persisted=stored), nullable=True))
-    for name, columns in INDEXES.items():
+    for name, columns in _indexes().items():
         op.create_index(name, "report", columns)
 
 
 def downgrade() -> None:
-    for name in INDEXES:
+    for name in _indexes():
         op.drop_index(name, table_name="report")
-    op.drop_column("report", "resolution_bucket")
-    op.drop_column("report", "response_bucket")
     op.drop_index("ix_report_open_cover", table_name="report")
     op.create_index("ix_report_open_cover", "report", OPEN_COVER_BEFORE)
