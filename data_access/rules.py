@@ -98,14 +98,22 @@ def missed(kind: str, now: datetime) -> ColumnElement[bool]:
     return and_(is_counted(), or_(and_(done.is_not(None), done > due), silent_past_due))
 
 
-def compliance_counts(now: datetime) -> list:
-    """Per group: met and decided (met + missed) for response and resolution, and the rejected/archived count."""
+def compliance_counts(now: datetime, *, counted_only: bool = False) -> list:
+    """Per group: met and decided (met + missed) for response and resolution, and the rejected/archived count.
+
+    The rules of ``met`` and ``missed``, split into the three cases that exclude each other — answered by the
+    due time, answered after it, silent past it — so each row is compared once per case (``or_(met, missed)``
+    evaluated met twice; a third of the wall's headline time at 1M reports). ``counted_only``: the caller's
+    WHERE already keeps only counted reports (``is_counted()``), so the cases need not test it again."""
+    counted = [] if counted_only else [is_counted()]
     columns = []
     for kind in ("response", "resolution"):
-        columns += [
-            func.sum(case((met(kind), 1), else_=0)).label(f"{kind}_met"),
-            func.sum(case((or_(met(kind), missed(kind, now)), 1), else_=0)).label(f"{kind}_sample"),
-        ]
+        due, done = _targets()[kind]
+        on_time = func.coalesce(func.sum(case((and_(*counted, done <= due), 1))), 0)
+        late = func.coalesce(func.sum(case((and_(*counted, done > due), 1))), 0)
+        silent = func.coalesce(func.sum(case((and_(*counted, done.is_(None), due < now,
+                                                   or_(Report.status != HELD, due < held_since())), 1))), 0)
+        columns += [on_time.label(f"{kind}_met"), (on_time + late + silent).label(f"{kind}_sample")]
     columns.append(func.sum(case((is_excluded(), 1), else_=0)).label("excluded"))
     return columns
 

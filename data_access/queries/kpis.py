@@ -55,7 +55,7 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
         ).scalar_one()
         row = {"new_today": new_today, **state._asdict()}
         window = where(filters.without_period(), scope, is_counted(), Report.created_at >= start,
-                       Report.created_at < end)
+                       Report.created_at < end)  # counted only: _compliance relies on it
         row.update(_compliance(conn, window, now))
         row["median_response_hours"] = _median_hours(conn, window, "response")
         row["median_resolution_hours"] = _median_hours(conn, window, "resolution")
@@ -64,7 +64,7 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
 
 
 def _compliance(conn, window, now: datetime) -> dict:
-    r = conn.execute(select(*compliance_counts(now)).where(window)).one()
+    r = conn.execute(select(*compliance_counts(now, counted_only=True)).where(window)).one()
     out = {}
     for kind in ("response", "resolution"):
         sample, met = int(getattr(r, f"{kind}_sample") or 0), int(getattr(r, f"{kind}_met") or 0)
