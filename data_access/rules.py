@@ -90,12 +90,14 @@ def met(kind: str) -> ColumnElement[bool]:
     return and_(is_counted(), done.is_not(None), done <= due)
 
 
-def missed(kind: str, now: datetime) -> ColumnElement[bool]:
-    """Done after the due time, or silent past it — unless the clock stopped (a hold) before it passed."""
+def missed(kind: str, now: datetime, *, counted_only: bool = False) -> ColumnElement[bool]:
+    """Done after the due time, or silent past it — unless the clock stopped (a hold) before it passed.
+    ``counted_only``: the caller's WHERE already keeps only counted reports, so the test is not repeated."""
     due, done = _targets()[kind]
     silent_past_due = and_(done.is_(None), due < now,
                            or_(Report.status != HELD, due < held_since()))
-    return and_(is_counted(), or_(and_(done.is_not(None), done > due), silent_past_due))
+    late_or_silent = or_(done > due, silent_past_due)  # done > due: answered (NULL compares to nothing)
+    return late_or_silent if counted_only else and_(is_counted(), late_or_silent)
 
 
 def compliance_counts(now: datetime, *, counted_only: bool = False) -> list:

@@ -195,6 +195,9 @@ class ReportEvent(Base):
     """Every status change and reassignment: the report's timeline and the audit trail."""
 
     __tablename__ = "report_event"
+    # Who held a report at a moment (rules.opd_at: its latest event up to then) is one backward step in this
+    # index, not a sort of the report's events — once per breach on the wall.
+    __table_args__ = (Index("ix_report_event_report_at", "report_id", "at", "id"),)
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,7 +4,8 @@ The wall's medians (data_access/queries/common.py: window_medians) count reports
 then sort only the bucket that holds the middle. The buckets are index expressions (schema.py: RESPONSE_BUCKET,
 RESOLUTION_BUCKET), so the database keeps them on every write and no writer fills anything. ix_report_open_cover
 gains resolved_at: every open-report figure then reads the index alone (without it SQLite scanned the whole
-period index instead).
+period index instead). ix_report_event_report_at: who held a report at a moment (rules.opd_at, once per breach)
+is one index step instead of a sort of the report's events.
 
 Revision ID: 0004
 Revises: 0003
@@ -51,9 +52,11 @@ def upgrade() -> None:
     op.create_index("ix_report_open_cover", "report", OPEN_COVER)
     for name, columns in _indexes().items():
         op.create_index(name, "report", columns)
+    op.create_index("ix_report_event_report_at", "report_event", ["report_id", "at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_report_event_report_at", table_name="report_event")
     for name in _indexes():
         op.drop_index(name, table_name="report")
     op.drop_index("ix_report_open_cover", table_name="report")
