@@ -130,15 +130,16 @@ class Report(Base):
         Index("ix_report_pending_sla", "response_due_at", "id"),
         # Covering indexes (benchmarks/bench_queries.py at 1M reports): the dashboard's aggregates read only
         # index pages, never the wide rows (title, description). Period windows, open backlog, breaches by
-        # due day, closures per OPD.
+        # due day, closures per OPD. The id ends them for PostgreSQL: the rule book's hold and holder subqueries
+        # are correlated on it, and without it there is no index-only scan (SQLite keeps the rowid anyway).
         Index("ix_report_period_cover", "created_at", "status", "opd_code", "district_code", "village_code",
-              "first_response_at", "resolved_at", "response_due_at", "resolution_due_at"),
+              "first_response_at", "resolved_at", "response_due_at", "resolution_due_at", "id"),
         Index("ix_report_open_cover", "status", "opd_code", "district_code", "created_at", "first_response_at",
-              "resolved_at", "response_due_at", "resolution_due_at"),
+              "resolved_at", "response_due_at", "resolution_due_at", "id"),
         Index("ix_report_response_breach", "response_due_at", "status", "first_response_at", "resolved_at", "opd_code",
-              "category_code", "district_code"),
+              "category_code", "district_code", "id"),
         Index("ix_report_resolution_breach", "resolution_due_at", "status", "resolved_at", "opd_code", "category_code",
-              "district_code"),
+              "district_code", "id"),
         Index("ix_report_resolved_opd", "resolved_at", "opd_code"),
         # Per-district medians and "last report" probes read one district's slice of the period.
         Index("ix_report_district_window", "district_code", "created_at", "status", "first_response_at", "resolved_at",
