@@ -142,7 +142,8 @@ def _bucket_sql(hours: str, dialect: str) -> str:
         whens.append(f"WHEN ({hours}) < {edge!r} THEN {first} + "
                      f"{_trunc(f'(({hours}) - {low!r}) / {width!r}', dialect)}")
         low = edge
-    return f"CASE {' '.join(whens)} ELSE {LAST_BUCKET} END"
+    # Parenthesised: PostgreSQL takes an expression in CREATE INDEX only so (SQLAlchemy adds none for this one).
+    return f"(CASE {' '.join(whens)} ELSE {LAST_BUCKET} END)"
 
 
 @compiles(hour_bucket, "sqlite")
