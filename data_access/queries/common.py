@@ -120,7 +120,7 @@ def window_medians(conn: Connection, condition: ColumnElement[bool], kind: str, 
     else:
         histogram = select(null().label("code"), buckets.c.k, probe().label("n"))
     counts: dict = {}
-    for code, k, n in conn.execute(histogram):
+    for code, k, n in conn.execute(histogram).all():  # thousands of small rows: fetched at once, not one by one
         if n:
             counts.setdefault(code, []).append((k, int(n)))
     slices, sizes = [], {}
@@ -145,7 +145,7 @@ def window_medians(conn: Connection, condition: ColumnElement[bool], kind: str, 
                   .order_by(hours).limit(limit).offset(offset).subquery(f"middle_{i}"))
         parts.append(select(literal(i).label("slice"), middle.c.hours))
     values: dict = {}
-    for i, value in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+    for i, value in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all():
         values.setdefault(slices[i][0], []).append(float(value))
     rows = [{**({"code": code} if by_district else {}), "hours": sum(v) / len(v), "n": sizes[code]}
             for code, v in values.items()]
