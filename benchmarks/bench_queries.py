@@ -133,10 +133,18 @@ def store_problem(engine: Engine, wanted: int) -> str | None:
     if newest is None or newest < NOW - timedelta(days=1):
         return f"its newest report is {newest}: an interrupted build (generation runs in time order up to {NOW})"
     declared = {ix.name for ix in Report.__table__.indexes}
-    present = {ix["name"] for ix in inspect(engine).get_indexes("report")}
+    present = _index_names(engine)
     if declared - present:
         return f"it lacks indexes declared in schema.py: {sorted(declared - present)} (built by older migrations)"
     return None
+
+
+def _index_names(engine: Engine) -> set[str]:
+    """The report table's index names from the catalogue (SQLAlchemy's SQLite reflection skips expression indexes)."""
+    sql = ("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'report'"
+           if engine.dialect.name == "sqlite" else "SELECT indexname FROM pg_indexes WHERE tablename = 'report'")
+    with engine.connect() as conn:
+        return set(conn.execute(text(sql)).scalars())
 
 
 def seed(engine: Engine, reports: int, label: str) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core import rules
+from data_access.sqlfuncs import duration_hours, hour_bucket
 from data_access.types import UTCDateTime
 
 # SP4N-LAPOR! statuses, defined in the rule book (core/rules.py). ditunda pauses the SLA clock; ditolak and
@@ -129,15 +130,16 @@ class Report(Base):
         Index("ix_report_pending_sla", "response_due_at", "id"),
         # Covering indexes (benchmarks/bench_queries.py at 1M reports): the dashboard's aggregates read only
         # index pages, never the wide rows (title, description). Period windows, open backlog, breaches by
-        # due day, closures per OPD.
+        # due day, closures per OPD. The id ends them for PostgreSQL: the rule book's hold and holder subqueries
+        # are correlated on it, and without it there is no index-only scan (SQLite keeps the rowid anyway).
         Index("ix_report_period_cover", "created_at", "status", "opd_code", "district_code", "village_code",
-              "first_response_at", "resolved_at", "response_due_at", "resolution_due_at"),
+              "first_response_at", "resolved_at", "response_due_at", "resolution_due_at", "id"),
         Index("ix_report_open_cover", "status", "opd_code", "district_code", "created_at", "first_response_at",
-              "response_due_at", "resolution_due_at"),
+              "resolved_at", "response_due_at", "resolution_due_at", "id"),
         Index("ix_report_response_breach", "response_due_at", "status", "first_response_at", "resolved_at", "opd_code",
-              "category_code", "district_code"),
+              "category_code", "district_code", "id"),
         Index("ix_report_resolution_breach", "resolution_due_at", "status", "resolved_at", "opd_code", "category_code",
-              "district_code"),
+              "district_code", "id"),
         Index("ix_report_resolved_opd", "resolved_at", "opd_code"),
         # Per-district medians and "last report" probes read one district's slice of the period.
         Index("ix_report_district_window", "district_code", "created_at", "status", "first_response_at", "resolved_at",
@@ -173,10 +175,30 @@ class Report(Base):
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
+# The hours to the first response and to the resolution, and their hour buckets (sqlfuncs.hour_bucket). The
+# buckets are indexed as expressions, kept by the database on every write (no writer fills anything): exact
+# medians in two steps (data_access/queries/common.py: window_medians) count per bucket by an index probe on
+# (bucket, period) and sort only the bucket that holds the middle. Expressions rather than generated columns:
+# SQLite (3.40) reads the table row for any query that names a generated column, even from a covering index.
+RESPONSE_HOURS = duration_hours(func.coalesce(Report.first_response_at, Report.resolved_at), Report.created_at)
+RESOLUTION_HOURS = duration_hours(Report.resolved_at, Report.created_at)
+RESPONSE_BUCKET = hour_bucket(RESPONSE_HOURS)
+RESOLUTION_BUCKET = hour_bucket(RESOLUTION_HOURS)
+Index("ix_report_response_bucket", RESPONSE_BUCKET, Report.created_at, Report.status, Report.opd_code,
+      Report.district_code, Report.first_response_at, Report.resolved_at)
+Index("ix_report_resolution_bucket", RESOLUTION_BUCKET, Report.created_at, Report.status, Report.opd_code,
+      Report.district_code, Report.resolved_at)
+Index("ix_report_district_response_bucket", Report.district_code, RESPONSE_BUCKET, Report.created_at, Report.status,
+      Report.opd_code, Report.first_response_at, Report.resolved_at)
+
+
 class ReportEvent(Base):
     """Every status change and reassignment: the report's timeline and the audit trail."""
 
     __tablename__ = "report_event"
+    # Who held a report at a moment (rules.opd_at: its latest event up to then) is one backward step in this
+    # index, not a sort of the report's events — once per breach on the wall.
+    __table_args__ = (Index("ix_report_event_report_at", "report_id", "at", "id"),)
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Float, String
+from sqlalchemy import Float, Integer, String
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -79,3 +80,87 @@ def _round_pg(element, compiler, **kw):
 
 def hours_between(later, earlier):
     return (epoch_seconds(later) - epoch_seconds(earlier)) / 3600.0
+
+
+class duration_hours(FunctionElement):
+    """Hours from ``earlier`` to ``later``: the value of ``hours_between`` written with literals only, so that
+    an index on it matches the query's expression; on PostgreSQL as the EPOCH of an interval, which is immutable
+    (EXTRACT(EPOCH FROM timestamptz) is only stable) and just as exact (numeric microseconds)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(duration_hours, "sqlite")
+def _duration_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"((((julianday({later}) - 2440587.5) * 86400.0) - ((julianday({earlier}) - 2440587.5) * 86400.0))"
+            " / 3600.0)")
+
+
+@compiles(duration_hours, "postgresql")
+def _duration_pg(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM (({later}) - ({earlier}))) / 3600.0)"
+
+
+# The hour buckets of a duration (see hour_bucket): one per hour up to 3 days, per 6 hours up to 30 days, per
+# 2 days up to a year, then one; -1 holds negative durations (a clock set wrong by an intake system).
+BUCKET_EDGES = ((72.0, 1.0), (720.0, 6.0), (8760.0, 48.0))
+
+
+def _bucket_starts() -> list[int]:
+    starts, low = [0], 0.0
+    for edge, width in BUCKET_EDGES:
+        starts.append(starts[-1] + int((edge - low) / width))
+        low = edge
+    return starts
+
+
+LAST_BUCKET = _bucket_starts()[-1]  # everything from a year on
+HOUR_BUCKETS = range(-1, LAST_BUCKET + 1)
+
+
+class hour_bucket(FunctionElement):
+    """The bucket of a duration in hours (NULL stays NULL): a step function that never decreases, so every
+    duration in a lower bucket is smaller than every one in a higher bucket — what the two-step median needs
+    (data_access/queries/common.py: window_medians). Deterministic and literal-only: indexed as an expression
+    (schema.py), and a query's identical expression uses that index."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+def _trunc(value: str, dialect: str) -> str:
+    # Only used on non-negative values, where truncation is the floor; SQLite's CAST truncates.
+    return f"CAST({value} AS INTEGER)" if dialect == "sqlite" else f"CAST(trunc({value}) AS INTEGER)"
+
+
+def _bucket_sql(hours: str, dialect: str) -> str:
+    whens, low = [f"WHEN ({hours}) IS NULL THEN NULL", f"WHEN ({hours}) < 0 THEN -1"], 0.0
+    for first, (edge, width) in zip(_bucket_starts(), BUCKET_EDGES, strict=False):
+        whens.append(f"WHEN ({hours}) < {edge!r} THEN {first} + "
+                     f"{_trunc(f'(({hours}) - {low!r}) / {width!r}', dialect)}")
+        low = edge
+    # Parenthesised: PostgreSQL takes an expression in CREATE INDEX only so (SQLAlchemy adds none for this one).
+    return f"(CASE {' '.join(whens)} ELSE {LAST_BUCKET} END)"
+
+
+@compiles(hour_bucket, "sqlite")
+def _bucket_sqlite(element, compiler, **kw):
+    return _bucket_sql(compiler.process(element.clauses, **kw), "sqlite")
+
+
+@compiles(hour_bucket, "postgresql")
+def _bucket_pg(element, compiler, **kw):
+    return _bucket_sql(compiler.process(element.clauses, **kw), "postgresql")
+
+
+def _sqlite_from_hint(self, table, text):
+    return text
+
+
+# SQLAlchemy's with_hint(table, "INDEXED BY ix", "sqlite") renders nothing: its SQLite compiler has no table
+# hints. Where SQLite's planner picks a plan that is ten times slower (a multi-index OR over every report without
+# a response instead of the open reports' index), a query names the index; other dialects ignore such hints.
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, case, func, literal, select, union_all
 
-from data_access.queries.common import frame, in_period, medians, period_or_default
-from data_access.rules import is_open, is_remote_district, overdue, responded_at
+from data_access.queries.common import frame, in_period, period_or_default, window_medians
+from data_access.rules import is_open, is_remote_district, overdue
 from data_access.schema import District, Report, Village
 from data_access.scope import Filters, Scope, where
-from data_access.sqlfuncs import hours_between
 
 OUTSIDE = "luar"  # the row for reports with no district: outside the regency or without a location
 DISTRICT_COLUMNS = (
@@ -37,29 +36,28 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
         func.sum(case((is_open(), 1), else_=0)).label("open"),
         func.sum(case((overdue(now), 1), else_=0)).label("overdue"),
     ).where(where(filters, scope, is_open())).group_by(place)
-    recent = select(
-        place,
-        func.sum(case((Report.created_at >= now - timedelta(hours=24), 1), else_=0)).label("new_24h"),
-        func.count().label("reports"),
-    ).where(where(base, scope, in_period(start, end))).group_by(place)
-    # One index probe per district (ix_report_district_window) instead of grouping two months of reports.
+    # One index probe per district and figure (ix_report_district_window) instead of grouping the period's or two
+    # months' reports (a sort of every one of them on SQLite); the reports without a district are one more row.
     silence = (Report.created_at >= now - timedelta(days=last_seen_days), Report.created_at <= now)
-    last_seen = select(District.code.label("code"), select(func.max(Report.created_at)).where(
-        where(base, scope, Report.district_code == District.code, *silence)).scalar_subquery().label("last_report_at"))
-    last_outside = select(func.max(Report.created_at)).where(where(base, scope, Report.district_code.is_(None),
-                                                                   *silence))
-    answered = select(Report.district_code.label("code"),
-                      hours_between(responded_at(), Report.created_at).label("median_response_hours")).where(
-        where(base, scope, in_period(start, end), responded_at().is_not(None)))
+    day_ago = Report.created_at >= now - timedelta(hours=24)
+
+    def probes(code, in_district):
+        def probe(figure, *conds):
+            return select(figure).where(where(base, scope, in_district, *conds)).scalar_subquery()
+        return select(code.label("code"), probe(func.count(), in_period(start, end)).label("reports"),
+                      probe(func.count(), in_period(start, end), day_ago).label("new_24h"),
+                      probe(func.max(Report.created_at), *silence).label("last_report_at"))
+
+    recent = union_all(probes(District.code, Report.district_code == District.code).select_from(District),
+                       probes(literal(OUTSIDE), Report.district_code.is_(None)))
     with engine.connect() as conn:
         districts = frame(conn, select(District.code, District.name, District.population, District.access,
                                        is_remote_district().label("remote"), District.label_lat,
                                        District.label_lon).order_by(District.code))
-        seen = pd.concat([frame(conn, last_seen), pd.DataFrame(
-            [{"code": OUTSIDE, "last_report_at": conn.execute(last_outside).scalar()}])], ignore_index=True)
-        middle = medians(conn, answered, "median_response_hours", "code").drop(columns="n")
+        middle = window_medians(conn, where(base, scope, in_period(start, end)), "response", by_district=True
+                                ).drop(columns="n").rename(columns={"hours": "median_response_hours"})
         middle["code"] = middle["code"].fillna(OUTSIDE)
-        parts = [frame(conn, state), frame(conn, recent), seen, middle]
+        parts = [frame(conn, state), frame(conn, recent), middle]
     districts = pd.concat([districts, pd.DataFrame([{"code": OUTSIDE, "name": "Di luar wilayah / tanpa lokasi",
                                                      "access": "", "remote": False}])], ignore_index=True)
     out = districts

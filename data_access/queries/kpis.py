@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_access.queries.common import medians, period_or_default, wit_midnight
+from data_access.queries.common import period_or_default, window_medians, wit_midnight
 from data_access.rules import (
     at_risk,
     compliance_counts,
@@ -15,12 +15,10 @@ from data_access.rules import (
     is_open,
     overdue,
     resolution_overdue,
-    responded_at,
     response_overdue,
 )
 from data_access.schema import Report
 from data_access.scope import Filters, Scope, where
-from data_access.sqlfuncs import hours_between
 
 COUNT_COLUMNS = ("new_today", "open", "overdue", "overdue_response", "overdue_resolution", "at_risk",
                  "response_sample", "resolution_sample")
@@ -43,29 +41,30 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
     start, end = period_or_default(filters, now)
     horizon = now + at_risk_window
     with engine.connect() as conn:
-        def count(*conds, period=True) -> int:
-            return conn.execute(select(func.count()).select_from(Report).where(
-                where(filters, scope, *conds, period=period))).scalar_one()
-
-        row = {
-            "new_today": count(Report.created_at >= wit_midnight(now), Report.created_at <= now, period=False),
-            "open": count(is_open()),
-            "overdue": count(overdue(now)),
-            "overdue_response": count(response_overdue(now)),
-            "overdue_resolution": count(resolution_overdue(now)),
-            "at_risk": count(at_risk(now, horizon)),
-        }
+        # Every current-state figure but new_today counts open reports (overdue and at risk need a running or
+        # held clock): one pass over the open reports with a FILTER per figure, not one statement each.
+        state = conn.execute(select(
+            func.count().label("open"),
+            func.count().filter(overdue(now)).label("overdue"),
+            func.count().filter(response_overdue(now)).label("overdue_response"),
+            func.count().filter(resolution_overdue(now)).label("overdue_resolution"),
+            func.count().filter(at_risk(now, horizon)).label("at_risk"),
+        ).select_from(Report).where(where(filters, scope, is_open()))).one()
+        new_today = conn.execute(select(func.count()).select_from(Report).where(where(
+            filters, scope, Report.created_at >= wit_midnight(now), Report.created_at <= now, period=False))
+        ).scalar_one()
+        row = {"new_today": new_today, **state._asdict()}
         window = where(filters.without_period(), scope, is_counted(), Report.created_at >= start,
-                       Report.created_at < end)
+                       Report.created_at < end)  # counted only: _compliance relies on it
         row.update(_compliance(conn, window, now))
-        row["median_response_hours"] = _median_hours(conn, window, responded_at())
-        row["median_resolution_hours"] = _median_hours(conn, window, Report.resolved_at)
+        row["median_response_hours"] = _median_hours(conn, window, "response")
+        row["median_resolution_hours"] = _median_hours(conn, window, "resolution")
     out = pd.DataFrame([row], columns=list(KPI_COLUMNS))
     return out.astype({column: "int64" for column in COUNT_COLUMNS})
 
 
 def _compliance(conn, window, now: datetime) -> dict:
-    r = conn.execute(select(*compliance_counts(now)).where(window)).one()
+    r = conn.execute(select(*compliance_counts(now, counted_only=True)).where(window)).one()
     out = {}
     for kind in ("response", "resolution"):
         sample, met = int(getattr(r, f"{kind}_sample") or 0), int(getattr(r, f"{kind}_met") or 0)
@@ -74,7 +73,6 @@ def _compliance(conn, window, now: datetime) -> dict:
     return out
 
 
-def _median_hours(conn, window, done_at) -> float | None:
-    values = select(hours_between(done_at, Report.created_at).label("hours")).where(window, done_at.is_not(None))
-    result = medians(conn, values, "hours")
+def _median_hours(conn, window, kind: str) -> float | None:
+    result = window_medians(conn, window, kind)
     return None if result.empty or pd.isna(result["hours"].iloc[0]) else float(result["hours"].iloc[0])

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, literal, select, union_all
 
 from data_access.queries.common import frame, wit_midnight
-from data_access.rules import accountable_opd, is_counted, missed, opd_at, overdue, response_overdue
+from data_access.rules import is_counted, is_open, missed, opd_at, overdue, response_overdue
 from data_access.schema import Category, District, Opd, Report
 from data_access.scope import Filters, Scope, where
 from data_access.sqlfuncs import wit_date
@@ -34,10 +34,12 @@ def breaches_over_time(engine: Engine, filters: Filters, scope: Scope, now: date
 
     def breaches(kind: str, due):
         day = wit_date(due)
-        group = (accountable_opd(kind) if by == "opd" else GROUPS[by]).label("group")
+        # A missed target counts against who held the report when it fell due: accountable_opd(kind) for a
+        # missed one, without deciding met-or-not again for every breach.
+        group = (opd_at(due) if by == "opd" else GROUPS[by]).label("group")
         return select(day.label("date"), group, literal(kind).label("kind"),
                       func.count().label("breaches")).where(
-            scoped, due >= since, due < now, missed(kind, now),
+            scoped, due >= since, due < now, missed(kind, now, counted_only=True),
         ).group_by(day, group)
 
     stmt = union_all(breaches("response", Report.response_due_at),
@@ -59,9 +61,11 @@ def overdue_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datetime
         else_=OVERDUE_BUCKETS[3],
     ).label("bucket")
     against = opd_at(missed_due).label("opd_code")
+    # Overdue reports are open ones: the open reports' index answers. SQLite still preferred OR-ing two index
+    # scans over every report without a response (200+ ms at 1M reports), hence its hint.
     stmt = select(against, bucket, func.count().label("reports")).where(
-        where(filters, scope, overdue(now))
-    ).group_by(against, bucket)
+        where(filters, scope, is_open(), overdue(now))
+    ).group_by(against, bucket).with_hint(Report, "INDEXED BY ix_report_open_cover", "sqlite")
     with engine.connect() as conn:
         out = frame(conn, stmt)
         names = frame(conn, select(Opd.code.label("opd_code"), Opd.short_name))
