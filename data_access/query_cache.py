@@ -276,6 +276,8 @@ class QueryCache:
             STORE_ERRORS.inc()
             raise
         except SQLAlchemyError as exc:
+            if deadline_passed():  # an export's budget ran out at its first question (PostgreSQL stops it there)
+                raise QueryTimeout("store_version stopped at its deadline") from exc
             STORE_ERRORS.inc()
             raise StoreUnavailable(str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
 
