@@ -27,6 +27,8 @@ from data_access.queries import store_version
 log = logging.getLogger(__name__)
 NOW_BUCKET_SECONDS = 60  # SLA states depend on "now": cached answers may be at most a minute behind the clock
 REDIS_RETRY_SECONDS = 5.0  # while Redis is away, ask it again this often (not on every look-up: each costs a timeout)
+# Before computing a value while Redis is away, ask it once with this short time-out (see QueryCache.memo).
+REDIS_PROBE_TIMEOUT_SECONDS = 0.25
 
 
 class LocalCache:
@@ -94,6 +96,8 @@ class QueryCache:
             import redis
 
             self._redis = redis.Redis.from_url(self.settings.redis_url, socket_timeout=2, socket_connect_timeout=1)
+            self._probe = redis.Redis.from_url(self.settings.redis_url, socket_timeout=REDIS_PROBE_TIMEOUT_SECONDS,
+                                               socket_connect_timeout=REDIS_PROBE_TIMEOUT_SECONDS)
 
     # --- Redis away: the in-process cache and lock take over, said once in the log -------------------------
 
@@ -117,6 +121,24 @@ class QueryCache:
             return False
         self._redis_worked()
         return True
+
+    def _probe_if_away(self) -> None:
+        """While Redis is marked away, ask it now (short time-out) whether it is back.
+
+        Called before computing a value, never on a plain look-up: a computation costs a query set, the probe at
+        most REDIS_PROBE_TIMEOUT_SECONDS (nothing when the port refuses). Without it a worker that fell back kept
+        computing into its own cache for up to REDIS_RETRY_SECONDS after Redis returned (while another worker's
+        /healthz already said "ok"), and what it built then never reached Redis: screens on an unchanged version
+        touch no cache, so nothing wrote to Redis again until the next store change
+        (tests/faults/test_redis_outage.py, one run in five)."""
+        if self._redis is None or self._redis_retry_at is None:
+            return
+        try:
+            self._probe.ping()
+        except self._redis_errors as exc:
+            self._redis_failed(exc)
+            return
+        self._redis_worked()
 
     def _shared_usable(self) -> bool:
         return self._redis is None or self._redis_retry_at is None or time.monotonic() >= self._redis_retry_at
@@ -206,6 +228,7 @@ class QueryCache:
             CACHE_REQUESTS.labels("hit").inc()
             return hit
         CACHE_REQUESTS.labels("miss").inc()
+        self._probe_if_away()  # about to compute: into Redis if it is back, not only into this process
         lock_name = key if lock_key is None else "l:" + hashlib.sha1(repr(lock_key).encode()).hexdigest()
         # One lock per key, never shared between keys: panels lock their queries' keys inside their own, and a
         # lock shared by two keys could then wait on itself.
