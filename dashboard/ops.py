@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import time
-from datetime import UTC, datetime
 
 from dash import Dash
 from flask import Response, g, request
@@ -69,7 +68,7 @@ def _callback_info() -> tuple[str | None, str | None]:
 
 
 def health(query_cache: QueryCache, settings: Settings) -> tuple[dict, int]:
-    now = datetime.now(UTC)
+    now = query_cache.now()
     store: dict = {"ok": False, "backend": query_cache.engine.dialect.name}
     try:
         if query_cache.engine.dialect.name == "sqlite":
@@ -105,7 +104,7 @@ class ScrapeTimeGauges:
                                 "Seconds since the store last changed (newest updated_at)")
         newest = GaugeMetricFamily("mimika_store_newest_report_age_seconds", "Seconds since the newest report")
         cache_up = GaugeMetricFamily("mimika_cache_up", "1 when the shared cache (Redis) answers, or no Redis is set")
-        now = datetime.now(UTC)
+        now = self.query_cache.now()
         try:
             created, updated = store_times(self.query_cache.engine)
             up.add_metric([], 1)

@@ -50,8 +50,10 @@ def sweep_job(settings: Settings, assigner=None, every_seconds: float = 15.0) ->
     engine = make_engine(settings.database_url)
     workcal = work_calendar(settings)
 
+    clock = settings.clock()
+
     def run() -> int:
-        done = sweep_pending(engine, workcal, assigner)
+        done = sweep_pending(engine, workcal, assigner, now=clock())
         if done:
             SWEEPS.inc(done)
             log.info("sweep completed %d reports written by other systems", done, extra={"swept": done})

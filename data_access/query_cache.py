@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
@@ -79,7 +79,7 @@ class QueryCache:
 
     settings: Settings
     cache: Cache
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Callable[[], datetime] | None = None  # default: the settings' clock (the wall clock, or SIMULATED_CLOCK)
     engine: Engine = field(init=False)
     query_count: int = 0  # how many queries actually reached the database (benchmarks read it)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -87,6 +87,8 @@ class QueryCache:
     _kept: dict[str, Any] = field(default_factory=dict, init=False)  # keep(): values this process never recomputes
 
     def __post_init__(self) -> None:
+        if self.clock is None:
+            self.clock = self.settings.clock()
         self.engine = make_engine(self.settings.database_url)
         self._redis = None
         self._fallback = LocalCache()  # used only while Redis is away

@@ -221,17 +221,20 @@ class Simulator:
                                 .where(Report.status.in_(OPEN_STATUSES), Report.created_at <= self.now)).scalar_one()
 
     def run(self, *, speed: float = 1.0, duration: float | None = None, tick_seconds: float | None = None,
-            report: Callable[[Advance], None] | None = None) -> None:
-        """Run for ``duration`` wall seconds (None: until interrupted), ``speed`` simulated seconds each."""
+            report: Callable[[Advance], None] | None = None, clock: Callable[[], datetime] | None = None) -> None:
+        """Run for ``duration`` wall seconds (None: until interrupted), ``speed`` simulated seconds each.
+
+        ``clock``: follow this clock instead (the app's SIMULATED_CLOCK, core/clock.py), so the times written are
+        the web processes' "now" too; ``speed`` is then the clock's own."""
         if not (1 <= speed <= MAX_SPEED):
             raise ValueError(f"speed must be between 1 and {MAX_SPEED}")
-        tick = tick_seconds if tick_seconds is not None else (2.0 if speed == 1 else 0.25)
+        tick = tick_seconds if tick_seconds is not None else (2.0 if speed == 1 and clock is None else 0.25)
         origin, started = self.now, walltime.monotonic()
         while True:
             elapsed = walltime.monotonic() - started
             if duration is not None:
                 elapsed = min(elapsed, duration)
-            target = origin + timedelta(seconds=elapsed * speed)
+            target = clock() if clock is not None else origin + timedelta(seconds=elapsed * speed)
             while self.now < target:  # an hour at a time at most: short transactions, a line per hour
                 step = self.advance_to(min(target, self.now + timedelta(hours=1)))
                 if report:
