@@ -174,7 +174,9 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
         return out
     try:
         version = query_cache.version()
-        if version == state.get("version"):
+        # A new WIT day is a change too: "new today" and the day's class edges must turn over at midnight even
+        # when nothing arrives (at Mimika's volume the first report of the day may come hours later).
+        if version == state.get("version") and _same_wit_day(_parse(state.get("built")), now):
             reason = _stale_reason(newest, now, settings)
             if reason == state.get("stale"):
                 return out  # nothing changed: Dash answers 204
@@ -238,9 +240,13 @@ def cached_panels(query_cache: QueryCache, version: str, now: datetime, lang: st
 NEWEST_PANELS_MAX_AGE = timedelta(minutes=2)
 
 
+def _same_wit_day(built: datetime | None, now: datetime) -> bool:
+    return built is not None and built.astimezone(WIT).date() == now.astimezone(WIT).date()
+
+
 def _fresh(panels: dict, now: datetime) -> bool:
     built = _parse(panels.get("built_for"))
-    return built is not None and built >= now - NEWEST_PANELS_MAX_AGE
+    return built is not None and built >= now - NEWEST_PANELS_MAX_AGE and _same_wit_day(built, now)
 
 
 def _newest_key(lang: str, measure: str, scope: Scope) -> tuple:
@@ -342,9 +348,10 @@ def start_warmer(query_cache: QueryCache, settings: Settings, interval_seconds: 
         warmed = None
         while not stop.is_set():
             try:
-                version = query_cache.version()
-                if version != warmed and warm_once(query_cache, settings):  # a new minute alone needs no panels
-                    warmed = version
+                # A new minute alone needs no panels; a new version or a new WIT day (see refresh) does.
+                turn = (query_cache.version(), query_cache.now().astimezone(WIT).date())
+                if turn != warmed and warm_once(query_cache, settings):
+                    warmed = turn
             except StoreUnavailable:
                 pass
             except Exception as exc:  # never let the warmer die; the screens still compute for themselves

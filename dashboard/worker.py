@@ -68,16 +68,18 @@ def warm_job(settings: Settings, every_seconds: float = 1.0) -> Job:
     from flask_caching import Cache
 
     from callbacks.wall import warm_once
+    from core.i18n import WIT
     from dashboard.cache import cache_config
     from data_access.query_cache import QueryCache
 
     query_cache = QueryCache(settings, Cache(Flask("mimika-worker"), config=cache_config(settings)))
-    warmed: dict[str, str] = {}
+    warmed: dict[str, tuple] = {}
 
     def run() -> bool:
-        version = query_cache.version()
-        if warmed.get("version") != version and warm_once(query_cache, settings):
-            warmed["version"] = version
+        # A new version, or a new WIT day (the wall's "new today" and class edges turn over at midnight).
+        turn = (query_cache.version(), query_cache.now().astimezone(WIT).date().isoformat())
+        if warmed.get("turn") != turn and warm_once(query_cache, settings):
+            warmed["turn"] = turn
         return True
 
     return Job("warm-wall", every_seconds, run)
