@@ -25,6 +25,7 @@ from core.i18n import WIT, language
 from core.settings import Settings
 from data_access.accounts import Viewer
 from data_access.engine import StoreUnavailable
+from data_access.heartbeat import data_is_recent, stale_reason
 from data_access.queries import (
     breaches_over_time,
     headline_kpis,
@@ -137,10 +138,13 @@ def newest_report_time(newest) -> datetime | None:
     return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
 
 
-def _stale_reason(newest: datetime | None, now: datetime, settings: Settings) -> str | None:
-    if newest is None or now - newest > timedelta(minutes=settings.stale_after_minutes):
-        return "old"
-    return None
+def _stale_reason(query_cache: QueryCache, newest: datetime | None, now: datetime, settings: Settings) -> str | None:
+    """None, "old" or "pipeline" (data_access/heartbeat.py): a quiet night whose writers still beat is not stale.
+    The heartbeat is asked only when the newest report is older than the threshold, once a minute for all."""
+    after = timedelta(minutes=settings.stale_after_minutes)
+    if data_is_recent(newest, now, after):
+        return None
+    return stale_reason(newest, query_cache.pipeline_beat(now), now, after)
 
 
 def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, config: dict | None,
@@ -177,7 +181,7 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
         # A new WIT day is a change too: "new today" and the day's class edges must turn over at midnight even
         # when nothing arrives (at Mimika's volume the first report of the day may come hours later).
         if version == state.get("version") and _same_wit_day(_parse(state.get("built")), now):
-            reason = _stale_reason(newest, now, settings)
+            reason = _stale_reason(query_cache, newest, now, settings)
             if reason == state.get("stale"):
                 return out  # nothing changed: Dash answers 204
             banner(reason)
@@ -209,7 +213,11 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
     state = {"version": version, "newest": panels["newest"], "last_good": _iso(now), "built": panels["built_for"]}
     for index, value in panels["outputs"].items():
         out[index] = value
-    banner(_stale_reason(newest, now, settings))
+    try:
+        reason = _stale_reason(query_cache, newest, now, settings)
+    except StoreUnavailable:  # gone since the panels were read: they are shown, the banner says so
+        reason = "unavailable"
+    banner(reason)
     return out
 
 

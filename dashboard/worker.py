@@ -62,6 +62,16 @@ def sweep_job(settings: Settings, assigner=None, every_seconds: float = 15.0) ->
     return Job("sweep", every_seconds, run)
 
 
+def heartbeat_job(settings: Settings, name: str = "worker") -> Job:
+    """Say the worker is alive (data_access/heartbeat.py), so a quiet night on the wall is not called stale."""
+    from data_access.engine import make_engine
+    from data_access.heartbeat import BEAT_EVERY, beat
+
+    engine = make_engine(settings.database_url)
+    clock = settings.clock()
+    return Job("heartbeat", BEAT_EVERY.total_seconds(), lambda: beat(engine, name, clock()))
+
+
 def warm_job(settings: Settings, every_seconds: float = 1.0) -> Job:
     """The wall's panels for each new store version, computed once here for every screen and web worker."""
     from flask import Flask
@@ -86,7 +96,7 @@ def warm_job(settings: Settings, every_seconds: float = 1.0) -> Job:
 
 
 def default_jobs(settings: Settings, assigner=None) -> list[Job]:
-    jobs = [sweep_job(settings, assigner)]
+    jobs = [sweep_job(settings, assigner), heartbeat_job(settings)]
     if settings.redis_url:
         jobs.append(warm_job(settings))
     else:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.metrics import CACHE_FALLBACKS, CACHE_REQUESTS, STORE_ERRORS, STORE_QUERIES
 from core.settings import Settings
 from data_access.engine import QueryTimeout, StoreUnavailable, check_store, deadline_passed, make_engine
+from data_access.heartbeat import PipelineBeat, last_beat
 from data_access.queries import store_version
 
 log = logging.getLogger(__name__)
@@ -306,6 +307,18 @@ class QueryCache:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def pipeline_beat(self, now: datetime) -> PipelineBeat:
+        """The data pipeline's newest heartbeat (data_access/heartbeat.py), asked once a minute for every screen
+        and /healthz alike; StoreUnavailable when the store is away."""
+        def ask() -> PipelineBeat:
+            try:
+                return last_beat(self.engine)
+            except SQLAlchemyError as exc:
+                STORE_ERRORS.inc()
+                raise StoreUnavailable(str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
+
+        return self.memo(("pipeline-beat", self.minute(now)), ask)
 
     def query(self, fn: Callable, filters, scope, version: str, now: datetime, **kwargs: Any):
         """``fn(engine, filters, scope, now, **kwargs)`` through the cache; ``now`` counts to the minute."""

@@ -34,6 +34,7 @@ from data_access.demo import (
     remaining_steps,
 )
 from data_access.demo_text import NOTES
+from data_access.heartbeat import BEAT_EVERY, beat
 from data_access.ingest import InvalidTransition, ReportWriter, sweep_pending
 from data_access.reference import districts
 from data_access.schema import OPEN_STATUSES, Report, Reporter
@@ -230,6 +231,7 @@ class Simulator:
             raise ValueError(f"speed must be between 1 and {MAX_SPEED}")
         tick = tick_seconds if tick_seconds is not None else (2.0 if speed == 1 and clock is None else 0.25)
         origin, started = self.now, walltime.monotonic()
+        beaten = None
         while True:
             elapsed = walltime.monotonic() - started
             if duration is not None:
@@ -239,6 +241,9 @@ class Simulator:
                 step = self.advance_to(min(target, self.now + timedelta(hours=1)))
                 if report:
                     report(step)
+            if beaten is None or self.now - beaten >= BEAT_EVERY:  # the wall: a quiet night is not a dead feed
+                beat(self.engine, "simulator", self.now)
+                beaten = self.now
             if duration is not None and elapsed >= duration:
                 return
             walltime.sleep(tick if duration is None else min(tick, max(duration - elapsed, 0.0)))
