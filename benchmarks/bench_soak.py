@@ -6,7 +6,8 @@ Everything runs on one simulated clock (SIMULATED_CLOCK, core/clock.py, ``--spee
 clock): the web workers' "now", the worker's warming and sweep, /healthz, and the simulator's writes
 (``python -m dashboard simulate`` follows the same clock), so the simulated day crosses WIT midnight for all of
 them together: "new today" turns over, the map's class edges are taken anew for the new day, the cache keys move
-to the new day. The simulated start is put two hours before a WIT midnight (or now, if that is later).
+to the new day. The simulated start, when the screens begin, is put two hours (``--minutes-before-midnight``)
+before a WIT midnight (or now, if that is later).
 
 Figures (``<out>/results/soak_<backend>_<hours>h_<screens>x<workers>.md``): memory (RSS) per process after the
 warm-up and at the end (each web worker, the gunicorn master, the background worker, the simulator; target: the
@@ -55,11 +56,11 @@ TARGET_MEMORY_GROWTH = 0.10
 MIB = 1024 * 1024
 
 
-def soak_start(now: datetime) -> datetime:
-    """Two simulated hours before the next WIT midnight, or ``now`` when that is already past."""
+def soak_start(now: datetime, before_midnight: timedelta = timedelta(hours=2)) -> datetime:
+    """``before_midnight`` ahead of the next WIT midnight, or ``now`` when that is already past."""
     local = now.astimezone(WIT)
     midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return max(now, (midnight - timedelta(hours=2)).astimezone(UTC))
+    return max(now, (midnight - before_midnight).astimezone(UTC))
 
 
 def rss(pid: int) -> int:
@@ -159,7 +160,10 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
     sim_seconds = args.simulated_hours * 3600
     measured = sim_seconds / args.speed
     total = args.warmup + measured
-    clock = SimulatedClock.starting_now(soak_start(datetime.now(UTC)), args.speed)
+    # The clock reaches its start when the screens begin, after the servers' start-up (``--startup-seconds``,
+    # waited out below): the processes read it from their environment, so it is fixed before they start.
+    start = soak_start(datetime.now(UTC), timedelta(minutes=args.minutes_before_midnight))
+    clock = SimulatedClock(start, time.time() + args.startup_seconds, args.speed)
     env = {"DATABASE_URL": url, "REDIS_URL": args.redis_url or "", "SECRET_KEY": "bench-soak-secret",
            "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"), "REFRESH_SECONDS": str(round(args.refresh_seconds)),
            "LOG_LEVEL": "WARNING", "GUNICORN_THREADS": str(args.threads), "DEMO_MODE": "1",
@@ -178,6 +182,10 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
                                  env={**os.environ, **env}, stdout=sim_log, stderr=subprocess.STDOUT)
     try:
         request = refresh_request(servers.port, cookie)
+        late = time.time() - clock.real_start
+        if late > 0:
+            log(f"[soak] the servers took {late:,.0f} s longer than --startup-seconds: the clock is ahead of its start")
+        time.sleep(max(0.0, -late))
         ctx = multiprocessing.get_context("spawn")
         ready, go, out = ctx.Event(), ctx.Event(), ctx.Queue()
         proc = ctx.Process(target=screens_process, args=(servers.port, request, args.screens, total,
@@ -336,6 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--simulated-hours", type=float, default=24.0, help="simulated time measured (default 24)")
     parser.add_argument("--speed", type=float, default=48.0, help="simulated seconds per wall second (default 48)")
     parser.add_argument("--warmup", type=float, default=60.0, help="wall seconds not measured, before (default 60)")
+    parser.add_argument("--minutes-before-midnight", type=float, default=120.0,
+                        help="simulated minutes from the start to the first WIT midnight (default 120)")
+    parser.add_argument("--startup-seconds", type=float, default=90.0,
+                        help="wall seconds allowed for the servers to start before the clock reaches its start")
     parser.add_argument("--refresh-seconds", type=float, default=2.0)
     parser.add_argument("--seed-days", type=int, default=60)
     parser.add_argument("--per-day", type=float, default=47.0, help="the simulator's volume (Mimika: about 47)")
