@@ -134,7 +134,8 @@ class Observer:
                 day = after.sim.astimezone(WIT).date()
                 legends_before = {s.legend for s in self.seen if s.legend and s.sim.astimezone(WIT).date() < day}
                 legends_after = {s.legend for s in self.seen if s.legend and s.sim.astimezone(WIT).date() == day}
-                out.append({"day": day.isoformat(), "before_at": before.sim.astimezone(WIT).strftime("%H:%M"),
+                out.append({"day": day.isoformat(), "at": after.sim.isoformat(),
+                            "before_at": before.sim.astimezone(WIT).strftime("%H:%M"),
                             "before": before.new_today, "after_at": after.sim.astimezone(WIT).strftime("%H:%M"),
                             "after": after.new_today, "legends_before": len(legends_before),
                             "legends_after": len(legends_after)})
@@ -167,17 +168,23 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
     env = {"DATABASE_URL": url, "REDIS_URL": args.redis_url or "", "SECRET_KEY": "bench-soak-secret",
            "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"), "REFRESH_SECONDS": str(round(args.refresh_seconds)),
            "LOG_LEVEL": "WARNING", "GUNICORN_THREADS": str(args.threads), "DEMO_MODE": "1",
+           "STALE_AFTER_MINUTES": str(args.stale_minutes),
            "SIMULATED_CLOCK": clock.setting()}
     (workdir / "metrics").mkdir()
     engine = make_engine(url)
     cookie = f"{KIOSK_COOKIE}={kiosk_token(engine, 'bench-soak')}"
+    if args.heartbeat_table:  # what the heartbeat's pending migration adds (data_access/heartbeat.py)
+        from data_access.heartbeat import heartbeat
+
+        heartbeat.create(engine, checkfirst=True)
     engine.dispose()
     servers = Servers(env, args.workers, with_worker=not args.no_worker)
     log(f"[servers] gunicorn with {args.workers} workers{'' if args.no_worker else ' + the background worker'}; "
         f"simulated clock from {clock.start.astimezone(WIT):%Y-%m-%d %H:%M} WIT at {args.speed:g}x")
     servers.start(workdir)
     sim_log = open(workdir / "simulator.log", "wb")  # noqa: SIM115 - open while the simulator runs
-    simulator = subprocess.Popen([sys.executable, "-m", "dashboard", "simulate", "--seconds", f"{total + 30:.0f}",
+    simulator = subprocess.Popen([sys.executable, "-m", "dashboard", "simulate", "--seconds",
+                                  f"{args.startup_seconds + total + 60:.0f}",
                                   "--per-day", f"{args.per_day:g}", "--seed", "10"], cwd=REPO,
                                  env={**os.environ, **env}, stdout=sim_log, stderr=subprocess.STDOUT)
     try:
@@ -261,7 +268,9 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
     by_query = {k[6:]: m1.get(k, 0) - m0.get(k, 0) for k in m1 if k.startswith("query:")}
     fallbacks = m1.get("mimika_cache_fallbacks_total", 0) - m0.get("mimika_cache_fallbacks_total", 0)
     store_errors = m1.get("mimika_store_errors_total", 0) - m0.get("mimika_store_errors_total", 0)
-    changes = len(versions)
+    midnights = observer.midnights()
+    turns = sum(1 for m in midnights if marks["start"]["sim"] <= datetime.fromisoformat(m["at"]) <= marks["end"]["sim"])
+    changes = len(versions) + turns  # a new WIT day on an unchanged store is a new query set too (callbacks/wall.py)
     per_change = queries / changes if changes else float("nan")
     seconds = t1 - t0
     sim_hours = (marks["end"]["sim"] - marks["start"]["sim"]).total_seconds() / 3600
@@ -271,13 +280,12 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
         b = sum(marks["end"]["rss"].get(n, 0) for n in names)
         return a, b, (b - a) / a if a else float("nan")
 
-    both = [n for n in marks["start"]["rss"] if n in marks["end"]["rss"]]
+    both = [n for n in marks["start"]["rss"] if marks["end"]["rss"].get(n)]
     web_names = [n for n in both if n.startswith("web worker")]
     replaced = sorted(set(marks["start"]["rss"]) ^ set(marks["end"]["rss"]))
     w0, w1, wg = growth(web_names)
     b0, b1, bg = growth(["background worker"]) if "background worker" in both else (0, 0, float("nan"))
     ok_memory = wg <= TARGET_MEMORY_GROWTH and (args.no_worker or bg <= TARGET_MEMORY_GROWTH)
-    midnights = observer.midnights()
     turned = bool(midnights) and all(
         m["after"] is not None and m["before"] is not None and _int(m["after"]) < _int(m["before"])
         for m in midnights)
@@ -287,7 +295,8 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
         ("setup", f"gunicorn {args.workers} workers × {args.threads} threads"
          f"{'' if args.no_worker else ' + 1 background worker'} + the simulator ({args.per_day:g} reports a day); "
          f"store {backend(url)}; cache {'Redis' if args.redis_url else 'in-process'}; {args.screens} screens every "
-         f"{args.refresh_seconds:g} s (+1 observing screen)", "", ""),
+         f"{args.refresh_seconds:g} s (+1 observing screen); stale after {args.stale_minutes} simulated minutes, "
+         f"{'by the heartbeat' if args.heartbeat_table else 'by the newest report (no heartbeat table)'}", "", ""),
         ("simulated time measured", f"{marks['start']['sim'].astimezone(WIT):%Y-%m-%d %H:%M} → "
          f"{marks['end']['sim'].astimezone(WIT):%Y-%m-%d %H:%M} WIT ({sim_hours:,.1f} h) at "
          f"{args.speed:g}x, in {seconds:,.0f} s after a {args.warmup:g} s warm-up", f"{args.simulated_hours:g} h", ""),
@@ -299,8 +308,10 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
          "yes" if errors == 0 and tracebacks == 0 else "no"),
         ("'store unavailable' / 'stale' banners", f"{unavailable:,} / {stale:,}", "0 / 0",
          "yes" if unavailable == 0 and stale == 0 else "no"),
-        ("store versions shown (changes) / reports the simulator wrote", f"{changes:,} / {created:,}", "", ""),
-        ("DB queries per store change", f"{per_change:,.2f} ({queries:,.0f} queries; one set = {QUERY_SET})",
+        ("store versions shown / WIT day turns / reports the simulator wrote",
+         f"{len(versions):,} / {turns} / {created:,}", "", ""),
+        ("DB queries per store change", f"{per_change:,.2f} ({queries:,.0f} queries over {changes:,} versions "
+         f"and day turns; one set = {QUERY_SET})",
          f"{QUERY_SET}", "yes" if changes and queries <= QUERY_SET * changes * 1.1 else "no"),
         ("DB queries by query", ", ".join(f"{k} {v:,.0f}" for k, v in sorted(by_query.items())) or "none", "", ""),
         ("cache fallbacks / store errors", f"{fallbacks:,.0f} / {store_errors:,.0f}", "0 / 0",
@@ -350,8 +361,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="wall seconds allowed for the servers to start before the clock reaches its start")
     parser.add_argument("--refresh-seconds", type=float, default=2.0)
     parser.add_argument("--seed-days", type=int, default=60)
+    parser.add_argument("--stale-minutes", type=int, default=30, help="STALE_AFTER_MINUTES (default 30)")
     parser.add_argument("--per-day", type=float, default=47.0, help="the simulator's volume (Mimika: about 47)")
     parser.add_argument("--no-worker", action="store_true", help="web processes only (no background worker)")
+    parser.add_argument("--heartbeat-table", action="store_true",
+                        help="give the store the heartbeat table (its migration is pending): the stale banner then "
+                             "judges by the writers' heartbeat, not by the newest report alone")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args(argv)
     if args.screens < 1 or args.workers < 1 or args.simulated_hours <= 0 or not 1 <= args.speed <= 10_000:
@@ -378,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
             "- One clock: SIMULATED_CLOCK (core/clock.py) gives every process — gunicorn's workers, the background "
             "worker, the simulator — the same accelerated now; the simulator writes at it, the wall asks at it.",
             "- Store changes: the distinct store versions the screens were shown during the measured time (the "
-            "simulator's new reports and status moves; several moves in one step are one change).",
+            "simulator's new reports and status moves; several moves in one step are one change), plus each WIT "
+            "midnight (a new day rebuilds the panels on an unchanged store).",
             "- Memory: RSS from /proc after the warm-up and at the end, per process; growth is the web workers' sum "
             "and the background worker's own.",
             "- Midnights: the last answer with numbers before WIT midnight and the first after it, on one observing "

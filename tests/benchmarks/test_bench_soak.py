@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "benchmarks" / "bench_soak.py"
 FIGURES = ("setup", "simulated time measured", "requests", "latency p50 / p95 / max",
            "errors (not 200/204) / tracebacks in the logs", "'store unavailable' / 'stale' banners",
-           "store versions shown (changes) / reports the simulator wrote", "DB queries per store change",
+           "store versions shown / WIT day turns / reports the simulator wrote", "DB queries per store change",
            "DB queries by query", "cache fallbacks / store errors", "web workers' memory after warm-up / end",
            "background worker's memory after warm-up / end", "memory per process (warm-up → end)",
            "WIT midnights on the observing screen", "load average (1/5/15 min)")
