@@ -36,7 +36,7 @@ from data_access.queries import (
     reports_by_district,
 )
 from data_access.queries.sla_breaches import OVERDUE_BUCKETS
-from data_access.query_cache import QueryCache
+from data_access.query_cache import NOW_BUCKET_SECONDS, QueryCache
 from data_access.scope import Filters, Scope
 from layouts import wall
 
@@ -237,6 +237,8 @@ def cached_panels(query_cache: QueryCache, version: str, now: datetime, lang: st
     """
     minute = query_cache.minute(now)
     for bucket in (minute, minute - 1):
+        if bucket != minute and not _same_wit_day(datetime.fromtimestamp(bucket * NOW_BUCKET_SECONDS, UTC), now):
+            break  # 23:59's panels are yesterday's: "new today" and the class edges turn over at midnight
         panels = query_cache.peek(panels_key(query_cache, version, now, lang, measure, scope, bucket))
         if panels is not None:
             return panels
