@@ -183,10 +183,13 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
         f"simulated clock from {clock.start.astimezone(WIT):%Y-%m-%d %H:%M} WIT at {args.speed:g}x")
     servers.start(workdir)
     sim_log = open(workdir / "simulator.log", "wb")  # noqa: SIM115 - open while the simulator runs
-    simulator = subprocess.Popen([sys.executable, "-m", "dashboard", "simulate", "--seconds",
-                                  f"{args.startup_seconds + total + 60:.0f}",
-                                  "--per-day", f"{args.per_day:g}", "--seed", "10"], cwd=REPO,
-                                 env={**os.environ, **env}, stdout=sim_log, stderr=subprocess.STDOUT)
+    def start_simulator(seconds: float, seed: int) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "dashboard", "simulate", "--seconds", f"{seconds:.0f}",
+                                 "--per-day", f"{args.per_day:g}", "--seed", str(seed)], cwd=REPO,
+                                env={**os.environ, **env}, stdout=sim_log, stderr=subprocess.STDOUT)
+
+    simulator = start_simulator(args.startup_seconds + total + 60, 10)
+    restarts: list[str] = []  # a simulator that exited early (a first run here was stopped by a signal from outside)
     try:
         request = refresh_request(servers.port, cookie)
         late = time.time() - clock.real_start
@@ -226,6 +229,10 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
         next_line = time.monotonic() + 60
         while time.monotonic() - started < total:
             time.sleep(1)
+            if simulator.poll() is not None:  # it plans from the store, so a new one carries on where it stopped
+                restarts.append(f"{clock().astimezone(WIT):%d %H:%M} WIT (exit {simulator.returncode})")
+                log(f"[soak] the simulator exited ({simulator.returncode}) at {restarts[-1]}: started again")
+                simulator = start_simulator(total - (time.monotonic() - started) + 60, 10 + len(restarts))
             if time.monotonic() >= next_line:
                 next_line += 60
                 web = sum(v for n, v in memory[-1][1].items() if n.startswith("web worker")) if memory else 0
@@ -328,6 +335,7 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
             f"{m['day']}: new today {m['before']} at {m['before_at']} → {m['after']} at {m['after_at']}; class "
             f"edges (legends) {m['legends_before']} the day before, {m['legends_after']} that day"
             for m in midnights) or "none crossed", "turns over", "yes" if turned else "no"),
+        ("simulator restarts", ", ".join(restarts) or "none", "none", "yes" if not restarts else "no"),
         ("load average (1/5/15 min)", f"at the start: {args.load_start}; at the end: {load_end}", "", ""),
     ]
     verdict = ok_memory and errors == 0 and turned

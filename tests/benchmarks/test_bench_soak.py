@@ -14,7 +14,7 @@ FIGURES = ("setup", "simulated time measured", "requests", "latency p50 / p95 / 
            "store versions shown / WIT day turns / reports the simulator wrote", "DB queries per store change",
            "DB queries by query", "cache fallbacks / store errors", "web workers' memory after warm-up / end",
            "background worker's memory after warm-up / end", "memory per process (warm-up → end)",
-           "WIT midnights on the observing screen", "load average (1/5/15 min)")
+           "WIT midnights on the observing screen", "simulator restarts", "load average (1/5/15 min)")
 
 
 def test_bench_soak_runs_a_few_simulated_minutes_across_midnight(tmp_path):
