@@ -88,7 +88,7 @@ def prepare_store(args, workdir: Path) -> tuple[str, callable]:
         fresh = True
     elif args.create_db:
         admin_url = make_url(normalise_url(args.database_url))
-        name = f"mimika_bench_{uuid.uuid4().hex[:8]}"
+        name = f"{getattr(args, 'db_name', 'mimika_bench')}_{uuid.uuid4().hex[:8]}"  # bench_soak.py names its own
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -25,6 +25,7 @@ from core.i18n import WIT, language
 from core.settings import Settings
 from data_access.accounts import Viewer
 from data_access.engine import StoreUnavailable
+from data_access.heartbeat import data_is_recent, stale_reason
 from data_access.queries import (
     breaches_over_time,
     headline_kpis,
@@ -35,7 +36,7 @@ from data_access.queries import (
     reports_by_district,
 )
 from data_access.queries.sla_breaches import OVERDUE_BUCKETS
-from data_access.query_cache import QueryCache
+from data_access.query_cache import NOW_BUCKET_SECONDS, QueryCache
 from data_access.scope import Filters, Scope
 from layouts import wall
 
@@ -137,10 +138,13 @@ def newest_report_time(newest) -> datetime | None:
     return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
 
 
-def _stale_reason(newest: datetime | None, now: datetime, settings: Settings) -> str | None:
-    if newest is None or now - newest > timedelta(minutes=settings.stale_after_minutes):
-        return "old"
-    return None
+def _stale_reason(query_cache: QueryCache, newest: datetime | None, now: datetime, settings: Settings) -> str | None:
+    """None, "old" or "pipeline" (data_access/heartbeat.py): a quiet night whose writers still beat is not stale.
+    The heartbeat is asked only when the newest report is older than the threshold, once a minute for all."""
+    after = timedelta(minutes=settings.stale_after_minutes)
+    if data_is_recent(newest, now, after):
+        return None
+    return stale_reason(newest, query_cache.pipeline_beat(now), now, after)
 
 
 def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, config: dict | None,
@@ -174,8 +178,10 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
         return out
     try:
         version = query_cache.version()
-        if version == state.get("version"):
-            reason = _stale_reason(newest, now, settings)
+        # A new WIT day is a change too: "new today" and the day's class edges must turn over at midnight even
+        # when nothing arrives (at Mimika's volume the first report of the day may come hours later).
+        if version == state.get("version") and _same_wit_day(_parse(state.get("built")), now):
+            reason = _stale_reason(query_cache, newest, now, settings)
             if reason == state.get("stale"):
                 return out  # nothing changed: Dash answers 204
             banner(reason)
@@ -207,7 +213,11 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
     state = {"version": version, "newest": panels["newest"], "last_good": _iso(now), "built": panels["built_for"]}
     for index, value in panels["outputs"].items():
         out[index] = value
-    banner(_stale_reason(newest, now, settings))
+    try:
+        reason = _stale_reason(query_cache, newest, now, settings)
+    except StoreUnavailable:  # gone since the panels were read: they are shown, the banner says so
+        reason = "unavailable"
+    banner(reason)
     return out
 
 
@@ -227,6 +237,8 @@ def cached_panels(query_cache: QueryCache, version: str, now: datetime, lang: st
     """
     minute = query_cache.minute(now)
     for bucket in (minute, minute - 1):
+        if bucket != minute and not _same_wit_day(datetime.fromtimestamp(bucket * NOW_BUCKET_SECONDS, UTC), now):
+            break  # 23:59's panels are yesterday's: "new today" and the class edges turn over at midnight
         panels = query_cache.peek(panels_key(query_cache, version, now, lang, measure, scope, bucket))
         if panels is not None:
             return panels
@@ -238,9 +250,13 @@ def cached_panels(query_cache: QueryCache, version: str, now: datetime, lang: st
 NEWEST_PANELS_MAX_AGE = timedelta(minutes=2)
 
 
+def _same_wit_day(built: datetime | None, now: datetime) -> bool:
+    return built is not None and built.astimezone(WIT).date() == now.astimezone(WIT).date()
+
+
 def _fresh(panels: dict, now: datetime) -> bool:
     built = _parse(panels.get("built_for"))
-    return built is not None and built >= now - NEWEST_PANELS_MAX_AGE
+    return built is not None and built >= now - NEWEST_PANELS_MAX_AGE and _same_wit_day(built, now)
 
 
 def _newest_key(lang: str, measure: str, scope: Scope) -> tuple:
@@ -342,9 +358,10 @@ def start_warmer(query_cache: QueryCache, settings: Settings, interval_seconds: 
         warmed = None
         while not stop.is_set():
             try:
-                version = query_cache.version()
-                if version != warmed and warm_once(query_cache, settings):  # a new minute alone needs no panels
-                    warmed = version
+                # A new minute alone needs no panels; a new version or a new WIT day (see refresh) does.
+                turn = (query_cache.version(), query_cache.now().astimezone(WIT).date())
+                if turn != warmed and warm_once(query_cache, settings):
+                    warmed = turn
             except StoreUnavailable:
                 pass
             except Exception as exc:  # never let the warmer die; the screens still compute for themselves

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 
+from core.clock import Clock, SimulatedClock, parse_simulated_clock, wall_clock
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = REPO_ROOT / "data" / "mimika.db"
 # Tests and local demos read the real Mimika boundaries from the shared folder beside the checkout.
@@ -81,6 +83,11 @@ class Settings:
     cookie_secure: bool = False  # COOKIE_SECURE=1 behind HTTPS: cookies only travel encrypted
     metrics_token: str | None = None  # METRICS_TOKEN: /metrics wants it as a bearer token (else loopback only)
     open311_posts_per_minute: int = 600  # per intake source (API key): more gets 429 with Retry-After
+    simulated_clock: SimulatedClock | None = None  # SIMULATED_CLOCK (with DEMO_MODE=1 only): see core/clock.py
+
+    def clock(self) -> Clock:
+        """Where every process of the app reads "now": the wall clock unless a simulated one is set."""
+        return self.simulated_clock or wall_clock
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -94,6 +101,14 @@ class Settings:
             extra = parse_extra_holidays(os.environ.get("EXTRA_HOLIDAYS", ""))
         except ValueError as exc:
             raise SettingsError(f"EXTRA_HOLIDAYS: {exc}") from None
+        simulated = None
+        if os.environ.get("SIMULATED_CLOCK"):
+            if not _flag("DEMO_MODE"):
+                raise SettingsError("SIMULATED_CLOCK is for soaks and demos: it needs DEMO_MODE=1")
+            try:
+                simulated = parse_simulated_clock(os.environ["SIMULATED_CLOCK"])
+            except ValueError as exc:
+                raise SettingsError(f"SIMULATED_CLOCK: {exc}") from None
         districts = path("BOUNDARIES_DISTRICTS")
         villages = path("BOUNDARIES_VILLAGES")
         if districts is None:
@@ -120,6 +135,7 @@ class Settings:
             cookie_secure=_flag("COOKIE_SECURE"),
             metrics_token=os.environ.get("METRICS_TOKEN") or None,
             open311_posts_per_minute=_int("OPEN311_POSTS_PER_MINUTE", 600, 1),
+            simulated_clock=simulated,
         )
 
 

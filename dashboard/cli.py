@@ -184,8 +184,11 @@ def cmd_simulate(settings: Settings, args) -> int:
     per_day = per_day_for_rate(args.rate) if args.rate is not None else (args.per_day or MIMIKA_PER_DAY)
     engine = _engine(settings)
     start = catch_up_start(engine) if args.catch_up else None
+    simulated = settings.simulated_clock  # SIMULATED_CLOCK: write at the web processes' "now", at its speed
+    if simulated is not None and (args.catch_up or args.speed != 1):
+        raise CliError("with SIMULATED_CLOCK set the simulator follows that clock: leave out --catch-up and --speed")
     sim = Simulator(engine, work_calendar(settings), per_day=per_day, seed=args.seed, assigner=_assigner(settings),
-                    start=start)
+                    start=simulated() if simulated is not None else start)
     if start is not None:
         hours = (datetime.now(UTC) - start).total_seconds() / 3600
         print(f"simulate: catching up {hours:.1f} hours since the store's last change ...", file=sys.stderr, flush=True)
@@ -193,6 +196,8 @@ def cmd_simulate(settings: Settings, args) -> int:
         print(f"simulate: caught up: +{len(done.created)} new, {done.moved} moved on", file=sys.stderr, flush=True)
     clock = "the wall clock" if args.speed == 1 else (
         f"a clock {args.speed:g}x as fast, from now: the times written run ahead of the wall clock")
+    if simulated is not None:
+        clock = f"SIMULATED_CLOCK ({simulated.speed:g}x, shared with the web processes)"
     print(f"simulate: volume {per_day:g} a day with the weekly and daily rhythm, {sim.open_count():,} open; "
           f"{clock}; Ctrl-C stops", file=sys.stderr)
 
@@ -203,7 +208,7 @@ def cmd_simulate(settings: Settings, args) -> int:
                   file=sys.stderr, flush=True)
 
     try:
-        sim.run(speed=args.speed, duration=args.seconds, report=show)
+        sim.run(speed=args.speed, duration=args.seconds, report=show, clock=simulated)
     except KeyboardInterrupt:
         pass
     return 0

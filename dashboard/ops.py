@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 from dash import Dash
 from flask import Response, g, request
@@ -28,6 +28,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from core.metrics import REFRESH_SECONDS, REQUEST_SECONDS
 from core.settings import Settings
+from data_access.heartbeat import data_is_recent, stale_reason
 from data_access.queries.version import store_times
 from data_access.query_cache import QueryCache
 
@@ -69,7 +70,7 @@ def _callback_info() -> tuple[str | None, str | None]:
 
 
 def health(query_cache: QueryCache, settings: Settings) -> tuple[dict, int]:
-    now = datetime.now(UTC)
+    now = query_cache.now()
     store: dict = {"ok": False, "backend": query_cache.engine.dialect.name}
     try:
         if query_cache.engine.dialect.name == "sqlite":
@@ -85,11 +86,21 @@ def health(query_cache: QueryCache, settings: Settings) -> tuple[dict, int]:
         cache["ok"] = query_cache.ping_redis()
         if not cache["ok"]:
             cache["fallback"] = "in-process cache and locks"
-    age = store.get("newest_report_age_seconds")
-    stale = store["ok"] and (age is None or age > settings.stale_after_minutes * 60)
+    reason = None
+    if store["ok"]:  # the wall's rule (data_access/heartbeat.py): a quiet store whose writers beat is not stale
+        after = timedelta(minutes=settings.stale_after_minutes)
+        newest = datetime.fromisoformat(store["newest_report_at"]) if store.get("newest_report_at") else None
+        try:
+            pipeline = None if data_is_recent(newest, now, after) else query_cache.pipeline_beat(now)
+            reason = stale_reason(newest, pipeline, now, after)
+            if pipeline is not None and pipeline.known:
+                store["heartbeat_at"] = pipeline.at.isoformat() if pipeline.at else None
+                store["heartbeat_age_seconds"] = round((now - pipeline.at).total_seconds(), 1) if pipeline.at else None
+        except Exception as exc:  # the store went away between the two questions
+            store.update(ok=False, error=str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
     status = "unavailable" if not store["ok"] else ("degraded" if not cache["ok"] else "ok")
-    body = {"status": status, "store": store, "cache": cache, "stale": stale, "pid": os.getpid(),
-            "at": now.isoformat()}
+    body = {"status": status, "store": store, "cache": cache, "stale": reason is not None, "stale_reason": reason,
+            "pid": os.getpid(), "at": now.isoformat()}
     return body, 200 if store["ok"] else 503
 
 
@@ -105,7 +116,7 @@ class ScrapeTimeGauges:
                                 "Seconds since the store last changed (newest updated_at)")
         newest = GaugeMetricFamily("mimika_store_newest_report_age_seconds", "Seconds since the newest report")
         cache_up = GaugeMetricFamily("mimika_cache_up", "1 when the shared cache (Redis) answers, or no Redis is set")
-        now = datetime.now(UTC)
+        now = self.query_cache.now()
         try:
             created, updated = store_times(self.query_cache.engine)
             up.add_metric([], 1)

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 def start_sweeper(settings: Settings, interval_seconds: float = 15.0) -> threading.Thread:
     """Sweep now and then every ``interval_seconds``; a store that is away is retried, never fatal."""
     from data_access.engine import make_engine
+    from data_access.heartbeat import BEAT_EVERY, beat
     from data_access.ingest import sweep_pending
 
     engine = make_engine(settings.database_url)
@@ -25,10 +26,18 @@ def start_sweeper(settings: Settings, interval_seconds: float = 15.0) -> threadi
         assigner = PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages)
     stop = threading.Event()
 
+    clock = settings.clock()
+    beaten = None
+
     def loop() -> None:
+        nonlocal beaten
         while not stop.is_set():
             try:
-                done = sweep_pending(engine, workcal, assigner)
+                now = clock()
+                done = sweep_pending(engine, workcal, assigner, now=now)
+                if beaten is None or now - beaten >= BEAT_EVERY:  # `serve` alone is the pipeline's writer too
+                    beat(engine, "serve", now)
+                    beaten = now
                 if done:
                     log.info("sweep completed %d reports written by other systems", done)
             except Exception as exc:  # the store may be away; the wall reports that, the sweeper just waits

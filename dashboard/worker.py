@@ -50,8 +50,10 @@ def sweep_job(settings: Settings, assigner=None, every_seconds: float = 15.0) ->
     engine = make_engine(settings.database_url)
     workcal = work_calendar(settings)
 
+    clock = settings.clock()
+
     def run() -> int:
-        done = sweep_pending(engine, workcal, assigner)
+        done = sweep_pending(engine, workcal, assigner, now=clock())
         if done:
             SWEEPS.inc(done)
             log.info("sweep completed %d reports written by other systems", done, extra={"swept": done})
@@ -60,29 +62,41 @@ def sweep_job(settings: Settings, assigner=None, every_seconds: float = 15.0) ->
     return Job("sweep", every_seconds, run)
 
 
+def heartbeat_job(settings: Settings, name: str = "worker") -> Job:
+    """Say the worker is alive (data_access/heartbeat.py), so a quiet night on the wall is not called stale."""
+    from data_access.engine import make_engine
+    from data_access.heartbeat import BEAT_EVERY, beat
+
+    engine = make_engine(settings.database_url)
+    clock = settings.clock()
+    return Job("heartbeat", BEAT_EVERY.total_seconds(), lambda: beat(engine, name, clock()))
+
+
 def warm_job(settings: Settings, every_seconds: float = 1.0) -> Job:
     """The wall's panels for each new store version, computed once here for every screen and web worker."""
     from flask import Flask
     from flask_caching import Cache
 
     from callbacks.wall import warm_once
+    from core.i18n import WIT
     from dashboard.cache import cache_config
     from data_access.query_cache import QueryCache
 
     query_cache = QueryCache(settings, Cache(Flask("mimika-worker"), config=cache_config(settings)))
-    warmed: dict[str, str] = {}
+    warmed: dict[str, tuple] = {}
 
     def run() -> bool:
-        version = query_cache.version()
-        if warmed.get("version") != version and warm_once(query_cache, settings):
-            warmed["version"] = version
+        # A new version, or a new WIT day (the wall's "new today" and class edges turn over at midnight).
+        turn = (query_cache.version(), query_cache.now().astimezone(WIT).date().isoformat())
+        if warmed.get("turn") != turn and warm_once(query_cache, settings):
+            warmed["turn"] = turn
         return True
 
     return Job("warm-wall", every_seconds, run)
 
 
 def default_jobs(settings: Settings, assigner=None) -> list[Job]:
-    jobs = [sweep_job(settings, assigner)]
+    jobs = [sweep_job(settings, assigner), heartbeat_job(settings)]
     if settings.redis_url:
         jobs.append(warm_job(settings))
     else:

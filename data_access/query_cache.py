@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
@@ -22,11 +22,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.metrics import CACHE_FALLBACKS, CACHE_REQUESTS, STORE_ERRORS, STORE_QUERIES
 from core.settings import Settings
 from data_access.engine import QueryTimeout, StoreUnavailable, check_store, deadline_passed, make_engine
+from data_access.heartbeat import PipelineBeat, last_beat
 from data_access.queries import store_version
 
 log = logging.getLogger(__name__)
 NOW_BUCKET_SECONDS = 60  # SLA states depend on "now": cached answers may be at most a minute behind the clock
 REDIS_RETRY_SECONDS = 5.0  # while Redis is away, ask it again this often (not on every look-up: each costs a timeout)
+# Before computing a value while Redis is away, ask it once with this short time-out (see QueryCache.memo).
+REDIS_PROBE_TIMEOUT_SECONDS = 0.25
 
 
 class LocalCache:
@@ -77,7 +80,7 @@ class QueryCache:
 
     settings: Settings
     cache: Cache
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Callable[[], datetime] | None = None  # default: the settings' clock (the wall clock, or SIMULATED_CLOCK)
     engine: Engine = field(init=False)
     query_count: int = 0  # how many queries actually reached the database (benchmarks read it)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -85,6 +88,8 @@ class QueryCache:
     _kept: dict[str, Any] = field(default_factory=dict, init=False)  # keep(): values this process never recomputes
 
     def __post_init__(self) -> None:
+        if self.clock is None:
+            self.clock = self.settings.clock()
         self.engine = make_engine(self.settings.database_url)
         self._redis = None
         self._fallback = LocalCache()  # used only while Redis is away
@@ -94,6 +99,8 @@ class QueryCache:
             import redis
 
             self._redis = redis.Redis.from_url(self.settings.redis_url, socket_timeout=2, socket_connect_timeout=1)
+            self._probe = redis.Redis.from_url(self.settings.redis_url, socket_timeout=REDIS_PROBE_TIMEOUT_SECONDS,
+                                               socket_connect_timeout=REDIS_PROBE_TIMEOUT_SECONDS)
 
     # --- Redis away: the in-process cache and lock take over, said once in the log -------------------------
 
@@ -117,6 +124,24 @@ class QueryCache:
             return False
         self._redis_worked()
         return True
+
+    def _probe_if_away(self) -> None:
+        """While Redis is marked away, ask it now (short time-out) whether it is back.
+
+        Called before computing a value, never on a plain look-up: a computation costs a query set, the probe at
+        most REDIS_PROBE_TIMEOUT_SECONDS (nothing when the port refuses). Without it a worker that fell back kept
+        computing into its own cache for up to REDIS_RETRY_SECONDS after Redis returned (while another worker's
+        /healthz already said "ok"), and what it built then never reached Redis: screens on an unchanged version
+        touch no cache, so nothing wrote to Redis again until the next store change
+        (tests/faults/test_redis_outage.py, one run in five)."""
+        if self._redis is None or self._redis_retry_at is None:
+            return
+        try:
+            self._probe.ping()
+        except self._redis_errors as exc:
+            self._redis_failed(exc)
+            return
+        self._redis_worked()
 
     def _shared_usable(self) -> bool:
         return self._redis is None or self._redis_retry_at is None or time.monotonic() >= self._redis_retry_at
@@ -206,6 +231,7 @@ class QueryCache:
             CACHE_REQUESTS.labels("hit").inc()
             return hit
         CACHE_REQUESTS.labels("miss").inc()
+        self._probe_if_away()  # about to compute: into Redis if it is back, not only into this process
         lock_name = key if lock_key is None else "l:" + hashlib.sha1(repr(lock_key).encode()).hexdigest()
         # One lock per key, never shared between keys: panels lock their queries' keys inside their own, and a
         # lock shared by two keys could then wait on itself.
@@ -283,6 +309,18 @@ class QueryCache:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def pipeline_beat(self, now: datetime) -> PipelineBeat:
+        """The data pipeline's newest heartbeat (data_access/heartbeat.py), asked once a minute for every screen
+        and /healthz alike; StoreUnavailable when the store is away."""
+        def ask() -> PipelineBeat:
+            try:
+                return last_beat(self.engine)
+            except SQLAlchemyError as exc:
+                STORE_ERRORS.inc()
+                raise StoreUnavailable(str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
+
+        return self.memo(("pipeline-beat", self.minute(now)), ask)
 
     def query(self, fn: Callable, filters, scope, version: str, now: datetime, **kwargs: Any):
         """``fn(engine, filters, scope, now, **kwargs)`` through the cache; ``now`` counts to the minute."""

@@ -34,6 +34,7 @@ from data_access.demo import (
     remaining_steps,
 )
 from data_access.demo_text import NOTES
+from data_access.heartbeat import BEAT_EVERY, beat
 from data_access.ingest import InvalidTransition, ReportWriter, sweep_pending
 from data_access.reference import districts
 from data_access.schema import OPEN_STATUSES, Report, Reporter
@@ -221,21 +222,28 @@ class Simulator:
                                 .where(Report.status.in_(OPEN_STATUSES), Report.created_at <= self.now)).scalar_one()
 
     def run(self, *, speed: float = 1.0, duration: float | None = None, tick_seconds: float | None = None,
-            report: Callable[[Advance], None] | None = None) -> None:
-        """Run for ``duration`` wall seconds (None: until interrupted), ``speed`` simulated seconds each."""
+            report: Callable[[Advance], None] | None = None, clock: Callable[[], datetime] | None = None) -> None:
+        """Run for ``duration`` wall seconds (None: until interrupted), ``speed`` simulated seconds each.
+
+        ``clock``: follow this clock instead (the app's SIMULATED_CLOCK, core/clock.py), so the times written are
+        the web processes' "now" too; ``speed`` is then the clock's own."""
         if not (1 <= speed <= MAX_SPEED):
             raise ValueError(f"speed must be between 1 and {MAX_SPEED}")
-        tick = tick_seconds if tick_seconds is not None else (2.0 if speed == 1 else 0.25)
+        tick = tick_seconds if tick_seconds is not None else (2.0 if speed == 1 and clock is None else 0.25)
         origin, started = self.now, walltime.monotonic()
+        beaten = None
         while True:
             elapsed = walltime.monotonic() - started
             if duration is not None:
                 elapsed = min(elapsed, duration)
-            target = origin + timedelta(seconds=elapsed * speed)
+            target = clock() if clock is not None else origin + timedelta(seconds=elapsed * speed)
             while self.now < target:  # an hour at a time at most: short transactions, a line per hour
                 step = self.advance_to(min(target, self.now + timedelta(hours=1)))
                 if report:
                     report(step)
+            if beaten is None or self.now - beaten >= BEAT_EVERY:  # the wall: a quiet night is not a dead feed
+                beat(self.engine, "simulator", self.now)
+                beaten = self.now
             if duration is not None and elapsed >= duration:
                 return
             walltime.sleep(tick if duration is None else min(tick, max(duration - elapsed, 0.0)))

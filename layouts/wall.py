@@ -631,4 +631,6 @@ def stale_text(reason: str, newest: datetime | None, last_good: datetime | None,
         when = fmt_when(last_good, lang=lang) if last_good is not None else t("stale.never", lang)
         return f"⚠ {t('stale.unavailable', lang)} — {t('stale.last_good', lang)}: {when}"
     when = fmt_when(newest, lang=lang) if newest is not None else t("stale.never", lang)
+    if reason == "pipeline":  # no report and no writer's heartbeat for the threshold: the feed itself stopped
+        return f"⚠ {t('stale.pipeline', lang)} — {t('status.data', lang)}: {when}"
     return f"⚠ {t('stale.old', lang)} {when}"
