@@ -18,16 +18,15 @@ venv: $(STAMP)
 
 # Creates the SQLite store with demo data if missing, then serves the dashboard with the live simulator beside it
 # (Mimika's own volume on the wall clock; a store left since yesterday is first caught up to now). Ctrl-C stops
-# both. Another port: `make demo PORT=8060`. At Mimika's volume a quiet night has hours between two reports, so the
-# demo's wall waits longer than the default 30 minutes before it calls its data old.
-DEMO_STALE_MINUTES ?= 480
+# both. Another port: `make demo PORT=8060`. At Mimika's volume a quiet night has hours between two reports; the
+# simulator's and the sweeper's heartbeat keep the wall calm through it (data_access/heartbeat.py).
 demo: $(STAMP)
 	$(BIN)/python -m dashboard seed-demo --if-empty
 	DEMO_MODE=1 $(BIN)/python -m dashboard demo-accounts --base-url http://$(HOST):$(PORT)
 	@echo "Mimika Center: http://$(HOST):$(PORT)/  (Ctrl-C stops the dashboard and the simulator)"
 	@$(BIN)/python -m dashboard simulate --catch-up & SIM=$$!; \
 	  trap 'kill $$SIM 2>/dev/null; wait $$SIM 2>/dev/null' EXIT INT TERM; \
-	  DEMO_MODE=1 STALE_AFTER_MINUTES=$(DEMO_STALE_MINUTES) $(BIN)/python -m dashboard serve --host $(HOST) --port $(PORT)
+	  DEMO_MODE=1 $(BIN)/python -m dashboard serve --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests (Playwright cannot download a browser here); poppler's pdftotext and
 # pdftoppm read the PDFs the tests download; nginx runs deploy/'s reverse-proxy site in front of a real gunicorn.

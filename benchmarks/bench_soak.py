@@ -173,10 +173,10 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
     (workdir / "metrics").mkdir()
     engine = make_engine(url)
     cookie = f"{KIOSK_COOKIE}={kiosk_token(engine, 'bench-soak')}"
-    if args.heartbeat_table:  # what the heartbeat's pending migration adds (data_access/heartbeat.py)
+    if not args.heartbeat_table:  # the store as it was before migration 0005: staleness by the newest report alone
         from data_access.heartbeat import heartbeat
 
-        heartbeat.create(engine, checkfirst=True)
+        heartbeat.drop(engine, checkfirst=True)
     engine.dispose()
     servers = Servers(env, args.workers, with_worker=not args.no_worker)
     log(f"[servers] gunicorn with {args.workers} workers{'' if args.no_worker else ' + the background worker'}; "
@@ -372,9 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stale-minutes", type=int, default=30, help="STALE_AFTER_MINUTES (default 30)")
     parser.add_argument("--per-day", type=float, default=47.0, help="the simulator's volume (Mimika: about 47)")
     parser.add_argument("--no-worker", action="store_true", help="web processes only (no background worker)")
-    parser.add_argument("--heartbeat-table", action="store_true",
-                        help="give the store the heartbeat table (its migration is pending): the stale banner then "
-                             "judges by the writers' heartbeat, not by the newest report alone")
+    parser.add_argument("--no-heartbeat-table", dest="heartbeat_table", action="store_false",
+                        help="drop the store's heartbeat table (as before migration 0005): the stale banner then "
+                             "judges by the newest report alone, which shows what the heartbeat changed")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args(argv)
     if args.screens < 1 or args.workers < 1 or args.simulated_hours <= 0 or not 1 <= args.speed <= 10_000:

@@ -7,10 +7,8 @@ the simulator — each write their last run time here now and then (``beat``); t
 stale (``stale_reason``) only when the store cannot be reached, or when no report arrived *and* no writer has
 checked in for the configured time.
 
-The table is not in a migration yet (0004 is another change's): until it is, ``last_beat`` says the store has no
-heartbeat (``known=False``) and staleness is judged by the newest report as before. The migration to add::
-
-    CREATE TABLE heartbeat (name VARCHAR(32) PRIMARY KEY, beat_at TIMESTAMP NOT NULL)  -- times in UTC
+The table comes with migration 0005. A store not yet upgraded has none: ``last_beat`` then says so
+(``known=False``) and staleness is judged by the newest report alone, as before the heartbeat.
 """
 
 from __future__ import annotations
@@ -20,20 +18,15 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, func, inspect, select
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access.types import UTCDateTime
+from data_access.schema import Heartbeat
 
 log = logging.getLogger(__name__)
 BEAT_EVERY = timedelta(seconds=60)  # how often a writer says it is alive: far below any stale threshold
 
-metadata = MetaData()
-heartbeat = Table(
-    "heartbeat", metadata,
-    Column("name", String(32), primary_key=True),  # "worker", "serve", "simulator"
-    Column("beat_at", UTCDateTime, nullable=False),
-)
+heartbeat = Heartbeat.__table__
 _missing_said = threading.Event()
 
 

@@ -267,6 +267,14 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Heartbeat(Base):
+    """Each writer's last sign of life (data_access/heartbeat.py): the wall tells a quiet night from a dead feed."""
+
+    __tablename__ = "heartbeat"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)  # "worker", "serve", "simulator"
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
 class IntakeRequest(Base):
     """One accepted Open311 POST: its Idempotency-Key (per source), a hash of what it said, the report it made.
 

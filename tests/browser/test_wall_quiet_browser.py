@@ -1,6 +1,6 @@
 """A quiet night in Chromium: no report for three hours, but the pipeline beats — the wall stays calm.
 
-The store has the heartbeat table (what its pending migration adds, data_access/heartbeat.py); `serve`'s own
+The store has the heartbeat table (migration 0005, data_access/heartbeat.py); `serve`'s own
 sweeper beats into it, as the worker does in production. The wall shows "Data terakhir: <time>" and no banner.
 """
 
@@ -14,7 +14,6 @@ import pytest
 from core.formatting import fmt_when
 from data_access.demo import DemoConfig, seed_demo
 from data_access.engine import make_engine
-from data_access.heartbeat import heartbeat
 from data_access.migrate import upgrade
 from data_access.queries.version import store_times
 from data_access.reference import load_reference
@@ -27,14 +26,13 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
 
 @pytest.fixture(scope="module")
 def quiet_store(tmp_path_factory) -> Path:
-    """A month of demo reports ending three hours ago, and the heartbeat table."""
+    """A month of demo reports ending three hours ago (the store has the heartbeat table, migration 0005)."""
     path = tmp_path_factory.mktemp("wall-quiet") / "mimika.db"
     engine = make_engine(f"sqlite:///{path}", create=True)
     upgrade(engine)
     load_reference(engine)
     seed_demo(engine, WorkCalendar(), DemoConfig(seed=7, days=30, per_day=30.0,
                                                  now=datetime.now(UTC) - timedelta(hours=3), with_events=False))
-    heartbeat.create(engine)
     engine.dispose()
     return path
 

@@ -1,8 +1,8 @@
 """The stale banner at Mimika's real volume: a quiet night with a live heartbeat is calm, a dead feed is not.
 
 Each test is run on SQLite and PostgreSQL (the seeded stores), through the wall's refresh endpoint and /healthz,
-with the clock two hours past the newest report (stale_after: 30 minutes). The heartbeat table is not in a
-migration yet (data_access/heartbeat.py): these tests create it on the seeded store and drop it afterwards.
+with the clock two hours past the newest report (stale_after: 30 minutes). The seeded store has the heartbeat
+table (migration 0005); each test starts and ends with it empty.
 """
 
 from __future__ import annotations
@@ -26,12 +26,16 @@ QUIET = NOW + timedelta(hours=2)  # two hours without a report: "old" by the new
 
 @pytest.fixture
 def with_heartbeat(seeded):
-    """The seeded store with the heartbeat table (what the pending migration adds), empty; dropped afterwards."""
-    heartbeat.create(seeded, checkfirst=True)
+    """The seeded store with its heartbeat table empty, and emptied again afterwards."""
+    def empty() -> None:
+        with seeded.begin() as conn:
+            conn.execute(heartbeat.delete())
+
+    empty()
     try:
         yield seeded
     finally:
-        heartbeat.drop(seeded, checkfirst=True)
+        empty()
         seeded.dispose()
 
 
@@ -75,13 +79,17 @@ def test_no_beat_at_all_is_a_dead_feed(with_heartbeat):
     assert health["stale_reason"] == "pipeline"
 
 
-def test_without_the_table_the_newest_report_decides(seeded):
-    """Before the migration: beat() says False, the wall judges by the newest report alone ("old")."""
-    assert beat(seeded, "worker", QUIET) is False
-    assert last_beat(seeded).known is False
-    props, health = _wall_and_health(seeded)
-    assert props[wall.STATE]["data"]["stale"] == "old"
-    assert health["stale_reason"] == "old"
+def test_without_the_table_the_newest_report_decides(with_heartbeat):
+    """A store not yet upgraded to 0005: beat() says False, the wall judges by the newest report alone ("old")."""
+    heartbeat.drop(with_heartbeat)
+    try:
+        assert beat(with_heartbeat, "worker", QUIET) is False
+        assert last_beat(with_heartbeat).known is False
+        props, health = _wall_and_health(with_heartbeat)
+        assert props[wall.STATE]["data"]["stale"] == "old"
+        assert health["stale_reason"] == "old"
+    finally:
+        heartbeat.create(with_heartbeat)
 
 
 def test_worker_job_beats_and_beats_replace(with_heartbeat):
