@@ -83,3 +83,14 @@ def person_client(app, database_url: str, role: str = "pimpinan"):
     if response.status_code != 302:
         raise RuntimeError(f"benchmark login failed: HTTP {response.status_code}")
     return client
+
+
+def rss(pid: int) -> int:
+    """The resident memory of process ``pid`` in bytes (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0

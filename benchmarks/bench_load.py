@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_common import KIOSK_COOKIE, kiosk_token, publish  # noqa: E402
+from benchmarks.bench_common import KIOSK_COOKIE, kiosk_token, publish, rss  # noqa: E402
 from benchmarks.bench_wall import CONFIG, QUERY_SET, Writer, loadavg, log, pct, screens_process, shown_command  # noqa: E402
 
 TARGET_MEMORY_GROWTH = 0.10
@@ -165,17 +165,8 @@ class Servers:
 
     def rss(self) -> tuple[int, int]:
         """(web processes' RSS, background worker's RSS) in bytes."""
-        def one(pid: int) -> int:
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1]) * 1024
-            except OSError:
-                return 0
-            return 0
-
-        web = sum(one(pid) for pid in self.web_pids())
-        worker = one(self.procs[1].pid) if self.with_worker and len(self.procs) > 1 else 0
+        web = sum(rss(pid) for pid in self.web_pids())
+        worker = rss(self.procs[1].pid) if self.with_worker and len(self.procs) > 1 else 0
         return web, worker
 
     def stop(self) -> None:

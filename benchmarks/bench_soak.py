@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_common import KIOSK_COOKIE, kiosk_token, publish  # noqa: E402
+from benchmarks.bench_common import KIOSK_COOKIE, kiosk_token, publish, rss  # noqa: E402
 from benchmarks.bench_load import Servers, backend, metrics, prepare_store, refresh_request  # noqa: E402
 from benchmarks.bench_wall import QUERY_SET, loadavg, log, pct, screens_process, shown_command  # noqa: E402
 from core.clock import SimulatedClock  # noqa: E402
@@ -61,16 +61,6 @@ def soak_start(now: datetime, before_midnight: timedelta = timedelta(hours=2)) -
     local = now.astimezone(WIT)
     midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return max(now, (midnight - before_midnight).astimezone(UTC))
-
-
-def rss(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        return 0
-    return 0
 
 
 @dataclass
