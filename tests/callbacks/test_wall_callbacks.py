@@ -164,11 +164,13 @@ def test_recovers_by_itself_when_the_store_returns(wall_app):
 
 
 def test_no_new_reports_for_a_while_is_stale(seeded):
-    """With the clock an hour past the newest report (stale_after 30 min), the banner says since when."""
+    """With the clock two hours past the newest report (stale_after 30 min) and no writer's heartbeat (the seeded
+    store's table is empty: nothing feeds it), the banner says the feed stopped and since when."""
     app, _ = get_app(_url(seeded), clock=lambda: NOW + timedelta(hours=2))
     props = _props(tick(app))
     assert props[wall.STALE]["hidden"] is False
-    assert "Tidak ada laporan baru sejak" in props[wall.STALE]["children"]
+    assert props[wall.STALE]["children"].startswith("⚠ Aliran data terhenti")
+    assert "Data terakhir: " in props[wall.STALE]["children"]
 
 
 def test_no_reporter_data_leaves_the_store(seeded, wall_app):
