@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,6 +51,25 @@ from benchmarks.bench_common import KIOSK_COOKIE, kiosk_token, publish, rss  # n
 from benchmarks.bench_wall import CONFIG, QUERY_SET, Writer, loadavg, log, pct, screens_process, shown_command  # noqa: E402
 
 TARGET_MEMORY_GROWTH = 0.10
+
+
+def measured_requests(records: list, t0: float, t1: float) -> tuple[list, list, dict[int, int], int, int]:
+    """The screens' requests between the marks: (requests, latencies of those answered, count per status,
+    errors (not 200/204), answers with the 'store unavailable' banner)."""
+    requests = [r for r in records if r[0] != "late" and t0 <= r[1] <= t1]
+    latencies = [r[2] for r in requests if r[3] > 0]
+    statuses: dict[int, int] = {}
+    for r in requests:
+        statuses[r[3]] = statuses.get(r[3], 0) + 1
+    errors = sum(n for s, n in statuses.items() if s not in (200, 204))
+    unavailable = sum(1 for r in requests if r[6] == "unavailable")
+    return requests, latencies, statuses, errors, unavailable
+
+
+def metrics_grown(marks: dict) -> Callable[[str], float]:
+    """How much a /metrics figure grew between the start and the end mark."""
+    m0, m1 = marks["start"]["m"], marks["end"]["m"]
+    return lambda name: m1.get(name, 0) - m0.get(name, 0)
 
 
 def free_port() -> int:
@@ -280,21 +300,13 @@ def run(args, url: str, workdir: Path) -> list[tuple[str, str, str, str]]:
                             if "unavailable" in line and "redis" not in line), "")
 
     t0, t1 = marks["start"]["t"], marks["end"]["t"]
-    requests = [r for r in records if r[0] != "late" and t0 <= r[1] <= t1]
-    latencies = [r[2] for r in requests if r[3] > 0]
-    statuses: dict[int, int] = {}
-    for r in requests:
-        statuses[r[3]] = statuses.get(r[3], 0) + 1
-    errors = sum(n for s, n in statuses.items() if s not in (200, 204))
-    unavailable = sum(1 for r in requests if r[6] == "unavailable")
+    requests, latencies, statuses, errors, unavailable = measured_requests(records, t0, t1)
     changes = sum(1 for w in writes if t0 <= w <= t1)
-    m0, m1 = marks["start"]["m"], marks["end"]["m"]
-    queries = m1.get("mimika_store_queries_total", 0) - m0.get("mimika_store_queries_total", 0)
-    statements = m1.get("mimika_db_statements_total", 0) - m0.get("mimika_db_statements_total", 0)
-    hits = m1.get("mimika_cache_requests_total", 0) - m0.get("mimika_cache_requests_total", 0)
-    fallbacks = m1.get("mimika_cache_fallbacks_total", 0) - m0.get("mimika_cache_fallbacks_total", 0)
-    store_errors = m1.get("mimika_store_errors_total", 0) - m0.get("mimika_store_errors_total", 0)
-    by_query = {k[6:]: m1.get(k, 0) - m0.get(k, 0) for k in m1 if k.startswith("query:")}
+    grown = metrics_grown(marks)
+    queries, statements = grown("mimika_store_queries_total"), grown("mimika_db_statements_total")
+    hits, fallbacks = grown("mimika_cache_requests_total"), grown("mimika_cache_fallbacks_total")
+    store_errors = grown("mimika_store_errors_total")
+    by_query = {k[6:]: grown(k) for k in marks["end"]["m"] if k.startswith("query:")}
     per_change = queries / changes if changes else float("nan")
     web0, worker0 = marks["start"]["rss"]
     web1, worker1 = marks["end"]["rss"]

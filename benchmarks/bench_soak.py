@@ -47,7 +47,15 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_common import KIOSK_COOKIE, kiosk_token, publish, rss  # noqa: E402
-from benchmarks.bench_load import Servers, backend, metrics, prepare_store, refresh_request  # noqa: E402
+from benchmarks.bench_load import (  # noqa: E402
+    Servers,
+    backend,
+    measured_requests,
+    metrics,
+    metrics_grown,
+    prepare_store,
+    refresh_request,
+)
 from benchmarks.bench_wall import QUERY_SET, loadavg, log, pct, screens_process, shown_command  # noqa: E402
 from core.clock import SimulatedClock  # noqa: E402
 from core.i18n import WIT  # noqa: E402
@@ -251,20 +259,13 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
                                                    for n in ("worker.log", "simulator.log") if (workdir / n).exists())
 
     t0, t1 = marks["start"]["t"], marks["end"]["t"]
-    requests = [r for r in records if r[0] != "late" and t0 <= r[1] <= t1]
-    latencies = [r[2] for r in requests if r[3] > 0]
-    statuses: dict[int, int] = {}
-    for r in requests:
-        statuses[r[3]] = statuses.get(r[3], 0) + 1
-    errors = sum(n for s, n in statuses.items() if s not in (200, 204))
-    unavailable = sum(1 for r in requests if r[6] == "unavailable")
+    requests, latencies, statuses, errors, unavailable = measured_requests(records, t0, t1)
     stale = sum(1 for r in requests if r[6] not in (None, "unavailable"))
     versions = {r[5] for r in requests if r[5]}
-    m0, m1 = marks["start"]["m"], marks["end"]["m"]
-    queries = m1.get("mimika_store_queries_total", 0) - m0.get("mimika_store_queries_total", 0)
-    by_query = {k[6:]: m1.get(k, 0) - m0.get(k, 0) for k in m1 if k.startswith("query:")}
-    fallbacks = m1.get("mimika_cache_fallbacks_total", 0) - m0.get("mimika_cache_fallbacks_total", 0)
-    store_errors = m1.get("mimika_store_errors_total", 0) - m0.get("mimika_store_errors_total", 0)
+    grown = metrics_grown(marks)
+    queries = grown("mimika_store_queries_total")
+    by_query = {k[6:]: grown(k) for k in marks["end"]["m"] if k.startswith("query:")}
+    fallbacks, store_errors = grown("mimika_cache_fallbacks_total"), grown("mimika_store_errors_total")
     midnights = observer.midnights()
     turns = sum(1 for m in midnights if marks["start"]["sim"] <= datetime.fromisoformat(m["at"]) <= marks["end"]["sim"])
     changes = len(versions) + turns  # a new WIT day on an unchanged store is a new query set too (callbacks/wall.py)

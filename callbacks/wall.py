@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import dash
 from dash import Dash, Input, Output, State, no_update
@@ -25,7 +25,7 @@ from core.i18n import WIT, language
 from core.settings import Settings
 from data_access.accounts import Viewer
 from data_access.engine import StoreUnavailable
-from data_access.heartbeat import data_is_recent, stale_reason
+from data_access.heartbeat import staleness
 from data_access.queries import (
     breaches_over_time,
     headline_kpis,
@@ -141,10 +141,8 @@ def newest_report_time(newest) -> datetime | None:
 def _stale_reason(query_cache: QueryCache, newest: datetime | None, now: datetime, settings: Settings) -> str | None:
     """None, "old" or "pipeline" (data_access/heartbeat.py): a quiet night whose writers still beat is not stale.
     The heartbeat is asked only when the newest report is older than the threshold, once a minute for all."""
-    after = timedelta(minutes=settings.stale_after_minutes)
-    if data_is_recent(newest, now, after):
-        return None
-    return stale_reason(newest, query_cache.pipeline_beat(now), now, after)
+    return staleness(newest, lambda: query_cache.pipeline_beat(now), now,
+                     timedelta(minutes=settings.stale_after_minutes))[0]
 
 
 def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, config: dict | None,
@@ -349,6 +347,11 @@ def warm_once(query_cache: QueryCache, settings: Settings, lang: str | None = No
     return True
 
 
+def warm_turn(query_cache: QueryCache) -> tuple[str, date]:
+    """What calls for new panels: a new store version, or a new WIT day (see refresh); a new minute alone not."""
+    return query_cache.version(), query_cache.now().astimezone(WIT).date()
+
+
 def start_warmer(query_cache: QueryCache, settings: Settings, interval_seconds: float = 1.0) -> threading.Thread:
     """Keep the default wall's panels built ahead of the screens, so a store change or a new minute costs the
     screens a cache read instead of waiting for the query set (50 screens: p95 303 ms without, see the note)."""
@@ -358,8 +361,7 @@ def start_warmer(query_cache: QueryCache, settings: Settings, interval_seconds: 
         warmed = None
         while not stop.is_set():
             try:
-                # A new minute alone needs no panels; a new version or a new WIT day (see refresh) does.
-                turn = (query_cache.version(), query_cache.now().astimezone(WIT).date())
+                turn = warm_turn(query_cache)
                 if turn != warmed and warm_once(query_cache, settings):
                     warmed = turn
             except StoreUnavailable:

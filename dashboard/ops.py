@@ -28,7 +28,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from core.metrics import REFRESH_SECONDS, REQUEST_SECONDS
 from core.settings import Settings
-from data_access.heartbeat import data_is_recent, stale_reason
+from data_access.heartbeat import staleness
 from data_access.queries.version import store_times
 from data_access.query_cache import QueryCache
 
@@ -91,8 +91,7 @@ def health(query_cache: QueryCache, settings: Settings) -> tuple[dict, int]:
         after = timedelta(minutes=settings.stale_after_minutes)
         newest = datetime.fromisoformat(store["newest_report_at"]) if store.get("newest_report_at") else None
         try:
-            pipeline = None if data_is_recent(newest, now, after) else query_cache.pipeline_beat(now)
-            reason = stale_reason(newest, pipeline, now, after)
+            reason, pipeline = staleness(newest, lambda: query_cache.pipeline_beat(now), now, after)
             if pipeline is not None and pipeline.known:
                 store["heartbeat_at"] = pipeline.at.isoformat() if pipeline.at else None
                 store["heartbeat_age_seconds"] = round((now - pipeline.at).total_seconds(), 1) if pipeline.at else None

@@ -77,8 +77,7 @@ def warm_job(settings: Settings, every_seconds: float = 1.0) -> Job:
     from flask import Flask
     from flask_caching import Cache
 
-    from callbacks.wall import warm_once
-    from core.i18n import WIT
+    from callbacks.wall import warm_once, warm_turn
     from dashboard.cache import cache_config
     from data_access.query_cache import QueryCache
 
@@ -86,8 +85,7 @@ def warm_job(settings: Settings, every_seconds: float = 1.0) -> Job:
     warmed: dict[str, tuple] = {}
 
     def run() -> bool:
-        # A new version, or a new WIT day (the wall's "new today" and class edges turn over at midnight).
-        turn = (query_cache.version(), query_cache.now().astimezone(WIT).date().isoformat())
+        turn = warm_turn(query_cache)
         if warmed.get("turn") != turn and warm_once(query_cache, settings):
             warmed["turn"] = turn
         return True

@@ -4,7 +4,7 @@ At Mimika's volume (about 47 reports a day) a quiet night has hours between two 
 report cannot say whether the data is stale: judged by it alone, the wall's banner came on every night. The
 processes that keep the store living — ``python -m dashboard worker`` (its sweep), the ``serve`` process's sweeper,
 the simulator — each write their last run time here now and then (``beat``); the wall and /healthz call the data
-stale (``stale_reason``) only when the store cannot be reached, or when no report arrived *and* no writer has
+stale (``staleness``) only when the store cannot be reached, or when no report arrived *and* no writer has
 checked in for the configured time.
 
 The table comes with migration 0005. A store not yet upgraded has none: ``last_beat`` then says so
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -76,21 +77,18 @@ def last_beat(engine: Engine) -> PipelineBeat:
     return PipelineBeat(known=True, at=at)
 
 
-def stale_reason(newest_report: datetime | None, pipeline: PipelineBeat | None, now: datetime,
-                 stale_after: timedelta) -> str | None:
-    """Why the data may be stale, or None: "old" (no report for ``stale_after``, and no heartbeat to say more),
-    "pipeline" (no report and no writer's beat for ``stale_after``). A quiet store whose writers beat is not stale.
+def staleness(newest_report: datetime | None, ask_beat: Callable[[], PipelineBeat], now: datetime,
+              stale_after: timedelta) -> tuple[str | None, PipelineBeat | None]:
+    """Why the data may be stale, or None, and the heartbeat when it had to be asked (``ask_beat``: only when
+    the newest report is older than ``stale_after``; a recent report is proof enough that intake works).
 
-    ``pipeline`` None: not asked (the newest report is recent enough, so the answer is None anyway)."""
+    "old": no report for ``stale_after`` and no heartbeat table to say more; "pipeline": no report and no
+    writer's beat for ``stale_after``. A quiet store whose writers beat is not stale."""
     if newest_report is not None and now - newest_report <= stale_after:
-        return None  # a recent report is proof enough that intake works
-    if pipeline is None or not pipeline.known:
-        return "old"
+        return None, None
+    pipeline = ask_beat()
+    if not pipeline.known:
+        return "old", pipeline
     if pipeline.at is not None and now - pipeline.at <= stale_after:
-        return None  # merely quiet: the wall shows the time of the last data, calmly
-    return "pipeline"
-
-
-def data_is_recent(newest_report: datetime | None, now: datetime, stale_after: timedelta) -> bool:
-    """Whether the newest report alone settles it (then nobody needs to ask for the heartbeat)."""
-    return newest_report is not None and now - newest_report <= stale_after
+        return None, pipeline  # merely quiet: the wall shows the time of the last data, calmly
+    return "pipeline", pipeline

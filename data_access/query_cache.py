@@ -113,12 +113,13 @@ class QueryCache:
     def redis_url_set(self) -> bool:
         return self._redis is not None
 
-    def ping_redis(self) -> bool:
-        """Whether Redis answers now (for /healthz); a failure also switches to the fallback, a success back."""
+    def ping_redis(self, client=None) -> bool:
+        """Whether Redis answers now (for /healthz); a failure also switches to the fallback, a success back.
+        ``client``: another connection to it (the short time-out probe)."""
         if self._redis is None:
             return False
         try:
-            self._redis.ping()
+            (client or self._redis).ping()
         except self._redis_errors as exc:
             self._redis_failed(exc)
             return False
@@ -134,14 +135,8 @@ class QueryCache:
         /healthz already said "ok"), and what it built then never reached Redis: screens on an unchanged version
         touch no cache, so nothing wrote to Redis again until the next store change
         (tests/faults/test_redis_outage.py, one run in five)."""
-        if self._redis is None or self._redis_retry_at is None:
-            return
-        try:
-            self._probe.ping()
-        except self._redis_errors as exc:
-            self._redis_failed(exc)
-            return
-        self._redis_worked()
+        if self._redis is not None and self._redis_retry_at is not None:
+            self.ping_redis(self._probe)
 
     def _shared_usable(self) -> bool:
         return self._redis is None or self._redis_retry_at is None or time.monotonic() >= self._redis_retry_at

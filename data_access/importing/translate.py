@@ -210,23 +210,11 @@ class Translator:
 
     def _key(self, value: object) -> str | None:
         """clean_key, remembered for short text."""
-        if type(value) is str and len(value) <= MEMO_VALUE_MAX:
-            keys = self._keys
-            if value in keys:
-                return keys[value]
-            cleaned = keys[value] = clean_key(value)
-            return cleaned
-        return clean_key(value)
+        return _remembered(self._keys, clean_key, value)
 
     def _text(self, value: object) -> str | None:
         """clean_text, remembered for short text."""
-        if type(value) is str and len(value) <= MEMO_VALUE_MAX:
-            texts = self._texts
-            if value in texts:
-                return texts[value]
-            cleaned = texts[value] = clean_text(value)
-            return cleaned
-        return clean_text(value)
+        return _remembered(self._texts, clean_text, value)
 
     def _date(self, name: str, fields: dict, cols: dict) -> datetime | None:
         keys = cols.get(name)
@@ -401,3 +389,13 @@ class Translator:
         parts = [created.isoformat(), category or "", title, description or "",
                  "" if lat is None else f"{lat:.6f}", "" if lon is None else f"{lon:.6f}"]
         return "h-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _remembered(memo: dict, clean, value: object):
+    """``clean(value)``, kept in ``memo`` for short text (the raw values that repeat row after row)."""
+    if type(value) is str and len(value) <= MEMO_VALUE_MAX:
+        if value in memo:
+            return memo[value]
+        cleaned = memo[value] = clean(value)
+        return cleaned
+    return clean(value)

@@ -79,13 +79,8 @@ def medians(conn: Connection, values: Select, value: str, group: str | None = No
     return pd.DataFrame(rows, columns=columns)
 
 
-def _durations(kind: str):
-    """The indexed hour-bucket expression of a duration and the duration itself (schema.py)."""
-    if kind == "response":
-        return RESPONSE_BUCKET, RESPONSE_HOURS
-    if kind == "resolution":
-        return RESOLUTION_BUCKET, RESOLUTION_HOURS
-    raise ValueError(f"no duration {kind!r}")
+# Per duration: its indexed hour-bucket expression and the duration itself (schema.py).
+DURATIONS = {"response": (RESPONSE_BUCKET, RESPONSE_HOURS), "resolution": (RESOLUTION_BUCKET, RESOLUTION_HOURS)}
 
 
 def _hour_buckets():
@@ -105,7 +100,7 @@ def window_medians(conn: Connection, condition: ColumnElement[bool], kind: str, 
     decrease with the duration, so the k-th value overall is the (k − count below)-th of its bucket. Groups
     without values are left out. Equal to the median over the raw rows (tests/store/test_medians.py).
     """
-    bucket, hours = _durations(kind)
+    bucket, hours = DURATIONS[kind]
     buckets = _hour_buckets()
 
     def probe(*group):
