@@ -125,6 +125,35 @@ def compliance_counts(now: datetime, *, counted_only: bool = False) -> list:
     return columns
 
 
+def answered_counts() -> list:
+    """``compliance_counts``' cases that no clock changes, over counted reports: per kind, met (done by the due
+    time) and answered (done, with a due time). What a day's reports give here stays true until one changes."""
+    columns = []
+    for kind in ("response", "resolution"):
+        due, done = _targets()[kind]
+        columns += [func.count(case((done <= due, 1))).label(f"{kind}_met"),
+                    func.count(case((and_(done.is_not(None), due.is_not(None)), 1))).label(f"{kind}_answered")]
+    return columns
+
+
+def silent_counts(now: datetime) -> list:
+    """The case of ``compliance_counts`` that the clock moves: silent past the due time (missed, unless a hold
+    began first), per kind, over counted reports. Only reports without a resolution can be silent on either
+    kind, so the caller's WHERE holds ``unresolved()`` and the unresolved reports' index answers."""
+    columns = []
+    for kind in ("response", "resolution"):
+        due, _ = _targets()[kind]
+        silent = [Report.first_response_at.is_(None)] if kind == "response" else []
+        columns.append(func.count(case((and_(*silent, due < now, or_(Report.status != HELD, due < held_since())), 1)))
+                       .label(f"{kind}_silent"))
+    return columns
+
+
+def unresolved() -> ColumnElement[bool]:
+    """No resolution yet: the condition of the partial index ix_report_unresolved, written as its WHERE is."""
+    return Report.resolved_at.is_(None)
+
+
 def sla_state(now: datetime, horizon: datetime):
     """One report's state: ``excluded`` (rejected/archived), ``breached`` (overdue now if open; a target missed
     if finished), ``at_risk``, or ``on_time``."""

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -144,6 +145,11 @@ class Report(Base):
         # Per-district medians and "last report" probes read one district's slice of the period.
         Index("ix_report_district_window", "district_code", "created_at", "status", "first_response_at", "resolved_at",
               "opd_code"),
+        # The reports still without a resolution, by creation: the only ones whose compliance the clock can still
+        # move (rules.silent_counts). A partial index: a report leaves it when it is resolved.
+        Index("ix_report_unresolved", "created_at", "status", "opd_code", "district_code", "category_code",
+              "first_response_at", "response_due_at", "resolution_due_at", "id",
+              sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),
     )
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(32), default="dashboard", server_default="dashboard")

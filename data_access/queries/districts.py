@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, case, func, literal, select, union_all
 
-from data_access.queries.common import frame, in_period, period_or_default, window_medians
+from data_access.queries.common import frame, in_period, period_or_default, window_histogram, window_medians
+from data_access.queries.settled import over_days
 from data_access.rules import is_open, is_remote_district, overdue
 from data_access.schema import District, Report, Village
 from data_access.scope import Filters, Scope, where
@@ -36,28 +38,38 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
         func.sum(case((is_open(), 1), else_=0)).label("open"),
         func.sum(case((overdue(now), 1), else_=0)).label("overdue"),
     ).where(where(filters, scope, is_open())).group_by(place)
-    # One index probe per district and figure (ix_report_district_window) instead of grouping the period's or two
-    # months' reports (a sort of every one of them on SQLite); the reports without a district are one more row.
+    # One index probe per district and figure (ix_report_district_window) instead of grouping two months' reports
+    # (a sort of every one of them on SQLite); the reports without a district are one more row.
     silence = (Report.created_at >= now - timedelta(days=last_seen_days), Report.created_at <= now)
-    day_ago = Report.created_at >= now - timedelta(hours=24)
+    day_ago = (Report.created_at >= max(start, now - timedelta(hours=24)), Report.created_at < end)
 
     def probes(code, in_district):
         def probe(figure, *conds):
             return select(figure).where(where(base, scope, in_district, *conds)).scalar_subquery()
-        return select(code.label("code"), probe(func.count(), in_period(start, end)).label("reports"),
-                      probe(func.count(), in_period(start, end), day_ago).label("new_24h"),
+        return select(code.label("code"), probe(func.count(), *day_ago).label("new_24h"),
                       probe(func.max(Report.created_at), *silence).label("last_report_at"))
 
     recent = union_all(probes(District.code, Report.district_code == District.code).select_from(District),
                        probes(literal(OUTSIDE), Report.district_code.is_(None)))
+
+    def in_window(lo: datetime, hi: datetime):
+        return where(base, scope, in_period(lo, hi))
+
+    what = ("reports_by_district", base, scope)
     with engine.connect() as conn:
         districts = frame(conn, select(District.code, District.name, District.population, District.access,
                                        is_remote_district().label("remote"), District.label_lat,
                                        District.label_lon).order_by(District.code))
-        middle = window_medians(conn, where(base, scope, in_period(start, end)), "response", by_district=True
+        histogram = window_histogram(engine, conn, what, in_window, start, end, "response", by_district=True)
+        middle = window_medians(conn, in_window(start, end), "response", by_district=True, histogram=histogram
                                 ).drop(columns="n").rename(columns={"hours": "median_response_hours"})
         middle["code"] = middle["code"].fillna(OUTSIDE)
-        parts = [frame(conn, state), frame(conn, recent), middle]
+        reports: Counter = Counter()
+        for counts in over_days(engine, conn, (what, "reports"), start, end, lambda lo, hi: dict(conn.execute(
+                select(place, func.count()).where(in_window(lo, hi)).group_by(place)).all())):
+            reports.update(counts)
+        per_district = pd.DataFrame(list(reports.items()), columns=["code", "reports"])
+        parts = [frame(conn, state), frame(conn, recent), per_district, middle]
     districts = pd.concat([districts, pd.DataFrame([{"code": OUTSIDE, "name": "Di luar wilayah / tanpa lokasi",
                                                      "access": "", "remote": False}])], ignore_index=True)
     out = districts

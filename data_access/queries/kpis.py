@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_access.queries.common import period_or_default, window_medians, wit_midnight
+from data_access.queries.common import period_or_default, window_histogram, window_medians, wit_midnight
+from data_access.queries.settled import over_days
 from data_access.rules import (
+    answered_counts,
     at_risk,
-    compliance_counts,
     is_counted,
     is_open,
     overdue,
     resolution_overdue,
     response_overdue,
+    silent_counts,
+    unresolved,
 )
 from data_access.schema import Report
 from data_access.scope import Filters, Scope, where
@@ -54,25 +58,40 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
             filters, scope, Report.created_at >= wit_midnight(now), Report.created_at <= now, period=False))
         ).scalar_one()
         row = {"new_today": new_today, **state._asdict()}
-        window = where(filters.without_period(), scope, is_counted(), Report.created_at >= start,
-                       Report.created_at < end)  # counted only: _compliance relies on it
-        row.update(_compliance(conn, window, now))
-        row["median_response_hours"] = _median_hours(conn, window, "response")
-        row["median_resolution_hours"] = _median_hours(conn, window, "resolution")
+        base = filters.without_period()
+
+        def window_for(lo: datetime, hi: datetime):  # counted only: the compliance counts rely on it
+            return where(base, scope, is_counted(), Report.created_at >= lo, Report.created_at < hi)
+
+        what = ("headline_kpis", base, scope)
+        row.update(_compliance(engine, conn, what, window_for, start, end, now))
+        for kind in ("response", "resolution"):
+            histogram = window_histogram(engine, conn, what, window_for, start, end, kind)
+            row[f"median_{kind}_hours"] = _median_hours(conn, window_for(start, end), kind, histogram)
     out = pd.DataFrame([row], columns=list(KPI_COLUMNS))
     return out.astype({column: "int64" for column in COUNT_COLUMNS})
 
 
-def _compliance(conn, window, now: datetime) -> dict:
-    r = conn.execute(select(*compliance_counts(now, counted_only=True)).where(window)).one()
+def _compliance(engine: Engine, conn, what, window_for, start: datetime, end: datetime, now: datetime) -> dict:
+    """Met and decided per kind. Met and answered (whole days remembered, queries/settled.py) plus silent past
+    the due time, which the clock moves: counted afresh over the window's unresolved reports."""
+    def part(lo: datetime, hi: datetime) -> dict:
+        return conn.execute(select(*answered_counts()).where(window_for(lo, hi))).one()._asdict()
+
+    answered: Counter = Counter()
+    for counts in over_days(engine, conn, (what, "answered"), start, end, part):
+        answered.update(counts)
+    # SQLite would take ix_report_resolved_opd (resolved_at IS NULL: every unresolved report, from the table).
+    silent = conn.execute(select(*silent_counts(now)).where(window_for(start, end), unresolved())
+                          .with_hint(Report, "INDEXED BY ix_report_unresolved", "sqlite")).one()._asdict()
     out = {}
     for kind in ("response", "resolution"):
-        sample, met = int(getattr(r, f"{kind}_sample") or 0), int(getattr(r, f"{kind}_met") or 0)
+        sample = int(answered[f"{kind}_answered"]) + int(silent[f"{kind}_silent"] or 0)
         out[f"{kind}_sample"] = sample
-        out[f"{kind}_compliance_pct"] = 100.0 * met / sample if sample else None
+        out[f"{kind}_compliance_pct"] = 100.0 * int(answered[f"{kind}_met"]) / sample if sample else None
     return out
 
 
-def _median_hours(conn, window, kind: str) -> float | None:
-    result = window_medians(conn, window, kind)
+def _median_hours(conn, window, kind: str, histogram: dict) -> float | None:
+    result = window_medians(conn, window, kind, histogram=histogram)
     return None if result.empty or pd.isna(result["hours"].iloc[0]) else float(result["hours"].iloc[0])

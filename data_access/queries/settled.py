@@ -1,0 +1,176 @@
+"""Facts of whole WIT days that no clock changes, remembered between refreshes until a report of that day changes.
+
+The wall's window figures (compliance met/decided, the medians' hour histograms, reports per district) sum over
+the reports created in a 30-day window: tens of thousands of rows at 1M reports, hundreds of thousands at 10M,
+read again on every store change although a new report changes only today. Here each whole WIT day's part is
+computed once by SQL and kept; the partial days at the window's edges are always computed afresh, and so is
+everything that depends on ``now`` (the callers keep those out of what they remember).
+
+A remembered day is dropped as soon as a report created that day may have changed. Before answering, the store is
+asked what changed since the last answer, three index look-ups when nothing did:
+
+* reports with a higher id than the last seen (new, or inserted straight into the table);
+* reports whose ``updated_at`` is later than the last seen (every writer stamps the moment of its write);
+* reports with a timeline event of a higher id than the last seen (every state change writes one, whatever
+  time it carries: the simulator catching up and backdated Open311 posts write past times).
+
+The day is the report's creation day, which no writer changes. A store whose highest ids went down was reset:
+everything is dropped. Anything else (a hand-made UPDATE that neither stamps ``updated_at`` nor writes an event)
+is caught by the age limit: no day is reused after ``MAX_AGE``. tests/store/test_settled_days.py proves the
+answers equal the uncached ones after every kind of write.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as clock
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Connection, Engine, func, select, union
+
+from data_access.schema import Report, ReportEvent
+from data_access.sla import WIT
+from data_access.sqlfuncs import wit_date
+
+MAX_AGE_SECONDS = 15 * 60
+MAX_ENTRIES = 50_000  # small values (a few counts or a histogram): tens of megabytes at most
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=WIT)
+
+
+def split_days(start: datetime, end: datetime) -> tuple[list[date], list[tuple[datetime, datetime]]]:
+    """The whole WIT days inside [start, end), and the partial ranges left over at either end."""
+    first = start.astimezone(WIT).date()
+    if day_start(first) < start:
+        first += timedelta(days=1)
+    days = []
+    d = first
+    while day_start(d + timedelta(days=1)) <= end:
+        days.append(d)
+        d += timedelta(days=1)
+    if not days:
+        return [], [(start, end)] if start < end else []
+    edges = []
+    if start < day_start(days[0]):
+        edges.append((start, day_start(days[0])))
+    tail = day_start(days[-1] + timedelta(days=1))
+    if tail < end:
+        edges.append((tail, end))
+    return days, edges
+
+
+@dataclass(frozen=True)
+class _Seen:
+    max_id: int
+    updated: datetime | None
+    max_event: int
+
+
+def _seen(conn: Connection) -> _Seen:
+    max_id, updated, max_event = conn.execute(select(
+        select(func.max(Report.id)).scalar_subquery(), select(func.max(Report.updated_at)).scalar_subquery(),
+        select(func.max(ReportEvent.id)).scalar_subquery())).one()
+    return _Seen(max_id or 0, updated, max_event or 0)
+
+
+def _changed_days(conn: Connection, since: _Seen) -> set[date]:
+    parts = [select(Report.created_at).where(Report.id > since.max_id),
+             select(Report.created_at).where(
+                 Report.id.in_(select(ReportEvent.report_id).where(ReportEvent.id > since.max_event)))]
+    if since.updated is not None:
+        parts.append(select(Report.created_at).where(Report.updated_at > since.updated))
+    changed = union(*parts).subquery("changed")
+    days = conn.execute(select(wit_date(changed.c.created_at)).distinct()).scalars()
+    return {date.fromisoformat(d) for d in days if d}
+
+
+class SettledDays:
+    """One store's remembered days: (what, day) → value, with the store position they are valid from."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
+        self._seen: _Seen | None = None
+        self._generation = 0
+        self._dropped: dict[date, int] = {}  # day → the generation that last dropped it
+        self._reset_generation = 0
+        self.computed = 0  # days computed rather than remembered (the tests and benchmarks read it)
+
+    def _catch_up(self, conn: Connection) -> int:
+        """Drop what changed since the last call; the generation a value computed from now on belongs to."""
+        now_seen = _seen(conn)
+        with self._lock:
+            before = self._seen
+            if before == now_seen:
+                return self._generation
+        reset = before is None or now_seen.max_id < before.max_id or now_seen.max_event < before.max_event
+        dirty = set() if reset else _changed_days(conn, before)
+        with self._lock:
+            self._generation += 1
+            if reset:
+                self._entries.clear()
+                self._dropped.clear()
+                self._reset_generation = self._generation
+            else:
+                for day in dirty:
+                    self._dropped[day] = self._generation
+                if dirty:
+                    for key in [k for k in self._entries if k[-1] in dirty]:
+                        del self._entries[key]
+            self._seen = now_seen
+            return self._generation
+
+    def values(self, conn: Connection, what: Hashable, days: list[date], compute: Callable[[date], object]) -> list:
+        """The value of each day for ``what`` (a key naming the query, its filters and scope), remembered or
+        computed by ``compute(day)`` with the caller's connection."""
+        generation = self._catch_up(conn)
+        fresh_after = clock.monotonic() - MAX_AGE_SECONDS
+        out, missing = {}, []
+        with self._lock:
+            for day in days:
+                entry = self._entries.get((what, day))
+                if entry is not None and entry[0] >= fresh_after:
+                    self._entries.move_to_end((what, day))
+                    out[day] = entry[1]
+                else:
+                    missing.append(day)
+        computed = {day: compute(day) for day in missing}
+        with self._lock:
+            self.computed += len(computed)
+            stamp = clock.monotonic()
+            for day, value in computed.items():
+                # A day dropped after this value's generation began may have changed while it was computed.
+                if self._dropped.get(day, -1) < generation and self._reset_generation <= generation:
+                    self._entries[(what, day)] = (stamp, value)
+            while len(self._entries) > MAX_ENTRIES:
+                self._entries.popitem(last=False)
+        out.update(computed)
+        return [out[day] for day in days]
+
+
+_STORES: weakref.WeakKeyDictionary[Engine, SettledDays] = weakref.WeakKeyDictionary()
+_STORES_LOCK = threading.Lock()
+
+
+def settled_days(engine: Engine) -> SettledDays:
+    """The remembered days of this engine's store (one per engine: a test's store never sees another's)."""
+    with _STORES_LOCK:
+        memo = _STORES.get(engine)
+        if memo is None:
+            memo = _STORES[engine] = SettledDays()
+        return memo
+
+
+def over_days(engine: Engine, conn: Connection, what: Hashable, start: datetime, end: datetime,
+              part: Callable[[datetime, datetime], object]) -> list:
+    """``part(lo, hi)`` for each whole WIT day of [start, end) (remembered) and each partial edge (computed):
+    what a window's sum adds up, when ``part`` counts only what no clock changes."""
+    days, edges = split_days(start, end)
+    whole = settled_days(engine).values(conn, what, days, lambda d: part(day_start(d), day_start(d + timedelta(1))))
+    return whole + [part(lo, hi) for lo, hi in edges]

@@ -1,0 +1,142 @@
+"""Remembered whole days (data_access/queries/settled.py) never change an answer: after every kind of write the
+wall's window figures equal those of an engine that remembers nothing, and only the days that changed are
+computed again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from data_access.demo import DemoConfig, seed_demo
+from data_access.engine import make_engine
+from data_access.ingest import ReportWriter
+from data_access.queries import headline_kpis, reports_by_district
+from data_access.queries.settled import day_start, settled_days, split_days
+from data_access.schema import Report
+from data_access.scope import Filters, Scope
+from data_access.sla import WIT
+from tests.support import NOW
+
+WALL = (Filters(), Scope.wall())
+ONE_OPD = (Filters(), Scope(frozenset({"PUPR"}), False, "opd"))
+PERIOD = (Filters(start=NOW - timedelta(days=20, hours=5), end=NOW - timedelta(days=2, hours=3)), Scope.wall())
+
+
+def _answers(engine, now=NOW) -> list[pd.DataFrame]:
+    out = []
+    for filters, scope in (WALL, ONE_OPD, PERIOD):
+        out.append(headline_kpis(engine, filters, scope, now))
+        out.append(reports_by_district(engine, filters, scope, now, last_seen_days=61))
+    return out
+
+
+def _assert_same_as_fresh(engine, now=NOW) -> None:
+    remembered = _answers(engine, now)
+    fresh_engine = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        fresh = _answers(fresh_engine, now)
+    finally:
+        fresh_engine.dispose()
+    for got, want in zip(remembered, fresh, strict=True):
+        pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.fixture
+def store(empty_store, workcal):
+    seed_demo(empty_store, workcal, DemoConfig(seed=5, days=45, per_day=12.0, now=NOW))
+    _answers(empty_store)  # every whole day of every window remembered
+    return empty_store
+
+
+def _computed(engine) -> int:
+    return settled_days(engine).computed
+
+
+def test_split_days_covers_the_window_exactly():
+    start, end = datetime(2026, 11, 1, 3, 30, tzinfo=UTC), datetime(2026, 11, 5, 20, 0, tzinfo=UTC)
+    days, edges = split_days(start, end)
+    pieces = sorted([(day_start(d), day_start(d + timedelta(days=1))) for d in days] + edges)
+    assert pieces[0][0] == start and pieces[-1][1] == end
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:], strict=False))  # no gap, no overlap
+    assert all(day_start(d).astimezone(WIT).hour == 0 for d in days) and len(days) == 4
+    midnight = day_start(days[0])
+    assert split_days(midnight, midnight + timedelta(days=2)) == ([days[0], days[1]], [])
+    assert split_days(midnight + timedelta(hours=1), midnight + timedelta(hours=5)) == (
+        [], [(midnight + timedelta(hours=1), midnight + timedelta(hours=5))])
+
+
+def test_nothing_changed_nothing_computed(store):
+    before = _computed(store)
+    _assert_same_as_fresh(store)
+    assert _computed(store) == before
+
+
+def test_a_backdated_new_report_recomputes_its_day_only(store, workcal):
+    before = _computed(store)
+    with Session(store) as session:  # an Open311 post or an import of an old record: created ten days ago
+        ReportWriter(store, workcal).create(session, category_code="jalan", title="Jalan rusak",
+                                            created_at=NOW - timedelta(days=10), district_code="94.04.09")
+        session.commit()
+    _assert_same_as_fresh(store)
+    # that one day again, for each remembered part (headline: answered and two histograms; districts: reports and
+    # one histogram) of each of the three views, whose windows all hold it whole; no other day
+    assert _computed(store) - before == 5 * 3
+
+
+def test_a_state_change_written_with_a_past_time_is_seen(store, workcal):
+    """The simulator catching up writes transitions at past times, below the store's newest updated_at: the
+    event it writes is what marks the day."""
+    with Session(store) as session:
+        report = session.scalars(select(Report).where(
+            Report.status == "diproses", Report.created_at < NOW - timedelta(days=5),
+            Report.created_at > NOW - timedelta(days=15)).limit(1)).one()
+        newest = session.scalar(select(Report.updated_at).order_by(Report.updated_at.desc()).limit(1))
+        at = max(report.updated_at, report.created_at) + timedelta(minutes=1)
+        assert at < newest
+        ReportWriter(store, workcal).transition(session, report, "selesai", at)
+        session.commit()
+    _assert_same_as_fresh(store)
+
+
+def test_a_direct_update_that_stamps_updated_at_is_seen(store):
+    with store.begin() as conn:
+        report_id = conn.execute(select(Report.id).where(
+            Report.resolved_at.is_not(None), Report.created_at < NOW - timedelta(days=3),
+            Report.created_at > NOW - timedelta(days=12)).limit(1)).scalar_one()
+        conn.execute(update(Report).where(Report.id == report_id).values(
+            resolved_at=Report.created_at, status="selesai", updated_at=NOW + timedelta(seconds=1)))
+    _assert_same_as_fresh(store)
+
+
+def test_a_row_inserted_straight_into_the_table_is_seen(store):
+    with store.begin() as conn:
+        row = conn.execute(select(Report.category_code, Report.opd_code, Report.district_code).limit(1)).one()
+        conn.execute(Report.__table__.insert().values(
+            source="sms", external_id="direct-1", channel="sms", category_code=row.category_code,
+            opd_code=row.opd_code, district_code=row.district_code, title="Langsung", status="selesai",
+            created_at=NOW - timedelta(days=7), first_response_at=NOW - timedelta(days=7) + timedelta(hours=2),
+            resolved_at=NOW - timedelta(days=6), response_due_at=NOW - timedelta(days=6),
+            resolution_due_at=NOW - timedelta(days=1), updated_at=NOW - timedelta(days=6)))
+    _assert_same_as_fresh(store)
+
+
+def test_a_reset_store_is_forgotten(store, workcal):
+    with store.begin() as conn:
+        for table in ("report_event", "report", "reporter"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    seed_demo(store, workcal, DemoConfig(seed=6, days=30, per_day=8.0, now=NOW))
+    _assert_same_as_fresh(store)
+
+
+def test_an_unannounced_change_heals_within_the_age_limit(store, monkeypatch):
+    """A hand-made UPDATE that neither stamps updated_at nor writes an event: no day is reused past MAX_AGE."""
+    with store.begin() as conn:
+        conn.execute(update(Report).where(Report.created_at < NOW - timedelta(days=4),
+                                          Report.created_at > NOW - timedelta(days=9))
+                     .values(district_code=None))
+    monkeypatch.setattr("data_access.queries.settled.MAX_AGE_SECONDS", 0)
+    _assert_same_as_fresh(store)
