@@ -30,7 +30,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Connection, Engine, func, select, union
+from sqlalchemy import Connection, Engine, func, literal, select, union
 
 from data_access.schema import Report, ReportEvent
 from data_access.sla import WIT
@@ -79,15 +79,20 @@ def _seen(conn: Connection) -> _Seen:
     return _Seen(max_id or 0, updated, max_event or 0)
 
 
-def _changed_days(conn: Connection, since: _Seen) -> set[date]:
-    parts = [select(Report.created_at).where(Report.id > since.max_id),
-             select(Report.created_at).where(
-                 Report.id.in_(select(ReportEvent.report_id).where(ReportEvent.id > since.max_event)))]
+def _changed_days(conn: Connection, since: _Seen) -> set[tuple[str, date]]:
+    """(axis, day) of every report changed since ``since``: its creation day ("created") and the days its due
+    times fall on ("due")."""
+    parts = [select(Report.id).where(Report.id > since.max_id),
+             select(ReportEvent.report_id).where(ReportEvent.id > since.max_event)]
     if since.updated is not None:
-        parts.append(select(Report.created_at).where(Report.updated_at > since.updated))
+        parts.append(select(Report.id).where(Report.updated_at > since.updated))
     changed = union(*parts).subquery("changed")
-    days = conn.execute(select(wit_date(changed.c.created_at)).distinct()).scalars()
-    return {date.fromisoformat(d) for d in days if d}
+    rows = select(Report.created_at, Report.response_due_at, Report.resolution_due_at).where(
+        Report.id.in_(select(changed.c[0]))).cte("changed_reports")
+    days = union(select(literal("created"), wit_date(rows.c.created_at)),
+                 select(literal("due"), wit_date(rows.c.response_due_at)),
+                 select(literal("due"), wit_date(rows.c.resolution_due_at)))
+    return {(axis, date.fromisoformat(d)) for axis, d in conn.execute(days).all() if d}
 
 
 class SettledDays:
@@ -98,7 +103,7 @@ class SettledDays:
         self._entries: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
         self._seen: _Seen | None = None
         self._generation = 0
-        self._dropped: dict[date, int] = {}  # day → the generation that last dropped it
+        self._dropped: dict[tuple[str, date], int] = {}  # (axis, day) → the generation that last dropped it
         self._reset_generation = 0
         self.computed = 0  # days computed rather than remembered (the tests and benchmarks read it)
 
@@ -121,22 +126,24 @@ class SettledDays:
                 for day in dirty:
                     self._dropped[day] = self._generation
                 if dirty:
-                    for key in [k for k in self._entries if k[-1] in dirty]:
+                    for key in [k for k in self._entries if k[1:] in dirty]:
                         del self._entries[key]
             self._seen = now_seen
             return self._generation
 
-    def values(self, conn: Connection, what: Hashable, days: list[date], compute: Callable[[date], object]) -> list:
+    def values(self, conn: Connection, what: Hashable, days: list[date], compute: Callable[[date], object], *,
+               axis: str = "created") -> list:
         """The value of each day for ``what`` (a key naming the query, its filters and scope), remembered or
-        computed by ``compute(day)`` with the caller's connection."""
+        computed by ``compute(day)`` with the caller's connection. ``axis``: the days are those of the reports'
+        creation ("created") or of their due times ("due")."""
         generation = self._catch_up(conn)
         fresh_after = clock.monotonic() - MAX_AGE_SECONDS
         out, missing = {}, []
         with self._lock:
             for day in days:
-                entry = self._entries.get((what, day))
+                entry = self._entries.get((what, axis, day))
                 if entry is not None and entry[0] >= fresh_after:
-                    self._entries.move_to_end((what, day))
+                    self._entries.move_to_end((what, axis, day))
                     out[day] = entry[1]
                 else:
                     missing.append(day)
@@ -146,8 +153,8 @@ class SettledDays:
             stamp = clock.monotonic()
             for day, value in computed.items():
                 # A day dropped after this value's generation began may have changed while it was computed.
-                if self._dropped.get(day, -1) < generation and self._reset_generation <= generation:
-                    self._entries[(what, day)] = (stamp, value)
+                if self._dropped.get((axis, day), -1) < generation and self._reset_generation <= generation:
+                    self._entries[(what, axis, day)] = (stamp, value)
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
         out.update(computed)
@@ -168,9 +175,11 @@ def settled_days(engine: Engine) -> SettledDays:
 
 
 def over_days(engine: Engine, conn: Connection, what: Hashable, start: datetime, end: datetime,
-              part: Callable[[datetime, datetime], object]) -> list:
+              part: Callable[[datetime, datetime], object], *, axis: str = "created") -> list:
     """``part(lo, hi)`` for each whole WIT day of [start, end) (remembered) and each partial edge (computed):
-    what a window's sum adds up, when ``part`` counts only what no clock changes."""
+    what a window's sum adds up, when ``part`` counts only what no clock changes — or, on the "due" axis, only
+    what the clock no longer changes once the day has passed (whole days end by ``end``)."""
     days, edges = split_days(start, end)
-    whole = settled_days(engine).values(conn, what, days, lambda d: part(day_start(d), day_start(d + timedelta(1))))
+    whole = settled_days(engine).values(conn, what, days, lambda d: part(day_start(d), day_start(d + timedelta(1))),
+                                        axis=axis)
     return whole + [part(lo, hi) for lo, hi in edges]

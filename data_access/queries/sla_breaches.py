@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, literal, select, union_all
 
 from data_access.queries.common import frame, wit_midnight
+from data_access.queries.settled import over_days
 from data_access.rules import is_counted, is_open, missed, opd_at, overdue, response_overdue
 from data_access.schema import Category, District, Opd, Report
 from data_access.scope import Filters, Scope, where
@@ -30,22 +31,29 @@ def breaches_over_time(engine: Engine, filters: Filters, scope: Scope, now: date
     if by not in GROUPS:
         raise ValueError(f"cannot group breaches by {by!r}; choose one of {sorted(GROUPS)}")
     since = wit_midnight(now) - timedelta(days=days - 1)
-    scoped = where(filters.without_period(), scope, is_counted())
+    base = filters.without_period()
+    scoped = where(base, scope, is_counted())
 
-    def breaches(kind: str, due):
+    def breaches(kind: str, due, lo: datetime, hi: datetime):
         day = wit_date(due)
         # A missed target counts against who held the report when it fell due: accountable_opd(kind) for a
         # missed one, without deciding met-or-not again for every breach.
         group = (opd_at(due) if by == "opd" else GROUPS[by]).label("group")
         return select(day.label("date"), group, literal(kind).label("kind"),
                       func.count().label("breaches")).where(
-            scoped, due >= since, due < now, missed(kind, now, counted_only=True),
+            scoped, due >= lo, due < hi, missed(kind, now, counted_only=True),
         ).group_by(day, group)
 
-    stmt = union_all(breaches("response", Report.response_due_at),
-                     breaches("resolution", Report.resolution_due_at))
+    def part(lo: datetime, hi: datetime) -> list[tuple]:
+        stmt = union_all(breaches("response", Report.response_due_at, lo, hi),
+                         breaches("resolution", Report.resolution_due_at, lo, hi))
+        return [tuple(row) for row in conn.execute(stmt).all()]
+
+    # A day that has passed is settled: every due time in it is before now, so whether it was missed no longer
+    # depends on the clock, only on writes (queries/settled.py, the "due" axis). Today is counted afresh.
     with engine.connect() as conn:
-        out = frame(conn, stmt)
+        parts = over_days(engine, conn, ("breaches_over_time", base, scope, by), since, now, part, axis="due")
+    out = pd.DataFrame([row for rows in parts for row in rows], columns=["date", "group", "kind", "breaches"])
     out["breaches"] = out["breaches"].astype(int)
     return out.sort_values(["date", "kind", "group"], na_position="last").reset_index(drop=True)
 

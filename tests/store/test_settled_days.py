@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from data_access.demo import DemoConfig, seed_demo
 from data_access.engine import make_engine
 from data_access.ingest import ReportWriter
-from data_access.queries import headline_kpis, reports_by_district
+from data_access.queries import breaches_over_time, headline_kpis, reports_by_district
 from data_access.queries.settled import day_start, settled_days, split_days
 from data_access.schema import Report
 from data_access.scope import Filters, Scope
@@ -31,6 +31,8 @@ def _answers(engine, now=NOW) -> list[pd.DataFrame]:
     for filters, scope in (WALL, ONE_OPD, PERIOD):
         out.append(headline_kpis(engine, filters, scope, now))
         out.append(reports_by_district(engine, filters, scope, now, last_seen_days=61))
+        for by in ("opd", "district"):
+            out.append(breaches_over_time(engine, filters, scope, now, days=28, by=by))
     return out
 
 
@@ -83,8 +85,10 @@ def test_a_backdated_new_report_recomputes_its_day_only(store, workcal):
         session.commit()
     _assert_same_as_fresh(store)
     # that one day again, for each remembered part (headline: answered and two histograms; districts: reports and
-    # one histogram) of each of the three views, whose windows all hold it whole; no other day
-    assert _computed(store) - before == 5 * 3
+    # one histogram) of each of the three views, whose windows all hold it whole; and the breach days of its due
+    # times (two, or one when both fall on a day; both within the 28 days), for each view and grouping
+    recomputed = _computed(store) - before
+    assert 5 * 3 + 1 * 3 * 2 <= recomputed <= 5 * 3 + 2 * 3 * 2
 
 
 def test_a_state_change_written_with_a_past_time_is_seen(store, workcal):
@@ -139,4 +143,34 @@ def test_an_unannounced_change_heals_within_the_age_limit(store, monkeypatch):
                                           Report.created_at > NOW - timedelta(days=9))
                      .values(district_code=None))
     monkeypatch.setattr("data_access.queries.settled.MAX_AGE_SECONDS", 0)
+    _assert_same_as_fresh(store)
+
+
+def test_a_hold_that_ends_moves_the_due_times_and_is_seen(store, workcal):
+    """Leaving ``ditunda`` recomputes the due times over the hold: the breach days of the old and the new due
+    times both come out right."""
+    writer = ReportWriter(store, workcal)
+    with Session(store) as session:
+        report = session.scalars(select(Report).where(
+            Report.status == "diproses", Report.created_at < NOW - timedelta(days=12),
+            Report.created_at > NOW - timedelta(days=20)).limit(1)).one()
+        start = max(report.updated_at, report.created_at) + timedelta(minutes=5)
+        writer.transition(session, report, "ditunda", start)
+        session.commit()
+        _assert_same_as_fresh(store)
+        writer.transition(session, report, "diproses", start + timedelta(days=3))
+        session.commit()
+    _assert_same_as_fresh(store)
+
+
+def test_a_late_answer_in_a_passed_day_is_seen(store, workcal):
+    """A report silent past a due time of a passed day is answered: its breach stays, counted as late."""
+    writer = ReportWriter(store, workcal)
+    with Session(store) as session:
+        report = writer.create(session, category_code="jalan", title="Jalan rusak", created_at=NOW - timedelta(days=9))
+        session.commit()
+        assert report.response_due_at < NOW - timedelta(days=2)
+        _assert_same_as_fresh(store)  # remembered while silent
+        writer.transition(session, report, "diverifikasi", NOW - timedelta(hours=1))
+        session.commit()
     _assert_same_as_fresh(store)
