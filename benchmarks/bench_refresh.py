@@ -31,23 +31,27 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from benchmarks.bench_common import loadavg, log, publish, shown_command  # noqa: E402
 from benchmarks.bench_queries import NOW  # noqa: E402
 from callbacks.wall import run_queries  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from data_access.engine import make_engine, normalise_url  # noqa: E402
+from data_access.ingest import ReportWriter  # noqa: E402
 from data_access.migrate import upgrade  # noqa: E402
 from data_access.reference import load_reference  # noqa: E402
 from data_access.schema import Report  # noqa: E402
+from data_access.sla import WorkCalendar  # noqa: E402
 
 TARGET_QUERY_MS = 50.0
 SHIFT_SECONDS = 37  # copy k of a report is k × 37 s earlier: copies do not tie, and none passes NOW
@@ -190,9 +194,36 @@ def time_set(url: str, runs: int) -> tuple[list[tuple[str, float, float, list[fl
             for call in calls:
                 call(engine)
             totals.append((time.perf_counter() - started) * 1000)
+        changed = _after_changes(engine, calls, runs)
     finally:
         engine.dispose()
-    return rows, totals, server, reports
+    return rows, totals, changed, server, reports
+
+
+NEXT_STATUS = {"baru": "diverifikasi", "diverifikasi": "didisposisikan", "didisposisikan": "diproses",
+               "diproses": "selesai"}
+
+
+def _after_changes(engine, calls: list[Call], runs: int) -> list[tuple[float, dict[str, float]]]:
+    """The full set after a real store change, ``runs`` times: each time one open report of the last 30 days
+    (created a day ago or more, so a remembered day) moves one step on (ReportWriter.transition, at NOW), then
+    every query runs once. What a wall pays per change, remembered days dropped and computed again included."""
+    writer = ReportWriter(engine, WorkCalendar())
+    out = []
+    for i in range(runs):
+        with Session(engine) as session:
+            report = session.scalars(select(Report).where(
+                Report.status.in_(tuple(NEXT_STATUS)), Report.created_at >= NOW - timedelta(days=30),
+                Report.created_at < NOW - timedelta(days=1)).order_by(Report.id).offset(97 * i).limit(1)).one()
+            writer.transition(session, report, NEXT_STATUS[report.status], NOW, actor="bench_refresh")
+            session.commit()
+        per, started = {}, time.perf_counter()
+        for call in calls:
+            begun = time.perf_counter()
+            call(engine)
+            per[call.name] = (time.perf_counter() - begun) * 1000
+        out.append(((time.perf_counter() - started) * 1000, per))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.build_from:
         built = build_copies(url, args.build_from, args.copies)
     try:
-        rows, totals, server, reports = time_set(url, args.runs)
+        rows, totals, changed, server, reports = time_set(url, args.runs)
     finally:
         if args.drop:
             drop_database(url)
@@ -225,13 +256,19 @@ def main(argv: list[str] | None = None) -> int:
            f"Queries ask at now = {NOW.isoformat()} with the wall's filters, scope and arguments "
            "(callbacks.wall.run_queries).",
            f"Load average (1/5/15 min) at the end of the run: {loadavg()}.", "",
-           "| query | cold ms | warm median ms | ≤ 50 ms |", "|---|---:|---:|---|"]
+           "Warm: the same store asked again. After a change: one open report moved one status on before each",
+           "run (ReportWriter.transition), so the remembered days it touches are computed again.", "",
+           "| query | cold ms | warm median ms | after a change, median ms | ≤ 50 ms |", "|---|---:|---:|---:|---|"]
     for name, cold, warm, _ in rows:
-        out.append(f"| {name} | {cold:,.1f} | {warm:,.1f} | {'yes' if warm <= TARGET_QUERY_MS else 'NO'} |")
+        after = statistics.median(per[name] for _, per in changed)
+        out.append(f"| {name} | {cold:,.1f} | {warm:,.1f} | {after:,.1f} | "
+                   f"{'yes' if max(warm, after) <= TARGET_QUERY_MS else 'NO'} |")
     total = statistics.median(totals)
-    out += [f"| **full set, one refresh** | | **{total:,.1f}** | |", "",
+    after_total = statistics.median(t for t, _ in changed)
+    out += [f"| **full set, one refresh** | | **{total:,.1f}** | **{after_total:,.1f}** | |", "",
             f"Sum of the warm medians: {sum(r[2] for r in rows):,.1f} ms. Full-set runs (ms): "
-            + ", ".join(f"{t:,.1f}" for t in totals) + ".", "", "Warm runs (ms):", ""]
+            + ", ".join(f"{t:,.1f}" for t in totals) + "; after a change: "
+            + ", ".join(f"{t:,.1f}" for t, _ in changed) + ".", "", "Warm runs (ms):", ""]
     out += [f"- {name}: " + ", ".join(f"{v:,.1f}" for v in warm_all) for name, _, _, warm_all in rows]
     name = args.name or f"refresh_{reports}_{server.split()[0]}"
     publish(args.out, name, "\n".join(out) + "\n")
