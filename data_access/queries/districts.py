@@ -9,8 +9,9 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, literal, select, union_all
 
 from data_access.queries.common import frame, in_period, period_or_default, window_histogram, window_medians
+from data_access.queries.open_state import open_reports
 from data_access.queries.settled import over_days
-from data_access.rules import is_open, is_remote_district, overdue
+from data_access.rules import is_open, is_remote_district
 from data_access.schema import District, Report, Village
 from data_access.scope import Filters, Scope, where
 
@@ -33,11 +34,6 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
     start, end = period_or_default(filters, now)
     place = func.coalesce(Report.district_code, OUTSIDE).label("code")
     base = filters.without_period()
-    state = select(
-        place,
-        func.sum(case((is_open(), 1), else_=0)).label("open"),
-        func.sum(case((overdue(now), 1), else_=0)).label("overdue"),
-    ).where(where(filters, scope, is_open())).group_by(place)
     # One index probe per district and figure (ix_report_district_window) instead of grouping two months' reports
     # (a sort of every one of them on SQLite); the reports without a district are one more row.
     silence = (Report.created_at >= now - timedelta(days=last_seen_days), Report.created_at <= now)
@@ -69,7 +65,11 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
                 select(place, func.count()).where(in_window(lo, hi)).group_by(place)).all())):
             reports.update(counts)
         per_district = pd.DataFrame(list(reports.items()), columns=["code", "reports"])
-        parts = [frame(conn, state), frame(conn, recent), per_district, middle]
+        opened = open_reports(engine, conn, filters, scope, now)
+        state = pd.DataFrame({"code": opened.district, "open": 1, "overdue": opened.overdue(now).astype(int)}
+                             ).groupby("code", as_index=False, dropna=False)[["open", "overdue"]].sum()
+        state["code"] = state["code"].fillna(OUTSIDE)
+        parts = [state, frame(conn, recent), per_district, middle]
     districts = pd.concat([districts, pd.DataFrame([{"code": OUTSIDE, "name": "Di luar wilayah / tanpa lokasi",
                                                      "access": "", "remote": False}])], ignore_index=True)
     out = districts

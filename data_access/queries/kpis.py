@@ -9,15 +9,11 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import period_or_default, window_histogram, window_medians, wit_midnight
+from data_access.queries.open_state import open_reports
 from data_access.queries.settled import over_days
 from data_access.rules import (
     answered_counts,
-    at_risk,
     is_counted,
-    is_open,
-    overdue,
-    resolution_overdue,
-    response_overdue,
     silent_counts,
     unresolved,
 )
@@ -45,19 +41,17 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
     start, end = period_or_default(filters, now)
     horizon = now + at_risk_window
     with engine.connect() as conn:
-        # Every current-state figure but new_today counts open reports (overdue and at risk need a running or
-        # held clock): one pass over the open reports with a FILTER per figure, not one statement each.
-        state = conn.execute(select(
-            func.count().label("open"),
-            func.count().filter(overdue(now)).label("overdue"),
-            func.count().filter(response_overdue(now)).label("overdue_response"),
-            func.count().filter(resolution_overdue(now)).label("overdue_resolution"),
-            func.count().filter(at_risk(now, horizon)).label("at_risk"),
-        ).select_from(Report).where(where(filters, scope, is_open()))).one()
+        # Every current-state figure but new_today is about the open reports: their moments remembered by day,
+        # weighed against now (queries/open_state.py).
+        opened = open_reports(engine, conn, filters, scope, now)
+        state = {"open": len(opened), "overdue": int(opened.overdue(now).sum()),
+                 "overdue_response": int(opened.response_overdue(now).sum()),
+                 "overdue_resolution": int(opened.resolution_overdue(now).sum()),
+                 "at_risk": int(opened.at_risk(now, horizon).sum())}
         new_today = conn.execute(select(func.count()).select_from(Report).where(where(
             filters, scope, Report.created_at >= wit_midnight(now), Report.created_at <= now, period=False))
         ).scalar_one()
-        row = {"new_today": new_today, **state._asdict()}
+        row = {"new_today": new_today, **state}
         base = filters.without_period()
 
         def window_for(lo: datetime, hi: datetime):  # counted only: the compliance counts rely on it

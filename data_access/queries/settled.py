@@ -38,6 +38,7 @@ from data_access.sqlfuncs import wit_date
 
 MAX_AGE_SECONDS = 15 * 60
 MAX_ENTRIES = 50_000  # small values (a few counts or a histogram): tens of megabytes at most
+MAX_LATEST = 64  # whole snapshots (open reports of a view): one per view on the screens
 
 
 def day_start(day: date) -> datetime:
@@ -103,8 +104,9 @@ class SettledDays:
         self._entries: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
         self._seen: _Seen | None = None
         self._generation = 0
-        self._dropped: dict[tuple[str, date], int] = {}  # (axis, day) → the generation that last dropped it
+        self._dropped: dict[tuple, int] = {}  # (axis, grain, start) → the generation that last dropped it
         self._reset_generation = 0
+        self._latest: dict = {}  # what → (generation, when, value): see latest()
         self.computed = 0  # days computed rather than remembered (the tests and benchmarks read it)
 
     def _catch_up(self, conn: Connection) -> int:
@@ -123,27 +125,46 @@ class SettledDays:
                 self._dropped.clear()
                 self._reset_generation = self._generation
             else:
-                for day in dirty:
-                    self._dropped[day] = self._generation
-                if dirty:
-                    for key in [k for k in self._entries if k[1:] in dirty]:
+                # A changed day drops its own entries and those of its month (grain "month").
+                marks = {(axis, "day", day) for axis, day in dirty} | {
+                    (axis, "month", day.replace(day=1)) for axis, day in dirty}
+                for mark in marks:
+                    self._dropped[mark] = self._generation
+                if marks:
+                    for key in [k for k in self._entries if k[1:] in marks]:
                         del self._entries[key]
             self._seen = now_seen
             return self._generation
 
+    def latest(self, conn: Connection, what: Hashable, build: Callable[[], object]) -> object:
+        """``build()``, or what it gave last time if nothing changed since in the store: one value shared by
+        every query of a refresh (``what`` must name everything the value depends on besides the store)."""
+        generation = self._catch_up(conn)
+        with self._lock:
+            kept = self._latest.get(what)
+            if kept is not None and kept[0] == generation and kept[1] >= clock.monotonic() - MAX_AGE_SECONDS:
+                return kept[2]
+        value = build()
+        with self._lock:
+            self._latest[what] = (generation, clock.monotonic(), value)
+            while len(self._latest) > MAX_LATEST:
+                self._latest.pop(next(iter(self._latest)))
+        return value
+
     def values(self, conn: Connection, what: Hashable, days: list[date], compute: Callable[[date], object], *,
-               axis: str = "created") -> list:
+               axis: str = "created", grain: str = "day") -> list:
         """The value of each day for ``what`` (a key naming the query, its filters and scope), remembered or
         computed by ``compute(day)`` with the caller's connection. ``axis``: the days are those of the reports'
-        creation ("created") or of their due times ("due")."""
+        creation ("created") or of their due times ("due"). ``grain`` "month": each date is the first of a
+        month and stands for all of it."""
         generation = self._catch_up(conn)
         fresh_after = clock.monotonic() - MAX_AGE_SECONDS
         out, missing = {}, []
         with self._lock:
             for day in days:
-                entry = self._entries.get((what, axis, day))
+                entry = self._entries.get((what, axis, grain, day))
                 if entry is not None and entry[0] >= fresh_after:
-                    self._entries.move_to_end((what, axis, day))
+                    self._entries.move_to_end((what, axis, grain, day))
                     out[day] = entry[1]
                 else:
                     missing.append(day)
@@ -153,8 +174,8 @@ class SettledDays:
             stamp = clock.monotonic()
             for day, value in computed.items():
                 # A day dropped after this value's generation began may have changed while it was computed.
-                if self._dropped.get((axis, day), -1) < generation and self._reset_generation <= generation:
-                    self._entries[(what, axis, day)] = (stamp, value)
+                if self._dropped.get((axis, grain, day), -1) < generation and self._reset_generation <= generation:
+                    self._entries[(what, axis, grain, day)] = (stamp, value)
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
         out.update(computed)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, case, func, literal, select, union_all
+from sqlalchemy import Engine, func, literal, select, union_all
 
 from data_access.queries.common import frame, wit_midnight
+from data_access.queries.open_state import open_reports, utc_moment
 from data_access.queries.settled import over_days
-from data_access.rules import is_counted, is_open, missed, opd_at, overdue, response_overdue
+from data_access.rules import is_counted, missed, opd_at
 from data_access.schema import Category, District, Opd, Report
 from data_access.scope import Filters, Scope, where
 from data_access.sqlfuncs import wit_date
@@ -61,22 +63,16 @@ def breaches_over_time(engine: Engine, filters: Filters, scope: Scope, now: date
 def overdue_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datetime) -> pd.DataFrame:
     """Reports overdue now (the rule book's ``overdue``), per OPD and by how long overdue (since the earliest
     missed due time). Each counts against the OPD that held it when that due time passed."""
-    missed_due = case((response_overdue(now), Report.response_due_at), else_=Report.resolution_due_at)
-    bucket = case(
-        (missed_due >= now - timedelta(days=1), OVERDUE_BUCKETS[0]),
-        (missed_due >= now - timedelta(days=3), OVERDUE_BUCKETS[1]),
-        (missed_due >= now - timedelta(days=7), OVERDUE_BUCKETS[2]),
-        else_=OVERDUE_BUCKETS[3],
-    ).label("bucket")
-    against = opd_at(missed_due).label("opd_code")
-    # Overdue reports are open ones: the open reports' index answers. SQLite still preferred OR-ing two index
-    # scans over every report without a response (200+ ms at 1M reports), hence its hint.
-    stmt = select(against, bucket, func.count().label("reports")).where(
-        where(filters, scope, is_open(), overdue(now))
-    ).group_by(against, bucket).with_hint(Report, "INDEXED BY ix_report_open_cover", "sqlite")
     with engine.connect() as conn:
-        out = frame(conn, stmt)
+        opened = open_reports(engine, conn, filters, scope, now)
         names = frame(conn, select(Opd.code.label("opd_code"), Opd.short_name))
+    late = opened.select(opened.overdue(now))
+    missed_due, against = late.missed_due(now)
+    since = [utc_moment(now - timedelta(days=d)) for d in (1, 3, 7)]
+    bucket = np.select([missed_due >= since[0], missed_due >= since[1], missed_due >= since[2]],
+                       list(OVERDUE_BUCKETS[:3]), default=OVERDUE_BUCKETS[3])
+    out = (pd.DataFrame({"opd_code": against, "bucket": bucket}).groupby(["opd_code", "bucket"], dropna=False)
+           .size().reset_index(name="reports"))
     out = out.merge(names, on="opd_code", how="left")
     out["reports"] = out["reports"].astype(int)
     return out

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import frame, opds_in_view
-from data_access.rules import is_open, overdue
+from data_access.queries.open_state import open_reports, utc_moment
 from data_access.schema import Report
 from data_access.scope import Filters, Scope, where
 
@@ -23,13 +23,6 @@ def opd_workload(engine: Engine, filters: Filters, scope: Scope, now: datetime, 
     Sorted worst first: most overdue, then largest backlog.
     """
     since = now - timedelta(days=days)
-    buckets = [func.sum(case((Report.created_at >= now - timedelta(days=d), 1), else_=0)) for _, d in AGE_BUCKETS]
-    backlog = select(
-        Report.opd_code.label("opd_code"),
-        func.count().label("backlog"),
-        *[b.label(name) for b, (name, _) in zip(buckets, AGE_BUCKETS, strict=True)],
-        func.sum(case((overdue(now), 1), else_=0)).label("overdue"),
-    ).where(where(filters, scope, is_open())).group_by(Report.opd_code)
     base = filters.without_period()
     inflow = select(Report.opd_code.label("opd_code"), func.count().label("inflow")).where(
         where(base, scope, Report.created_at >= since, Report.created_at <= now)).group_by(Report.opd_code)
@@ -37,8 +30,13 @@ def opd_workload(engine: Engine, filters: Filters, scope: Scope, now: datetime, 
         where(base, scope, Report.resolved_at >= since, Report.resolved_at <= now)).group_by(Report.opd_code)
     opds = opds_in_view(filters, scope)
     with engine.connect() as conn:
+        opened = open_reports(engine, conn, filters, scope, now)
         out = frame(conn, opds)
-        for part in (frame(conn, backlog), frame(conn, inflow), frame(conn, closed)):
+        backlog = pd.DataFrame({"opd_code": opened.opd, "backlog": 1, "overdue": opened.overdue(now).astype(int),
+                                **{name: (opened.created >= utc_moment(now - timedelta(days=d))).astype(int)
+                                   for name, d in AGE_BUCKETS}})
+        backlog = backlog.groupby("opd_code", as_index=False, dropna=False).sum()
+        for part in (backlog, frame(conn, inflow), frame(conn, closed)):
             out = out.merge(part, on="opd_code", how="left")
     count_columns = ["backlog", "overdue", "inflow", "closed"] + [name for name, _ in AGE_BUCKETS]
     out[count_columns] = out[count_columns].fillna(0).astype(int)
