@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, not_, or_, select
 from sqlalchemy.orm import aliased
 
-from core.rules import CLOCK_RUNNING, EXCLUDED_STATUSES, HELD, OPEN_STATUSES, REMOTE_ACCESS
+from core.rules import CLOCK_RUNNING, EXCLUDED_STATUSES, FINISHED_STATUSES, HELD, OPEN_STATUSES, REMOTE_ACCESS
 from data_access.schema import District, Report, ReportEvent
 
 
@@ -139,7 +139,8 @@ def answered_counts() -> list:
 def silent_counts(now: datetime) -> list:
     """The case of ``compliance_counts`` that the clock moves: silent past the due time (missed, unless a hold
     began first), per kind, over counted reports. Only reports without a resolution can be silent on either
-    kind, so the caller's WHERE holds ``unresolved()`` and the unresolved reports' index answers."""
+    kind. Of the open ones that is what ``response_overdue`` / ``resolution_overdue`` say (queries/open_state.py
+    counts them); the caller's WHERE holds ``finished_unresolved()`` for the rest, which its index answers."""
     columns = []
     for kind in ("response", "resolution"):
         due, _ = _targets()[kind]
@@ -149,9 +150,11 @@ def silent_counts(now: datetime) -> list:
     return columns
 
 
-def unresolved() -> ColumnElement[bool]:
-    """No resolution yet: the condition of the partial index ix_report_unresolved, written as its WHERE is."""
-    return Report.resolved_at.is_(None)
+def finished_unresolved() -> ColumnElement[bool]:
+    """Finished without a resolution time (rows from other systems): the condition of the partial index
+    ix_report_finished_unresolved, written as its WHERE is."""
+    # Literal values: SQLite uses a partial index only when the query's WHERE states its terms, not parameters.
+    return and_(Report.resolved_at.is_(None), Report.status.in_([literal_column(f"'{s}'") for s in FINISHED_STATUSES]))
 
 
 def sla_state(now: datetime, horizon: datetime):

@@ -35,6 +35,8 @@ OPEN_STATUSES = rules.OPEN_STATUSES
 ACTIVE_STATUSES = rules.CLOCK_RUNNING  # open with the clock running
 FINISHED_STATUSES = rules.FINISHED_STATUSES
 EXCLUDED_STATUSES = rules.EXCLUDED_STATUSES
+# The WHERE of ix_report_finished_unresolved, as rules.finished_unresolved() renders it.
+FINISHED_UNRESOLVED = "resolved_at IS NULL AND status IN ({})".format(", ".join(f"'{s}'" for s in FINISHED_STATUSES))
 CHANNELS = ("app", "call_center", "whatsapp", "sms", "walk_in", "lapor", "web")
 PRIORITIES = ("rendah", "normal", "tinggi", "darurat")
 ROLES = ("admin", "pimpinan", "operator", "opd")  # people; wall screens are kiosks, not users
@@ -145,11 +147,11 @@ class Report(Base):
         # Per-district medians and "last report" probes read one district's slice of the period.
         Index("ix_report_district_window", "district_code", "created_at", "status", "first_response_at", "resolved_at",
               "opd_code"),
-        # The reports still without a resolution, by creation: the only ones whose compliance the clock can still
-        # move (rules.silent_counts). A partial index: a report leaves it when it is resolved.
-        Index("ix_report_unresolved", "created_at", "status", "opd_code", "district_code", "category_code",
+        # Finished reports without a resolution time (rows from other systems), by creation: besides the open
+        # ones, the only reports whose compliance the clock can still move (rules.silent_counts). Partial: few.
+        Index("ix_report_finished_unresolved", "created_at", "status", "opd_code", "district_code", "category_code",
               "first_response_at", "response_due_at", "resolution_due_at", "id",
-              sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),
+              sqlite_where=text(FINISHED_UNRESOLVED), postgresql_where=text(FINISHED_UNRESOLVED)),
     )
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(32), default="dashboard", server_default="dashboard")

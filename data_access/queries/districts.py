@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, literal, select, union_all
 
 from data_access.queries.common import frame, in_period, period_or_default, window_histogram, window_medians
-from data_access.queries.open_state import open_reports
+from data_access.queries.open_state import count_by, names_of, open_reports
 from data_access.queries.settled import over_days
 from data_access.rules import is_open, is_remote_district
 from data_access.schema import District, Report, Village
@@ -66,9 +66,10 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
             reports.update(counts)
         per_district = pd.DataFrame(list(reports.items()), columns=["code", "reports"])
         opened = open_reports(engine, conn, filters, scope, now)
-        state = pd.DataFrame({"code": opened.district, "open": 1, "overdue": opened.overdue(now).astype(int)}
-                             ).groupby("code", as_index=False, dropna=False)[["open", "overdue"]].sum()
-        state["code"] = state["code"].fillna(OUTSIDE)
+        present, open_count = count_by(opened.district)
+        _, overdue_count = count_by(opened.district, opened.overdue(now))
+        state = pd.DataFrame({"code": [c or OUTSIDE for c in names_of(present)], "open": open_count,
+                              "overdue": overdue_count})
         parts = [state, frame(conn, recent), per_district, middle]
     districts = pd.concat([districts, pd.DataFrame([{"code": OUTSIDE, "name": "Di luar wilayah / tanpa lokasi",
                                                      "access": "", "remote": False}])], ignore_index=True)

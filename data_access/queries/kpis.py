@@ -9,13 +9,13 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import period_or_default, window_histogram, window_medians, wit_midnight
-from data_access.queries.open_state import open_reports
+from data_access.queries.open_state import open_reports, utc_moment
 from data_access.queries.settled import over_days
 from data_access.rules import (
     answered_counts,
+    finished_unresolved,
     is_counted,
     silent_counts,
-    unresolved,
 )
 from data_access.schema import Report
 from data_access.scope import Filters, Scope, where
@@ -58,7 +58,9 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
             return where(base, scope, is_counted(), Report.created_at >= lo, Report.created_at < hi)
 
         what = ("headline_kpis", base, scope)
-        row.update(_compliance(engine, conn, what, window_for, start, end, now))
+        all_open = opened if filters.start is None and filters.end is None else open_reports(
+            engine, conn, base, scope, now)
+        row.update(_compliance(engine, conn, what, window_for, start, end, now, all_open))
         for kind in ("response", "resolution"):
             histogram = window_histogram(engine, conn, what, window_for, start, end, kind)
             row[f"median_{kind}_hours"] = _median_hours(conn, window_for(start, end), kind, histogram)
@@ -66,9 +68,11 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
     return out.astype({column: "int64" for column in COUNT_COLUMNS})
 
 
-def _compliance(engine: Engine, conn, what, window_for, start: datetime, end: datetime, now: datetime) -> dict:
+def _compliance(engine: Engine, conn, what, window_for, start: datetime, end: datetime, now: datetime,
+                opened) -> dict:
     """Met and decided per kind. Met and answered (whole days remembered, queries/settled.py) plus silent past
-    the due time, which the clock moves: counted afresh over the window's unresolved reports."""
+    the due time, which the clock moves: for the open reports of the window, what open_state says is overdue;
+    for finished reports without a resolution time, counted by SQL over their small index."""
     def part(lo: datetime, hi: datetime) -> dict:
         return conn.execute(select(*answered_counts()).where(window_for(lo, hi))).one()._asdict()
 
@@ -76,11 +80,16 @@ def _compliance(engine: Engine, conn, what, window_for, start: datetime, end: da
     for counts in over_days(engine, conn, (what, "answered"), start, end, part):
         answered.update(counts)
     # SQLite would take ix_report_resolved_opd (resolved_at IS NULL: every unresolved report, from the table).
-    silent = conn.execute(select(*silent_counts(now)).where(window_for(start, end), unresolved())
-                          .with_hint(Report, "INDEXED BY ix_report_unresolved", "sqlite")).one()._asdict()
+    silent = conn.execute(select(*silent_counts(now)).where(window_for(start, end), finished_unresolved())
+                          .with_hint(Report, "INDEXED BY ix_report_finished_unresolved", "sqlite")).one()._asdict()
+    in_window = (opened.created >= utc_moment(start)) & (opened.created < utc_moment(end))
+    silent["response_silent"] = int(silent["response_silent"] or 0) + int(
+        (opened.response_overdue(now) & in_window).sum())
+    silent["resolution_silent"] = int(silent["resolution_silent"] or 0) + int(
+        (opened.resolution_overdue(now) & in_window).sum())
     out = {}
     for kind in ("response", "resolution"):
-        sample = int(answered[f"{kind}_answered"]) + int(silent[f"{kind}_silent"] or 0)
+        sample = int(answered[f"{kind}_answered"]) + silent[f"{kind}_silent"]
         out[f"{kind}_sample"] = sample
         out[f"{kind}_compliance_pct"] = 100.0 * int(answered[f"{kind}_met"]) / sample if sample else None
     return out

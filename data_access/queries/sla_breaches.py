@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, literal, select, union_all
 
 from data_access.queries.common import frame, wit_midnight
-from data_access.queries.open_state import open_reports, utc_moment
+from data_access.queries.open_state import count_by, names_of, open_reports, utc_moment
 from data_access.queries.settled import over_days
 from data_access.rules import is_counted, missed, opd_at
 from data_access.schema import Category, District, Opd, Report
@@ -66,13 +66,13 @@ def overdue_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datetime
     with engine.connect() as conn:
         opened = open_reports(engine, conn, filters, scope, now)
         names = frame(conn, select(Opd.code.label("opd_code"), Opd.short_name))
-    late = opened.select(opened.overdue(now))
-    missed_due, against = late.missed_due(now)
+    late = opened.overdue(now)
+    missed_due, against = (column[late] for column in opened.missed_due(now))
     since = [utc_moment(now - timedelta(days=d)) for d in (1, 3, 7)]
-    bucket = np.select([missed_due >= since[0], missed_due >= since[1], missed_due >= since[2]],
-                       list(OVERDUE_BUCKETS[:3]), default=OVERDUE_BUCKETS[3])
-    out = (pd.DataFrame({"opd_code": against, "bucket": bucket}).groupby(["opd_code", "bucket"], dropna=False)
-           .size().reset_index(name="reports"))
+    bucket = np.select([missed_due >= since[0], missed_due >= since[1], missed_due >= since[2]], [0, 1, 2], default=3)
+    present, counts = count_by(against * len(OVERDUE_BUCKETS) + bucket)
+    out = pd.DataFrame({"opd_code": names_of(present // len(OVERDUE_BUCKETS)),
+                        "bucket": [OVERDUE_BUCKETS[i] for i in present % len(OVERDUE_BUCKETS)], "reports": counts})
     out = out.merge(names, on="opd_code", how="left")
     out["reports"] = out["reports"].astype(int)
     return out

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import frame, opds_in_view
-from data_access.queries.open_state import open_reports, utc_moment
+from data_access.queries.open_state import count_by, names_of, open_reports, utc_moment
 from data_access.schema import Report
 from data_access.scope import Filters, Scope, where
 
@@ -32,10 +32,11 @@ def opd_workload(engine: Engine, filters: Filters, scope: Scope, now: datetime, 
     with engine.connect() as conn:
         opened = open_reports(engine, conn, filters, scope, now)
         out = frame(conn, opds)
-        backlog = pd.DataFrame({"opd_code": opened.opd, "backlog": 1, "overdue": opened.overdue(now).astype(int),
-                                **{name: (opened.created >= utc_moment(now - timedelta(days=d))).astype(int)
+        present, backlog_count = count_by(opened.opd)
+        backlog = pd.DataFrame({"opd_code": names_of(present), "backlog": backlog_count,
+                                "overdue": count_by(opened.opd, opened.overdue(now))[1],
+                                **{name: count_by(opened.opd, opened.created >= utc_moment(now - timedelta(days=d)))[1]
                                    for name, d in AGE_BUCKETS}})
-        backlog = backlog.groupby("opd_code", as_index=False, dropna=False).sum()
         for part in (backlog, frame(conn, inflow), frame(conn, closed)):
             out = out.merge(part, on="opd_code", how="left")
     count_columns = ["backlog", "overdue", "inflow", "closed"] + [name for name, _ in AGE_BUCKETS]

@@ -22,8 +22,9 @@ from data_access.queries import (
     reports_by_district,
 )
 from data_access.queries.settled import day_start, settled_days, split_days
+from data_access.rules import compliance_counts, is_counted
 from data_access.schema import Report
-from data_access.scope import Filters, Scope
+from data_access.scope import Filters, Scope, where
 from data_access.sla import WIT
 from tests.support import NOW
 
@@ -188,3 +189,26 @@ def test_a_late_answer_in_a_passed_day_is_seen(store, workcal):
         writer.transition(session, report, "diverifikasi", NOW - timedelta(hours=1))
         session.commit()
     _assert_same_as_fresh(store)
+
+
+def test_compliance_equals_the_rule_book_with_finished_reports_lacking_a_resolution_time(store):
+    """Silent reports are counted in two parts (open ones from open_state, finished ones without a resolution
+    time from their partial index): together exactly rules.compliance_counts over the window."""
+    with store.begin() as conn:
+        row = conn.execute(select(Report.category_code, Report.opd_code, Report.district_code).limit(1)).one()
+        for i, status in enumerate(("selesai", "ditutup", "selesai")):
+            conn.execute(Report.__table__.insert().values(
+                source="sms", external_id=f"no-resolution-{i}", channel="sms", category_code=row.category_code,
+                opd_code=row.opd_code, district_code=row.district_code, title="Tanpa waktu selesai", status=status,
+                created_at=NOW - timedelta(days=5 + i), response_due_at=NOW - timedelta(days=4 + i),
+                resolution_due_at=NOW - timedelta(days=1) if i < 2 else NOW + timedelta(days=3),
+                closed_at=NOW - timedelta(days=1) if status == "ditutup" else None, updated_at=NOW))
+    got = headline_kpis(store, Filters(), Scope.wall(), NOW).iloc[0]
+    window = where(Filters(), Scope.wall(), is_counted(), Report.created_at >= NOW - timedelta(days=30),
+                   Report.created_at < NOW)
+    with store.connect() as conn:
+        want = conn.execute(select(*compliance_counts(NOW, counted_only=True)).where(window)).one()
+    for kind in ("response", "resolution"):
+        assert got[f"{kind}_sample"] == getattr(want, f"{kind}_sample")
+        assert got[f"{kind}_compliance_pct"] == pytest.approx(
+            100.0 * getattr(want, f"{kind}_met") / getattr(want, f"{kind}_sample"))
