@@ -92,14 +92,6 @@ def _build(year: int, month: int, day: int, groups: tuple, default_zone, raw: st
         raise BadValue(f"not a date: {raw[:40]!r}") from None
 
 
-_UNKNOWN = object()
-
-
-def _clock(local: datetime) -> tuple:
-    return (local.hour, local.minute, local.second, local.microsecond, local.tzinfo,
-            timedelta(hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond))
-
-
 class DateColumn:
     """Parses one column's timestamps to aware UTC datetimes, deciding day/month order from the column."""
 
@@ -110,8 +102,7 @@ class DateColumn:
         self.day_month_seen = False  # any DD/MM or MM/DD value at all: worth reading on in the pre-scan
         self.fallback: str | None = None  # another column's decision, or the mapping's [dates] order
         self._day_parts: dict[str, tuple[int, int, int]] = {}
-        self._time_parts: dict[str, tuple] = {}  # (hour, minute, second, microsecond, zone, time since midnight)
-        self._day_starts: dict[tuple, datetime | None] = {}
+        self._time_parts: dict[str, tuple] = {}
         self._patterns = (self._iso, self._year_first, self._day_month_text, self._named, self._epoch_text)
         self._last = None
 
@@ -203,12 +194,7 @@ class DateColumn:
             if day is not None:
                 clock = self._time_parts.get(text[space + 1:])
                 if clock is not None:
-                    # The day's start in UTC plus the time of day, when the day keeps one UTC offset throughout
-                    # (always, in Indonesia's zones): one addition instead of building and converting a datetime.
-                    start = self._utc_day_start(day, clock[4])
-                    if start is not None:
-                        return start + clock[5]
-                    return datetime(*day, *clock[:5]).astimezone(UTC)
+                    return datetime(*day, *clock).astimezone(UTC)
                 # A known day with a new time of day (most of the first 86,400 rows): the day part of the full
                 # pattern matched exactly up to the space before, so the rest is the full pattern's time and zone.
                 tail = _TIME_TAIL.match(text, space)
@@ -216,7 +202,8 @@ class DateColumn:
                     local = _build(*day, tail.groups(), self.tz, text)
                     if len(self._time_parts) > _PART_MEMO_MAX:
                         self._time_parts.clear()
-                    self._time_parts[text[space + 1:]] = _clock(local)
+                    self._time_parts[text[space + 1:]] = (local.hour, local.minute, local.second, local.microsecond,
+                                                          local.tzinfo)
                     return local.astimezone(UTC)
         match = _DAY_MONTH.match(text)
         if not match:
@@ -227,24 +214,9 @@ class DateColumn:
                 self._day_parts.clear()
                 self._time_parts.clear()
             self._day_parts[text[:space]] = (local.year, local.month, local.day)
-            self._time_parts[text[space + 1:]] = _clock(local)
+            self._time_parts[text[space + 1:]] = (local.hour, local.minute, local.second, local.microsecond,
+                                                  local.tzinfo)
         return local.astimezone(UTC)
-
-    def _utc_day_start(self, day: tuple[int, int, int], zone) -> datetime | None:
-        """The UTC moment a local day begins in ``zone``, or None when the zone changes its offset that day
-        (a daylight-saving switch: then the time is converted in full)."""
-        key = (day, zone)
-        start = self._day_starts.get(key, _UNKNOWN)
-        if start is _UNKNOWN:
-            if len(self._day_starts) > _PART_MEMO_MAX:
-                self._day_starts.clear()
-            midnight = datetime(*day, tzinfo=zone)
-            probes = [midnight.replace(hour=h, fold=f) for h in range(24) for f in (0, 1)]
-            probes += [midnight.replace(hour=23, minute=59, second=59, microsecond=999_999, fold=f) for f in (0, 1)]
-            offset = midnight.utcoffset()
-            start = midnight.astimezone(UTC) if all(p.utcoffset() == offset for p in probes) else None
-            self._day_starts[key] = start
-        return start
 
     def _named(self, text: str) -> datetime | None:
         match = _NAMED_DAY_FIRST.match(text) or _NAMED_MONTH_FIRST.match(text)
