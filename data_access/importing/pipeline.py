@@ -15,6 +15,7 @@ stops the import at the next batch handed over and is raised in the caller's thr
 
 from __future__ import annotations
 
+import gc
 import queue
 import sys
 import threading
@@ -82,3 +83,32 @@ class BatchWriter(Generic[Batch]):
             sys.setswitchinterval(self._switch_interval)
             self._switch_interval = None
         self._raise_error()
+
+
+class CollectPerBatch:
+    """Python's cycle collector once per batch instead of every 700 new objects, for the import's duration.
+
+    A row makes a dozen container objects (its fields, record, candidate, row tuples), so the collector used to
+    run every few dozen rows, and its oldest generation walks everything the process holds (the boundaries'
+    geometries, pandas, SQLAlchemy): about a third of the reader's time on benchmarks/bench_import.py's file.
+    ``batch_done`` collects the two young generations, which hold everything made since the last batch, so
+    memory stays bounded as before; the collector's automatic runs come back when the import ends.
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self._enabled = enabled
+        self._was_enabled = False
+
+    def __enter__(self) -> CollectPerBatch:
+        if self._enabled:
+            self._was_enabled = gc.isenabled()
+            gc.disable()
+        return self
+
+    def batch_done(self) -> None:
+        if self._enabled:
+            gc.collect(1)
+
+    def __exit__(self, *_exc) -> None:
+        if self._enabled and self._was_enabled:
+            gc.enable()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from data_access.engine import is_sqlite, sqlite_path
 from data_access.importing.dates import time_zone
 from data_access.importing.mapping import Mapping, MappingError, guess_mapping, load_mapping
-from data_access.importing.pipeline import BatchWriter
+from data_access.importing.pipeline import BatchWriter, CollectPerBatch
 from data_access.importing.readers import FORMATS, RawRecord, UnreadableFile, detect_format, open_reader
 from data_access.importing.translate import Candidate, Reference, Rejected, Translator
 from data_access.importing.upsert import BatchResult, ReportUpserter
@@ -251,6 +251,7 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
         summary.outside += result.outside
 
     batches = BatchWriter(write, threaded=threaded)
+    collector = CollectPerBatch(enabled=fast)
 
     def flush() -> None:
         nonlocal batch
@@ -267,29 +268,31 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
         batch = []
         in_batch.clear()
         rejects.flush()
+        collector.batch_done()
         if progress is not None:
             progress(summary.read, reader.position(), reader.size)
 
-    try:
-        for record in reader.records():
-            summary.read += 1
-            try:
-                candidate = translator.translate(record)
-            except Rejected as exc:
-                summary.rejected += 1
-                rejects.write(record, "rejected", exc.reason)
-                continue
-            for warning in candidate.warnings:
-                summary.warnings += 1
-                rejects.write(record, "warning", warning)
-            if candidate.external_id in in_batch:
-                flush()  # the same report twice in one batch: write the first, then compare the second with it
-            batch.append(candidate)
-            in_batch.add(candidate.external_id)
-            if len(batch) >= batch_size:
-                flush()
-        flush()
-    finally:
-        # Whatever stopped the reading, the batches already handed over are written (as they would have been
-        # without the thread) before the import returns or fails.
-        batches.close()
+    with collector:  # its pause covers the writer finishing the last batches too
+        try:
+            for record in reader.records():
+                summary.read += 1
+                try:
+                    candidate = translator.translate(record)
+                except Rejected as exc:
+                    summary.rejected += 1
+                    rejects.write(record, "rejected", exc.reason)
+                    continue
+                for warning in candidate.warnings:
+                    summary.warnings += 1
+                    rejects.write(record, "warning", warning)
+                if candidate.external_id in in_batch:
+                    flush()  # the same report twice in one batch: write the first, then compare the second with it
+                batch.append(candidate)
+                in_batch.add(candidate.external_id)
+                if len(batch) >= batch_size:
+                    flush()
+            flush()
+        finally:
+            # Whatever stopped the reading, the batches already handed over are written (as they would have been
+            # without the thread) before the import returns or fails.
+            batches.close()

@@ -21,9 +21,10 @@ Times, as the rule book wants them (core/rules.py, data_access/rules.py, ReportW
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import chain
 
+import numpy as np
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from core.rules import CLOCK_RUNNING, FINISHED_STATUSES, HELD
@@ -50,6 +51,18 @@ def _sqlite_time(moment: datetime) -> str:
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
     return moment.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _sqlite_times(moments: list[datetime]) -> list[str]:
+    """_sqlite_time of many aware times at once (numpy formats them in C: a third of the per-row cost)."""
+    if not moments:
+        return []
+    micros = np.array([(m - _EPOCH) // _MICROSECOND for m in moments], dtype="int64").astype("datetime64[us]")
+    return [text.replace("T", " ") for text in np.datetime_as_string(micros, unit="us").tolist()]
 
 
 def _identity(moment: datetime) -> datetime:
@@ -266,37 +279,41 @@ class ReportUpserter:
         """The report rows of new reports, ready to bind; their (times, status time, created) as bound; how many
         landed without a district. Pure computation, no store."""
         now, source, due, policies = self.now, self.source, self.due, self.policies
+        located = self._locate(fresh)
+        states = [new_state(c, now) for c in fresh]
+        # Reports of one evening or holiday share their due times (the same objects, see DueTimeCalculator).
+        dues = [due.due_times(policies[c.category_code], c.created_at) for c in fresh]
         # Times are bound as the store keeps them: naive UTC text on SQLite (see _sqlite_time), aware otherwise.
-        as_bound = _sqlite_time if self._sqlite else _identity
+        # The text of a whole column at once: per-row isoformat was the biggest part of a row's computation.
+        if self._sqlite:
+            as_bound = _sqlite_time
+            created_b = _sqlite_times([c.created_at for c in fresh])
+            at_b = _sqlite_times([at for _, at in states])
+            response_b = _sqlite_times([r for r, _ in dues])
+            resolution_b = _sqlite_times([r for _, r in dues])
+        else:
+            as_bound = _identity
+            created_b = [c.created_at for c in fresh]
+            at_b = [at for _, at in states]
+            response_b = [r for r, _ in dues]
+            resolution_b = [r for _, r in dues]
         now_b = as_bound(now)
-        rows, states = [], []
+        rows, bound_states = [], []
         outside = 0
-        # Reports of one evening or holiday share their due times (the same objects, see DueTimeCalculator), and
-        # the batch is in creation order: the last formatted due times are usually the next ones.
-        last_response = last_resolution = None
-        response_b = resolution_b = None
-        for c, (district, village) in zip(fresh, self._locate(fresh), strict=True):
-            times, at = new_state(c, now)
-            response_due, resolution_due = due.due_times(policies[c.category_code], c.created_at)
-            if response_due is not last_response:
-                last_response, response_b = response_due, as_bound(response_due)
-            if resolution_due is not last_resolution:
-                last_resolution, resolution_b = resolution_due, as_bound(resolution_due)
+        for i, (c, (district, village), (times, at)) in enumerate(zip(fresh, located, states, strict=True)):
             if district is None:
                 outside += 1
-            created_b = as_bound(c.created_at)
-            # The status time is usually also the response, resolution or closing time, and often the import's
-            # own moment: formatted once (the store's time text costs more than the rest of the row).
-            at_b = now_b if at is now else as_bound(at)
+            # The response, resolution and closing times are usually the status time itself: its text is reused.
+            at_text, created_text = at_b[i], created_b[i]
             responded, resolved, closed = times["first_response_at"], times["resolved_at"], times["closed_at"]
             rows.append((source, c.external_id, c.channel, c.category_code, c.opd_code, district, village, c.lat,
-                         c.lon, c.title, c.description, c.status, "normal", created_b,
-                         None if responded is None else at_b if responded is at else as_bound(responded),
-                         None if resolved is None else at_b if resolved is at else as_bound(resolved),
-                         None if closed is None else at_b if closed is at else as_bound(closed),
-                         response_b, resolution_b, 0.0, now_b))
-            states.append((times, at_b, created_b))
-        return rows, states, outside
+                         c.lon, c.title, c.description, c.status, "normal", created_text,
+                         None if responded is None else at_text if responded is at else as_bound(responded),
+                         None if resolved is None else at_text if resolved is at else as_bound(resolved),
+                         None if closed is None else at_text if closed is at else as_bound(closed),
+                         response_b[i], resolution_b[i], 0.0, now_b))
+            bound_states.append((times, at_text, created_text))
+        return rows, bound_states, outside
 
     def _events(self, fresh: list[Candidate], states: list[tuple], report_ids) -> list[tuple]:
         """A new report's timeline: ``baru`` at its creation, then its own status if it has another.

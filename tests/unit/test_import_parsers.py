@@ -310,3 +310,61 @@ def test_fast_due_times_equal_due_at_exactly():
             want = (due_at(start, policy.response, policy.calendar, cal),
                     due_at(start, policy.resolution, policy.calendar, cal))
             assert calc.due_times(policy, start) == want, (start, policy.code)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Jayapura", "America/New_York", "Australia/Lord_Howe"])
+def test_remembered_day_and_time_parts_equal_the_full_parse(zone):
+    """A US-style column read a second time comes from the remembered day and time of day; also on days a zone
+    switches its offset (New York's, and Lord Howe's half-hour daylight saving), exactly the moment a fresh
+    column reads."""
+    tz = time_zone(zone)
+    rng = random.Random(5)
+    texts = []
+    for day in (date(2026, 3, 8), date(2026, 11, 1), date(2026, 4, 5), date(2026, 10, 4), date(2026, 7, 14)):
+        for _ in range(60):
+            clock = timedelta(seconds=rng.randrange(86400))
+            moment = datetime.combine(day, datetime.min.time()) + clock
+            texts.append(moment.strftime("%m/%d/%Y %I:%M:%S %p"))
+    texts += [t + " +07:00" for t in texts[:20]]
+    remembered = DateColumn("created_at", tz, order=MONTH_FIRST)
+    for text in texts:  # the first pass fills the memos
+        remembered.parse(text)
+    for text in texts:
+        fresh = DateColumn("created_at", tz, order=MONTH_FIRST).parse(text)
+        again = remembered.parse(text)
+        assert again == fresh and again.tzinfo is UTC and again.utcoffset() == timedelta(0), text
+
+
+def test_store_time_text_of_a_column_equals_one_at_a_time():
+    """The whole-column text of the store's times (numpy) is _sqlite_time's, for any aware time."""
+    from data_access.importing.upsert import _sqlite_time, _sqlite_times
+
+    rng = random.Random(7)
+    base = datetime(2000, 1, 1, tzinfo=UTC)
+    moments = [base + timedelta(seconds=rng.randrange(40 * 365 * 86400), microseconds=rng.randrange(10**6) * (i % 2))
+               for i in range(3000)]
+    moments += [m.astimezone(time_zone("WIT")) for m in moments[:50]] + [datetime(2026, 1, 1, tzinfo=UTC)]
+    assert _sqlite_times(moments) == [_sqlite_time(m) for m in moments]
+    assert _sqlite_times([]) == []
+
+
+def test_the_collector_pauses_for_an_import_only():
+    """The speed path collects cycles once per batch and gives the collector back as it found it."""
+    import gc
+
+    from data_access.importing.pipeline import CollectPerBatch
+
+    assert gc.isenabled()
+    with CollectPerBatch() as collector:
+        assert not gc.isenabled()
+        collector.batch_done()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with CollectPerBatch():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
+    with CollectPerBatch(enabled=False):
+        assert gc.isenabled()
