@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, case, func, literal, select, union_all
 
@@ -68,7 +69,8 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
         opened = open_reports(engine, conn, filters, scope, now)
         present, open_count = count_by(opened.district)
         _, overdue_count = count_by(opened.district, opened.overdue(now))
-        state = pd.DataFrame({"code": [c or OUTSIDE for c in names_of(present)], "open": open_count,
+        state = pd.DataFrame({"code": np.array([c or OUTSIDE for c in names_of(present)], dtype=object),
+                              "open": open_count,
                               "overdue": overdue_count})
         parts = [state, frame(conn, recent), per_district, middle]
     districts = pd.concat([districts, pd.DataFrame([{"code": OUTSIDE, "name": "Di luar wilayah / tanpa lokasi",

@@ -174,9 +174,9 @@ def code_of(value: str | None) -> int:
     return found
 
 
-def names_of(codes: np.ndarray) -> list[str | None]:
-    """The district or OPD codes back from their integers (0 is "none")."""
-    return [_NAMES[int(c)] for c in codes]
+def names_of(codes: np.ndarray) -> np.ndarray:
+    """The district or OPD codes back from their integers (0 is "none"), as text (object) even when empty."""
+    return np.array([_NAMES[int(c)] for c in codes], dtype=object)
 
 
 def count_by(codes: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
