@@ -6,8 +6,8 @@ What the rule book decides about an open report at ``now`` is a comparison of ``
 changes: its due times, whether it was answered or resolved, when its hold began, who held it when each due time
 passes. SQL reads those moments once per creation day or month and they are kept until a report of that day
 changes (queries/settled.py); every refresh then compares them with ``now`` in numpy, the twin of
-data_access/rules.py (tests/store/test_open_state.py proves both give the same answers). Reports created today
-are read afresh. At 10M reports this turns four passes over 350,000 open reports per store change (one per
+data_access/rules.py (tests/store/test_queries.py and test_settled_days.py prove both give the same answers).
+At 10M reports this turns four passes over 350,000 open reports per store change (one per
 figure, each deciding the rules row by row) into one comparison of arrays.
 """
 
@@ -130,11 +130,11 @@ def _gather(conn: Connection, memo, what, today: date, part) -> OpenReports:
     cut = (today - timedelta(days=DAYS_BY_DAY)).replace(day=1)
     first = conn.execute(select(func.min(Report.created_at))).scalar()
     months = _months(first.astimezone(WIT).date().replace(day=1) if first else cut, cut)
-    days = [cut + timedelta(days=i) for i in range((today - cut).days)]
+    days = [cut + timedelta(days=i) for i in range((today - cut).days + 1)]  # today too: kept until it changes
     parts = memo.values(conn, what, months, lambda m: part(day_start(m), day_start(_next_month(m))), grain="month")
     parts += memo.values(conn, what, days, lambda d: part(day_start(d), day_start(d + timedelta(days=1))))
     parts.append(part(None, day_start(months[0]) if months else day_start(cut)))  # before the first report seen
-    parts.append(part(day_start(today), None))  # today and anything stamped later
+    parts.append(part(day_start(today + timedelta(days=1)), None))  # anything stamped after today
     return OpenReports(*(np.concatenate([p[name] for p in parts]) for name in _FIELDS))
 
 
