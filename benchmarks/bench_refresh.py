@@ -209,12 +209,21 @@ def _after_changes(engine, calls: list[Call], runs: int) -> list[tuple[float, di
     (created a day ago or more, so a remembered day) moves one step on (ReportWriter.transition, at NOW), then
     every query runs once. What a wall pays per change, remembered days dropped and computed again included."""
     writer = ReportWriter(engine, WorkCalendar())
+    with engine.connect() as conn:
+        candidates = conn.execute(select(Report.id).where(
+            Report.status.in_(tuple(NEXT_STATUS)), Report.created_at >= NOW - timedelta(days=30),
+            Report.created_at < NOW - timedelta(days=1)).order_by(Report.id).limit(1000)).scalars().all()
+    if not candidates:
+        raise SystemExit("no open report of the last 30 days to change: the store is too small or too old")
     out = []
     for i in range(runs):
         with Session(engine) as session:
-            report = session.scalars(select(Report).where(
-                Report.status.in_(tuple(NEXT_STATUS)), Report.created_at >= NOW - timedelta(days=30),
-                Report.created_at < NOW - timedelta(days=1)).order_by(Report.id).offset(97 * i).limit(1)).one()
+            for k in range(len(candidates)):  # the first one an earlier run has not finished
+                report = session.get(Report, candidates[(97 * i + k) % len(candidates)])
+                if report.status in NEXT_STATUS:
+                    break
+            else:
+                raise SystemExit("every open report of the last 30 days is finished: rebuild the store")
             writer.transition(session, report, NEXT_STATUS[report.status], NOW, actor="bench_refresh")
             session.commit()
         per, started = {}, time.perf_counter()
