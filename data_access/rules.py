@@ -91,43 +91,25 @@ def met(kind: str) -> ColumnElement[bool]:
     return and_(is_counted(), done.is_not(None), done <= due)
 
 
+def _silent_past_due(kind: str, now: datetime) -> ColumnElement[bool]:
+    """Not done and past the due time — unless the clock stopped (a hold) before it passed."""
+    due, done = _targets()[kind]
+    return and_(done.is_(None), due < now, or_(Report.status != HELD, due < held_since()))
+
+
 def missed(kind: str, now: datetime, *, counted_only: bool = False) -> ColumnElement[bool]:
     """Done after the due time, or silent past it — unless the clock stopped (a hold) before it passed.
     ``counted_only``: the caller's WHERE already keeps only counted reports, so the test is not repeated."""
     due, done = _targets()[kind]
-    silent_past_due = and_(done.is_(None), due < now,
-                           or_(Report.status != HELD, due < held_since()))
-    late_or_silent = or_(done > due, silent_past_due)  # done > due: answered (NULL compares to nothing)
+    late_or_silent = or_(done > due, _silent_past_due(kind, now))  # done > due: answered (NULL compares to nothing)
     return late_or_silent if counted_only else and_(is_counted(), late_or_silent)
 
 
-def compliance_counts(now: datetime, *, counted_only: bool = False) -> list:
-    """Per group: met and decided (met + missed) for response and resolution, and the rejected/archived count.
-
-    The rules of ``met`` and ``missed`` counted in the cases that exclude each other: answered with a due time
-    (by it: met, after it: missed) and silent past it (missed). Each row is compared once per case
-    (``or_(met, missed)`` evaluated met twice; half the wall's headline time at 1M reports). ``counted_only``:
-    the caller's WHERE already keeps only counted reports (``is_counted()``), so the cases do not test it again
-    and the rejected/archived count (zero there) is left out."""
-    counted = [] if counted_only else [is_counted()]
-
-    def number(*conds):
-        return func.count(case((and_(*counted, *conds), 1)))
-
-    columns = []
-    for kind in ("response", "resolution"):
-        due, done = _targets()[kind]
-        answered = number(done.is_not(None), due.is_not(None))
-        silent = number(done.is_(None), due < now, or_(Report.status != HELD, due < held_since()))
-        columns += [number(done <= due).label(f"{kind}_met"), (answered + silent).label(f"{kind}_sample")]
-    if not counted_only:
-        columns.append(func.count(case((is_excluded(), 1))).label("excluded"))
-    return columns
-
-
 def answered_counts() -> list:
-    """``compliance_counts``' cases that no clock changes, over counted reports: per kind, met (done by the due
-    time) and answered (done, with a due time). What a day's reports give here stays true until one changes."""
+    """Compliance's cases that no clock changes, over counted reports: per kind, met (done by the due time) and
+    answered (done, with a due time). ``met`` and ``missed`` split into cases that exclude each other —
+    answered (by the due time: met, after it: missed) and silent past it (missed, ``silent_counts``) — so each
+    row is compared once per case. What a day's reports give here stays true until one changes."""
     columns = []
     for kind in ("response", "resolution"):
         due, done = _targets()[kind]
@@ -137,17 +119,12 @@ def answered_counts() -> list:
 
 
 def silent_counts(now: datetime) -> list:
-    """The case of ``compliance_counts`` that the clock moves: silent past the due time (missed, unless a hold
-    began first), per kind, over counted reports. Only reports without a resolution can be silent on either
-    kind. Of the open ones that is what ``response_overdue`` / ``resolution_overdue`` say (queries/open_state.py
-    counts them); the caller's WHERE holds ``finished_unresolved()`` for the rest, which its index answers."""
-    columns = []
-    for kind in ("response", "resolution"):
-        due, _ = _targets()[kind]
-        silent = [Report.first_response_at.is_(None)] if kind == "response" else []
-        columns.append(func.count(case((and_(*silent, due < now, or_(Report.status != HELD, due < held_since())), 1)))
-                       .label(f"{kind}_silent"))
-    return columns
+    """Compliance's case that the clock moves: silent past the due time, per kind, over counted reports. Only
+    reports without a resolution can be silent on either kind. Of the open ones that is what
+    ``response_overdue`` / ``resolution_overdue`` say (queries/open_state.py counts them); the caller's WHERE
+    holds ``finished_unresolved()`` for the rest, which its index answers."""
+    return [func.count(case((_silent_past_due(kind, now), 1))).label(f"{kind}_silent")
+            for kind in ("response", "resolution")]
 
 
 def finished_unresolved() -> ColumnElement[bool]:

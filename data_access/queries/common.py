@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from data_access.queries.settled import over_days
+from data_access.queries.settled import day_start, over_days
 from data_access.schema import (
     RESOLUTION_BUCKET,
     RESOLUTION_HOURS,
@@ -49,8 +49,7 @@ def frame(conn: Connection, stmt) -> pd.DataFrame:
 
 def wit_midnight(now: datetime) -> datetime:
     """The start of ``now``'s day in WIT, as an aware instant."""
-    local = now.astimezone(WIT)
-    return datetime.combine(local.date(), time(0, 0), tzinfo=WIT)
+    return day_start(now.astimezone(WIT).date())
 
 
 def period_or_default(filters: Filters, now: datetime,
@@ -182,8 +181,7 @@ def window_histogram(engine: Engine, conn: Connection, what: Hashable, condition
 
 
 def _middles(conn: Connection, condition, kind: str, by_district: bool, counts: dict) -> pd.DataFrame:
-    _, hours = DURATIONS[kind]
-    bucket, _ = DURATIONS[kind]
+    bucket, hours = DURATIONS[kind]
     slices, sizes = [], {}
     for code, per_bucket in counts.items():
         per_bucket = sorted(per_bucket)
@@ -201,33 +199,35 @@ def _middles(conn: Connection, condition, kind: str, by_district: bool, counts: 
     parts = []
     lateral = [i for i, (code, *_) in enumerate(slices) if code is not None] if (
         by_district and conn.dialect.name == "postgresql") else []
-    if len(lateral) > 1:
+    lateral = set(lateral) if len(lateral) > 1 else set()
+    if lateral:
         # One subquery planned once for every district, not a UNION of one each: PostgreSQL spent 12 ms planning
         # twenty copies of the bucket expression to execute them in 4.
         # The slices as arrays (unnest), not VALUES rows: the statement's text and compiled form stay the same
         # whatever the slices, so SQLAlchemy compiles it once and psycopg may prepare it.
-        columns_of = list(zip(*[(i, *slices[i]) for i in lateral], strict=True))
-        wanted = func.unnest(*[bindparam(f"wanted_{name}", list(data), type_=ARRAY(kind)) for name, data, kind in zip(
-            ("slice", "code", "k", "skip", "take"), columns_of, (Integer, String, Integer, Integer, Integer),
-            strict=True)]).table_valued("slice", "code", "k", "skip", "take").render_derived(name="wanted")
+        columns_of = list(zip(*[(i, *slices[i]) for i in sorted(lateral)], strict=True))
+        wanted = func.unnest(*[bindparam(f"wanted_{name}", list(data), type_=ARRAY(sql_type))
+                               for name, data, sql_type in zip(("slice", "code", "k", "skip", "take"), columns_of,
+                                                               (Integer, String, Integer, Integer, Integer),
+                                                               strict=True)]
+                             ).table_valued("slice", "code", "k", "skip", "take").render_derived(name="wanted")
         middle = (select(hours.label("hours")).where(bucket == wanted.c.k, condition,
                                                      Report.district_code == wanted.c.code)
                   .order_by(hours).limit(wanted.c.take).offset(wanted.c.skip).lateral("middle"))
         parts.append(select(wanted.c.slice, middle.c.hours).select_from(wanted.join(middle, true())))
     for i, (code, k, offset, limit) in enumerate(slices):
-        if i in lateral and len(lateral) > 1:
+        if i in lateral:
             continue
         group = [] if not by_district else [
             Report.district_code.is_(None) if code is None else Report.district_code == code]
         middle = (select(hours.label("hours")).where(bucket == k, condition, *group)
                   .order_by(hours).limit(limit).offset(offset).subquery(f"middle_{i}"))
         parts.append(select(literal(i).label("slice"), middle.c.hours))
-    found: dict = {}
+    middles: dict = {}
     for i, value in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all():
-        found.setdefault(slices[i][0], []).append(float(value))
-    values_by_code = found
+        middles.setdefault(slices[i][0], []).append(float(value))
     rows = [{**({"code": code} if by_district else {}), "hours": sum(v) / len(v), "n": sizes[code]}
-            for code, v in values_by_code.items()]
+            for code, v in middles.items()]
     return pd.DataFrame(rows, columns=columns)
 
 

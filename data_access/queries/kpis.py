@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import period_or_default, window_histogram, window_medians, wit_midnight
-from data_access.queries.open_state import open_reports, utc_moment
+from data_access.queries.open_state import open_reports
 from data_access.queries.settled import over_days
 from data_access.rules import (
     answered_counts,
@@ -43,7 +43,9 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
     with engine.connect() as conn:
         # Every current-state figure but new_today is about the open reports: their moments remembered by day,
         # weighed against now (queries/open_state.py).
-        opened = open_reports(engine, conn, filters, scope, now)
+        base = filters.without_period()
+        all_open = open_reports(engine, conn, base, scope, now)  # the period bounds the state, not the window
+        opened = all_open.subset(all_open.created_within(filters.start, filters.end))
         state = {"open": len(opened), "overdue": int(opened.overdue(now).sum()),
                  "overdue_response": int(opened.response_overdue(now).sum()),
                  "overdue_resolution": int(opened.resolution_overdue(now).sum()),
@@ -52,14 +54,11 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
             filters, scope, Report.created_at >= wit_midnight(now), Report.created_at <= now, period=False))
         ).scalar_one()
         row = {"new_today": new_today, **state}
-        base = filters.without_period()
 
         def window_for(lo: datetime, hi: datetime):  # counted only: the compliance counts rely on it
             return where(base, scope, is_counted(), Report.created_at >= lo, Report.created_at < hi)
 
         what = ("headline_kpis", base, scope)
-        all_open = opened if filters.start is None and filters.end is None else open_reports(
-            engine, conn, base, scope, now)
         row.update(_compliance(engine, conn, what, window_for, start, end, now, all_open))
         for kind in ("response", "resolution"):
             histogram = window_histogram(engine, conn, what, window_for, start, end, kind)
@@ -82,7 +81,7 @@ def _compliance(engine: Engine, conn, what, window_for, start: datetime, end: da
     # SQLite would take ix_report_resolved_opd (resolved_at IS NULL: every unresolved report, from the table).
     silent = conn.execute(select(*silent_counts(now)).where(window_for(start, end), finished_unresolved())
                           .with_hint(Report, "INDEXED BY ix_report_finished_unresolved", "sqlite")).one()._asdict()
-    in_window = (opened.created >= utc_moment(start)) & (opened.created < utc_moment(end))
+    in_window = opened.created_within(start, end)
     silent["response_silent"] = int(silent["response_silent"] or 0) + int(
         (opened.response_overdue(now) & in_window).sum())
     silent["resolution_silent"] = int(silent["resolution_silent"] or 0) + int(

@@ -86,7 +86,16 @@ class OpenReports:
         return (np.where(response, self.response_due, self.resolution_due),
                 np.where(response, self.response_holder, self.resolution_holder))
 
-    def select(self, mask: np.ndarray) -> OpenReports:
+    def created_within(self, start: datetime | None, end: datetime | None) -> np.ndarray:
+        """Created in [start, end); an open bound (None) keeps every report on that side."""
+        keep = np.ones(len(self), dtype=bool)
+        if start is not None:
+            keep &= self.created >= utc_moment(start)
+        if end is not None:
+            keep &= self.created < utc_moment(end)
+        return keep
+
+    def subset(self, mask: np.ndarray) -> OpenReports:
         return OpenReports(*(getattr(self, name)[mask] for name in _FIELDS))
 
 
@@ -99,7 +108,7 @@ def open_reports(engine: Engine, conn: Connection, filters: Filters, scope: Scop
         bounds = ([Report.created_at >= lo] if lo is not None else []) + (
             [Report.created_at < hi] if hi is not None else [])
         stmt = select(
-            Report.district_code, Report.opd_code, Report.status, Report.status, Report.created_at,  # running, held
+            Report.district_code, Report.opd_code, Report.status, Report.created_at,
             case((Report.first_response_at.is_(None) & Report.resolved_at.is_(None), 1), else_=0),
             case((Report.first_response_at.is_(None), 1), else_=0),
             case((Report.resolved_at.is_(None), 1), else_=0),
@@ -113,14 +122,9 @@ def open_reports(engine: Engine, conn: Connection, filters: Filters, scope: Scop
     today = now.astimezone(WIT).date()
     # The four current-state queries of a refresh ask for the same reports: read and joined once per store change.
     reports = memo.latest(conn, (what, today), lambda: _gather(conn, memo, what, today, part))
-    if filters.start is not None or filters.end is not None:  # the period, as where(filters, …) applies it
-        keep = np.ones(len(reports), dtype=bool)
-        if filters.start is not None:
-            keep &= reports.created >= utc_moment(filters.start)
-        if filters.end is not None:
-            keep &= reports.created < utc_moment(filters.end)
-        reports = reports.select(keep)
-    return reports
+    if filters.start is None and filters.end is None:
+        return reports
+    return reports.subset(reports.created_within(filters.start, filters.end))  # the period, as where(filters) has it
 
 
 def _gather(conn: Connection, memo, what, today: date, part) -> OpenReports:
@@ -139,7 +143,10 @@ def _gather(conn: Connection, memo, what, today: date, part) -> OpenReports:
 
 
 def _columns(rows: list) -> dict:
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_FIELDS)
+    """The read rows as _FIELDS' arrays: the status read once gives both ``running`` and ``held``."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(_FIELDS) - 1)
+    status = columns[2]
+    columns = [*columns[:3], status, *columns[3:]]
     out = {}
     for name, values in zip(_FIELDS, columns, strict=True):
         if name in _TIMES:

@@ -107,10 +107,22 @@ class SettledDays:
         self._dropped: dict[tuple, int] = {}  # (axis, grain, start) → the generation that last dropped it
         self._reset_generation = 0
         self._latest: dict = {}  # what → (generation, when, value): see latest()
+        self._checked: weakref.WeakKeyDictionary[Connection, int] = weakref.WeakKeyDictionary()
         self.computed = 0  # days computed rather than remembered (the tests and benchmarks read it)
 
     def _catch_up(self, conn: Connection) -> int:
-        """Drop what changed since the last call; the generation a value computed from now on belongs to."""
+        """Drop what changed since the last call; the generation a value computed from now on belongs to.
+
+        Once per connection: a query asks for several remembered parts over one connection, and a write between
+        them is caught at the next query's check (a value computed meanwhile is then dropped, or not kept)."""
+        checked = self._checked.get(conn)
+        if checked is not None:
+            return checked
+        generation = self._compare(conn)
+        self._checked[conn] = generation
+        return generation
+
+    def _compare(self, conn: Connection) -> int:
         now_seen = _seen(conn)
         with self._lock:
             before = self._seen

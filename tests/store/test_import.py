@@ -16,7 +16,7 @@ from data_access.queries import headline_kpis, newest_reports
 from data_access.schema import Report, ReportEvent
 from data_access.scope import Filters, Scope
 from data_access.sla import WIT
-from tests.support import NOW, SHARED_DATA
+from tests.support import NOW
 
 MAPPING = """\
 [columns]
@@ -73,17 +73,6 @@ REJECTED_REASONS = ("created_at is missing", "in the future", "before 2000", "'W
 def write_csv(path: Path, rows: list[str], header: str = HEADER) -> Path:
     path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join([header, *rows]) + "\r\n").encode("utf-8"))
     return path
-
-
-@pytest.fixture(scope="module")
-def assigner():
-    if not (SHARED_DATA / "districts.geojson").exists():
-        pytest.skip("the shared Mimika boundaries are not there")
-    from data_access.reference import districts
-    from geo.assign import PointAssigner
-
-    return PointAssigner.from_files(SHARED_DATA / "districts.geojson", SHARED_DATA / "villages.geojson",
-                                    known_district_codes={d.code for d in districts()})
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from data_access.importing import ImportOptions, import_file
 from data_access.schema import Report, ReportEvent
 from tests.conftest import BACKENDS
 from tests.store.test_import import HEADER, MAPPING, MESSY_ROWS, read_rejects, write_csv
-from tests.support import NOW, SHARED_DATA
+from tests.support import NOW
 
 STATUSES = ["Open", "In Progress", "Closed", "Weird", "N/A"]
 TYPES = ["Street Light Condition", "Pothole", "Noise", "Water System", "Unknown Service", ""]
@@ -68,17 +68,6 @@ def _import(store, workcal, path: Path, mapping: Path, *, fast: bool, assigner, 
     options = ImportOptions(source="nyc", mapping=str(mapping), now=now, batch_size=batch_size, fast=fast,
                             rejects=path.with_name(f"{path.stem}.{'fast' if fast else 'plain'}.rejects.csv"))
     return import_file(store, workcal, path, options, assigner=assigner)
-
-
-@pytest.fixture(scope="module")
-def assigner():
-    if not (SHARED_DATA / "districts.geojson").exists():
-        pytest.skip("the shared Mimika boundaries are not there")
-    from data_access.reference import districts
-    from geo.assign import PointAssigner
-
-    return PointAssigner.from_files(SHARED_DATA / "districts.geojson", SHARED_DATA / "villages.geojson",
-                                    known_district_codes={d.code for d in districts()})
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
