@@ -25,7 +25,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core import rules
-from data_access.sqlfuncs import duration_hours, hour_bucket
+from data_access.sqlfuncs import duration_hours
 from data_access.types import UTCDateTime
 
 # SP4N-LAPOR! statuses, defined in the rule book (core/rules.py). ditunda pauses the SLA clock; ditolak and
@@ -183,21 +183,10 @@ class Report(Base):
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
-# The hours to the first response and to the resolution, and their hour buckets (sqlfuncs.hour_bucket). The
-# buckets are indexed as expressions, kept by the database on every write (no writer fills anything): exact
-# medians in two steps (data_access/queries/common.py: window_medians) count per bucket by an index probe on
-# (bucket, period) and sort only the bucket that holds the middle. Expressions rather than generated columns:
-# SQLite (3.40) reads the table row for any query that names a generated column, even from a covering index.
+# The hours to the first response and to the resolution, as SQL computes them: the wall's exact medians are taken
+# over these values, remembered per whole day (data_access/queries/common.py: window_durations).
 RESPONSE_HOURS = duration_hours(func.coalesce(Report.first_response_at, Report.resolved_at), Report.created_at)
 RESOLUTION_HOURS = duration_hours(Report.resolved_at, Report.created_at)
-RESPONSE_BUCKET = hour_bucket(RESPONSE_HOURS)
-RESOLUTION_BUCKET = hour_bucket(RESOLUTION_HOURS)
-Index("ix_report_response_bucket", RESPONSE_BUCKET, Report.created_at, Report.status, Report.opd_code,
-      Report.district_code, Report.first_response_at, Report.resolved_at)
-Index("ix_report_resolution_bucket", RESOLUTION_BUCKET, Report.created_at, Report.status, Report.opd_code,
-      Report.district_code, Report.resolved_at)
-Index("ix_report_district_response_bucket", Report.district_code, RESPONSE_BUCKET, Report.created_at, Report.status,
-      Report.opd_code, Report.first_response_at, Report.resolved_at)
 
 
 class ReportEvent(Base):

@@ -107,7 +107,8 @@ def _duration_pg(element, compiler, **kw):
 
 
 # The hour buckets of a duration (see hour_bucket): one per hour up to 3 days, per 6 hours up to 30 days, per
-# 2 days up to a year, then one; -1 holds negative durations (a clock set wrong by an intake system).
+# 2 days up to a year, then one; -1 holds negative durations (a clock set wrong by an intake system). Only the
+# migrations use them now (0004 built indexes on them, 0007 dropped those and its downgrade builds them again).
 BUCKET_EDGES = ((72.0, 1.0), (720.0, 6.0), (8760.0, 48.0))
 
 
@@ -125,9 +126,8 @@ HOUR_BUCKETS = range(-1, LAST_BUCKET + 1)
 
 class hour_bucket(FunctionElement):
     """The bucket of a duration in hours (NULL stays NULL): a step function that never decreases, so every
-    duration in a lower bucket is smaller than every one in a higher bucket — what the two-step median needs
-    (data_access/queries/common.py: window_medians). Deterministic and literal-only: indexed as an expression
-    (schema.py), and a query's identical expression uses that index."""
+    duration in a lower bucket is smaller than every one in a higher bucket — what migration 0004's two-step
+    medians counted by. Deterministic and literal-only: it was indexed as an expression."""
 
     type = Integer()
     inherit_cache = True

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, case, func, literal, select, union_all
 
-from data_access.queries.common import frame, in_period, period_or_default, window_histogram, window_medians
+from data_access.queries.common import frame, in_period, medians_of, period_or_default, window_durations
 from data_access.queries.open_state import count_by, names_of, open_reports
 from data_access.queries.settled import over_days
 from data_access.rules import is_open, is_remote_district
@@ -57,9 +57,9 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
         districts = frame(conn, select(District.code, District.name, District.population, District.access,
                                        is_remote_district().label("remote"), District.label_lat,
                                        District.label_lon).order_by(District.code))
-        histogram = window_histogram(engine, conn, what, in_window, start, end, "response", by_district=True)
-        middle = window_medians(conn, in_window(start, end), "response", by_district=True, histogram=histogram
-                                ).drop(columns="n").rename(columns={"hours": "median_response_hours"})
+        durations = window_durations(engine, conn, what, in_window, start, end, "response", by_district=True)
+        middle = medians_of(durations, by_district=True).drop(columns="n").rename(
+            columns={"hours": "median_response_hours"})
         middle["code"] = middle["code"].fillna(OUTSIDE)
         reports: Counter = Counter()
         for counts in over_days(engine, conn, (what, "reports"), start, end, lambda lo, hi: dict(conn.execute(

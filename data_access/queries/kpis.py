@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_access.queries.common import period_or_default, window_histogram, window_medians, wit_midnight
+from data_access.queries.common import medians_of, period_or_default, window_durations, wit_midnight
 from data_access.queries.open_state import open_reports
 from data_access.queries.settled import over_days
 from data_access.rules import (
@@ -61,8 +61,8 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
         what = ("headline_kpis", base, scope)
         row.update(_compliance(engine, conn, what, window_for, start, end, now, all_open))
         for kind in ("response", "resolution"):
-            histogram = window_histogram(engine, conn, what, window_for, start, end, kind)
-            row[f"median_{kind}_hours"] = _median_hours(conn, window_for(start, end), kind, histogram)
+            middle = medians_of(window_durations(engine, conn, what, window_for, start, end, kind))
+            row[f"median_{kind}_hours"] = None if middle.empty else float(middle["hours"].iloc[0])
     out = pd.DataFrame([row], columns=list(KPI_COLUMNS))
     return out.astype({column: "int64" for column in COUNT_COLUMNS})
 
@@ -92,8 +92,3 @@ def _compliance(engine: Engine, conn, what, window_for, start: datetime, end: da
         out[f"{kind}_sample"] = sample
         out[f"{kind}_compliance_pct"] = 100.0 * int(answered[f"{kind}_met"]) / sample if sample else None
     return out
-
-
-def _median_hours(conn, window, kind: str, histogram: dict) -> float | None:
-    result = window_medians(conn, window, kind, histogram=histogram)
-    return None if result.empty or pd.isna(result["hours"].iloc[0]) else float(result["hours"].iloc[0])

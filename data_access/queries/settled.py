@@ -37,7 +37,9 @@ from data_access.sla import WIT
 from data_access.sqlfuncs import wit_date
 
 MAX_AGE_SECONDS = 15 * 60
-MAX_ENTRIES = 50_000  # small values (a few counts or a histogram): tens of megabytes at most
+MAX_ENTRIES = 50_000
+# Days of durations (the medians) weigh 8 bytes a report: at 10M reports a 30-day window is about 5 MB a view.
+MAX_BYTES = 256 * 2**20
 MAX_LATEST = 64  # whole snapshots (open reports of a view): one per view on the screens
 
 
@@ -101,7 +103,8 @@ class SettledDays:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[float, object, int]] = OrderedDict()  # key → (when, value, bytes)
+        self._bytes = 0
         self._seen: _Seen | None = None
         self._generation = 0
         self._dropped: dict[tuple, int] = {}  # (axis, grain, start) → the generation that last dropped it
@@ -134,6 +137,7 @@ class SettledDays:
             self._generation += 1
             if reset:
                 self._entries.clear()
+                self._bytes = 0
                 self._dropped.clear()
                 self._reset_generation = self._generation
             else:
@@ -144,7 +148,7 @@ class SettledDays:
                     self._dropped[mark] = self._generation
                 if marks:
                     for key in [k for k in self._entries if k[1:] in marks]:
-                        del self._entries[key]
+                        self._bytes -= self._entries.pop(key)[2]
             self._seen = now_seen
             return self._generation
 
@@ -187,11 +191,20 @@ class SettledDays:
             for day, value in computed.items():
                 # A day dropped after this value's generation began may have changed while it was computed.
                 if self._dropped.get((axis, grain, day), -1) < generation and self._reset_generation <= generation:
-                    self._entries[(what, axis, grain, day)] = (stamp, value)
-            while len(self._entries) > MAX_ENTRIES:
-                self._entries.popitem(last=False)
+                    size = _size(value)
+                    old = self._entries.pop((what, axis, grain, day), None)
+                    self._bytes += size - (old[2] if old else 0)
+                    self._entries[(what, axis, grain, day)] = (stamp, value, size)
+            while self._entries and (len(self._entries) > MAX_ENTRIES or self._bytes > MAX_BYTES):
+                self._bytes -= self._entries.popitem(last=False)[1][2]
         out.update(computed)
         return [out[day] for day in days]
+
+
+def _size(value: object) -> int:
+    """Roughly what a remembered value holds: its arrays' bytes, or a small fixed cost."""
+    arrays = value.values() if isinstance(value, dict) else (value,)
+    return 200 + sum(getattr(a, "nbytes", 0) for a in arrays)
 
 
 _STORES: weakref.WeakKeyDictionary[Engine, SettledDays] = weakref.WeakKeyDictionary()

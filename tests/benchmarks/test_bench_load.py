@@ -19,8 +19,8 @@ FIGURES = ("setup", "measured", "requests", "latency p50 / p95 / max", "errors (
 def test_bench_load_runs_tiny_and_prints_every_figure(tmp_path):
     """bench_load.py with 2 workers and 3 screens for a few seconds (Redis when TEST_REDIS_URL is set): exit 0,
     a row per figure, no errors, and the queries per change read from /metrics."""
-    command = [sys.executable, str(SCRIPT), "--screens", "3", "--workers", "2", "--seconds", "6", "--warmup", "4",
-               "--write-every", "1.5", "--seed-days", "10", "--per-day", "15", "--out", str(tmp_path)]
+    command = [sys.executable, str(SCRIPT), "--screens", "3", "--workers", "2", "--seconds", "8", "--warmup", "4",
+               "--write-every", "1", "--seed-days", "10", "--per-day", "15", "--out", str(tmp_path)]
     if os.environ.get("TEST_REDIS_URL"):
         command += ["--redis-url", os.environ["TEST_REDIS_URL"]]
     env = {k: v for k, v in os.environ.items() if k != "BENCH_DATABASE_URL"}  # a fresh SQLite store

@@ -1,9 +1,10 @@
-"""The two-step medians (hour buckets, then the middle bucket sorted) equal the exact median over the raw rows.
+"""The wall's medians (durations read per whole day and remembered, then the median taken in numpy) equal the exact
+median over the raw rows.
 
-Reports are written with chosen durations — even and odd counts, ties, values on the bucket edges and in
-different buckets on either side of the middle, negative and year-long times, districts without answers,
-reports without a district — and every median is compared with statistics.median over the rows themselves
-and with the old single-sort medians (common.medians), on SQLite and PostgreSQL.
+Reports are written with chosen durations — even and odd counts, ties, tiny and year-long differences, negative
+times, districts without answers, reports without a district — and every median is compared with
+statistics.median over the rows themselves and with a full sort in the database (common.medians), on SQLite and
+PostgreSQL; the remembered window (window_durations) with the one read at once (window_medians).
 """
 
 from __future__ import annotations
@@ -20,18 +21,17 @@ from data_access.queries.common import medians, window_medians
 from data_access.rules import is_counted
 from data_access.schema import Report
 from data_access.scope import Filters, Scope, where
-from data_access.sqlfuncs import BUCKET_EDGES, hours_between
+from data_access.sqlfuncs import hours_between
 from tests.conftest import BACKENDS
 from tests.support import NOW
 
 START = NOW - timedelta(days=30)
 DISTRICTS = ("94.04.01", "94.04.02", "94.04.03", None)
 OPDS = {"jalan": "PUPR", "sampah": "DLH", "air_bersih": "PUPR"}
-EDGES = [edge for edge, _ in BUCKET_EDGES]
 
 
 def _durations(rng: random.Random, n: int) -> list[float]:
-    """Hours: ties (whole hours), fractions of seconds, bucket edges and either side of them, extremes."""
+    """Hours: ties (whole hours), fractions of seconds, values a microsecond apart, extremes."""
     pool = [0.0, 1.0, 1.0, 1.0, 2.5, 71.999999, 72.0, 72.000001, 719.5, 720.0, 8759.9, 8760.0, 20000.0, -3.0]
     return [rng.choice(pool) if rng.random() < 0.3 else round(rng.expovariate(1 / 40), 6) for _ in range(n)]
 
@@ -106,7 +106,7 @@ CASES = [
 
 
 def test_the_data_is_made_to_break_a_careless_median(store):
-    """Odd and even samples, ties, values on every bucket edge and negative ones are really in the window."""
+    """Odd and even samples, ties, values a hair apart and negative ones are really in the window."""
     rows = [r for r in _raw(store) if START <= r["created_at"] < NOW]
     took = [_took(r, "response") for r in rows]
     assert len(set(took)) < len([t for t in took if t is not None])  # ties
@@ -153,8 +153,8 @@ def test_district_medians_are_exact_and_leave_out_districts_without_answers(stor
         assert got[code][1] == n, code
 
 
-def test_the_middle_pair_may_sit_in_two_buckets(make_store):
-    """Even n whose two middle values fall in different buckets (and odd n, and n = 1, and none at all)."""
+def test_even_odd_single_and_empty_samples(make_store):
+    """Even n (the mean of the middle two, far apart or a hair apart), odd n, n = 1, and none at all."""
     for backend in BACKENDS:
         engine = make_store(backend)
         condition = and_(Report.created_at >= START, Report.created_at < NOW)
@@ -196,3 +196,51 @@ def test_the_wall_queries_show_the_exact_medians(store, filters, scope):
             and r["district_code"] is None]
     if _exact(took) is not None:
         assert districts.loc["luar", "median_response_hours"] == pytest.approx(_exact(took), abs=1e-6)
+
+
+@pytest.mark.parametrize(("filters", "scope"), CASES)
+def test_remembered_days_give_the_medians_read_at_once(store, filters, scope):
+    """window_durations (whole days remembered, edges read afresh; asked twice, the second time from memory)
+    holds exactly the values window_medians reads in one statement, overall and per district."""
+    from data_access.queries.common import medians_of, window_durations
+    from data_access.queries.settled import settled_days
+
+    end = NOW - timedelta(hours=5, minutes=17)  # partial days at both edges
+
+    def condition_for(lo, hi):
+        return where(filters, scope, is_counted(), Report.created_at >= lo, Report.created_at < hi)
+
+    memo = settled_days(store)
+    for by_district in (False, True):
+        with store.connect() as conn:
+            at_once = window_medians(conn, condition_for(START, end), "response", by_district=by_district)
+        for attempt in range(2):
+            before = memo.computed
+            with store.connect() as conn:
+                durations = window_durations(store, conn, ("test", filters, scope), condition_for, START, end,
+                                             "response", by_district=by_district)
+            if attempt:
+                assert memo.computed == before  # every whole day came from memory
+            got = medians_of(durations, by_district=by_district)
+            key = ["code"] if by_district else []
+            assert (got.sort_values(key).reset_index(drop=True).to_dict("records") if key else got.to_dict("records")
+                    ) == (at_once.sort_values(key).reset_index(drop=True).to_dict("records") if key
+                          else at_once.to_dict("records"))
+
+
+def test_remembered_days_are_bounded_in_bytes(monkeypatch):
+    """Days of durations weigh their arrays: past MAX_BYTES the oldest are forgotten, whatever their number."""
+    import numpy as np
+
+    from data_access.queries import settled
+
+    monkeypatch.setattr(settled, "MAX_BYTES", 100_000)
+    memo = settled.SettledDays()
+    monkeypatch.setattr(memo, "_catch_up", lambda conn: 0)
+    days = [START.date() + timedelta(days=i) for i in range(30)]
+    memo.values(None, "w", days, lambda d: {None: np.zeros(1000)})  # 8 kB a day
+    assert memo._bytes <= 100_000
+    assert 1 <= len(memo._entries) < 30
+    kept = memo.computed
+    memo.values(None, "w", days[-5:], lambda d: {None: np.zeros(1000)})
+    assert memo.computed == kept  # the newest days stayed

@@ -16,7 +16,12 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
-from data_access.schema import RESOLUTION_BUCKET, RESPONSE_BUCKET
+from data_access.schema import RESOLUTION_HOURS, RESPONSE_HOURS
+from data_access.sqlfuncs import hour_bucket
+
+# The buckets as the queries wrote them until 0007 dropped these indexes.
+RESPONSE_BUCKET = hour_bucket(RESPONSE_HOURS)
+RESOLUTION_BUCKET = hour_bucket(RESOLUTION_HOURS)
 
 revision = "0004"
 down_revision = "0003"
