@@ -149,8 +149,9 @@ class Report(Base):
               "opd_code"),
         # Finished reports without a resolution time (rows from other systems), by creation: besides the open
         # ones, the only reports whose compliance the clock can still move (rules.silent_counts). Partial: few.
+        # resolved_at is NULL throughout, but PostgreSQL reads from the index alone only the columns it holds.
         Index("ix_report_finished_unresolved", "created_at", "status", "opd_code", "district_code", "category_code",
-              "first_response_at", "response_due_at", "resolution_due_at", "id",
+              "first_response_at", "resolved_at", "response_due_at", "resolution_due_at", "id",
               sqlite_where=text(FINISHED_UNRESOLVED), postgresql_where=text(FINISHED_UNRESOLVED)),
     )
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)

@@ -32,6 +32,22 @@ def test_migrations_run_from_empty_and_back(empty_store):
             "updated_at"} <= columns
 
 
+def test_the_migrated_store_is_the_schema(empty_store):
+    """The migrations build exactly what schema.py declares (tables, columns, indexes, partial ones included):
+    alembic's comparison finds nothing to change. A query planned against schema.py meets the same store."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from data_access.schema import Base
+
+    with empty_store.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    with empty_store.connect() as conn:
+        indexes = {i["name"] for i in inspect(conn).get_indexes("report")}
+    assert "ix_report_finished_unresolved" in indexes
+    assert not {"ix_report_response_bucket", "ix_report_resolution_bucket"} & indexes  # gone with 0007
+
+
 def test_reference_data_is_mimikas(empty_store):
     """18 districts 94.04.01–18 with population and source, 152 villages, OPDs and categories with policies."""
     with empty_store.connect() as conn:
