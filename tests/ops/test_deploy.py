@@ -52,9 +52,9 @@ def nginx_folder(tmp_path):
     return folder
 
 
-def _https(port: int, path: str) -> http.client.HTTPResponse:
+def _https(port: int, path: str, headers: dict | None = None) -> http.client.HTTPResponse:
     conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=ssl._create_unverified_context())
-    conn.request("GET", path, headers={"Host": "dasbor.mimikakab.go.id"})
+    conn.request("GET", path, headers={"Host": "dasbor.mimikakab.go.id", **(headers or {})})
     response = conn.getresponse()
     response.body = response.read()
     conn.close()
@@ -83,6 +83,12 @@ def test_nginx_site_is_valid_and_caches_what_it_should(nginx_folder, tmp_path):
             assert first.status == 200 and second.status == 200, (path, first.status)
             assert second.getheader("X-Cache") == "HIT", (path, second.getheader("X-Cache"))
         assert _https(https_port, "/publik").getheader("Cache-Control") == "public, max-age=300"
+        for path in ("/assets/wall.css", _bundle(server.port)):  # nginx's Cache-Control only, not gunicorn's beside it
+            assert _https(https_port, path).headers.get_all("Cache-Control") == [
+                "public, max-age=3600" if path.startswith("/assets/") else "public, max-age=604800"], path
+        gzipped = _https(https_port, _bundle(server.port), {"Accept-Encoding": "gzip"})  # text/javascript
+        assert gzipped.getheader("Content-Encoding") == "gzip"
+        assert _https(https_port, "/publik").getheader("Strict-Transport-Security")  # the location's add_header
         assert _https(https_port, "/metrics").status == 404
         assert _https(https_port, "/healthz").status == 200
         assert _https(https_port, "/wall").status == 302  # the guard still runs behind the proxy
