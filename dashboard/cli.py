@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -20,6 +21,7 @@ from core.settings import Settings, SettingsError
 from data_access.sla import work_calendar
 
 EXIT_USAGE = 2
+METRICS_COMMANDS = {"serve", "worker"}  # the long-running processes whose counters /metrics adds up
 
 
 class CliError(Exception):
@@ -674,6 +676,11 @@ COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command not in METRICS_COMMANDS:
+        # The services' metrics folder (/run/mimika/metrics) is theirs: a one-off command writing its counters
+        # there would be summed into /metrics until the web restarts, and one run before the services made it
+        # would stop at its first counter (FileNotFoundError). Its counters stay in this process.
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from data_access.engine import StoreUnavailable
     from geo.boundaries import BoundaryError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 from flask_caching import Cache
@@ -113,3 +114,24 @@ def test_each_request_is_logged_as_json_with_the_user(app, caplog):
 
     line = json.loads(JsonFormatter().format(record))
     assert line["user"] == "test-operator" and line["path"] == "/briefing" and line["logger"] == "mimika.request"
+
+
+def test_command_line_runs_keep_out_of_the_services_metrics_folder(tmp_path):
+    """With the deployment's environment (PROMETHEUS_MULTIPROC_DIR set): init-db before the services made the folder
+    runs (it used to stop with FileNotFoundError at its first counter), and once the folder exists a one-off
+    command writes no counter file into it (a dead pid's file would be summed into /metrics)."""
+    import subprocess
+    import sys
+
+    metrics = tmp_path / "run" / "metrics"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+    done = subprocess.run([sys.executable, "-m", "dashboard", "init-db"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not metrics.exists()
+    metrics.mkdir(parents=True)
+    done = subprocess.run([sys.executable, "-m", "dashboard", "kpis", "--json"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert list(metrics.iterdir()) == []
