@@ -159,7 +159,7 @@ def install(app: Dash, settings: Settings, query_cache: QueryCache) -> None:
             if not metrics_allowed(settings):
                 return Response(json.dumps({"error": "metrics: not for you"}), status=403,
                                 mimetype="application/json")
-            return Response(metrics_text(query_cache), mimetype=CONTENT_TYPE_LATEST,
+            return Response(metrics_text(query_cache), content_type=CONTENT_TYPE_LATEST,
                             headers={"Cache-Control": "no-store"})
         return None
 

@@ -64,6 +64,7 @@ def test_metrics_only_from_loopback_without_a_token(app):
     client = app.server.test_client()
     local = client.get("/metrics")
     assert local.status_code == 200 and local.mimetype == "text/plain"
+    assert local.headers["Content-Type"].count("charset") == 1  # Prometheus' own type, not a second charset
     text = local.get_data(as_text=True)
     for name in ("mimika_store_queries_total", "mimika_cache_requests_total", "mimika_request_seconds_bucket",
                  "mimika_store_version_age_seconds", "mimika_store_up"):
