@@ -53,7 +53,8 @@ def test_wall_survives_a_postgres_restart(private_postgres, private_redis):
         # A screen that asks while another computes the panels gets 204 and asks again next tick (by design).
         wait_for(lambda: _tick_all(screens) and all(s.state and s.state.get("version") for s in screens), 60,
                  every=0.3, what="every screen showing numbers")
-        assert all(t.status in (200, 204) for s in screens for t in s.ticks)
+        assert all(t.status in (200, 204) for s in screens for t in s.ticks), [
+            (t.status, t.error) for s in screens for t in s.ticks if t.status not in (200, 204)]
         good = {id(s): s.state["version"] for s in screens}
         workers = server.worker_pids()
         _health_by_worker(server.port, workers)  # every worker has its pool open before the outage
