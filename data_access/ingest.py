@@ -189,6 +189,9 @@ def sweep_pending(engine: Engine, workcal: WorkCalendar, assigner=None, *, now: 
                 select(Report.id, Report.category_code, Report.created_at, Report.opd_code, Report.district_code,
                        Report.village_code, Report.lat, Report.lon)
                 .where(Report.response_due_at.is_(None), Report.id > last_id).order_by(Report.id).limit(batch)
+                # SQLite's statistics, gathered when nothing was pending, would take ix_report_response_breach
+                # and sort every pending row instead of walking the small partial index in id order.
+                .with_hint(Report, "INDEXED BY ix_report_pending", "sqlite")
             ).all()
         if not rows:
             return done

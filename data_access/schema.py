@@ -37,6 +37,7 @@ FINISHED_STATUSES = rules.FINISHED_STATUSES
 EXCLUDED_STATUSES = rules.EXCLUDED_STATUSES
 # The WHERE of ix_report_finished_unresolved, as rules.finished_unresolved() renders it.
 FINISHED_UNRESOLVED = "resolved_at IS NULL AND status IN ({})".format(", ".join(f"'{s}'" for s in FINISHED_STATUSES))
+PENDING = "response_due_at IS NULL"  # written straight into the table: the sweep completes it
 CHANNELS = ("app", "call_center", "whatsapp", "sms", "walk_in", "lapor", "web")
 PRIORITIES = ("rendah", "normal", "tinggi", "darurat")
 ROLES = ("admin", "pimpinan", "operator", "opd")  # people; wall screens are kiosks, not users
@@ -125,12 +126,10 @@ class Report(Base):
         UniqueConstraint("source", "external_id", name="uq_report_source_external_id"),
         CheckConstraint(_in("status", STATUSES), name="ck_report_status"),
         CheckConstraint(_in("channel", CHANNELS), name="ck_report_channel"),
+        # Every index here is one more write per report (migration 0007 dropped those no query used): open figures
+        # filtered by district (status IN (…) AND district_code) would read ix_report_district_window instead.
         Index("ix_report_status_district", "status", "district_code"),
-        Index("ix_report_status_response_due", "status", "response_due_at"),
-        Index("ix_report_status_resolution_due", "status", "resolution_due_at"),
-        Index("ix_report_first_response_at", "first_response_at"),
         Index("ix_report_updated_at", "updated_at"),
-        Index("ix_report_pending_sla", "response_due_at", "id"),
         # Covering indexes (benchmarks/bench_queries.py at 1M reports): the dashboard's aggregates read only
         # index pages, never the wide rows (title, description). Period windows, open backlog, breaches by
         # due day, closures per OPD. The id ends them for PostgreSQL: the rule book's hold and holder subqueries
@@ -153,6 +152,9 @@ class Report(Base):
         Index("ix_report_finished_unresolved", "created_at", "status", "opd_code", "district_code", "category_code",
               "first_response_at", "resolved_at", "response_due_at", "resolution_due_at", "id",
               sqlite_where=text(FINISHED_UNRESOLVED), postgresql_where=text(FINISHED_UNRESOLVED)),
+        # The rows intake systems wrote straight into the table, for the sweep (ingest.sweep_pending). Partial:
+        # reports written with their due times (the dashboard, the importer) add nothing to it.
+        Index("ix_report_pending", "id", sqlite_where=text(PENDING), postgresql_where=text(PENDING)),
     )
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(32), default="dashboard", server_default="dashboard")
@@ -198,7 +200,8 @@ class ReportEvent(Base):
     # index, not a sort of the report's events — once per breach on the wall.
     __table_args__ = (Index("ix_report_event_report_at", "report_id", "at", "id"),)
     id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    # No index of its own: ix_report_event_report_at begins with it (the timeline, the cascade, the foreign key).
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(16))  # status / assign / note
     from_status: Mapped[str | None] = mapped_column(String(16))

@@ -104,7 +104,7 @@ def make_store(tmp_path_factory):
         else:
             url, drop = _new_postgres_database(template=source)
             drops.append(drop)
-        engine = make_engine(url)
+        engine = make_engine(url, create=True)  # the file is there: create only keeps the plain path in the URL
         disposals.append(engine.dispose)
         return engine
 

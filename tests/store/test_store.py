@@ -44,8 +44,9 @@ def test_the_migrated_store_is_the_schema(empty_store):
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     with empty_store.connect() as conn:
         indexes = {i["name"] for i in inspect(conn).get_indexes("report")}
-    assert "ix_report_finished_unresolved" in indexes
-    assert not {"ix_report_response_bucket", "ix_report_resolution_bucket"} & indexes  # gone with 0007
+    assert {"ix_report_finished_unresolved", "ix_report_pending"} <= indexes
+    assert not {"ix_report_response_bucket", "ix_report_resolution_bucket", "ix_report_pending_sla",
+                "ix_report_first_response_at"} & indexes  # gone with 0007
 
 
 def test_reference_data_is_mimikas(empty_store):
