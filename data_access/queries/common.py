@@ -81,6 +81,17 @@ def medians(conn: Connection, values: Select, value: str, group: str | None = No
 DURATIONS = {"response": RESPONSE_HOURS, "resolution": RESOLUTION_HOURS}
 
 
+def raw_rows(conn: Connection, stmt) -> list[tuple]:
+    """The statement's rows as the driver's tuples, not SQLAlchemy Row objects (most of the Python time of a read
+    of hundreds of thousands of rows): only for columns that need no result conversion by their SQLAlchemy type
+    (plain text, numbers, open_state's raw times)."""
+    result = conn.execute(stmt)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def _read_durations(conn: Connection, condition: ColumnElement[bool], kind: str, by_district: bool) -> dict:
     """Per group (district code, or None), the hours of ``kind`` of the reports meeting ``condition``."""
     hours = DURATIONS[kind]
@@ -88,7 +99,7 @@ def _read_durations(conn: Connection, condition: ColumnElement[bool], kind: str,
     # may take the district index and read the table row of each report instead.
     stmt = (select(*([Report.district_code] if by_district else []), hours).where(condition, hours.is_not(None))
             .with_hint(Report, "INDEXED BY ix_report_period_cover", "sqlite"))
-    rows = conn.execute(stmt).all()
+    rows = raw_rows(conn, stmt)  # floats; numeric (Decimal) on PostgreSQL, which numpy reads as floats alike
     if not by_district:
         return {None: np.array([r[0] for r in rows], dtype=np.float64)} if rows else {}
     grouped: dict = {}

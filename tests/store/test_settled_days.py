@@ -215,3 +215,29 @@ def test_compliance_equals_the_rule_book_with_finished_reports_lacking_a_resolut
         assert got[f"{kind}_sample"] == getattr(want, f"{kind}_sample")
         assert got[f"{kind}_compliance_pct"] == pytest.approx(
             100.0 * getattr(want, f"{kind}_met") / getattr(want, f"{kind}_sample"))
+
+
+def test_raw_times_read_as_the_store_type_reads_them():
+    """open_state reads whole columns of raw times; each is the instant UTCDateTime gives for the same value:
+    SQLite's text as the store writes it, ISO text with a zone or a T (rows written straight into the table),
+    PostgreSQL's microseconds since 1970, NULL as NaT."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from data_access.queries.open_state import _moments
+    from data_access.types import UTCDateTime
+
+    texts = ("2026-11-22 10:00:00.123456", "2026-11-22T10:00:00+09:00", "2026-11-22 23:59:59", None,
+             "2026-02-28T23:00:00.5-01:00")
+    got = _moments(texts, text=True)
+    for value, moment in zip(texts, got, strict=True):
+        expected = UTCDateTime().process_result_value(value, None)
+        if expected is None:
+            assert np.isnat(moment)
+        else:
+            assert moment == np.datetime64(expected.astimezone(UTC).replace(tzinfo=None), "ns"), value
+    instant = datetime(2026, 11, 22, 1, 2, 3, 456789, tzinfo=UTC)
+    micros = int((instant - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1_000_000)
+    got = _moments((micros, np.iinfo(np.int64).min), text=False)
+    assert got[0] == np.datetime64(instant.replace(tzinfo=None), "ns") and np.isnat(got[1])
