@@ -1,6 +1,6 @@
 """Facts of whole WIT days that no clock changes, remembered between refreshes until a report of that day changes.
 
-The wall's window figures (compliance met/decided, the medians' hour histograms, reports per district) sum over
+The wall's window figures (compliance met/decided, the medians' durations, reports per district) sum over
 the reports created in a 30-day window: tens of thousands of rows at 1M reports, hundreds of thousands at 10M,
 read again on every store change although a new report changes only today. Here each whole WIT day's part is
 computed once by SQL and kept; the partial days at the window's edges are always computed afresh, and so is
