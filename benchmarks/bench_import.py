@@ -109,13 +109,15 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
                           "The Department inspected the condition." if closed else ""])
 
 
-def _time_writer_thread() -> list[float]:
-    """The CPU seconds of the import's writer thread (pipeline.BatchWriter), once it has finished: the reader's
-    are this thread's. Which of the two is the limit is what a change to the importer has to know."""
-    from data_access.importing import pipeline
+def _time_writer() -> list[float]:
+    """The CPU seconds of the import's writer (writer_process.ProcessBatchWriter's process, or
+    pipeline.BatchWriter's thread), once it has finished: the reader's are this thread's. Which of the two is the
+    limit is what a change to the importer has to know."""
+    from data_access.importing import pipeline, writer_process
 
     seconds: list[float] = []
     loop = pipeline.BatchWriter._loop
+    close = writer_process.ProcessBatchWriter.close
 
     def timed(self) -> None:
         started = time.thread_time()
@@ -124,11 +126,19 @@ def _time_writer_thread() -> list[float]:
         finally:
             seconds.append(time.thread_time() - started)
 
+    def closed(self) -> None:
+        try:
+            close(self)
+        finally:
+            if self.writer_cpu_seconds is not None:
+                seconds.append(self.writer_cpu_seconds)
+
     pipeline.BatchWriter._loop = timed
+    writer_process.ProcessBatchWriter.close = closed
     return seconds
 
 
-def worker(csv_path: Path, mapping: Path, db: Path, batch: int, fast: bool = True) -> dict:
+def worker(csv_path: Path, mapping: Path, db: Path, batch: int, fast: bool = True, process: bool = True) -> dict:
     """One import in this process (a fresh store); the figures as a dict."""
     from core.settings import Settings
     from data_access.engine import make_engine
@@ -147,14 +157,15 @@ def worker(csv_path: Path, mapping: Path, db: Path, batch: int, fast: bool = Tru
 
         assigner = PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,
                                             known_district_codes={d.code for d in districts()})
-    writer_cpu = _time_writer_thread()
+    writer_cpu = _time_writer()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     reader_started = time.thread_time()
     cpu_started = time.process_time()
     started = time.perf_counter()
     summary = import_file(engine, work_calendar(settings), csv_path,
                           ImportOptions(source="bench", mapping=str(mapping), now=NOW, batch_size=batch,
-                                        rejects=db.with_suffix(".rejects.csv"), fast=fast), assigner=assigner)
+                                        rejects=db.with_suffix(".rejects.csv"), fast=fast,
+                                        writer_process=process), assigner=assigner)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     reader_cpu = time.thread_time() - reader_started
@@ -174,11 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks")
     parser.add_argument("--no-plain", action="store_true", help="leave out the plain-path runs")
     parser.add_argument("--worker", nargs=3, metavar=("CSV", "MAPPING", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-thread", action="store_true",
+                        help="leave out the runs with the writer as a thread (the speed path before its process)")
     parser.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--thread", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(Path(args.worker[0]), Path(args.worker[1]), Path(args.worker[2]), args.batch_size,
-                                fast=not args.plain)))
+                                fast=not args.plain, process=not args.thread)))
         return 0
     command = "Command: " + " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv])
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
@@ -188,17 +202,19 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         generate(csv_path, args.rows)
         generated = time.perf_counter() - t0
-        runs, plain_runs = [], []
+        variants = ["speed"] + ([] if args.no_thread else ["thread"]) + ([] if args.no_plain else ["plain"])
+        measured: dict[str, list[dict]] = {v: [] for v in variants}
         for i in range(args.runs):
-            for plain in (False, True) if not args.no_plain else (False,):
+            for variant in variants:  # interleaved, so that the ratios are measured under the same load
                 done = subprocess.run([sys.executable, __file__, "--batch-size", str(args.batch_size), "--worker",
-                                       str(csv_path), str(mapping), str(folder / f"run{i}{'p' if plain else ''}.db"),
-                                       *(["--plain"] if plain else [])],
+                                       str(csv_path), str(mapping), str(folder / f"run{i}{variant}.db"),
+                                       *({"plain": ["--plain"], "thread": ["--thread"]}.get(variant, []))],
                                       capture_output=True, text=True, cwd=REPO)
                 if done.returncode != 0:
                     sys.stderr.write(done.stderr)
                     return 1
-                (plain_runs if plain else runs).append(json.loads(done.stdout.strip().splitlines()[-1]))
+                measured[variant].append(json.loads(done.stdout.strip().splitlines()[-1]))
+        runs, thread_runs, plain_runs = measured["speed"], measured.get("thread", []), measured.get("plain", [])
         size = csv_path.stat().st_size
     summary = runs[-1]["summary"]
     rates = [r["rows_per_s"] for r in runs]
@@ -215,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{statistics.median(r['rows_per_cpu_s'] for r in runs):,.0f} |",
         f"| CPU µs per row, reader's thread (read, translate, prepare; median) | "
         f"{statistics.median(r['reader_us_per_row'] for r in runs):.1f} |",
-        f"| CPU µs per row, writer's thread (the store's work; median) | "
+        f"| CPU µs per row, writer's process (the store's work; median) | "
         f"{statistics.median(r['writer_us_per_row'] for r in runs):.1f} |",
         f"| load average (1 min) at the end | {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs |",
         "| seconds per run | " + ", ".join(f"{r['seconds']:.2f}" for r in runs) + " |",
@@ -224,6 +240,18 @@ def main(argv: list[str] | None = None) -> int:
         f"| summary | read {summary['read']:,}, inserted {summary['inserted']:,}, rejected {summary['rejected']:,}, "
         f"outside {summary['outside']:,}, unmapped category {summary['unmapped_category']:,} |",
     ]
+    if thread_runs:
+        thread_rates = [r["rows_per_s"] for r in thread_runs]
+        lines += [
+            f"| writer as a thread (writer_process=False), rows/s (median of {len(thread_runs)}; each run right "
+            f"after a speed-path run) | {statistics.median(thread_rates):,.0f} |",
+            f"| writer as a thread, rows/s per run | {', '.join(f'{r:,.0f}' for r in thread_rates)} |",
+            f"| writer as a thread, CPU µs per row, reader / writer (medians) | "
+            f"{statistics.median(r['reader_us_per_row'] for r in thread_runs):.1f} / "
+            f"{statistics.median(r['writer_us_per_row'] for r in thread_runs):.1f} |",
+            f"| speed path ÷ writer as a thread, rows/s (medians) | "
+            f"{statistics.median(rates) / statistics.median(thread_rates):.2f} |",
+        ]
     if plain_runs:
         plain_rates = [r["rows_per_s"] for r in plain_runs]
         lines += [

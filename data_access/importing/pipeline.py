@@ -1,5 +1,7 @@
 """Batches written on a thread of their own, so that reading and translating the next batch overlaps the store's
-work on this one.
+work on this one. Where the platform forks, the import's writer is a process instead (writer_process.py): both
+halves are mostly Python, and a thread only runs while the other waits for the GIL. This thread remains the
+writer elsewhere, and CollectPerBatch serves both.
 
 The two halves of an import cost about the same: Python reading and translating records, and the database
 inserting rows into the report table's many indexes. SQLite does the latter inside one multi-row statement per

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from data_access.engine import is_sqlite, sqlite_path
+from data_access.importing import writer_process
 from data_access.importing.dates import time_zone
 from data_access.importing.mapping import Mapping, MappingError, guess_mapping, load_mapping
 from data_access.importing.pipeline import BatchWriter, CollectPerBatch
@@ -51,6 +52,9 @@ class ImportOptions:
     # The speed path: batches written on a thread of their own (pipeline.py) and SQLite's multi-row statements.
     # False writes in the reader's thread, row by row: the plain path the speed path is tested against.
     fast: bool = True
+    # On the speed path, the batches are written by a forked process (writer_process.py) where the platform
+    # forks; False keeps the writer a thread of this process (pipeline.BatchWriter).
+    writer_process: bool = True
 
 
 @dataclass
@@ -187,8 +191,10 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
                                 columns_missing=translator.missing_columns)
         writer = ReportUpserter(engine, source, workcal, policies, now, assigner=assigner, dry_run=options.dry_run,
                                 bulk=options.fast)
+        threaded = options.fast and not options.dry_run and _threads_share_store(engine)
         _run(reader, translator, writer, rejects, summary, max(1, options.batch_size), progress,
-             fast=options.fast, threaded=options.fast and not options.dry_run and _threads_share_store(engine))
+             fast=options.fast, threaded=threaded,
+             process=threaded and options.writer_process and writer_process.available())
     except UnreadableFile as exc:
         raise ImportFailed(f"{path.name}: {exc}") from None
     finally:
@@ -238,19 +244,22 @@ def _day_month_seen(translator: Translator) -> bool:
 
 
 def _run(reader, translator: Translator, writer: ReportUpserter, rejects: RejectsFile, summary: ImportSummary,
-         batch_size: int, progress: Progress | None, *, fast: bool, threaded: bool) -> None:
+         batch_size: int, progress: Progress | None, *, fast: bool, threaded: bool, process: bool = False) -> None:
     batch: list[Candidate] = []
     in_batch: set[str] = set()
     grids = [False]
 
-    def write(item) -> None:  # on the writer's thread when threaded
-        result: BatchResult = writer.write_prepared(item) if fast else writer.write(item)
+    def count(result: BatchResult) -> None:
         summary.inserted += result.inserted
         summary.updated += result.updated
         summary.unchanged += result.unchanged
         summary.outside += result.outside
 
-    batches = BatchWriter(write, threaded=threaded)
+    def write(item) -> None:  # on the writer's thread when threaded
+        count(writer.write_prepared(item) if fast else writer.write(item))
+
+    batches = (writer_process.ProcessBatchWriter(writer, count) if process
+               else BatchWriter(write, threaded=threaded))
     collector = CollectPerBatch(enabled=fast)
 
     def flush() -> None:

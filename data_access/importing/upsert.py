@@ -105,7 +105,7 @@ class Prepared:
     rows: list[tuple] = field(default_factory=list)
     states: list[tuple] = field(default_factory=list)
     outside: int = 0
-    events: list[tuple] | None = None  # SQLite bulk path: timelines with each report's position for its id
+    events: list[tuple] | None = None  # timelines, with each report's position in ``fresh`` for its id
 
 
 def _creation(c: Candidate) -> datetime:
@@ -317,7 +317,7 @@ class ReportUpserter:
 
     def _events(self, fresh: list[Candidate], states: list[tuple], report_ids) -> list[tuple]:
         """A new report's timeline: ``baru`` at its creation, then its own status if it has another.
-        ``report_ids`` gives each report's id in order (on the SQLite bulk path: its position, see _insert)."""
+        ``report_ids`` gives each report's id in order, or its position (see _insert_new)."""
         events = []
         arrived = f"Laporan diimpor dari {self.source}"
         actor = self.actor
@@ -331,7 +331,7 @@ class ReportUpserter:
     def _insert(self, conn: Connection, fresh: list[Candidate], ready: Prepared | None = None) -> int:
         if ready is None:
             rows, states, outside = self._rows(fresh)
-            events = self._events(fresh, states, range(len(fresh))) if self._bulk else None
+            events = None
         else:
             rows, states, outside, events = ready.rows, ready.states, ready.outside, ready.events
         if self.dry_run:
@@ -339,17 +339,38 @@ class ReportUpserter:
                 self._dry_seen[c.external_id] = Stored(-1, c.status, c.created_at, c.category_code, c.opd_code,
                                                        **times)
             return outside
-        self._insert_rows(conn, "report", REPORT_COLUMNS, rows)
-        external_ids = [c.external_id for c in fresh]
-        first = self._sqlite_new_ids(conn, external_ids) if self._bulk else None
-        if first is not None and events is not None:
-            # The events were built with each report's position in ``fresh``; the store adds the first id.
-            self._insert_rows(conn, "report_event", EVENT_COLUMNS, events, offset=first)
-            return outside
-        ids = self._ids(conn, external_ids, first)
-        self._insert_rows(conn, "report_event", EVENT_COLUMNS,
-                          self._events(fresh, states, [ids[e] for e in external_ids]))
+        if events is None:
+            events = self._events(fresh, states, range(len(fresh)))
+        self._insert_new(conn, [c.external_id for c in fresh], rows, events)
         return outside
+
+    def _insert_new(self, conn: Connection, external_ids: list[str], rows: list[tuple],
+                    events: list[tuple]) -> None:
+        """New reports' rows and their timelines, whose first column is the report's position in ``rows``."""
+        self._insert_rows(conn, "report", REPORT_COLUMNS, rows)
+        first = self._sqlite_new_ids(conn, external_ids) if self._bulk else None
+        if first is not None:
+            # The store adds the first id to each position (no Python pass over the events).
+            self._insert_rows(conn, "report_event", EVENT_COLUMNS, events, offset=first)
+            return
+        ids = self._ids(conn, external_ids)
+        by_position = [ids[e] for e in external_ids]
+        self._insert_rows(conn, "report_event", EVENT_COLUMNS, [(by_position[e[0]], *e[1:]) for e in events])
+
+    def write_new(self, rows: list[tuple], events: list[tuple], outside: int) -> BatchResult | None:
+        """A prepared batch of reports believed new, as bound rows only (the writer process's wire, see
+        writer_process.py): written in one transaction when none of them is in the store; None, and nothing
+        written, when some are (the caller then sends the batch's candidates for ``write``)."""
+        external_ids = [row[1] for row in rows]
+        with self.engine.connect() as conn:
+            if self._lookup(conn, external_ids):
+                conn.rollback()
+                self._last_all_new = False
+                return None
+            self._last_all_new = True
+            self._insert_new(conn, external_ids, rows, events)
+            conn.commit()
+        return BatchResult(inserted=len(rows), outside=outside)
 
     # -- the speed path: the CPU half of a batch in the reader's thread, the store's half on the writer's ------
     def prepare(self, batch: list[Candidate]) -> Prepared:
@@ -363,8 +384,7 @@ class ReportUpserter:
         if batch and self._last_all_new:
             ready.fresh = sorted(batch, key=_creation)
             ready.rows, ready.states, ready.outside = self._rows(ready.fresh)
-            if self._bulk:
-                ready.events = self._events(ready.fresh, ready.states, range(len(ready.fresh)))
+            ready.events = self._events(ready.fresh, ready.states, range(len(ready.fresh)))
         return ready
 
     def write_prepared(self, ready: Prepared) -> BatchResult:
@@ -377,7 +397,7 @@ class ReportUpserter:
 
         On SQLite, multi-row ``INSERT … VALUES (…), (…)`` of up to SQLITE_ROWS_PER_STATEMENT rows: SQLite inserts
         them all in one step, during which Python's sqlite3 module releases the GIL, so the index work of one
-        batch runs on the second core while the reader translates the next (run.BatchWriter). executemany steps
+        batch runs on the second core while the reader translates the next (pipeline.BatchWriter). executemany steps
         once per row and takes the GIL back each time, which serialises the two threads again. With ``offset``
         (bulk only) the first column of each row is a position and the store adds ``offset`` to it.
         """
@@ -403,10 +423,8 @@ class ReportUpserter:
             conn.exec_driver_sql(head + ", ".join([one] * len(chunk)) + tail,
                                  (*first, *chain.from_iterable(chunk)))
 
-    def _ids(self, conn: Connection, external_ids: list[str], first: int | None = None) -> dict[str, int]:
-        """The ids of the reports just inserted: consecutive from ``first`` when known, else looked up."""
-        if first is not None:
-            return dict(zip(external_ids, range(first, first + len(external_ids)), strict=True))
+    def _ids(self, conn: Connection, external_ids: list[str]) -> dict[str, int]:
+        """The ids of the reports just inserted, looked up."""
         return {ext: report_id for ext, report_id in self._select_in(conn, "external_id, id", external_ids)}
 
     def _sqlite_new_ids(self, conn: Connection, external_ids: list[str]) -> int | None:

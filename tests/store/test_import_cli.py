@@ -144,6 +144,15 @@ def test_an_import_killed_halfway_and_rerun_equals_one_clean_run(tmp_path):
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=60)
+    try:
+        # The writer process dies with its reader: nothing more lands after the kill (an orphaned writer would go
+        # on with the batches the pipe held, beside the rerun).
+        with engine.connect() as conn:
+            after_kill = conn.execute(text("SELECT count(*) FROM report")).scalar()
+        time.sleep(1.5)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM report")).scalar() == after_kill
+    finally:
         engine.dispose()
     assert 0 < count < rows, f"the import was not caught halfway ({count} rows)"
     rerun = run(*args, env={"DATABASE_URL": f"sqlite:///{killed}"})
