@@ -6,9 +6,10 @@ dates, a mapping file, statuses open and closed, points in Mimika with some miss
 each into a fresh SQLite store in its own process, and prints the median rows/s and the peak RSS (with the RSS
 before the import began, so the growth during the import is visible). The target is 20,000 rows/s.
 
-Each run of the importer's speed path (the default) is followed by a run of its plain path
-(``ImportOptions(fast=False)``: one thread, row-by-row executemany) on the same file, so the ratio between the two
-is measured under the same load. ``--no-plain`` leaves the plain runs out.
+Each run of the importer's speed path (the default: a writer process) is followed by a run with the writer as a
+thread of the reader's process (``ImportOptions(writer_process=False)``) and one of its plain path
+(``ImportOptions(fast=False)``: one thread, row-by-row executemany) on the same file, so the ratios between them
+are measured under the same load. ``--no-thread`` and ``--no-plain`` leave those runs out.
 
     .venv/bin/python benchmarks/bench_import.py                  # 200,000 rows, 3 runs
     .venv/bin/python benchmarks/bench_import.py --rows 2000 --runs 1 --out /tmp/bench   # the smoke test's size
