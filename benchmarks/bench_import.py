@@ -180,6 +180,16 @@ def worker(csv_path: Path, mapping: Path, db: Path, batch: int, fast: bool = Tru
             "boundaries": assigner is not None}
 
 
+def _compared(title: str, name: str, runs: list[dict], speed_rates: list[float]) -> list[str]:
+    """A variant's rows/s (median and per run) and the speed path's ratio to it, measured in the same runs."""
+    rates = [r["rows_per_s"] for r in runs]
+    return [f"| {title}, rows/s (median of {len(runs)}; each run right after a speed-path run) | "
+            f"{statistics.median(rates):,.0f} |",
+            f"| {name}, rows/s per run | {', '.join(f'{r:,.0f}' for r in rates)} |",
+            f"| speed path ÷ {name}, rows/s (medians) | "
+            f"{statistics.median(speed_rates) / statistics.median(rates):.2f} |"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -244,29 +254,16 @@ def main(argv: list[str] | None = None) -> int:
         f"outside {summary['outside']:,}, unmapped category {summary['unmapped_category']:,} |",
     ]
     if thread_runs:
-        thread_rates = [r["rows_per_s"] for r in thread_runs]
-        lines += [
-            f"| writer as a thread (writer_process=False), rows/s (median of {len(thread_runs)}; each run right "
-            f"after a speed-path run) | {statistics.median(thread_rates):,.0f} |",
-            f"| writer as a thread, rows/s per run | {', '.join(f'{r:,.0f}' for r in thread_rates)} |",
-            f"| writer as a thread, CPU µs per row, reader / writer (medians) | "
-            f"{statistics.median(r['reader_us_per_row'] for r in thread_runs):.1f} / "
-            f"{statistics.median(r['writer_us_per_row'] for r in thread_runs):.1f} |",
-            f"| speed path ÷ writer as a thread, rows/s (medians) | "
-            f"{statistics.median(rates) / statistics.median(thread_rates):.2f} |",
-        ]
+        lines += _compared("writer as a thread (writer_process=False)", "writer as a thread", thread_runs, rates)
+        lines.insert(-1, f"| writer as a thread, CPU µs per row, reader / writer (medians) | "
+                         f"{statistics.median(r['reader_us_per_row'] for r in thread_runs):.1f} / "
+                         f"{statistics.median(r['writer_us_per_row'] for r in thread_runs):.1f} |")
     if plain_runs:
-        plain_rates = [r["rows_per_s"] for r in plain_runs]
-        lines += [
-            f"| plain path (fast=False), rows/s (median of {len(plain_runs)}; each run right after a speed-path run) | "
-            f"{statistics.median(plain_rates):,.0f} |",
-            f"| plain path, rows/s per run | {', '.join(f'{r:,.0f}' for r in plain_rates)} |",
-            f"| plain path, rows per CPU second (median) | "
-            f"{statistics.median(r['rows_per_cpu_s'] for r in plain_runs):,.0f} |",
-            f"| plain path, peak RSS (max of runs) | {fmt_bytes(max(r['peak_rss'] for r in plain_runs))} |",
-            f"| speed path ÷ plain path, rows/s (medians) | "
-            f"{statistics.median(rates) / statistics.median(plain_rates):.2f} |",
-        ]
+        lines += _compared("plain path (fast=False)", "plain path", plain_runs, rates)
+        lines.insert(-1, f"| plain path, rows per CPU second (median) | "
+                         f"{statistics.median(r['rows_per_cpu_s'] for r in plain_runs):,.0f} |")
+        lines.insert(-1, f"| plain path, peak RSS (max of runs) | "
+                         f"{fmt_bytes(max(r['peak_rss'] for r in plain_runs))} |")
     publish(args.out, f"import_{args.rows}", "\n".join(lines) + "\n")
     return 0
 

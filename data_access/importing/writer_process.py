@@ -56,6 +56,11 @@ def available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def goes_slim(ready: Prepared) -> bool:
+    """A batch prepared as wholly new crosses as bound rows only."""
+    return bool(ready.fresh) and len(ready.fresh) == len(ready.batch)
+
+
 def _slim(c: Candidate) -> Candidate:
     # What the writer needs of a candidate is what the store gets; the raw record and its warnings stay here.
     return replace(c, raw=None, warnings=[])
@@ -110,10 +115,12 @@ class ProcessBatchWriter:
             while message[0] != "closed":  # after an error the writer answers nothing more but this
                 message = self._recv()
             self.writer_cpu_seconds = message[1]
-        except (WriterStopped, BrokenPipeError, ConnectionResetError) as exc:
+        except (BrokenPipeError, ConnectionResetError):
             if self._error is None and not self._failed:
-                self._error = exc if isinstance(exc, WriterStopped) else WriterStopped(
-                    "the import's writer process stopped")
+                self._error = self._stopped()
+        except WriterStopped as exc:
+            if self._error is None and not self._failed:
+                self._error = exc
         finally:
             self._pipe.close()
             self._process.join()
@@ -122,23 +129,22 @@ class ProcessBatchWriter:
 
     def _send(self, seq: int, ready: Prepared, *, full: bool = False) -> None:
         try:
-            if ready.fresh and len(ready.fresh) == len(ready.batch) and not full:
+            if goes_slim(ready) and not full:
                 self._pipe.send(("new", seq, ready.rows, ready.events, ready.outside))
             else:
                 self._pipe.send(("full", seq, [_slim(c) for c in ready.batch]))
         except (BrokenPipeError, ConnectionResetError, EOFError):
-            self._stopped()
+            raise self._stopped() from None
 
     def _recv(self) -> tuple:
         try:
             return self._pipe.recv()
         except (EOFError, ConnectionResetError, OSError):
-            self._stopped()
-            raise WriterStopped("the import's writer process stopped") from None
+            raise self._stopped() from None
 
-    def _stopped(self) -> None:
+    def _stopped(self) -> WriterStopped:
         code = self._process.exitcode if self._process is not None else None
-        raise WriterStopped(f"the import's writer process stopped (exit code {code})")
+        return WriterStopped(f"the import's writer process stopped (exit code {code})")
 
     def _drain(self) -> None:
         while self._inflight and self._pipe.poll():
@@ -147,7 +153,7 @@ class ProcessBatchWriter:
     def _handle(self, message: tuple) -> None:
         kind, seq = message[0], message[1]
         if kind == "done":
-            done, ready = self._inflight.popleft()
+            done, _ = self._inflight.popleft()
             assert done == seq, (done, seq)
             self._upserter._last_all_new = message[3]  # the next prepare's guess, as in one thread
             self._on_result(message[2])

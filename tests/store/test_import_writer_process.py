@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from data_access.importing import ImportOptions, import_file, writer_process
-from data_access.importing.writer_process import ProcessBatchWriter, _portable
+from data_access.importing.writer_process import ProcessBatchWriter, _portable, goes_slim
 from tests.conftest import BACKENDS
 from tests.store.test_import import MAPPING, write_csv
 from tests.store.test_import_speed_path import messy_rows, snapshot
@@ -45,8 +45,7 @@ def _counting_messages(monkeypatch) -> dict[str, int]:
         return handle(self, message)
 
     def counted_send(self, seq, ready, *, full=False):
-        slim = bool(ready.fresh) and len(ready.fresh) == len(ready.batch) and not full
-        seen["sent_new" if slim else "sent_full"] += 1
+        seen["sent_new" if goes_slim(ready) and not full else "sent_full"] += 1
         return send(self, seq, ready, full=full)
 
     monkeypatch.setattr(ProcessBatchWriter, "_handle", counted_handle)
