@@ -12,11 +12,12 @@ import shapely
 
 from geo.boundaries import DISTRICT_CODE_LENGTH, WGS84, BoundaryError, load_boundaries
 
-# Below this many points a bulk call queries the STRtree directly; from here on it first builds (once) a grid that
-# answers most points by array lookup. Building costs about as much as querying ~100k points against full districts.
+# Below this many points a bulk call queries the STRtree directly; from here on it uses a grid that answers most
+# points by array lookup (its cells classified as points first fall in them). A caller assigning many small
+# batches (an import) asks for the grid with build_grids().
 GRID_MIN_POINTS = 50_000
 GRID_CELLS = 40_000
-OUTSIDE, AMBIGUOUS = -1, -2
+OUTSIDE, AMBIGUOUS, UNKNOWN = -1, -2, -3
 NONE = -1
 
 
@@ -25,6 +26,10 @@ class _Grid:
 
     Only unambiguous cells are answered here, so the result is identical to querying the tree: a point on a
     border, in an overlap or near a coast always goes to the exact test.
+
+    Cells are classified when a point first falls in them, not all at once: reports cluster in towns and
+    villages, so a 200,000-row import touches a few hundred of the 40,000 cells, and classifying every cell up
+    front took about half a second per layer on the import's critical path (benchmarks/bench_import.py).
     """
 
     def __init__(self, geoms: np.ndarray, tree: shapely.STRtree) -> None:
@@ -33,34 +38,47 @@ class _Grid:
         self.x0, self.y0 = x0, y0
         # floor + 1 so the maximum bound itself falls inside the last cell.
         self.nx, self.ny = int((x1 - x0) // self.size) + 1, int((y1 - y0) // self.size) + 1
-        ix, iy = (a.ravel() for a in np.meshgrid(np.arange(self.nx), np.arange(self.ny), indexing="ij"))
+        self.tree = tree
+        self.cells = np.full((self.nx, self.ny), UNKNOWN, dtype=np.int64)
+        shapely.prepare(tree.geometries)
+
+    @property
+    def classified(self) -> int:
+        return int(np.count_nonzero(self.cells != UNKNOWN))
+
+    def _boxes(self, ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
         # Slightly enlarged cells absorb rounding in the floor() of lookup(), so a point never lands in a wrong cell.
         eps = self.size * 1e-6
-        boxes = shapely.box(x0 + ix * self.size - eps, y0 + iy * self.size - eps,
-                            x0 + (ix + 1) * self.size + eps, y0 + (iy + 1) * self.size + eps)
-        self.cells = self._classify(boxes, tree).reshape(self.nx, self.ny)
+        return shapely.box(self.x0 + ix * self.size - eps, self.y0 + iy * self.size - eps,
+                           self.x0 + (ix + 1) * self.size + eps, self.y0 + (iy + 1) * self.size + eps)
 
-    @staticmethod
-    def _classify(boxes: np.ndarray, tree: shapely.STRtree) -> np.ndarray:
-        box_idx, poly_idx = tree.query(boxes, predicate="intersects")
+    def _classify(self, ix: np.ndarray, iy: np.ndarray) -> None:
+        boxes = self._boxes(ix, iy)
+        box_idx, poly_idx = self.tree.query(boxes, predicate="intersects")
         touching = np.bincount(box_idx, minlength=len(boxes))
         cells = np.where(touching == 0, OUTSIDE, AMBIGUOUS)
         # Only a box that touches exactly one polygon can be that polygon's: test just those pairs, the polygon
         # prepared (contains(polygon, box) is within(box, polygon)); a third less time than querying every box.
         sole = touching[box_idx] == 1
         boxes_, polys = box_idx[sole], poly_idx[sole]
-        geoms = tree.geometries
-        shapely.prepare(geoms)
-        inside = shapely.contains(geoms[polys], boxes[boxes_])
+        inside = shapely.contains(self.tree.geometries[polys], boxes[boxes_])
         cells[boxes_[inside]] = polys[inside]
-        return cells
+        self.cells[ix, iy] = cells
 
     def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ix = np.floor((x - self.x0) / self.size).astype(np.int64)
-        iy = np.floor((y - self.y0) / self.size).astype(np.int64)
+        with np.errstate(invalid="ignore"):  # NaN coordinates fall outside the grid below
+            ix = np.floor((x - self.x0) / self.size)
+            iy = np.floor((y - self.y0) / self.size)
         in_grid = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)
         result = np.full(len(x), OUTSIDE, dtype=np.int64)
-        result[in_grid] = self.cells[ix[in_grid], iy[in_grid]]
+        gx, gy = ix[in_grid].astype(np.int64), iy[in_grid].astype(np.int64)
+        found = self.cells[gx, gy]
+        unknown = found == UNKNOWN
+        if unknown.any():
+            flat = np.unique(gx[unknown] * self.ny + gy[unknown])
+            self._classify(flat // self.ny, flat % self.ny)
+            found = self.cells[gx, gy]
+        result[in_grid] = found
         return result
 
 
@@ -148,9 +166,9 @@ class PointAssigner:
         return cls(districts, villages)
 
     def build_grids(self) -> None:
-        """Build the lookup grids now (about a second). For a caller about to assign many points in batches
-        smaller than GRID_MIN_POINTS (a big file import), which would otherwise never get them; answers are the
-        same either way."""
+        """Use lookup grids from now on (their cells are classified as points fall in them). For a caller about
+        to assign many points in batches smaller than GRID_MIN_POINTS (a big file import), which would otherwise
+        never get them; answers are the same either way."""
         for layer in (self._districts, self._villages):
             if layer is not None and layer._grid is None:
                 layer._grid = _Grid(layer.geoms, layer.tree)

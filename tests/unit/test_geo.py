@@ -206,6 +206,23 @@ def test_grid_shortcut_gives_the_same_answer_as_the_tree(districts, villages):
     pd.testing.assert_frame_equal(with_grid, tree_only)
 
 
+def test_grid_classifies_only_the_cells_points_fall_in_and_agrees_in_small_batches(districts, villages):
+    """An import asks for the grid and assigns 5,000 points at a time: each batch classifies the cells it newly
+    touches, a point in an unclassified cell is never answered from stale cells, and the answers equal the tree's."""
+    rng = np.random.default_rng(11)
+    towns = np.array([(136.88, -4.55), (136.05, -4.55), (137.2, -4.2)])
+    picks = towns[rng.integers(0, len(towns), 20_000)]
+    lons, lats = picks[:, 0] + rng.normal(0, 0.02, 20_000), picks[:, 1] + rng.normal(0, 0.02, 20_000)
+    lons[::97], lats[::97] = np.nan, np.nan  # no location
+    lazy = PointAssigner(districts, villages, grid_min_points=None)
+    lazy.build_grids()
+    parts = [lazy.assign(lons[i:i + 5000], lats[i:i + 5000]) for i in range(0, 20_000, 5000)]
+    tree_only = PointAssigner(districts, villages, grid_min_points=None).assign(lons, lats)
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), tree_only)
+    grid = lazy._districts._grid
+    assert 0 < grid.classified < grid.nx * grid.ny / 20  # three towns, not the regency
+
+
 def test_village_code_always_belongs_to_the_district(assigner):
     """Even where source polygons overlap, a village code always starts with the district code it came with."""
     rng = np.random.default_rng(3)
