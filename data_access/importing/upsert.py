@@ -436,9 +436,12 @@ class ReportUpserter:
         last = conn.exec_driver_sql("SELECT max(id) FROM report").scalar()
         if last is None or last - n + 1 < 1 or last >= SQLITE_ROWID_CEILING:
             return None
-        ends = dict(conn.exec_driver_sql("SELECT id, external_id FROM report WHERE source = ? AND id IN (?, ?)",
-                                         (self.source, last - n + 1, last)).all())
-        if ends.get(last - n + 1) != external_ids[0] or ends.get(last) != external_ids[-1]:
+        # By id alone: with "source = ?" beside it, SQLite reads the source's whole slice of the unique index
+        # (14 ms at 200,000 reports, growing with the store) instead of two rows.
+        ends = {report_id: (source, ext) for report_id, source, ext in conn.exec_driver_sql(
+            "SELECT id, source, external_id FROM report WHERE id IN (?, ?)", (last - n + 1, last)).all()}
+        if (ends.get(last - n + 1) != (self.source, external_ids[0])
+                or ends.get(last) != (self.source, external_ids[-1])):
             return None
         return last - n + 1
 

@@ -132,3 +132,39 @@ def test_a_failing_batch_stops_both_paths_at_the_same_place(make_store, workcal,
     finally:
         for store in stores.values():
             store.dispose()
+
+
+def test_new_ids_are_looked_up_when_other_rows_came_between(make_store, workcal, tmp_path):
+    """The speed path takes a batch's ids as the n largest when its first and last rows hold them; a row of another
+    source written in between (here by a trigger) makes it look them up, and every timeline stays its report's."""
+    header = "external_id,created_at,status,category,title"
+    rows = [f"K{i},2026-11-{1 + i // 60:02d} 09:{i % 60:02d},diproses,jalan,Jalan rusak {i}" for i in range(300)]
+    path = write_csv(tmp_path / "k.csv", rows, header)
+    columns = ("channel, category_code, opd_code, district_code, village_code, lat, lon, title, description, "
+               "status, priority, created_at, first_response_at, resolved_at, closed_at, response_due_at, "
+               "resolution_due_at, paused_seconds, updated_at")
+    stores = {fast: make_store("sqlite") for fast in (True, False)}
+    try:
+        for fast, store in stores.items():
+            with store.begin() as conn:
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER twin AFTER INSERT ON report WHEN NEW.source = 'k' AND NEW.external_id = 'K150' "
+                    f"BEGIN INSERT INTO report (source, external_id, {columns}) SELECT 'other', 'twin', "
+                    f"{', '.join('NEW.' + c.strip() for c in columns.split(','))}; END")
+            summary = import_file(store, workcal, path, ImportOptions(source="k", now=NOW, batch_size=100,
+                                                                      fast=fast))
+            assert summary.inserted == 300
+        reports, events = snapshot(stores[True])
+        assert snapshot(stores[True]) == snapshot(stores[False])
+        with stores[True].connect() as conn:
+            # Each report's "baru" event is at its own creation time (every row of the file has another).
+            wrong = conn.exec_driver_sql(
+                "SELECT count(*) FROM report_event e JOIN report r ON r.id = e.report_id "
+                "WHERE r.source != 'k' OR (e.to_status = 'baru' AND e.at != r.created_at)").scalar()
+            per_report = conn.exec_driver_sql(
+                "SELECT count(*) FROM report r WHERE r.source = 'k' AND "
+                "(SELECT count(*) FROM report_event e WHERE e.report_id = r.id) != 2").scalar()
+        assert len(reports) == 301 and len(events) == 600 and wrong == 0 and per_report == 0
+    finally:
+        for store in stores.values():
+            store.dispose()
