@@ -60,6 +60,16 @@ def time_zone(name: str) -> ZoneInfo:
         raise ValueError(f"{name!r} is not a time zone (try Asia/Jayapura, WIT, WITA, WIB or UTC)") from None
 
 
+def fixed_offset(tz) -> timedelta | None:
+    """The zone's offset when it has had one and the same since 2000 (Indonesia's three zones), else None.
+
+    Importable dates lie between 2000 and now, so for such a zone a local time is UTC by one subtraction: a
+    quarter of the time ``astimezone`` takes with the zone database, on every date of a file."""
+    offsets = {tz.utcoffset(datetime(year, month, 15, 12)) for year in range(2000, datetime.now(UTC).year + 2)
+               for month in (1, 4, 7, 10)}
+    return offsets.pop() if len(offsets) == 1 and None not in offsets else None
+
+
 def _two_digit_year(year: int) -> int:
     return year + (2000 if year < 70 else 1900)
 
@@ -97,12 +107,13 @@ class DateColumn:
 
     def __init__(self, name: str, tz: ZoneInfo, order: str | None = None) -> None:
         self.name, self.tz = name, tz
+        self.offset = fixed_offset(tz)
         self.forced = order
         self.day_first_seen = self.month_first_seen = False
         self.day_month_seen = False  # any DD/MM or MM/DD value at all: worth reading on in the pre-scan
         self.fallback: str | None = None  # another column's decision, or the mapping's [dates] order
         self._day_parts: dict[str, tuple[int, int, int]] = {}
-        self._time_parts: dict[str, tuple] = {}
+        self._time_parts: dict[str, tuple] = {}  # time of day → (h, m, s, µs, UTC offset or None: see _utc)
         self._patterns = (self._iso, self._year_first, self._day_month_text, self._named, self._epoch_text)
         self._last = None
 
@@ -174,6 +185,8 @@ class DateColumn:
         except ValueError:
             return None  # ISO-like but with AM/PM or a zone name: _year_first reads it
         if moment.tzinfo is None:
+            if self.offset is not None:
+                return moment.replace(tzinfo=UTC) - self.offset
             moment = moment.replace(tzinfo=self.tz)
         return moment.astimezone(UTC)
 
@@ -194,29 +207,59 @@ class DateColumn:
             if day is not None:
                 clock = self._time_parts.get(text[space + 1:])
                 if clock is not None:
-                    return datetime(*day, *clock).astimezone(UTC)
+                    return self._utc(day, clock)
                 # A known day with a new time of day (most of the first 86,400 rows): the day part of the full
-                # pattern matched exactly up to the space before, so the rest is the full pattern's time and zone.
+                # pattern matched exactly up to the space before, so the rest is its time and zone.
                 tail = _TIME_TAIL.match(text, space)
-                if tail is not None:
-                    local = _build(*day, tail.groups(), self.tz, text)
-                    if len(self._time_parts) > _PART_MEMO_MAX:
-                        self._time_parts.clear()
-                    self._time_parts[text[space + 1:]] = (local.hour, local.minute, local.second, local.microsecond,
-                                                          local.tzinfo)
-                    return local.astimezone(UTC)
+                if tail is None:
+                    return None
+                clock = self._clock(tail.groups(), text)
+                try:
+                    moment = self._utc(day, clock)
+                except ValueError:
+                    raise BadValue(f"not a date: {text[:40]!r}") from None
+                if len(self._time_parts) > _PART_MEMO_MAX:
+                    self._time_parts.clear()
+                self._time_parts[text[space + 1:]] = clock
+                return moment
         match = _DAY_MONTH.match(text)
         if not match:
             return None
         local = self._day_month(match, text)
         if space > 0 and match.end(3) == space:
-            if len(self._day_parts) > _PART_MEMO_MAX or len(self._time_parts) > _PART_MEMO_MAX:
+            if len(self._day_parts) > _PART_MEMO_MAX:
                 self._day_parts.clear()
-                self._time_parts.clear()
             self._day_parts[text[:space]] = (local.year, local.month, local.day)
-            self._time_parts[text[space + 1:]] = (local.hour, local.minute, local.second, local.microsecond,
-                                                  local.tzinfo)
+            self._remember_clock(text[space + 1:], local)
         return local.astimezone(UTC)
+
+    def _remember_clock(self, text: str, local: datetime) -> None:
+        if len(self._time_parts) > _PART_MEMO_MAX:
+            self._time_parts.clear()
+        zone = local.tzinfo
+        offset = self.offset if zone is self.tz else zone.utcoffset(None)
+        self._time_parts[text] = (local.hour, local.minute, local.second, local.microsecond, offset)
+
+    def _clock(self, groups: tuple, raw: str) -> tuple:
+        """_build's time of day without the datetime: (h, m, s, µs, UTC offset or None), checked by _utc."""
+        hour_s, minute_s, second_s, fraction_s, meridiem, zone_s = groups
+        hour = int(hour_s) if hour_s else 0
+        if meridiem:
+            if not 1 <= hour <= 12:
+                raise BadValue(f"not a time: {raw[:40]!r}")
+            hour = hour % 12 + (12 if meridiem[0] in "Pp" else 0)
+        zone = _zone(zone_s, self.tz) if zone_s else self.tz
+        return (hour, int(minute_s) if minute_s else 0, int(second_s) if second_s else 0,
+                int(fraction_s[:6].ljust(6, "0")) if fraction_s else 0,
+                self.offset if zone is self.tz else zone.utcoffset(None))
+
+    def _utc(self, day: tuple[int, int, int], clock: tuple) -> datetime:
+        """A remembered day and time of day as aware UTC: by its fixed offset, or through the zone database for a
+        zone that changes its offset (the same day and time may then fall on either side of a switch)."""
+        hour, minute, second, micro, offset = clock
+        if offset is not None:
+            return datetime(*day, hour, minute, second, micro, UTC) - offset
+        return datetime(*day, hour, minute, second, micro, self.tz).astimezone(UTC)
 
     def _named(self, text: str) -> datetime | None:
         match = _NAMED_DAY_FIRST.match(text) or _NAMED_MONTH_FIRST.match(text)

@@ -368,3 +368,23 @@ def test_the_collector_pauses_for_an_import_only():
         gc.enable()
     with CollectPerBatch(enabled=False):
         assert gc.isenabled()
+
+
+def test_fixed_offset_zones_are_read_by_subtraction_and_others_by_the_zone_database():
+    """Indonesia's zones have kept one offset since 2000, New York's has not; ISO text without a zone, read
+    either way, is the moment the zone database gives."""
+    from data_access.importing.dates import fixed_offset
+
+    assert fixed_offset(time_zone("WIT")) == timedelta(hours=9)
+    assert fixed_offset(time_zone("WIB")) == timedelta(hours=7)
+    assert fixed_offset(time_zone("UTC")) == timedelta(0)
+    assert fixed_offset(time_zone("America/New_York")) is None
+    rng = random.Random(9)
+    for zone in ("Asia/Jayapura", "America/New_York"):
+        tz = time_zone(zone)
+        column = DateColumn("created_at", tz)
+        for _ in range(500):
+            local = datetime(2024, 1, 1) + timedelta(seconds=rng.randrange(3 * 365 * 86400),
+                                                     microseconds=rng.randrange(10**6))
+            got = column.parse(local.isoformat(" "))
+            assert got == local.replace(tzinfo=tz).astimezone(UTC) and got.tzinfo is UTC, (zone, local)
