@@ -4,7 +4,10 @@ store the thread writer and the plain path leave; its errors reach the reader; t
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import pickle
+import signal
 import sqlite3
 import struct
 from datetime import timedelta
@@ -163,3 +166,37 @@ def test_an_error_that_does_not_pickle_reaches_the_reader_as_text():
     assert pickle.loads(pickle.dumps(portable)).args == portable.args
     plain = ValueError("K555 is refused")
     assert _portable(plain) is plain
+
+
+def test_a_writer_killed_halfway_stops_the_import_and_a_rerun_completes_it(make_store, workcal, tmp_path, assigner):
+    """The writer process killed while batches wait for it (the OOM killer, say): the reader neither hangs nor
+    carries on, it raises; what was committed is whole batches; the rerun ends with the store one run leaves."""
+    mapping = tmp_path / "nyc.toml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    path = write_csv(tmp_path / "w.csv", [_row(k) for k in range(3000)])
+    store, single = make_store("sqlite"), make_store("sqlite")
+    killed = []
+
+    def kill_the_writer(read: int, _position: int, _size: int) -> None:
+        if read >= 1500 and not killed:
+            writer = next(p for p in multiprocessing.active_children() if p.name == "import-writer")
+            os.kill(writer.pid, signal.SIGKILL)
+            killed.append(writer.pid)
+
+    try:
+        options = ImportOptions(source="w", mapping=str(mapping), now=NOW, batch_size=100,
+                                rejects=tmp_path / "w.rejects.csv")
+        with pytest.raises(writer_process.WriterStopped, match="stopped"):
+            import_file(store, workcal, path, options, assigner=assigner, progress=kill_the_writer)
+        assert killed
+        with store.connect() as conn:
+            landed = conn.exec_driver_sql("SELECT count(*) FROM report").scalar()
+            timelines = conn.exec_driver_sql("SELECT count(DISTINCT report_id) FROM report_event").scalar()
+        assert 0 < landed < 3000 and landed % 100 == 0 and timelines == landed
+        again = import_file(store, workcal, path, options, assigner=assigner).as_dict()
+        assert again["inserted"] == 3000 - landed and again["unchanged"] == landed
+        import_file(single, workcal, path, options, assigner=assigner)
+        assert snapshot(store) == snapshot(single)
+    finally:
+        store.dispose()
+        single.dispose()
