@@ -1,7 +1,7 @@
 """Batches written on a thread of their own, so that reading and translating the next batch overlaps the store's
 work on this one. Where the platform forks, the import's writer is a process instead (writer_process.py): both
 halves are mostly Python, and a thread only runs while the other waits for the GIL. This thread remains the
-writer elsewhere, and CollectPerBatch serves both.
+writer elsewhere, and SparseCollection serves both.
 
 The two halves of an import cost about the same: Python reading and translating records, and the database
 inserting rows into the report table's many indexes. SQLite does the latter inside one multi-row statement per
@@ -31,6 +31,7 @@ _DONE = object()
 # the import's duration the interval is 1 ms (measured with benchmarks/bench_import.py's file on this 2-core
 # machine under load: twice 10,800 rows/s with 1 ms against 7,400 with 5 ms; noisy figures).
 SWITCH_INTERVAL = 0.001
+COLLECT_ROWS = 50_000  # see SparseCollection
 
 
 class BatchWriter(Generic[Batch]):
@@ -87,28 +88,36 @@ class BatchWriter(Generic[Batch]):
         self._raise_error()
 
 
-class CollectPerBatch:
-    """Python's cycle collector once per batch instead of every 700 new objects, for the import's duration.
+class SparseCollection:
+    """Python's cycle collector once per COLLECT_ROWS rows instead of every 700 new objects, for the import's
+    duration.
 
     A row makes a dozen container objects (its fields, record, candidate, row tuples), so the collector used to
     run every few dozen rows, and its oldest generation walks everything the process holds (the boundaries'
     geometries, pandas, SQLAlchemy): about a third of the reader's time on benchmarks/bench_import.py's file.
-    ``batch_done`` collects the two young generations, which hold everything made since the last batch, so
-    memory stays bounded as before; the collector's automatic runs come back when the import ends.
+    Collecting the young generations after every batch still walked the batches alive at that moment (the one
+    just read, those waiting for the writer): 17 ms a batch, a tenth of the reader's time. Rows are freed by
+    their reference counts as soon as they are written; the collector is only there for cycles, so ``rows_done``
+    collects the young generations every COLLECT_ROWS rows, and what cycles an import makes stay bounded by
+    those; the collector's automatic runs come back when the import ends.
     """
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, every: int | None = None) -> None:
         self._enabled = enabled
+        self._every = every or COLLECT_ROWS
+        self._rows = 0
         self._was_enabled = False
 
-    def __enter__(self) -> CollectPerBatch:
+    def __enter__(self) -> SparseCollection:
         if self._enabled:
             self._was_enabled = gc.isenabled()
             gc.disable()
         return self
 
-    def batch_done(self) -> None:
-        if self._enabled:
+    def rows_done(self, rows: int) -> None:
+        self._rows += rows
+        if self._enabled and self._rows >= self._every:
+            self._rows = 0
             gc.collect(1)
 
     def __exit__(self, *_exc) -> None:

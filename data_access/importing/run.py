@@ -21,7 +21,7 @@ from data_access.engine import is_sqlite, sqlite_path
 from data_access.importing import writer_process
 from data_access.importing.dates import time_zone
 from data_access.importing.mapping import Mapping, MappingError, guess_mapping, load_mapping
-from data_access.importing.pipeline import BatchWriter, CollectPerBatch
+from data_access.importing.pipeline import BatchWriter, SparseCollection
 from data_access.importing.readers import FORMATS, RawRecord, UnreadableFile, detect_format, open_reader
 from data_access.importing.translate import Candidate, Reference, Rejected, Translator
 from data_access.importing.upsert import BatchResult, ReportUpserter
@@ -279,18 +279,18 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
         writer.assigner.build_grids()
     batches = (writer_process.ProcessBatchWriter(writer, count) if process
                else BatchWriter(write, threaded=threaded))
-    collector = CollectPerBatch(enabled=fast)
+    collector = SparseCollection(enabled=fast)
 
     def flush() -> None:
         nonlocal batch, limit
         if batch:
             # The speed path computes the rows here, so that the writer's thread mostly waits on the store.
             batches.submit(writer.prepare(batch) if fast else batch)
+        collector.rows_done(len(batch))
         batch = []
         in_batch.clear()
         limit = _next_batch(batch_size, threaded, summary.read, reader)
         rejects.flush()
-        collector.batch_done()
         if progress is not None:
             progress(summary.read, reader.position(), reader.size)
 

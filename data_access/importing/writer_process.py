@@ -39,6 +39,7 @@ from multiprocessing.reduction import ForkingPickler
 
 from sqlalchemy import event
 
+from data_access.importing.pipeline import SparseCollection
 from data_access.importing.translate import Candidate
 from data_access.importing.upsert import BatchResult, Prepared, ReportUpserter
 
@@ -227,9 +228,9 @@ def _serve(upserter: ReportUpserter, pipe, reader_pid: int) -> None:
     if sqlite:
         event.listen(upserter.engine, "connect", _fewer_checkpoints)
     # Everything inherited is long-lived: kept out of the cycle collector's walks, which the unpickled rows
-    # would otherwise trigger every few hundred rows (see pipeline.CollectPerBatch).
+    # would otherwise trigger every few hundred rows (see pipeline.SparseCollection).
     gc.freeze()
-    gc.disable()
+    collector = SparseCollection().__enter__()
     started = time.process_time()
     waiting_for: int | None = None  # after a "need": the batch whose candidates come next
     failed = False
@@ -243,7 +244,7 @@ def _serve(upserter: ReportUpserter, pipe, reader_pid: int) -> None:
             if kind == "close":
                 pipe.send(("closed", time.process_time() - started))
                 return
-            seq = message[1]
+            seq, rows = message[1], len(message[2])
             if failed or (waiting_for is not None and not (kind == "full" and seq == waiting_for)):
                 continue
             waiting_for = None
@@ -261,7 +262,8 @@ def _serve(upserter: ReportUpserter, pipe, reader_pid: int) -> None:
                 failed = True
                 pipe.send(("error", seq, _portable(exc)))
             finally:
-                gc.collect(1)
+                message = None  # the batch's rows, freed before the collector looks
+                collector.rows_done(rows)
     finally:
         pipe.close()
         if sqlite:

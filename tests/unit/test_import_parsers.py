@@ -348,25 +348,36 @@ def test_store_time_text_of_a_column_equals_one_at_a_time():
     assert _sqlite_times([]) == []
 
 
-def test_the_collector_pauses_for_an_import_only():
-    """The speed path collects cycles once per batch and gives the collector back as it found it."""
+def test_the_collector_pauses_for_an_import_only_and_collects_cycles_every_so_many_rows():
+    """The speed path collects cycles once per ``every`` rows and gives the collector back as it found it."""
     import gc
+    import weakref
 
-    from data_access.importing.pipeline import CollectPerBatch
+    from data_access.importing.pipeline import SparseCollection
+
+    class Node:
+        pass
 
     assert gc.isenabled()
-    with CollectPerBatch() as collector:
+    with SparseCollection(every=100) as collector:
         assert not gc.isenabled()
-        collector.batch_done()
+        cycle = Node()
+        cycle.itself = cycle
+        alive = weakref.ref(cycle)
+        del cycle
+        collector.rows_done(60)
+        assert alive() is not None  # not yet: 60 rows
+        collector.rows_done(40)
+        assert alive() is None
     assert gc.isenabled()
     gc.disable()
     try:
-        with CollectPerBatch():
+        with SparseCollection():
             pass
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
-    with CollectPerBatch(enabled=False):
+    with SparseCollection(enabled=False):
         assert gc.isenabled()
 
 
