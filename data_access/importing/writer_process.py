@@ -39,7 +39,7 @@ from multiprocessing.reduction import ForkingPickler
 
 from sqlalchemy import event
 
-from data_access.importing.pipeline import SparseCollection
+from data_access.importing.pipeline import SWITCH_INTERVAL, SparseCollection
 from data_access.importing.translate import Candidate
 from data_access.importing.upsert import BatchResult, Prepared, ReportUpserter
 
@@ -194,6 +194,10 @@ class _Sender:
         self._pipe = pipe
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._error: BaseException | None = None
+        # The thread takes the GIL three times a send (woken, between the length and the bytes, after them) while
+        # the reader's thread translates: with the interpreter's 5 ms switch interval the writer waited for them.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
         self._thread = threading.Thread(target=self._loop, name="import-writer-sender", daemon=True)
         self._thread.start()
 
@@ -218,6 +222,7 @@ class _Sender:
         """Wait until everything queued is sent (or a send failed)."""
         self._queue.put(None)
         self._thread.join()
+        sys.setswitchinterval(self._switch_interval)
 
 
 # -- the writer's side (the forked process) ---------------------------------------------------------------------
