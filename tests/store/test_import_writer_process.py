@@ -10,6 +10,7 @@ import pickle
 import signal
 import sqlite3
 import struct
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -183,12 +184,14 @@ def test_a_writer_killed_halfway_stops_the_import_and_a_rerun_completes_it(make_
             os.kill(writer.pid, signal.SIGKILL)
             killed.append(writer.pid)
 
+    interval = sys.getswitchinterval()
     try:
         options = ImportOptions(source="w", mapping=str(mapping), now=NOW, batch_size=100,
                                 rejects=tmp_path / "w.rejects.csv")
         with pytest.raises(writer_process.WriterStopped, match="stopped"):
             import_file(store, workcal, path, options, assigner=assigner, progress=kill_the_writer)
         assert killed
+        assert sys.getswitchinterval() == interval  # the sender's shorter interval is given back
         with store.connect() as conn:
             landed = conn.exec_driver_sql("SELECT count(*) FROM report").scalar()
             timelines = conn.exec_driver_sql("SELECT count(DISTINCT report_id) FROM report_event").scalar()
@@ -197,6 +200,7 @@ def test_a_writer_killed_halfway_stops_the_import_and_a_rerun_completes_it(make_
         assert again["inserted"] == 3000 - landed and again["unchanged"] == landed
         import_file(single, workcal, path, options, assigner=assigner)
         assert snapshot(store) == snapshot(single)
+        assert sys.getswitchinterval() == interval
     finally:
         store.dispose()
         single.dispose()
