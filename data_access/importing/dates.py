@@ -86,18 +86,21 @@ def _zone(text: str | None, default) -> object:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def _build(year: int, month: int, day: int, groups: tuple, default_zone, raw: str) -> datetime:
-    hour_s, minute_s, second_s, fraction_s, meridiem, zone_s = groups
+def _time_of_day(groups: tuple, raw: str) -> tuple[int, int, int, int]:
+    """(hour, minute, second, µs) of _TIME's groups, AM/PM applied; the ranges are checked by datetime()."""
+    hour_s, minute_s, second_s, fraction_s, meridiem, _ = groups
     hour = int(hour_s) if hour_s else 0
     if meridiem:
-        m = meridiem[0].upper()
         if not 1 <= hour <= 12:
             raise BadValue(f"not a time: {raw[:40]!r}")
-        hour = (hour % 12) + (12 if m == "P" else 0)
-    micro = int((fraction_s or "0")[:6].ljust(6, "0"))
+        hour = hour % 12 + (12 if meridiem[0] in "Pp" else 0)
+    return (hour, int(minute_s) if minute_s else 0, int(second_s) if second_s else 0,
+            int(fraction_s[:6].ljust(6, "0")) if fraction_s else 0)
+
+
+def _build(year: int, month: int, day: int, groups: tuple, default_zone, raw: str) -> datetime:
     try:
-        return datetime(year, month, day, hour, int(minute_s or 0), int(second_s or 0), micro,
-                        tzinfo=_zone(zone_s, default_zone))
+        return datetime(year, month, day, *_time_of_day(groups, raw), tzinfo=_zone(groups[5], default_zone))
     except ValueError:
         raise BadValue(f"not a date: {raw[:40]!r}") from None
 
@@ -236,22 +239,17 @@ class DateColumn:
     def _remember_clock(self, text: str, local: datetime) -> None:
         if len(self._time_parts) > _PART_MEMO_MAX:
             self._time_parts.clear()
-        zone = local.tzinfo
-        offset = self.offset if zone is self.tz else zone.utcoffset(None)
-        self._time_parts[text] = (local.hour, local.minute, local.second, local.microsecond, offset)
+        self._time_parts[text] = (local.hour, local.minute, local.second, local.microsecond,
+                                  self._offset_of(local.tzinfo))
 
     def _clock(self, groups: tuple, raw: str) -> tuple:
         """_build's time of day without the datetime: (h, m, s, µs, UTC offset or None), checked by _utc."""
-        hour_s, minute_s, second_s, fraction_s, meridiem, zone_s = groups
-        hour = int(hour_s) if hour_s else 0
-        if meridiem:
-            if not 1 <= hour <= 12:
-                raise BadValue(f"not a time: {raw[:40]!r}")
-            hour = hour % 12 + (12 if meridiem[0] in "Pp" else 0)
-        zone = _zone(zone_s, self.tz) if zone_s else self.tz
-        return (hour, int(minute_s) if minute_s else 0, int(second_s) if second_s else 0,
-                int(fraction_s[:6].ljust(6, "0")) if fraction_s else 0,
-                self.offset if zone is self.tz else zone.utcoffset(None))
+        zone = _zone(groups[5], self.tz) if groups[5] else self.tz
+        return (*_time_of_day(groups, raw), self._offset_of(zone))
+
+    def _offset_of(self, zone) -> timedelta | None:
+        """A parsed time's zone as the fixed offset _utc subtracts; None for the import's zone if it has none."""
+        return self.offset if zone is self.tz else zone.utcoffset(None)
 
     def _utc(self, day: tuple[int, int, int], clock: tuple) -> datetime:
         """A remembered day and time of day as aware UTC: by its fixed offset, or through the zone database for a

@@ -34,6 +34,14 @@ SWITCH_INTERVAL = 0.001
 COLLECT_ROWS = 50_000  # see SparseCollection
 
 
+def shorten_switch_interval() -> float:
+    """Switch threads every SWITCH_INTERVAL at most while an import's second thread runs; returns the interval to
+    give back to ``sys.setswitchinterval`` when it stops."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
+    return previous
+
+
 class BatchWriter(Generic[Batch]):
     """``submit`` batches, then ``close``; ``write`` is called once per batch, in order, on one thread."""
 
@@ -44,8 +52,7 @@ class BatchWriter(Generic[Batch]):
         self._thread: threading.Thread | None = None
         self._switch_interval: float | None = None
         if threaded:
-            self._switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
+            self._switch_interval = shorten_switch_interval()
             self._queue: queue.Queue = queue.Queue(maxsize=max(1, depth))
             self._thread = threading.Thread(target=self._loop, name="import-writer", daemon=True)
             self._thread.start()

@@ -39,7 +39,7 @@ from multiprocessing.reduction import ForkingPickler
 
 from sqlalchemy import event
 
-from data_access.importing.pipeline import SWITCH_INTERVAL, SparseCollection
+from data_access.importing.pipeline import SparseCollection, shorten_switch_interval
 from data_access.importing.translate import Candidate
 from data_access.importing.upsert import BatchResult, Prepared, ReportUpserter
 
@@ -196,8 +196,7 @@ class _Sender:
         self._error: BaseException | None = None
         # The thread takes the GIL three times a send (woken, between the length and the bytes, after them) while
         # the reader's thread translates: with the interpreter's 5 ms switch interval the writer waited for them.
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
+        self._switch_interval = shorten_switch_interval()
         self._thread = threading.Thread(target=self._loop, name="import-writer-sender", daemon=True)
         self._thread.start()
 
