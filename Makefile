@@ -19,7 +19,7 @@ venv: $(STAMP)
 # Creates the SQLite store with demo data if missing, then serves the dashboard with the live simulator beside it
 # (Mimika's own volume on the wall clock; a store left since yesterday is first caught up to now). Ctrl-C stops
 # both. Another port: `make demo PORT=8060`. At Mimika's volume a quiet night has hours between two reports; the
-# simulator's and the sweeper's heartbeat keep the wall calm through it (data_access/heartbeat.py).
+# simulator's and the sweeper's heartbeat keep the wall calm through it (data_access/store/heartbeat.py).
 demo: $(STAMP)
 	$(BIN)/python -m dashboard seed-demo --if-empty
 	DEMO_MODE=1 $(BIN)/python -m dashboard demo-accounts --base-url http://$(HOST):$(PORT)

@@ -45,7 +45,7 @@ KIOSK_COOKIE = "mimika_kiosk"  # dashboard/auth.py: the cookie a wall screen's k
 def kiosk_token(engine, name: str = "bench-wall") -> str:
     """A fresh kiosk token for benchmark screens (a wall screen is a kiosk): the store is migrated first."""
     from data_access.accounts import replace_kiosk
-    from data_access.migrate import upgrade
+    from data_access.store.migrate import upgrade
 
     upgrade(engine)
     return replace_kiosk(engine, name)
@@ -63,8 +63,8 @@ def person_client(app, database_url: str, role: str = "pimpinan"):
     import re
 
     from data_access.accounts import AccountError, add_user
-    from data_access.engine import make_engine
-    from data_access.migrate import upgrade
+    from data_access.store.engine import make_engine
+    from data_access.store.migrate import upgrade
 
     engine = make_engine(database_url)
     try:

@@ -115,7 +115,7 @@ def kiosk_cookies(db: Path, count: int) -> list[str]:
     """One credential per poller: even pollers are wall screens (a kiosk cookie), odd ones operators who log in
     through /login first (a write: the access log), so a held write lock shows in their login."""
     from data_access.accounts import AccountError, add_user
-    from data_access.engine import make_engine
+    from data_access.store.engine import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
     try:

@@ -83,7 +83,7 @@ def _us(moment: datetime) -> str:
 
 
 def generate(path: Path, rows: int, seed: int = 1) -> None:
-    from data_access.reference import villages
+    from data_access.store.reference import villages
 
     rng = random.Random(seed)
     points = [(v.label_lat, v.label_lon) for v in villages()]
@@ -114,7 +114,7 @@ def _time_writer() -> list[float]:
     """The CPU seconds of the import's writer (writer_process.ProcessBatchWriter's process, or
     pipeline.BatchWriter's thread), once it has finished: the reader's are this thread's. Which of the two is the
     limit is what a change to the importer has to know."""
-    from data_access.importing import pipeline, writer_process
+    from data_access.intake.importing import pipeline, writer_process
 
     seconds: list[float] = []
     loop = pipeline.BatchWriter._loop
@@ -142,11 +142,11 @@ def _time_writer() -> list[float]:
 def worker(csv_path: Path, mapping: Path, db: Path, batch: int, fast: bool = True, process: bool = True) -> dict:
     """One import in this process (a fresh store); the figures as a dict."""
     from core.settings import Settings
-    from data_access.engine import make_engine
-    from data_access.importing import ImportOptions, import_file
-    from data_access.migrate import upgrade
-    from data_access.reference import districts, load_reference
-    from data_access.sla import work_calendar
+    from data_access.intake.importing import ImportOptions, import_file
+    from data_access.rulebook.sla import work_calendar
+    from data_access.store.engine import make_engine
+    from data_access.store.migrate import upgrade
+    from data_access.store.reference import districts, load_reference
 
     settings = Settings.from_env()
     engine = make_engine(f"sqlite:///{db}", create=True)

@@ -96,11 +96,11 @@ def prepare_store(args, workdir: Path) -> tuple[str, callable]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from data_access.demo import DemoConfig, seed_demo
-    from data_access.engine import make_engine, normalise_url
-    from data_access.migrate import upgrade
-    from data_access.reference import load_reference
-    from data_access.sla import WorkCalendar
+    from data_access.rulebook.sla import WorkCalendar
+    from data_access.store.engine import make_engine, normalise_url
+    from data_access.store.migrate import upgrade
+    from data_access.store.reference import load_reference
+    from demo.seed import DemoConfig, seed_demo
 
     cleanup = lambda: None  # noqa: E731
     if not args.database_url:
@@ -238,7 +238,7 @@ def refresh_request(port: int, cookie: str) -> dict:
 
 
 def run(args, url: str, workdir: Path) -> list[tuple[str, str, str, str]]:
-    from data_access.engine import make_engine
+    from data_access.store.engine import make_engine
 
     env = {"DATABASE_URL": url, "REDIS_URL": args.redis_url or "", "SECRET_KEY": "bench-load-secret",
            "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"), "REFRESH_SECONDS": str(round(args.refresh_seconds)),

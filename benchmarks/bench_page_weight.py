@@ -71,7 +71,7 @@ def serve(database_url: str, port: int, log_path: Path) -> subprocess.Popen:
 
 def operator_account(database_url: str) -> tuple[str, str]:
     from data_access.accounts import AccountError, add_user
-    from data_access.engine import make_engine
+    from data_access.store.engine import make_engine
 
     engine = make_engine(database_url)
     try:
@@ -146,11 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.db is None:
             from datetime import UTC, datetime
 
-            from data_access.demo import DemoConfig, seed_demo
-            from data_access.engine import make_engine
-            from data_access.migrate import upgrade
-            from data_access.reference import load_reference
-            from data_access.sla import WorkCalendar
+            from data_access.rulebook.sla import WorkCalendar
+            from data_access.store.engine import make_engine
+            from data_access.store.migrate import upgrade
+            from data_access.store.reference import load_reference
+            from demo.seed import DemoConfig, seed_demo
 
             db = Path(tmp) / "weight.db"
             engine = make_engine(f"sqlite:///{db}", create=True)

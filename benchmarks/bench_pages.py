@@ -52,7 +52,7 @@ from callbacks.export_runner import start_forkserver  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
 from dashboard.cache import cache_config  # noqa: E402
-from data_access.query_cache import QueryCache as Store  # noqa: E402
+from data_access.queries.cache import QueryCache as Store  # noqa: E402
 
 DEFAULT_DB = REPO / "benchmarks" / "data" / "bench_1000000.db"
 TARGET_CALLBACK_MS = 300.0

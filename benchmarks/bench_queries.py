@@ -47,13 +47,13 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks.bench_common import publish  # noqa: E402
 from data_access import queries  # noqa: E402
-from data_access.demo import DemoConfig, seed_demo  # noqa: E402
-from data_access.engine import make_engine, normalise_url  # noqa: E402
-from data_access.migrate import upgrade  # noqa: E402
-from data_access.reference import load_reference  # noqa: E402
-from data_access.schema import Base, Report  # noqa: E402
-from data_access.scope import Filters, Scope  # noqa: E402
-from data_access.sla import WorkCalendar  # noqa: E402
+from data_access.rulebook.scope import Filters, Scope  # noqa: E402
+from data_access.rulebook.sla import WorkCalendar  # noqa: E402
+from data_access.store.engine import make_engine, normalise_url  # noqa: E402
+from data_access.store.migrate import upgrade  # noqa: E402
+from data_access.store.reference import load_reference  # noqa: E402
+from data_access.store.schema import Base, Report  # noqa: E402
+from demo.seed import DemoConfig, seed_demo  # noqa: E402
 
 # The same Monday morning in WIT as the tests: the store is generated up to it and every query asks at it.
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)

@@ -46,12 +46,12 @@ from benchmarks.bench_common import loadavg, log, publish, shown_command  # noqa
 from benchmarks.bench_queries import NOW  # noqa: E402
 from callbacks.wall import run_queries  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from data_access.engine import make_engine, normalise_url  # noqa: E402
-from data_access.ingest import ReportWriter  # noqa: E402
-from data_access.migrate import upgrade  # noqa: E402
-from data_access.reference import load_reference  # noqa: E402
-from data_access.schema import Report  # noqa: E402
-from data_access.sla import WorkCalendar  # noqa: E402
+from data_access.intake.writer import ReportWriter  # noqa: E402
+from data_access.rulebook.sla import WorkCalendar  # noqa: E402
+from data_access.store.engine import make_engine, normalise_url  # noqa: E402
+from data_access.store.migrate import upgrade  # noqa: E402
+from data_access.store.reference import load_reference  # noqa: E402
+from data_access.store.schema import Report  # noqa: E402
 
 TARGET_QUERY_MS = 50.0
 SHIFT_SECONDS = 37  # copy k of a report is k × 37 s earlier: copies do not tie, and none passes NOW

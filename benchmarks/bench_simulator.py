@@ -30,15 +30,15 @@ if str(REPO) not in sys.path:  # run as `python benchmarks/bench_simulator.py` f
 from sqlalchemy import func, select  # noqa: E402
 
 from benchmarks.bench_common import publish  # noqa: E402
-from data_access.demo import DemoConfig, expected_on_day, seed_demo  # noqa: E402
-from data_access.engine import make_engine  # noqa: E402
-from data_access.migrate import upgrade  # noqa: E402
 from data_access.queries import headline_kpis, inflow_vs_resolved_weekly  # noqa: E402
-from data_access.reference import load_reference  # noqa: E402
-from data_access.schema import OPEN_STATUSES, Report, ReportEvent  # noqa: E402
-from data_access.scope import Filters, Scope  # noqa: E402
-from data_access.simulator import Simulator  # noqa: E402
-from data_access.sla import WIT, WorkCalendar  # noqa: E402
+from data_access.rulebook.scope import Filters, Scope  # noqa: E402
+from data_access.rulebook.sla import WIT, WorkCalendar  # noqa: E402
+from data_access.store.engine import make_engine  # noqa: E402
+from data_access.store.migrate import upgrade  # noqa: E402
+from data_access.store.reference import load_reference  # noqa: E402
+from data_access.store.schema import OPEN_STATUSES, Report, ReportEvent  # noqa: E402
+from demo.seed import DemoConfig, expected_on_day, seed_demo  # noqa: E402
+from demo.simulator import Simulator  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # a Monday, 09:30 WIT (the tests' clock)
 FINISHED = ("selesai", "ditolak", "diarsipkan")  # leaving the open statuses

@@ -154,7 +154,7 @@ def processes(servers: Servers, simulator: subprocess.Popen | None) -> dict[str,
 
 
 def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]], list[str]]:
-    from data_access.engine import make_engine
+    from data_access.store.engine import make_engine
 
     sim_seconds = args.simulated_hours * 3600
     measured = sim_seconds / args.speed
@@ -172,7 +172,7 @@ def run(args, url: str, workdir: Path) -> tuple[list[tuple[str, str, str, str]],
     engine = make_engine(url)
     cookie = f"{KIOSK_COOKIE}={kiosk_token(engine, 'bench-soak')}"
     if not args.heartbeat_table:  # the store as it was before migration 0005: staleness by the newest report alone
-        from data_access.heartbeat import heartbeat
+        from data_access.store.heartbeat import heartbeat
 
         heartbeat.drop(engine, checkfirst=True)
     engine.dispose()

@@ -163,7 +163,7 @@ class BenchClock:
 def newest_created(engine) -> datetime | None:
     from sqlalchemy import func, select
 
-    from data_access.schema import Report
+    from data_access.store.schema import Report
 
     with engine.connect() as conn:
         newest = conn.execute(select(func.max(Report.created_at))).scalar()
@@ -180,15 +180,15 @@ def count_reports(engine) -> int:
 
 
 class Writer:
-    """Inserts one report at a time the way intake does (data_access.ingest.ReportWriter), at the clock's now."""
+    """Inserts one report at a time the way intake does (data_access.intake.writer.ReportWriter), at the clock's now."""
 
     def __init__(self, engine, clock) -> None:
         from sqlalchemy import select
 
-        from data_access.ingest import ReportWriter
-        from data_access.reference import districts
-        from data_access.schema import Category
-        from data_access.sla import WorkCalendar
+        from data_access.intake.writer import ReportWriter
+        from data_access.rulebook.sla import WorkCalendar
+        from data_access.store.reference import districts
+        from data_access.store.schema import Category
 
         self.engine, self.clock = engine, clock
         self.writer = ReportWriter(engine, WorkCalendar())
@@ -231,8 +231,8 @@ class Hit:
 
 def store_classes():
     """The Store as shipped, instrumented to record each database hit; and a single-flight variant."""
-    from data_access.query_cache import NOW_BUCKET_SECONDS
-    from data_access.query_cache import QueryCache as Store
+    from data_access.queries.cache import NOW_BUCKET_SECONDS
+    from data_access.queries.cache import QueryCache as Store
 
     class InstrumentedStore(Store):
         def __post_init__(self) -> None:
@@ -752,12 +752,12 @@ def seed_small_store(path: Path, days: int = 30, per_day: float = 30.0) -> str:
     """A fresh SQLite store of demo reports ending a minute ago, plus one report made now."""
     from sqlalchemy.orm import Session
 
-    from data_access.demo import DemoConfig, seed_demo
-    from data_access.engine import make_engine
-    from data_access.ingest import ReportWriter
-    from data_access.migrate import upgrade
-    from data_access.reference import load_reference
-    from data_access.sla import WorkCalendar
+    from data_access.intake.writer import ReportWriter
+    from data_access.rulebook.sla import WorkCalendar
+    from data_access.store.engine import make_engine
+    from data_access.store.migrate import upgrade
+    from data_access.store.reference import load_reference
+    from demo.seed import DemoConfig, seed_demo
 
     url = f"sqlite:///{path}"
     engine = make_engine(url, create=True)
@@ -790,7 +790,7 @@ def measure_heap(workdir: Path, refreshes: int, write_every: float = 0.5, screen
     except ImportError:
         heap.reason = "Playwright is not installed"
         return heap
-    from data_access.engine import make_engine
+    from data_access.store.engine import make_engine
 
     url = seed_small_store(workdir / "heap.db")
     app, store = build_app(settings_for(url, refresh_seconds=1))  # the real clock: the store ends now
@@ -1028,7 +1028,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.db} does not exist (build it with benchmarks/bench_queries.py --build-only)")
 
     print(f"Command: {shown_command()}", flush=True)
-    from data_access.engine import make_engine
+    from data_access.store.engine import make_engine
 
     def terminated(*_):  # so that `kill PID` still stops the server, the screens and removes the copy
         raise SystemExit(143)

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_queries import cases  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
-from data_access.engine import make_engine  # noqa: E402
-from data_access.schema import Report  # noqa: E402
+from data_access.store.engine import make_engine  # noqa: E402
+from data_access.store.schema import Report  # noqa: E402
 
 
 def main() -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import Dash
 
 from core.settings import Settings
-from data_access.query_cache import QueryCache
+from data_access.queries.cache import QueryCache
 
 
 def register(app: Dash, query_cache: QueryCache, settings: Settings) -> set[str]:

@@ -17,12 +17,12 @@ from core.i18n import t
 from core.settings import Settings
 from data_access import queries
 from data_access.accounts import log_access
-from data_access.engine import StoreUnavailable
-from data_access.queries.decisions import MIN_SAMPLE
+from data_access.queries.cache import QueryCache
+from data_access.queries.compliance import MIN_SAMPLE
 from data_access.queries.performance import monthly_performance, parse_month
 from data_access.queries.public import month_keys
-from data_access.query_cache import QueryCache
-from data_access.scope import Filters
+from data_access.rulebook.scope import Filters
+from data_access.store.engine import StoreUnavailable
 from geo.simplify import display_district_geojson
 from layouts import briefing as page
 from layouts import briefing_pdf, exports

@@ -13,8 +13,8 @@ from callbacks.viewer import current_scope
 from core.i18n import language, t
 from core.settings import Settings
 from data_access import queries
-from data_access.engine import StoreUnavailable
-from data_access.query_cache import QueryCache
+from data_access.queries.cache import QueryCache
+from data_access.store.engine import StoreUnavailable
 from layouts import components as c
 from layouts import explorer as page
 from layouts import wall

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from data_access.engine import QueryTimeout, query_deadline
+from data_access.store.engine import QueryTimeout, query_deadline
 
 log = logging.getLogger(__name__)
 EXPORT_SECONDS = 60  # the most a file may take to build in its child; the 1M-report briefing PDF needs about 3 s

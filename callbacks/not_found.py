@@ -7,7 +7,7 @@ from dash import Dash
 
 from callbacks.page_data import page_language, routed_path
 from core.settings import Settings
-from data_access.query_cache import QueryCache
+from data_access.queries.cache import QueryCache
 from layouts import not_found as page
 
 

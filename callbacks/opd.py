@@ -21,9 +21,9 @@ from core.i18n import t
 from core.settings import Settings
 from data_access import queries
 from data_access.accounts import log_access
-from data_access.engine import StoreUnavailable
-from data_access.query_cache import QueryCache
-from data_access.scope import Scope
+from data_access.queries.cache import QueryCache
+from data_access.rulebook.scope import Scope
+from data_access.store.engine import StoreUnavailable
 from layouts import components as c
 from layouts import exports
 from layouts import opd as page

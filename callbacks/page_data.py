@@ -21,10 +21,10 @@ from callbacks.viewer import current_scope
 from core.i18n import channel_label, language, status_label, t
 from core.settings import Settings
 from data_access import queries
-from data_access.engine import StoreUnavailable
-from data_access.query_cache import QueryCache
-from data_access.schema import CHANNELS, STATUSES
-from data_access.scope import Filters, Scope
+from data_access.queries.cache import QueryCache
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.engine import StoreUnavailable
+from data_access.store.schema import CHANNELS, STATUSES
 from layouts import components as c
 
 log = logging.getLogger(__name__)

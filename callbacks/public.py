@@ -17,10 +17,10 @@ from flask import Flask, Response, request
 
 from core.i18n import language, t
 from core.settings import Settings
-from data_access.engine import StoreUnavailable
+from data_access.queries.cache import QueryCache
 from data_access.queries.public import public_figures
-from data_access.query_cache import QueryCache
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.engine import StoreUnavailable
 from layouts import public as view
 
 log = logging.getLogger(__name__)

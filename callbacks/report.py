@@ -11,9 +11,9 @@ from callbacks.viewer import current_scope, current_viewer
 from core.settings import Settings
 from data_access import queries
 from data_access.accounts import log_access
-from data_access.engine import StoreUnavailable
-from data_access.query_cache import QueryCache
-from data_access.scope import Filters
+from data_access.queries.cache import QueryCache
+from data_access.rulebook.scope import Filters
+from data_access.store.engine import StoreUnavailable
 from layouts import report as page
 
 

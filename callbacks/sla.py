@@ -9,7 +9,7 @@ from callbacks.page_data import PageContext, PageData, page_refresh
 from callbacks.viewer import current_scope
 from core.settings import Settings
 from data_access import queries
-from data_access.query_cache import QueryCache
+from data_access.queries.cache import QueryCache
 from layouts import sla as page
 
 BREACH_DAYS = 28

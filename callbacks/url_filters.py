@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from core.bounded import EARLIEST_DAY, LONGEST_PERIOD_DAYS, OutOfBounds, bounded_date, single
 from core.i18n import WIT, Message
-from data_access.scope import Filters
+from data_access.rulebook.scope import Filters
 from layouts.components import FILTER_FIELDS, PERIODS, query_values
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")

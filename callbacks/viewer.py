@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, has_request_context
 
 from data_access.accounts import ANONYMOUS, Viewer
-from data_access.scope import Scope
+from data_access.rulebook.scope import Scope
 
 
 def current_viewer() -> Viewer:

@@ -24,8 +24,6 @@ from core.bounded import clamped_int
 from core.i18n import WIT, language
 from core.settings import Settings
 from data_access.accounts import Viewer
-from data_access.engine import StoreUnavailable
-from data_access.heartbeat import staleness
 from data_access.queries import (
     breaches_over_time,
     headline_kpis,
@@ -35,9 +33,11 @@ from data_access.queries import (
     recent_report_points,
     reports_by_district,
 )
+from data_access.queries.cache import NOW_BUCKET_SECONDS, QueryCache
 from data_access.queries.sla_breaches import OVERDUE_BUCKETS
-from data_access.query_cache import NOW_BUCKET_SECONDS, QueryCache
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.engine import StoreUnavailable
+from data_access.store.heartbeat import staleness
 from layouts import wall
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def newest_report_time(newest) -> datetime | None:
 
 
 def _stale_reason(query_cache: QueryCache, newest: datetime | None, now: datetime, settings: Settings) -> str | None:
-    """None, "old" or "pipeline" (data_access/heartbeat.py): a quiet night whose writers still beat is not stale.
+    """None, "old" or "pipeline" (data_access/store/heartbeat.py): a quiet night whose writers still beat is not stale.
     The heartbeat is asked only when the newest report is older than the threshold, once a minute for all."""
     return staleness(newest, lambda: query_cache.pipeline_beat(now), now,
                      timedelta(minutes=settings.stale_after_minutes))[0]

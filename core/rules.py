@@ -1,7 +1,7 @@
 """The rule book's plain words: which statuses run the clock, which are not held against an OPD, what makes a
-district remote, and the SLA rules as plain-Python twins of data_access/rules.py for builders and tests.
+district remote, and the SLA rules as plain-Python twins of data_access/rulebook/rules.py for builders and tests.
 
-README "SLA rules (the rule book)" says the same in prose; data_access/rules.py says it in SQL.
+README "SLA rules (the rule book)" says the same in prose; data_access/rulebook/rules.py says it in SQL.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import open311
 from core.settings import Settings
 from dashboard import auth, ops, static_compression
 from dashboard.cache import cache_config
-from data_access.query_cache import QueryCache
+from data_access.queries.cache import QueryCache
 from layouts.components import OPTIONAL_LIBRARIES, libraries_for
 
 ASSETS = Path(__file__).with_name("assets")

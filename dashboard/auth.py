@@ -27,7 +27,7 @@ from core.i18n import language
 from core.settings import Settings
 from data_access import accounts
 from data_access.accounts import ANONYMOUS, Viewer
-from data_access.engine import StoreUnavailable
+from data_access.store.engine import StoreUnavailable
 from open311.formats import error_response as open311_error
 from open311.formats import format_of
 

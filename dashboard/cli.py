@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.bounded import EARLIEST_DAY
 from core.settings import Settings, SettingsError
-from data_access.sla import work_calendar
+from data_access.rulebook.sla import work_calendar
 
 EXIT_USAGE = 2
 METRICS_COMMANDS = {"serve", "worker"}  # the long-running processes whose counters /metrics adds up
@@ -97,7 +97,7 @@ def _progress(label: str):
 
 
 def parse_at(raw: str | None) -> datetime:
-    from data_access.sla import WIT
+    from data_access.rulebook.sla import WIT
 
     if raw is None:
         return datetime.now(UTC)
@@ -113,7 +113,7 @@ def parse_at(raw: str | None) -> datetime:
 
 
 def _engine(settings: Settings, *, create: bool = False, check: bool = True):
-    from data_access.engine import check_store, make_engine
+    from data_access.store.engine import check_store, make_engine
 
     engine = make_engine(settings.database_url, create=create)
     if check:
@@ -124,7 +124,7 @@ def _engine(settings: Settings, *, create: bool = False, check: bool = True):
 def _assigner(settings: Settings):
     if settings.boundaries_districts is None:
         return None
-    from data_access.reference import districts
+    from data_access.store.reference import districts
     from geo.assign import PointAssigner
 
     return PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,
@@ -132,8 +132,8 @@ def _assigner(settings: Settings):
 
 
 def _init_store(settings: Settings):
-    from data_access.migrate import upgrade
-    from data_access.reference import load_reference
+    from data_access.store.migrate import upgrade
+    from data_access.store.reference import load_reference
 
     engine = _engine(settings, create=True, check=False)
     upgrade(engine)
@@ -150,8 +150,8 @@ def cmd_init_db(settings: Settings, _args) -> int:
 def cmd_seed_demo(settings: Settings, args) -> int:
     from sqlalchemy import func, select
 
-    from data_access.demo import DemoConfig, StoreNotEmpty, seed_demo
-    from data_access.schema import Report
+    from data_access.store.schema import Report
+    from demo.seed import DemoConfig, StoreNotEmpty, seed_demo
 
     if args.days < 1 or args.per_day <= 0 or not math.isfinite(args.per_day):
         raise CliError("--days must be at least 1 and --per-day a positive number")
@@ -172,8 +172,8 @@ def cmd_seed_demo(settings: Settings, args) -> int:
 
 
 def cmd_simulate(settings: Settings, args) -> int:
-    from data_access.simulator import MAX_SPEED, MIMIKA_PER_DAY, Simulator, catch_up_start, per_day_for_rate
-    from data_access.sla import WIT
+    from data_access.rulebook.sla import WIT
+    from demo.simulator import MAX_SPEED, MIMIKA_PER_DAY, Simulator, catch_up_start, per_day_for_rate
 
     if args.rate is not None and (args.rate <= 0 or not math.isfinite(args.rate)):
         raise CliError("--rate must be a positive number of reports a minute")
@@ -260,7 +260,7 @@ def cmd_serve(settings: Settings, args) -> int:
 def cmd_kpis(settings: Settings, args) -> int:
     from data_access.queries import headline_kpis
     from data_access.queries.kpis import COUNT_COLUMNS
-    from data_access.scope import Filters, Scope
+    from data_access.rulebook.scope import Filters, Scope
 
     now = parse_at(args.at)
     engine = _engine(settings)
@@ -281,7 +281,7 @@ def cmd_kpis(settings: Settings, args) -> int:
 
 
 def cmd_sweep(settings: Settings, _args) -> int:
-    from data_access.ingest import sweep_pending
+    from data_access.intake.writer import sweep_pending
 
     done = sweep_pending(_engine(settings), work_calendar(settings), _assigner(settings))
     print(f"sweep: {done} reports completed", file=sys.stderr)
@@ -357,7 +357,8 @@ def _apikeys_parser(sub) -> None:
 
 
 def cmd_apikeys(settings: Settings, args) -> int:
-    from data_access import accounts, api_keys
+    from data_access import accounts
+    from data_access.intake import api_keys
 
     engine = _engine(settings)
     try:
@@ -380,7 +381,7 @@ def cmd_apikeys(settings: Settings, args) -> int:
     return 0
 
 
-# --- outbox and forward: store-and-forward from district offices (data_access/outbox.py, forwarder.py) ---
+# --- outbox and forward: store-and-forward from district offices (outbox/store.py, forwarder.py) ---
 
 
 def _outbox_parsers(sub) -> None:
@@ -410,7 +411,7 @@ OUTBOX_FIELDS = {"lat": "lat", "long": "long", "address": "address_string", "fir
 
 
 def cmd_outbox(_settings: Settings, args) -> int:
-    from data_access import outbox
+    from outbox import store as outbox
 
     if args.action == "list":
         for item in outbox.items(args.outbox):
@@ -434,7 +435,7 @@ def cmd_outbox(_settings: Settings, args) -> int:
 
 def _check_outbox_fields(fields: dict) -> None:
     """Refuse at the desk what the center would refuse for good, so nothing waits in the outbox only to fail."""
-    from data_access.reference import CATEGORIES
+    from data_access.store.reference import CATEGORIES
     from open311.parse import Open311Error, new_request
 
     try:
@@ -447,7 +448,8 @@ def _check_outbox_fields(fields: dict) -> None:
 def cmd_forward(_settings: Settings, args) -> int:
     import os
 
-    from data_access import forwarder, outbox
+    from outbox import forwarder
+    from outbox import store as outbox
 
     key = args.api_key or os.environ.get("MIMIKA_API_KEY")
     if not key:
@@ -536,7 +538,7 @@ def cmd_worker(settings: Settings, args) -> int:
 def cmd_backup(settings: Settings, args) -> int:
     from pathlib import Path
 
-    from data_access.backup import backup_store
+    from data_access.store.backup import backup_store
 
     engine = _engine(settings)
     how = backup_store(engine, Path(args.out))
@@ -579,8 +581,8 @@ def _import_progress():
 def cmd_import(settings: Settings, args) -> int:
     from pathlib import Path
 
-    from data_access.importing import ImportFailed, ImportOptions, import_file
-    from data_access.importing.run import prepare
+    from data_access.intake.importing import ImportFailed, ImportOptions, import_file
+    from data_access.intake.importing.file_import import prepare
 
     if not 1 <= args.batch_size <= 100_000:
         raise CliError("--batch-size must be between 1 and 100000")
@@ -640,8 +642,8 @@ def cmd_report(settings: Settings, args) -> int:
     from sqlalchemy import select
 
     from data_access.queries.performance import monthly_performance, parse_month
-    from data_access.schema import Opd
-    from data_access.scope import Filters, Scope
+    from data_access.rulebook.scope import Filters, Scope
+    from data_access.store.schema import Opd
     from layouts import performance_report
 
     now = parse_at(args.at)
@@ -682,7 +684,7 @@ def main(argv: list[str] | None = None) -> int:
         # would stop at its first counter (FileNotFoundError). Its counters stay in this process.
         os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    from data_access.engine import StoreUnavailable
+    from data_access.store.engine import StoreUnavailable
     from geo.boundaries import BoundaryError
 
     try:

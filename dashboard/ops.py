@@ -3,7 +3,7 @@
 - ``/healthz`` (public): is the store reachable, how old is its newest report, is the cache (Redis) reachable.
   JSON; 200 while the store answers (``"status": "degraded"`` when Redis is away: the app keeps serving from its
   in-process cache), 503 when it does not — a load balancer takes that process out, not the whole site.
-- ``/metrics``: the Prometheus text format. Counters and histograms come from core.metrics, added up across
+- ``/metrics``: the Prometheus text format. Counters and histograms come from core.prometheus_metrics, added up across
   gunicorn workers (and the background worker) when ``PROMETHEUS_MULTIPROC_DIR`` is set (gunicorn.conf.py);
   gauges (store up, newest data age, cache up) are measured at scrape time. Who may read it: with
   ``METRICS_TOKEN`` set, whoever sends ``Authorization: Bearer <token>``; without it, only a direct connection
@@ -26,11 +26,11 @@ from flask import Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-from core.metrics import REFRESH_SECONDS, REQUEST_SECONDS
+from core.prometheus_metrics import REFRESH_SECONDS, REQUEST_SECONDS
 from core.settings import Settings
-from data_access.heartbeat import staleness
+from data_access.queries.cache import QueryCache
 from data_access.queries.version import store_times
-from data_access.query_cache import QueryCache
+from data_access.store.heartbeat import staleness
 
 log = logging.getLogger("mimika.request")
 HEALTH_PATH = "/healthz"
@@ -87,7 +87,7 @@ def health(query_cache: QueryCache, settings: Settings) -> tuple[dict, int]:
         if not cache["ok"]:
             cache["fallback"] = "in-process cache and locks"
     reason = None
-    if store["ok"]:  # the wall's rule (data_access/heartbeat.py): a quiet store whose writers beat is not stale
+    if store["ok"]:  # the wall's rule (data_access/store/heartbeat.py): a quiet store whose writers beat is not stale
         after = timedelta(minutes=settings.stale_after_minutes)
         newest = datetime.fromisoformat(store["newest_report_at"]) if store.get("newest_report_at") else None
         try:

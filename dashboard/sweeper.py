@@ -6,16 +6,16 @@ import logging
 import threading
 
 from core.settings import Settings
-from data_access.sla import work_calendar
+from data_access.rulebook.sla import work_calendar
 
 log = logging.getLogger(__name__)
 
 
 def start_sweeper(settings: Settings, interval_seconds: float = 15.0) -> threading.Thread:
     """Sweep now and then every ``interval_seconds``; a store that is away is retried, never fatal."""
-    from data_access.engine import make_engine
-    from data_access.heartbeat import BEAT_EVERY, beat
-    from data_access.ingest import sweep_pending
+    from data_access.intake.writer import sweep_pending
+    from data_access.store.engine import make_engine
+    from data_access.store.heartbeat import BEAT_EVERY, beat
 
     engine = make_engine(settings.database_url)
     workcal = work_calendar(settings)

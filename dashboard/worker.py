@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.metrics import JOB_RUNS, SWEEPS
+from core.prometheus_metrics import JOB_RUNS, SWEEPS
 from core.settings import Settings
 
 log = logging.getLogger("mimika.worker")
@@ -43,9 +43,9 @@ def register_job(factory: Callable[[Settings], Job | None]) -> None:
 
 
 def sweep_job(settings: Settings, assigner=None, every_seconds: float = 15.0) -> Job:
-    from data_access.engine import make_engine
-    from data_access.ingest import sweep_pending
-    from data_access.sla import work_calendar
+    from data_access.intake.writer import sweep_pending
+    from data_access.rulebook.sla import work_calendar
+    from data_access.store.engine import make_engine
 
     engine = make_engine(settings.database_url)
     workcal = work_calendar(settings)
@@ -63,9 +63,9 @@ def sweep_job(settings: Settings, assigner=None, every_seconds: float = 15.0) ->
 
 
 def heartbeat_job(settings: Settings, name: str = "worker") -> Job:
-    """Say the worker is alive (data_access/heartbeat.py), so a quiet night on the wall is not called stale."""
-    from data_access.engine import make_engine
-    from data_access.heartbeat import BEAT_EVERY, beat
+    """Say the worker is alive (data_access/store/heartbeat.py), so a quiet night on the wall is not called stale."""
+    from data_access.store.engine import make_engine
+    from data_access.store.heartbeat import BEAT_EVERY, beat
 
     engine = make_engine(settings.database_url)
     clock = settings.clock()
@@ -79,7 +79,7 @@ def warm_job(settings: Settings, every_seconds: float = 1.0) -> Job:
 
     from callbacks.wall import warm_once, warm_turn
     from dashboard.cache import cache_config
-    from data_access.query_cache import QueryCache
+    from data_access.queries.cache import QueryCache
 
     query_cache = QueryCache(settings, Cache(Flask("mimika-worker"), config=cache_config(settings)))
     warmed: dict[str, tuple] = {}

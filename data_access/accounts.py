@@ -17,8 +17,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, insert, select, update
 
-from data_access.schema import ROLES, AccessLog, AppUser, AppUserOpd, Kiosk, Opd
-from data_access.scope import Scope
+from data_access.rulebook.scope import Scope
+from data_access.store.schema import ROLES, AccessLog, AppUser, AppUserOpd, Kiosk, Opd
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@\-]{2,64}$")
 MAX_PASSWORD = 1024  # Argon2 hashes any length; a bound keeps a hostile form from costing memory

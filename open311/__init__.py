@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from core.settings import Settings
-from data_access.query_cache import QueryCache
+from data_access.queries.cache import QueryCache
 
 PREFIX = "/open311/"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data_access.schema import CHANNELS
+from data_access.store.schema import CHANNELS
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-01T00:00:00+09:00"  # change when the documents below change

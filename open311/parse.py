@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
 from core.bounded import OutOfBounds, bounded_instant, bounded_int, is_code, single
-from data_access.open311_store import MAX_PAGE_SIZE, MAX_SPAN, OPEN311_STATUSES, NewRequest, RequestQuery
-from data_access.schema import CHANNELS
-from data_access.sla import WIT
+from data_access.intake.open311_store import MAX_PAGE_SIZE, MAX_SPAN, OPEN311_STATUSES, NewRequest, RequestQuery
+from data_access.rulebook.sla import WIT
+from data_access.store.schema import CHANNELS
 
 MAX_BODY = 64 * 1024  # a 4000-character description in UTF-8 is at most 16 KB; the rest is room for the fields
 MAX_FIELDS = 100

@@ -16,16 +16,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from core.settings import Settings
-from data_access import api_keys, open311_store
 from data_access.accounts import log_access
-from data_access.engine import StoreUnavailable
-from data_access.ingest import ReportWriter
-from data_access.query_cache import QueryCache
-from data_access.rate_limit import RateLimiter
-from data_access.sla import work_calendar
+from data_access.intake import api_keys, open311_store
+from data_access.intake.writer import ReportWriter
+from data_access.queries.cache import QueryCache
+from data_access.rulebook.sla import work_calendar
+from data_access.store.engine import StoreUnavailable
 from open311 import documents, parse
 from open311.formats import FORMATS, error_response, format_of, respond
 from open311.parse import Open311Error
+from open311.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]  # all routed here, so a wrong one gets an Open311 405
@@ -199,7 +199,7 @@ def _assigner(settings: Settings):
     """The boundaries' point-in-district assigner (as the command line builds it), or None without boundaries."""
     if settings.boundaries_districts is None:
         return None
-    from data_access.reference import districts
+    from data_access.store.reference import districts
     from geo.assign import PointAssigner
 
     return PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,

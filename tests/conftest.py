@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from data_access.demo import DemoConfig, seed_demo
-from data_access.engine import make_engine, normalise_url
-from data_access.migrate import upgrade
-from data_access.reference import load_reference
-from data_access.sla import WorkCalendar
+from data_access.rulebook.sla import WorkCalendar
+from data_access.store.engine import make_engine, normalise_url
+from data_access.store.migrate import upgrade
+from data_access.store.reference import load_reference
+from demo.seed import DemoConfig, seed_demo
 from tests.support import NOW, SHARED_DATA
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])

@@ -9,15 +9,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, select
 
-from data_access.queries.settled import day_start, over_days
-from data_access.schema import (
+from data_access.queries.settled_days import day_start, over_days
+from data_access.rulebook.rules import is_counted
+from data_access.rulebook.scope import Filters, Scope, where
+from data_access.rulebook.sla import WIT
+from data_access.store.schema import (
     RESOLUTION_HOURS,
     RESPONSE_HOURS,
     Opd,
     Report,
 )
-from data_access.scope import Filters, Scope
-from data_access.sla import WIT
 
 DEFAULT_WINDOW = timedelta(days=30)
 
@@ -84,7 +85,7 @@ DURATIONS = {"response": RESPONSE_HOURS, "resolution": RESOLUTION_HOURS}
 def raw_rows(conn: Connection, stmt) -> list[tuple]:
     """The statement's rows as the driver's tuples, not SQLAlchemy Row objects (most of the Python time of a read
     of hundreds of thousands of rows): only for columns that need no result conversion by their SQLAlchemy type
-    (plain text, numbers, open_state's raw times)."""
+    (plain text, numbers, open_reports's raw times)."""
     result = conn.execute(stmt)
     try:
         return result.cursor.fetchall()
@@ -112,7 +113,7 @@ def window_durations(engine: Engine, conn: Connection, what: Hashable, condition
                      end: datetime, kind: str, *, by_district: bool = False) -> dict:
     """Per group (district code, or None overall), the hours to the response or to the resolution (``kind``) of
     the reports created in [start, end) meeting ``condition_for(lo, hi)``, as one array. Each whole WIT day's
-    values are read once and remembered until a report of that day changes (queries/settled.py); the partial
+    values are read once and remembered until a report of that day changes (queries/settled_days.py); the partial
     days at the edges are read afresh. A duration never changes without a write, so nothing here depends on the
     clock. ``what`` names the caller's query, filters and scope."""
     parts: dict = {}
@@ -148,3 +149,10 @@ def opds_in_view(filters: Filters, scope: Scope) -> Select:
         opds = opds.where(Opd.code.in_(filters.opds))
     return opds
 
+
+def created_in_period(filters: Filters, scope: Scope, now: datetime, *, counted: bool = True):
+    """Reports created in the period (default 30 days) under the filters; rejected/archived left out unless
+    ``counted`` is False."""
+    start, end = period_or_default(filters, now)
+    return where(filters.without_period(), scope, *([is_counted()] if counted else []), Report.created_at >= start,
+                 Report.created_at < end)

@@ -10,11 +10,11 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, literal, select, union_all
 
 from data_access.queries.common import frame, in_period, medians_of, period_or_default, window_durations
-from data_access.queries.open_state import count_by, names_of, open_reports
-from data_access.queries.settled import over_days
-from data_access.rules import is_open, is_remote_district
-from data_access.schema import District, Report, Village
-from data_access.scope import Filters, Scope, where
+from data_access.queries.open_reports import count_by, names_of, open_reports
+from data_access.queries.settled_days import over_days
+from data_access.rulebook.rules import is_open, is_remote_district
+from data_access.rulebook.scope import Filters, Scope, where
+from data_access.store.schema import District, Report, Village
 
 OUTSIDE = "luar"  # the row for reports with no district: outside the regency or without a location
 DISTRICT_COLUMNS = (

@@ -9,16 +9,16 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import medians_of, period_or_default, window_durations, wit_midnight
-from data_access.queries.open_state import open_reports
-from data_access.queries.settled import over_days
-from data_access.rules import (
+from data_access.queries.open_reports import open_reports
+from data_access.queries.settled_days import over_days
+from data_access.rulebook.rules import (
     answered_counts,
     finished_unresolved,
     is_counted,
     silent_counts,
 )
-from data_access.schema import Report
-from data_access.scope import Filters, Scope, where
+from data_access.rulebook.scope import Filters, Scope, where
+from data_access.store.schema import Report
 
 COUNT_COLUMNS = ("new_today", "open", "overdue", "overdue_response", "overdue_resolution", "at_risk",
                  "response_sample", "resolution_sample")
@@ -33,7 +33,7 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
                   at_risk_window: timedelta = timedelta(hours=24)) -> pd.DataFrame:
     """One row: new today (WIT), open, overdue (for the response or the resolution, each report once) and each
     kind apart, at risk within the window, response and resolution compliance with their sample sizes, median
-    hours to response and to resolution. The rules are the rule book's (data_access/rules.py).
+    hours to response and to resolution. The rules are the rule book's (data_access/rulebook/rules.py).
 
     Current-state counts honour every filter; compliance and medians cover the filter's period or,
     without one, the 30 days up to ``now``.
@@ -42,7 +42,7 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
     horizon = now + at_risk_window
     with engine.connect() as conn:
         # Every current-state figure but new_today is about the open reports: their moments remembered by day,
-        # weighed against now (queries/open_state.py).
+        # weighed against now (queries/open_reports.py).
         base = filters.without_period()
         all_open = open_reports(engine, conn, base, scope, now)  # the period bounds the state, not the window
         opened = all_open.subset(all_open.created_within(filters.start, filters.end))
@@ -69,8 +69,8 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
 
 def _compliance(engine: Engine, conn, what, window_for, start: datetime, end: datetime, now: datetime,
                 opened) -> dict:
-    """Met and decided per kind. Met and answered (whole days remembered, queries/settled.py) plus silent past
-    the due time, which the clock moves: for the open reports of the window, what open_state says is overdue;
+    """Met and decided per kind. Met and answered (whole days remembered, queries/settled_days.py) plus silent past
+    the due time, which the clock moves: for the open reports of the window, what open_reports says is overdue;
     for finished reports without a resolution time, counted by SQL over their small index."""
     def part(lo: datetime, hi: datetime) -> dict:
         return conn.execute(select(*answered_counts()).where(window_for(lo, hi))).one()._asdict()

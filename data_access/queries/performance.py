@@ -17,13 +17,13 @@ from sqlalchemy import Engine, case, func, literal, or_, select
 
 from core.bounded import EARLIEST_DAY
 from data_access.queries.common import frame, medians
-from data_access.queries.decisions import MIN_SAMPLE, compliance_by_opd
+from data_access.queries.compliance import MIN_SAMPLE, compliance_by_opd
 from data_access.queries.districts import reports_by_district
-from data_access.rules import is_counted, is_excluded, is_open, met, missed, overdue, responded_at
-from data_access.schema import Report
-from data_access.scope import Filters, Scope, where
-from data_access.sla import WIT
-from data_access.sqlfuncs import epoch_seconds, hours_between
+from data_access.rulebook.rules import is_counted, is_excluded, is_open, met, missed, overdue, responded_at
+from data_access.rulebook.scope import Filters, Scope, where
+from data_access.rulebook.sla import WIT
+from data_access.store.schema import Report
+from data_access.store.sqlfuncs import epoch_seconds, hours_between
 
 # Age of what is still open at the cut-off, in days: [0, 7), [7, 30), [30, 60), [60, ∞)
 AGE_BUCKETS = (("age_0_7", 0, 7), ("age_7_30", 7, 30), ("age_30_60", 30, 60), ("age_60_plus", 60, None))

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, or_, select
 
 from data_access.queries.common import frame, medians, opds_in_view
-from data_access.rules import (
+from data_access.rulebook.rules import (
     accountable_opd,
     is_counted,
     is_open,
@@ -26,10 +26,10 @@ from data_access.rules import (
     overdue,
     responded_at,
 )
-from data_access.schema import District, Report
-from data_access.scope import Filters, Scope, where
-from data_access.sla import WIT
-from data_access.sqlfuncs import hours_between, wit_month
+from data_access.rulebook.scope import Filters, Scope, where
+from data_access.rulebook.sla import WIT
+from data_access.store.schema import District, Report
+from data_access.store.sqlfuncs import hours_between, wit_month
 
 MONTHS = 12
 KINDS = ("response", "resolution")

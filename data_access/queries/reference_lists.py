@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from data_access.schema import Category, District, Opd
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import Category, District, Opd
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ import pandas as pd
 from sqlalchemy import Engine, and_, select
 
 from data_access.queries.common import frame
-from data_access.schema import Category, District, Opd, Report, Reporter, ReportEvent, Village
-from data_access.scope import Filters, Scope, where
-from data_access.sqlfuncs import round_coordinate
+from data_access.rulebook.scope import Filters, Scope, where
+from data_access.store.schema import Category, District, Opd, Report, Reporter, ReportEvent, Village
+from data_access.store.sqlfuncs import round_coordinate
 
 # Never a reporter column here: this is what the wall shows.
 PUBLIC_COLUMNS = (

@@ -9,12 +9,12 @@ import pandas as pd
 from sqlalchemy import Engine, func, literal, select, union_all
 
 from data_access.queries.common import frame, wit_midnight
-from data_access.queries.open_state import count_by, names_of, open_reports, utc_moment
-from data_access.queries.settled import over_days
-from data_access.rules import is_counted, missed, opd_at
-from data_access.schema import Category, District, Opd, Report
-from data_access.scope import Filters, Scope, where
-from data_access.sqlfuncs import wit_date
+from data_access.queries.open_reports import count_by, names_of, open_reports, utc_moment
+from data_access.queries.settled_days import over_days
+from data_access.rulebook.rules import is_counted, missed, opd_at
+from data_access.rulebook.scope import Filters, Scope, where
+from data_access.store.schema import Category, District, Opd, Report
+from data_access.store.sqlfuncs import wit_date
 
 GROUPS = {"opd": Report.opd_code, "category": Report.category_code, "district": Report.district_code}
 OVERDUE_BUCKETS = ("<1 hari", "1-3 hari", "3-7 hari", ">7 hari")
@@ -52,7 +52,7 @@ def breaches_over_time(engine: Engine, filters: Filters, scope: Scope, now: date
         return [tuple(row) for row in conn.execute(stmt).all()]
 
     # A day that has passed is settled: every due time in it is before now, so whether it was missed no longer
-    # depends on the clock, only on writes (queries/settled.py, the "due" axis). Today is counted afresh.
+    # depends on the clock, only on writes (queries/settled_days.py, the "due" axis). Today is counted afresh.
     with engine.connect() as conn:
         parts = over_days(engine, conn, ("breaches_over_time", base, scope, by), since, now, part, axis="due")
     out = pd.DataFrame([row for rows in parts for row in rows], columns=["date", "group", "kind", "breaches"])

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
 
-from data_access.schema import Report
+from data_access.store.schema import Report
 
 
 def store_version(engine: Engine) -> str:

@@ -8,9 +8,9 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import frame, opds_in_view
-from data_access.queries.open_state import count_by, names_of, open_reports, utc_moment
-from data_access.schema import Report
-from data_access.scope import Filters, Scope, where
+from data_access.queries.open_reports import count_by, names_of, open_reports, utc_moment
+from data_access.rulebook.scope import Filters, Scope, where
+from data_access.store.schema import Report
 
 AGE_BUCKETS = (("age_0_1", 1), ("age_1_3", 3), ("age_3_7", 7), ("age_7_14", 14))
 WORKLOAD_COLUMNS = ("opd_code", "name", "short_name", "backlog", "age_0_1", "age_1_3", "age_3_7", "age_7_14",

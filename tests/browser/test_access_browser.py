@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from data_access import accounts
-from data_access.engine import make_engine
-from data_access.schema import Report
+from data_access.store.engine import make_engine
+from data_access.store.schema import Report
 from tests.browser.support import CHROMIUM, account, log_in, seeded_store_file, serve_dashboard
 from tests.support import OUTPUT
 
@@ -153,7 +153,7 @@ def test_operator_sees_one_reporter_once_without_a_render_loop(context, server, 
     """An operator opens a report with a named reporter: the contact shows, the page renders once (no React error
     re-mounting it, which re-ran the routing callback ~13 times a second and logged a view each time), and one
     access-log row records the view."""
-    from data_access.schema import AccessLog, Reporter
+    from data_access.store.schema import AccessLog, Reporter
 
     engine = make_engine(f"sqlite:///{store_file}")
     with engine.connect() as conn:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from data_access.engine import make_engine
-from data_access.schema import OPEN_STATUSES, Report
+from data_access.store.engine import make_engine
+from data_access.store.schema import OPEN_STATUSES, Report
 from tests.browser.support import CHROMIUM, account, log_in, seeded_store_file, serve_dashboard
 from tests.support import OUTPUT
 
@@ -450,8 +450,8 @@ def test_opd_grid_names_reports_without_a_district_and_cuts_off_nothing(browser,
 
     from sqlalchemy.orm import Session
 
-    from data_access.ingest import ReportWriter
-    from data_access.sla import WorkCalendar
+    from data_access.intake.writer import ReportWriter
+    from data_access.rulebook.sla import WorkCalendar
 
     created = datetime.now(UTC) - timedelta(days=45)  # long overdue: on PUPR's work list
     with Session(engine) as session, session.begin():

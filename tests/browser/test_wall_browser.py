@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.formatting import fmt_int
-from data_access.demo import DemoConfig, seed_demo
-from data_access.engine import make_engine
-from data_access.ingest import ReportWriter
-from data_access.migrate import upgrade
-from data_access.reference import load_reference
-from data_access.schema import OPEN_STATUSES, Report, Reporter
-from data_access.sla import WorkCalendar
+from data_access.intake.writer import ReportWriter
+from data_access.rulebook.sla import WorkCalendar
+from data_access.store.engine import make_engine
+from data_access.store.migrate import upgrade
+from data_access.store.reference import load_reference
+from data_access.store.schema import OPEN_STATUSES, Report, Reporter
+from demo.seed import DemoConfig, seed_demo
 from tests.browser.support import CHROMIUM, kiosk_path, serve_dashboard
 from tests.support import OUTPUT
 

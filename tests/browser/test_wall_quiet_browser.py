@@ -1,6 +1,6 @@
 """A quiet night in Chromium: no report for three hours, but the pipeline beats — the wall stays calm.
 
-The store has the heartbeat table (migration 0005, data_access/heartbeat.py); `serve`'s own
+The store has the heartbeat table (migration 0005, data_access/store/heartbeat.py); `serve`'s own
 sweeper beats into it, as the worker does in production. The wall shows "Data terakhir: <time>" and no banner.
 """
 
@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from core.formatting import fmt_when
-from data_access.demo import DemoConfig, seed_demo
-from data_access.engine import make_engine
-from data_access.migrate import upgrade
 from data_access.queries.version import store_times
-from data_access.reference import load_reference
-from data_access.sla import WorkCalendar
+from data_access.rulebook.sla import WorkCalendar
+from data_access.store.engine import make_engine
+from data_access.store.migrate import upgrade
+from data_access.store.reference import load_reference
+from demo.seed import DemoConfig, seed_demo
 from tests.browser.support import CHROMIUM, kiosk_path, serve_dashboard
 from tests.support import OUTPUT
 

@@ -10,8 +10,8 @@ from sqlalchemy import and_, func, select
 
 from data_access import accounts
 from data_access.queries import headline_kpis
-from data_access.schema import AccessLog, Report, Reporter
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import AccessLog, Report, Reporter
 from layouts import opd as opd_page
 from layouts import report as report_page
 from layouts import wall

@@ -17,11 +17,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access.demo import DemoConfig, seed_demo
-from data_access.ingest import ReportWriter
+from data_access.intake.writer import ReportWriter
 from data_access.queries import headline_kpis
-from data_access.schema import OPEN_STATUSES, Report
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import OPEN_STATUSES, Report
+from demo.seed import DemoConfig, seed_demo
 from layouts import briefing as briefing_page
 from layouts import opd as opd_page
 from layouts import wall

@@ -11,8 +11,8 @@ import pytest
 
 from callbacks.url_filters import FilterError, filters_from_query
 from core.formatting import fmt_dec, fmt_int, fmt_pct
-from data_access.schema import Reporter
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import Reporter
 from layouts import components as c
 from tests.support import NOW, oracle, oracle_pages
 from tests.support.dash_app import by_id, find, get_app, post, render, texts, url
@@ -209,7 +209,7 @@ def test_briefing_matches_oracle(app, seeded, rows):
 
 
 def _short(code: str) -> str:
-    from data_access.reference import OPDS
+    from data_access.store.reference import OPDS
 
     return next(short for c_, _, short in OPDS if c_ == code)
 
@@ -321,7 +321,7 @@ def test_sla_page_matches_oracle(app, seeded, rows, hours):
                                     "sla-kind.value": "response", "sla-hours.value": hours})
     assert [r["id"] for r in out["sla-due-grid"]["rowData"]] == [
         i for i, _ in oracle_pages.due_within(rows, filters, Scope.wall(), NOW, hours)]
-    from data_access.queries.decisions import DEFAULT_BINS
+    from data_access.queries.flow import DEFAULT_BINS
 
     for kind in ("response", "resolution"):
         figure = out[f"sla-dist-{kind}"]["figure"]

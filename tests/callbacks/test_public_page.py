@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from data_access.schema import Report
+from data_access.store.schema import Report
 from tests.support import NOW
 from tests.support.dash_app import get_app, url
 
@@ -93,7 +93,7 @@ def test_open_data_in_csv_and_json_say_the_same_with_a_licence(app_on):
 def test_last_figures_are_kept_while_the_store_is_away(seeded, tmp_path):
     """The store goes away: the page keeps the figures it had, with their own "data as of" time; a process that
     never had any says so plainly (503, Indonesian), never a traceback."""
-    from data_access.engine import make_engine
+    from data_access.store.engine import make_engine
 
     if seeded.dialect.name != "sqlite":
         pytest.skip("moving the store file away is the SQLite outage")

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from core.formatting import fmt_dec, fmt_int, fmt_pct
 from data_access.queries import headline_kpis, newest_reports, reports_by_district
-from data_access.schema import OPEN_STATUSES, Report, Reporter
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import OPEN_STATUSES, Report, Reporter
 from layouts import wall
 from tests.support import NOW, SHARED_DATA
 from tests.support.dash_app import get_app, logged_in
@@ -290,8 +290,8 @@ def test_class_edges_stay_put_when_reports_arrive_within_the_day(make_store, wor
     next day's first refresh takes new edges. (Quantile edges of the new data would have moved: the test can fail.)"""
     from sqlalchemy.orm import Session
 
-    from data_access.demo import DemoConfig, seed_demo
-    from data_access.ingest import ReportWriter
+    from data_access.intake.writer import ReportWriter
+    from demo.seed import DemoConfig, seed_demo
 
     engine = make_store("sqlite")
     seed_demo(engine, workcal, DemoConfig(seed=3, days=30, per_day=25.0, now=NOW))

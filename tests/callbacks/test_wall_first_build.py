@@ -13,7 +13,7 @@ from flask_caching import Cache
 from callbacks import wall as wall_callbacks
 from core.settings import Settings
 from dashboard.cache import cache_config
-from data_access.query_cache import QueryCache
+from data_access.queries.cache import QueryCache
 from tests.support import NOW
 from tests.support.dash_app import url
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.worker import heartbeat_job
-from data_access.engine import make_engine
-from data_access.heartbeat import beat, heartbeat, last_beat
 from data_access.queries.version import store_times
+from data_access.store.engine import make_engine
+from data_access.store.heartbeat import beat, heartbeat, last_beat
 from layouts import wall
 from tests.callbacks.test_wall_callbacks import _props, _url, tick
 from tests.support import NOW

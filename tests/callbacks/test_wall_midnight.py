@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.formatting import fmt_int
 from data_access.queries import headline_kpis
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
 from layouts import wall
 from tests.callbacks.test_wall_callbacks import _props, _url, tick
 from tests.support import NOW

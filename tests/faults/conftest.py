@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from data_access.accounts import add_kiosk
-from data_access.demo import DemoConfig, seed_demo
-from data_access.engine import make_engine
-from data_access.migrate import upgrade
-from data_access.reference import load_reference
-from data_access.sla import WorkCalendar
+from data_access.rulebook.sla import WorkCalendar
+from data_access.store.engine import make_engine
+from data_access.store.migrate import upgrade
+from data_access.store.reference import load_reference
+from demo.seed import DemoConfig, seed_demo
 from tests.support.services import PrivatePostgres, PrivateRedis, postgres_missing
 
 KIOSK_COOKIE = "mimika_kiosk"

@@ -85,9 +85,9 @@ def test_wall_survives_a_postgres_restart(private_postgres, private_redis):
 
         from sqlalchemy.orm import Session
 
-        from data_access.engine import make_engine
-        from data_access.ingest import ReportWriter
-        from data_access.sla import WorkCalendar
+        from data_access.intake.writer import ReportWriter
+        from data_access.rulebook.sla import WorkCalendar
+        from data_access.store.engine import make_engine
 
         engine = make_engine(private_postgres.url)
         with Session(engine) as session, session.begin():

@@ -14,8 +14,8 @@ from flask_caching import Cache
 
 from core.settings import Settings
 from dashboard.cache import cache_config
-from data_access import query_cache as qc
-from data_access.query_cache import QueryCache
+from data_access.queries import cache as qc
+from data_access.queries.cache import QueryCache
 from tests.faults.conftest import app_env, seed_store
 from tests.support.services import Gunicorn, WallScreen, http_get, wait_for, wall_request
 
@@ -41,7 +41,7 @@ def test_query_cache_falls_back_while_redis_is_away(tmp_path, private_redis, cap
     assert _redis_keys(private_redis.url, prefix), "with Redis up the value lives in Redis"
 
     private_redis.stop()
-    caplog.set_level(logging.WARNING, logger="data_access.query_cache")
+    caplog.set_level(logging.WARNING, logger="data_access.queries.cache")
     runs = []
 
     def slow():
@@ -138,9 +138,9 @@ def _write_report(url: str) -> None:
 
     from sqlalchemy.orm import Session
 
-    from data_access.engine import make_engine
-    from data_access.ingest import ReportWriter
-    from data_access.sla import WorkCalendar
+    from data_access.intake.writer import ReportWriter
+    from data_access.rulebook.sla import WorkCalendar
+    from data_access.store.engine import make_engine
 
     engine = make_engine(url)
     with Session(engine) as session, session.begin():

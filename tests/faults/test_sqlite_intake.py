@@ -22,10 +22,10 @@ def report_writer(url: str, seconds: float, seed: int, out) -> None:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from data_access.engine import make_engine
-    from data_access.ingest import ReportWriter
-    from data_access.schema import Report
-    from data_access.sla import WorkCalendar
+    from data_access.intake.writer import ReportWriter
+    from data_access.rulebook.sla import WorkCalendar
+    from data_access.store.engine import make_engine
+    from data_access.store.schema import Report
 
     engine = make_engine(url)
     rnd = random.Random(seed)
@@ -56,9 +56,9 @@ def direct_inserts_and_sweep(url: str, seconds: float, out) -> None:
     """An intake system writing straight into the table, and the worker's sweep completing its rows."""
     from sqlalchemy import text
 
-    from data_access.engine import make_engine
-    from data_access.ingest import sweep_pending
-    from data_access.sla import WorkCalendar
+    from data_access.intake.writer import sweep_pending
+    from data_access.rulebook.sla import WorkCalendar
+    from data_access.store.engine import make_engine
 
     engine = make_engine(url)
     done, swept, errors = 0, 0, []

@@ -14,9 +14,9 @@ import jsonschema
 import pytest
 from sqlalchemy import select
 
-from data_access import api_keys
-from data_access.demo import DemoConfig, seed_demo
-from data_access.schema import Reporter
+from data_access.intake import api_keys
+from data_access.store.schema import Reporter
+from demo.seed import DemoConfig, seed_demo
 from tests.conftest import BACKENDS
 from tests.open311 import schemas
 from tests.support import NOW

@@ -7,7 +7,7 @@ import dash
 import pytest
 from sqlalchemy import select
 
-from data_access.schema import AccessLog, ApiKey
+from data_access.store.schema import AccessLog, ApiKey
 from tests.open311.conftest import assert_error, release
 from tests.open311.test_post import citizen
 from tests.store.test_cli import assert_one_line_error, run
@@ -59,7 +59,7 @@ def test_a_revoked_source_gets_a_new_key_with_add(empty_store, store_env):
     run("apikeys", "revoke", "wa-gateway", env=store_env)
     new = run("apikeys", "add", "wa-gateway", env=store_env).stdout.strip().splitlines()[-1]
     assert new != old
-    from data_access.api_keys import source_for_key
+    from data_access.intake.api_keys import source_for_key
 
     assert source_for_key(empty_store, old) is None
     assert source_for_key(empty_store, new) == ("wa-gateway", False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from data_access.schema import Report
+from data_access.store.schema import Report
 from tests.open311.conftest import BASE, assert_error
 from tests.open311.test_post import citizen
 from tests.support.dash_app import client_as
@@ -181,7 +181,7 @@ def test_a_store_that_is_away_is_503_to_retry(make_store, tmp_path):
 
     import dash
 
-    from data_access import api_keys
+    from data_access.intake import api_keys
     from tests.support.dash_app import get_app, url
 
     engine = make_store("sqlite")  # SQLite: a file that can be moved away

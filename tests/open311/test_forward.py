@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from data_access import api_keys, forwarder, outbox
-from data_access.schema import Report
+from data_access.intake import api_keys
+from data_access.store.schema import Report
+from outbox import forwarder
+from outbox import store as outbox
 from tests.open311.conftest import assert_error, release
 from tests.store.test_cli import REPO, assert_one_line_error
 from tests.support.dash_app import get_app, url

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from data_access.queries import headline_kpis, newest_reports
-from data_access.schema import AccessLog, IntakeRequest, Report, Reporter, ReportEvent
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import AccessLog, IntakeRequest, Report, Reporter, ReportEvent
 from tests.open311 import schemas
 from tests.open311.conftest import SOURCE, assert_error, parse_json, parse_xml, xml_body
 from tests.support import NOW

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from data_access.ingest import ReportWriter
-from data_access.open311_store import CLOSED_STATUSES
-from data_access.schema import Category, Opd, Report, ReportEvent
-from data_access.sla import WorkCalendar
+from data_access.intake.open311_store import CLOSED_STATUSES
+from data_access.intake.writer import ReportWriter
+from data_access.rulebook.sla import WorkCalendar
+from data_access.store.schema import Category, Opd, Report, ReportEvent
 from tests.open311 import schemas
 from tests.open311.conftest import both_formats, parse_xml, xml_body
 from tests.support import NOW

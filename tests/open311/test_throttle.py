@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from core.settings import Settings
 from dashboard.app import create_app
 from dashboard.cache import cache_config
-from data_access import api_keys
-from data_access.query_cache import QueryCache
-from data_access.rate_limit import RateLimiter
-from data_access.schema import Report
+from data_access.intake import api_keys
+from data_access.queries.cache import QueryCache
+from data_access.store.schema import Report
+from open311.rate_limit import RateLimiter
 from tests.open311.conftest import BASE, assert_error, release
 from tests.open311.test_post import citizen
 from tests.support import NOW
@@ -97,7 +97,7 @@ def test_the_count_is_shared_through_redis_and_local_while_it_is_away(caplog):
         assert worker_a.count("post:sms", 60, now=at + 2) == 2
         assert worker_a.hit("post:sms", 60, now=at + 60)[0] == 1  # the next window starts again
         redis_server.stop()
-        with caplog.at_level("WARNING", logger="data_access.rate_limit"):
+        with caplog.at_level("WARNING", logger="open311.rate_limit"):
             assert worker_a.hit("post:sms", 60, now=at + 120)[0] == 1
             assert worker_a.hit("post:sms", 60, now=at + 121)[0] == 2
         assert sum("redis unavailable" in r.getMessage() for r in caplog.records) == 1

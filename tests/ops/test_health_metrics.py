@@ -12,7 +12,7 @@ from flask_caching import Cache
 from core.settings import Settings
 from dashboard.app import create_app
 from dashboard.cache import cache_config
-from data_access.query_cache import QueryCache
+from data_access.queries.cache import QueryCache
 from tests.support.dash_app import client_as, url
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from data_access.schema import Report
+from data_access.store.schema import Report
 from tests.support.dash_app import url
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ def assigner():
     """Districts and villages from the shared Mimika boundaries, with the reference data's district codes."""
     if not (SHARED_DATA / "districts.geojson").exists():
         pytest.skip("the shared Mimika boundaries are not there")
-    from data_access.reference import districts
+    from data_access.store.reference import districts
     from geo.assign import PointAssigner
 
     return PointAssigner.from_files(SHARED_DATA / "districts.geojson", SHARED_DATA / "villages.geojson",

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 
 from dashboard.auth import safe_next
 from data_access import accounts
-from data_access.schema import AccessLog
+from data_access.store.schema import AccessLog
 from tests.store.test_cli import assert_one_line_error, run
 from tests.support import REPO
 from tests.support.dash_app import get_app, url

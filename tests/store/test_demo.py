@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select, text
 
 from data_access import queries
-from data_access.demo import DemoConfig, seed_demo
-from data_access.schema import Report, ReportEvent
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import Report, ReportEvent
+from demo.seed import DemoConfig, seed_demo
 from tests.support import NOW
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from data_access.importing import ImportFailed, ImportOptions, import_file
+from data_access.intake.importing import ImportFailed, ImportOptions, import_file
 from data_access.queries import headline_kpis, newest_reports
-from data_access.schema import Report, ReportEvent
-from data_access.scope import Filters, Scope
-from data_access.sla import WIT
+from data_access.rulebook.scope import Filters, Scope
+from data_access.rulebook.sla import WIT
+from data_access.store.schema import Report, ReportEvent
 from tests.support import NOW
 
 MAPPING = """\

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from data_access.importing import ImportOptions, import_file
-from data_access.schema import Report, ReportEvent
+from data_access.intake.importing import ImportOptions, import_file
+from data_access.store.schema import Report, ReportEvent
 from tests.conftest import BACKENDS
 from tests.store.test_import import HEADER, MAPPING, MESSY_ROWS, read_rejects, write_csv
 from tests.support import NOW

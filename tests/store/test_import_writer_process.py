@@ -1,5 +1,5 @@
-"""The importer's writer process (data_access/importing/writer_process.py): batches believed new cross the pipe as
-bound rows only, and a wrong guess costs a resend, never a lost or doubled record; the process writer leaves the
+"""The importer's writer process (data_access/intake/importing/writer_process.py): batches believed new cross the
+pipe as bound rows only, and a wrong guess costs a resend, never a lost or doubled record; the process writer leaves the
 store the thread writer and the plain path leave; its errors reach the reader; the log it wrote is checkpointed."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from data_access.importing import ImportOptions, import_file, writer_process
-from data_access.importing.writer_process import ProcessBatchWriter, _portable, goes_slim
+from data_access.intake.importing import ImportOptions, import_file, writer_process
+from data_access.intake.importing.writer_process import ProcessBatchWriter, _portable, goes_slim
 from tests.conftest import BACKENDS
 from tests.store.test_import import MAPPING, write_csv
 from tests.store.test_import_speed_path import messy_rows, snapshot

@@ -18,10 +18,10 @@ from sqlalchemy import and_, func, insert, select
 
 from data_access import queries
 from data_access.queries.common import medians, window_medians
-from data_access.rules import is_counted
-from data_access.schema import Report
-from data_access.scope import Filters, Scope, where
-from data_access.sqlfuncs import hours_between
+from data_access.rulebook.rules import is_counted
+from data_access.rulebook.scope import Filters, Scope, where
+from data_access.store.schema import Report
+from data_access.store.sqlfuncs import hours_between
 from tests.conftest import BACKENDS
 from tests.support import NOW
 
@@ -203,7 +203,7 @@ def test_remembered_days_give_the_medians_read_at_once(store, filters, scope):
     """window_durations (whole days remembered, edges read afresh; asked twice, the second time from memory)
     holds exactly the values window_medians reads in one statement, overall and per district."""
     from data_access.queries.common import medians_of, window_durations
-    from data_access.queries.settled import settled_days
+    from data_access.queries.settled_days import settled_days
 
     end = NOW - timedelta(hours=5, minutes=17)  # partial days at both edges
 
@@ -232,7 +232,7 @@ def test_remembered_days_are_bounded_in_bytes(monkeypatch):
     """Days of durations weigh their arrays: past MAX_BYTES the oldest are forgotten, whatever their number."""
     import numpy as np
 
-    from data_access.queries import settled
+    from data_access.queries import settled_days as settled
 
     monkeypatch.setattr(settled, "MAX_BYTES", 100_000)
     memo = settled.SettledDays()

@@ -12,10 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from data_access.queries.decisions import compliance_by_opd
+from data_access.queries.compliance import compliance_by_opd
 from data_access.queries.performance import AGE_BUCKETS, monthly_performance, parse_month
-from data_access.schema import Report
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import Report
 from tests.support import NOW, REPO
 
 MONTHS = ("2026-10", "2026-11")  # a finished month and the one running at NOW

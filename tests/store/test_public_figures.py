@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from data_access.ingest import ReportWriter
+from data_access.intake.writer import ReportWriter
 from data_access.queries import compliance_by_opd
 from data_access.queries.public import month_keys, public_figures, suppress
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
 from tests.support import NOW
 from tests.support.oracle import EXCLUDED, WIT, accountable, answered, hours, outcome, raw
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from data_access import queries
-from data_access.schema import Report
-from data_access.scope import Filters, Scope
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import Report
 from tests.support import NOW, oracle
 
 FILTERS = {
@@ -171,7 +171,7 @@ def test_store_version_changes_when_a_report_changes(empty_store, workcal):
     """The cheap version token moves when a report is written or changes state."""
     from sqlalchemy.orm import Session
 
-    from data_access.ingest import ReportWriter
+    from data_access.intake.writer import ReportWriter
 
     before = queries.store_version(empty_store)
     writer = ReportWriter(empty_store, workcal)

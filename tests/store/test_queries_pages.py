@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from data_access import queries
-from data_access.queries.decisions import DEFAULT_BINS, MAX_LIST_ROWS
-from data_access.scope import Filters, Scope
+from data_access.queries.flow import DEFAULT_BINS
+from data_access.queries.report_lists import MAX_LIST_ROWS
+from data_access.rulebook.scope import Filters, Scope
 from tests.store.test_queries import CASES, close
 from tests.support import NOW, oracle, oracle_pages
 

@@ -11,9 +11,9 @@ from sqlalchemy.exc import OperationalError
 
 from core.settings import Settings
 from dashboard.cache import cache_config
-from data_access.engine import QueryTimeout, deadline_passed, query_deadline
-from data_access.query_cache import QueryCache
-from data_access.scope import Filters, Scope
+from data_access.queries.cache import QueryCache
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.engine import QueryTimeout, deadline_passed, query_deadline
 from tests.support import NOW
 
 

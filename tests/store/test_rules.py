@@ -1,5 +1,5 @@
 """The rule book, table-driven, on SQLite and PostgreSQL: each row a report in a known situation, and what every
-rule must say of it — in SQL (data_access/rules.py) and in its plain-Python twin (core/rules.py)."""
+rule must say of it — in SQL (data_access/rulebook/rules.py) and in its plain-Python twin (core/rules.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import case, insert, literal, select
 
 from core import rules as words
-from data_access import rules
 from data_access.queries import overdue_by_opd, report_list
-from data_access.schema import Report, ReportEvent
-from data_access.scope import Filters, Scope
+from data_access.rulebook import rules
+from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import Report, ReportEvent
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -1,4 +1,4 @@
-"""Remembered whole days (data_access/queries/settled.py) never change an answer: after every kind of write the
+"""Remembered whole days (data_access/queries/settled_days.py) never change an answer: after every kind of write the
 wall's window figures equal those of an engine that remembers nothing, and only the days that changed are
 computed again."""
 
@@ -11,9 +11,7 @@ import pytest
 from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from data_access.demo import DemoConfig, seed_demo
-from data_access.engine import make_engine
-from data_access.ingest import ReportWriter
+from data_access.intake.writer import ReportWriter
 from data_access.queries import (
     breaches_over_time,
     headline_kpis,
@@ -21,11 +19,13 @@ from data_access.queries import (
     overdue_by_opd,
     reports_by_district,
 )
-from data_access.queries.settled import day_start, settled_days, split_days
-from data_access.rules import is_counted, met, missed
-from data_access.schema import Report
-from data_access.scope import Filters, Scope, where
-from data_access.sla import WIT
+from data_access.queries.settled_days import day_start, settled_days, split_days
+from data_access.rulebook.rules import is_counted, met, missed
+from data_access.rulebook.scope import Filters, Scope, where
+from data_access.rulebook.sla import WIT
+from data_access.store.engine import make_engine
+from data_access.store.schema import Report
+from demo.seed import DemoConfig, seed_demo
 from tests.support import NOW
 
 WALL = (Filters(), Scope.wall())
@@ -157,7 +157,7 @@ def test_an_unannounced_change_heals_within_the_age_limit(store, monkeypatch):
         conn.execute(update(Report).where(Report.created_at < NOW - timedelta(days=4),
                                           Report.created_at > NOW - timedelta(days=9))
                      .values(district_code=None))
-    monkeypatch.setattr("data_access.queries.settled.MAX_AGE_SECONDS", 0)
+    monkeypatch.setattr("data_access.queries.settled_days.MAX_AGE_SECONDS", 0)
     _assert_same_as_fresh(store)
 
 
@@ -225,8 +225,8 @@ def test_raw_times_read_as_the_store_type_reads_them():
 
     import numpy as np
 
-    from data_access.queries.open_state import _moments
-    from data_access.types import UTCDateTime
+    from data_access.queries.open_reports import _moments
+    from data_access.store.types import UTCDateTime
 
     texts = ("2026-11-22 10:00:00.123456", "2026-11-22T10:00:00+09:00", "2026-11-22 23:59:59", None,
              "2026-02-28T23:00:00.5-01:00")

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from data_access import queries
-from data_access.demo import DemoConfig, expected_on_day, seed_demo
-from data_access.schema import OPEN_STATUSES, Report, ReportEvent
-from data_access.scope import Filters, Scope
-from data_access.simulator import CATCH_UP_LIMIT, MIMIKA_PER_DAY, Simulator, catch_up_start, per_day_for_rate
-from data_access.sla import WIT
+from data_access.rulebook.scope import Filters, Scope
+from data_access.rulebook.sla import WIT
+from data_access.store.schema import OPEN_STATUSES, Report, ReportEvent
+from demo.seed import DemoConfig, expected_on_day, seed_demo
+from demo.simulator import CATCH_UP_LIMIT, MIMIKA_PER_DAY, Simulator, catch_up_start, per_day_for_rate
 from tests.conftest import BACKENDS
 from tests.support import NOW
 

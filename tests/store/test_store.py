@@ -9,11 +9,11 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from data_access.engine import make_engine
-from data_access.ingest import InvalidTransition, ReportWriter, pauses_from_events, sweep_pending
-from data_access.migrate import downgrade, upgrade
-from data_access.schema import Report, ReportEvent
-from data_access.sla import WIT
+from data_access.intake.writer import InvalidTransition, ReportWriter, pauses_from_events, sweep_pending
+from data_access.rulebook.sla import WIT
+from data_access.store.engine import make_engine
+from data_access.store.migrate import downgrade, upgrade
+from data_access.store.schema import Report, ReportEvent
 
 TABLES = {"district", "village", "opd", "category", "sla_policy", "report", "reporter", "report_event"}
 FRIDAY_15_WIT = datetime(2026, 11, 20, 15, 0, tzinfo=WIT).astimezone(UTC)
@@ -38,7 +38,7 @@ def test_the_migrated_store_is_the_schema(empty_store):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from data_access.schema import Base
+    from data_access.store.schema import Base
 
     with empty_store.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
@@ -75,7 +75,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
 
 def test_missing_sqlite_file_is_not_silently_created(tmp_path):
     """Opening a moved-away store fails instead of creating a new empty one that would show zeros."""
-    from data_access.engine import StoreUnavailable, check_store
+    from data_access.store.engine import StoreUnavailable, check_store
 
     engine = make_engine(f"sqlite:///{tmp_path / 'gone.db'}")
     with pytest.raises(StoreUnavailable, match="does not exist"):

@@ -13,7 +13,7 @@ from flask_caching import Cache
 
 from core.settings import Settings
 from dashboard.cache import cache_config
-from data_access.query_cache import QueryCache as Store
+from data_access.queries.cache import QueryCache as Store
 
 
 def _store(tmp_path, redis_url: str | None) -> Store:

@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert
 
-from data_access import ingest
-from data_access.demo import DemoConfig, seed_demo
-from data_access.engine import sqlite_path
-from data_access.schema import Report
-from data_access.simulator import Simulator
+from data_access.intake import writer as ingest
+from data_access.store.engine import sqlite_path
+from data_access.store.schema import Report
+from demo.seed import DemoConfig, seed_demo
+from demo.simulator import Simulator
 from tests.support import NOW
 
 
@@ -64,7 +64,7 @@ def test_the_sweep_places_and_times_rows_before_it_writes(store, workcal, monkey
 def test_the_simulator_plans_the_store_before_it_writes(store, workcal, monkeypatch):
     """Planning the course of every open report (the long part of a simulator's start on a big store) reads
     while holding no write lock; the steps that follow write in short transactions."""
-    from data_access import simulator
+    from demo import simulator
 
     seed_demo(store, workcal, DemoConfig(seed=5, days=3, per_day=20.0, now=NOW, with_events=False))
     planned = []

@@ -15,7 +15,7 @@ from core.settings import Settings
 from dashboard.app import create_app
 from dashboard.cache import cache_config
 from data_access.accounts import AccountError, Viewer, add_user
-from data_access.query_cache import QueryCache
+from data_access.queries.cache import QueryCache
 from tests.support import NOW, SHARED_DATA
 
 BOUNDARIES = SHARED_DATA / "districts.geojson"

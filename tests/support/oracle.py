@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from data_access.schema import District, Opd, Report, ReportEvent, Village
+from data_access.store.schema import District, Opd, Report, ReportEvent, Village
 
 WIT = ZoneInfo("Asia/Jayapura")
 OPEN = {"baru", "diverifikasi", "didisposisikan", "diproses", "ditunda"}

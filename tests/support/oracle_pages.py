@@ -1,4 +1,5 @@
-"""The oracle for the decision queries (data_access/queries/decisions.py), in plain Python from raw rows.
+"""The oracle for the league, flow and list queries (data_access/queries/compliance.py, flow.py, report_lists.py),
+in plain Python from raw rows.
 
 Written from the docstrings, reusing only tests/oracle.py's row helpers, so SQL slips show as disagreements.
 """

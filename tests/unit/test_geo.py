@@ -21,7 +21,7 @@ from geo.tilegrid import GRID_COLS, GRID_ROWS, TILE_POSITIONS, tile_positions
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "mimika"
-REFERENCE = REPO / "data_access" / "reference"
+REFERENCE = REPO / "data_access" / "store" / "reference"
 BBOX = (134.885, -5.218, 137.971, -3.957)  # regency outline, from the data README
 
 

@@ -1,5 +1,5 @@
 """The importer's pure parts: missing values, mojibake, numbers and points, dates per column, the readers on
-messy bytes, mapping files and presets, and the fast due times against data_access.sla.due_at."""
+messy bytes, mapping files and presets, and the fast due times against data_access.rulebook.sla.due_at."""
 
 from __future__ import annotations
 
@@ -9,12 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from data_access.importing import readers
-from data_access.importing.dates import DAY_FIRST, MONTH_FIRST, DateColumn, share_decisions, time_zone
-from data_access.importing.due import DueTimeCalculator
-from data_access.importing.mapping import MappingError, guess_mapping, load_mapping, parse_mapping, presets
-from data_access.importing.readers import CsvReader, JsonReader, XmlReader, detect_format, sniff_delimiter
-from data_access.importing.values import (
+from data_access.intake.importing import readers
+from data_access.intake.importing.cell_values import (
     BadValue,
     clean_key,
     clean_text,
@@ -24,8 +20,12 @@ from data_access.importing.values import (
     repair_mojibake,
     usable_location,
 )
-from data_access.reference import SLA_POLICIES
-from data_access.sla import WIT, SlaPolicy, Target, WorkCalendar, due_at
+from data_access.intake.importing.dates import DAY_FIRST, MONTH_FIRST, DateColumn, share_decisions, time_zone
+from data_access.intake.importing.due import DueTimeCalculator
+from data_access.intake.importing.mapping import MappingError, guess_mapping, load_mapping, parse_mapping, presets
+from data_access.intake.importing.readers import CsvReader, JsonReader, XmlReader, detect_format, sniff_delimiter
+from data_access.rulebook.sla import WIT, SlaPolicy, Target, WorkCalendar, due_at
+from data_access.store.reference import SLA_POLICIES
 
 # --- values ------------------------------------------------------------------------------------------------
 
@@ -294,10 +294,12 @@ def test_mapping_shape_of_the_issue():
 
 def test_fast_due_times_equal_due_at_exactly():
     """Over random times in three years (weekends, holidays, cuti bersama, evenings, exact closings) and every
-    policy plus odd ones, the importer's due times equal data_access.sla.due_at to the microsecond."""
+    policy plus odd ones, the importer's due times equal data_access.rulebook.sla.due_at to the microsecond."""
     cal = WorkCalendar(extra_holidays=frozenset({date(2026, 12, 31), date(2025, 6, 2)}))
     calc = DueTimeCalculator(cal)
-    policies = [*SLA_POLICIES, SlaPolicy("z", "z", Target(0, "hours"), Target(0.5, "working_days"), "working"),
+    defaults = [SlaPolicy(code, name, Target(ra, ru), Target(sa, su), cal) for code, name, ra, ru, sa, su, cal
+                in SLA_POLICIES]
+    policies = [*defaults, SlaPolicy("z", "z", Target(0, "hours"), Target(0.5, "working_days"), "working"),
                 SlaPolicy("h", "h", Target(8, "hours"), Target(16, "hours"), "working"),
                 SlaPolicy("d", "d", Target(2, "working_days"), Target(1.25, "working_days"), "24x7")]
     rng = random.Random(3)
@@ -337,7 +339,7 @@ def test_remembered_day_and_time_parts_equal_the_full_parse(zone):
 
 def test_store_time_text_of_a_column_equals_one_at_a_time():
     """The whole-column text of the store's times (numpy) is _sqlite_time's, for any aware time."""
-    from data_access.importing.upsert import _sqlite_time, _sqlite_times
+    from data_access.intake.importing.upsert import _sqlite_time, _sqlite_times
 
     rng = random.Random(7)
     base = datetime(2000, 1, 1, tzinfo=UTC)
@@ -353,7 +355,7 @@ def test_the_collector_pauses_for_an_import_only_and_collects_cycles_every_so_ma
     import gc
     import weakref
 
-    from data_access.importing.pipeline import SparseCollection
+    from data_access.intake.importing.pipeline import SparseCollection
 
     class Node:
         pass
@@ -384,7 +386,7 @@ def test_the_collector_pauses_for_an_import_only_and_collects_cycles_every_so_ma
 def test_fixed_offset_zones_are_read_by_subtraction_and_others_by_the_zone_database():
     """Indonesia's zones have kept one offset since 2000, New York's has not; ISO text without a zone, read
     either way, is the moment the zone database gives."""
-    from data_access.importing.dates import fixed_offset
+    from data_access.intake.importing.dates import fixed_offset
 
     assert fixed_offset(time_zone("WIT")) == timedelta(hours=9)
     assert fixed_offset(time_zone("WIB")) == timedelta(hours=7)

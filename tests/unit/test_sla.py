@@ -1,4 +1,4 @@
-"""Tests for data_access.sla: the SLA clock shown to the Bupati."""
+"""Tests for data_access.rulebook.sla: the SLA clock shown to the Bupati."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import holidays
 import pytest
 
-from data_access.sla import (
+from data_access.rulebook.sla import (
     UTC,
     WIT,
     SlaPolicy,

@@ -1,0 +1,513 @@
+"""Readers: one record at a time from CSV, XLSX, Open311 JSON and Open311 XML files, never the whole file.
+
+Each reader yields :class:`RawRecord` (its line, row or record number, its fields by column name, and the
+original text for the rejects file). Memory stays flat however long the file: CSV and XML are read
+incrementally, XLSX through openpyxl's read-only mode, and JSON by decoding one array element at a time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from data_access.intake.importing.cell_values import clean_key, is_missing
+
+FORMATS = ("auto", "open311-json", "open311-xml", "csv", "xlsx")
+_EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "open311-json",
+               ".xml": "open311-xml"}
+DELIMITERS = (",", ";", "\t", "|")
+# Keys of a wrapper object whose value is the list of records ({"requests": [...]}, {"service_requests": ...}).
+WRAPPER_KEYS = frozenset({"requests", "service_requests", "servicerequests", "data", "records", "items", "results",
+                          "reports", "laporan", "rows", "features"})
+JSON_CHUNK = 1 << 20
+MAX_RECORD_BYTES = 64 << 20
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # one long description must not stop an import
+
+
+class UnreadableFile(ValueError):
+    """The file as a whole cannot be read in the chosen format; the message names the place."""
+
+
+def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    # A stray cp1252 byte in an otherwise UTF-8 export (a Windows tool appended a line): read that byte as
+    # cp1252 instead of failing the file or inventing U+FFFD.
+    bad = error.object[error.start:error.end]
+    return bad.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("mimika_cp1252", _cp1252_fallback)
+
+
+class RawRecord:
+    """One record as the file has it. ``number`` is the line (CSV), the row (XLSX) or the record's position
+    (JSON, XML); ``notes`` are reader warnings such as a duplicate key."""
+
+    __slots__ = ("number", "fields", "_raw", "notes")
+
+    def __init__(self, number: int, fields: dict, raw: object, notes: tuple[str, ...] = ()) -> None:
+        self.number, self.fields, self._raw, self.notes = number, fields, raw, notes
+
+    def raw_text(self) -> str:
+        raw = self._raw
+        if isinstance(raw, str):
+            return raw
+        if isinstance(raw, list):
+            return "".join(raw).rstrip("\r\n")
+        return json.dumps(raw, ensure_ascii=False, default=str)
+
+
+def detect_format(path: Path, requested: str = "auto") -> str:
+    """The reader for ``path``: as requested, else from the extension, else from the first bytes."""
+    if requested != "auto":
+        return requested
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise UnreadableFile("old binary Excel (.xls) is not supported: save it as .xlsx or .csv")
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "csv"
+    text = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if text[:1] in (b"[", b"{"):
+        return "open311-json"
+    if text[:1] == b"<":
+        return "open311-xml"
+    return "csv"
+
+
+def open_reader(path: Path, fmt: str) -> Reader:
+    readers = {"csv": CsvReader, "xlsx": XlsxReader, "open311-json": JsonReader, "open311-xml": XmlReader}
+    return readers[fmt](path)
+
+
+class Reader:
+    """Base: ``columns`` (the header, or None for JSON/XML), ``records()``, ``position()`` for progress."""
+
+    columns: list[str] | None = None
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = os.path.getsize(path)
+        self._binary: BinaryIO | None = None
+
+    def position(self) -> int:
+        try:
+            return self._binary.tell() if self._binary is not None else 0
+        except (ValueError, OSError):
+            return self.size
+
+    def records(self) -> Iterator[RawRecord]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        if self._binary is not None:
+            self._binary.close()
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        name = name or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def _header_name(value: object) -> str:
+    return (clean_key(value) or "").lstrip("\ufeff").strip()
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample: the candidate that splits the first lines into the most equal fields."""
+    lines = [line for line in sample.splitlines()[:20] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        width = len(rows[0])
+        if width < 2:
+            continue
+        consistent = sum(1 for r in rows if len(r) == width)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+class CsvReader(Reader):
+    """CSV with a header row; delimiter sniffed (``,`` ``;`` tab ``|``), BOM and CRLF handled, quoted newlines
+    kept. UTF-8, with stray cp1252 bytes read as cp1252."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._binary = open(path, "rb")  # noqa: SIM115 - closed by close()
+        head = self._binary.read(65536)
+        self._binary.seek(0)
+        # Excel's "Unicode text" export is UTF-16 with a BOM; everything else is taken as UTF-8 (cp1252 bytes
+        # in it read as cp1252).
+        encoding, errors = ("utf-16", "replace") if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) \
+            else ("utf-8-sig", "mimika_cp1252")
+        sample = head[:65534].decode(encoding, errors="replace" if encoding == "utf-16" else errors)
+        first_line = sample.split("\n", 1)[0].strip()
+        if first_line.lower().startswith("sep=") and len(first_line) == 5:
+            self.delimiter = first_line[4]  # Excel's own hint line, "sep=;"
+        else:
+            self.delimiter = sniff_delimiter(sample)
+        self._text = io.TextIOWrapper(self._binary, encoding=encoding, errors=errors, newline="")
+        self._lines: list[str] = []
+        self._line_no = 0
+        self._reader = csv.reader(self._capture(), delimiter=self.delimiter)
+        self.header_line = 0
+        self.columns = None
+        for row in self._reader:
+            # The header is the first row with two or more names: a title line above it ("Laporan … 2026") is not.
+            if sum(1 for cell in row if cell.strip()) >= 2:
+                self.columns = _unique([_header_name(c) for c in row])
+                self.header_line = self._line_no - len(self._lines) + 1
+                self._lines = []
+                break
+            self._lines = []
+        if self.columns is None:
+            self.columns = []
+
+    def _capture(self) -> Iterator[str]:
+        for line in self._text:
+            self._line_no += 1
+            self._lines.append(line)
+            yield line
+
+    def records(self) -> Iterator[RawRecord]:
+        columns = self.columns
+        width = len(columns)
+        header = [c.casefold() for c in columns]
+        first = header[0] if header else ""
+        reader = self._reader
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a NUL byte; the line is named and the rest of the file still read
+                lines, self._lines = self._lines, []
+                yield RawRecord(self._line_no - len(lines) + 1, {"__error__": f"unreadable CSV: {exc}"}, lines)
+                continue
+            lines, self._lines = self._lines, []
+            number = self._line_no - len(lines) + 1
+            if not row or not (row[0].strip() or any(cell.strip() for cell in row)):
+                continue  # a blank line is not a record
+            if len(row) != width:
+                if len(row) > width and not any(cell.strip() for cell in row[width:]):
+                    row = row[:width]  # trailing separators
+                else:
+                    yield RawRecord(number, {"__error__": f"{len(row)} fields where the header has {width}"},
+                                    lines)
+                    continue
+            # The first cell is compared first: the full comparison is only paid on a likely header.
+            if row[0].strip().lstrip("\ufeff").casefold() == first and \
+                    [_header_name(c).casefold() for c in row] == header:
+                yield RawRecord(number, {"__error__": "a repeated header row"}, lines)
+                continue
+            yield RawRecord(number, dict(zip(columns, row, strict=True)), lines)
+
+    def close(self) -> None:
+        self._text.close()
+
+
+class XlsxReader(Reader):
+    """The first worksheet of an .xlsx, streamed (openpyxl read-only); the first non-empty row is the header."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        from openpyxl import load_workbook
+
+        try:
+            self._book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # zipfile.BadZipFile, KeyError for a broken package, ...
+            raise UnreadableFile(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        self._sheet = self._book.worksheets[0]
+        self._rows = self._sheet.iter_rows(values_only=True)
+        self._row_no = 0
+        self.rows_total = self._sheet.max_row or 0
+        self.columns = []
+        for row in self._rows:
+            self._row_no += 1
+            if sum(1 for v in row if not is_missing(v)) >= 2:  # as for CSV: a title row above is no header
+                names = [_header_name(v) for v in row]
+                while names and not names[-1]:
+                    names.pop()  # a sheet's used range often runs past the last named column
+                self.columns = _unique(names)
+                break
+
+    def position(self) -> int:
+        if not self.rows_total:
+            return 0
+        return int(self.size * min(1.0, self._row_no / self.rows_total))
+
+    def records(self) -> Iterator[RawRecord]:
+        columns = self.columns
+        width = len(columns)
+        header = [c.casefold() for c in columns]
+        for row in self._rows:
+            self._row_no += 1
+            values = list(row)
+            if not any(not is_missing(v) for v in values):
+                continue
+            if len(values) > width:
+                if any(not is_missing(v) for v in values[width:]):
+                    yield RawRecord(self._row_no, {"__error__": f"cells beyond the header's {width} columns"},
+                                    {f"column_{i + 1}": v for i, v in enumerate(values)})
+                    continue
+                values = values[:width]
+            values += [None] * (width - len(values))
+            fields = dict(zip(columns, values, strict=True))
+            if [_header_name(v).casefold() for v in values] == header:
+                yield RawRecord(self._row_no, {"__error__": "a repeated header row"}, fields)
+                continue
+            yield RawRecord(self._row_no, fields, fields)
+
+    def close(self) -> None:
+        self._book.close()
+
+
+class _Object(dict):
+    """A JSON object that remembers its duplicate keys. The last non-empty value wins: an export that repeats a
+    key usually appends the newer value, and a trailing ``null`` must not erase a real one."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, object]]) -> _Object:
+    obj = _Object()
+    duplicates = []
+    for key, value in pairs:
+        if key in obj:
+            duplicates.append(key)
+            if is_missing(value) and not is_missing(obj[key]):
+                continue
+        obj[key] = value
+    if duplicates:
+        obj.duplicates = tuple(duplicates)
+    return obj
+
+
+def _flatten(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
+    """Nested objects become dotted keys ("location.lat"); lists stay as JSON text."""
+    out = {} if out is None else out
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(value, f"{name}.", out)
+        elif isinstance(value, list):
+            out[name] = json.dumps(value, ensure_ascii=False) if value else None
+        else:
+            out[name] = value
+    return out
+
+
+_WS = re.compile(r"[\s\ufeff]*")
+
+
+class JsonReader(Reader):
+    """Open311 JSON: a list of requests, or a wrapper object holding one ({"requests": [...]}, {"service_requests":
+    [...]}, also nested a level deeper), or a single request object. Decoded one element at a time."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._binary = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", errors="mimika_cp1252")
+        self._decoder = json.JSONDecoder(object_pairs_hook=_object_pairs)
+        self._buf = ""
+        self._pos = 0
+        self._eof = False
+        self._count = 0
+
+    # -- buffer ---------------------------------------------------------------------------------------------
+    def _more(self) -> bool:
+        if self._eof:
+            return False
+        chunk = self._text.read(JSON_CHUNK)
+        if not chunk:
+            self._eof = True
+            return False
+        self._buf = self._buf[self._pos:] + chunk
+        self._pos = 0
+        return True
+
+    def _skip_ws(self) -> str:
+        while True:
+            self._pos = _WS.match(self._buf, self._pos).end()
+            if self._pos < len(self._buf):
+                return self._buf[self._pos]
+            if not self._more():
+                return ""
+
+    def _expect(self, chars: str) -> str:
+        ch = self._skip_ws()
+        if ch == "" or ch not in chars:
+            raise UnreadableFile(f"broken JSON near record {self._count + 1}: expected {' or '.join(chars)!r}, "
+                                 f"found {ch or 'the end of the file'!r}")
+        self._pos += 1
+        return ch
+
+    def _value(self) -> object:
+        self._skip_ws()
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self._buf, self._pos)
+            except json.JSONDecodeError as exc:
+                if len(self._buf) - self._pos > MAX_RECORD_BYTES or not self._more():
+                    raise UnreadableFile(f"broken JSON in record {self._count + 1}: {exc.msg}") from None
+                continue
+            if end >= len(self._buf) and not self._eof and not isinstance(value, dict | list | str):
+                if self._more():  # a number cut by the chunk edge: read on and decode it whole
+                    continue
+            self._pos = end
+            return value
+
+    # -- structure ------------------------------------------------------------------------------------------
+    def records(self) -> Iterator[RawRecord]:
+        first = self._skip_ws()
+        if first == "[":
+            yield from self._array()
+        elif first == "{":
+            yield from self._object()
+        else:
+            raise UnreadableFile("not JSON: the file starts with neither [ nor {")
+
+    def _array(self) -> Iterator[RawRecord]:
+        self._expect("[")
+        if self._skip_ws() == "]":
+            self._pos += 1
+            return
+        while True:
+            value = self._value()
+            self._count += 1
+            if isinstance(value, dict):
+                notes = tuple(f"duplicate key {k!r}: the last non-empty value was kept"
+                              for k in getattr(value, "duplicates", ()))
+                yield RawRecord(self._count, _flatten(value), value, notes)
+            else:
+                yield RawRecord(self._count, {"__error__": "not an object"}, json.dumps(value, ensure_ascii=False))
+            if self._expect(",]") == "]":
+                return
+
+    def _object(self) -> Iterator[RawRecord]:
+        """A wrapper: stream the array under a wrapper key; an object without one is a single record."""
+        self._expect("{")
+        pairs: list[tuple[str, object]] = []
+        streamed = False
+        if self._skip_ws() == "}":
+            self._pos += 1
+            return
+        while True:
+            key = self._value()
+            if not isinstance(key, str):
+                raise UnreadableFile("broken JSON: an object key is not a string")
+            self._expect(":")
+            ahead = self._skip_ws()
+            if key.casefold() in WRAPPER_KEYS and ahead in "[{" and not streamed:
+                if ahead == "[":
+                    yield from self._array()
+                else:
+                    yield from self._object()
+                streamed = True
+            else:
+                pairs.append((key, self._value()))
+            if self._expect(",}") == "}":
+                break
+        if not streamed and pairs:
+            obj = _object_pairs(pairs)
+            self._count += 1
+            yield RawRecord(self._count, _flatten(obj), obj)
+
+    def close(self) -> None:
+        self._text.close()
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1] if "}" in tag else tag
+
+
+_XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+XML_WRAPPERS = frozenset({"service_requests", "requests", "data", "records", "items", "results", "reports"})
+
+
+class XmlReader(Reader):
+    """Open311 XML (``<service_requests><request>…</request></service_requests>``), any namespace, streamed.
+
+    Each child of the root is a record (a grandchild when the root wraps a wrapper, e.g. ``<response>
+    <service_requests>``); its child elements are the fields, nested ones as dotted names; ``xsi:nil="true"``
+    and empty elements are missing; attributes of the record are fields too.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._binary = open(path, "rb")  # noqa: SIM115 - closed by close()
+
+    def records(self) -> Iterator[RawRecord]:
+        import xml.etree.ElementTree as ET
+
+        stack: list = []
+        record_depth = None
+        count = 0
+        try:
+            for event, elem in ET.iterparse(self._binary, events=("start", "end")):
+                if event == "start":
+                    stack.append(elem)
+                    if record_depth is None and len(stack) == 2:
+                        record_depth = 3 if _local(elem.tag).casefold() in XML_WRAPPERS else 2
+                    continue
+                depth = len(stack)
+                stack.pop()
+                if depth != record_depth:
+                    continue
+                count += 1
+                fields: dict[str, object] = {}
+                duplicates: list[str] = []
+                for name, value in elem.attrib.items():
+                    if name != _XSI_NIL:
+                        fields[_local(name)] = value
+                self._fields(elem, "", fields, duplicates)
+                raw = ET.tostring(elem, encoding="unicode").strip()
+                notes = tuple(f"duplicate element {k!r}: the last non-empty value was kept" for k in duplicates)
+                if stack:
+                    stack[-1].remove(elem)  # constant memory: the parsed record leaves the tree
+                elem.clear()
+                yield RawRecord(count, fields, raw, notes)
+        except ET.ParseError as exc:
+            raise UnreadableFile(f"broken XML after record {count}: {exc}") from None
+
+    def _fields(self, elem, prefix: str, out: dict, duplicates: list[str]) -> None:
+        for child in elem:
+            name = prefix + _local(child.tag)
+            if len(child):
+                self._fields(child, f"{name}.", out, duplicates)
+                continue
+            nil = child.get(_XSI_NIL, "").strip().lower() in ("true", "1")
+            value = None if nil else (child.text or "").strip() or None
+            if name in out:
+                duplicates.append(name)
+                if value is None and out[name] is not None:
+                    continue
+            out[name] = value

@@ -1,0 +1,474 @@
+"""Writing a batch of candidates: bulk inserts of new reports (with their due times, district and timeline) and
+updates of reports whose status or closing changed, idempotent on (source, external_id).
+
+Times, as the rule book wants them (core/rules.py, data_access/rulebook/rules.py, ReportWriter.transition):
+
+* the time a status was reached is the record's closing time for a finished status, else the record's update
+  time, else the moment of the import — the latest moment we can vouch for, never earlier than the creation;
+* any status past ``baru`` is a response: ``first_response_at`` is the record's response time if it has one,
+  else the status time (a rejection is a response too); ``selesai`` sets ``resolved_at``; ``ditutup`` sets
+  ``closed_at`` and, if unset, ``resolved_at``; reopening clears both;
+* a new report gets the events ``baru`` at its creation and, when its status is another, one status event to it;
+  an update writes one status event from the old status to the new (kind "status", actor "impor:<source>"), or a
+  note when only the closing time moved;
+* a record never walks a report back through the open flow: a dump that still says "open" (``baru``) does not
+  undo the OPD's ``diproses`` here; finishing, reopening, holding and rejecting are applied as the source says;
+* due times come from the category's SLA policy at the creation time (exactly as data_access.rulebook.sla computes
+  them) and, when a hold begins or ends, are recomputed over the report's holds like ReportWriter does;
+* ``updated_at`` is the moment of the import, so the wall's version check sees every change at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from itertools import chain
+
+import numpy as np
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from core.rules import CLOCK_RUNNING, FINISHED_STATUSES, HELD
+from data_access.intake.importing.due import DueTimeCalculator
+from data_access.intake.importing.translate import Candidate
+from data_access.intake.writer import compute_due_times, pauses_from_events
+from data_access.rulebook.sla import SlaPolicy, WorkCalendar
+from data_access.store.schema import Report, ReportEvent
+
+LOOKUP_CHUNK = 2000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+SQLITE_MAX_PARAMETERS = 32_766  # SQLite's SQLITE_MAX_VARIABLE_NUMBER since 3.32
+SQLITE_ROWS_PER_STATEMENT = 1000
+SQLITE_ROWID_CEILING = 2**63 - 1 - 10**9  # near the top SQLite picks rowids at random: look them up instead
+REPORT_COLUMNS = ("source", "external_id", "channel", "category_code", "opd_code", "district_code", "village_code",
+                  "lat", "lon", "title", "description", "status", "priority", "created_at", "first_response_at",
+                  "resolved_at", "closed_at", "response_due_at", "resolution_due_at", "paused_seconds", "updated_at")
+EVENT_COLUMNS = ("report_id", "at", "kind", "from_status", "to_status", "opd_code", "actor", "note")
+
+
+def _sqlite_time(moment: datetime) -> str:
+    # The text SQLAlchemy's SQLite DateTime writes for UTCDateTime (naive UTC, always six fraction digits), so
+    # comparisons between imported rows and all others stay text comparisons of one format. Every time here is
+    # already UTC (the parsers and the SLA clock return UTC); the check keeps that a fact, not a hope.
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _sqlite_times(moments: list[datetime]) -> list[str]:
+    """_sqlite_time of many aware times at once (numpy formats them in C: a third of the per-row cost)."""
+    if not moments:
+        return []
+    micros = np.array([(m - _EPOCH) // _MICROSECOND for m in moments], dtype="int64").astype("datetime64[us]")
+    return [text.replace("T", " ") for text in np.datetime_as_string(micros, unit="us").tolist()]
+
+
+def _identity(moment: datetime) -> datetime:
+    return moment
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    """A time read by plain SQL as UTCDateTime would return it: SQLite hands back its text, PostgreSQL an aware
+    datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+_FLOW_RANK = {status: i for i, status in enumerate(CLOCK_RUNNING)}
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What the store holds of a report, as far as an import may change it."""
+
+    id: int
+    status: str
+    created_at: datetime
+    category_code: str
+    opd_code: str | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass
+class Prepared:
+    """A batch with the rows of its new reports computed ahead (ReportUpserter.prepare)."""
+
+    batch: list[Candidate]
+    fresh: list[Candidate] = field(default_factory=list)  # not in the store when prepared, in creation order
+    rows: list[tuple] = field(default_factory=list)
+    states: list[tuple] = field(default_factory=list)
+    outside: int = 0
+    events: list[tuple] | None = None  # timelines, with each report's position in ``fresh`` for its id
+
+
+def _creation(c: Candidate) -> datetime:
+    return c.created_at
+
+
+@dataclass
+class BatchResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    outside: int = 0  # new reports that landed without a district (no location, or outside the regency)
+
+
+def status_time(c: Candidate, now: datetime) -> datetime:
+    if c.status in FINISHED_STATUSES and c.closed_at is not None:
+        moment = c.closed_at
+    elif c.updated_at is not None:
+        moment = c.updated_at
+    else:
+        moment = now
+    return max(moment, c.created_at)
+
+
+def _response(c: Candidate, at: datetime) -> datetime:
+    if c.first_response_at is not None:
+        return min(c.first_response_at, at)
+    return at
+
+
+def new_state(c: Candidate, now: datetime) -> tuple[dict, datetime]:
+    """The time columns of a new report, and the time its status was reached."""
+    at = status_time(c, now)
+    responded = _response(c, at) if c.status != "baru" else None
+    resolved = at if c.status in FINISHED_STATUSES else None
+    closed = at if c.status == "ditutup" else None
+    return {"first_response_at": responded, "resolved_at": resolved, "closed_at": closed}, at
+
+
+def plan_update(stored: Stored, c: Candidate, now: datetime) -> tuple[dict, dict] | None:
+    """(changed report columns, the event) when the record changes the report; None when it does not."""
+    old, new = stored.status, c.status
+    at = max(status_time(c, now), stored.created_at)
+    if new != old and old in _FLOW_RANK and new in _FLOW_RANK and _FLOW_RANK[new] < _FLOW_RANK[old]:
+        new = old  # no walking back through the open flow: the store knows more
+    if new != old:
+        values: dict = {"status": new}
+        if stored.first_response_at is None and new != "baru":
+            values["first_response_at"] = _response(c, at)
+        if new == "selesai":
+            values["resolved_at"], values["closed_at"] = c.closed_at or at, None
+        elif new == "ditutup":
+            values["closed_at"] = c.closed_at or at
+            values["resolved_at"] = stored.resolved_at or values["closed_at"]
+        elif old in FINISHED_STATUSES:  # reopened (or rejected after all): the resolution no longer stands
+            values["resolved_at"] = values["closed_at"] = None
+        note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
+        event = {"at": at, "kind": "status", "from_status": old, "to_status": new, "note": note}
+        return values, event
+    if old in FINISHED_STATUSES and c.closed_at is not None:
+        if old == "selesai" and c.closed_at != stored.resolved_at:
+            values = {"resolved_at": c.closed_at}
+        elif old == "ditutup" and c.closed_at != stored.closed_at:
+            values = {"closed_at": c.closed_at}
+        else:
+            return None
+        event = {"at": max(c.closed_at, stored.created_at), "kind": "note", "from_status": old, "to_status": old,
+                 "note": f"Waktu penyelesaian diperbarui dari impor: {c.closed_at:%Y-%m-%d %H:%M} UTC"}
+        return values, event
+    return None
+
+
+def _apply(stored: Stored, values: dict) -> Stored:
+    return replace(stored, **{k: v for k, v in values.items() if k in Stored.__dataclass_fields__})
+
+
+class ReportUpserter:
+    """Writes batches for one ``source``; with ``dry_run`` it classifies exactly the same way but writes nothing."""
+
+    def __init__(self, engine: Engine, source: str, workcal: WorkCalendar, policies: dict[str, SlaPolicy],
+                 now: datetime, *, assigner=None, dry_run: bool = False, bulk: bool = True) -> None:
+        self.engine, self.source, self.workcal, self.policies = engine, source, workcal, policies
+        self.now, self.assigner, self.dry_run = now, assigner, dry_run
+        self.actor = f"impor:{source}"[:80]
+        self.due = DueTimeCalculator(workcal)
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._bulk = bulk and self._sqlite  # multi-row statements and ids by rowid; else executemany and look-ups
+        # A dry run's own "store": what its earlier batches would have written, so that a record repeated later
+        # in the file is classified exactly as in a real import. Only a dry run keeps it (about 200 bytes a record).
+        self._dry_seen: dict[str, Stored] = {}
+        self._last_all_new = True  # every report of the last batch written was new (see prepare)
+
+    def _select_in(self, conn: Connection, columns: str, ids: list[str]) -> list[tuple]:
+        """Rows of this source whose external_id is in ``ids``, by plain SQL: SQLAlchemy's expanding IN costs
+        about 2 ms per 500 values to compile, more than the indexed look-up itself."""
+        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        rows: list[tuple] = []
+        for i in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[i:i + LOOKUP_CHUNK]
+            sql = (f"SELECT {columns} FROM report WHERE source = {marker} "
+                   f"AND external_id IN ({', '.join([marker] * len(chunk))})")
+            rows.extend(conn.exec_driver_sql(sql, (self.source, *chunk)).all())
+        return rows
+
+    def _lookup(self, conn: Connection, ids: list[str]) -> dict[str, Stored]:
+        found: dict[str, Stored] = {}
+        for ext, report_id, status, created, category, opd, responded, resolved, closed in self._select_in(
+                conn, "external_id, id, status, created_at, category_code, opd_code, first_response_at, "
+                      "resolved_at, closed_at", ids):
+            found[ext] = Stored(report_id, status, _utc(created), category, opd, _utc(responded), _utc(resolved),
+                                _utc(closed))
+        if self.dry_run:
+            found.update({k: self._dry_seen[k] for k in ids if k in self._dry_seen})
+        return found
+
+    def write(self, batch: list[Candidate], ready: Prepared | None = None) -> BatchResult:
+        """One transaction per batch: an import killed halfway leaves whole batches, and a rerun finds them."""
+        result = BatchResult()
+        if not batch:
+            return result
+        with self.engine.connect() as conn:
+            existing = self._lookup(conn, [c.external_id for c in batch])
+            self._last_all_new = not existing
+            fresh = [c for c in batch if c.external_id not in existing]
+            updates = []
+            for c in batch:
+                stored = existing.get(c.external_id)
+                if stored is None:
+                    continue
+                plan = plan_update(stored, c, self.now)
+                if plan is None:
+                    result.unchanged += 1
+                else:
+                    updates.append((stored, c, plan))
+            result.inserted = len(fresh)
+            result.updated = len(updates)
+            if fresh:
+                # In creation order: most of the report table's indexes lead with a time that follows it, and
+                # SQLite inserts into a B-tree about twice as fast at its right edge as at random places.
+                fresh.sort(key=_creation)
+                if ready is not None and len(ready.fresh) == len(fresh) and all(
+                        a is b for a, b in zip(ready.fresh, fresh, strict=True)):
+                    result.outside = self._insert(conn, fresh, ready)
+                else:  # no preparation, or an earlier batch wrote some of these meanwhile
+                    result.outside = self._insert(conn, fresh)
+            for stored, c, (values, event) in updates:
+                self._update(conn, stored, c, values, event)
+            if self.dry_run:
+                conn.rollback()
+            else:
+                conn.commit()
+        return result
+
+    # -- new reports ----------------------------------------------------------------------------------------
+    def _locate(self, fresh: list[Candidate]) -> list[tuple[str | None, str | None]]:
+        located: list[tuple[str | None, str | None]] = [(None, None)] * len(fresh)
+        if self.assigner is None:
+            return located
+        where = [i for i, c in enumerate(fresh) if c.lat is not None and c.lon is not None]
+        if not where:
+            return located
+        found = self.assigner.assign([fresh[i].lon for i in where], [fresh[i].lat for i in where])
+        for i, district, village in zip(where, found["district_code"].tolist(), found["village_code"].tolist(),
+                                        strict=True):
+            # geopandas may hand back NaN for "outside"; the store wants NULL
+            located[i] = (district if isinstance(district, str) else None,
+                          village if isinstance(village, str) else None)
+        return located
+
+    def _rows(self, fresh: list[Candidate]) -> tuple[list[tuple], list[tuple], int]:
+        """The report rows of new reports, ready to bind; their (times, status time, created) as bound; how many
+        landed without a district. Pure computation, no store."""
+        now, source, due, policies = self.now, self.source, self.due, self.policies
+        located = self._locate(fresh)
+        states = [new_state(c, now) for c in fresh]
+        # Reports of one evening or holiday share their due times (the same objects, see DueTimeCalculator).
+        dues = [due.due_times(policies[c.category_code], c.created_at) for c in fresh]
+        # Times are bound as the store keeps them: naive UTC text on SQLite (see _sqlite_time), aware otherwise.
+        # The text of a whole column at once: per-row isoformat was the biggest part of a row's computation.
+        if self._sqlite:
+            as_bound = _sqlite_time
+            created_b = _sqlite_times([c.created_at for c in fresh])
+            at_b = _sqlite_times([at for _, at in states])
+            response_b = _sqlite_times([r for r, _ in dues])
+            resolution_b = _sqlite_times([r for _, r in dues])
+        else:
+            as_bound = _identity
+            created_b = [c.created_at for c in fresh]
+            at_b = [at for _, at in states]
+            response_b = [r for r, _ in dues]
+            resolution_b = [r for _, r in dues]
+        now_b = as_bound(now)
+        rows, bound_states = [], []
+        outside = 0
+        for i, (c, (district, village), (times, at)) in enumerate(zip(fresh, located, states, strict=True)):
+            if district is None:
+                outside += 1
+            # The response, resolution and closing times are usually the status time itself: its text is reused.
+            at_text, created_text = at_b[i], created_b[i]
+            responded, resolved, closed = times["first_response_at"], times["resolved_at"], times["closed_at"]
+            rows.append((source, c.external_id, c.channel, c.category_code, c.opd_code, district, village, c.lat,
+                         c.lon, c.title, c.description, c.status, "normal", created_text,
+                         None if responded is None else at_text if responded is at else as_bound(responded),
+                         None if resolved is None else at_text if resolved is at else as_bound(resolved),
+                         None if closed is None else at_text if closed is at else as_bound(closed),
+                         response_b[i], resolution_b[i], 0.0, now_b))
+            bound_states.append((times, at_text, created_text))
+        return rows, bound_states, outside
+
+    def _events(self, fresh: list[Candidate], states: list[tuple], report_ids) -> list[tuple]:
+        """A new report's timeline: ``baru`` at its creation, then its own status if it has another.
+        ``report_ids`` gives each report's id in order, or its position (see _insert_new)."""
+        events = []
+        arrived = f"Laporan diimpor dari {self.source}"
+        actor = self.actor
+        for c, (_, at_b, created_b), report_id in zip(fresh, states, report_ids, strict=True):
+            events.append((report_id, created_b, "status", None, "baru", c.opd_code, actor, arrived))
+            if c.status != "baru":
+                note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
+                events.append((report_id, at_b, "status", "baru", c.status, c.opd_code, actor, note))
+        return events
+
+    def _insert(self, conn: Connection, fresh: list[Candidate], ready: Prepared | None = None) -> int:
+        if ready is None:
+            rows, states, outside = self._rows(fresh)
+            events = None
+        else:
+            rows, states, outside, events = ready.rows, ready.states, ready.outside, ready.events
+        if self.dry_run:
+            for c, (times, _, _) in zip(fresh, states, strict=True):
+                self._dry_seen[c.external_id] = Stored(-1, c.status, c.created_at, c.category_code, c.opd_code,
+                                                       **times)
+            return outside
+        if events is None:
+            events = self._events(fresh, states, range(len(fresh)))
+        self._insert_new(conn, [c.external_id for c in fresh], rows, events)
+        return outside
+
+    def _insert_new(self, conn: Connection, external_ids: list[str], rows: list[tuple],
+                    events: list[tuple]) -> None:
+        """New reports' rows and their timelines, whose first column is the report's position in ``rows``."""
+        self._insert_rows(conn, "report", REPORT_COLUMNS, rows)
+        first = self._sqlite_new_ids(conn, external_ids) if self._bulk else None
+        if first is not None:
+            # The store adds the first id to each position (no Python pass over the events).
+            self._insert_rows(conn, "report_event", EVENT_COLUMNS, events, offset=first)
+            return
+        ids = self._ids(conn, external_ids)
+        by_position = [ids[e] for e in external_ids]
+        self._insert_rows(conn, "report_event", EVENT_COLUMNS, [(by_position[e[0]], *e[1:]) for e in events])
+
+    def write_new(self, rows: list[tuple], events: list[tuple], outside: int) -> BatchResult | None:
+        """A prepared batch of reports believed new, as bound rows only (the writer process's wire, see
+        writer_process.py): written in one transaction when none of them is in the store; None, and nothing
+        written, when some are (the caller then sends the batch's candidates for ``write``)."""
+        external_ids = [row[1] for row in rows]
+        with self.engine.connect() as conn:
+            if self._lookup(conn, external_ids):
+                conn.rollback()
+                self._last_all_new = False
+                return None
+            self._last_all_new = True
+            self._insert_new(conn, external_ids, rows, events)
+            conn.commit()
+        return BatchResult(inserted=len(rows), outside=outside)
+
+    # -- the speed path: the CPU half of a batch in the reader's thread, the store's half on the writer's ------
+    def prepare(self, batch: list[Candidate]) -> Prepared:
+        """Rows, due times, districts and timelines of the batch's new reports, computed before the batch's turn
+        to write comes (run.py: in the reader's thread, while the writer's thread writes the batch before).
+        ``write`` looks the batch up under its own transaction and recomputes them when the guess was wrong."""
+        ready = Prepared(batch)
+        # Guessed from the last batch written (no look-up here: a second connection would map the store's file a
+        # second time): a file of new reports prepares everything, a re-import nothing, and a rerun after a crash
+        # prepares again once it is past what the first run wrote.
+        if batch and self._last_all_new:
+            ready.fresh = sorted(batch, key=_creation)
+            ready.rows, ready.states, ready.outside = self._rows(ready.fresh)
+            ready.events = self._events(ready.fresh, ready.states, range(len(ready.fresh)))
+        return ready
+
+    def write_prepared(self, ready: Prepared) -> BatchResult:
+        return self.write(ready.batch, ready)
+
+    def _insert_rows(self, conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple],
+                     offset: int | None = None) -> None:
+        """Ready tuples into ``table`` by plain DB-API calls: SQLAlchemy's per-row parameter processing (and, on
+        SQLite, RETURNING one row at a time to keep ids in order) cost more than the database's own work.
+
+        On SQLite, multi-row ``INSERT … VALUES (…), (…)`` of up to SQLITE_ROWS_PER_STATEMENT rows: SQLite inserts
+        them all in one step, during which Python's sqlite3 module releases the GIL, so the index work of one
+        batch runs on the second core while the reader translates the next (pipeline.BatchWriter). executemany steps
+        once per row and takes the GIL back each time, which serialises the two threads again. With ``offset``
+        (bulk only) the first column of each row is a position and the store adds ``offset`` to it.
+        """
+        if not rows:
+            return
+        if not self._bulk:
+            marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+            conn.exec_driver_sql(sql, rows)
+            return
+        width = len(columns)
+        per = max(1, min(SQLITE_ROWS_PER_STATEMENT, (SQLITE_MAX_PARAMETERS - 1) // width))
+        one = "(" + ", ".join(["?"] * width) + ")"
+        if offset is None:
+            head, first = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ", ()
+        else:
+            picked = ", ".join(["column1 + ?", *(f"column{i}" for i in range(2, width + 1))])
+            head, first = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {picked} FROM (VALUES ", (offset,)
+        tail = "" if offset is None else ")"
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            # The statement text repeats for every full chunk, so sqlite3's statement cache compiles it once.
+            conn.exec_driver_sql(head + ", ".join([one] * len(chunk)) + tail,
+                                 (*first, *chain.from_iterable(chunk)))
+
+    def _ids(self, conn: Connection, external_ids: list[str]) -> dict[str, int]:
+        """The ids of the reports just inserted, looked up."""
+        return {ext: report_id for ext, report_id in self._select_in(conn, "external_id, id", external_ids)}
+
+    def _sqlite_new_ids(self, conn: Connection, external_ids: list[str]) -> int | None:
+        """The first id of the n reports just inserted, in order. SQLite gives a new row the largest rowid plus
+        one, and this transaction has held the write lock since its first INSERT, so they have the n ids up to
+        max(id). Checked at both ends (source and external id); None, and the caller looks them up, if anything
+        else happened (the rowid ceiling reached, a trigger that inserts reports)."""
+        n = len(external_ids)
+        last = conn.exec_driver_sql("SELECT max(id) FROM report").scalar()
+        if last is None or last - n + 1 < 1 or last >= SQLITE_ROWID_CEILING:
+            return None
+        # By id alone: with "source = ?" beside it, SQLite reads the source's whole slice of the unique index
+        # (14 ms at 200,000 reports, growing with the store) instead of two rows.
+        ends = {report_id: (source, ext) for report_id, source, ext in conn.exec_driver_sql(
+            "SELECT id, source, external_id FROM report WHERE id IN (?, ?)", (last - n + 1, last)).all()}
+        if (ends.get(last - n + 1) != (self.source, external_ids[0])
+                or ends.get(last) != (self.source, external_ids[-1])):
+            return None
+        return last - n + 1
+
+    # -- changed reports -------------------------------------------------------------------------------------
+    def _update(self, conn: Connection, stored: Stored, c: Candidate, values: dict, event: dict) -> None:
+        if self.dry_run:
+            self._dry_seen[c.external_id] = _apply(stored, values)
+            return
+        conn.execute(insert(ReportEvent).values(report_id=stored.id, opd_code=stored.opd_code, actor=self.actor,
+                                                **event))
+        new_status = values.get("status", stored.status)
+        if HELD in (stored.status, new_status) and new_status != stored.status:
+            values.update(self._due_over_holds(conn, stored))
+        conn.execute(update(Report).where(Report.id == stored.id).values(**values, updated_at=self.now))
+
+    def _due_over_holds(self, conn: Connection, stored: Stored) -> dict:
+        """As ReportWriter._recompute_for_pauses: finished holds move the due times and count as paused time;
+        an open hold leaves them as they are (breach queries leave ``ditunda`` out)."""
+        events = conn.execute(select(ReportEvent.at, ReportEvent.to_status)
+                              .where(ReportEvent.report_id == stored.id, ReportEvent.kind == "status")
+                              .order_by(ReportEvent.at, ReportEvent.id)).all()
+        closed = [(a, b) for a, b in pauses_from_events(events) if b is not None]
+        policy = self.policies.get(stored.category_code)
+        values: dict = {"paused_seconds": sum((b - a).total_seconds() for a, b in closed)}
+        if policy is not None:
+            due = compute_due_times(policy, stored.created_at, self.workcal, closed)
+            values.update(response_due_at=due.response_due_at, resolution_due_at=due.resolution_due_at)
+        return values
+
+

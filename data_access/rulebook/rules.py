@@ -1,0 +1,162 @@
+"""The rule book in SQL: overdue, at risk, compliance (met / missed / pending), remote districts, and the OPD a
+breach counts against. Every query, page, export, the wall and ``kpis --json`` use these and nothing else.
+
+The words are in core/rules.py (and its plain-Python twins); README "SLA rules (the rule book)" explains them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, not_, or_, select
+from sqlalchemy.orm import aliased
+
+from core.rules import CLOCK_RUNNING, EXCLUDED_STATUSES, FINISHED_STATUSES, HELD, OPEN_STATUSES, REMOTE_ACCESS
+from data_access.store.schema import District, Report, ReportEvent
+
+
+def is_open() -> ColumnElement[bool]:
+    return Report.status.in_(OPEN_STATUSES)
+
+
+def clock_running() -> ColumnElement[bool]:
+    return Report.status.in_(CLOCK_RUNNING)
+
+
+def is_counted() -> ColumnElement[bool]:
+    """Rejected and archived reports are not held against an OPD."""
+    return Report.status.not_in(EXCLUDED_STATUSES)
+
+
+def is_excluded() -> ColumnElement[bool]:
+    return Report.status.in_(EXCLUDED_STATUSES)
+
+
+def responded_at():
+    """When the citizen first heard back. Rows from intake systems may carry only a resolution time."""
+    return func.coalesce(Report.first_response_at, Report.resolved_at)
+
+
+# Their own aliases: they may sit inside another subquery over report_event. Made once: building an ORM alias
+# costs milliseconds, and the rule book's expressions are built several times per query.
+_HOLD_EVENT = aliased(ReportEvent, name="hold_event")
+_HOLDER_EVENT = aliased(ReportEvent, name="holder_event")
+
+
+@cache
+def held_since():
+    """When the report's current hold began: its latest status event into ``ditunda`` (a correlated subquery,
+    only ever evaluated for held reports, which are few). One immutable expression, built once."""
+    event = _HOLD_EVENT
+    return (select(func.max(event.at))
+            .where(event.report_id == Report.id, event.kind == "status", event.to_status == HELD)
+            .correlate(Report).scalar_subquery())
+
+
+def _past_due(due, now: datetime) -> ColumnElement[bool]:
+    """Past ``due`` with the clock running, or on hold since after ``due`` passed (the hold hides nothing)."""
+    return and_(due < now, or_(clock_running(), and_(Report.status == HELD, due < held_since())))
+
+
+def response_overdue(now: datetime) -> ColumnElement[bool]:
+    return and_(Report.first_response_at.is_(None), Report.resolved_at.is_(None),
+                _past_due(Report.response_due_at, now))
+
+
+def resolution_overdue(now: datetime) -> ColumnElement[bool]:
+    return and_(Report.resolved_at.is_(None), _past_due(Report.resolution_due_at, now))
+
+
+def overdue(now: datetime) -> ColumnElement[bool]:
+    """Overdue now, for the response or the resolution: what every "terlambat" figure counts (once per report)."""
+    return or_(response_overdue(now), resolution_overdue(now))
+
+
+def at_risk(now: datetime, horizon: datetime) -> ColumnElement[bool]:
+    """Clock running, not overdue, and a due time still ahead falls before ``horizon``."""
+    # The due window first: most reports fail it, and the databases stop at the first false term.
+    return and_(or_(
+        and_(Report.first_response_at.is_(None), Report.response_due_at >= now, Report.response_due_at < horizon),
+        and_(Report.resolution_due_at >= now, Report.resolution_due_at < horizon)), clock_running(), not_(overdue(now)))
+
+
+def _targets():
+    return {"response": (Report.response_due_at, responded_at()),
+            "resolution": (Report.resolution_due_at, Report.resolved_at)}
+
+
+def met(kind: str) -> ColumnElement[bool]:
+    due, done = _targets()[kind]
+    return and_(is_counted(), done.is_not(None), done <= due)
+
+
+def _silent_past_due(kind: str, now: datetime) -> ColumnElement[bool]:
+    """Not done and past the due time — unless the clock stopped (a hold) before it passed."""
+    due, done = _targets()[kind]
+    return and_(done.is_(None), due < now, or_(Report.status != HELD, due < held_since()))
+
+
+def missed(kind: str, now: datetime, *, counted_only: bool = False) -> ColumnElement[bool]:
+    """Done after the due time, or silent past it — unless the clock stopped (a hold) before it passed.
+    ``counted_only``: the caller's WHERE already keeps only counted reports, so the test is not repeated."""
+    due, done = _targets()[kind]
+    late_or_silent = or_(done > due, _silent_past_due(kind, now))  # done > due: answered (NULL compares to nothing)
+    return late_or_silent if counted_only else and_(is_counted(), late_or_silent)
+
+
+def answered_counts() -> list:
+    """Compliance's cases that no clock changes, over counted reports: per kind, met (done by the due time) and
+    answered (done, with a due time). ``met`` and ``missed`` split into cases that exclude each other —
+    answered (by the due time: met, after it: missed) and silent past it (missed, ``silent_counts``) — so each
+    row is compared once per case. What a day's reports give here stays true until one changes."""
+    columns = []
+    for kind in ("response", "resolution"):
+        due, done = _targets()[kind]
+        columns += [func.count(case((done <= due, 1))).label(f"{kind}_met"),
+                    func.count(case((and_(done.is_not(None), due.is_not(None)), 1))).label(f"{kind}_answered")]
+    return columns
+
+
+def silent_counts(now: datetime) -> list:
+    """Compliance's case that the clock moves: silent past the due time, per kind, over counted reports. Only
+    reports without a resolution can be silent on either kind. Of the open ones that is what
+    ``response_overdue`` / ``resolution_overdue`` say (queries/open_reports.py counts them); the caller's WHERE
+    holds ``finished_unresolved()`` for the rest, which its index answers."""
+    return [func.count(case((_silent_past_due(kind, now), 1))).label(f"{kind}_silent")
+            for kind in ("response", "resolution")]
+
+
+def finished_unresolved() -> ColumnElement[bool]:
+    """Finished without a resolution time (rows from other systems): the condition of the partial index
+    ix_report_finished_unresolved, written as its WHERE is."""
+    # Literal values: SQLite uses a partial index only when the query's WHERE states its terms, not parameters.
+    return and_(Report.resolved_at.is_(None), Report.status.in_([literal_column(f"'{s}'") for s in FINISHED_STATUSES]))
+
+
+def sla_state(now: datetime, horizon: datetime):
+    """One report's state: ``excluded`` (rejected/archived), ``breached`` (overdue now if open; a target missed
+    if finished), ``at_risk``, or ``on_time``."""
+    finished_late = and_(not_(is_open()), or_(missed("response", now), missed("resolution", now)))
+    return case((is_excluded(), "excluded"), (and_(is_open(), overdue(now)), "breached"),
+                (finished_late, "breached"), (at_risk(now, horizon), "at_risk"), else_="on_time")
+
+
+def opd_at(moment):
+    """The OPD holding the report at ``moment``: the OPD of its latest event at or before then (every event
+    records who holds the report after it), else the OPD it has now."""
+    event = _HOLDER_EVENT
+    held_by = (select(event.opd_code)
+               .where(event.report_id == Report.id, event.at <= moment, event.opd_code.is_not(None))
+               .order_by(event.at.desc(), event.id.desc()).limit(1).correlate(Report).scalar_subquery())
+    return func.coalesce(held_by, Report.opd_code)
+
+
+def accountable_opd(kind: str):
+    """The OPD a target counts for or against: who held the report when it was met, else when it fell due."""
+    due, done = _targets()[kind]
+    return opd_at(case((and_(done.is_not(None), done <= due), done), else_=due))
+
+
+def is_remote_district() -> ColumnElement[bool]:
+    return District.access.in_(REMOTE_ACCESS)

@@ -1,0 +1,249 @@
+"""The live simulator: a store that keeps living like Mimika's, on a simulated clock.
+
+New reports arrive at the demo's own volume with its weekly and daily rhythm (``expected_per_hour``, the
+same that seed-demo uses), and every open report, seeded or new, moves along the same course as in the
+seeded history (``planned_steps`` / ``remaining_steps``: each OPD's speed, remote districts slower). So
+arrivals and closures balance over a day, the backlog stays where it was and the late OPDs stay late.
+
+The clock: the simulated time starts at ``start`` (default: now) and runs ``speed`` times as fast as the wall
+clock. Every time written is simulated time. At speed 1 (the live demo) it is the wall clock; at a higher
+speed it runs ahead of the wall clock and stamps future times, so speeds above 1 are for tests and
+benchmarks whose readers ask the store at the simulator's clock (``Simulator.now``), not for a live wall.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+import time as walltime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from data_access.intake.writer import InvalidTransition, ReportWriter, sweep_pending
+from data_access.rulebook.sla import WorkCalendar
+from data_access.store.heartbeat import BEAT_EVERY, beat
+from data_access.store.reference import districts
+from data_access.store.schema import OPEN_STATUSES, Report, Reporter
+from demo.seed import (
+    WEEKLY_RHYTHM,
+    DemoConfig,
+    DemoGenerator,
+    expected_per_hour,
+    planned_steps,
+    remaining_steps,
+)
+from demo.text import NOTES
+
+CATCH_UP_LIMIT = timedelta(days=7)
+MIMIKA_PER_DAY = DemoConfig.per_day  # seed-demo's volume at the end of its period: about 41 reports a day
+MAX_SPEED = 10_000
+_CLOSING_WINDOW = timedelta(hours=96)  # a selesai report not closed within this stays selesai (demo.py)
+
+
+def catch_up_start(engine: Engine, now: datetime | None = None) -> datetime | None:
+    """Where a catching-up simulator starts: the store's last change when it lies in the past (at most
+    ``CATCH_UP_LIMIT`` back); None when the store is empty or already up to date."""
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        newest = conn.execute(select(func.max(Report.updated_at))).scalar()
+    if newest is None:
+        return None
+    newest = newest if newest.tzinfo else newest.replace(tzinfo=UTC)  # the store's times are UTC
+    if newest >= now - timedelta(seconds=1):
+        return None
+    return max(newest, now - CATCH_UP_LIMIT)
+
+
+def per_day_for_rate(rate_per_minute: float) -> float:
+    """The ``per_day`` that gives ``rate_per_minute`` reports a minute on average over a week."""
+    return rate_per_minute * 24 * 60 * len(WEEKLY_RHYTHM) / sum(WEEKLY_RHYTHM)
+
+
+@dataclass
+class Advance:
+    """What one step of the simulated clock did."""
+
+    until: datetime
+    created: list[Report] = field(default_factory=list)
+    moved: int = 0
+    finished: int = 0  # moved out of the open statuses (selesai, ditolak, diarsipkan)
+
+
+@dataclass
+class Simulator:
+    engine: Engine
+    workcal: WorkCalendar
+    per_day: float = MIMIKA_PER_DAY  # seed-demo's --per-day: the weekly rhythm makes weekends quieter
+    seed: int | None = None
+    assigner: object | None = None
+    start: datetime | None = None  # the simulated clock starts here (default now)
+
+    def __post_init__(self) -> None:
+        if not (self.per_day > 0 and math.isfinite(self.per_day)):
+            raise ValueError("per_day must be a positive number")
+        seed = self.seed if self.seed is not None else random.SystemRandom().randrange(2**31)
+        self.now = (self.start or datetime.now(UTC)).astimezone(UTC)
+        self.writer = ReportWriter(self.engine, self.workcal, self.assigner)
+        # The demo's generator writes what a citizen sends (place, texts, priority) and keeps the random stream.
+        self.generator = DemoGenerator(DemoConfig(seed=seed, days=1, per_day=self.per_day, now=self.now),
+                                       self.workcal, self.writer.policies)
+        self.rng = self.generator.rng
+        self.access = {d.code: d.access for d in districts()}
+        self._queue: list[tuple[datetime, int, int, str, str]] = []  # (at, order, report id, from, to)
+        self._order = itertools.count()
+        self._planned: set[int] = set()
+        with Session(self.engine) as session:
+            self._outside_after = session.execute(select(func.coalesce(func.max(Report.id), 0))).scalar_one()
+            self._plan_store(session, self.now, only_new=False)
+        self._next_arrival = self._arrival_after(self.now)
+        self._next_rescan = self.now + timedelta(hours=1)
+
+    # --- the plan ------------------------------------------------------------------------------------------
+    def _plan_store(self, session: Session, now: datetime, *, only_new: bool) -> None:
+        """Give every open report (and every selesai one that may still be closed) the rest of its course.
+
+        With ``only_new``, only reports that other writers (an import, the API) added since the start."""
+        query = (select(Report.id, Report.status, Report.created_at, Report.updated_at, Report.opd_code,
+                        Report.category_code, Report.district_code)
+                 .where(Report.created_at <= now)
+                 .where(Report.status.in_(OPEN_STATUSES)
+                        | ((Report.status == "selesai") & (Report.resolved_at > now - _CLOSING_WINDOW)))
+                 .order_by(Report.id))
+        if only_new:  # the simulator's own reports are planned already
+            query = query.where(Report.id > self._outside_after,
+                                Report.source.is_(None) | (Report.source != "simulator"))
+        for row in session.execute(query):
+            if row.id in self._planned:
+                continue
+            self._schedule(row.id, row.status, remaining_steps(
+                self.rng, row.status, row.created_at, min(row.updated_at or row.created_at, now), now,
+                row.opd_code, self.writer.policies[row.category_code], self.access.get(row.district_code, "jalan"),
+                self.workcal))
+
+    def _schedule(self, report_id: int, status: str, steps: list[tuple[datetime, str]]) -> None:
+        self._planned.add(report_id)
+        for at, to_status in steps:
+            heapq.heappush(self._queue, (at, next(self._order), report_id, status, to_status))
+            status = to_status
+
+    def _arrival_after(self, t: datetime) -> datetime:
+        """The next arrival of a Poisson stream whose rate follows the demo's rhythm hour by hour."""
+        need = self.rng.expovariate(1.0)
+        while True:
+            hour_end = t.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)  # WIT is whole hours off
+            rate = expected_per_hour(self.per_day, t) / 3600  # reports a second
+            room = rate * (hour_end - t).total_seconds()
+            if need <= room:
+                return t + timedelta(seconds=need / rate)
+            need -= room
+            t = hour_end
+
+    # --- the clock -----------------------------------------------------------------------------------------
+    def advance_to(self, until: datetime) -> Advance:
+        """Let simulated time run to ``until``: the arrivals and the state changes due by then, in time order."""
+        result = Advance(until)
+        if until <= self.now:
+            return result
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            while True:
+                event_at = self._queue[0][0] if self._queue else None
+                if self._next_arrival <= until and (event_at is None or self._next_arrival <= event_at):
+                    result.created.append(self._new_report(session, self._next_arrival))
+                    self._next_arrival = self._arrival_after(self._next_arrival)
+                elif event_at is not None and event_at <= until:
+                    at, _, report_id, from_status, to_status = heapq.heappop(self._queue)
+                    if self._apply(session, report_id, from_status, to_status, at):
+                        result.moved += 1
+                        result.finished += from_status in OPEN_STATUSES and to_status not in OPEN_STATUSES
+                else:
+                    break
+            if until >= self._next_rescan:
+                session.flush()
+                self._plan_store(session, until, only_new=True)
+                self._next_rescan = until + timedelta(hours=1)
+        self.now = until
+        sweep_pending(self.engine, self.workcal, self.assigner, now=until)
+        return result
+
+    def _new_report(self, session: Session, created: datetime) -> Report:
+        generator = self.generator
+        district = self.rng.choices(generator.districts, generator.district_share)[0]
+        category = generator.category_for(district)
+        fields = generator.report_fields(district, category)
+        reporter_fields = fields.pop("reporter")
+        reporter = Reporter(**reporter_fields) if reporter_fields else None
+        report = self.writer.create(session, category_code=category, created_at=created, source="simulator",
+                                    external_id=f"SIM-{self.rng.getrandbits(64):016x}", reporter=reporter, **fields)
+        self._schedule(report.id, "baru", planned_steps(self.rng, created, report.opd_code,
+                                                        self.writer.policies[category],
+                                                        self.access.get(report.district_code, "jalan"), self.workcal))
+        return report
+
+    def _apply(self, session: Session, report_id: int, from_status: str, to_status: str, at: datetime) -> bool:
+        report = session.get(Report, report_id)
+        if report is None:
+            return False
+        if report.status != from_status:
+            # Someone else (an operator, the API) moved it meanwhile: drop the old plan, carry on from where it is.
+            self._queue = [e for e in self._queue if e[2] != report_id]
+            heapq.heapify(self._queue)
+            self._schedule(report_id, report.status, remaining_steps(
+                self.rng, report.status, report.created_at, min(report.updated_at, at), at, report.opd_code,
+                self.writer.policies[report.category_code], self.access.get(report.district_code, "jalan"),
+                self.workcal))
+            return False
+        try:
+            self.writer.transition(session, report, to_status, max(at, report.created_at),
+                                   actor=f"petugas {report.opd_code.lower()}", note=NOTES[to_status])
+        except InvalidTransition:
+            return False
+        return True
+
+    def catch_up(self) -> Advance:
+        """Run the simulated clock as fast as it goes up to the wall clock, then return what happened: a store
+        left alone since yesterday gets last night's and this morning's reports, as if the simulator had run."""
+        total = Advance(self.now)
+        while (target := datetime.now(UTC)) - self.now > timedelta(seconds=1):
+            step = self.advance_to(min(target, self.now + timedelta(hours=1)))
+            total.until, total.moved, total.finished = step.until, total.moved + step.moved, \
+                total.finished + step.finished
+            total.created += step.created
+        return total
+
+    def open_count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(Report)
+                                .where(Report.status.in_(OPEN_STATUSES), Report.created_at <= self.now)).scalar_one()
+
+    def run(self, *, speed: float = 1.0, duration: float | None = None, tick_seconds: float | None = None,
+            report: Callable[[Advance], None] | None = None, clock: Callable[[], datetime] | None = None) -> None:
+        """Run for ``duration`` wall seconds (None: until interrupted), ``speed`` simulated seconds each.
+
+        ``clock``: follow this clock instead (the app's SIMULATED_CLOCK, core/clock.py), so the times written are
+        the web processes' "now" too; ``speed`` is then the clock's own."""
+        if not (1 <= speed <= MAX_SPEED):
+            raise ValueError(f"speed must be between 1 and {MAX_SPEED}")
+        tick = tick_seconds if tick_seconds is not None else (2.0 if speed == 1 and clock is None else 0.25)
+        origin, started = self.now, walltime.monotonic()
+        beaten = None
+        while True:
+            elapsed = walltime.monotonic() - started
+            if duration is not None:
+                elapsed = min(elapsed, duration)
+            target = clock() if clock is not None else origin + timedelta(seconds=elapsed * speed)
+            while self.now < target:  # an hour at a time at most: short transactions, a line per hour
+                step = self.advance_to(min(target, self.now + timedelta(hours=1)))
+                if report:
+                    report(step)
+            if beaten is None or self.now - beaten >= BEAT_EVERY:  # the wall: a quiet night is not a dead feed
+                beat(self.engine, "simulator", self.now)
+                beaten = self.now
+            if duration is not None and elapsed >= duration:
+                return
+            walltime.sleep(tick if duration is None else min(tick, max(duration - elapsed, 0.0)))
