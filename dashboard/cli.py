@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -320,28 +321,51 @@ def cmd_users(settings: Settings, args) -> int:
     return 0
 
 
-def cmd_kiosk(settings: Settings, args) -> int:
+@dataclass(frozen=True)
+class SecretsCommand:
+    """How `kiosk` and `apikeys` word the same three actions (add, list, revoke) on their named secrets."""
+
+    log_prefix: str  # access log actions <prefix>_added and <prefix>_revoked
+    target: str  # the access log's target: <target>:<name>
+    added: str  # stderr after add, formatted with name=
+    shown: str  # stdout after add, the secret (shown only then), formatted with secret=
+    revoked: str  # stderr after revoke, formatted with name=
+
+
+KIOSK_COMMAND = SecretsCommand("kiosk", "kiosk", "kiosk {name} added; open this path on the screen once "
+                               "(it is shown only now):", "/wall?kiosk={secret}", "kiosk {name} revoked")
+APIKEYS_COMMAND = SecretsCommand("apikey", "source", "API key for source {name} added; give it to that system "
+                                 "(it is shown only now):", "{secret}", "API key of source {name} revoked")
+
+
+def _manage_secrets(settings: Settings, action: str, name: str | None, registry, words: SecretsCommand) -> int:
+    """`add`, `list` or `revoke` on ``registry`` (a data_access.accounts.NamedSecrets), each change logged."""
     from data_access import accounts
 
     engine = _engine(settings)
     try:
-        if args.action == "add":
-            token = accounts.add_kiosk(engine, args.name)
-            accounts.log_access(engine, "cli", "kiosk_added", f"kiosk:{args.name}")
-            print(f"kiosk {args.name} added; open this path on the screen once (it is shown only now):",
-                  file=sys.stderr)
-            print(f"/wall?kiosk={token}")
-        elif args.action == "list":
-            for kiosk in accounts.list_kiosks(engine):
-                state = f"revoked {kiosk['revoked_at']:%Y-%m-%d %H:%M} UTC" if kiosk["revoked_at"] else "active"
-                print(f"{kiosk['name']}\t{kiosk['created_at']:%Y-%m-%d %H:%M} UTC\t{state}")
-        elif args.action == "revoke":
-            accounts.revoke_kiosk(engine, args.name)
-            accounts.log_access(engine, "cli", "kiosk_revoked", f"kiosk:{args.name}")
-            print(f"kiosk {args.name} revoked", file=sys.stderr)
+        if action == "add":
+            secret = registry.add(engine, name)
+            accounts.log_access(engine, "cli", f"{words.log_prefix}_added", f"{words.target}:{name}")
+            print(words.added.format(name=name), file=sys.stderr)
+            print(words.shown.format(secret=secret))
+        elif action == "list":
+            for row in registry.rows(engine):
+                state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M} UTC" if row["revoked_at"] else "active"
+                print(f"{row[registry.name.key]}\t{row['created_at']:%Y-%m-%d %H:%M} UTC\t{state}")
+        elif action == "revoke":
+            registry.revoke(engine, name)
+            accounts.log_access(engine, "cli", f"{words.log_prefix}_revoked", f"{words.target}:{name}")
+            print(words.revoked.format(name=name), file=sys.stderr)
     except accounts.AccountError as exc:
         raise CliError(str(exc)) from None
     return 0
+
+
+def cmd_kiosk(settings: Settings, args) -> int:
+    from data_access.accounts import KIOSKS
+
+    return _manage_secrets(settings, args.action, getattr(args, "name", None), KIOSKS, KIOSK_COMMAND)
 
 
 # --- apikeys: keys of intake sources for the Open311 POST (one block, to keep merges with other commands easy) ---
@@ -357,28 +381,9 @@ def _apikeys_parser(sub) -> None:
 
 
 def cmd_apikeys(settings: Settings, args) -> int:
-    from data_access import accounts
-    from data_access.intake import api_keys
+    from data_access.intake.api_keys import API_KEYS
 
-    engine = _engine(settings)
-    try:
-        if args.action == "add":
-            key = api_keys.add_api_key(engine, args.source)
-            accounts.log_access(engine, "cli", "apikey_added", f"source:{args.source}")
-            print(f"API key for source {args.source} added; give it to that system (it is shown only now):",
-                  file=sys.stderr)
-            print(key)
-        elif args.action == "list":
-            for row in api_keys.list_api_keys(engine):
-                state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M} UTC" if row["revoked_at"] else "active"
-                print(f"{row['source']}\t{row['created_at']:%Y-%m-%d %H:%M} UTC\t{state}")
-        elif args.action == "revoke":
-            api_keys.revoke_api_key(engine, args.source)
-            accounts.log_access(engine, "cli", "apikey_revoked", f"source:{args.source}")
-            print(f"API key of source {args.source} revoked", file=sys.stderr)
-    except accounts.AccountError as exc:
-        raise CliError(str(exc)) from None
-    return 0
+    return _manage_secrets(settings, args.action, getattr(args, "source", None), API_KEYS, APIKEYS_COMMAND)
 
 
 # --- outbox and forward: store-and-forward from district offices (outbox/store.py, forwarder.py) ---

@@ -1,7 +1,8 @@
 """Who may use the dashboard: users with roles, wall kiosks, and the access log.
 
-Passwords are Argon2id hashes (argon2-cffi). Kiosk tokens are long random secrets, stored as SHA-256 hashes:
-a token has 256 bits of entropy, so a fast hash is enough and lets every wall refresh check it cheaply.
+Passwords are Argon2id hashes (argon2-cffi). Kiosk tokens (and intake API keys, data_access/intake/api_keys.py)
+are long random secrets with a name (``NamedSecrets``), stored as SHA-256 hashes: a secret has 256 bits of entropy,
+so a fast hash is enough and lets every wall refresh (and every POST) check it cheaply.
 ``Viewer.scope()`` is the one place a role turns into what the viewer may see.
 """
 
@@ -10,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from data_access.rulebook.scope import Scope
 from data_access.store.schema import ROLES, AccessLog, AppUser, AppUserOpd, Kiosk, Opd
@@ -178,45 +181,77 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_kiosk(engine: Engine, name: str) -> str:
-    """A new kiosk; returns its token, which is never stored and cannot be shown again."""
-    name = _check_name(name)
-    token = secrets.token_urlsafe(32)
-    with engine.begin() as conn:
-        if conn.execute(select(Kiosk.id).where(Kiosk.name == name)).first():
-            raise AccountError(f"kiosk {name!r} already exists")
-        conn.execute(insert(Kiosk).values(name=name, token_hash=token_hash(token), created_at=_now()))
-    return token
+@dataclass(frozen=True)
+class NamedSecrets:
+    """Secrets with a name that can be revoked: wall-screen tokens (``KIOSKS``) and intake API keys
+    (data_access/intake/api_keys.py).
+
+    A secret is shown once when it is made and stored only as its SHA-256 hash; looking one up gives its name and
+    whether it was revoked, so a revoked screen or source can be told apart from a stranger.
+    """
+
+    table: type  # the mapped class: one row per name, with id, created_at and revoked_at
+    name: InstrumentedAttribute  # its column of names (unique)
+    hash: InstrumentedAttribute  # its column of SHA-256 hashes (unique)
+    check_name: Callable[[str], str]  # the name as stored, or AccountError saying what is wrong with it
+    taken: str  # the AccountError when the name cannot be given a secret, formatted with name=
+    not_active: str  # the AccountError when there is nothing to revoke, formatted with name=
+    prefix: str = ""  # makes a leaked secret recognisable, so it can be found and revoked
+    reissue_revoked: bool = False  # may a revoked name get a new secret (rotation), or is a name used once?
+    max_length: int = 128  # a longer secret is none of ours: refused before hashing
+
+    def add(self, engine: Engine, name: str) -> str:
+        """A new secret for ``name``; returns it: it is never stored and cannot be shown again."""
+        name = self.check_name(name)
+        secret = self.prefix + secrets.token_urlsafe(32)
+        with engine.begin() as conn:
+            row = conn.execute(select(self.table.id, self.table.revoked_at).where(self.name == name)).first()
+            if row is not None and (row.revoked_at is None or not self.reissue_revoked):
+                raise AccountError(self.taken.format(name=name))
+            fresh = {self.hash.key: token_hash(secret), "created_at": _now()}
+            if row is None:
+                conn.execute(insert(self.table).values({self.name.key: name, **fresh}))
+            else:
+                conn.execute(update(self.table).where(self.table.id == row.id).values({**fresh, "revoked_at": None}))
+        return secret
+
+    def replace(self, engine: Engine, name: str) -> str:
+        """Demo only: drop ``name`` (if any) and make it anew, so its secret can be printed again."""
+        with engine.begin() as conn:
+            conn.execute(delete(self.table).where(self.name == name))
+        return self.add(engine, name)
+
+    def revoke(self, engine: Engine, name: str) -> None:
+        with engine.begin() as conn:
+            done = conn.execute(update(self.table).where(self.name == name, self.table.revoked_at.is_(None))
+                                .values(revoked_at=_now())).rowcount
+        if not done:
+            raise AccountError(self.not_active.format(name=name))
+
+    def rows(self, engine: Engine) -> list[dict]:
+        """Every name (keyed by its column's name) with created_at and revoked_at, by name."""
+        with engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(self.name, self.table.created_at, self.table.revoked_at)
+                                                  .order_by(self.name)).mappings()]
+
+    def owner(self, engine: Engine, secret: str) -> tuple[str, bool] | None:
+        """(name, revoked?) for a secret, or None when no name ever had it."""
+        if not secret or len(secret) > self.max_length:
+            return None
+        with engine.connect() as conn:
+            row = conn.execute(select(self.name, self.table.revoked_at)
+                               .where(self.hash == token_hash(secret))).first()
+        return None if row is None else (row[0], row.revoked_at is not None)
 
 
-def replace_kiosk(engine: Engine, name: str) -> str:
-    """Demo only: drop the kiosk called ``name`` (if any) and create it anew, so its link can be printed again."""
-    with engine.begin() as conn:
-        conn.execute(delete(Kiosk).where(Kiosk.name == name))
-    return add_kiosk(engine, name)
-
-
-def revoke_kiosk(engine: Engine, name: str) -> None:
-    with engine.begin() as conn:
-        done = conn.execute(update(Kiosk).where(Kiosk.name == name, Kiosk.revoked_at.is_(None))
-                            .values(revoked_at=_now())).rowcount
-    if not done:
-        raise AccountError(f"no active kiosk {name!r}")
-
-
-def list_kiosks(engine: Engine) -> list[dict]:
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select(Kiosk.name, Kiosk.created_at, Kiosk.revoked_at)
-                                              .order_by(Kiosk.name)).mappings()]
-
-
-def kiosk_for_token(engine: Engine, token: str) -> tuple[str, bool] | None:
-    """(kiosk name, revoked?) for a token, or None when no kiosk ever had it."""
-    if not token or len(token) > 128:
-        return None
-    with engine.connect() as conn:
-        row = conn.execute(select(Kiosk.name, Kiosk.revoked_at).where(Kiosk.token_hash == token_hash(token))).first()
-    return None if row is None else (row.name, row.revoked_at is not None)
+# Wall screens. A kiosk name is used once: a revoked screen stays revoked, a new screen gets a new name.
+KIOSKS = NamedSecrets(Kiosk, Kiosk.name, Kiosk.token_hash, _check_name, taken="kiosk {name!r} already exists",
+                      not_active="no active kiosk {name!r}")
+add_kiosk = KIOSKS.add  # returns the token
+replace_kiosk = KIOSKS.replace
+revoke_kiosk = KIOSKS.revoke
+list_kiosks = KIOSKS.rows
+kiosk_for_token = KIOSKS.owner  # (kiosk name, revoked?) or None
 
 
 def log_access(engine: Engine, actor: str, action: str, target: str | None = None, *, address: str | None = None,
@@ -244,8 +279,6 @@ def access_log(engine: Engine, limit: int = 200) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(select(AccessLog).order_by(AccessLog.id.desc())
                                               .limit(max(1, min(limit, 10_000)))).mappings()]
-
-
 
 
 DEMO_USERS = (("admin", "admin", ()), ("bupati", "pimpinan", ()), ("operator", "operator", ()),
