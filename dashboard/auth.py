@@ -96,6 +96,20 @@ def client_address() -> str:
 def install(app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) -> None:
     """Guard every route of ``app`` and add /login and /logout."""
     server = app.server
+    configure_cookies(server, settings)
+    gate = Gate(app, settings, engine, kiosk_callbacks)
+    manager = LoginManager(server)
+    manager.session_protection = "basic"
+    manager.user_loader(gate.load_user)
+    server.before_request(gate.refuse_malformed)
+    server.before_request(gate.guard)
+    server.after_request(security_headers)
+    server.add_url_rule("/login", "login", gate.login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", gate.logout, methods=["GET", "POST"])
+
+
+def configure_cookies(server, settings: Settings) -> None:
+    """The session's signing key and the cookies' flags, and the largest request body."""
     secret = settings.secret_key
     if not secret:
         # Only serve/WSGI refuse to start without SECRET_KEY (outside demo mode); an app built in a test or a
@@ -112,53 +126,76 @@ def install(app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) ->
         REMEMBER_COOKIE_SECURE=settings.cookie_secure,
         MAX_CONTENT_LENGTH=MAX_CALLBACK_BODY,
     )
-    manager = LoginManager(server)
-    manager.session_protection = "basic"
 
-    remembered = RememberedViewers()
 
-    @manager.user_loader
-    def load_user(session_key: str):
-        viewer = remembered.lookup(f"s:{session_key}", lambda: accounts.viewer_for_session(engine, session_key))
+def security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    # The kiosk link carries its token once: never let it leave in a Referer header.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def denied(status: int, text: str) -> Response:
+    return Response(json.dumps({"error": text}), status=status, mimetype="application/json")
+
+
+def html_response(status: int, title: str, body: str) -> Response:
+    return Response(page_html(title, body), status=status, mimetype="text/html")
+
+
+def routing_path(body: dict) -> str | None:
+    """The page path a Dash callback body routes to (the pages location's pathname), if it carries one."""
+    for item in body.get("inputs") or []:
+        if isinstance(item, dict) and item.get("id") == PAGES_LOCATION and item.get("property") == "pathname":
+            return item.get("value") if isinstance(item.get("value"), str) else None
+    return None
+
+
+def without_kiosk_token() -> str:
+    """The requested path and query without the kiosk token, so it leaves the address bar."""
+    args = {k: v for k, v in request.args.items() if k != "kiosk"}
+    query = "&".join(f"{quote(k)}={quote(v)}" for k, v in args.items())
+    return request.path + (f"?{query}" if query else "")
+
+
+class Gate:
+    """Who is asking, and whether they may: the session and kiosk look-ups, the request guard, /login and /logout."""
+
+    def __init__(self, app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) -> None:
+        self.app, self.settings, self.engine = app, settings, engine
+        self.kiosk_callbacks = kiosk_callbacks
+        self.remembered = RememberedViewers()
+
+    # --- who is asking ---------------------------------------------------------------------------------------------
+
+    def load_user(self, session_key: str) -> SessionUser | None:
+        """Flask-Login's user loader: the session's viewer, as the store says now."""
+        viewer = self.remembered.lookup(f"s:{session_key}",
+                                        lambda: accounts.viewer_for_session(self.engine, session_key))
         return SessionUser(viewer) if viewer is not None else None
 
-    def kiosk_viewer(token: str) -> Viewer | None:
-        found = accounts.kiosk_for_token(engine, token)
+    def kiosk_viewer(self, token: str) -> Viewer | None:
+        found = accounts.kiosk_for_token(self.engine, token)
         if found is None:
             return None
         name, revoked = found
         return Viewer(f"kiosk:{name}", "kiosk_revoked" if revoked else "kiosk")
 
-    def resolve_viewer() -> Viewer:
+    def resolve_viewer(self) -> Viewer:
+        """The logged-in person, else the wall screen of the kiosk cookie, else anonymous."""
         if current_user.is_authenticated:
             return current_user.viewer
         token = request.cookies.get(KIOSK_COOKIE)
         if token:
-            viewer = remembered.lookup("k:" + accounts.token_hash(token), lambda: kiosk_viewer(token))
+            viewer = self.remembered.lookup("k:" + accounts.token_hash(token), lambda: self.kiosk_viewer(token))
             if viewer is not None:
                 return viewer
         return ANONYMOUS
 
-    def denied(status: int, text: str):
-        return Response(json.dumps({"error": text}), status=status, mimetype="application/json")
+    # --- the guard ---------------------------------------------------------------------------------------------------
 
-    def callback_request() -> dict:
-        return request.get_json(silent=True, cache=True) or {}
-
-    def routing_path(body: dict) -> str | None:
-        for item in body.get("inputs") or []:
-            if isinstance(item, dict) and item.get("id") == PAGES_LOCATION and item.get("property") == "pathname":
-                return item.get("value") if isinstance(item.get("value"), str) else None
-        return None
-
-    def kiosk_may_call(body: dict) -> bool:
-        output = body.get("output")
-        if output in kiosk_callbacks:
-            return True
-        return routing_path(body) in WALL_PATHS
-
-    @server.before_request
-    def well_formed():
+    def refuse_malformed(self):
         """Dash answers some malformed requests with a 500 before any of our code runs: turn them into 400s."""
         path = request.path
         if ".." in path or "\\" in path:
@@ -166,69 +203,64 @@ def install(app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) ->
                 return open311_error(format_of(path), 400, "bad path")
             return denied(400, "bad path")
         if path == CALLBACK_PATH and request.method == "POST":
-            problem = callback_problem(request, app)
+            problem = callback_problem(request, self.app)
             if problem:
                 log.info("callback request refused: %s", problem)
                 return denied(400, problem)
         return None
 
-    @server.before_request
-    def guard():
+    def guard(self):
+        """Every request: open the kiosk link, let public paths through, and hold everyone else to their role."""
         path = request.path
         # The kiosk link: remember the screen in a cookie, then drop the token from the address bar.
         if path in WALL_PATHS and request.args.get("kiosk"):
-            return open_kiosk(request.args["kiosk"])
+            return self.open_kiosk(request.args["kiosk"])
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return None
-        g.viewer = viewer = resolve_viewer()
+        g.viewer = viewer = self.resolve_viewer()
         is_dash = path.startswith("/_dash") or path.startswith("/_reload")
         if viewer.role == "anonymous":
-            if is_dash:
-                return denied(401, "login required")
-            target = request.full_path if request.query_string else path
-            return redirect(f"/login?next={quote(target, safe='')}")
+            return send_to_login(path, is_dash)
         if viewer.role in ("kiosk", "kiosk_revoked"):
-            if path in DASH_SHELL:
-                return None
-            if path == CALLBACK_PATH:
-                return None if kiosk_may_call(callback_request()) else denied(403, "kiosk: wall only")
-            if viewer.role == "kiosk_revoked" and not is_dash:
-                return Response(page_html("Akses dicabut", "<p>Layar ini tidak lagi punya akses ke dinding. "
-                                          "Hubungi admin Mimika Center.</p>"), status=403, mimetype="text/html")
-            if path in WALL_PATHS:
-                return None
-            return redirect("/wall") if not is_dash else denied(403, "kiosk: wall only")
+            return self.hold_kiosk_to_wall(viewer, path, is_dash)
         return None
 
-    @server.after_request
-    def security_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        # The kiosk link carries its token once: never let it leave in a Referer header.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    def hold_kiosk_to_wall(self, viewer: Viewer, path: str, is_dash: bool):
+        """A wall screen gets the wall and its refreshes; a revoked one is told so."""
+        if path in DASH_SHELL:
+            return None
+        if path == CALLBACK_PATH:
+            return None if self.kiosk_may_call(callback_body()) else denied(403, "kiosk: wall only")
+        if viewer.role == "kiosk_revoked" and not is_dash:
+            return html_response(403, "Akses dicabut", "<p>Layar ini tidak lagi punya akses ke dinding. "
+                                 "Hubungi admin Mimika Center.</p>")
+        if path in WALL_PATHS:
+            return None
+        return redirect("/wall") if not is_dash else denied(403, "kiosk: wall only")
 
-    def open_kiosk(token: str):
+    def kiosk_may_call(self, body: dict) -> bool:
+        return body.get("output") in self.kiosk_callbacks or routing_path(body) in WALL_PATHS
+
+    def open_kiosk(self, token: str):
+        """The kiosk link: check its token, log it, and remember the screen in a cookie."""
         try:
-            found = accounts.kiosk_for_token(engine, token)
+            found = accounts.kiosk_for_token(self.engine, token)
         except (SQLAlchemyError, StoreUnavailable):
-            return Response(page_html("Data tidak dapat diambil", "<p>Coba lagi sebentar lagi.</p>"), status=503,
-                            mimetype="text/html")
+            return html_response(503, "Data tidak dapat diambil", "<p>Coba lagi sebentar lagi.</p>")
         if found is None or found[1]:
-            accounts.log_access(engine, "anonim", "kiosk_token_rejected", address=client_address())
-            return Response(page_html("Akses ditolak", "<p>Tautan layar ini tidak berlaku atau sudah dicabut.</p>"),
-                            status=403, mimetype="text/html")
-        accounts.log_access(engine, f"kiosk:{found[0]}", "kiosk_token_used", address=client_address())
-        args = {k: v for k, v in request.args.items() if k != "kiosk"}
-        query = "&".join(f"{quote(k)}={quote(v)}" for k, v in args.items())
-        response = redirect(request.path + (f"?{query}" if query else ""))
+            accounts.log_access(self.engine, "anonim", "kiosk_token_rejected", address=client_address())
+            return html_response(403, "Akses ditolak", "<p>Tautan layar ini tidak berlaku atau sudah dicabut.</p>")
+        accounts.log_access(self.engine, f"kiosk:{found[0]}", "kiosk_token_used", address=client_address())
+        response = redirect(without_kiosk_token())
         response.set_cookie(KIOSK_COOKIE, token, max_age=KIOSK_COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
-                            secure=settings.cookie_secure)
+                            secure=self.settings.cookie_secure)
         return response
 
-    @server.route("/login", methods=["GET", "POST"])
-    def login():
-        lang = language(request.args.get("lang") or request.form.get("lang"), settings.language)
+    # --- /login and /logout ----------------------------------------------------------------------------------------
+
+    def login(self):
+        """/login: GET shows the form, POST checks it (CSRF token, throttle, password) and starts the session."""
+        lang = language(request.args.get("lang") or request.form.get("lang"), self.settings.language)
         next_path = safe_next(request.values.get("next"))
         if request.method == "GET":
             return login_page(lang, next_path)
@@ -239,50 +271,69 @@ def install(app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) ->
         password = (request.form.get("password") or "")[: accounts.MAX_PASSWORD + 1]
         address = client_address()
         try:
-            if (accounts.recent_failures(engine, actor=name) >= MAX_FAILURES
-                    or accounts.recent_failures(engine, address=address) >= MAX_FAILURES):
-                accounts.log_access(engine, name or "?", "login_throttled", address=address)
+            if self.throttled(name, address):
+                accounts.log_access(self.engine, name or "?", "login_throttled", address=address)
                 return login_page(lang, next_path, throttled=True), 429
-            viewer = accounts.authenticate(engine, name, password)
+            viewer = accounts.authenticate(self.engine, name, password)
             if viewer is None:
-                accounts.log_access(engine, name or "?", "login_failed", address=address)
+                accounts.log_access(self.engine, name or "?", "login_failed", address=address)
                 return login_page(lang, next_path, failed=True), 401
         except (SQLAlchemyError, StoreUnavailable) as exc:
             log.warning("login: store unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
             return login_page(lang, next_path, unavailable=True), 503
+        return self.start_session(viewer, next_path, address)
+
+    def throttled(self, name: str, address: str) -> bool:
+        """Too many failed logins lately for this account or from this address."""
+        return (accounts.recent_failures(self.engine, actor=name) >= MAX_FAILURES
+                or accounts.recent_failures(self.engine, address=address) >= MAX_FAILURES)
+
+    def start_session(self, viewer: Viewer, next_path: str | None, address: str):
         session.clear()
         login_user(SessionUser(viewer))
-        accounts.log_access(engine, viewer.name, "login", address=address, detail=viewer.role)
+        accounts.log_access(self.engine, viewer.name, "login", address=address, detail=viewer.role)
         response = redirect(next_path or landing(viewer))
         response.delete_cookie(KIOSK_COOKIE)  # a person logging in on a wall screen takes the screen over
         return response
 
-    @server.route("/logout", methods=["GET", "POST"])
-    def logout():
+    def logout(self):
         if current_user.is_authenticated:
             try:
-                accounts.log_access(engine, current_user.viewer.name, "logout", address=client_address())
+                accounts.log_access(self.engine, current_user.viewer.name, "logout", address=client_address())
             except (SQLAlchemyError, StoreUnavailable):
                 log.warning("logout of %s not logged: the store is away", current_user.viewer.name)
         logout_user()
         session.clear()
         return redirect("/login")
 
-    def login_page(lang: str, next_path: str | None, *, failed: bool = False, throttled: bool = False,
-                   unavailable: bool = False) -> str:
-        texts = LOGIN_TEXT[lang]
-        token = secrets.token_urlsafe(24)
-        session["login_csrf"] = token
-        message = ""
-        if unavailable:
-            message = f'<p class="error" role="alert">{texts["unavailable"]}</p>'
-        elif throttled:
-            message = f'<p class="error" role="alert">{texts["throttled"]}</p>'
-        elif failed:
-            message = f'<p class="error" role="alert">{texts["failed"]}</p>'
-        other = "en" if lang == "id" else "id"
-        hidden = f'<input type="hidden" name="next" value="{html.escape(next_path)}">' if next_path else ""
-        body = f"""
+
+def callback_body() -> dict:
+    return request.get_json(silent=True, cache=True) or {}
+
+
+def send_to_login(path: str, is_dash: bool):
+    """An anonymous request: 401 for Dash's routes, a redirect to /login (and back) for a page."""
+    if is_dash:
+        return denied(401, "login required")
+    target = request.full_path if request.query_string else path
+    return redirect(f"/login?next={quote(target, safe='')}")
+
+
+def login_page(lang: str, next_path: str | None, *, failed: bool = False, throttled: bool = False,
+               unavailable: bool = False) -> str:
+    texts = LOGIN_TEXT[lang]
+    token = secrets.token_urlsafe(24)
+    session["login_csrf"] = token
+    message = ""
+    if unavailable:
+        message = f'<p class="error" role="alert">{texts["unavailable"]}</p>'
+    elif throttled:
+        message = f'<p class="error" role="alert">{texts["throttled"]}</p>'
+    elif failed:
+        message = f'<p class="error" role="alert">{texts["failed"]}</p>'
+    other = "en" if lang == "id" else "id"
+    hidden = f'<input type="hidden" name="next" value="{html.escape(next_path)}">' if next_path else ""
+    body = f"""
 <form method="post" action="/login" class="login">
   <h1>Mimika Center</h1>
   <p class="sub">{texts["subtitle"]}</p>
@@ -297,7 +348,7 @@ def install(app: Dash, settings: Settings, engine, kiosk_callbacks: set[str]) ->
   <button type="submit">{texts["submit"]}</button>
   <p class="links"><a href="/login?lang={other}">{texts["other"]}</a> · <a href="/publik">{texts["public"]}</a></p>
 </form>"""
-        return page_html(texts["title"], body, lang)
+    return page_html(texts["title"], body, lang)
 
 
 MAX_BRACKETS = 5000  # a wall refresh sends about 200; a 100k-deep JSON document is an attack, not a screen
@@ -341,20 +392,22 @@ def safe_next(raw: str | None) -> str | None:
     return raw
 
 
-LOGIN_TEXT = {
-    "id": {"title": "Masuk · Mimika Center", "subtitle": "Dasbor pengaduan masyarakat Kabupaten Mimika",
-           "username": "Nama pengguna", "password": "Kata sandi", "submit": "Masuk",
-           "failed": "Nama pengguna atau kata sandi salah.",
-           "throttled": "Terlalu banyak percobaan gagal. Coba lagi dalam 15 menit.",
-           "other": "English", "public": "Data publik",
-           "unavailable": "Data tidak dapat diambil saat ini. Coba lagi sebentar lagi."},
-    "en": {"title": "Log in · Mimika Center", "subtitle": "Citizen complaints dashboard, Mimika Regency",
-           "username": "User name", "password": "Password", "submit": "Log in",
-           "failed": "Wrong user name or password.",
-           "throttled": "Too many failed attempts. Try again in 15 minutes.",
-           "other": "Bahasa Indonesia", "public": "Public data",
-           "unavailable": "The data cannot be reached right now. Try again shortly."},
-}
+# The login page's words: key, Bahasa Indonesia, English (the form is served before any Dash catalog is loaded).
+_LOGIN_WORDS = (
+    ("title", "Masuk · Mimika Center", "Log in · Mimika Center"),
+    ("subtitle", "Dasbor pengaduan masyarakat Kabupaten Mimika", "Citizen complaints dashboard, Mimika Regency"),
+    ("username", "Nama pengguna", "User name"),
+    ("password", "Kata sandi", "Password"),
+    ("submit", "Masuk", "Log in"),
+    ("failed", "Nama pengguna atau kata sandi salah.", "Wrong user name or password."),
+    ("throttled", "Terlalu banyak percobaan gagal. Coba lagi dalam 15 menit.",
+     "Too many failed attempts. Try again in 15 minutes."),
+    ("other", "English", "Bahasa Indonesia"),
+    ("public", "Data publik", "Public data"),
+    ("unavailable", "Data tidak dapat diambil saat ini. Coba lagi sebentar lagi.",
+     "The data cannot be reached right now. Try again shortly."),
+)
+LOGIN_TEXT = {lang: {key: words[i] for key, *words in _LOGIN_WORDS} for i, lang in enumerate(("id", "en"))}
 
 PAGE_STYLE = """
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#0f1a24;color:#e8eef3;
