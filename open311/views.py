@@ -36,88 +36,123 @@ REJECTED_KEYS_MAX, REJECTED_KEYS_WINDOW = 20, 900
 
 def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
     bp = Blueprint("open311", __name__, url_prefix="/open311")
-    engine = query_cache.engine
-    writer_lock = threading.Lock()
-    writers: list[ReportWriter] = []
-    limiter = RateLimiter(settings.redis_url)
+    routes = Open311Routes(query_cache, settings)
+    bp.before_request(bound_the_body)
+    bp.after_request(readable_anywhere)
+    _route(bp, "discovery", routes.discovery)
+    _route(bp, "services", routes.services)
+    _route(bp, "services/<code>", routes.service_definition)
+    _route(bp, "requests", routes.requests)
+    _route(bp, "requests/<report_id>", routes.one_request)
+    _route(bp, "tokens/<token>", routes.token)
+    bp.add_url_rule("/<path:rest>", "unknown", unknown, methods=METHODS)
+    bp.add_url_rule("/", "unknown", unknown, methods=METHODS)
+    bp.register_error_handler(Open311Error, open311_error)
+    bp.register_error_handler(HTTPException, http_error)
+    bp.register_error_handler(Exception, unexpected)
+    return bp
 
-    def writer() -> ReportWriter:
+
+def _route(bp: Blueprint, path: str, view) -> None:
+    """``view`` at /v2/<path> (the format from the Accept header) and at /v2/<path>.<fmt>."""
+    bp.add_url_rule(f"/v2/{path}", view.__name__, view, methods=METHODS, defaults={"fmt": None})
+    bp.add_url_rule(f"/v2/{path}.<fmt>", view.__name__, view, methods=METHODS)
+
+
+def bound_the_body() -> None:
+    request.max_content_length = parse.MAX_BODY
+    request.max_form_memory_size = parse.MAX_BODY
+
+
+def readable_anywhere(response: Response) -> Response:
+    # The reads are public data: a citizen's map on another site may fetch them. POSTs carry a key and are
+    # made by servers and apps, not by pages, so they get no CORS header.
+    if request.method in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def allow(fmt: str | None, *methods: str) -> str:
+    """The format to answer in (the path's suffix, else the Accept header's choice), once the method is one
+    of ``methods``."""
+    if fmt is None:
+        fmt = answer_format()
+    elif fmt not in FORMATS:
+        raise Open311Error(404, f"unknown format {fmt[:20]!r}: use .xml or .json")
+    if request.method not in (*methods, "HEAD", "OPTIONS"):
+        raise Open311Error(405, f"{request.method} is not allowed here; use {' or '.join(methods)}")
+    return fmt
+
+
+class Open311Routes:
+    """The handlers of /open311/v2/: the reads, and the POST with its key check and throttles."""
+
+    def __init__(self, query_cache: QueryCache, settings: Settings) -> None:
+        self.query_cache, self.settings = query_cache, settings
+        self.engine = query_cache.engine
+        self.limiter = RateLimiter(settings.redis_url)
+        self._writer_lock = threading.Lock()
+        self._writer: ReportWriter | None = None
+
+    def writer(self) -> ReportWriter:
         # Built at the first POST, not at start-up: loading the boundaries takes a moment and the store may be away.
-        with writer_lock:
-            if not writers:
-                writers.append(ReportWriter(engine, work_calendar(settings), _assigner(settings)))
-            return writers[0]
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = ReportWriter(self.engine, work_calendar(self.settings), _assigner(self.settings))
+            return self._writer
 
-    def allow(fmt: str | None, *methods: str) -> str:
-        """The format to answer in (the path's suffix, else the Accept header's choice), once the method is one
-        of ``methods``."""
-        if fmt is None:
-            fmt = answer_format()
-        elif fmt not in FORMATS:
-            raise Open311Error(404, f"unknown format {fmt[:20]!r}: use .xml or .json")
-        if request.method not in (*methods, "HEAD", "OPTIONS"):
-            raise Open311Error(405, f"{request.method} is not allowed here; use {' or '.join(methods)}")
-        return fmt
+    # --- reads -------------------------------------------------------------------------------------------------------
 
-    @bp.before_request
-    def bound_the_body():
-        request.max_content_length = parse.MAX_BODY
-        request.max_form_memory_size = parse.MAX_BODY
-
-    @bp.after_request
-    def readable_anywhere(response: Response) -> Response:
-        # The reads are public data: a citizen's map on another site may fetch them. POSTs carry a key and are
-        # made by servers and apps, not by pages, so they get no CORS header.
-        if request.method in ("GET", "HEAD"):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
-
-    @bp.route("/v2/discovery.<fmt>", methods=METHODS)
-    @bp.route("/v2/discovery", methods=METHODS, defaults={"fmt": None})
-    def discovery(fmt: str | None) -> Response:
+    def discovery(self, fmt: str | None) -> Response:
         fmt = allow(fmt, "GET")
         return respond(fmt, "discovery", None, documents.discovery(request.url_root.rstrip("/") + "/open311/v2"))
 
-    @bp.route("/v2/services.<fmt>", methods=METHODS)
-    @bp.route("/v2/services", methods=METHODS, defaults={"fmt": None})
-    def services(fmt: str | None) -> Response:
+    def services(self, fmt: str | None) -> Response:
         fmt = allow(fmt, "GET")
-        items = [documents.service_item(row) for row in open311_store.services(engine)]
+        items = [documents.service_item(row) for row in open311_store.services(self.engine)]
         return respond(fmt, "services", "service", items)
 
-    @bp.route("/v2/services/<code>.<fmt>", methods=METHODS)
-    @bp.route("/v2/services/<code>", methods=METHODS, defaults={"fmt": None})
-    def service_definition(code: str, fmt: str | None) -> Response:
+    def service_definition(self, code: str, fmt: str | None) -> Response:
         fmt = allow(fmt, "GET")
-        if open311_store.service(engine, code) is None:
+        if open311_store.service(self.engine, code) is None:
             raise Open311Error(404, f"service_code {code[:40]!r} not found")
         return respond(fmt, "service_definition", None, documents.service_definition(code))
 
-    @bp.route("/v2/requests.<fmt>", methods=METHODS)
-    @bp.route("/v2/requests", methods=METHODS, defaults={"fmt": None})
-    def requests(fmt: str | None) -> Response:
+    def requests(self, fmt: str | None) -> Response:
+        """GET lists service requests, POST submits one."""
         fmt = allow(fmt, "GET", "POST")
         if request.method == "POST":
-            return post_request(fmt)
-        query = parse.request_query(request.args, open311_store.known_service_codes(engine), query_cache.now())
-        return respond(fmt, "service_requests", "request", open311_store.service_requests(engine, query))
+            return self.post_request(fmt)
+        query = parse.request_query(request.args, open311_store.known_service_codes(self.engine),
+                                    self.query_cache.now())
+        return respond(fmt, "service_requests", "request", open311_store.service_requests(self.engine, query))
 
-    def post_request(fmt: str) -> Response:
-        address = client_address()
-        if limiter.count(f"badkey:{address}", REJECTED_KEYS_WINDOW) >= REJECTED_KEYS_MAX:
-            raise Open311Error(429, "too many requests with a wrong api_key from this address; try again later",
-                               retry_after=REJECTED_KEYS_WINDOW)
+    def one_request(self, report_id: str, fmt: str | None) -> Response:
+        fmt = allow(fmt, "GET")
+        found = open311_store.service_request(self.engine, parse.request_id(report_id))
+        if found is None:
+            raise Open311Error(404, "service_request_id not found")
+        return respond(fmt, "service_requests", "request", [found])
+
+    def token(self, token: str, fmt: str | None) -> Response:
+        fmt = allow(fmt, "GET")
+        found = open311_store.request_for_token(self.engine, token) if parse.TOKEN.fullmatch(token) else None
+        if found is None:
+            raise Open311Error(404, "token not found")
+        return respond(fmt, "service_requests", "request", [found])
+
+    # --- the POST ----------------------------------------------------------------------------------------------------
+
+    def post_request(self, fmt: str) -> Response:
+        self.refuse_key_guessers()
         fields = parse.body_fields(request.mimetype, request.get_data(cache=True))
-        source = authorised_source(fields.get("api_key") or request.args.get("api_key"))
-        posted, left = limiter.hit(f"post:{source}", 60)
-        if posted > settings.open311_posts_per_minute:
-            raise Open311Error(429, f"more than {settings.open311_posts_per_minute} requests a minute from "
-                               f"{source}; try again in {left} s", retry_after=left)
+        source = self.authorised_source(fields.get("api_key") or request.args.get("api_key"))
+        self.throttle_source(source)
         key = parse.idempotency_key(request.headers.get("Idempotency-Key"))
-        now = query_cache.now()
-        new = parse.new_request(fields, open311_store.known_service_codes(engine), now)
+        now = self.query_cache.now()
+        new = parse.new_request(fields, open311_store.known_service_codes(self.engine), now)
         try:
-            accepted = open311_store.submit(engine, writer(), new, source=source, now=now,
+            accepted = open311_store.submit(self.engine, self.writer(), new, source=source, now=now,
                                             idempotency_key=key, client_address=client_address())
         except open311_store.IdempotencyConflict as exc:
             raise Open311Error(409, str(exc)) from None
@@ -125,66 +160,63 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
                  "service_notice": accepted.service_notice, "account_id": None}]
         return respond(fmt, "service_requests", "request", body)
 
-    def authorised_source(key: object) -> str:
+    def refuse_key_guessers(self) -> None:
+        """429 for an address that sent too many wrong keys lately, before its body is even read."""
+        if self.limiter.count(f"badkey:{client_address()}", REJECTED_KEYS_WINDOW) >= REJECTED_KEYS_MAX:
+            raise Open311Error(429, "too many requests with a wrong api_key from this address; try again later",
+                               retry_after=REJECTED_KEYS_WINDOW)
+
+    def authorised_source(self, key: object) -> str:
+        """The source whose active key ``key`` is; 403 (counted against the address, and logged) otherwise."""
         if not key:
             raise Open311Error(403, "api_key is required to POST a service request")
-        found = api_keys.source_for_key(engine, str(key))
+        found = api_keys.source_for_key(self.engine, str(key))
         if found is None or found[1]:
-            limiter.hit(f"badkey:{client_address()}", REJECTED_KEYS_WINDOW)
-            log_access(engine, "anonim" if found is None else f"apikey:{found[0]}", "apikey_rejected",
+            self.limiter.hit(f"badkey:{client_address()}", REJECTED_KEYS_WINDOW)
+            log_access(self.engine, "anonim" if found is None else f"apikey:{found[0]}", "apikey_rejected",
                        address=client_address(), detail="revoked" if found else "unknown key")
             raise Open311Error(403, "api_key is not valid (unknown or revoked)")
         return found[0]
 
-    @bp.route("/v2/requests/<report_id>.<fmt>", methods=METHODS)
-    @bp.route("/v2/requests/<report_id>", methods=METHODS, defaults={"fmt": None})
-    def one_request(report_id: str, fmt: str | None) -> Response:
-        fmt = allow(fmt, "GET")
-        found = open311_store.service_request(engine, parse.request_id(report_id))
-        if found is None:
-            raise Open311Error(404, "service_request_id not found")
-        return respond(fmt, "service_requests", "request", [found])
+    def throttle_source(self, source: str) -> None:
+        """429 for a source past its posts a minute."""
+        limit = self.settings.open311_posts_per_minute
+        posted, left = self.limiter.hit(f"post:{source}", 60)
+        if posted > limit:
+            raise Open311Error(429, f"more than {limit} requests a minute from {source}; try again in {left} s",
+                               retry_after=left)
 
-    @bp.route("/v2/tokens/<token>.<fmt>", methods=METHODS)
-    @bp.route("/v2/tokens/<token>", methods=METHODS, defaults={"fmt": None})
-    def token(token: str, fmt: str | None) -> Response:
-        fmt = allow(fmt, "GET")
-        found = open311_store.request_for_token(engine, token) if parse.TOKEN.fullmatch(token) else None
-        if found is None:
-            raise Open311Error(404, "token not found")
-        return respond(fmt, "service_requests", "request", [found])
 
-    @bp.route("/", methods=METHODS)
-    @bp.route("/<path:rest>", methods=METHODS)
-    def unknown(rest: str = "") -> Response:
-        raise Open311Error(404, "no such Open311 resource; start at /open311/v2/discovery.xml")
+def unknown(rest: str = "") -> Response:
+    raise Open311Error(404, "no such Open311 resource; start at /open311/v2/discovery.xml")
 
-    @bp.errorhandler(Open311Error)
-    def open311_error(exc: Open311Error) -> Response:
-        headers = {"Allow": "GET, POST" if request.path.split(".")[0].endswith("/requests") else "GET"} \
-            if exc.status == 405 else None
-        if exc.retry_after is not None:
-            headers = {"Retry-After": str(exc.retry_after)}
-        return error_response(answer_format(), exc.status, exc.description, headers)
 
-    @bp.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> Response:
-        # Werkzeug's refusals (413 from max_content_length, 400 from a broken body, …) in the spec's format.
-        status = exc.code or 400
-        description = {413: f"the body is larger than {parse.MAX_BODY // 1024} KB"}.get(status, exc.description
-                                                                                       or exc.name)
-        return error_response(answer_format(), status, description)
+# --- errors: every one an Open311 document in the format the path names --------------------------------------------
 
-    @bp.errorhandler(Exception)
-    def unexpected(exc: Exception) -> Response:
-        if isinstance(exc, SQLAlchemyError | StoreUnavailable):
-            log.warning("open311: the store is unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
-            return error_response(answer_format(), 503, "the store is unavailable; try again shortly",
-                                  {"Retry-After": "30"})
-        log.exception("open311: unexpected error on %s %s", request.method, request.path)
-        return error_response(answer_format(), 500, "internal error; it has been logged")
 
-    return bp
+def open311_error(exc: Open311Error) -> Response:
+    headers = {"Allow": "GET, POST" if request.path.split(".")[0].endswith("/requests") else "GET"} \
+        if exc.status == 405 else None
+    if exc.retry_after is not None:
+        headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(answer_format(), exc.status, exc.description, headers)
+
+
+def http_error(exc: HTTPException) -> Response:
+    # Werkzeug's refusals (413 from max_content_length, 400 from a broken body, …) in the spec's format.
+    status = exc.code or 400
+    description = {413: f"the body is larger than {parse.MAX_BODY // 1024} KB"}.get(status, exc.description
+                                                                                   or exc.name)
+    return error_response(answer_format(), status, description)
+
+
+def unexpected(exc: Exception) -> Response:
+    if isinstance(exc, SQLAlchemyError | StoreUnavailable):
+        log.warning("open311: the store is unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+        return error_response(answer_format(), 503, "the store is unavailable; try again shortly",
+                              {"Retry-After": "30"})
+    log.exception("open311: unexpected error on %s %s", request.method, request.path)
+    return error_response(answer_format(), 500, "internal error; it has been logged")
 
 
 def answer_format() -> str:
