@@ -12,29 +12,29 @@ SERVICE_NOTICE = None
 
 _YES_NO = [{"key": "false", "name": "Tidak"}, {"key": "true", "name": "Ya"}]
 
+
+def _extension(order: int, code: str, datatype: str, datatype_description: str, description: str,
+               values: list | None = None) -> dict:
+    """One optional attribute of the service definition, with its keys in the order the documents list them."""
+    return {"variable": True, "code": code, "datatype": datatype, "required": False,
+            "datatype_description": datatype_description, "order": order, "description": description,
+            "values": values}
+
+
 # Every service takes the same optional extensions, so every service has metadata and this definition.
 EXTENSION_ATTRIBUTES = [
-    {"variable": True, "code": "nik", "datatype": "string", "required": False,
-     "datatype_description": "16 digits", "order": 1,
-     "description": "NIK pelapor (Nomor Induk Kependudukan); disimpan sebagai data pribadi, tidak pernah ditampilkan",
-     "values": None},
-    {"variable": True, "code": "anonymous", "datatype": "singlevaluelist", "required": False,
-     "datatype_description": "true or false", "order": 2,
-     "description": "Anonim: identitas pelapor hanya terlihat oleh admin", "values": _YES_NO},
-    {"variable": True, "code": "confidential", "datatype": "singlevaluelist", "required": False,
-     "datatype_description": "true or false", "order": 3,
-     "description": "Rahasia: laporan tidak ditampilkan satu per satu di tampilan publik", "values": _YES_NO},
-    {"variable": True, "code": "channel", "datatype": "singlevaluelist", "required": False,
-     "datatype_description": "default app", "order": 4, "description": "Kanal pengaduan",
-     "values": [{"key": c, "name": c} for c in CHANNELS]},
-    {"variable": True, "code": "external_id", "datatype": "string", "required": False,
-     "datatype_description": "1-64 letters, digits or _ . : -", "order": 5,
-     "description": "Nomor laporan di sistem pengirim; sekali per sumber (kiriman ulang tidak menggandakan)",
-     "values": None},
-    {"variable": True, "code": "requested_datetime", "datatype": "datetime", "required": False,
-     "datatype_description": "W3C date-time with its zone, within the last 30 days", "order": 6,
-     "description": "Waktu laporan dicatat, bila dicatat luring (kantor distrik tanpa jaringan) dan dikirim kemudian",
-     "values": None},
+    _extension(1, "nik", "string", "16 digits",
+               "NIK pelapor (Nomor Induk Kependudukan); disimpan sebagai data pribadi, tidak pernah ditampilkan"),
+    _extension(2, "anonymous", "singlevaluelist", "true or false",
+               "Anonim: identitas pelapor hanya terlihat oleh admin", _YES_NO),
+    _extension(3, "confidential", "singlevaluelist", "true or false",
+               "Rahasia: laporan tidak ditampilkan satu per satu di tampilan publik", _YES_NO),
+    _extension(4, "channel", "singlevaluelist", "default app", "Kanal pengaduan",
+               [{"key": c, "name": c} for c in CHANNELS]),
+    _extension(5, "external_id", "string", "1-64 letters, digits or _ . : -",
+               "Nomor laporan di sistem pengirim; sekali per sumber (kiriman ulang tidak menggandakan)"),
+    _extension(6, "requested_datetime", "datetime", "W3C date-time with its zone, within the last 30 days",
+               "Waktu laporan dicatat, bila dicatat luring (kantor distrik tanpa jaringan) dan dikirim kemudian"),
 ]
 
 
