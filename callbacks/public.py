@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, request
@@ -81,31 +83,32 @@ def register(server: Flask, query_cache: QueryCache, settings: Settings) -> None
         response.headers["Retry-After"] = "60"
         return response
 
-    @server.route("/publik", methods=["GET", "HEAD"])
-    @server.route("/publik/", methods=["GET", "HEAD"])
-    def public_page():
-        lang = language(request.args.get("lang"))
+    def answer(lang: str, build: Callable[[Any], Response]) -> Response:
+        """``build``'s response from the current public figures (cacheable), or the page saying the store is away."""
         try:
             found = figures.get()
         except StoreUnavailable:
             return unavailable(lang)
+        return _cached(build(found))
+
+    @server.route("/publik", methods=["GET", "HEAD"])
+    @server.route("/publik/", methods=["GET", "HEAD"])
+    def public_page():
+        lang = language(request.args.get("lang"))
         other = "/publik?" + urlencode({"lang": "en" if lang == "id" else "id"})
-        return _cached(Response(view.page(found, lang, other_lang_href=other), mimetype="text/html"))
+        return answer(lang, lambda found: Response(view.page(found, lang, other_lang_href=other),
+                                                   mimetype="text/html"))
 
     @server.route("/publik/data.csv", methods=["GET", "HEAD"])
     def public_csv():
-        try:
-            found = figures.get()
-        except StoreUnavailable:
-            return unavailable("id")
-        response = Response(view.open_data_csv(found), mimetype="text/csv")
-        response.headers["Content-Disposition"] = f'attachment; filename="{view.open_data_filename(found, "csv")}"'
-        return _cached(response)
+        return answer("id", _open_data_csv)
 
     @server.route("/publik/data.json", methods=["GET", "HEAD"])
     def public_json():
-        try:
-            found = figures.get()
-        except StoreUnavailable:
-            return unavailable("id")
-        return _cached(Response(view.open_data_json(found), mimetype="application/json"))
+        return answer("id", lambda found: Response(view.open_data_json(found), mimetype="application/json"))
+
+
+def _open_data_csv(found) -> Response:
+    response = Response(view.open_data_csv(found), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{view.open_data_filename(found, "csv")}"'
+    return response
