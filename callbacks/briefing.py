@@ -7,22 +7,21 @@ import logging
 from functools import cache
 
 import dash
-from dash import Dash, Input, Output, State, dcc, no_update
+from dash import Dash, Input, Output, State, dcc
 
-from callbacks.export_runner import ExportRefused, ExportRunner
-from callbacks.page_data import PageContext, PageData, client_address, page_config, page_refresh, store_down
-from callbacks.viewer import current_scope, current_viewer
+from callbacks.export_answer import NotMade, export_callback, refuse_bad_period
+from callbacks.export_runner import ExportRunner
+from callbacks.page_data import PageContext, PageData, page_refresh
+from callbacks.viewer import current_scope
 from core.formatting import fmt_month
 from core.i18n import t
 from core.settings import Settings
 from data_access import queries
-from data_access.accounts import log_access
 from data_access.queries.cache import QueryCache
 from data_access.queries.compliance import MIN_SAMPLE
 from data_access.queries.performance import monthly_performance, parse_month
 from data_access.queries.public import month_keys
 from data_access.rulebook.scope import Filters
-from data_access.store.engine import StoreUnavailable
 from geo.simplify import display_district_geojson
 from layouts import briefing as page
 from layouts import briefing_pdf, exports
@@ -81,67 +80,41 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         """The district polygons for the PDF's map, read once per process (None: the map shows points)."""
         return display_district_geojson(settings.boundaries_districts)
 
-    @app.callback(Output(page.DOWNLOAD, "data"), Output(page.STATUS, "children", allow_duplicate=True),
-                  Input(page.EXPORT_XLSX, "n_clicks"), Input(page.EXPORT_PDF, "n_clicks"), State(page.CONFIG, "data"),
-                  prevent_initial_call=True)
-    def export(xlsx_clicks, pdf_clicks, config):
-        kind = "xlsx" if dash.ctx.triggered_id == page.EXPORT_XLSX else "pdf"
-        if not (xlsx_clicks if kind == "xlsx" else pdf_clicks):
-            return no_update, no_update
-        config = page_config(config)
+    def briefing_file(viewer, kind: str, config: dict) -> tuple:
         lang = config["lang"]
-        viewer = current_viewer()
-        try:
-            # One export at a time per person, its queries included; the queries and the file share one budget,
-            # so a period too big for the store is refused in time instead of holding a server thread for minutes.
-            with runner.budgeted(viewer.name) as budget:
-                with budget.queries():
-                    data = PageData(query_cache, config["query"])
-                    if data.error is not None:  # a period outside the bounds: say so, make nothing
-                        return no_update, c.error_banner(t("export.refused_filter", lang,
-                                                           reason=data.error.text(lang)))
-                    briefing = load(data)
-                if kind == "xlsx":
-                    content = runner.build(exports.xlsx_bytes, page.tables(briefing, lang), seconds=budget.left())
-                else:  # in Indonesian whatever the page language: it is the regency's document
-                    content = runner.build(briefing_pdf.briefing_document, briefing, "id", data.now, boundaries(),
-                                           seconds=budget.left())
-        except StoreUnavailable as exc:
-            return no_update, store_down(lang, exc)
-        except ExportRefused as refused:
-            return no_update, c.error_banner(t(refused.key, lang))
-        log_access(query_cache.engine, viewer.name, "export", "briefing", address=client_address(), detail=kind)
+        # One export at a time per person, its queries included; the queries and the file share one budget,
+        # so a period too big for the store is refused in time instead of holding a server thread for minutes.
+        with runner.budgeted(viewer.name) as budget:
+            with budget.queries():
+                data = PageData(query_cache, config["query"])
+                refuse_bad_period(data, lang)
+                briefing = load(data)
+            if kind == "xlsx":
+                content = runner.build(exports.xlsx_bytes, page.tables(briefing, lang), seconds=budget.left())
+            else:  # in Indonesian whatever the page language: it is the regency's document
+                content = runner.build(briefing_pdf.briefing_document, briefing, "id", data.now, boundaries(),
+                                       seconds=budget.left())
         stamp = page.export_stamp(briefing.comparison)  # the WIT day the period ends on, not the UTC day
-        return dcc.send_bytes(content, f"briefing_mimika_{stamp}.{kind}"), None
+        return dcc.send_bytes(content, f"briefing_mimika_{stamp}.{kind}"), "briefing", kind
 
-    @app.callback(Output(page.MONTHLY_DOWNLOAD, "data"), Output(page.MONTHLY_STATUS, "children"),
-                  Input(page.MONTHLY_XLSX, "n_clicks"), Input(page.MONTHLY_PDF, "n_clicks"),
-                  State(page.MONTH, "value"), State(page.CONFIG, "data"), prevent_initial_call=True)
-    def monthly(xlsx_clicks, pdf_clicks, month, config):
+    def monthly_file(viewer, kind: str, config: dict, month) -> tuple:
         """The Laporan Kinerja Pelayanan Publik of the chosen WIT month, in the viewer's scope."""
-        kind = "xlsx" if dash.ctx.triggered_id == page.MONTHLY_XLSX else "pdf"
-        if not (xlsx_clicks if kind == "xlsx" else pdf_clicks):
-            return no_update, no_update
-        config = page_config(config)
         try:
             parse_month(month if isinstance(month, str) else "", query_cache.now())
         except ValueError:  # the picker offers only months that have begun; anything else came from elsewhere
-            return no_update, c.error_banner(t("monthly.bad_month", config["lang"], month=str(month)[:20]))
-        try:
-            now = query_cache.now()
-            figures = query_cache.query(monthly_performance, Filters(), current_scope(), query_cache.version(), now,
-                                        month=month)
-        except StoreUnavailable as exc:
-            return no_update, store_down(config["lang"], exc)
-        viewer = current_viewer()
-        try:
-            build = report.xlsx_bytes if kind == "xlsx" else report.pdf_bytes
-            content = runner.run(viewer.name, build, figures, "id")
-        except ExportRefused as refused:
-            return no_update, c.error_banner(t(refused.key, config["lang"]))
-        log_access(query_cache.engine, viewer.name, "export", "monthly_report", address=client_address(),
-                   detail=f"{kind} {month}")
-        return dcc.send_bytes(content, report.file_name(figures, kind)), None
+            raise NotMade(c.error_banner(t("monthly.bad_month", config["lang"], month=str(month)[:20]))) from None
+        now = query_cache.now()
+        figures = query_cache.query(monthly_performance, Filters(), current_scope(), query_cache.version(), now,
+                                    month=month)
+        build = report.xlsx_bytes if kind == "xlsx" else report.pdf_bytes
+        content = runner.run(viewer.name, build, figures, "id")
+        return dcc.send_bytes(content, report.file_name(figures, kind)), "monthly_report", f"{kind} {month}"
+
+    export_callback(app, query_cache.engine, download=page.DOWNLOAD, status=page.STATUS, config=page.CONFIG,
+                    buttons=(("xlsx", page.EXPORT_XLSX), ("pdf", page.EXPORT_PDF)), make=briefing_file)
+    export_callback(app, query_cache.engine, download=page.MONTHLY_DOWNLOAD, status=page.MONTHLY_STATUS,
+                    config=page.CONFIG, buttons=(("xlsx", page.MONTHLY_XLSX), ("pdf", page.MONTHLY_PDF)),
+                    states=[State(page.MONTH, "value")], shared_status=False, make=monthly_file)
 
     app.clientside_callback("function (n) { if (n) { window.print(); } return ''; }",
                             Output(page.PRINT_DONE, "children"), Input(page.PRINT, "n_clicks"),

@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import dash
-from dash import Dash, Input, Output, State, dcc, no_update
+from dash import Dash, Output, dcc, no_update
 from dash.exceptions import PreventUpdate
 
+from callbacks.export_answer import export_callback, refuse_bad_period
 from callbacks.export_runner import ExportRefused, ExportRunner
 from callbacks.page_data import (
     PageContext,
     PageData,
-    client_address,
-    page_config,
     page_refresh,
     path_segment,
-    store_down,
 )
-from callbacks.viewer import current_scope, current_viewer, opd_scope
+from callbacks.viewer import current_scope, opd_scope
 from core.i18n import t
 from core.settings import Settings
 from data_access import queries
-from data_access.accounts import log_access
 from data_access.queries.cache import QueryCache
 from data_access.rulebook.scope import Scope
-from data_access.store.engine import StoreUnavailable
 from layouts import components as c
 from layouts import exports
 from layouts import opd as page
@@ -99,40 +95,26 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
 
     runner = ExportRunner()
 
-    @app.callback(Output(page.DOWNLOAD, "data"), Output(page.STATUS, "children", allow_duplicate=True),
-                  Input(page.EXPORT_XLSX, "n_clicks"), Input(page.EXPORT_CSV, "n_clicks"), State(page.CONFIG, "data"),
-                  prevent_initial_call=True)
-    def export(xlsx_clicks, csv_clicks, config):
-        kind = "xlsx" if dash.ctx.triggered_id == page.EXPORT_XLSX else "csv"
-        if not (xlsx_clicks if kind == "xlsx" else csv_clicks):
-            return no_update, no_update
-        config = page_config(config)
+    def work_list_file(viewer, kind: str, config: dict) -> tuple:
         code, lang = config.get("code"), config["lang"]
         code = code if isinstance(code, str) else ""
-        viewer = current_viewer()
         name = f"mimika_{code.lower()}_laporan"
-        try:
-            # One export at a time per person, its query included; the query and the file share one budget.
-            with runner.budgeted(viewer.name) as budget:
-                with budget.queries():
-                    data = PageData(query_cache, config["query"])
-                    if code not in data.lists.opd_names() or opd_scope(code) is None:  # known and theirs
-                        raise PreventUpdate
-                    if data.error is not None:  # a period outside the bounds: say so, make nothing
-                        return no_update, c.error_banner(t("export.refused_filter", lang,
-                                                           reason=data.error.text(lang)))
-                    frame = page.export_frame(work_list(data, code), lang)
-                if budget.left() <= 0:  # the query finished, but no time is left even for the CSV
-                    raise ExportRefused("export.timeout")
-                if kind == "xlsx":
-                    content = dcc.send_bytes(runner.build(exports.xlsx_bytes, {code: frame}, seconds=budget.left()),
-                                             f"{name}.xlsx")
-                else:
-                    content = dcc.send_string(exports.csv_text(frame), f"{name}.csv")  # at most 2,000 rows: here
-        except StoreUnavailable as exc:
-            return no_update, store_down(lang, exc)
-        except ExportRefused as refused:
-            return no_update, c.error_banner(t(refused.key, lang))
-        log_access(query_cache.engine, viewer.name, "export", f"opd:{code}", address=client_address(),
-                   detail=f"{kind}, {len(frame)} rows")
-        return content, None
+        # One export at a time per person, its query included; the query and the file share one budget.
+        with runner.budgeted(viewer.name) as budget:
+            with budget.queries():
+                data = PageData(query_cache, config["query"])
+                if code not in data.lists.opd_names() or opd_scope(code) is None:  # known and theirs
+                    raise PreventUpdate
+                refuse_bad_period(data, lang)
+                frame = page.export_frame(work_list(data, code), lang)
+            if budget.left() <= 0:  # the query finished, but no time is left even for the CSV
+                raise ExportRefused("export.timeout")
+            if kind == "xlsx":
+                content = dcc.send_bytes(runner.build(exports.xlsx_bytes, {code: frame}, seconds=budget.left()),
+                                         f"{name}.xlsx")
+            else:
+                content = dcc.send_string(exports.csv_text(frame), f"{name}.csv")  # at most 2,000 rows: here
+        return content, f"opd:{code}", f"{kind}, {len(frame)} rows"
+
+    export_callback(app, query_cache.engine, download=page.DOWNLOAD, status=page.STATUS, config=page.CONFIG,
+                    buttons=(("xlsx", page.EXPORT_XLSX), ("csv", page.EXPORT_CSV)), make=work_list_file)
