@@ -392,22 +392,19 @@ def safe_next(raw: str | None) -> str | None:
     return raw
 
 
-# The login page's words: key, Bahasa Indonesia, English (the form is served before any Dash catalog is loaded).
-_LOGIN_WORDS = (
-    ("title", "Masuk · Mimika Center", "Log in · Mimika Center"),
-    ("subtitle", "Dasbor pengaduan masyarakat Kabupaten Mimika", "Citizen complaints dashboard, Mimika Regency"),
-    ("username", "Nama pengguna", "User name"),
-    ("password", "Kata sandi", "Password"),
-    ("submit", "Masuk", "Log in"),
-    ("failed", "Nama pengguna atau kata sandi salah.", "Wrong user name or password."),
-    ("throttled", "Terlalu banyak percobaan gagal. Coba lagi dalam 15 menit.",
-     "Too many failed attempts. Try again in 15 minutes."),
-    ("other", "English", "Bahasa Indonesia"),
-    ("public", "Data publik", "Public data"),
-    ("unavailable", "Data tidak dapat diambil saat ini. Coba lagi sebentar lagi.",
-     "The data cannot be reached right now. Try again shortly."),
-)
-LOGIN_TEXT = {lang: {key: words[i] for key, *words in _LOGIN_WORDS} for i, lang in enumerate(("id", "en"))}
+# The login page's words, (Bahasa Indonesia, English) each: the form is served without the gettext catalogs.
+_LOGIN_WORDS = {
+    "title": ("Masuk · Mimika Center", "Log in · Mimika Center"),
+    "subtitle": ("Dasbor pengaduan masyarakat Kabupaten Mimika", "Citizen complaints dashboard, Mimika Regency"),
+    "username": ("Nama pengguna", "User name"), "password": ("Kata sandi", "Password"), "submit": ("Masuk", "Log in"),
+    "failed": ("Nama pengguna atau kata sandi salah.", "Wrong user name or password."),
+    "throttled": ("Terlalu banyak percobaan gagal. Coba lagi dalam 15 menit.",
+                  "Too many failed attempts. Try again in 15 minutes."),
+    "other": ("English", "Bahasa Indonesia"), "public": ("Data publik", "Public data"),
+    "unavailable": ("Data tidak dapat diambil saat ini. Coba lagi sebentar lagi.",
+                    "The data cannot be reached right now. Try again shortly."),
+}
+LOGIN_TEXT = {lang: {key: pair[i] for key, pair in _LOGIN_WORDS.items()} for i, lang in enumerate(("id", "en"))}
 
 PAGE_STYLE = """
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#0f1a24;color:#e8eef3;
