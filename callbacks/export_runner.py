@@ -1,7 +1,7 @@
 """Exports run apart from the web process: one at a time per person, in a child process with a time limit.
 
-A briefing PDF draws charts with matplotlib and lays out tables with fpdf2; an unlucky request once kept a core
-busy for minutes and left the server 1.3 GB larger. Building the file in a child process bounds both: the child
+A briefing PDF draws charts with matplotlib and lays out tables with fpdf2; an unlucky request can keep a core
+busy for minutes and leave the server much larger. Building the file in a child process bounds both: the child
 is stopped at the time limit, and whatever memory it took is returned when it exits. The queries still run in the
 web process (through the cache); only the pure builder — small DataFrames in, bytes out — crosses over.
 """
@@ -19,17 +19,17 @@ from dataclasses import dataclass
 from data_access.store.engine import QueryTimeout, query_deadline
 
 log = logging.getLogger(__name__)
-EXPORT_SECONDS = 60  # the most a file may take to build in its child; the 1M-report briefing PDF needs about 3 s
-# The most a whole export may take, its queries and its file: it finishes within this or is refused with a message
-# (the issue "Every input bounded": within 10 s on a 1,000,000-report store; two seconds are left for the answer,
-# which on a machine as loaded as the benchmark's — load average 29 on 2 cores — took more than one).
+EXPORT_SECONDS = 60  # the most a file may take to build in its child, far more than a large briefing PDF needs
+# The most a whole export may take, its queries and its file: it finishes within this or is refused with a message.
+# An export answers within 10 s ("Every input bounded"); the two seconds left are for the answer itself, which on a
+# heavily loaded server can take more than one.
 EXPORT_BUDGET_SECONDS = 8.0
 MIN_BUILD_SECONDS = 1.0  # less than this left after the queries: refused at once, no child started for nothing
 # What the export children need, imported once by the forkserver (the clean parent they are forked from) instead of
-# by every child. Without it each child imported, before its first row, this module's package (callbacks/, so Dash
-# and SQLAlchemy: unpickling _child needs it) and the builders' pandas, openpyxl, matplotlib and fpdf: 1.5-4 s per
-# export on the 2-core machine, most of an XLSX export's time (benchmarks/bench_exports.py). The forkserver holds
-# them once; the children share its pages copy-on-write and exit after each file.
+# by every child, which would otherwise import, before its first row, this module's package (callbacks/, so Dash
+# and SQLAlchemy: unpickling _child needs it) and the builders' pandas, openpyxl, matplotlib and fpdf: seconds per
+# export, most of an XLSX export's time (benchmarks/bench_exports.py). The forkserver holds them once; the children
+# share its pages copy-on-write and exit after each file.
 # "__main__" first, as multiprocessing's own default: the forkserver loads the main script once, so a child does not
 # run it again (a benchmark or gunicorn script; `python -m dashboard` children never re-run their __main__).
 PRELOAD = ("__main__", "callbacks.export_runner", "layouts.briefing", "layouts.exports", "matplotlib.figure",
@@ -54,8 +54,8 @@ def _child(build: Callable, args: tuple, conn) -> None:
 
 
 def start_forkserver() -> None:
-    """Start the export children's forkserver now, at the server's start: its preloads take seconds on a busy
-    machine (14 s once under a load average of 7), which the first export would otherwise pay inside its budget.
+    """Start the export children's forkserver now, at the server's start: its preloads take seconds, more on a
+    busy machine, which the first export would otherwise pay inside its budget.
 
     The forkserver imports PRELOAD with the server's working directory on sys.path (Python 3.11 does not hand it
     the parent's sys.path before preloading): serve from the project folder, as `make demo` and gunicorn do; from
@@ -129,8 +129,8 @@ class ExportRunner:
             raise ExportRefused("export.timeout")
         limit = self.timeout_seconds if seconds is None else min(seconds, self.timeout_seconds)
         # With ``seconds`` (what is left of an export's budget) starting the child counts too: a fork from the running
-        # forkserver takes milliseconds, but on a loaded machine (load average 11-15 on 2 cores) it took seconds, and
-        # right after a server's start it waits for the forkserver's preloads. Without, only the build is limited.
+        # forkserver takes milliseconds, but on a loaded machine it can take seconds, and right after a server's start
+        # it waits for the forkserver's preloads. Without, only the build is limited.
         deadline = time.monotonic() + limit
         receive, send = self._context.Pipe(duplex=False)
         child = self._context.Process(target=_child, args=(build, args, send), daemon=True, name="mimika-export")

@@ -34,7 +34,7 @@ from open311.formats import format_of
 log = logging.getLogger(__name__)
 KIOSK_COOKIE = "mimika_kiosk"
 KIOSK_COOKIE_DAYS = 400  # browsers cap cookie lifetimes at about 400 days
-MAX_FAILURES = 5  # per account and per address within FAILURE_WINDOW
+MAX_FAILURES = 5  # per account and per address within accounts.recent_failures' window (15 minutes)
 # /open311/ answers for itself: reads are public, a POST is authorised by its api_key and never by a session.
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/publik", "/open311/")
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz"})
@@ -392,7 +392,7 @@ def safe_next(raw: str | None) -> str | None:
     return raw
 
 
-# The login page's words, (Bahasa Indonesia, English) each: the form is served without the gettext catalogs.
+# The login page's words: (Bahasa Indonesia, English) for each key.
 _LOGIN_WORDS = {
     "title": ("Masuk · Mimika Center", "Log in · Mimika Center"),
     "subtitle": ("Dasbor pengaduan masyarakat Kabupaten Mimika", "Citizen complaints dashboard, Mimika Regency"),

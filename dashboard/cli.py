@@ -368,7 +368,7 @@ def cmd_kiosk(settings: Settings, args) -> int:
     return _manage_secrets(settings, args.action, getattr(args, "name", None), KIOSKS, KIOSK_COMMAND)
 
 
-# --- apikeys: keys of intake sources for the Open311 POST (one block, to keep merges with other commands easy) ---
+# --- apikeys: keys of intake sources for the Open311 POST ---------------------------------------------------
 
 
 def _apikeys_parser(sub) -> None:
@@ -480,9 +480,6 @@ def cmd_forward(_settings: Settings, args) -> int:
         if args.once:
             return 0
         time.sleep(args.every)
-
-
-# --- end of apikeys, outbox and forward ---
 
 
 def cmd_demo_accounts(settings: Settings, args) -> int:
@@ -614,8 +611,9 @@ def cmd_import(settings: Settings, args) -> int:
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     return 0
-# --- end of import ---------------------------------------------------------------------------------------------
-# ---------------------------------------------------------------------------------------------- report
+
+
+# --- report: the monthly performance report as files --------------------------------------------------------
 
 
 def _report_parser(sub) -> None:
