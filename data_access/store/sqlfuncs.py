@@ -121,7 +121,6 @@ def _bucket_starts() -> list[int]:
 
 
 LAST_BUCKET = _bucket_starts()[-1]  # everything from a year on
-HOUR_BUCKETS = range(-1, LAST_BUCKET + 1)
 
 
 class hour_bucket(FunctionElement):
