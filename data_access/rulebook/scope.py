@@ -36,10 +36,6 @@ class Scope:
     def opd_head(cls, *codes: str) -> Scope:
         return cls(frozenset(codes), False, "opd:" + ",".join(sorted(codes)))
 
-    @classmethod
-    def administrator(cls) -> Scope:
-        return cls(None, True, "admin")
-
     def condition(self) -> ColumnElement[bool]:
         if self.opds is None:
             return true()
