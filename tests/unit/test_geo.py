@@ -13,8 +13,9 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
+from core.settings import boundaries_file
 from geo.assign import PointAssigner
-from geo.boundaries import BoundaryError, find_default_boundaries, find_display_boundaries, load_boundaries
+from geo.boundaries import BoundaryError, find_display_boundaries, load_boundaries
 from geo.choropleth import class_breaks, classify
 from geo.simplify import to_display_geojson
 from geo.tilegrid import GRID_COLS, GRID_ROWS, TILE_POSITIONS, tile_positions
@@ -96,11 +97,11 @@ def test_all_152_villages_load_with_reference_codes_and_districts(villages, ref_
 def test_default_paths_point_at_the_shared_files(data_dir, monkeypatch):
     """Without BOUNDARIES_DIR the finders return the shared full-detail and simplified files; with it, that folder."""
     monkeypatch.delenv("BOUNDARIES_DIR", raising=False)
-    assert find_default_boundaries("district") == data_dir / "districts.geojson"
-    assert find_default_boundaries("village") == data_dir / "villages.geojson"
+    assert boundaries_file("districts.geojson") == data_dir / "districts.geojson"
+    assert boundaries_file("villages.geojson") == data_dir / "villages.geojson"
     assert find_display_boundaries() == data_dir / "districts_simplified.geojson"
     monkeypatch.setenv("BOUNDARIES_DIR", str(data_dir / "no-such-folder"))
-    assert find_default_boundaries("district") is None and find_display_boundaries() is None
+    assert boundaries_file("districts.geojson") is None and find_display_boundaries() is None
 
 
 # --- assigning points ------------------------------------------------------------------------------------------------
