@@ -42,10 +42,6 @@ class _Grid:
         self.cells = np.full((self.nx, self.ny), UNKNOWN, dtype=np.int64)
         shapely.prepare(tree.geometries)
 
-    @property
-    def classified(self) -> int:
-        return int(np.count_nonzero(self.cells != UNKNOWN))
-
     def _boxes(self, ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
         # Slightly enlarged cells absorb rounding in the floor() of lookup(), so a point never lands in a wrong cell.
         eps = self.size * 1e-6
