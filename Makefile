@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: demo test venv serve simulate seed lint bench clean browser catalogs
+.PHONY: demo test test-fast venv serve simulate seed lint bench clean browser catalogs
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,9 +41,17 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq nginx >/dev/null; \
 	  else echo "nginx is missing: the reverse-proxy test of deploy/ will be skipped"; fi; }
 
+# Every test, on as many workers as there are cores (pytest-xdist); the import contracts are one of the tests
+# (tests/unit/test_architecture.py runs lint-imports). Each worker has its own stores and Redis database.
+# `make test-fast` leaves out what starts browsers, servers or venvs and what stops servers (see pytest.ini's markers).
+TEST_WORKERS ?= auto
+FAST := not browser and not server and not faults and not packaging
+
 test: $(STAMP) browser
-	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "$(FAST)"
 
 # Translations: edit core/locale/{id,en}/LC_MESSAGES/messages.po, then compile. Keys are written by hand in both
 # catalogs (some are built at run time, t(f"age.{k}"), and extraction cannot see them); the extracted template

@@ -275,10 +275,9 @@ def store_classes():
 
 
 def settings_for(database_url: str, refresh_seconds: int = 10):
-    from core.settings import Settings
-    from geo.boundaries import find_default_boundaries
+    from core.settings import Settings, boundaries_file
 
-    return Settings(database_url=database_url, boundaries_districts=find_default_boundaries("district"),
+    return Settings(database_url=database_url, boundaries_districts=boundaries_file("districts.geojson"),
                     refresh_seconds=refresh_seconds)
 
 

@@ -187,9 +187,9 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
         # Every screen on the same version, minute, language and measure gets the same panels: built once.
         # Not built yet: a screen that shows older panels than the newest built (or none yet) gets those at once;
         # one already showing the newest builds the current ones, or, while another screen or the warmer builds
-        # them, keeps what it shows (204) and asks again next tick — never queued behind the query set. On the 1M
-        # store a build takes longer than the simulator's 2 s between changes: taking only the current version's
-        # panels, screens got 204s ("nothing new", so a blank wall) for 7-15 s after start-up.
+        # them, keeps what it shows (204) and asks again next tick — never queued behind the query set. A build can
+        # take longer than the time between store changes: a screen that took only the current version's panels
+        # would get 204s ("nothing new", so a blank wall) until one build caught up.
         panels = cached_panels(query_cache, version, now, lang, measure, scope)
         if panels is None:
             newest = query_cache.recall(_newest_key(lang, measure, scope))
@@ -229,9 +229,9 @@ def cached_panels(query_cache: QueryCache, version: str, now: datetime, lang: st
     """The panels of ``version`` built this minute or the one before, or None.
 
     A screen that reaches a new version only after the minute turned (it was busy, or the warmer was) shows what
-    the others show instead of running the query set again for the new minute: with 50 screens and 3 workers that
-    was 1.4 query sets per store change instead of one (benchmarks/bench_load.py). Screens on an unchanged version
-    keep their panels for longer than that anyway (the 204 path).
+    the others show instead of running the query set again for the new minute, so that a store change costs one
+    query set however late some screens are. Screens on an unchanged version keep their panels for longer than
+    that anyway (the 204 path).
     """
     minute = query_cache.minute(now)
     for bucket in (minute, minute - 1):
@@ -275,8 +275,8 @@ def wall_panels(query_cache: QueryCache, settings: Settings, version: str, now: 
         return panels
 
     # One build at a time per wall (language, measure, scope), whatever its version: when the store changes faster
-    # than the panels build (the 1M store under load), screens that each started the build of "their" version ran
-    # a dozen builds at once, none finishing within 40 s; now they take the newest built and wait for one build.
+    # than the panels build, screens that each started the build of "their" version would run many builds at once
+    # and none would finish; instead they take the newest built and wait for one build.
     return query_cache.memo(panels_key(query_cache, version, now, lang, measure, scope), build, wait=wait,
                             lock_key=("wall-panels-build", lang, measure, scope.cache_key()))
 
@@ -354,7 +354,7 @@ def warm_turn(query_cache: QueryCache) -> tuple[str, date]:
 
 def start_warmer(query_cache: QueryCache, settings: Settings, interval_seconds: float = 1.0) -> threading.Thread:
     """Keep the default wall's panels built ahead of the screens, so a store change or a new minute costs the
-    screens a cache read instead of waiting for the query set (50 screens: p95 303 ms without, see the note)."""
+    screens a cache read instead of waiting for the query set."""
     stop = threading.Event()
 
     def loop() -> None:

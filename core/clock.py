@@ -38,10 +38,6 @@ class SimulatedClock:
         """The value of SIMULATED_CLOCK that gives this clock."""
         return f"{self.start.astimezone(UTC).isoformat()} at {self.real_start:.3f} x{self.speed:g}"
 
-    @classmethod
-    def starting_now(cls, start: datetime, speed: float) -> SimulatedClock:
-        return cls(start.astimezone(UTC), time.time(), speed)
-
 
 def parse_simulated_clock(text: str) -> SimulatedClock:
     """``"2026-12-01T20:00:00+09:00 at 1795000000 x48"`` → the clock; ValueError naming what is wrong."""

@@ -49,12 +49,6 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     return text
 
 
-def has_text(key: str, lang: str) -> bool:
-    """Whether ``lang``'s own catalog (no fallback) holds ``key``."""
-    own = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
-    return own.gettext(key) != key
-
-
 class Message:
     """A catalog key with its values, said in whichever language the page is in; ``str()`` is Indonesian."""
 

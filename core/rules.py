@@ -1,12 +1,11 @@
 """The rule book's plain words: which statuses run the clock, which are not held against an OPD, what makes a
-district remote, and the SLA rules as plain-Python twins of data_access/rulebook/rules.py for builders and tests.
+district remote.
 
-README "SLA rules (the rule book)" says the same in prose; data_access/rulebook/rules.py says it in SQL.
+README "SLA rules (the rule book)" says the same in prose; data_access/rulebook/rules.py says it in SQL (the tests'
+plain-Python twins of those rules are in tests/support/rule_twins.py).
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 # SP4N-LAPOR! statuses
 STATUSES = (
@@ -27,30 +26,3 @@ def is_remote(access: object) -> bool:
     """A district reached by river, sea or air (not by road); unknown access counts as road."""
     return isinstance(access, str) and access in REMOTE_ACCESS
 
-
-def is_overdue(status: str, due: datetime | None, done: datetime | None, held_since: datetime | None,
-               now: datetime) -> bool:
-    """Open and past ``due`` without ``done``, the clock running — or on hold since after the due time passed
-    (a hold begun after a due time hides no breach)."""
-    if due is None or done is not None or due >= now:
-        return False
-    if status in CLOCK_RUNNING:
-        return True
-    return status == HELD and held_since is not None and due < held_since
-
-
-def compliance(status: str, due: datetime | None, done: datetime | None, held_since: datetime | None,
-               now: datetime) -> str:
-    """``met`` (done by the due time), ``missed`` (done late, or silent past it — unless on hold since before
-    it), ``pending`` (not yet decided) or ``excluded`` (rejected or archived)."""
-    if status in EXCLUDED_STATUSES:
-        return "excluded"
-    if due is None:
-        return "pending"
-    if done is not None:
-        return "met" if done <= due else "missed"
-    if due >= now:
-        return "pending"
-    if status == HELD and (held_since is None or held_since <= due):
-        return "pending"  # the clock stopped before the due time
-    return "missed"

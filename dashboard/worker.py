@@ -7,8 +7,7 @@ one never holds up another:
 - ``sweep``: complete rows intake systems inserted directly (due times, default OPD, district), every 15 s;
 - ``warm-wall``: build the default wall's panels for each new store version into the shared cache (Redis), so
   the screens read them instead of waiting for the query set; without Redis the web processes cannot see this
-  process's cache, so the job is left out (``serve`` warms in-process instead);
-- any job added with ``register_job`` (scheduled reports, say).
+  process's cache, so the job is left out (``serve`` warms in-process instead).
 
 A job that fails (the store away) is logged once per outage and tried again at its next turn; the process
 never dies of it. SIGTERM stops it cleanly.
@@ -32,14 +31,6 @@ class Job:
     name: str
     every_seconds: float
     run: Callable[[], object]
-
-
-EXTRA_JOBS: list[Callable[[Settings], Job | None]] = []  # factories other features add with register_job
-
-
-def register_job(factory: Callable[[Settings], Job | None]) -> None:
-    """Run ``factory(settings)``'s job in the worker too (a factory may return None to stay off)."""
-    EXTRA_JOBS.append(factory)
 
 
 def sweep_job(settings: Settings, assigner=None, every_seconds: float = 15.0) -> Job:
@@ -99,10 +90,6 @@ def default_jobs(settings: Settings, assigner=None) -> list[Job]:
         jobs.append(warm_job(settings))
     else:
         log.info("REDIS_URL is not set: the worker does not warm the wall (web processes could not see it)")
-    for factory in EXTRA_JOBS:
-        job = factory(settings)
-        if job is not None:
-            jobs.append(job)
     return jobs
 
 

@@ -28,8 +28,8 @@ class _Grid:
     border, in an overlap or near a coast always goes to the exact test.
 
     Cells are classified when a point first falls in them, not all at once: reports cluster in towns and
-    villages, so a 200,000-row import touches a few hundred of the 40,000 cells, and classifying every cell up
-    front took about half a second per layer on the import's critical path (benchmarks/bench_import.py).
+    villages, so a 200,000-row import touches a few hundred of the 40,000 cells, while classifying every cell up
+    front costs about half a second per layer on the import's critical path.
     """
 
     def __init__(self, geoms: np.ndarray, tree: shapely.STRtree) -> None:
@@ -41,10 +41,6 @@ class _Grid:
         self.tree = tree
         self.cells = np.full((self.nx, self.ny), UNKNOWN, dtype=np.int64)
         shapely.prepare(tree.geometries)
-
-    @property
-    def classified(self) -> int:
-        return int(np.count_nonzero(self.cells != UNKNOWN))
 
     def _boxes(self, ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
         # Slightly enlarged cells absorb rounding in the floor() of lookup(), so a point never lands in a wrong cell.

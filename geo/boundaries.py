@@ -63,11 +63,6 @@ def load_boundaries(path: str | os.PathLike, *, level: Level = "district",
     return gdf
 
 
-def find_default_boundaries(level: Level = "district") -> Path | None:
-    """The full-detail file for point assignment: districts.geojson / villages.geojson in the boundaries folder."""
-    return boundaries_file(f"{level}s.geojson")
-
-
 def find_display_boundaries() -> Path | None:
     """The simplified district file for drawing the map, else the full-detail one."""
     return boundaries_file("districts_simplified.geojson") or boundaries_file("districts.geojson")

@@ -396,15 +396,3 @@ def flow_figure(weekly: pd.DataFrame, lang: str) -> dict:
         {"type": "bar", "name": t("opd.closed", lang), "x": list(weekly["week"]), "y": list(weekly["resolved"]),
          "marker": {"color": theme.CLOSED_COLOUR}},
     ], "layout": figure_layout(barmode="group", xaxis={"type": "category", "nticks": 12})}
-
-
-def hbar_figure(labels: list[str], values: list[float], colour: str = theme.OKABE_ITO["sky"], *,
-                text: list[str] | None = None, lang: str = "id") -> dict:
-    """Horizontal bars, biggest at the top."""
-    if not labels:
-        return empty_figure(t("none", lang))
-    return {"data": [{"type": "bar", "orientation": "h", "y": labels[::-1], "x": values[::-1],
-                      "marker": {"color": colour}, "text": (text or [fmt_int(v, lang=lang) for v in values])[::-1],
-                      "textposition": "auto", "cliponaxis": False, "hoverinfo": "x+y"}],
-            "layout": figure_layout(showlegend=False, yaxis={"type": "category", "automargin": True},
-                                    margin={"t": 8})}

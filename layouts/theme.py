@@ -2,12 +2,13 @@
 
 Sequential measures use viridis (ordered, readable in greyscale and for the common colour-vision
 deficiencies); categories and ordered buckets use Okabe-Ito. Chart fonts are set once on
-``layout.font`` at a 1920-pixel-wide base; the browser scales them to the screen (assets/wall.js).
+``layout.font`` at a 1920-pixel-wide base; the browser scales them to the screen (assets/wall.js). The page
+background (#0b0f17) belongs to the stylesheet (assets/wall.css, ``--bg``), where the charts' transparent paper
+shows it.
 """
 
 from __future__ import annotations
 
-BACKGROUND = "#0b0f17"
 PANEL = "#131a26"
 GRID = "#2a3446"
 TEXT = "#eef2f8"

@@ -7,8 +7,6 @@ from flask import Flask
 from core.settings import Settings
 from data_access.queries.cache import QueryCache
 
-PREFIX = "/open311/"
-
 
 def install(server: Flask, query_cache: QueryCache, settings: Settings) -> None:
     """Register the GeoReport v2 blueprint on the app's Flask server."""

@@ -34,8 +34,6 @@ _URL = re.compile(r"https?://[^\s<>\"]{1,490}")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile("[\r\n\t]")
 TRUE, FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no", ""})
-# Our extensions, sent as attribute[code]=value (the spec's way) or as plain fields.
-EXTENSIONS = ("nik", "anonymous", "confidential", "channel", "external_id", "requested_datetime")
 # How far back a source may date a report it recorded offline (a district office whose link was down). A time
 # ahead of our clock (a desk's clock running fast) is taken as now rather than refused: refusing would strand
 # the report in the outbox.

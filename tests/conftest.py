@@ -9,6 +9,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dash
 import pytest
@@ -23,6 +24,27 @@ from demo.seed import DemoConfig, seed_demo
 from tests.support import NOW, SHARED_DATA
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+# What a folder's tests need beyond this process, so that `make test-fast` can leave them out (pytest -m).
+FOLDER_MARKS = {"browser": "browser", "benchmarks": "server", "ops": "server", "faults": "faults",
+                "packaging": "packaging"}
+
+
+def _worker_redis_url(url: str, worker: str) -> str:
+    """Each xdist worker gets a Redis database of its own (15, 14, …), so one worker's keys never answer another's
+    store: the tests that read Redis's keys count only their own."""
+    return urlsplit(url)._replace(path=f"/{15 - int(worker.removeprefix('gw'))}").geturl()
+
+
+if os.environ.get("TEST_REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["TEST_REDIS_URL"] = _worker_redis_url(os.environ["TEST_REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"])
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts
+        if parts and parts[0] in FOLDER_MARKS:
+            item.add_marker(FOLDER_MARKS[parts[0]])
 _ENGINES: weakref.WeakSet = weakref.WeakSet()
 
 

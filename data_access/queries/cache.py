@@ -130,11 +130,11 @@ class QueryCache:
         """While Redis is marked away, ask it now (short time-out) whether it is back.
 
         Called before computing a value, never on a plain look-up: a computation costs a query set, the probe at
-        most REDIS_PROBE_TIMEOUT_SECONDS (nothing when the port refuses). Without it a worker that fell back kept
-        computing into its own cache for up to REDIS_RETRY_SECONDS after Redis returned (while another worker's
-        /healthz already said "ok"), and what it built then never reached Redis: screens on an unchanged version
-        touch no cache, so nothing wrote to Redis again until the next store change
-        (tests/faults/test_redis_outage.py, one run in five)."""
+        most REDIS_PROBE_TIMEOUT_SECONDS (nothing when the port refuses). Without it a worker that fell back would
+        keep computing into its own cache for up to REDIS_RETRY_SECONDS after Redis returned (while another worker's
+        /healthz already said "ok"), and what it built then would never reach Redis: screens on an unchanged version
+        touch no cache, so nothing would write to Redis again until the next store change
+        (tests/faults/test_redis_outage.py)."""
         if self._redis is not None and self._redis_retry_at is not None:
             self.ping_redis(self._probe)
 
@@ -214,8 +214,8 @@ class QueryCache:
         """The cached value for ``raw_key``, computed once however many screens ask at the same moment.
 
         Single flight: the first asker computes under a lock for its key while the others wait and then read the
-        cache, so fifty screens cost one query set per store change, not fifty (benchmarks/bench_wall.py
-        measured 13 sets per change without it). With Redis the lock is Redis's, shared by every worker.
+        cache, so fifty screens cost one query set per store change, not one each. With Redis the lock is Redis's,
+        shared by every worker.
         ``wait=False``: when someone else is computing the key, return None at once instead of waiting.
         ``lock_key``: take the lock of this key instead, so that several keys (the wall's panels of successive store
         versions) are computed one at a time; only for keys whose computations never take that lock themselves.

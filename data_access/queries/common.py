@@ -132,14 +132,6 @@ def medians_of(durations: dict, *, by_district: bool = False) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=(["code"] if by_district else []) + ["hours", "n"])
 
 
-def window_medians(conn: Connection, condition: ColumnElement[bool], kind: str, *,
-                   by_district: bool = False) -> pd.DataFrame:
-    """Exact medians of the hours to the response or to the resolution (``kind``) of the reports meeting
-    ``condition``, overall or per district (``code``; None for reports without one), with the sample size ``n``:
-    the values read in one statement, nothing remembered (the wall's windows use ``window_durations``)."""
-    return medians_of(_read_durations(conn, condition, kind, by_district), by_district=by_district)
-
-
 def opds_in_view(filters: Filters, scope: Scope) -> Select:
     """The OPDs a per-OPD table lists: those in scope, narrowed by the OPD filter, so empty OPDs still show."""
     opds = select(Opd.code.label("opd_code"), Opd.name, Opd.short_name).order_by(Opd.code)

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, String, case, func, select
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from data_access.queries.common import created_in_period, frame, period_or_default, wit_midnight
@@ -18,7 +17,7 @@ from data_access.rulebook.rules import (
 )
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Category, District, Opd, Report
-from data_access.store.sqlfuncs import WIT_OFFSET_HOURS, hours_between
+from data_access.store.sqlfuncs import WIT_OFFSET_HOURS, compile_per_dialect, hours_between
 
 DEFAULT_BINS = {"response": (0, 1, 4, 8, 24, 72, 168), "resolution": (0, 24, 72, 168, 336, 720, 1440)}
 
@@ -30,17 +29,11 @@ class wit_week_start(FunctionElement):
     inherit_cache = True
 
 
-@compiles(wit_week_start, "sqlite")
-def _week_sqlite(element, compiler, **kw):
-    # 'weekday 0' moves forward to the next Sunday (or stays on one); six days back is that ISO week's Monday.
-    return (f"date({compiler.process(element.clauses, **kw)}, '+{WIT_OFFSET_HOURS} hours', 'weekday 0', "
-            f"'-6 days')")
-
-
-@compiles(wit_week_start, "postgresql")
-def _week_pg(element, compiler, **kw):
-    return (f"to_char(date_trunc('week', ({compiler.process(element.clauses, **kw)}) AT TIME ZONE "
-            f"'Asia/Jayapura'), 'YYYY-MM-DD')")
+# 'weekday 0' moves forward to the next Sunday (or stays on one); six days back is that ISO week's Monday.
+compile_per_dialect(
+    wit_week_start,
+    sqlite=lambda at: f"date({at}, '+{WIT_OFFSET_HOURS} hours', 'weekday 0', '-6 days')",
+    postgresql=lambda at: f"to_char(date_trunc('week', ({at}) AT TIME ZONE 'Asia/Jayapura'), 'YYYY-MM-DD')")
 
 
 def _monday(day: date) -> date:

@@ -150,7 +150,7 @@ _NAT = np.iinfo(np.int64).min  # numpy's NaT as an integer
 def _raw_time(conn: Connection):
     """A time column in a form numpy reads a whole column of at once, not UTCDateTime's per-value conversion (a
     million values per snapshot at 10M reports, a third of a cold refresh): SQLite's text as stored; on
-    PostgreSQL the exact microseconds since 1970 (psycopg's datetimes in the session's zone were as slow)."""
+    PostgreSQL the exact microseconds since 1970 (psycopg's datetimes in the session's zone are as slow)."""
     if conn.dialect.name == "sqlite":
         return lambda column: type_coerce(column, String())
     return lambda column: func.coalesce(cast(func.extract("epoch", column) * 1_000_000, BigInteger),

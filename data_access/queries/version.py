@@ -13,7 +13,7 @@ def store_version(engine: Engine) -> str:
     """A token that changes whenever a report is added or changes (two index look-ups, no scan)."""
     # One statement, so one snapshot: two statements could straddle a writer's commit on PostgreSQL and give a torn
     # version (the new id with the old time), which the next tick then sees change again — a second query set for
-    # one store change (benchmarks/bench_load.py found it). Scalar subqueries, not max(id), max(updated_at) in one
+    # one store change. Scalar subqueries, not max(id), max(updated_at) in one
     # SELECT: SQLite answers a lone max() from its index, but scans the table for two aggregates side by side.
     with engine.connect() as conn:
         last_id, newest = conn.execute(select(select(func.max(Report.id)).scalar_subquery(),

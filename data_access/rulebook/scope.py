@@ -23,10 +23,6 @@ class Scope:
     see_anonymous: bool = False  # an anonymous reporter's identity: admins only
     public: bool = False  # a public view: confidential reports never appear one by one
 
-    @property
-    def sees_all_opds(self) -> bool:
-        return self.opds is None
-
     def may_see_opd(self, code: str) -> bool:
         return self.opds is None or code in self.opds
 
@@ -39,10 +35,6 @@ class Scope:
     @classmethod
     def opd_head(cls, *codes: str) -> Scope:
         return cls(frozenset(codes), False, "opd:" + ",".join(sorted(codes)))
-
-    @classmethod
-    def administrator(cls) -> Scope:
-        return cls(None, True, "admin")
 
     def condition(self) -> ColumnElement[bool]:
         if self.opds is None:

@@ -1,4 +1,4 @@
-"""SLA clock: due times, working-time arithmetic and SLA state for citizen reports.
+"""SLA clock: due times and working-time arithmetic for citizen reports.
 
 Pure module (no database, no Dash). Every datetime going in or out is timezone-aware; naive values raise
 ``ValueError`` because guessing between UTC (storage) and WIT (display) is exactly the bug that makes an SLA
@@ -9,7 +9,9 @@ Typical wiring (configuration lives elsewhere)::
 
     cal = WorkCalendar(extra_holidays=default_cuti_bersama() | parse_extra_holidays(os.environ.get("SLA_EXTRA", "")))
     due = due_at(created_utc, policy.resolution, policy.calendar, cal, pauses=pauses, now=now_utc)
-    state = sla_state(due, resolved_utc, now_utc, timedelta(hours=4))
+
+A report's state (on time, at risk, breached) is decided in SQL, by data_access/rulebook/rules.py, from the due
+times stored here.
 """
 
 from __future__ import annotations
@@ -31,13 +33,11 @@ __all__ = [
     "WIT",
     "CalendarKind",
     "SlaPolicy",
-    "SlaState",
     "Target",
     "WorkCalendar",
     "default_cuti_bersama",
     "due_at",
     "parse_extra_holidays",
-    "sla_state",
     "target_seconds",
     "work_calendar",
 ]
@@ -46,7 +46,6 @@ WIT = ZoneInfo("Asia/Jayapura")
 UTC = UTC
 
 CalendarKind = Literal["24x7", "working"]
-SlaState = Literal["on_time", "at_risk", "breached"]
 
 _CALENDAR_KINDS = ("24x7", "working")
 _UNITS = ("hours", "working_days")
@@ -327,29 +326,6 @@ def due_at(
         else:
             due = due + (p_end - p_start)
     return due
-
-
-def sla_state(due: datetime | None, done: datetime | None, now: datetime, at_risk_window: timedelta) -> SlaState | None:
-    """Traffic-light state of one SLA clock.
-
-    ``due`` None (no policy) -> None. Finished: ``done <= due`` -> "on_time", else "breached" (finished late).
-    Open: ``now > due`` -> "breached"; ``due - now <= at_risk_window`` -> "at_risk" (so ``now == due`` is at risk,
-    not yet breached); otherwise "on_time".
-    """
-    if due is None:
-        return None
-    _require_aware(due, "due")
-    _require_aware(now, "now")
-    if at_risk_window < _ZERO:
-        raise ValueError(f"at_risk_window must be >= 0, got {at_risk_window}")
-    if done is not None:
-        _require_aware(done, "done")
-        return "on_time" if done <= due else "breached"
-    if now > due:
-        return "breached"
-    if due - now <= at_risk_window:
-        return "at_risk"
-    return "on_time"
 
 
 # Cuti bersama from the SKB 3 Menteri (Menteri Agama, Menteri Ketenagakerjaan, MenPAN-RB):

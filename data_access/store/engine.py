@@ -74,7 +74,7 @@ def make_engine(url: str, *, create: bool = False, echo: bool = False) -> Engine
         # pre-ping: a connection the server dropped (a restart) is replaced before use, so no worker stays broken;
         # connect_timeout: a server that does not answer costs a refresh 5 s, not a worker hung for minutes;
         # jit=off: PostgreSQL's JIT compiles any plan above a cost threshold, and the dashboard's aggregates cross
-        # it at 1M reports — compiling then took 10–700 ms per statement that runs in 5–100 ms
+        # it at 1M reports, where compiling costs 10–700 ms per statement that runs in 5–100 ms
         # (benchmarks/results/queries_1000000.md). Set per connection: the server's own setting is left alone.
         engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10,
                                connect_args={"connect_timeout": 5,

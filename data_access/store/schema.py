@@ -32,14 +32,12 @@ from data_access.store.types import UTCDateTime
 # diarsipkan are not counted against an OPD.
 STATUSES = rules.STATUSES
 OPEN_STATUSES = rules.OPEN_STATUSES
-ACTIVE_STATUSES = rules.CLOCK_RUNNING  # open with the clock running
 FINISHED_STATUSES = rules.FINISHED_STATUSES
 EXCLUDED_STATUSES = rules.EXCLUDED_STATUSES
 # The WHERE of ix_report_finished_unresolved, as rules.finished_unresolved() renders it.
 FINISHED_UNRESOLVED = "resolved_at IS NULL AND status IN ({})".format(", ".join(f"'{s}'" for s in FINISHED_STATUSES))
 PENDING = "response_due_at IS NULL"  # written straight into the table: the sweep completes it
 CHANNELS = ("app", "call_center", "whatsapp", "sms", "walk_in", "lapor", "web")
-PRIORITIES = ("rendah", "normal", "tinggi", "darurat")
 ROLES = ("admin", "pimpinan", "operator", "opd")  # people; wall screens are kiosks, not users
 
 # SQLite only aliases rowid for a plain INTEGER primary key; PostgreSQL gets a bigint identity.

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Float, Integer, String
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 WIT_OFFSET_HOURS = 9  # Asia/Jayapura has no daylight saving time, so a fixed offset is exact
+
+
+def compile_per_dialect(function: type[FunctionElement], *, sqlite: Callable[..., str],
+                        postgresql: Callable[..., str]) -> None:
+    """Compile ``function`` on each dialect by its template: a function of the compiled arguments' SQL."""
+    def renderer(template: Callable[..., str]):
+        def render(element, compiler, **kw):
+            return template(*(compiler.process(clause, **kw) for clause in element.clauses))
+        return render
+
+    compiles(function, "sqlite")(renderer(sqlite))
+    compiles(function, "postgresql")(renderer(postgresql))
 
 
 class epoch_seconds(FunctionElement):
@@ -17,14 +31,8 @@ class epoch_seconds(FunctionElement):
     inherit_cache = True
 
 
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_pg(element, compiler, **kw):
-    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
+compile_per_dialect(epoch_seconds, sqlite=lambda at: f"((julianday({at}) - 2440587.5) * 86400.0)",
+                    postgresql=lambda at: f"EXTRACT(EPOCH FROM {at})")
 
 
 class wit_date(FunctionElement):
@@ -34,14 +42,8 @@ class wit_date(FunctionElement):
     inherit_cache = True
 
 
-@compiles(wit_date, "sqlite")
-def _wit_date_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, '+{WIT_OFFSET_HOURS} hours')"
-
-
-@compiles(wit_date, "postgresql")
-def _wit_date_pg(element, compiler, **kw):
-    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Jayapura', 'YYYY-MM-DD')"
+compile_per_dialect(wit_date, sqlite=lambda at: f"date({at}, '+{WIT_OFFSET_HOURS} hours')",
+                    postgresql=lambda at: f"to_char(({at}) AT TIME ZONE 'Asia/Jayapura', 'YYYY-MM-DD')")
 
 
 class wit_month(FunctionElement):
@@ -51,14 +53,8 @@ class wit_month(FunctionElement):
     inherit_cache = True
 
 
-@compiles(wit_month, "sqlite")
-def _month_sqlite(element, compiler, **kw):
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, '+{WIT_OFFSET_HOURS} hours')"
-
-
-@compiles(wit_month, "postgresql")
-def _month_pg(element, compiler, **kw):
-    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Jayapura', 'YYYY-MM')"
+compile_per_dialect(wit_month, sqlite=lambda at: f"strftime('%Y-%m', {at}, '+{WIT_OFFSET_HOURS} hours')",
+                    postgresql=lambda at: f"to_char(({at}) AT TIME ZONE 'Asia/Jayapura', 'YYYY-MM')")
 
 
 class round_coordinate(FunctionElement):
@@ -68,14 +64,8 @@ class round_coordinate(FunctionElement):
     inherit_cache = True
 
 
-@compiles(round_coordinate, "sqlite")
-def _round_sqlite(element, compiler, **kw):
-    return f"round({compiler.process(element.clauses, **kw)}, 3)"
-
-
-@compiles(round_coordinate, "postgresql")
-def _round_pg(element, compiler, **kw):
-    return f"CAST(round(CAST({compiler.process(element.clauses, **kw)} AS numeric), 3) AS double precision)"
+compile_per_dialect(round_coordinate, sqlite=lambda x: f"round({x}, 3)",
+                    postgresql=lambda x: f"CAST(round(CAST({x} AS numeric), 3) AS double precision)")
 
 
 def hours_between(later, earlier):
@@ -93,17 +83,11 @@ class duration_hours(FunctionElement):
     inherit_cache = True
 
 
-@compiles(duration_hours, "sqlite")
-def _duration_sqlite(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return (f"((((julianday({later}) - 2440587.5) * 86400.0) - ((julianday({earlier}) - 2440587.5) * 86400.0))"
-            " / 3600.0)")
-
-
-@compiles(duration_hours, "postgresql")
-def _duration_pg(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(EXTRACT(EPOCH FROM (({later}) - ({earlier}))) / 3600.0)"
+compile_per_dialect(
+    duration_hours,
+    sqlite=lambda later, earlier: (f"((((julianday({later}) - 2440587.5) * 86400.0) - "
+                                   f"((julianday({earlier}) - 2440587.5) * 86400.0)) / 3600.0)"),
+    postgresql=lambda later, earlier: f"(EXTRACT(EPOCH FROM (({later}) - ({earlier}))) / 3600.0)")
 
 
 # The hour buckets of a duration (see hour_bucket): one per hour up to 3 days, per 6 hours up to 30 days, per
@@ -121,7 +105,6 @@ def _bucket_starts() -> list[int]:
 
 
 LAST_BUCKET = _bucket_starts()[-1]  # everything from a year on
-HOUR_BUCKETS = range(-1, LAST_BUCKET + 1)
 
 
 class hour_bucket(FunctionElement):
@@ -148,14 +131,8 @@ def _bucket_sql(hours: str, dialect: str) -> str:
     return f"(CASE {' '.join(whens)} ELSE {LAST_BUCKET} END)"
 
 
-@compiles(hour_bucket, "sqlite")
-def _bucket_sqlite(element, compiler, **kw):
-    return _bucket_sql(compiler.process(element.clauses, **kw), "sqlite")
-
-
-@compiles(hour_bucket, "postgresql")
-def _bucket_pg(element, compiler, **kw):
-    return _bucket_sql(compiler.process(element.clauses, **kw), "postgresql")
+compile_per_dialect(hour_bucket, sqlite=lambda hours: _bucket_sql(hours, "sqlite"),
+                    postgresql=lambda hours: _bucket_sql(hours, "postgresql"))
 
 
 def _sqlite_from_hint(self, table, text):

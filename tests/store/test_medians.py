@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import and_, func, insert, select
 
 from data_access import queries
-from data_access.queries.common import medians, window_medians
+from data_access.queries.common import _read_durations, medians, medians_of
 from data_access.rulebook.rules import is_counted
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Report
@@ -28,6 +28,13 @@ from tests.support import NOW
 START = NOW - timedelta(days=30)
 DISTRICTS = ("94.04.01", "94.04.02", "94.04.03", None)
 OPDS = {"jalan": "PUPR", "sampah": "DLH", "air_bersih": "PUPR"}
+
+
+def window_medians(conn, condition, kind: str, *, by_district: bool = False):
+    """Exact medians of the hours to the response or to the resolution (``kind``) of the reports meeting
+    ``condition``, overall or per district (``code``; None for reports without one), with the sample size ``n``:
+    the values read in one statement, nothing remembered (the product's windows use ``window_durations``)."""
+    return medians_of(_read_durations(conn, condition, kind, by_district), by_district=by_district)
 
 
 def _durations(rng: random.Random, n: int) -> list[float]:

@@ -25,7 +25,7 @@ SCOPES = {
     "wall": Scope.wall(),
     "pupr-head": Scope.opd_head("PUPR"),
     "two-heads": Scope.opd_head("DUKCAPIL", "DLH"),
-    "admin": Scope.administrator(),
+    "admin": Scope(None, True, "admin"),
 }
 CASES = [pytest.param(f, Scope.wall(), id=f"{name}-wall") for name, f in FILTERS.items()] + [
     pytest.param(Filters(), s, id=f"all-{name}") for name, s in SCOPES.items() if name != "wall"
@@ -79,7 +79,7 @@ def test_reports_by_district_match_oracle(seeded, rows, filters, scope):
 @pytest.mark.parametrize("filters", [FILTERS["all"], FILTERS["districts-channels"]], ids=["all", "two-districts"])
 def test_reports_by_village_match_oracle_with_suppression(seeded, rows, filters, personal):
     """Village counts equal the oracle's; small counts are hidden unless the scope may see personal data."""
-    scope = Scope.administrator() if personal else Scope.wall()
+    scope = Scope(None, True, "admin") if personal else Scope.wall()
     got = queries.reports_by_village(seeded, filters, scope, NOW, suppress_below=5).set_index("code")
     _, villages, _ = oracle.reference(seeded)
     want = oracle.by_village(rows, villages, filters, scope, NOW, 5, personal)
@@ -161,10 +161,10 @@ def test_report_detail_shows_personal_data_only_to_allowed_scopes(seeded, rows):
     assert not any(k.startswith("reporter_") for k in detail)
     assert list(timeline["to_status"].dropna())[0] == "baru"
     assert timeline["at"].is_monotonic_increasing
-    private, _ = queries.report_detail(seeded, row["id"], Scope.administrator())
+    private, _ = queries.report_detail(seeded, row["id"], Scope(None, True, "admin"))
     assert private["reporter_name"]
     assert queries.report_detail(seeded, row["id"], Scope.opd_head("DUKCAPIL")) is None
-    assert queries.report_detail(seeded, 10**9, Scope.administrator()) is None
+    assert queries.report_detail(seeded, 10**9, Scope(None, True, "admin")) is None
 
 
 def test_store_version_changes_when_a_report_changes(empty_store, workcal):

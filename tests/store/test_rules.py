@@ -14,6 +14,7 @@ from data_access.queries import overdue_by_opd, report_list
 from data_access.rulebook import rules
 from data_access.rulebook.scope import Filters, Scope
 from data_access.store.schema import Report, ReportEvent
+from tests.support import rule_twins as twins
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -95,15 +96,15 @@ def test_every_rule_says_what_the_table_says(store):
 
 
 def test_the_python_twins_say_the_same(store):
-    """core/rules.py's is_overdue and compliance agree with the table for every case."""
+    """The plain-Python twins (tests/support/rule_twins.py) of is_overdue and compliance agree with the table."""
     for name, ((status, resp_due, res_due, responded, resolved, hold, *_), want) in CASES.items():
         responded_at = at(responded) or at(resolved)
         hold_at = at(hold) if status == "ditunda" else None
-        overdue = (words.is_overdue(status, at(resp_due), responded_at, hold_at, NOW)
-                   or words.is_overdue(status, at(res_due), at(resolved), hold_at, NOW))
+        overdue = (twins.is_overdue(status, at(resp_due), responded_at, hold_at, NOW)
+                   or twins.is_overdue(status, at(res_due), at(resolved), hold_at, NOW))
         assert overdue == want[0], name
-        assert words.compliance(status, at(resp_due), responded_at, hold_at, NOW) == want[2], name
-        assert words.compliance(status, at(res_due), at(resolved), hold_at, NOW) == want[3], name
+        assert twins.compliance(status, at(resp_due), responded_at, hold_at, NOW) == want[2], name
+        assert twins.compliance(status, at(res_due), at(resolved), hold_at, NOW) == want[3], name
 
 
 def test_a_breach_counts_against_the_opd_that_held_the_report(store):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from data_access.intake.writer import InvalidTransition, ReportWriter, pauses_from_events, sweep_pending
 from data_access.rulebook.sla import WIT
 from data_access.store.engine import make_engine
-from data_access.store.migrate import downgrade, upgrade
+from data_access.store.migrate import alembic_config, upgrade
 from data_access.store.schema import Report, ReportEvent
 
 TABLES = {"district", "village", "opd", "category", "sla_policy", "report", "reporter", "report_event"}
@@ -22,7 +23,7 @@ FRIDAY_15_WIT = datetime(2026, 11, 20, 15, 0, tzinfo=WIT).astimezone(UTC)
 def test_migrations_run_from_empty_and_back(empty_store):
     """Alembic creates every public table from nothing, drops them on downgrade, and upgrades again."""
     assert set(inspect(empty_store).get_table_names()) >= TABLES
-    downgrade(empty_store, "base")
+    command.downgrade(alembic_config(empty_store), "base")
     assert not TABLES & set(inspect(empty_store).get_table_names())
     upgrade(empty_store)
     columns = {c["name"] for c in inspect(empty_store).get_columns("report")}

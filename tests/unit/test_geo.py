@@ -13,8 +13,9 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from geo.assign import PointAssigner
-from geo.boundaries import BoundaryError, find_default_boundaries, find_display_boundaries, load_boundaries
+from core.settings import boundaries_file
+from geo.assign import UNKNOWN, PointAssigner
+from geo.boundaries import BoundaryError, find_display_boundaries, load_boundaries
 from geo.choropleth import class_breaks, classify
 from geo.simplify import to_display_geojson
 from geo.tilegrid import GRID_COLS, GRID_ROWS, TILE_POSITIONS, tile_positions
@@ -96,11 +97,11 @@ def test_all_152_villages_load_with_reference_codes_and_districts(villages, ref_
 def test_default_paths_point_at_the_shared_files(data_dir, monkeypatch):
     """Without BOUNDARIES_DIR the finders return the shared full-detail and simplified files; with it, that folder."""
     monkeypatch.delenv("BOUNDARIES_DIR", raising=False)
-    assert find_default_boundaries("district") == data_dir / "districts.geojson"
-    assert find_default_boundaries("village") == data_dir / "villages.geojson"
+    assert boundaries_file("districts.geojson") == data_dir / "districts.geojson"
+    assert boundaries_file("villages.geojson") == data_dir / "villages.geojson"
     assert find_display_boundaries() == data_dir / "districts_simplified.geojson"
     monkeypatch.setenv("BOUNDARIES_DIR", str(data_dir / "no-such-folder"))
-    assert find_default_boundaries("district") is None and find_display_boundaries() is None
+    assert boundaries_file("districts.geojson") is None and find_display_boundaries() is None
 
 
 # --- assigning points ------------------------------------------------------------------------------------------------
@@ -220,7 +221,8 @@ def test_grid_classifies_only_the_cells_points_fall_in_and_agrees_in_small_batch
     tree_only = PointAssigner(districts, villages, grid_min_points=None).assign(lons, lats)
     pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), tree_only)
     grid = lazy._districts._grid
-    assert 0 < grid.classified < grid.nx * grid.ny / 20  # three towns, not the regency
+    classified = np.count_nonzero(grid.cells != UNKNOWN)
+    assert 0 < classified < grid.nx * grid.ny / 20  # three towns, not the regency
 
 
 def test_village_code_always_belongs_to_the_district(assigner):

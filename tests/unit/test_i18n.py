@@ -3,6 +3,7 @@ numbers and times are written the way each language writes them."""
 
 from __future__ import annotations
 
+import gettext
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_when
-from core.i18n import LOCALE_DIR, catalog, has_text, t
+from core.i18n import DOMAIN, LOCALE_DIR, catalog, t
 from tests.support import REPO
 
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_][A-Za-z0-9_.\-]*[A-Za-z0-9_])["']""")
@@ -23,6 +24,12 @@ def used_keys() -> set[str]:
         for path in (REPO / folder).rglob("*.py"):
             keys |= set(LITERAL_KEY.findall(path.read_text(encoding="utf-8")))
     return keys
+
+
+def has_text(key: str, lang: str) -> bool:
+    """Whether ``lang``'s own catalog (no fallback) holds ``key``."""
+    own = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+    return own.gettext(key) != key
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

@@ -13,7 +13,7 @@ from core.settings import Settings, SettingsError
 
 def test_two_parses_of_one_setting_agree_and_run_at_its_speed():
     """Two processes parsing the same value get the same now, and a real second is ``speed`` simulated ones."""
-    clock = SimulatedClock.starting_now(datetime(2026, 12, 1, 14, 0, tzinfo=UTC), 48)
+    clock = SimulatedClock(datetime(2026, 12, 1, 14, 0, tzinfo=UTC), time.time(), 48)
     other = parse_simulated_clock(clock.setting())
     first, second = clock(), other()
     assert abs((second - first).total_seconds()) < 1

@@ -19,9 +19,9 @@ from data_access.rulebook.sla import (
     default_cuti_bersama,
     due_at,
     parse_extra_holidays,
-    sla_state,
     target_seconds,
 )
+from tests.support.rule_twins import sla_state
 
 CAL = WorkCalendar()
 

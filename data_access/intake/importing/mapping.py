@@ -29,10 +29,10 @@ from core.rules import STATUSES
 from data_access.store.schema import CHANNELS
 
 PRESET_DIR = Path(__file__).with_name("presets")
+# In [columns], title and description join every column listed; for the other fields the list gives alternatives.
 FIELDS = ("external_id", "created_at", "closed_at", "updated_at", "first_response_at", "status", "category",
           "title", "description", "lat", "lon", "location", "address", "opd", "channel")
 DATE_FIELDS = ("created_at", "closed_at", "updated_at", "first_response_at")
-JOINED_FIELDS = ("title", "description")  # a list of columns is joined; for the other fields it lists alternatives
 SECTIONS = ("columns", "status", "category", "opd", "channel", "defaults", "dates", "preset")
 DEFAULT_CATEGORY = "lainnya"
 DEFAULT_CHANNEL = "web"

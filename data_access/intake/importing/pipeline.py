@@ -28,8 +28,7 @@ Batch = TypeVar("Batch")
 _DONE = object()
 # When the writer's statement returns, its thread waits for the GIL until the reader's thread lets go, at the
 # latest after the interpreter's switch interval (5 ms by default): a fifth of a 1,000-row statement's time. For
-# the import's duration the interval is 1 ms (measured with benchmarks/bench_import.py's file on this 2-core
-# machine under load: twice 10,800 rows/s with 1 ms against 7,400 with 5 ms; noisy figures).
+# the import's duration the interval is 1 ms, so that wait stays short (benchmarks/bench_import.py).
 SWITCH_INTERVAL = 0.001
 COLLECT_ROWS = 50_000  # see SparseCollection
 
@@ -99,11 +98,11 @@ class SparseCollection:
     """Python's cycle collector once per COLLECT_ROWS rows instead of every 700 new objects, for the import's
     duration.
 
-    A row makes a dozen container objects (its fields, record, candidate, row tuples), so the collector used to
+    A row makes a dozen container objects (its fields, record, candidate, row tuples), so the collector would
     run every few dozen rows, and its oldest generation walks everything the process holds (the boundaries'
-    geometries, pandas, SQLAlchemy): about a third of the reader's time on benchmarks/bench_import.py's file.
-    Collecting the young generations after every batch still walked the batches alive at that moment (the one
-    just read, those waiting for the writer): 17 ms a batch, a tenth of the reader's time. Rows are freed by
+    geometries, pandas, SQLAlchemy): about a third of the reader's time. Collecting the young generations after
+    every batch would still walk the batches alive at that moment (the one just read, those waiting for the
+    writer): a tenth of the reader's time. Rows are freed by
     their reference counts as soon as they are written; the collector is only there for cycles, so ``rows_done``
     collects the young generations every COLLECT_ROWS rows, and what cycles an import makes stay bounded by
     those; the collector's automatic runs come back when the import ends.

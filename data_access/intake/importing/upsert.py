@@ -284,7 +284,7 @@ class ReportUpserter:
         # Reports of one evening or holiday share their due times (the same objects, see DueTimeCalculator).
         dues = [due.due_times(policies[c.category_code], c.created_at) for c in fresh]
         # Times are bound as the store keeps them: naive UTC text on SQLite (see _sqlite_time), aware otherwise.
-        # The text of a whole column at once: per-row isoformat was the biggest part of a row's computation.
+        # The text of a whole column at once: per-row isoformat would be the biggest part of a row's computation.
         if self._sqlite:
             as_bound = _sqlite_time
             created_b = _sqlite_times([c.created_at for c in fresh])

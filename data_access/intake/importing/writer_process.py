@@ -3,8 +3,8 @@ while the store's work on this one runs on the other.
 
 Why a process and not a thread: both halves of an import are mostly Python (the reader parsing and translating,
 the writer binding parameters and SQLite's own work between them), and a thread of the same interpreter only runs
-while the other waits for the GIL. Measured with benchmarks/bench_import.py, a writer thread took 68 µs of wall
-time a row for 43 µs of its own CPU: the two halves took turns instead of overlapping.
+while the other waits for the GIL: as a thread the writer spends over a third of its time waiting for the GIL,
+the two halves taking turns instead of overlapping.
 
 What crosses the pipe is kept slim, because pickling is not free (a batch's full candidates cost about 30 µs a
 row to dump and load). A batch the reader believes new — the reader guesses from the last batch the writer
@@ -185,9 +185,9 @@ class ProcessBatchWriter:
 
 class _Sender:
     """The reader's sends, on a thread of their own. A batch is about 1.7 MB pickled and the socket between the
-    processes holds about 200 kB: sent from the reader's thread, the send returned only once the writer had
-    finished the batch before and read most of this one, so the reader waited on the writer after all (about a
-    second of 200,000 rows, benchmarks/bench_import.py). The thread waits in one write call, without the GIL.
+    processes holds about 200 kB: sent from the reader's thread, the send would return only once the writer had
+    finished the batch before and read most of this one, so the reader would wait on the writer after all. The
+    thread waits in one write call, without the GIL.
     Messages are pickled in the caller's thread (what is put may change afterwards) and sent in order."""
 
     def __init__(self, pipe) -> None:
@@ -195,7 +195,7 @@ class _Sender:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._error: BaseException | None = None
         # The thread takes the GIL three times a send (woken, between the length and the bytes, after them) while
-        # the reader's thread translates: with the interpreter's 5 ms switch interval the writer waited for them.
+        # the reader's thread translates: with the interpreter's 5 ms switch interval the writer would wait for them.
         self._switch_interval = shorten_switch_interval()
         self._thread = threading.Thread(target=self._loop, name="import-writer-sender", daemon=True)
         self._thread.start()
