@@ -3,7 +3,6 @@ the monthly public-service performance report (Laporan Kinerja Pelayanan Publik)
 
 from __future__ import annotations
 
-import logging
 from functools import cache
 
 import dash
@@ -27,8 +26,6 @@ from layouts import briefing as page
 from layouts import briefing_pdf, exports
 from layouts import components as c
 from layouts import performance_report as report
-
-log = logging.getLogger(__name__)
 
 
 def load(data: PageData) -> page.BriefingData:

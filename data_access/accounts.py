@@ -44,10 +44,6 @@ class Viewer:
     opds: frozenset[str] = frozenset()
     session_key: str = ""  # changes when the password changes: old sessions stop working
 
-    @property
-    def is_person(self) -> bool:
-        return self.role in ROLES
-
     def scope(self) -> Scope:
         """What this viewer may see: the one mapping from role to Scope (applied in SQL by every query)."""
         if self.role == "admin":
@@ -273,12 +269,6 @@ def recent_failures(engine: Engine, *, actor: str | None = None, address: str | 
         conds.append(AccessLog.address == address[:64])
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(AccessLog).where(*conds)).scalar_one())
-
-
-def access_log(engine: Engine, limit: int = 200) -> list[dict]:
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select(AccessLog).order_by(AccessLog.id.desc())
-                                              .limit(max(1, min(limit, 10_000)))).mappings()]
 
 
 DEMO_USERS = (("admin", "admin", ()), ("bupati", "pimpinan", ()), ("operator", "operator", ()),

@@ -8,7 +8,6 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-01T00:00:00+09:00"  # change when the documents below change
 CONTACT = "Mimika Center, Pemerintah Kabupaten Mimika (Papua Tengah)"
 KEY_SERVICE = "API keys per intake source from the Mimika Center admin (python -m dashboard apikeys add SOURCE)"
-SERVICE_NOTICE = None
 
 _YES_NO = [{"key": "false", "name": "Tidak"}, {"key": "true", "name": "Ya"}]
 

@@ -183,7 +183,8 @@ def test_logout_ends_the_session_and_is_logged(app_and_engine):
     login(client, "bupati", "kata-sandi-kuat")
     assert client.get("/logout").headers["Location"] == "/login"
     assert client.get("/briefing").status_code == 302
-    log = accounts.access_log(engine)
+    with engine.connect() as conn:
+        log = [dict(r) for r in conn.execute(select(AccessLog).order_by(AccessLog.id.desc())).mappings()]
     assert [row["action"] for row in log[:2]] == ["logout", "login"]
     assert log[0]["at"] <= datetime.now(UTC)
 
