@@ -47,22 +47,23 @@ def test_filters_from_query_reads_periods_and_codes():
     assert filters_from_query({}, NOW) == Filters()
 
 
-@pytest.mark.parametrize("query,needle", [
-    ({"period": "fortnight"}, "fortnight"),
-    ({"period": "custom", "start": "2026-02-30", "end": "2026-03-01"}, "2026-02-30"),
-    ({"period": "custom", "start": "2026-10-01"}, "start dan end"),
-    ({"period": "custom", "start": "2026-10-05", "end": "2026-10-01"}, "2026-10-01"),
-    ({"period": "custom", "start": "2027-01-01", "end": "2027-01-02"}, "di luar jangkauan"),
-    ({"opd": "PUPR;DROP TABLE"}, "PUPR;DROP TABLE"),
-    ({"district": "99.99.99"}, "99.99.99"),
+@pytest.mark.parametrize("query,needle,needle_en", [
+    ({"period": "fortnight"}, "fortnight", "fortnight"),
+    ({"period": "custom", "start": "2026-02-30", "end": "2026-03-01"}, "2026-02-30", "2026-02-30"),
+    ({"period": "custom", "start": "2026-10-01"}, "start dan end", "start and end"),
+    ({"period": "custom", "start": "2026-10-05", "end": "2026-10-01"}, "2026-10-01", "2026-10-01"),
+    ({"period": "custom", "start": "2027-01-01", "end": "2027-01-02"}, "di luar jangkauan", "out of range"),
+    ({"opd": "PUPR;DROP TABLE"}, "PUPR;DROP TABLE", "PUPR;DROP TABLE"),
+    ({"district": "99.99.99"}, "99.99.99", "99.99.99"),
 ])
-def test_filters_from_query_explains_malformed_values(query, needle):
+def test_filters_from_query_explains_malformed_values(query, needle, needle_en):
     """Every malformed value gives a FilterError whose message names it (in Indonesian and in English)."""
     known = {"district": {"94.04.01"}}
     with pytest.raises(FilterError) as caught:
         filters_from_query(query, NOW, known)
-    assert needle in str(caught.value)
-    assert caught.value.text("en") != str(caught.value) or needle in caught.value.text("en")
+    assert needle in str(caught.value) and str(caught.value) == caught.value.text("id")
+    english = caught.value.text("en")
+    assert english != str(caught.value) and needle_en in english
 
 
 def test_filter_bar_writes_the_query_back():
