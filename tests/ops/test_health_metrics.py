@@ -31,13 +31,27 @@ def app(seeded, fresh_page_registry):
     return get_app(url(seeded))
 
 
-def test_healthz_reports_store_data_age_and_cache(app):
+def test_healthz_reports_store_data_age_and_cache(app, seeded):
     """200 with the store reachable, its newest report's age, and the cache backend; no login needed."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from data_access.store.schema import Report
+
+    with seeded.connect() as conn:
+        newest = conn.execute(select(func.max(Report.created_at))).scalar_one()
+    newest = newest if newest.tzinfo else newest.replace(tzinfo=UTC)
+    asked = datetime.now(UTC)
     response = app.server.test_client().get("/healthz")
+    answered = datetime.now(UTC)
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok" and body["store"]["ok"] is True
-    assert body["store"]["newest_report_age_seconds"] > 0
+    assert datetime.fromisoformat(body["store"]["newest_report_at"]) == newest
+    # the age of that report at the moment of asking (rounded to 0.1 s), not merely some positive number
+    age = body["store"]["newest_report_age_seconds"]
+    assert (asked - newest).total_seconds() - 0.05 <= age <= (answered - newest).total_seconds() + 0.05, age
     assert body["cache"] == {"backend": "memory", "ok": True}
     assert response.headers["Cache-Control"] == "no-store"
 
