@@ -45,10 +45,11 @@ def test_compliance_by_opd_matches_oracle(seeded, rows, opds, filters, scope):
     assert got[~got["ranked"]]["rank"].isna().all()
 
 
-def test_compliance_by_opd_leaves_small_samples_unranked(seeded):
+def test_compliance_by_opd_leaves_small_samples_unranked(seeded, opds):
     """With a huge minimum sample nobody is ranked, yet every OPD is still listed."""
     got = queries.compliance_by_opd(seeded, Filters(), Scope.wall(), NOW, min_sample=10**6)
-    assert len(got) > 10 and not got["ranked"].any() and got["rank"].isna().all()
+    assert sorted(got["opd_code"]) == sorted(opds)  # every OPD, once (not just "more than ten rows")
+    assert not got["ranked"].any() and got["rank"].isna().all()
 
 
 @pytest.mark.parametrize("filters,scope", CASES)
