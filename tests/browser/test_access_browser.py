@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -61,7 +62,7 @@ def test_login_and_logout(context, server, store_file):
     with page.expect_navigation():
         page.click("button[type=submit]")
     page.wait_for_selector("#briefing-league-table tbody tr", timeout=20_000)
-    assert page.url.endswith("/briefing") or "/briefing" in page.url
+    assert urlsplit(page.url).path == "/briefing", page.url  # not merely "/briefing" somewhere, as in ?next=
     page.goto(server + "/logout")
     page.goto(server + "/sla")
     assert "/login" in page.url

@@ -247,7 +247,7 @@ def test_indonesian_number_format():
     """Thousands with '.', decimals with ','."""
     assert fmt_int(1234567) == "1.234.567"
     assert fmt_dec(1234.56) == "1.234,6"
-    assert fmt_pct(87.25) == "87,2%" or fmt_pct(87.25) == "87,3%"
+    assert fmt_pct(87.26) == "87,3%" and fmt_pct(87.24) == "87,2%"
     assert fmt_int(None) == "–"
 
 
@@ -340,6 +340,7 @@ def test_legend_has_every_mark_and_classes_never_share_an_edge(wall_app):
     highs = [int(text.split("–")[1].replace(".", "")) for text in texts[1:-4]]
     lows = [int(text.split("–")[0].replace(".", "")) for text in texts[1:-4]] + [
         int(texts[-4][2:].replace(".", ""))]
+    assert len(highs) >= 2, texts  # classes with a range on both sides of an edge, so the check below has work
     assert all(high + 1 == low for high, low in zip(highs, lows[1:], strict=False)), texts
 
 
@@ -349,9 +350,9 @@ def test_every_district_value_falls_in_the_class_its_colour_says(seeded):
     for measure in ("open", "per_10k", "median_response"):
         hideout = wall.map_hideout(districts, measure, NOW, 14)
         edges, step = hideout["breaks"], wall.measure_step(measure)
-        for code, value in hideout["values"].items():
-            if value is None:
-                continue
+        shown_values = {code: value for code, value in hideout["values"].items() if value is not None}
+        assert len(shown_values) >= 10, (measure, hideout["values"])  # the classes are checked on real values
+        for code, value in shown_values.items():
             shown = round(value / step) * step
             cls = max(i for i, edge in enumerate(edges) if edge <= shown + step / 1000)
             assert hideout[code] == wall._palette_index(cls, len(edges)), (measure, code, value, edges)

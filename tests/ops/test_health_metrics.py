@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 
 import pytest
 from flask_caching import Cache
@@ -30,13 +31,27 @@ def app(seeded, fresh_page_registry):
     return get_app(url(seeded))
 
 
-def test_healthz_reports_store_data_age_and_cache(app):
+def test_healthz_reports_store_data_age_and_cache(app, seeded):
     """200 with the store reachable, its newest report's age, and the cache backend; no login needed."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from data_access.store.schema import Report
+
+    with seeded.connect() as conn:
+        newest = conn.execute(select(func.max(Report.created_at))).scalar_one()
+    newest = newest if newest.tzinfo else newest.replace(tzinfo=UTC)
+    asked = datetime.now(UTC)
     response = app.server.test_client().get("/healthz")
+    answered = datetime.now(UTC)
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok" and body["store"]["ok"] is True
-    assert body["store"]["newest_report_age_seconds"] > 0
+    assert datetime.fromisoformat(body["store"]["newest_report_at"]) == newest
+    # the age of that report at the moment of asking (rounded to 0.1 s), not merely some positive number
+    age = body["store"]["newest_report_age_seconds"]
+    assert (asked - newest).total_seconds() - 0.05 <= age <= (answered - newest).total_seconds() + 0.05, age
     assert body["cache"] == {"backend": "memory", "ok": True}
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -107,10 +122,12 @@ def test_each_request_is_logged_as_json_with_the_user(app, caplog):
     """One structured line per request: method, path, status, ms, and the viewer (user and role)."""
     client = client_as(app, "operator")
     caplog.set_level(logging.INFO, logger="mimika.request")
+    started = time.perf_counter()
     client.get("/briefing")
+    took_ms = (time.perf_counter() - started) * 1000
     record = next(r for r in caplog.records if r.name == "mimika.request" and getattr(r, "path", "") == "/briefing")
     assert record.status == 200 and record.user == "test-operator" and record.role == "operator"
-    assert record.ms >= 0 and record.method == "GET"
+    assert 0 < record.ms <= took_ms + 0.05 and record.method == "GET"  # the request's own time, rounded to 0.1 ms
     from dashboard.logs import JsonFormatter
 
     line = json.loads(JsonFormatter().format(record))

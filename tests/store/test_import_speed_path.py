@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from data_access.intake.importing import ImportOptions, import_file
 from data_access.store.schema import Report, ReportEvent
@@ -124,7 +125,7 @@ def test_a_failing_batch_stops_both_paths_at_the_same_place(make_store, workcal,
                 conn.exec_driver_sql("CREATE TRIGGER refuse_k555 BEFORE INSERT ON report WHEN NEW.external_id = "
                                      "'K555' BEGIN SELECT RAISE(ABORT, 'K555 is refused'); END")
             options = ImportOptions(source="k", now=NOW, batch_size=100, fast=fast)
-            with pytest.raises(Exception, match="K555 is refused"):
+            with pytest.raises(IntegrityError, match="K555 is refused"):  # the store's own error, not a wrapper
                 import_file(store, workcal, path, options)
         reports, events = snapshot(stores[True])
         assert len(reports) == 500 and len(events) == 500  # batches 1-5 of 100; the sixth held K555

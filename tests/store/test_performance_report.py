@@ -90,7 +90,9 @@ def test_cli_writes_both_files_named_by_the_wit_month_and_they_agree(seeded, tmp
     header = [c.value for c in sheet[1]]
     league = _league(seeded, "2026-10")
     by_short = {r["short_name"]: r for r in league.reset_index().to_dict("records")}
-    for row in sheet.iter_rows(min_row=2, values_only=True):
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert sorted(dict(zip(header, row, strict=True))["OPD"] for row in rows) == sorted(by_short)  # every OPD, once
+    for row in rows:
         record = dict(zip(header, row, strict=True))
         theirs = by_short[record["OPD"]]
         assert record["n selesai"] == theirs["resolution_sample"]

@@ -75,6 +75,7 @@ def test_per_opd_compliance_is_the_briefing_leagues_over_the_same_months(seeded,
     public, _ = figures
     league = compliance_by_opd(seeded, Filters(start=public.start, end=NOW), Scope.wall(), NOW).set_index(
         "opd_code")
+    assert sorted(public.by_opd["opd_code"]) == sorted(league.index)  # the same OPDs, each once
     for record in public.by_opd.to_dict("records"):
         theirs = league.loc[record["opd_code"]]
         for kind in ("response", "resolution"):
@@ -89,6 +90,8 @@ def test_open_data_months_per_opd_add_up_to_the_accountable_counts(figures):
     """Each (month, OPD) row counts the targets that OPD was accountable for, as the oracle finds them."""
     public, rows = figures
     window = [r for r in rows if public.start <= r["created_at"] < NOW and r["status"] not in EXCLUDED]
+    # Rows for every month that had reports (the demo's months, not all twelve): the loop below has work.
+    assert set(public.opd_monthly["month"]) == {_month(r["created_at"]) for r in window} != set()
     for record in public.opd_monthly.to_dict("records"):
         mine = [r for r in window if _month(r["created_at"]) == record["month"]]
         decided = [r for r in mine if accountable(r, "resolution") == record["opd_code"]

@@ -36,9 +36,10 @@ def test_a_query_past_its_deadline_is_stopped_by_the_database(empty_store):
     """Inside query_deadline(0.3) a minutes-long query fails within about the deadline; the same engine then
     answers as usual outside the block (a pooled connection keeps no limit)."""
     started = time.monotonic()
-    with pytest.raises(OperationalError), query_deadline(0.3):
+    # SQLite's progress handler: "interrupted"; PostgreSQL: "canceling statement due to statement timeout".
+    with pytest.raises(OperationalError, match="interrupted|statement timeout"), query_deadline(0.3):
         run_slow(empty_store)
-    assert time.monotonic() - started < 5
+    assert 0.25 <= time.monotonic() - started < 5  # it ran until the deadline (0.3 s), not failing at once
     assert not deadline_passed()
     with empty_store.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM report")).scalar_one() == 0

@@ -103,8 +103,8 @@ def test_simulated_reports_are_written_like_any_other(simulated_day):
     assert rows and all(r.response_due_at is not None for r in rows)
     assert all(NOW < r.created_at <= r.updated_at <= sim.now for r in rows)
     assert newest_event <= sim.now == NOW + timedelta(days=1)
-    assert all(r.priority in ("darurat", "tinggi") for r in rows
-               if r.category_code in ("kebakaran", "gawat_darurat", "banjir"))
+    emergencies = [r for r in rows if r.category_code in ("kebakaran", "gawat_darurat", "banjir")]
+    assert emergencies and all(r.priority in ("darurat", "tinggi") for r in emergencies), emergencies
     assert all("{" not in r.description for r in rows)
 
 

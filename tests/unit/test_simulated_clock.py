@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -21,11 +22,17 @@ def test_two_parses_of_one_setting_agree_and_run_at_its_speed():
     assert timedelta(seconds=8) <= clock() - first <= timedelta(seconds=30)
 
 
-@pytest.mark.parametrize("text", ["", "2026-12-01T14:00:00 at 1 x2", "2026-12-01T14:00:00+00:00 at 1 x0.5",
-                                  "yesterday at 1 x2", "2026-12-01T14:00:00+00:00 x2"])
-def test_malformed_values_are_refused(text):
-    """No time zone, a speed below 1, or a missing part: refused with the expected form in the message."""
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(("text", "says"), [
+    ("", "expected '<ISO time> at <Unix seconds> x<speed>'"),
+    ("2026-12-01T14:00:00 at 1 x2", "'2026-12-01T14:00:00' has no time zone"),
+    ("2026-12-01T14:00:00+00:00 at 1 x0.5", "the speed must be from 1 to"),
+    ("yesterday at 1 x2", "'yesterday' is not an ISO time"),
+    ("2026-12-01T14:00:00+00:00 x2", "expected '<ISO time> at <Unix seconds> x<speed>'"),
+])
+def test_malformed_values_are_refused(text, says):
+    """No time zone, a speed below 1, or a missing part: refused with a message saying which (the expected
+    form when a part is missing)."""
+    with pytest.raises(ValueError, match=re.escape(says)):
         parse_simulated_clock(text)
 
 

@@ -321,20 +321,26 @@ def test_target_seconds(target: Target, kind: str, cal: WorkCalendar | None, exp
 
 
 @pytest.mark.parametrize(
-    "build",
+    ("build", "says"),
     [
-        pytest.param(lambda: Target(-1, "hours"), id="negative-target"),
-        pytest.param(lambda: Target(1, "days"), id="unknown-unit"),
-        pytest.param(lambda: target_seconds(Target(1, "hours"), "office"), id="unknown-calendar-kind"),
-        pytest.param(lambda: SlaPolicy("X", "x", WD, WD, "weekdays"), id="policy-unknown-calendar"),
-        pytest.param(lambda: WorkCalendar(office_start=time(16), office_end=time(8)), id="office-hours-reversed"),
-        pytest.param(lambda: WorkCalendar(workdays=frozenset()), id="no-workdays"),
-        pytest.param(lambda: CAL.add_working_seconds(MON, -1), id="negative-seconds"),
+        pytest.param(lambda: Target(-1, "hours"), "Target.amount must be", id="negative-target"),
+        pytest.param(lambda: Target(1, "days"), "Target.unit must be one of", id="unknown-unit"),
+        pytest.param(lambda: target_seconds(Target(1, "hours"), "office"), "calendar_kind must be one of",
+                     id="unknown-calendar-kind"),
+        pytest.param(lambda: SlaPolicy("X", "x", WD, WD, "weekdays"), "calendar must be one of",
+                     id="policy-unknown-calendar"),
+        pytest.param(lambda: WorkCalendar(office_start=time(16), office_end=time(8)), "must be before office_end",
+                     id="office-hours-reversed"),
+        pytest.param(lambda: WorkCalendar(workdays=frozenset()), "workdays must be a non-empty",
+                     id="no-workdays"),
+        pytest.param(lambda: CAL.add_working_seconds(MON, -1), "seconds must be a finite number >= 0",
+                     id="negative-seconds"),
     ],
 )
-def test_invalid_configuration_rejected(build) -> None:
-    """Impossible targets, policies and calendars fail loudly instead of producing a wrong deadline."""
-    with pytest.raises(ValueError):
+def test_invalid_configuration_rejected(build, says: str) -> None:
+    """Impossible targets, policies and calendars fail loudly instead of producing a wrong deadline: each with
+    the error about itself, not some other ValueError on the way."""
+    with pytest.raises(ValueError, match=re.escape(says)):
         build()
 
 
