@@ -134,7 +134,7 @@ def assert_error(response, status: int, fmt: str = "json") -> str:
     assert "<html" not in text.lower() and "Traceback" not in text
     if fmt == "json":
         body = parse_json(response, schemas.ERRORS)
-        assert body[0]["code"] == status
+        assert len(body) == 1 and body[0]["code"] == status and body[0]["description"]
         return body[0]["description"]
     root = parse_xml(response)
     assert root.tag == "errors"
