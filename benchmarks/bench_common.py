@@ -44,11 +44,11 @@ KIOSK_COOKIE = "mimika_kiosk"  # dashboard/auth.py: the cookie a wall screen's k
 
 def kiosk_token(engine, name: str = "bench-wall") -> str:
     """A fresh kiosk token for benchmark screens (a wall screen is a kiosk): the store is migrated first."""
-    from data_access.accounts import replace_kiosk
+    from data_access.accounts import KIOSKS
     from data_access.store.migrate import upgrade
 
     upgrade(engine)
-    return replace_kiosk(engine, name)
+    return KIOSKS.replace(engine, name)
 
 
 def kiosk_client(app, engine):

@@ -176,7 +176,7 @@ class Gate:
         return SessionUser(viewer) if viewer is not None else None
 
     def kiosk_viewer(self, token: str) -> Viewer | None:
-        found = accounts.kiosk_for_token(self.engine, token)
+        found = accounts.KIOSKS.owner(self.engine, token)
         if found is None:
             return None
         name, revoked = found
@@ -244,7 +244,7 @@ class Gate:
     def open_kiosk(self, token: str):
         """The kiosk link: check its token, log it, and remember the screen in a cookie."""
         try:
-            found = accounts.kiosk_for_token(self.engine, token)
+            found = accounts.KIOSKS.owner(self.engine, token)
         except (SQLAlchemyError, StoreUnavailable):
             return html_response(503, "Data tidak dapat diambil", "<p>Coba lagi sebentar lagi.</p>")
         if found is None or found[1]:

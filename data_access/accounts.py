@@ -243,11 +243,6 @@ class NamedSecrets:
 # Wall screens. A kiosk name is used once: a revoked screen stays revoked, a new screen gets a new name.
 KIOSKS = NamedSecrets(Kiosk, Kiosk.name, Kiosk.token_hash, _check_name, taken="kiosk {name!r} already exists",
                       not_active="no active kiosk {name!r}")
-add_kiosk = KIOSKS.add  # returns the token
-replace_kiosk = KIOSKS.replace
-revoke_kiosk = KIOSKS.revoke
-list_kiosks = KIOSKS.rows
-kiosk_for_token = KIOSKS.owner  # (kiosk name, revoked?) or None
 
 
 def log_access(engine: Engine, actor: str, action: str, target: str | None = None, *, address: str | None = None,
@@ -288,4 +283,4 @@ def ensure_demo_accounts(engine: Engine) -> tuple[list[tuple[str, str, str]], st
         if name not in existing:
             add_user(engine, name, role, password, opds)
         accounts.append((name, role, password))
-    return accounts, f"/wall?kiosk={replace_kiosk(engine, 'demo-wall')}"
+    return accounts, f"/wall?kiosk={KIOSKS.replace(engine, 'demo-wall')}"

@@ -170,7 +170,7 @@ class Open311Routes:
         """The source whose active key ``key`` is; 403 (counted against the address, and logged) otherwise."""
         if not key:
             raise Open311Error(403, "api_key is required to POST a service request")
-        found = api_keys.source_for_key(self.engine, str(key))
+        found = api_keys.API_KEYS.owner(self.engine, str(key))
         if found is None or found[1]:
             self.limiter.hit(f"badkey:{client_address()}", REJECTED_KEYS_WINDOW)
             log_access(self.engine, "anonim" if found is None else f"apikey:{found[0]}", "apikey_rejected",

@@ -28,13 +28,9 @@ def check_source(source: str) -> str:
     return source
 
 
-# A revoked source gets a new key with add_api_key (rotation: revoke, then add); an active one must be revoked first,
+# A revoked source gets a new key with API_KEYS.add (rotation: revoke, then add); an active one must be revoked first,
 # so a key is never replaced by mistake while a system still sends with it.
 API_KEYS = NamedSecrets(ApiKey, ApiKey.source, ApiKey.key_hash, check_source,
                         taken="source {name!r} already has an active key (revoke it first)",
                         not_active="no active API key for source {name!r}", prefix=KEY_PREFIX, reissue_revoked=True,
                         max_length=MAX_KEY)
-add_api_key = API_KEYS.add  # returns the key
-revoke_api_key = API_KEYS.revoke
-list_api_keys = API_KEYS.rows
-source_for_key = API_KEYS.owner  # (source, revoked?) or None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from data_access.accounts import AccountError, add_kiosk, add_user
+from data_access.accounts import KIOSKS, AccountError, add_user
 from data_access.rulebook.sla import WorkCalendar
 from data_access.store.engine import make_engine
 from data_access.store.migrate import upgrade
@@ -64,7 +64,7 @@ def kiosk_path(store_file: Path, name: str) -> str:
     """The path that opens the wall for a new kiosk called ``name``."""
     engine = make_engine(f"sqlite:///{store_file}")
     try:
-        return f"/wall?kiosk={add_kiosk(engine, name)}"
+        return f"/wall?kiosk={KIOSKS.add(engine, name)}"
     finally:
         engine.dispose()
 

@@ -107,7 +107,7 @@ def test_kiosk_opens_the_wall_only_and_says_when_revoked(context, server, store_
     """A kiosk link opens the wall; /briefing sends it back to the wall; after `kiosk revoke` the next refresh
     shows "akses dicabut" (no blank screen, no error page)."""
     engine = make_engine(f"sqlite:///{store_file}")
-    token = accounts.add_kiosk(engine, "browser-kiosk")
+    token = accounts.KIOSKS.add(engine, "browser-kiosk")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -117,7 +117,7 @@ def test_kiosk_opens_the_wall_only_and_says_when_revoked(context, server, store_
     page.goto(server + "/briefing")
     assert page.url.rstrip("/").endswith("/wall")
     page.wait_for_function("document.querySelectorAll('#wall-tilegrid .wall-tile').length > 0", timeout=20_000)
-    accounts.revoke_kiosk(engine, "browser-kiosk")
+    accounts.KIOSKS.revoke(engine, "browser-kiosk")
     engine.dispose()
     page.wait_for_function("(document.getElementById('wall-stale') || {}).innerText && "
                            "document.getElementById('wall-stale').innerText.includes('Akses dicabut')",

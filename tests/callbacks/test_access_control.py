@@ -38,10 +38,10 @@ def world(seeded):
         clients[role] = client_as(app, role)
     clients["opd"] = client_as(app, "opd", ("PUPR",))
     for role, name in (("kiosk", "matrix-wall"), ("revoked", "matrix-revoked")):
-        token = accounts.replace_kiosk(engine, name)
+        token = accounts.KIOSKS.replace(engine, name)
         clients[role] = app.server.test_client()
         clients[role].set_cookie("mimika_kiosk", token)
-    accounts.revoke_kiosk(engine, "matrix-revoked")
+    accounts.KIOSKS.revoke(engine, "matrix-revoked")
     with engine.connect() as conn:
         report_id = conn.execute(select(Report.id).join(Reporter, Reporter.id == Report.reporter_id).where(
             Report.opd_code == "PUPR", Report.anonymous.is_(False), Reporter.name.is_not(None),

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from data_access.accounts import add_kiosk
+from data_access.accounts import KIOSKS
 from data_access.rulebook.sla import WorkCalendar
 from data_access.store.engine import make_engine
 from data_access.store.migrate import upgrade
@@ -30,7 +30,7 @@ def seed_store(url: str, *, days: int = 20, per_day: float = 15.0) -> str:
         seed_demo(engine, WorkCalendar(), DemoConfig(seed=5, days=days, per_day=per_day,
                                                      now=datetime.now(UTC) - timedelta(minutes=1),
                                                      with_events=False))
-        return f"{KIOSK_COOKIE}={add_kiosk(engine, 'fault-wall')}"
+        return f"{KIOSK_COOKIE}={KIOSKS.add(engine, 'fault-wall')}"
     finally:
         engine.dispose()
 

@@ -55,7 +55,7 @@ def center(request, make_store, workcal):
     with engine.connect() as conn:
         personal = [value for row in conn.execute(select(Reporter.name, Reporter.phone, Reporter.email,
                                                          Reporter.nik)) for value in row if value]
-    yield Center(app, engine, app.server.test_client(), api_keys.add_api_key(engine, SOURCE), request.param,
+    yield Center(app, engine, app.server.test_client(), api_keys.API_KEYS.add(engine, SOURCE), request.param,
                  personal)
     dash.page_registry.clear()
     release(app, engine)

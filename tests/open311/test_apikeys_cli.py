@@ -59,10 +59,10 @@ def test_a_revoked_source_gets_a_new_key_with_add(empty_store, store_env):
     run("apikeys", "revoke", "wa-gateway", env=store_env)
     new = run("apikeys", "add", "wa-gateway", env=store_env).stdout.strip().splitlines()[-1]
     assert new != old
-    from data_access.intake.api_keys import source_for_key
+    from data_access.intake.api_keys import API_KEYS
 
-    assert source_for_key(empty_store, old) is None
-    assert source_for_key(empty_store, new) == ("wa-gateway", False)
+    assert API_KEYS.owner(empty_store, old) is None
+    assert API_KEYS.owner(empty_store, new) == ("wa-gateway", False)
     empty_store.dispose()
 
 

@@ -185,7 +185,7 @@ def test_a_store_that_is_away_is_503_to_retry(make_store, tmp_path):
     from tests.support.dash_app import get_app, url
 
     engine = make_store("sqlite")  # SQLite: a file that can be moved away
-    key = api_keys.add_api_key(engine, "app-away")
+    key = api_keys.API_KEYS.add(engine, "app-away")
     dash.page_registry.clear()
     app, _ = get_app(url(engine))
     engine.dispose()

@@ -34,7 +34,7 @@ class Center:
         dash.page_registry.clear()
         self.engine = engine
         self.app, _ = get_app(url(engine), clock=lambda: datetime.now(UTC))
-        self.key = api_keys.add_api_key(engine, SOURCE)
+        self.key = api_keys.API_KEYS.add(engine, SOURCE)
         self.server = make_server("127.0.0.1", 0, self.app.server, threaded=True)
         self.port = self.server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
@@ -133,7 +133,7 @@ def test_a_refused_key_stops_the_pass_and_keeps_everything(center, tmp_path):
     """A revoked key is the office's problem, not the reports': the pass stops, every item stays pending."""
     path = tmp_path / "outbox.db"
     record_many(path, 3)
-    api_keys.revoke_api_key(center.engine, SOURCE)
+    api_keys.API_KEYS.revoke(center.engine, SOURCE)
     assert_error(center.app.server.test_client().post("/open311/v2/requests.json",
                                                       data={"api_key": center.key}), 403)
     summary = forwarder.forward_pending(path, forwarder.requests_url(center.url), center.key, policy=FAST)

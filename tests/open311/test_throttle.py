@@ -49,7 +49,7 @@ def reports(engine) -> int:
 def test_a_source_past_its_limit_gets_429_and_writes_nothing(strict_center, monkeypatch):
     app, engine = strict_center
     client = app.server.test_client()
-    key, other = api_keys.add_api_key(engine, "sms-gateway"), api_keys.add_api_key(engine, "wa-gateway")
+    key, other = api_keys.API_KEYS.add(engine, "sms-gateway"), api_keys.API_KEYS.add(engine, "wa-gateway")
     # The limiter's clock stands still 20 s into a minute: no minute's edge can open a fresh window mid-test.
     frozen = SimpleNamespace(time=lambda: 1_800_000_000.0 + 20, monotonic=time.monotonic)
     monkeypatch.setattr("open311.rate_limit.time", frozen)
@@ -68,7 +68,7 @@ def test_a_source_past_its_limit_gets_429_and_writes_nothing(strict_center, monk
 def test_an_address_guessing_keys_is_stopped_even_with_a_right_key_afterwards(strict_center):
     app, engine = strict_center
     client = app.server.test_client()
-    key = api_keys.add_api_key(engine, "app-warga")
+    key = api_keys.API_KEYS.add(engine, "app-warga")
     for attempt in range(20):
         assert_error(client.post(f"{BASE}/requests.json", data={"api_key": f"m311_guess{attempt}", **citizen()}),
                      403)

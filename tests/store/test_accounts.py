@@ -77,10 +77,10 @@ def test_kiosk_add_prints_the_wall_path_last_and_revoke_ends_it(store_env):
     assert path.startswith("/wall?kiosk=")
     token = path.split("=", 1)[1]
     engine = create_engine(store_env["DATABASE_URL"])
-    assert accounts.kiosk_for_token(engine, token) == ("dinding-1", False)
+    assert accounts.KIOSKS.owner(engine, token) == ("dinding-1", False)
     assert "dinding-1" in _run_with_stdin(store_env, ("kiosk", "list"), None).stdout
     assert _run_with_stdin(store_env, ("kiosk", "revoke", "dinding-1"), None).returncode == 0
-    assert accounts.kiosk_for_token(engine, token) == ("dinding-1", True)
+    assert accounts.KIOSKS.owner(engine, token) == ("dinding-1", True)
     assert_one_line_error(_run_with_stdin(store_env, ("kiosk", "revoke", "dinding-1"), None), "no active kiosk")
     with engine.connect() as conn:
         actions = set(conn.execute(select(AccessLog.action).where(AccessLog.target == "kiosk:dinding-1")).scalars())
@@ -192,7 +192,7 @@ def test_logout_ends_the_session_and_is_logged(app_and_engine):
 def test_kiosk_link_sets_a_long_lived_cookie_and_hides_the_token(app_and_engine):
     """Opening the printed kiosk path remembers the screen in an HttpOnly cookie and redirects to a clean /wall."""
     app, engine = app_and_engine
-    token = accounts.add_kiosk(engine, "dinding")
+    token = accounts.KIOSKS.add(engine, "dinding")
     response = app.server.test_client().get(f"/wall?kiosk={token}&lang=en")
     assert response.status_code == 302 and response.headers["Location"] == "/wall?lang=en"
     cookie = response.headers["Set-Cookie"]
