@@ -41,17 +41,19 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq nginx >/dev/null; \
 	  else echo "nginx is missing: the reverse-proxy test of deploy/ will be skipped"; fi; }
 
-# Every test, on as many workers as there are cores (pytest-xdist); the import contracts are one of the tests
-# (tests/unit/test_architecture.py runs lint-imports). Each worker has its own stores and Redis database.
-# `make test-fast` leaves out what starts browsers, servers or venvs and what stops servers (see pytest.ini's markers).
-TEST_WORKERS ?= auto
-FAST := not browser and not server and not faults and not packaging
+# Every test on pytest-xdist workers, two per core: much of a test's time is spent waiting for a server, a browser or
+# a child process, and a second worker per core fills it. Idle workers steal queued tests (worksteal), so the long
+# ones do not pile up at the end. The import contracts are one of the tests (tests/unit/test_architecture.py runs
+# lint-imports). Each worker has its own stores and Redis database. `make test-fast` leaves out what starts
+# browsers, servers, venvs or command-line runs and what stops servers (pytest.ini's markers).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
+FAST := not browser and not server and not faults and not packaging and not cli
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "$(FAST)"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "$(FAST)"
 
 # Translations: edit core/locale/{id,en}/LC_MESSAGES/messages.po, then compile. Keys are written by hand in both
 # catalogs (some are built at run time, t(f"age.{k}"), and extraction cannot see them); the extracted template

@@ -21,9 +21,7 @@ from data_access.store.engine import make_engine, normalise_url
 from data_access.store.migrate import upgrade
 from data_access.store.reference import load_reference
 from demo.seed import DemoConfig, seed_demo
-from tests.support import NOW, SHARED_DATA
-
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+from tests.support import BACKENDS, NOW, SHARED_DATA
 
 # What a folder's tests need beyond this process, so that `make test-fast` can leave them out (pytest -m).
 FOLDER_MARKS = {"browser": "browser", "benchmarks": "server", "ops": "server", "faults": "faults",
@@ -91,42 +89,49 @@ def _new_postgres_database(template: str | None = None) -> tuple[str, callable]:
 
 
 @pytest.fixture(scope="session")
-def make_store(tmp_path_factory):
-    """Factory: an empty, migrated store with reference data on the named backend.
+def make_store(tmp_path_factory, workcal):
+    """Factory: a migrated store with reference data on the named backend, empty or holding ``demo``'s reports.
 
-    Each is a copy of one built per run and backend (a file copy; PostgreSQL's CREATE DATABASE … TEMPLATE): a run
-    makes hundreds of stores, and migrating and loading each afresh took about a second on PostgreSQL. Building
-    the template runs the real migrations and reference load; tests/store/test_store.py checks what they build."""
+    Each is a copy of a template built once per run, backend and demo (a file copy; PostgreSQL's CREATE DATABASE …
+    TEMPLATE): a run makes hundreds of stores, and migrating, loading and seeding each afresh would cost seconds
+    apiece. Building a template runs the real migrations, reference load and demo seeding;
+    tests/store/test_store.py checks what they build."""
     disposals, drops, templates = [], [], {}
 
-    def template(backend: str):
-        if backend not in templates:
-            if backend == "sqlite":
-                path = tmp_path_factory.mktemp("template") / "mimika.db"
-                url = f"sqlite:///{path}"
+    def copy(backend: str, source) -> str:
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("store") / "mimika.db"
+            shutil.copyfile(source, path)
+            return f"sqlite:///{path}"
+        url, drop = _new_postgres_database(template=source)
+        drops.append(drop)
+        return url
+
+    def template(backend: str, demo: DemoConfig | None):
+        key = (backend, repr(demo))
+        if key not in templates:
+            if demo is not None:
+                url = copy(backend, template(backend, None))
+            elif backend == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'mimika.db'}"
             else:
                 url, drop = _new_postgres_database()
                 drops.append(drop)
             engine = make_engine(url, create=True)
-            upgrade(engine)
-            load_reference(engine)
+            if demo is None:
+                upgrade(engine)
+                load_reference(engine)
+            else:
+                seed_demo(engine, workcal, demo)
             if backend == "sqlite":
                 with engine.connect() as conn:  # everything in the main file, so a file copy is the whole store
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
-            templates[backend] = path if backend == "sqlite" else make_url(url).database
-        return templates[backend]
+            templates[key] = make_url(url).database
+        return templates[key]
 
-    def factory(backend: str):
-        source = template(backend)
-        if backend == "sqlite":
-            path = tmp_path_factory.mktemp("store") / "mimika.db"
-            shutil.copyfile(source, path)
-            url = f"sqlite:///{path}"
-        else:
-            url, drop = _new_postgres_database(template=source)
-            drops.append(drop)
-        engine = make_engine(url, create=True)  # the file is there: create only keeps the plain path in the URL
+    def factory(backend: str, demo: DemoConfig | None = None):
+        engine = make_engine(copy(backend, template(backend, demo)), create=True)  # create keeps the plain path
         disposals.append(engine.dispose)
         return engine
 
@@ -139,11 +144,9 @@ def make_store(tmp_path_factory):
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def seeded(request, make_store, workcal):
+def seeded(request, make_store):
     """A store with 150 days of demo reports ending at NOW, one per backend."""
-    engine = make_store(request.param)
-    seed_demo(engine, workcal, DemoConfig(seed=11, days=150, per_day=40.0, now=NOW))
-    return engine
+    return make_store(request.param, demo=DemoConfig(seed=11, days=150, per_day=40.0, now=NOW))
 
 
 @pytest.fixture(params=BACKENDS)

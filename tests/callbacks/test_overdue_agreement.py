@@ -109,6 +109,7 @@ def league_overdue(app, short_name: str) -> int:
     raise AssertionError(f"{short_name} not in the league")
 
 
+@pytest.mark.cli
 def test_every_overdue_figure_agrees(app, store):
     """Wall tiles = kpis --json; /opd tile = grid = CSV = XLSX = briefing league, for PUPR and DINKES; the
     held-after-due reports are counted, the held-before-due ones are not, the transfers show as transfers."""

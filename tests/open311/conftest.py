@@ -16,10 +16,9 @@ from sqlalchemy import select
 
 from data_access.intake import api_keys
 from data_access.store.schema import Reporter
-from demo.seed import DemoConfig, seed_demo
-from tests.conftest import BACKENDS
+from demo.seed import DemoConfig
 from tests.open311 import schemas
-from tests.support import NOW
+from tests.support import BACKENDS, NOW
 from tests.support.dash_app import get_app, url
 
 BASE = "/open311/v2"
@@ -48,8 +47,7 @@ class Center:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def center(request, make_store, workcal):
-    engine = make_store(request.param)
-    seed_demo(engine, workcal, DemoConfig(seed=5, days=30, per_day=12.0, now=NOW))
+    engine = make_store(request.param, demo=DemoConfig(seed=5, days=30, per_day=12.0, now=NOW))
     dash.page_registry.clear()
     app, _ = get_app(url(engine))
     with engine.connect() as conn:

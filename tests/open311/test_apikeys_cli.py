@@ -13,6 +13,8 @@ from tests.open311.test_post import citizen
 from tests.store.test_cli import assert_one_line_error, run
 from tests.support.dash_app import get_app, url
 
+pytestmark = pytest.mark.cli  # every test here runs `python -m dashboard` in a child process
+
 
 @pytest.fixture
 def store_env(empty_store) -> dict:

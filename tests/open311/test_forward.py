@@ -159,6 +159,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+@pytest.mark.cli
 def test_the_command_line_records_and_forwards(sqlite_center, tmp_path):
     """`outbox add` prints the key; `forward --once` sends; `outbox list` shows the center's ids; bad input at
     the desk is one error line and nothing is recorded."""

@@ -37,6 +37,7 @@ def _run_with_stdin(env, args, stdin):
                           input=stdin, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.cli
 def test_users_add_list_disable_passwd(store_env):
     """users add/list/disable/passwd do what they say; the password never appears on the command line."""
     added = users(store_env, "add", "kadis-pupr", "--role", "opd", "--opd", "PUPR", "--opd", "BPBD",
@@ -64,11 +65,13 @@ def test_users_add_list_disable_passwd(store_env):
     (("add", "bad name!", "--role", "admin", "--password-stdin"), "panjang-sekali\n", "name"),
     (("disable", "nobody"), None, "no user"),
 ])
+@pytest.mark.cli
 def test_bad_account_input_is_one_clear_line(store_env, args, password, fragment):
     """Unknown role, unknown OPD, an empty or short password: one error line, exit 2, nothing created."""
     assert_one_line_error(users(store_env, *args, password=password), fragment)
 
 
+@pytest.mark.cli
 def test_kiosk_add_prints_the_wall_path_last_and_revoke_ends_it(store_env):
     """kiosk add prints /wall?kiosk=<token> as its last line; the token works until kiosk revoke."""
     result = _run_with_stdin(store_env, ("kiosk", "add", "dinding-1"), None)
@@ -87,6 +90,7 @@ def test_kiosk_add_prints_the_wall_path_last_and_revoke_ends_it(store_env):
     assert {"kiosk_added", "kiosk_revoked"} <= actions
 
 
+@pytest.mark.cli
 def test_serve_refuses_to_start_without_a_secret_key(store_env):
     """Without SECRET_KEY (and outside demo mode) serve stops with one clear line instead of signing with nothing."""
     result = run("serve", "--port", "1", env={**store_env, "SECRET_KEY": "", "DEMO_MODE": "0"})

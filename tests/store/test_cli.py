@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+pytestmark = pytest.mark.cli  # every test here runs `python -m dashboard` in a child process
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -17,6 +17,8 @@ from sqlalchemy import create_engine, text
 from tests.store.test_cli import assert_one_line_error, run
 from tests.store.test_import import MAPPING, MESSY_ROWS, write_csv
 
+pytestmark = pytest.mark.cli  # every test here runs `python -m dashboard` in a child process
+
 REPO = Path(__file__).resolve().parents[2]
 AT = "2026-11-23T09:30:00+09:00"
 

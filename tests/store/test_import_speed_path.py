@@ -14,9 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from data_access.intake.importing import ImportOptions, import_file
 from data_access.store.schema import Report, ReportEvent
-from tests.conftest import BACKENDS
 from tests.store.test_import import HEADER, MAPPING, MESSY_ROWS, read_rejects, write_csv
-from tests.support import NOW
+from tests.support import BACKENDS, NOW
 
 STATUSES = ["Open", "In Progress", "Closed", "Weird", "N/A"]
 TYPES = ["Street Light Condition", "Pothole", "Noise", "Water System", "Unknown Service", ""]

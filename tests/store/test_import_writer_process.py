@@ -18,10 +18,9 @@ import pytest
 
 from data_access.intake.importing import ImportOptions, import_file, writer_process
 from data_access.intake.importing.writer_process import ProcessBatchWriter, _portable, goes_slim
-from tests.conftest import BACKENDS
 from tests.store.test_import import MAPPING, write_csv
 from tests.store.test_import_speed_path import messy_rows, snapshot
-from tests.support import NOW
+from tests.support import BACKENDS, NOW
 
 pytestmark = pytest.mark.skipif(not writer_process.available(), reason="the writer process needs fork")
 

@@ -22,8 +22,7 @@ from data_access.rulebook.rules import is_counted
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Report
 from data_access.store.sqlfuncs import hours_between
-from tests.conftest import BACKENDS
-from tests.support import NOW
+from tests.support import BACKENDS, NOW
 
 START = NOW - timedelta(days=30)
 DISTRICTS = ("94.04.01", "94.04.02", "94.04.03", None)

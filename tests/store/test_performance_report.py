@@ -75,6 +75,7 @@ def _cli(*args: str, url: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.cli
 def test_cli_writes_both_files_named_by_the_wit_month_and_they_agree(seeded, tmp_path):
     """`report monthly --month 2026-10 --out DIR` writes laporan_kinerja_mimika_2026-10.{pdf,xlsx}; the XLSX's OPD
     sheet has the league's samples and overdue counts; a time late on 31 Oct UTC (1 Nov WIT) is November's."""
@@ -109,6 +110,7 @@ def test_cli_writes_both_files_named_by_the_wit_month_and_they_agree(seeded, tmp
     (("--month", "2027-02"), "has not begun"),
     (("--month", "2026-10", "--opd", "NOPE"), "--opd"),
 ])
+@pytest.mark.cli
 def test_cli_bad_input_is_one_error_line(seeded, tmp_path, args, fragment):
     """A bad month or an unknown OPD: one `error:` line, exit 2, no file written."""
     result = _cli(*args, "--out", str(tmp_path), "--at", NOW.isoformat(),
@@ -118,6 +120,7 @@ def test_cli_bad_input_is_one_error_line(seeded, tmp_path, args, fragment):
     assert "Traceback" not in result.stderr and not list(tmp_path.iterdir())
 
 
+@pytest.mark.cli
 def test_cli_unwritable_folder_is_one_error_line(seeded, tmp_path):
     """--out through a file (no folder can be made there): one `error:` line naming --out, exit 2."""
     blocker = tmp_path / "a-file"

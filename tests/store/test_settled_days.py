@@ -26,7 +26,7 @@ from data_access.rulebook.sla import WIT
 from data_access.store.engine import make_engine
 from data_access.store.schema import Report
 from demo.seed import DemoConfig, seed_demo
-from tests.support import NOW
+from tests.support import BACKENDS, NOW
 
 WALL = (Filters(), Scope.wall())
 ONE_OPD = (Filters(), Scope(frozenset({"PUPR"}), False, "opd"))
@@ -57,11 +57,11 @@ def _assert_same_as_fresh(engine, now=NOW) -> None:
         pd.testing.assert_frame_equal(got, want)
 
 
-@pytest.fixture
-def store(empty_store, workcal):
-    seed_demo(empty_store, workcal, DemoConfig(seed=5, days=45, per_day=12.0, now=NOW))
-    _answers(empty_store)  # every whole day of every window remembered
-    return empty_store
+@pytest.fixture(params=BACKENDS)
+def store(request, make_store):
+    engine = make_store(request.param, demo=DemoConfig(seed=5, days=45, per_day=12.0, now=NOW))
+    _answers(engine)  # every whole day of every window remembered
+    return engine
 
 
 def _computed(engine) -> int:

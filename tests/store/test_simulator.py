@@ -13,8 +13,7 @@ from data_access.rulebook.sla import WIT
 from data_access.store.schema import OPEN_STATUSES, Report, ReportEvent
 from demo.seed import DemoConfig, expected_on_day, seed_demo
 from demo.simulator import CATCH_UP_LIMIT, MIMIKA_PER_DAY, Simulator, catch_up_start, per_day_for_rate
-from tests.conftest import BACKENDS
-from tests.support import NOW
+from tests.support import BACKENDS, NOW
 
 PER_DAY = 40.0
 FINISHED = ("selesai", "ditolak", "diarsipkan")
@@ -39,8 +38,7 @@ def _finished_per_day(engine, since, until) -> float:
 @pytest.fixture(scope="module", params=BACKENDS)
 def simulated_day(request, make_store, workcal):
     """150 seeded days up to NOW, then one simulated day hour by hour: (store, hourly backlog, simulator)."""
-    engine = make_store(request.param)
-    seed_demo(engine, workcal, DemoConfig(seed=11, days=150, per_day=PER_DAY, now=NOW))
+    engine = make_store(request.param, demo=DemoConfig(seed=11, days=150, per_day=PER_DAY, now=NOW))
     sim = Simulator(engine, workcal, per_day=PER_DAY, seed=3, start=NOW)
     hourly = [_wall(engine, NOW)]
     for hour in range(1, 25):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,3 +11,5 @@ SHARED_DATA = REPO.parent / "shared" / "data" / "mimika"
 OUTPUT = REPO / "test-output"
 # A Monday morning in WIT (09:30), fixed so that SLA and "today" figures are reproducible.
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+# Every store test runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL names a server (CI sets it).
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
