@@ -73,8 +73,10 @@ def soak_start(now: datetime, before_midnight: timedelta = timedelta(hours=2)) -
 
 @dataclass
 class Seen:
-    """What the observing screen got in one 200 answer."""
+    """What the observing screen got in one 200 answer: ``asked`` when the request left, ``sim`` when the answer came
+    (both on the simulated clock; at 60x half a second of latency is half a simulated minute)."""
 
+    asked: datetime
     sim: datetime
     version: str | None
     new_today: str | None
@@ -103,6 +105,7 @@ class Observer:
             body = json.dumps({**self.request, "inputs": [{**self.request["inputs"][0], "value": n}],
                                "state": [{**self.request["state"][0], "value": state}, self.request["state"][1]]})
             n += 1
+            asked = self.clock()
             try:
                 conn.request("POST", "/_dash-update-component", body,
                              {"Content-Type": "application/json", "Cookie": self.cookie})
@@ -120,23 +123,33 @@ class Observer:
             props = json.loads(payload)["response"]
             state = props["wall-state"]["data"]
             legend = props.get("wall-legend", {}).get("children")
-            self.seen.append(Seen(self.clock(), state.get("version"), props.get("kpi-new-today", {}).get("children"),
+            self.seen.append(Seen(asked, self.clock(), state.get("version"),
+                                  props.get("kpi-new-today", {}).get("children"),
                                   hashlib.sha1(json.dumps(legend, sort_keys=True).encode()).hexdigest()[:8]
                                   if legend is not None else None, state.get("stale")))
 
     def midnights(self) -> list[dict]:
-        """Each WIT midnight the screen lived through: the last answer before it and the first after."""
+        """Each WIT midnight the screen lived through: the last answer that came before it and the first asked after
+        it. An answer asked before midnight and received after it may have been made on either side, so it is
+        neither."""
         out = []
         for before, after in zip(self.seen, self.seen[1:], strict=False):
-            if before.sim.astimezone(WIT).date() != after.sim.astimezone(WIT).date():
-                day = after.sim.astimezone(WIT).date()
-                legends_before = {s.legend for s in self.seen if s.legend and s.sim.astimezone(WIT).date() < day}
-                legends_after = {s.legend for s in self.seen if s.legend and s.sim.astimezone(WIT).date() == day}
-                out.append({"day": day.isoformat(), "at": after.sim.isoformat(),
-                            "before_at": before.sim.astimezone(WIT).strftime("%H:%M"),
-                            "before": before.new_today, "after_at": after.sim.astimezone(WIT).strftime("%H:%M"),
-                            "after": after.new_today, "legends_before": len(legends_before),
-                            "legends_after": len(legends_after)})
+            if before.sim.astimezone(WIT).date() == after.sim.astimezone(WIT).date():
+                continue
+            day = after.sim.astimezone(WIT).date()
+            midnight = datetime.combine(day, datetime.min.time(), tzinfo=WIT)
+            done = [s for s in self.seen if s.sim < midnight]
+            asked = [s for s in self.seen if s.asked >= midnight]
+            if not done or not asked:
+                continue
+            before, after = done[-1], asked[0]
+            legends_before = {s.legend for s in self.seen if s.legend and s.sim.astimezone(WIT).date() < day}
+            legends_after = {s.legend for s in self.seen if s.legend and s.asked.astimezone(WIT).date() == day}
+            out.append({"day": day.isoformat(), "at": after.sim.isoformat(),
+                        "before_at": before.sim.astimezone(WIT).strftime("%H:%M"),
+                        "before": before.new_today, "after_at": after.asked.astimezone(WIT).strftime("%H:%M"),
+                        "after": after.new_today, "legends_before": len(legends_before),
+                        "legends_after": len(legends_after)})
         return out
 
 
