@@ -178,5 +178,9 @@ def test_operator_sees_one_reporter_once_without_a_render_loop(context, server, 
                                                         AccessLog.target == f"report:{report_id}")).all()
     engine.dispose()
     assert not errors, errors[:3]
-    assert len(calls) >= 2 and len(set(calls)) == len(calls), calls  # the routing and the body, each once
+    # The report's body (which logs the view) runs once. Dash's own page router may see the location twice while the
+    # first answer is slow (a loaded machine), never more: a render loop ran it about 13 times a second.
+    assert calls.count("report-body.children") == 1, calls
+    routing = [c for c in calls if "_pages_content.children" in c]
+    assert 1 <= len(routing) <= 2 and len(calls) == len(routing) + 1, calls
     assert len(after) - len(before) == 1
