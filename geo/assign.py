@@ -169,10 +169,6 @@ class PointAssigner:
             if layer is not None and layer._grid is None:
                 layer._grid = _Grid(layer.geoms, layer.tree)
 
-    @property
-    def district_codes(self) -> list[str]:
-        return list(self._districts.codes)
-
     def assign(self, lons: Sequence[float] | np.ndarray | pd.Series,
                lats: Sequence[float] | np.ndarray | pd.Series) -> pd.DataFrame:
         """One row per input point, same order (and same index for a Series): district_code, village_code or None."""
