@@ -149,19 +149,15 @@ def cmd_init_db(settings: Settings, _args) -> int:
 
 
 def cmd_seed_demo(settings: Settings, args) -> int:
-    from sqlalchemy import func, select
-
-    from data_access.store.schema import Report
+    from data_access.intake.bulk_load import report_count
     from demo.seed import DemoConfig, StoreNotEmpty, seed_demo
 
     if args.days < 1 or args.per_day <= 0 or not math.isfinite(args.per_day):
         raise CliError("--days must be at least 1 and --per-day a positive number")
     engine = _init_store(settings)
-    if args.if_empty:
-        with engine.connect() as conn:
-            if conn.execute(select(func.count()).select_from(Report)).scalar_one():
-                print("store already has reports; keeping them", file=sys.stderr)
-                return 0
+    if args.if_empty and report_count(engine):
+        print("store already has reports; keeping them", file=sys.stderr)
+        return 0
     try:
         written = seed_demo(engine, work_calendar(settings), DemoConfig(seed=args.seed, days=args.days,
                                                                         per_day=args.per_day),

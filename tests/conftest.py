@@ -43,6 +43,8 @@ def pytest_collection_modifyitems(config, items) -> None:
         parts = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts
         if parts and parts[0] in FOLDER_MARKS:
             item.add_marker(FOLDER_MARKS[parts[0]])
+
+
 _ENGINES: weakref.WeakSet = weakref.WeakSet()
 
 

@@ -25,12 +25,11 @@ from demo.seed import DemoConfig, seed_demo
 from layouts import briefing as briefing_page
 from layouts import opd as opd_page
 from layouts import wall
-from tests.support import NOW, REPO
+from tests.support import BACKENDS, NOW, REPO
 from tests.support.dash_app import by_id, get_app, logged_in, post, texts, url
 
 
-@pytest.fixture(scope="module", params=["sqlite"] + (["postgresql"] if __import__("os").environ.get(
-    "TEST_DATABASE_URL") else []))
+@pytest.fixture(scope="module", params=BACKENDS)
 def store(request, make_store, workcal):
     """60 days of demo reports, plus PUPR reports held after their due time and reports PUPR let run late
     before handing them to DINKES."""
