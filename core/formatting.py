@@ -20,6 +20,11 @@ from core.i18n import DEFAULT_LANGUAGE, WIT, language
 MISSING = "–"
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, with "…" where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 @cache
 def _locale(lang: str) -> Locale:
     return Locale.parse(language(lang, DEFAULT_LANGUAGE))

@@ -13,6 +13,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.spreadsheet_cells import csv_cell, formula_like
+
 
 def _sheet_name(name: str, used: set[str]) -> str:
     base = re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "Sheet"
@@ -24,7 +26,11 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _cell(value):
+def _cell(sheet, value):
+    if formula_like(value):  # text from outside stays text, shown as typed (core/spreadsheet_cells.py)
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type, cell.quotePrefix = "s", True
+        return cell
     if value is None or (not isinstance(value, str | bytes) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
@@ -53,7 +59,7 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
             header.append(cell)
         sheet.append(header)
         for row in frame.itertuples(index=False):
-            sheet.append([_cell(v) for v in row])
+            sheet.append([_cell(sheet, v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -61,4 +67,8 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
 
 def csv_text(frame: pd.DataFrame) -> str:
     """CSV with a BOM-free UTF-8 header row; Excel in Indonesian locale opens it with ';' if asked, so ',' stays."""
-    return frame.to_csv(index=False)
+    safe = frame.rename(columns=csv_cell)
+    for column in safe.columns:
+        if pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(csv_cell)
+    return safe.to_csv(index=False)

@@ -16,6 +16,7 @@ from datetime import date
 
 from core.formatting import MISSING, fmt_dec, fmt_int, fmt_pct, fmt_when
 from core.i18n import WIT, t
+from core.spreadsheet_cells import csv_cell
 
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
 PUBLISHER = "Pemerintah Kabupaten Mimika — Mimika Center"
@@ -238,7 +239,7 @@ def open_data_csv(figures) -> str:
     writer = csv.DictWriter(out, fieldnames=OPEN_DATA_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in open_data_rows(figures):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else csv_cell(v) for k, v in row.items()})
     return out.getvalue()
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy import Engine, case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.formatting import clip
 from data_access.intake.writer import ReportWriter
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
@@ -49,9 +49,6 @@ MAX_PAGE_SIZE = 1000  # the spec's "first 1000 requests"
 MAX_SPAN = timedelta(days=90)  # the spec's "may not span more than 90 days"
 MAX_DESCRIPTION = 4000  # the spec's limit, on the way out too (an address line may have been added)
 TITLE_LENGTH = 120
-_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-_DIGIT_RUN = re.compile(r"\+?[0-9][0-9 ().\-]{6,24}[0-9]")
-MASK = "[disembunyikan]"
 
 
 @dataclass(frozen=True)
@@ -102,8 +99,8 @@ class NewRequest:
     def title(self, service_name: str) -> str:
         first_line = next((line.strip() for line in (self.description or "").splitlines() if line.strip()), "")
         if not first_line:
-            return service_name[:TITLE_LENGTH]
-        return first_line if len(first_line) <= TITLE_LENGTH else first_line[: TITLE_LENGTH - 1].rstrip() + "…"
+            return clip(service_name, TITLE_LENGTH)
+        return clip(first_line, TITLE_LENGTH)
 
     def stored_description(self) -> str | None:
         """The description, with the address (no geocoder here) and the media link kept as lines of their own."""
@@ -194,26 +191,16 @@ def request_for_token(engine: Engine, token: str) -> dict | None:
     return None if row is None else {"service_request_id": row.report_id, "token": row.token}
 
 
-def mask_contacts(text: str | None) -> str | None:
-    """Phone numbers, NIKs and e-mail addresses a citizen typed into free text, masked for public views.
-
-    A run needs nine digits or more to be masked, so dates (eight) and house numbers stay readable."""
-    if not text:
-        return text
-    text = _EMAIL.sub(MASK, text)
-    return _DIGIT_RUN.sub(lambda m: MASK if sum(c.isdigit() for c in m.group()) >= 9 else m.group(), text)
-
-
 def _public(row) -> dict:
     place = []
     if row["village"]:
         place.append(f"{(row['village_type'] or 'kampung').capitalize()} {row['village']}")
     if row["district"]:
         place.append(f"Distrik {row['district']}")
-    description = mask_contacts(row["description"])
+    description = PUBLIC_SCOPE.shown_text(row["description"])
     return {
         "service_request_id": int(row["id"]), "status": row["status"],
-        "status_notes": mask_contacts(row["status_notes"]), "service_name": row["service_name"],
+        "status_notes": PUBLIC_SCOPE.shown_text(row["status_notes"]), "service_name": row["service_name"],
         "service_code": row["service_code"],
         "description": description[:MAX_DESCRIPTION] if description else description,
         "agency_responsible": row["agency"], "service_notice": None,

@@ -14,11 +14,15 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from core.formatting import clip
 from data_access.rulebook.policies import policies_from_store
 from data_access.rulebook.sla import SlaPolicy, WorkCalendar, due_at
 from data_access.store.schema import (
+    DESCRIPTION_MAX,
     EXCLUDED_STATUSES,
+    NOTE_MAX,
     STATUSES,
+    TITLE_MAX,
     Category,
     Report,
     Reporter,
@@ -102,7 +106,8 @@ class ReportWriter:
         report = Report(
             source=source, external_id=external_id, channel=channel, category_code=category_code,
             opd_code=opd_code or self.default_opd[category_code], district_code=district_code,
-            village_code=village_code, lat=lat, lon=lon, title=title, description=description, status="baru",
+            village_code=village_code, lat=lat, lon=lon, title=clip(title, TITLE_MAX),
+            description=None if description is None else clip(description, DESCRIPTION_MAX), status="baru",
             priority=priority, created_at=created_at, response_due_at=due.response_due_at,
             resolution_due_at=due.resolution_due_at, paused_seconds=0.0, updated_at=created_at,
         )
@@ -138,7 +143,8 @@ class ReportWriter:
             report.opd_code = opd_code
         report.status = to_status
         session.add(ReportEvent(report_id=report.id, at=at, kind="status", from_status=from_status,
-                                to_status=to_status, opd_code=report.opd_code, actor=actor, note=note))
+                                to_status=to_status, opd_code=report.opd_code, actor=actor,
+                                note=None if note is None else clip(note, NOTE_MAX)))
         if from_status == "ditunda" or to_status == "ditunda":
             self._recompute_for_pauses(session, report, at)
         report.updated_at = at

@@ -21,11 +21,24 @@ from data_access.store.schema import (
 )
 
 DEFAULT_WINDOW = timedelta(days=30)
+# Text typed by a citizen or an officer: it may hold a phone number, a NIK or an e-mail address.
+FREE_TEXT_COLUMNS = ("title", "description", "note")
+LISTED = Scope(None, False, "listed")  # how a text reads in a list of many reports: without personal data
 
 
 def frame(conn: Connection, stmt) -> pd.DataFrame:
     result = conn.execute(stmt)
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def free_texts(rows: pd.DataFrame, scope: Scope = LISTED) -> pd.DataFrame:
+    """``rows`` with its free-text columns as ``scope`` may read them (Scope.shown_text). Lists, tickers and
+    exports leave the default: contacts typed into a text are masked for everyone there, and shown only on the
+    report's own page, where the view is logged."""
+    for column in FREE_TEXT_COLUMNS:
+        if column in rows.columns:
+            rows[column] = rows[column].map(scope.shown_text, na_action="ignore")
+    return rows
 
 
 def wit_midnight(now: datetime) -> datetime:

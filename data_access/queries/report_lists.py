@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, and_, case, literal, or_, select
 
-from data_access.queries.common import frame
+from data_access.queries.common import frame, free_texts
 from data_access.rulebook.rules import (
     clock_running,
     is_open,
@@ -81,7 +81,7 @@ def report_list(engine: Engine, filters: Filters, scope: Scope, now: datetime, *
             .where(where(filters, scope, scope.listing_condition(), *conds))
             .order_by(severity, Report.created_at, Report.id).limit(max(1, min(int(limit), MAX_LIST_ROWS))))
     with engine.connect() as conn:
-        out = frame(conn, stmt)
+        out = free_texts(frame(conn, stmt))
     out["age_days"] = out["age_days"].astype(float)
     return out
 
@@ -93,7 +93,7 @@ def oldest_open_reports(engine: Engine, filters: Filters, scope: Scope, now: dat
             .where(where(filters, scope, scope.listing_condition(), is_open(), Report.created_at <= now))
             .order_by(Report.created_at, Report.id).limit(max(1, min(int(limit), MAX_LIST_ROWS))))
     with engine.connect() as conn:
-        out = frame(conn, stmt)
+        out = free_texts(frame(conn, stmt))
     out["age_days"] = out["age_days"].astype(float)
     return out
 
@@ -114,7 +114,7 @@ def due_within(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
                          or_(response_soon, resolution_soon)))
             .order_by(due_at, Report.id).limit(max(1, min(int(limit), MAX_LIST_ROWS))))
     with engine.connect() as conn:
-        out = frame(conn, stmt)
+        out = free_texts(frame(conn, stmt))
     out["due_at"] = pd.to_datetime(out["due_at"], utc=True)
     for column in ("age_days", "hours_left"):
         out[column] = out[column].astype(float)

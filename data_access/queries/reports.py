@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, and_, select
 
-from data_access.queries.common import frame
+from data_access.queries.common import frame, free_texts
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Category, District, Opd, Report, Reporter, ReportEvent, Village
 from data_access.store.sqlfuncs import round_coordinate
@@ -28,12 +28,13 @@ def _public_select():
 
 
 def newest_reports(engine: Engine, filters: Filters, scope: Scope, now: datetime, limit: int = 20) -> pd.DataFrame:
-    """The newest reports up to ``now``, without personal data whatever the scope (the wall's ticker)."""
+    """The newest reports up to ``now``, without personal data whatever the scope (the wall's ticker): no reporter
+    column, and contacts typed into a title masked even for a viewer who may see them elsewhere."""
     limit = max(1, min(int(limit), 500))
     stmt = (_public_select().where(where(filters, scope, scope.listing_condition(), Report.created_at <= now))
             .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit))
     with engine.connect() as conn:
-        return frame(conn, stmt)
+        return free_texts(frame(conn, stmt))
 
 
 def recent_report_points(engine: Engine, filters: Filters, scope: Scope, now: datetime, *, hours: int = 24,
@@ -82,4 +83,7 @@ def report_detail(engine: Engine, report_id: int, scope: Scope) -> tuple[dict, p
                                       ReportEvent.to_status, ReportEvent.opd_code, ReportEvent.actor,
                                       ReportEvent.note)
                          .where(ReportEvent.report_id == report_id).order_by(ReportEvent.at, ReportEvent.id))
-    return dict(row), timeline
+    report = dict(row)
+    for column in ("title", "description"):
+        report[column] = scope.shown_text(report[column])
+    return report, free_texts(timeline, scope)

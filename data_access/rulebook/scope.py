@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, true
 
+from core.contact_masking import mask_contacts
 from data_access.store.schema import Report
 
 
@@ -35,6 +36,11 @@ class Scope:
     @classmethod
     def opd_head(cls, *codes: str) -> Scope:
         return cls(frozenset(codes), False, "opd:" + ",".join(sorted(codes)))
+
+    def shown_text(self, text: str | None) -> str | None:
+        """Free text (a title, a description, a note) as this viewer may read it: phone numbers, NIKs and e-mail
+        addresses typed into it are masked unless the scope allows personal data."""
+        return text if self.personal_data else mask_contacts(text)
 
     def condition(self) -> ColumnElement[bool]:
         if self.opds is None:

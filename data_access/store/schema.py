@@ -39,6 +39,9 @@ FINISHED_UNRESOLVED = "resolved_at IS NULL AND status IN ({})".format(", ".join(
 PENDING = "response_due_at IS NULL"  # written straight into the table: the sweep completes it
 CHANNELS = ("app", "call_center", "whatsapp", "sms", "walk_in", "lapor", "web")
 ROLES = ("admin", "pimpinan", "operator", "opd")  # people; wall screens are kiosks, not users
+# Text from outside is bounded before it is stored (a 100,000-character description costs every reader):
+# Open311's 4,000 characters plus room for the address and media lines the intake adds.
+TITLE_MAX, DESCRIPTION_MAX, NOTE_MAX = 200, 5000, 2000
 
 # SQLite only aliases rowid for a plain INTEGER primary key; PostgreSQL gets a bigint identity.
 ReportId = BigInteger().with_variant(Integer(), "sqlite")
@@ -164,8 +167,8 @@ class Report(Base):
     village_code: Mapped[str | None] = mapped_column(ForeignKey("village.code"))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str | None] = mapped_column(Text)  # at most DESCRIPTION_MAX, cut on the way in
     status: Mapped[str] = mapped_column(String(16), default="baru", server_default="baru")
     priority: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"))
@@ -206,7 +209,7 @@ class ReportEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(16))
     opd_code: Mapped[str | None] = mapped_column(String(24))
     actor: Mapped[str | None] = mapped_column(String(80))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # at most NOTE_MAX, cut on the way in
 
 
 class AppUser(Base):

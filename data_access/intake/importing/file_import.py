@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from core.spreadsheet_cells import csv_cell
 from data_access.intake.importing import writer_process
 from data_access.intake.importing.dates import time_zone
 from data_access.intake.importing.mapping import Mapping, MappingError, guess_mapping, load_mapping
@@ -114,7 +115,7 @@ class RejectsFile:
 
     def write(self, record: RawRecord, kind: str, reason: str) -> None:
         if self._writer is not None:
-            self._writer.writerow((record.number, kind, reason, record.raw_text()))
+            self._writer.writerow((record.number, kind, csv_cell(reason), csv_cell(record.raw_text())))
 
     def flush(self) -> None:
         if self._file is not None:

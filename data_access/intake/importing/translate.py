@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.bounded import EARLIEST_DAY
+from core.formatting import clip
 from core.rules import FINISHED_STATUSES, STATUSES
 from data_access.intake.importing.cell_values import (
     BadValue,
@@ -38,12 +39,12 @@ from data_access.intake.importing.cell_values import (
 from data_access.intake.importing.dates import DateColumn, share_decisions
 from data_access.intake.importing.mapping import DATE_FIELDS, Mapping, MappingError, fold
 from data_access.intake.importing.readers import RawRecord
-from data_access.store.schema import CHANNELS
+from data_access.store.schema import CHANNELS, DESCRIPTION_MAX, TITLE_MAX
 
 FUTURE_TOLERANCE = timedelta(hours=1)  # clocks of other systems drift; more than this is a wrong date
 EARLIEST = datetime(EARLIEST_DAY.year, EARLIEST_DAY.month, EARLIEST_DAY.day, tzinfo=UTC)
 TITLE_JOIN = " – "
-TITLE_MAX, EXTERNAL_ID_MAX = 200, 64  # the store's column widths
+EXTERNAL_ID_MAX = 64  # the store's column width
 _STATUS_NAMES = {fold(s): s for s in STATUSES}
 MEMO_MAX = 10_000
 MEMO_VALUE_MAX = 200  # longer text (a description) is cleaned each time: rarely repeated, costly to keep
@@ -91,10 +92,6 @@ class Tally:
     unmapped_category: Counter = field(default_factory=Counter)
     unmapped_opd: Counter = field(default_factory=Counter)
     derived_ids: int = 0
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class Translator:
@@ -285,7 +282,7 @@ class Translator:
             title = (description.split("\n", 1)[0] if description else None) or (
                 address and f"{self.reference.categories[category][0]} – {address}") or \
                 self.reference.categories[category][0]
-        title = _truncate(title.replace("\n", " "), TITLE_MAX)
+        title = clip(title.replace("\n", " "), TITLE_MAX)
         if address:
             description = f"{description}\n\nAlamat: {address}" if description else f"Alamat: {address}"
 
@@ -298,6 +295,9 @@ class Translator:
         elif len(external_id) > EXTERNAL_ID_MAX:
             digest = hashlib.sha256(external_id.encode()).hexdigest()[:16]
             external_id = f"{external_id[:EXTERNAL_ID_MAX - 17]}~{digest}"
+        if description is not None and len(description) > DESCRIPTION_MAX:  # cut after the id: it stays the same
+            warnings.append(f"description cut to {DESCRIPTION_MAX} characters (it had {len(description)})")
+            description = clip(description, DESCRIPTION_MAX)
         # Positional: the order of Candidate's fields (keywords cost a noticeable part of a row's time).
         return Candidate(record.number, record, external_id, created, status, status_raw, category, opd, channel,
                          title, description, lat, lon, closed, updated, responded, warnings)
