@@ -12,12 +12,12 @@ import re
 MASK = "[disembunyikan]"
 # A phone number or NIK has at least nine digits; dates (eight) and house numbers stay readable.
 MIN_DIGITS = 9
-# Between two digits of one number: up to two of these (spaces of any width, dots, commas, slashes, brackets and
-# every dash Unicode has). Groups and separator characters never overlap, so the scan cannot backtrack.
+# Between two digits of one number: up to three of these, as in " - " (spaces of any width, dots, commas, slashes,
+# brackets and every dash Unicode has). Groups and separator characters never overlap, so the scan cannot backtrack.
 _SEPARATORS = " \t\u00a0\u2007\u202f\u3000.,/()+\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0c\uff0e\uff0f\uff0d"
 _SEPARATOR_CLASS = "[" + re.escape(_SEPARATORS) + "]"
 # \d matches every decimal digit Unicode knows, so full-width digits (０８１２…) count as digits.
-_NUMBER = re.compile(rf"[+(]?\d(?:{_SEPARATOR_CLASS}{{0,2}}\d)*")
+_NUMBER = re.compile(rf"[+(]?\d(?:{_SEPARATOR_CLASS}{{0,3}}\d)*")
 _GROUPS = re.compile(r"\d+")
 # A date, optionally with a time after it (12-10-2026 14.30, 2026-10-12 08:15): not a contact.
 _DATE_SHAPES = ((1, 2), (1, 2), (4, 4)), ((4, 4), (1, 2), (1, 2))
