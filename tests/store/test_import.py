@@ -424,3 +424,21 @@ def test_an_empty_file_is_named(empty_store, workcal, tmp_path):
     path.write_bytes(b"\xef\xbb\xbf\r\n\r\n")
     with pytest.raises(ImportFailed, match="empty"):
         run(empty_store, workcal, path)
+
+
+def test_item1_an_imported_description_is_bounded(empty_store, workcal, tmp_path):
+    """#23 item 1: a 100,000-character description lands cut to the store's bound, with a warning; the anonymous
+    Open311 read of it masks in linear time (tests/unit/test_contact_masking.py)."""
+    from data_access.store.schema import DESCRIPTION_MAX
+
+    long_text = "a" * 60_000 + " 0812 3456 7890 " + "1" * 40_000
+    body = json.dumps([{"service_request_id": "L-1", "status": "open", "service_name": "Pothole",
+                        "description": long_text, "requested_datetime": "2026-11-10T09:00:00+09:00"}])
+    path = tmp_path / "long.json"
+    path.write_text(body, encoding="utf-8")
+    summary = run(empty_store, workcal, path, source="open311")
+    assert summary.inserted == 1
+    stored = reports(empty_store, "open311")["L-1"]["description"]
+    assert len(stored) == DESCRIPTION_MAX and stored.endswith("…")
+    rows = read_rejects(tmp_path / "long.rejects.csv")
+    assert any(w["kind"] == "warning" and "description cut to" in w["reason"] for w in rows)
