@@ -11,6 +11,7 @@ from __future__ import annotations
 STATUSES = (
     "baru", "diverifikasi", "didisposisikan", "diproses", "ditunda", "selesai", "ditutup", "ditolak", "diarsipkan",
 )
+NEW = "baru"  # not yet answered: every move from here is the citizen's first response
 HELD = "ditunda"  # on hold: the clock stops
 CLOCK_RUNNING = ("baru", "diverifikasi", "didisposisikan", "diproses")
 OPEN_STATUSES = (*CLOCK_RUNNING, HELD)

@@ -11,21 +11,16 @@ from sqlalchemy import Engine, func, select
 from data_access.queries.common import medians_of, period_or_default, window_durations, wit_midnight
 from data_access.queries.open_reports import open_reports
 from data_access.queries.settled_days import over_days
-from data_access.rulebook.rules import (
-    answered_counts,
-    finished_unresolved,
-    is_counted,
-    silent_counts,
-)
+from data_access.rulebook.rules import answered_counts, is_counted
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Report
 
 COUNT_COLUMNS = ("new_today", "open", "overdue", "overdue_response", "overdue_resolution", "at_risk",
-                 "response_sample", "resolution_sample")
+                 "response_sample", "resolution_sample", "response_unknown", "resolution_unknown")
 KPI_COLUMNS = (
     "new_today", "open", "overdue", "overdue_response", "overdue_resolution", "at_risk",
     "response_compliance_pct", "response_sample", "resolution_compliance_pct", "resolution_sample",
-    "median_response_hours", "median_resolution_hours",
+    "median_response_hours", "median_resolution_hours", "response_unknown", "resolution_unknown",
 )
 
 
@@ -69,26 +64,22 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
 
 def _compliance(engine: Engine, conn, what, window_for, start: datetime, end: datetime, now: datetime,
                 opened) -> dict:
-    """Met and decided per kind. Met and answered (whole days remembered, queries/settled_days.py) plus silent past
-    the due time, which the clock moves: for the open reports of the window, what open_reports says is overdue;
-    for finished reports without a resolution time, counted by SQL over their small index."""
+    """Met and decided per kind, and how many were done at a time nobody recorded (``unknown``: neither met nor
+    missed). Met, answered and unknown are remembered by whole day (queries/settled_days.py); silent past the due
+    time, which the clock moves, is what open_reports says is overdue among the window's open reports."""
     def part(lo: datetime, hi: datetime) -> dict:
         return conn.execute(select(*answered_counts()).where(window_for(lo, hi))).one()._asdict()
 
     answered: Counter = Counter()
     for counts in over_days(engine, conn, (what, "answered"), start, end, part):
         answered.update(counts)
-    # SQLite would take ix_report_resolved_opd (resolved_at IS NULL: every unresolved report, from the table).
-    silent = conn.execute(select(*silent_counts(now)).where(window_for(start, end), finished_unresolved())
-                          .with_hint(Report, "INDEXED BY ix_report_finished_unresolved", "sqlite")).one()._asdict()
     in_window = opened.created_within(start, end)
-    silent["response_silent"] = int(silent["response_silent"] or 0) + int(
-        (opened.response_overdue(now) & in_window).sum())
-    silent["resolution_silent"] = int(silent["resolution_silent"] or 0) + int(
-        (opened.resolution_overdue(now) & in_window).sum())
+    silent = {"response": int((opened.response_overdue(now) & in_window).sum()),
+              "resolution": int((opened.resolution_overdue(now) & in_window).sum())}
     out = {}
     for kind in ("response", "resolution"):
-        sample = int(answered[f"{kind}_answered"]) + silent[f"{kind}_silent"]
+        sample = int(answered[f"{kind}_answered"]) + silent[kind]
         out[f"{kind}_sample"] = sample
+        out[f"{kind}_unknown"] = int(answered[f"{kind}_unknown"])
         out[f"{kind}_compliance_pct"] = 100.0 * int(answered[f"{kind}_met"]) / sample if sample else None
     return out

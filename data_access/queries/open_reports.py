@@ -24,12 +24,12 @@ from sqlalchemy import BigInteger, Connection, Engine, String, case, cast, func,
 from core.rules import CLOCK_RUNNING, HELD
 from data_access.queries.common import raw_rows
 from data_access.queries.settled_days import day_start, settled_days
-from data_access.rulebook.rules import held_since, is_open, opd_at
+from data_access.rulebook.rules import awaiting_response, held_since, is_open, opd_at
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
 from data_access.store.schema import Report
 
-_FIELDS = ("district", "opd", "running", "held", "created", "unanswered", "no_first_response", "unresolved",
+_FIELDS = ("district", "opd", "running", "held", "created", "unanswered", "unresolved",
            "response_due", "resolution_due", "held_since", "response_holder", "resolution_holder")
 _TIMES = ("created", "response_due", "resolution_due", "held_since")
 DAYS_BY_DAY = 60  # the last two months or so are remembered day by day, older ones by the month
@@ -49,8 +49,7 @@ class OpenReports:
     running: np.ndarray  # the clock runs (CLOCK_RUNNING)
     held: np.ndarray  # on hold (HELD)
     created: np.ndarray
-    unanswered: np.ndarray  # neither a first response nor a resolution: the response clock can still run out
-    no_first_response: np.ndarray
+    unanswered: np.ndarray  # rules.awaiting_response: the response clock can still run out
     unresolved: np.ndarray
     response_due: np.ndarray
     resolution_due: np.ndarray
@@ -77,7 +76,7 @@ class OpenReports:
     def at_risk(self, now: datetime, horizon: datetime) -> np.ndarray:
         """rules.at_risk: a due time still ahead falls before ``horizon``, the clock running, not overdue."""
         t, h = utc_moment(now), utc_moment(horizon)
-        ahead = ((self.no_first_response & (self.response_due >= t) & (self.response_due < h))
+        ahead = ((self.unanswered & (self.response_due >= t) & (self.response_due < h))
                  | ((self.resolution_due >= t) & (self.resolution_due < h)))
         return ahead & self.running & ~self.overdue(now)
 
@@ -111,8 +110,7 @@ def open_reports(engine: Engine, conn: Connection, filters: Filters, scope: Scop
         raw = _raw_time(conn)
         stmt = select(
             Report.district_code, Report.opd_code, Report.status, raw(Report.created_at),
-            case((Report.first_response_at.is_(None) & Report.resolved_at.is_(None), 1), else_=0),
-            case((Report.first_response_at.is_(None), 1), else_=0),
+            case((awaiting_response(), 1), else_=0),
             case((Report.resolved_at.is_(None), 1), else_=0),
             raw(Report.response_due_at), raw(Report.resolution_due_at),
             raw(case((Report.status == HELD, held_since()))),
@@ -182,7 +180,7 @@ def _columns(rows: list, text: bool) -> dict:
     for name, values in zip(_FIELDS, columns, strict=True):
         if name in _TIMES:
             out[name] = _moments(values, text)
-        elif name in ("unanswered", "no_first_response", "unresolved"):
+        elif name in ("unanswered", "unresolved"):
             out[name] = np.asarray(values, dtype=bool)
         elif name == "running":
             out[name] = np.isin(np.asarray(values, dtype=object), CLOCK_RUNNING)

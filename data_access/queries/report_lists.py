@@ -10,6 +10,7 @@ from sqlalchemy import Engine, and_, case, literal, or_, select
 
 from data_access.queries.common import frame, free_texts
 from data_access.rulebook.rules import (
+    awaiting_response,
     clock_running,
     is_open,
     opd_at,
@@ -103,7 +104,7 @@ def due_within(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
     """Active reports with a due time in [now, now + hours): an unanswered response due, else the resolution
     due. ``due_kind`` says which, ``due_at`` when, ``hours_left`` how long is left. Soonest first."""
     horizon = now + timedelta(hours=float(hours))
-    response_soon = and_(Report.first_response_at.is_(None), Report.response_due_at >= now,
+    response_soon = and_(awaiting_response(), Report.response_due_at >= now,
                          Report.response_due_at < horizon)
     resolution_soon = and_(Report.resolution_due_at >= now, Report.resolution_due_at < horizon)
     due_at = case((response_soon, Report.response_due_at), else_=Report.resolution_due_at)

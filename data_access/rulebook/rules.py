@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
-from core.rules import CLOCK_RUNNING, EXCLUDED_STATUSES, FINISHED_STATUSES, HELD, OPEN_STATUSES, REMOTE_ACCESS
+from core.rules import CLOCK_RUNNING, EXCLUDED_STATUSES, FINISHED_STATUSES, HELD, NEW, OPEN_STATUSES, REMOTE_ACCESS
 from data_access.store.schema import District, Report, ReportEvent
 
 
@@ -38,6 +38,21 @@ def responded_at():
     return func.coalesce(Report.first_response_at, Report.resolved_at)
 
 
+def awaiting_response() -> ColumnElement[bool]:
+    """Nobody has answered the citizen yet: still ``baru``, with neither a response nor a resolution time. A report
+    that moved past ``baru`` has been answered (every writer stamps the response with the first move); when the
+    source of an imported record did not say when, the time is unknown (``unknown``), never late."""
+    return and_(Report.status == NEW, Report.first_response_at.is_(None), Report.resolved_at.is_(None))
+
+
+def unknown(kind: str) -> ColumnElement[bool]:
+    """A target that was met or missed at a time the source never gave: answered without a response time, or
+    finished without a resolution time (imported history). Neither met nor missed: counted apart."""
+    if kind == "response":
+        return and_(Report.status != NEW, Report.first_response_at.is_(None), Report.resolved_at.is_(None))
+    return and_(Report.status.in_(FINISHED_STATUSES), Report.resolved_at.is_(None))
+
+
 # Their own aliases: they may sit inside another subquery over report_event. Made once: building an ORM alias
 # costs milliseconds, and the rule book's expressions are built several times per query.
 _HOLD_EVENT = aliased(ReportEvent, name="hold_event")
@@ -60,8 +75,7 @@ def _past_due(due, now: datetime) -> ColumnElement[bool]:
 
 
 def response_overdue(now: datetime) -> ColumnElement[bool]:
-    return and_(Report.first_response_at.is_(None), Report.resolved_at.is_(None),
-                _past_due(Report.response_due_at, now))
+    return and_(awaiting_response(), _past_due(Report.response_due_at, now))
 
 
 def resolution_overdue(now: datetime) -> ColumnElement[bool]:
@@ -77,7 +91,7 @@ def at_risk(now: datetime, horizon: datetime) -> ColumnElement[bool]:
     """Clock running, not overdue, and a due time still ahead falls before ``horizon``."""
     # The due window first: most reports fail it, and the databases stop at the first false term.
     return and_(or_(
-        and_(Report.first_response_at.is_(None), Report.response_due_at >= now, Report.response_due_at < horizon),
+        and_(awaiting_response(), Report.response_due_at >= now, Report.response_due_at < horizon),
         and_(Report.resolution_due_at >= now, Report.resolution_due_at < horizon)), clock_running(), not_(overdue(now)))
 
 
@@ -92,9 +106,13 @@ def met(kind: str) -> ColumnElement[bool]:
 
 
 def _silent_past_due(kind: str, now: datetime) -> ColumnElement[bool]:
-    """Not done and past the due time — unless the clock stopped (a hold) before it passed."""
+    """Not done and past the due time — unless the clock stopped (a hold) before it passed, or the target was done
+    at a time nobody recorded (``unknown``)."""
     due, done = _targets()[kind]
-    return and_(done.is_(None), due < now, or_(Report.status != HELD, due < held_since()))
+    if kind == "response":
+        return and_(awaiting_response(), due < now)
+    return and_(done.is_(None), Report.status.not_in(FINISHED_STATUSES), due < now,
+                or_(Report.status != HELD, due < held_since()))
 
 
 def missed(kind: str, now: datetime, *, counted_only: bool = False) -> ColumnElement[bool]:
@@ -106,32 +124,17 @@ def missed(kind: str, now: datetime, *, counted_only: bool = False) -> ColumnEle
 
 
 def answered_counts() -> list:
-    """Compliance's cases that no clock changes, over counted reports: per kind, met (done by the due time) and
-    answered (done, with a due time). ``met`` and ``missed`` split into cases that exclude each other —
-    answered (by the due time: met, after it: missed) and silent past it (missed, ``silent_counts``) — so each
-    row is compared once per case. What a day's reports give here stays true until one changes."""
+    """Compliance's cases that no clock changes, over counted reports: per kind, met (done by the due time),
+    answered (done, with a due time: met or late) and unknown (done at a time nobody recorded). What a day's reports
+    give here stays true until one changes; the one case the clock moves, silent past the due time, is only ever
+    an open report's (``response_overdue`` / ``resolution_overdue``, counted by queries/open_reports.py)."""
     columns = []
     for kind in ("response", "resolution"):
         due, done = _targets()[kind]
         columns += [func.count(case((done <= due, 1))).label(f"{kind}_met"),
-                    func.count(case((and_(done.is_not(None), due.is_not(None)), 1))).label(f"{kind}_answered")]
+                    func.count(case((and_(done.is_not(None), due.is_not(None)), 1))).label(f"{kind}_answered"),
+                    func.count(case((unknown(kind), 1))).label(f"{kind}_unknown")]
     return columns
-
-
-def silent_counts(now: datetime) -> list:
-    """Compliance's case that the clock moves: silent past the due time, per kind, over counted reports. Only
-    reports without a resolution can be silent on either kind. Of the open ones that is what
-    ``response_overdue`` / ``resolution_overdue`` say (queries/open_reports.py counts them); the caller's WHERE
-    holds ``finished_unresolved()`` for the rest, which its index answers."""
-    return [func.count(case((_silent_past_due(kind, now), 1))).label(f"{kind}_silent")
-            for kind in ("response", "resolution")]
-
-
-def finished_unresolved() -> ColumnElement[bool]:
-    """Finished without a resolution time (rows from other systems): the condition of the partial index
-    ix_report_finished_unresolved, written as its WHERE is."""
-    # Literal values: SQLite uses a partial index only when the query's WHERE states its terms, not parameters.
-    return and_(Report.resolved_at.is_(None), Report.status.in_([literal_column(f"'{s}'") for s in FINISHED_STATUSES]))
 
 
 def sla_state(now: datetime, horizon: datetime):

@@ -147,9 +147,9 @@ class Report(Base):
         # Per-district medians and "last report" probes read one district's slice of the period.
         Index("ix_report_district_window", "district_code", "created_at", "status", "first_response_at", "resolved_at",
               "opd_code"),
-        # Finished reports without a resolution time (rows from other systems), by creation: besides the open
-        # ones, the only reports whose compliance the clock can still move (rules.silent_counts). Partial: few.
-        # resolved_at is NULL throughout, but PostgreSQL reads from the index alone only the columns it holds.
+        # Finished reports without a resolution time (rows from other systems). Since 0008 their targets are
+        # "unknown" (rules.unknown), counted with the day's other cases, and no query needs this index any more;
+        # it goes in a later migration, once the benchmarks have confirmed no plan falls back on it.
         Index("ix_report_finished_unresolved", "created_at", "status", "opd_code", "district_code", "category_code",
               "first_response_at", "resolved_at", "response_due_at", "resolution_due_at", "id",
               sqlite_where=text(FINISHED_UNRESOLVED), postgresql_where=text(FINISHED_UNRESOLVED)),

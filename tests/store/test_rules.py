@@ -24,12 +24,17 @@ HORIZON = NOW + 24 * H
 #        when it handed over)  →  expected (overdue, at risk, response outcome, resolution outcome, state,
 #        OPD the resolution counts against)
 CASES = {
-    "silent_past_response_due": (("diproses", -1, 48, None, None, None, "PUPR", None),
+    "silent_past_response_due": (("baru", -1, 48, None, None, None, "PUPR", None),
                                  (True, False, "missed", "pending", "breached", "PUPR")),
-    "held_before_due": (("ditunda", -2, 48, None, None, -5, "PUPR", None),
-                        (False, False, "pending", "pending", "on_time", "PUPR")),
-    "held_after_due": (("ditunda", -3, 48, None, None, -1, "PUPR", None),
-                       (True, False, "missed", "pending", "breached", "PUPR")),
+    # Moved on without a response time (an import of history): answered, when unknown; never late.
+    "response_time_unknown": (("diproses", -1, 48, None, None, None, "PUPR", None),
+                              (False, False, "unknown", "pending", "on_time", "PUPR")),
+    "finished_times_unknown": (("selesai", -100, -50, None, None, None, "DINKES", None),
+                               (False, False, "unknown", "unknown", "on_time", "DINKES")),
+    "held_before_due": (("ditunda", -4, -2, -6, None, -5, "PUPR", None),
+                        (False, False, "met", "pending", "on_time", "PUPR")),
+    "held_response_time_unknown": (("ditunda", -3, 48, None, None, -1, "PUPR", None),
+                                   (False, False, "unknown", "pending", "on_time", "PUPR")),
     "held_after_resolution_due": (("ditunda", -60, -3, -61, None, -1, "DINKES", None),
                                   (True, False, "met", "missed", "breached", "DINKES")),
     "answered_late_still_in_time_to_resolve": (("diproses", -12, 48, -10, None, None, "PUPR", None),
@@ -80,7 +85,8 @@ def store(empty_store):
 
 def outcome_sql(kind: str):
     return case((rules.is_excluded(), literal("excluded")), (rules.met(kind), literal("met")),
-                (rules.missed(kind, NOW), literal("missed")), else_=literal("pending"))
+                (rules.missed(kind, NOW), literal("missed")), (rules.unknown(kind), literal("unknown")),
+                else_=literal("pending"))
 
 
 def test_every_rule_says_what_the_table_says(store):
@@ -100,11 +106,11 @@ def test_the_python_twins_say_the_same(store):
     for name, ((status, resp_due, res_due, responded, resolved, hold, *_), want) in CASES.items():
         responded_at = at(responded) or at(resolved)
         hold_at = at(hold) if status == "ditunda" else None
-        overdue = (twins.is_overdue(status, at(resp_due), responded_at, hold_at, NOW)
-                   or twins.is_overdue(status, at(res_due), at(resolved), hold_at, NOW))
+        overdue = (twins.is_overdue("response", status, at(resp_due), responded_at, hold_at, NOW)
+                   or twins.is_overdue("resolution", status, at(res_due), at(resolved), hold_at, NOW))
         assert overdue == want[0], name
-        assert twins.compliance(status, at(resp_due), responded_at, hold_at, NOW) == want[2], name
-        assert twins.compliance(status, at(res_due), at(resolved), hold_at, NOW) == want[3], name
+        assert twins.compliance("response", status, at(resp_due), responded_at, hold_at, NOW) == want[2], name
+        assert twins.compliance("resolution", status, at(res_due), at(resolved), hold_at, NOW) == want[3], name
 
 
 def test_a_breach_counts_against_the_opd_that_held_the_report(store):
@@ -112,7 +118,7 @@ def test_a_breach_counts_against_the_opd_that_held_the_report(store):
     engine, _ = store
     by_opd = overdue_by_opd(engine, Filters(), Scope.wall(), NOW)
     counts = by_opd.groupby("opd_code")["reports"].sum().to_dict()
-    assert counts == {"PUPR": 3, "DINKES": 1}  # silent, held after due, transferred; DINKES: held after due
+    assert counts == {"PUPR": 2, "DINKES": 1}  # silent, transferred; DINKES: held after the resolution due
 
 
 def test_the_new_holder_sees_the_transfer_in_its_work_list(store):

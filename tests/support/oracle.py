@@ -81,8 +81,17 @@ def clock_counts(r, due) -> bool:
                                      and due < r["held_since"])
 
 
+def time_unknown(r, kind) -> bool:
+    """Done at a time the source never gave: moved past "baru" with no response time, or finished with no
+    resolution time (imported history)."""
+    if kind == "response":
+        return r["status"] != "baru" and answered(r) is None
+    return r["status"] in ("selesai", "ditutup") and r["resolved_at"] is None
+
+
 def resp_overdue(r, now):
-    return answered(r) is None and r["response_due_at"] < now and clock_counts(r, r["response_due_at"])
+    return (r["status"] == "baru" and answered(r) is None and r["response_due_at"] < now
+            and clock_counts(r, r["response_due_at"]))
 
 
 def res_overdue(r, now):
@@ -94,12 +103,14 @@ def target(r, kind):
 
 
 def outcome(r, kind, now) -> str:
-    """met, missed, pending or excluded, as README's rule book says."""
+    """met, missed, pending, unknown or excluded, as README's rule book says."""
     if r["status"] in EXCLUDED:
         return "excluded"
     due, done = target(r, kind)
     if done is not None:
         return "met" if done <= due else "missed"
+    if time_unknown(r, kind):
+        return "unknown"
     if due >= now:
         return "pending"
     if r["status"] == "ditunda" and not (r["held_since"] is not None and due < r["held_since"]):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from core.rules import CLOCK_RUNNING, EXCLUDED_STATUSES, HELD
+from core.rules import CLOCK_RUNNING, EXCLUDED_STATUSES, FINISHED_STATUSES, HELD, NEW
 
 SlaState = Literal["on_time", "at_risk", "breached"]
 
@@ -20,27 +20,38 @@ def _require_aware(value: datetime, name: str) -> None:
         raise ValueError(f"{name} must be timezone-aware (got naive {value.isoformat()})")
 
 
-def is_overdue(status: str, due: datetime | None, done: datetime | None, held_since: datetime | None,
+def time_unknown(kind: str, status: str, done: datetime | None) -> bool:
+    """Done at a time nobody recorded: moved past "baru" without a response time, finished without a resolution
+    time."""
+    if done is not None:
+        return False
+    return status != NEW if kind == "response" else status in FINISHED_STATUSES
+
+
+def is_overdue(kind: str, status: str, due: datetime | None, done: datetime | None, held_since: datetime | None,
                now: datetime) -> bool:
     """Open and past ``due`` without ``done``, the clock running — or on hold since after the due time passed
-    (a hold begun after a due time hides no breach)."""
-    if due is None or done is not None or due >= now:
+    (a hold begun after a due time hides no breach). A target done at an unknown time is never overdue."""
+    if due is None or done is not None or due >= now or time_unknown(kind, status, done):
         return False
     if status in CLOCK_RUNNING:
         return True
     return status == HELD and held_since is not None and due < held_since
 
 
-def compliance(status: str, due: datetime | None, done: datetime | None, held_since: datetime | None,
+def compliance(kind: str, status: str, due: datetime | None, done: datetime | None, held_since: datetime | None,
                now: datetime) -> str:
     """``met`` (done by the due time), ``missed`` (done late, or silent past it — unless on hold since before
-    it), ``pending`` (not yet decided) or ``excluded`` (rejected or archived)."""
+    it), ``unknown`` (done at a time nobody recorded), ``pending`` (not yet decided) or ``excluded`` (rejected
+    or archived)."""
     if status in EXCLUDED_STATUSES:
         return "excluded"
     if due is None:
         return "pending"
     if done is not None:
         return "met" if done <= due else "missed"
+    if time_unknown(kind, status, done):
+        return "unknown"
     if due >= now:
         return "pending"
     if status == HELD and (held_since is None or held_since <= due):

@@ -4,10 +4,12 @@ updates of reports whose status or closing changed, idempotent on (source, exter
 Times, as the rule book wants them (core/rules.py, data_access/rulebook/rules.py, ReportWriter.transition):
 
 * the time a status was reached is the record's closing time for a finished status, else the record's update
-  time, else the moment of the import — the latest moment we can vouch for, never earlier than the creation;
+  time, never earlier than the creation; a record with neither reached it at a time the source did not give;
 * any status past ``baru`` is a response: ``first_response_at`` is the record's response time if it has one,
   else the status time (a rejection is a response too); ``selesai`` sets ``resolved_at``; ``ditutup`` sets
-  ``closed_at`` and, if unset, ``resolved_at``; reopening clears both;
+  ``closed_at`` and, if unset, ``resolved_at``; reopening clears both. A time the source did not give stays
+  unknown (NULL; the rule book counts such targets apart, rules.unknown): the moment of the import is when the
+  store learned of the status (its timeline event), never when the OPD answered or finished;
 * a new report gets the events ``baru`` at its creation and, when its status is another, one status event to it;
   an update writes one status event from the old status to the new (kind "status", actor "impor:<source>"), or a
   note when only the closing time moved;
@@ -120,45 +122,51 @@ class BatchResult:
     outside: int = 0  # new reports that landed without a district (no location, or outside the regency)
 
 
-def status_time(c: Candidate, now: datetime) -> datetime:
+def status_time(c: Candidate, now: datetime) -> tuple[datetime, bool]:
+    """When the record's status was reached, and whether the source said so. Without a closing or update time
+    it is the moment of the import: good for the timeline's event (when the store learned it), never taken for a
+    response, resolution or closing time (those stay unknown: rules.unknown)."""
     if c.status in FINISHED_STATUSES and c.closed_at is not None:
-        moment = c.closed_at
+        moment, known = c.closed_at, True
     elif c.updated_at is not None:
-        moment = c.updated_at
+        moment, known = c.updated_at, True
     else:
-        moment = now
-    return max(moment, c.created_at)
+        moment, known = now, False
+    return max(moment, c.created_at), known
 
 
-def _response(c: Candidate, at: datetime) -> datetime:
+def _response(c: Candidate, at: datetime, known: bool) -> datetime | None:
     if c.first_response_at is not None:
         return min(c.first_response_at, at)
-    return at
+    return at if known else None
 
 
 def new_state(c: Candidate, now: datetime) -> tuple[dict, datetime]:
     """The time columns of a new report, and the time its status was reached."""
-    at = status_time(c, now)
-    responded = _response(c, at) if c.status != "baru" else None
-    resolved = at if c.status in FINISHED_STATUSES else None
-    closed = at if c.status == "ditutup" else None
+    at, known = status_time(c, now)
+    done = at if known else None
+    responded = _response(c, at, known) if c.status != "baru" else None
+    resolved = done if c.status in FINISHED_STATUSES else None
+    closed = done if c.status == "ditutup" else None
     return {"first_response_at": responded, "resolved_at": resolved, "closed_at": closed}, at
 
 
 def plan_update(stored: Stored, c: Candidate, now: datetime) -> tuple[dict, dict] | None:
     """(changed report columns, the event) when the record changes the report; None when it does not."""
     old, new = stored.status, c.status
-    at = max(status_time(c, now), stored.created_at)
+    moment, known = status_time(c, now)
+    at = max(moment, stored.created_at)
+    done = at if known else None
     if new != old and old in _FLOW_RANK and new in _FLOW_RANK and _FLOW_RANK[new] < _FLOW_RANK[old]:
         new = old  # no walking back through the open flow: the store knows more
     if new != old:
         values: dict = {"status": new}
         if stored.first_response_at is None and new != "baru":
-            values["first_response_at"] = _response(c, at)
+            values["first_response_at"] = _response(c, at, known)
         if new == "selesai":
-            values["resolved_at"], values["closed_at"] = c.closed_at or at, None
+            values["resolved_at"], values["closed_at"] = c.closed_at or done, None
         elif new == "ditutup":
-            values["closed_at"] = c.closed_at or at
+            values["closed_at"] = c.closed_at or done
             values["resolved_at"] = stored.resolved_at or values["closed_at"]
         elif old in FINISHED_STATUSES:  # reopened (or rejected after all): the resolution no longer stands
             values["resolved_at"] = values["closed_at"] = None
