@@ -241,6 +241,7 @@ def cmd_serve(settings: Settings, args) -> int:
     from callbacks.export_runner import start_forkserver
     from callbacks.wall import start_warmer
     from dashboard.app import create_app
+    from dashboard.serving import request_handler
     from dashboard.sweeper import start_sweeper
 
     require_secret_key(settings)
@@ -250,7 +251,8 @@ def cmd_serve(settings: Settings, args) -> int:
     start_forkserver()  # the export children's parent, ready before the first export
     start_sweeper(settings)
     start_warmer(app.server.config["MIMIKA_QUERY_CACHE"], settings)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    app.run(host=args.host, port=args.port, debug=args.debug,
+            request_handler=request_handler(settings.connection_timeout_seconds))
     return 0
 
 
