@@ -35,6 +35,7 @@ control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 accesslog = None  # dashboard/ops.py writes one JSON line per request, with the user
+logger_class = "dashboard.logs.RedactingGunicornLogger"  # an access log turned on writes no kiosk token or api_key
 
 _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="mimika-metrics-")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir

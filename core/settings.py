@@ -84,6 +84,8 @@ class Settings:
     metrics_token: str | None = None  # METRICS_TOKEN: /metrics wants it as a bearer token (else loopback only)
     open311_posts_per_minute: int = 600  # per intake source (API key): more gets 429 with Retry-After
     simulated_clock: SimulatedClock | None = None  # SIMULATED_CLOCK (with DEMO_MODE=1 only): see core/clock.py
+    # CONNECTION_TIMEOUT: `serve` closes a connection silent this long, or not done sending a request's headers
+    connection_timeout_seconds: int = 30
 
     def clock(self) -> Clock:
         """Where every process of the app reads "now": the wall clock unless a simulated one is set."""
@@ -136,6 +138,7 @@ class Settings:
             metrics_token=os.environ.get("METRICS_TOKEN") or None,
             open311_posts_per_minute=_int("OPEN311_POSTS_PER_MINUTE", 600, 1),
             simulated_clock=simulated,
+            connection_timeout_seconds=_int("CONNECTION_TIMEOUT", 30, 1),
         )
 
 

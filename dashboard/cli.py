@@ -241,6 +241,7 @@ def cmd_serve(settings: Settings, args) -> int:
     from callbacks.export_runner import start_forkserver
     from callbacks.wall import start_warmer
     from dashboard.app import create_app
+    from dashboard.serving import request_handler
     from dashboard.sweeper import start_sweeper
 
     require_secret_key(settings)
@@ -250,7 +251,8 @@ def cmd_serve(settings: Settings, args) -> int:
     start_forkserver()  # the export children's parent, ready before the first export
     start_sweeper(settings)
     start_warmer(app.server.config["MIMIKA_QUERY_CACHE"], settings)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    app.run(host=args.host, port=args.port, debug=args.debug,
+            request_handler=request_handler(settings.connection_timeout_seconds))
     return 0
 
 
@@ -480,13 +482,19 @@ def cmd_forward(_settings: Settings, args) -> int:
 
 def cmd_demo_accounts(settings: Settings, args) -> int:
     from data_access import accounts
+    from data_access.intake.bulk_load import not_a_demo_store
 
     if not settings.demo:
         raise CliError("demo-accounts creates accounts with published passwords: only with DEMO_MODE=1")
-    users, kiosk_path = accounts.ensure_demo_accounts(_engine(settings))
     base = args.base_url.rstrip("/")
     if not base.startswith(("http://", "https://")) or len(base) > 200:
         raise CliError(f"--base-url {args.base_url!r} is not an http(s) address")
+    engine = _engine(settings)
+    refusal = not_a_demo_store(engine)
+    if refusal:  # published passwords on a store with real complaints would open it to anyone who read the README
+        raise CliError(f"demo-accounts refused: this is not a demo store ({refusal}); demo accounts have published "
+                       "passwords — use `users add` and `kiosk add` on a real store")
+    users, kiosk_path = accounts.ensure_demo_accounts(engine)
     print("Demo accounts (change them with `python -m dashboard users passwd NAME --password-stdin`):")
     for name, role, password in users:
         print(f"  {name:<9} {role:<9} password: {password}")

@@ -1,6 +1,7 @@
 """Structured logs: one JSON object a line (the request, the user, the timings), for journald or a log shipper.
 
-Imports nothing of the app, so gunicorn's master can load it from gunicorn.conf.py before any worker exists.
+Imports nothing of the app but core.redact (standard library only), so gunicorn's master can load it from
+gunicorn.conf.py before any worker exists.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ import logging
 import os
 import sys
 import time
+
+from gunicorn.glogging import Logger as GunicornLogger
+
+from core.redact import redact_secrets
 
 # The attributes every LogRecord has; anything else passed in ``extra=`` becomes a field of the JSON line.
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -51,6 +56,16 @@ def logging_config(level: str | None = None) -> dict:
             "werkzeug": {"level": "WARNING"},
         },
     }
+
+
+class RedactingGunicornLogger(GunicornLogger):
+    """gunicorn's logger (gunicorn.conf.py's ``logger_class``) with secrets out of the access log: off by default
+    (ops.py writes the request line, path only), but ``--access-logfile`` turns it on, and its request line,
+    query string and referer would carry a kiosk token or an Open311 api_key in full."""
+
+    def atoms(self, resp, req, environ, request_time):
+        return {key: redact_secrets(value) if isinstance(value, str) else value
+                for key, value in super().atoms(resp, req, environ, request_time).items()}
 
 
 def configure_logging(level: str | None = None) -> None:

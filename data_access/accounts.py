@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.redact import redact_secrets
 from data_access.rulebook.scope import Scope
 from data_access.store.schema import ROLES, AccessLog, AppUser, AppUserOpd, Kiosk, Opd
 
@@ -247,6 +248,7 @@ KIOSKS = NamedSecrets(Kiosk, Kiosk.name, Kiosk.token_hash, _check_name, taken="k
 
 def log_access(engine: Engine, actor: str, action: str, target: str | None = None, *, address: str | None = None,
                detail: str | None = None) -> None:
+    target, detail = redact_secrets(target), redact_secrets(detail)  # a URL written here keeps no token or key
     with engine.begin() as conn:
         conn.execute(insert(AccessLog).values(at=_now(), actor=actor[:80], action=action[:32],
                                               target=None if target is None else target[:200],

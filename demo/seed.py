@@ -371,7 +371,7 @@ class DemoGenerator:
         resolved = next((e["at"] for e in events if e["to_status"] == "selesai"), None)
         closed = next((e["at"] for e in events if e["to_status"] == "ditutup"), None)
         batch.reports.append({
-            "id": rid, "source": "demo", "external_id": f"DEMO-{rid}", "channel": fields["channel"],
+            "id": rid, "source": bulk_load.DEMO_SOURCE, "external_id": f"DEMO-{rid}", "channel": fields["channel"],
             "category_code": category, "opd_code": opd, "district_code": fields["district_code"],
             "village_code": fields["village_code"], "lat": fields["lat"], "lon": fields["lon"],
             "title": fields["title"], "description": fields["description"], "status": status,

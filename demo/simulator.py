@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from data_access.intake.bulk_load import SIMULATOR_SOURCE
 from data_access.intake.writer import InvalidTransition, ReportWriter, sweep_pending
 from data_access.rulebook.sla import WorkCalendar
 from data_access.store.heartbeat import BEAT_EVERY, beat
@@ -117,7 +118,7 @@ class Simulator:
                  .order_by(Report.id))
         if only_new:  # the simulator's own reports are planned already
             query = query.where(Report.id > self._outside_after,
-                                Report.source.is_(None) | (Report.source != "simulator"))
+                                Report.source.is_(None) | (Report.source != SIMULATOR_SOURCE))
         for row in session.execute(query):
             if row.id in self._planned:
                 continue
@@ -178,7 +179,7 @@ class Simulator:
         fields = generator.report_fields(district, category)
         reporter_fields = fields.pop("reporter")
         reporter = Reporter(**reporter_fields) if reporter_fields else None
-        report = self.writer.create(session, category_code=category, created_at=created, source="simulator",
+        report = self.writer.create(session, category_code=category, created_at=created, source=SIMULATOR_SOURCE,
                                     external_id=f"SIM-{self.rng.getrandbits(64):016x}", reporter=reporter, **fields)
         self._schedule(report.id, "baru", planned_steps(self.rng, created, report.opd_code,
                                                         self.writer.policies[category],

@@ -55,12 +55,16 @@ def _count(value, lang: str, below: int = 5) -> str:
     return f"&lt;{below}" if _missing(value) else fmt_int(value, lang=lang)
 
 
+def _sample(sample, lang: str, below: int) -> str:
+    """'n = 120', 'n = 0', or 'n &lt; 5' where the sample itself is hidden."""
+    return f"n &lt; {below}" if _missing(sample) else f"n = {fmt_int(sample, lang=lang)}"
+
+
 def _share(pct, sample, lang: str, below: int = 5) -> str:
-    """'86,6% (n = 120)': a share never without its sample; '–' (n &lt; 5) when too few were decided."""
-    if _missing(pct):
-        n = "= 0" if sample == 0 else f"&lt; {below}"
-        return f'{MISSING} <span class="n">(n {n})</span>'
-    return f'{fmt_pct(pct, 1, lang=lang)} <span class="n">(n = {fmt_int(sample, lang=lang)})</span>'
+    """'86,6% (n = 120)': a share never without its sample; '–' when too few were decided or on time (its n
+    is still shown when it may be)."""
+    value = MISSING if _missing(pct) else fmt_pct(pct, 1, lang=lang)
+    return f'{value} <span class="n">({_sample(sample, lang, below)})</span>'
 
 
 def _cell(label: str, content: str, cls: str = "") -> str:
@@ -120,9 +124,8 @@ def _headline(label: str, value: str, note: str = "", sample: str = "") -> str:
 
 
 def _headline_share(label: str, pct, sample, lang: str, below: int, note: str = "") -> str:
-    if _missing(pct):
-        return _headline(label, MISSING, note, f"n {'= 0' if sample == 0 else f'&lt; {below}'}")
-    return _headline(label, fmt_pct(pct, 1, lang=lang), note, f"n = {fmt_int(sample, lang=lang)}")
+    value = MISSING if _missing(pct) else fmt_pct(pct, 1, lang=lang)
+    return _headline(label, value, note, _sample(sample, lang, below))
 
 
 def page(figures, lang: str, *, other_lang_href: str) -> str:
@@ -247,9 +250,9 @@ def open_data_json(figures) -> str:
     meta = {"publisher": PUBLISHER, "licence": LICENCE, "generated_at": figures.now.isoformat(),
             "period": {"from": figures.months[0], "to": figures.months[-1]},
             "suppressed_below": figures.suppress_below,
-            "notes": "Counts from 1 to the threshold minus one are null; shares and medians need a sample of at "
-                     "least the threshold. Compliance counts for the OPD holding a report when its target was met "
-                     "or fell due.",
+            "notes": "Counts from 1 to the threshold minus one are null (on-time counts too); a share is null when "
+                     "its sample or its on-time count is such a count, a median needs a sample of at least the "
+                     "threshold. Compliance counts for the OPD holding a report when its target was met or fell due.",
             "fields": list(OPEN_DATA_COLUMNS)}
     return json.dumps({"meta": meta, "data": open_data_rows(figures)}, ensure_ascii=False, separators=(",", ":"))
 

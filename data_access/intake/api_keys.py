@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 
 from data_access.accounts import AccountError, NamedSecrets
+from data_access.intake.bulk_load import DEMO_SOURCES
 from data_access.store.schema import ApiKey
 
 SOURCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,31}$")  # report.source is 32 characters
 KEY_PREFIX = "m311_"  # recognisable in a leaked config file or a log, so it can be found and revoked
 MAX_KEY = 128
 # Sources the dashboard itself writes with: an API key under one of these names would mix outside reports in.
-RESERVED_SOURCES = frozenset({"dashboard", "demo", "simulator"})
+# The demo's two also tell a demo store from a real one (bulk_load.not_a_demo_store).
+RESERVED_SOURCES = frozenset({"dashboard"}) | DEMO_SOURCES
 
 
 def check_source(source: str) -> str:

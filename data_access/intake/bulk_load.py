@@ -6,14 +6,36 @@ functions compute them), so they are written as they are, without the per-report
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy import Engine, delete, func, insert, or_, select, text
 
 from data_access.store.schema import Report, Reporter, ReportEvent
+
+DEMO_SOURCE = "demo"  # report.source of seed-demo's reports
+SIMULATOR_SOURCE = "simulator"  # and of the live simulator's
+DEMO_SOURCES = frozenset({DEMO_SOURCE, SIMULATOR_SOURCE})
 
 
 def report_count(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(Report)).scalar_one()
+
+
+def not_a_demo_store(engine: Engine) -> str | None:
+    """Why the store is not a demo store, or None when it is one.
+
+    A demo store holds seed-demo's reports and nothing but what seed-demo and the simulator wrote. Every other way
+    in (Open311, imports, the dashboard's writer, rows an intake system inserts itself) writes another source, or
+    none, and those names are refused to API keys and imports: one real report makes the store real for good,
+    with no marker to forget to clear.
+    """
+    with engine.connect() as conn:
+        if conn.execute(select(Report.id).where(Report.source == DEMO_SOURCE).limit(1)).first() is None:
+            return "it holds no seed-demo reports"
+        real = conn.execute(select(Report.source).where(
+            or_(Report.source.is_(None), Report.source.not_in(sorted(DEMO_SOURCES)))).limit(1)).first()
+    if real is not None:
+        return f"it holds reports that are not the demo's (source {real.source or 'none'!r})"
+    return None
 
 
 def remove_all_reports(engine: Engine) -> None:

@@ -159,36 +159,51 @@ def public_figures(engine: Engine, filters: Filters, scope: Scope, now: datetime
     )
 
 
-COUNTS = ("reports", "resolved", "backlog", "overdue")
+KINDS_COUNTS = tuple(f"{k}_{part}" for k in KINDS for part in ("met", "sample"))
+COUNTS = ("reports", "resolved", "backlog", "overdue", *KINDS_COUNTS, *(f"median_{k}_n" for k in KINDS))
+# Published numbers that are not counts of reports: reference data, and what suppress itself derives or hides.
+NOT_COUNTS = ("population", "per_10k", "remote", *(f"{k}_compliance_pct" for k in KINDS),
+              *(f"median_{k}_hours" for k in KINDS))
 
 
 def suppress(frame_in: pd.DataFrame, below: int) -> pd.DataFrame:
-    """Counts of 1 … ``below``−1 become None (zero stays: it reveals nobody), and with them anything computed
-    from too few reports: a compliance share needs a sample of at least ``below``, a median likewise, a rate
-    per 10,000 its count. Percentages are computed here so no caller can compute one from a hidden sample."""
+    """The one suppression rule of /publik, its page and its open data alike.
+
+    Every count of 1 … ``below``−1 becomes None (zero stays: it reveals nobody), and with it every figure computed
+    from it: a compliance share needs both its numerator (met) and its sample to be shown — a share of a hidden
+    count times its shown sample would give the count back — a median needs ``below`` values, a rate per 10,000
+    its count. Percentages are computed here so no caller can compute one from a hidden count. Within a row no
+    hidden count can be had back by subtraction: the only sum in a row is met + missed = sample, and missed is
+    never published. A numeric column this rule does not know is refused, so a new published field cannot slip
+    past it."""
     out = frame_in.copy()
-    small = {}
-    for column in (*COUNTS, *(f"{k}_sample" for k in KINDS)):
+    unknown = [c for c in out.columns if c not in (*COUNTS, *NOT_COUNTS)
+               and pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c])]
+    if unknown:
+        raise ValueError(f"suppress: no rule for the numeric column(s) {unknown}")
+    raw, small = {}, {}
+    for column in COUNTS:
         if column in out:
-            values = out[column].fillna(0).astype(int)
-            small[column] = (values > 0) & (values < below)
-            out[column] = values.astype(object).where(~small[column], None)
+            raw[column] = out[column].fillna(0).astype(int)
+            small[column] = (raw[column] > 0) & (raw[column] < below)
+            out[column] = raw[column].astype(object).where(~small[column], None)
     for kind in KINDS:
-        sample = frame_in[f"{kind}_sample"].fillna(0).astype(int) if f"{kind}_sample" in out else None
-        if sample is not None:
-            pct = 100.0 * frame_in[f"{kind}_met"].fillna(0).astype(int) / sample.where(sample > 0)
-            out[f"{kind}_compliance_pct"] = pct.astype(object).where(sample >= below, None)
-            met_values = frame_in[f"{kind}_met"].fillna(0).astype(int)
-            out[f"{kind}_met"] = met_values.astype(object).where(sample >= below, None)
+        met, sample = f"{kind}_met", f"{kind}_sample"
+        if sample in raw:
+            if met not in raw:
+                raise ValueError(f"{kind}: a share needs its numerator ({met}) to be suppressed")
+            shown = (raw[sample] >= below) & ~small[met]
+            pct = 100.0 * raw[met] / raw[sample].where(raw[sample] > 0)
+            out[f"{kind}_compliance_pct"] = pct.astype(object).where(shown, None)
         hours, n = f"median_{kind}_hours", f"median_{kind}_n"
         if hours not in out:
             continue
-        if n not in out and sample is None:
+        if n not in raw and sample not in raw:
             raise ValueError(f"{hours} needs its sample ({n}) to be suppressed")
-        n_values = frame_in[n].fillna(0).astype(int) if n in out else sample
+        n_values = raw[n] if n in raw else raw[sample]
         out[hours] = out[hours].astype(object).where(n_values >= below, None)
-        if n in out:
-            out[n] = n_values.astype(object).where(~((n_values > 0) & (n_values < below)), None)
-    if "per_10k" in out and "reports" in small:
+    if "per_10k" in out:
+        if "reports" not in small:
+            raise ValueError("per_10k needs its count (reports) to be suppressed")
         out["per_10k"] = out["per_10k"].astype(object).where(~small["reports"], None)
     return out.astype(object).where(out.notna(), None)

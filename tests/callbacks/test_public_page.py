@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from datetime import timedelta
 
@@ -116,3 +117,40 @@ def test_last_figures_are_kept_while_the_store_is_away(seeded, tmp_path):
     cold = fresh.server.test_client().get("/publik")
     assert cold.status_code == 503 and "Data tidak dapat diambil" in cold.get_data(as_text=True)
     assert "Traceback" not in cold.get_data(as_text=True) and str(store) not in cold.get_data(as_text=True)
+
+
+def test_item12_a_small_on_time_count_appears_nowhere(empty_store, workcal):
+    """PUPR answered 3 of its 10 reports in time: the 3, and the 30 % that would give it back from n = 10, are
+    in neither the page, data.json nor data.csv — the same rule for all three (the sample of 10 is still shown)."""
+    from sqlalchemy.orm import Session
+
+    from data_access.intake.writer import ReportWriter
+    from tests.support.dash_app import url as store_url
+
+    writer = ReportWriter(empty_store, workcal)
+    with Session(empty_store) as session:
+        for i in range(10):
+            created = NOW - timedelta(days=20, hours=i)
+            report = writer.create(session, category_code="jalan", title=f"Jalan berlubang {i}", created_at=created,
+                                   district_code="94.04.01")
+            # three answered within the hour (met); seven answered two weeks late (missed)
+            writer.transition(session, report, "diverifikasi", created + (timedelta(hours=1) if i < 3
+                                                                            else timedelta(days=14)))
+        session.commit()
+    app, _ = get_app(store_url(empty_store))
+    client = app.server.test_client()
+
+    data = json.loads(client.get("/publik/data.json").get_data(as_text=True))["data"]
+    pupr = [r for r in data if r["level"] == "opd" and r["code"] == "PUPR"]
+    assert len(pupr) == 1 and pupr[0]["response_sample"] == 10  # the row is there, with its sample
+    assert pupr[0]["response_met"] is None and pupr[0]["response_compliance_pct"] is None
+
+    lines = client.get("/publik/data.csv").get_data(as_text=True).splitlines()
+    rows = [r for r in csv.DictReader(io.StringIO("\n".join(lines[1:]))) if r["level"] == "opd" and r["code"] == "PUPR"]
+    assert len(rows) == 1 and rows[0]["response_sample"] == "10"
+    assert rows[0]["response_met"] == "" and rows[0]["response_compliance_pct"] == ""
+
+    page = client.get("/publik").get_data(as_text=True)
+    row = re.search(r"<tr><td[^>]*><span><b>PUPR</b>.*?</tr>", page).group(0)
+    cells = re.findall(r"<td[^>]*><span>(.*?)</span></td>", row)
+    assert "30,0" not in page and "n = 10" in cells[2] and cells[2].startswith("–"), cells

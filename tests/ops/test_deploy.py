@@ -25,7 +25,7 @@ def _site(folder: Path, http_port: int, https_port: int, upstream: int) -> str:
     text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
     text = text.replace("listen [::]:443 ssl http2;", "")
     text = text.replace("/etc/letsencrypt/live/dasbor.mimikakab.go.id/", f"{folder}/")
-    text = text.replace("/var/cache/nginx/", f"{folder}/cache/")
+    text = text.replace("/var/cache/nginx/", f"{folder}/cache/").replace("/var/log/nginx/", f"{folder}/")
     return text.replace("server 127.0.0.1:8050;", f"server 127.0.0.1:{upstream};")
 
 

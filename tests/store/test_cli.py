@@ -143,3 +143,38 @@ def test_demo_accounts_print_links_where_the_demo_is_served(demo_db):
     assert "http://127.0.0.1:8060/login" in result.stdout and "http://127.0.0.1:8060/wall?kiosk=" in result.stdout
     assert "8050" not in result.stdout
     assert_one_line_error(run("demo-accounts", "--base-url", "javascript:alert(1)", env=env), "--base-url")
+
+
+def test_item13_demo_accounts_refuse_a_store_that_is_not_a_demo(demo_db, tmp_path):
+    """DEMO_MODE=1 demo-accounts on a store holding one real report (or none from seed-demo) stops with one line
+    and exit 2, and adds no account with a published password; the demo store itself still gets them."""
+    import shutil
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from data_access.intake.writer import ReportWriter
+    from data_access.rulebook.sla import WorkCalendar
+
+    real = tmp_path / "real.db"
+    shutil.copyfile(demo_db["DATABASE_URL"].removeprefix("sqlite:///"), real)
+    engine = create_engine(f"sqlite:///{real}")
+    with Session(engine) as session:  # one complaint through LAPOR!, as a real intake would write it
+        ReportWriter(engine, WorkCalendar()).create(session, category_code="jalan", title="Jalan putus di Kwamki",
+                                                    created_at=datetime.now(UTC), source="lapor", external_id="L-1")
+        session.commit()
+    users = "SELECT count(*) FROM app_user WHERE name IN ('admin', 'bupati', 'operator', 'pupr')"
+    with engine.connect() as conn:
+        before = conn.execute(text(users)).scalar()
+    result = run("demo-accounts", env={"DATABASE_URL": f"sqlite:///{real}", "DEMO_MODE": "1"})
+    assert_one_line_error(result, "not a demo store", "lapor")
+    assert "mimika-demo-" not in result.stdout
+    with engine.connect() as conn:
+        assert conn.execute(text(users)).scalar() == before
+
+    empty = {"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    assert run("init-db", env=empty).returncode == 0
+    assert_one_line_error(run("demo-accounts", env={**empty, "DEMO_MODE": "1"}), "not a demo store", "seed-demo")
+
+    result = run("demo-accounts", env={**demo_db, "DEMO_MODE": "1"})  # make demo: seed-demo --if-empty, then this
+    assert result.returncode == 0 and "mimika-demo-admin" in result.stdout, result.stderr

@@ -76,6 +76,7 @@ def test_dry_run_on_the_command_line_writes_nothing(store_env, messy, tmp_path):
     (("--mapping", "BROKEN"), "not valid TOML"),
     (("--mapping", "preset:nosuch"), "no preset"),
     (("--source", "has space"), "--source"),
+    (("--source", "demo"), "the demo's own"),  # item 13: real reports under the demo's name would pass for a demo
 ])
 def test_unusable_options_are_one_clear_line(store_env, messy, extra, fragment):
     """An unknown format or zone, a broken mapping or preset, a bad source name: one `error:` line, exit 2."""

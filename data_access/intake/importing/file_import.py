@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from core.spreadsheet_cells import csv_cell
+from data_access.intake.bulk_load import DEMO_SOURCES
 from data_access.intake.importing import writer_process
 from data_access.intake.importing.dates import time_zone
 from data_access.intake.importing.mapping import Mapping, MappingError, guess_mapping, load_mapping
@@ -130,6 +131,8 @@ def check_source(source: str) -> str:
     source = (source or "").strip()
     if not source or len(source) > 32 or not set(source) <= _SOURCE_CHARS:
         raise ImportFailed(f"--source {source!r} must be 1–32 letters, digits or . _ - : (e.g. lapor, open311-nyc)")
+    if source in DEMO_SOURCES:  # real reports under the demo's name would pass for demo data (not_a_demo_store)
+        raise ImportFailed(f"--source {source!r} is the demo's own: name the system the file comes from")
     return source
 
 
