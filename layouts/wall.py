@@ -291,6 +291,9 @@ def kpi_texts(kpis: pd.DataFrame, lang: str = "id") -> dict[str, str]:
         else:
             out[kpi_id] = fmt_int(value, lang=lang)
     out[KPI_RESPONSE_SAMPLE] = "n = " + fmt_int(row.get("response_sample"), missing="0", lang=lang)
+    unknown = row.get("response_unknown")
+    if unknown and not pd.isna(unknown):  # answered at a time nobody recorded: beside the sample, never in it
+        out[KPI_RESPONSE_SAMPLE] += " · " + t("kpi.time_unknown", lang, n=fmt_int(unknown, lang=lang))
     return out
 
 
