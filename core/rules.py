@@ -18,6 +18,10 @@ OPEN_STATUSES = (*CLOCK_RUNNING, HELD)
 FINISHED_STATUSES = ("selesai", "ditutup")
 EXCLUDED_STATUSES = ("ditolak", "diarsipkan")  # not held against an OPD; their share is shown beside compliance
 
+# The place of reports without a district (no location, or a point outside the regency) in every per-district
+# table: counted as a row of its own, so the districts and it add up to the totals.
+NO_DISTRICT = "luar"
+
 # How a district is reached. Anything but a road makes it remote: the briefing marks it, the wall flags it.
 ROAD = "jalan"
 REMOTE_ACCESS = ("sungai", "laut", "udara")

@@ -13,7 +13,7 @@ from dash import dcc, html
 
 from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
 from core.i18n import Message, status_label, t
-from core.rules import ROAD, is_remote
+from core.rules import NO_DISTRICT, ROAD, is_remote
 from layouts import components as c
 
 CONFIG = "briefing-config"
@@ -157,20 +157,37 @@ def _has(value) -> bool:
     return value is not None and not pd.isna(value)
 
 
-def district_frame(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Districts (not the 'outside' row) ranked three ways: per 10,000 residents (most first), overdue (most
-    first) and median response (slowest first) — the underserved float up. Remote ones are marked."""
-    d = districts[districts["code"] != "luar"].copy()
+OUTSIDE = NO_DISTRICT
+
+
+def ranked_districts(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The districts ranked three ways — per 10,000 residents (most first), overdue (most first) and median
+    response (slowest first), so the underserved float up — remote ones flagged; then, unranked, the reports
+    without a district ("Tanpa lokasi"), so the rows add up to the briefing's totals. For the table, the XLSX
+    and the PDF alike."""
+    d = districts[districts["code"] != OUTSIDE].copy()
     d["remote"] = [is_remote(a) for a in d["access"]]
     d["rank_per_10k"] = d["per_10k"].rank(ascending=False, method="min").astype("Int64")
     d["rank_overdue"] = d["overdue"].rank(ascending=False, method="min").astype("Int64")
     d["rank_median"] = d["median_response_hours"].rank(ascending=False, method="min").astype("Int64")
     d = d.sort_values(["per_10k", "code"], ascending=[False, True], na_position="last")
+    outside = districts[districts["code"] == OUTSIDE].copy()
+    if len(outside):
+        outside = outside.assign(name=t("tiles.outside", lang), remote=False, per_10k=None, access=None)
+        d = pd.concat([d, outside], ignore_index=True)
+    return d.reset_index(drop=True)
+
+
+def district_frame(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """ranked_districts as the briefing's table: names marked remote, access in words, ranks beside each measure."""
+    d = ranked_districts(districts, lang)
+    located = d["code"] != OUTSIDE
     return pd.DataFrame({
         t("col.district", lang): [(REMOTE_MARK if r else "") + n for n, r in zip(d["name"], d["remote"], strict=True)],
-        t("col.access", lang): [t(f"access.{a}", lang) for a in d["access"].fillna(ROAD)],
+        t("col.access", lang): [t(f"access.{a}", lang) if ok else "–"
+                                for a, ok in zip(d["access"].fillna(ROAD), located, strict=True)],
         t("col.reports", lang): d["reports"].astype(int).tolist(),
-        t("col.per_10k", lang): d["per_10k"].round(2).tolist(),
+        t("col.per_10k", lang): pd.to_numeric(d["per_10k"]).round(2).tolist(),
         t("briefing.rank_per_10k", lang): d["rank_per_10k"].tolist(),
         t("col.open", lang): d["open"].astype(int).tolist(),
         t("col.overdue", lang): d["overdue"].astype(int).tolist(),

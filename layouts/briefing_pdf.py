@@ -18,7 +18,16 @@ import pandas as pd
 from core.i18n import WIT, status_label, t
 from core.rules import is_remote
 from layouts import pdf_doc as doc
-from layouts.briefing import DIRECTION, REMOTE_MARK, BriefingData, format_change, format_measure, week_labels
+from layouts.briefing import (
+    DIRECTION,
+    OUTSIDE,
+    REMOTE_MARK,
+    BriefingData,
+    format_change,
+    format_measure,
+    ranked_districts,
+    week_labels,
+)
 
 
 def _has(value) -> bool:
@@ -43,7 +52,7 @@ def _tone(measure: str, change) -> str:
 def _attention(data: BriefingData, lang: str) -> list[str]:
     """The few lines a reader should not miss, from the same figures as the tables below."""
     lines = []
-    d = data.districts[data.districts["code"] != "luar"]
+    d = data.districts[data.districts["code"] != OUTSIDE]
     slow = d.dropna(subset=["median_response_hours"]).sort_values("median_response_hours", ascending=False)
     if len(slow):
         r = slow.iloc[0]
@@ -104,7 +113,7 @@ def _cover(pdf, data: BriefingData, lang: str, boundaries: dict | None) -> None:
         pdf.multi_cell(left_w, 5.2, "•  " + line, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(1.5)
     # the map on the right: reports per 10,000 residents, districts numbered by their rank (table on page 2)
-    d = data.districts[data.districts["code"] != "luar"].copy()
+    d = data.districts[data.districts["code"] != OUTSIDE].copy()
     d["rank"] = d["per_10k"].rank(ascending=False, method="min")
     values = {r.code: (float(r.per_10k) if _has(r.per_10k) else None) for r in d.itertuples()}
     marks = {r.code: (f"{int(r.rank)}" if _has(r.rank) else "–") + ("◆" if is_remote(r.access) else "")
@@ -123,11 +132,7 @@ def _cover(pdf, data: BriefingData, lang: str, boundaries: dict | None) -> None:
 
 def _districts_and_trend(pdf, data: BriefingData, lang: str) -> None:
     pdf.add_page()
-    d = data.districts[data.districts["code"] != "luar"].copy()
-    d["r10k"] = d["per_10k"].rank(ascending=False, method="min")
-    d["rover"] = d["overdue"].rank(ascending=False, method="min")
-    d["rmed"] = d["median_response_hours"].rank(ascending=False, method="min")
-    d = d.sort_values(["per_10k", "code"], ascending=[False, True], na_position="last")
+    d = ranked_districts(data.districts, lang)
     columns = [doc.Column(t("col.district", lang), 34, "L"), doc.Column(t("col.access", lang), 14, "L"),
                doc.Column(t("col.reports", lang), 16), doc.Column(t("col.per_10k", lang), 18),
                doc.Column("#", 8), doc.Column(t("col.open", lang), 15),
@@ -139,12 +144,12 @@ def _districts_and_trend(pdf, data: BriefingData, lang: str) -> None:
 
     rows, styles = [], []
     for r in d.itertuples():
-        remote = is_remote(r.access)
-        rows.append([(REMOTE_MARK if remote else "") + r.name, t(f"access.{r.access or 'jalan'}", lang),
-                     doc.count(r.reports, lang), doc.dec(r.per_10k, lang), rank(r.r10k), doc.count(r.open, lang),
-                     doc.count(r.overdue, lang), rank(r.rover), doc.dec(r.median_response_hours, lang),
-                     rank(r.rmed)])
-        styles.append("warn" if remote else None)
+        access = "–" if r.code == OUTSIDE else t(f"access.{r.access or 'jalan'}", lang)
+        rows.append([(REMOTE_MARK if r.remote else "") + r.name, access,
+                     doc.count(r.reports, lang), doc.dec(r.per_10k, lang), rank(r.rank_per_10k),
+                     doc.count(r.open, lang), doc.count(r.overdue, lang), rank(r.rank_overdue),
+                     doc.dec(r.median_response_hours, lang), rank(r.rank_median)])
+        styles.append("warn" if r.remote else None)
     left_w = sum(c.width for c in columns)
     doc.heading(pdf, t("briefing.districts", lang), 11, width=left_w)
     doc.table(pdf, columns, rows, styles=styles, row_height=5.6)

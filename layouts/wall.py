@@ -14,9 +14,9 @@ import dash_leaflet as dl
 import pandas as pd
 from dash import dcc, html
 
-from core.formatting import fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when
+from core.formatting import MISSING, fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when
 from core.i18n import t
-from core.rules import is_remote
+from core.rules import NO_DISTRICT, is_remote
 from layouts import theme
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ MEASURE_ALIASES = {"new": "new_24h", "baru": "new_24h", "rate": "per_10k", "per1
                    "terlambat": "overdue", "response": "median_response", "median": "median_response",
                    "terbuka": "open"}
 DEFAULT_MEASURE = "open"
-OUTSIDE_CODE = "luar"
+OUTSIDE_CODE = NO_DISTRICT
 TICKER_ITEMS = 6
 TITLE_CHARS = 64
 TOP_OPDS = 10
@@ -297,8 +297,14 @@ def kpi_texts(kpis: pd.DataFrame, lang: str = "id") -> dict[str, str]:
     return out
 
 
+# Measures that need recent reports to mean anything: a district with none reads "no data" for them, never 0. The
+# others count what exists now (open, overdue): every district shows its number, however remote or quiet.
+NEEDS_RECENT_REPORTS = ("new_24h", "per_10k", "median_response")
+
+
 def silent_districts(districts: pd.DataFrame, now: datetime, no_data_days: int) -> set[str]:
-    """Districts whose newest report is missing or older than ``no_data_days``: shown as "no data", never 0."""
+    """Districts whose newest report is missing or older than ``no_data_days``: "no data" for the measures that
+    need recent reports (NEEDS_RECENT_REPORTS)."""
     cutoff = pd.Timestamp(now - timedelta(days=no_data_days))
     last = pd.to_datetime(districts["last_report_at"], utc=True)
     silent = last.isna() | (last < cutoff)
@@ -326,7 +332,7 @@ def measure_step(measure: str) -> float:
 def district_values(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int) -> dict[str, float]:
     """The measure per district that has data (silent districts and missing values left out)."""
     rows = _district_rows(districts)
-    silent = silent_districts(rows, now, no_data_days)
+    silent = silent_districts(rows, now, no_data_days) if measure in NEEDS_RECENT_REPORTS else set()
     values = pd.to_numeric(rows[MEASURES[measure]], errors="coerce")
     return {code: float(v) for code, v in zip(rows["code"], values, strict=True)
             if code not in silent and pd.notna(v)}
@@ -435,7 +441,23 @@ def tilegrid(districts: pd.DataFrame, measure: str, now: datetime, no_data_days:
                     html.Div([html.Span(value_text, className="tile-value"), *marker], className="tile-foot")]
         tiles.append(html.Div(children, className=class_name + (" tile-remote-district" if remote else ""),
                               style=style, **{"data-code": code}))
-    return tiles
+    return [*tiles, outside_tile(districts, measure, lang)]
+
+
+OUTSIDE_CELL = (0, 3)  # a free corner of the tile grid (geo/tilegrid.py), by the sea, away from every district
+
+
+def outside_tile(districts: pd.DataFrame, measure: str, lang: str):
+    """The reports without a district (no location, or a point outside the regency) as a tile of their own, so the
+    18 districts and this tile add up to the headline. A rate has no population here: "–"."""
+    outside = districts[districts["code"] == OUTSIDE_CODE]
+    value = outside[MEASURES[measure]].iloc[0] if len(outside) else 0
+    text = MISSING if measure in ("per_10k", "median_response") else format_measure(measure, value or 0, lang)
+    col, grid_row = OUTSIDE_CELL
+    return html.Div([html.Div(t("tiles.outside", lang), className="tile-name"),
+                     html.Div(html.Span(text, className="tile-value"), className="tile-foot")],
+                    className="wall-tile tile-outside", title=t("tiles.outside_hint", lang),
+                    style={"gridColumn": str(col + 1), "gridRow": str(grid_row + 1)}, **{"data-code": OUTSIDE_CODE})
 
 
 VOWELS = set("aeiouAEIOU")

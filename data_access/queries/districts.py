@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, case, func, literal, select, union_all
 
+from core.rules import NO_DISTRICT
 from data_access.queries.common import frame, in_period, medians_of, period_or_default, window_durations
 from data_access.queries.open_reports import count_by, names_of, open_reports
 from data_access.queries.settled_days import over_days
@@ -16,7 +17,7 @@ from data_access.rulebook.rules import is_open, is_remote_district
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import District, Report, Village
 
-OUTSIDE = "luar"  # the row for reports with no district: outside the regency or without a location
+OUTSIDE = NO_DISTRICT
 DISTRICT_COLUMNS = (
     "code", "name", "population", "access", "remote", "label_lat", "label_lon", "open", "overdue", "new_24h",
     "reports", "per_10k", "median_response_hours", "last_report_at",

@@ -12,6 +12,7 @@ import pytest
 
 from callbacks.url_filters import FilterError, filters_from_query
 from core.formatting import fmt_dec, fmt_int, fmt_pct
+from core.rules import OPEN_STATUSES
 from data_access.rulebook.scope import Filters, Scope
 from data_access.store.schema import Reporter
 from layouts import components as c
@@ -221,14 +222,17 @@ def _short(code: str) -> str:
 
 
 def test_briefing_districts_rank_and_mark_remote(app, seeded, rows):
-    """Districts are listed by reports per 10,000 residents; remote districts carry the mark."""
+    """Districts are listed by reports per 10,000 residents; remote districts carry the mark; the reports without a
+    district come last, so the rows add up to the store's open and overdue counts (#22 item 4)."""
     out = post(app, "briefing-districts", {"briefing-config.data": config_of("/briefing", "briefing-config")})
     table = out["briefing-districts"]["children"]
     body_rows = table["props"]["children"][1]["props"]["children"]
-    assert len(body_rows) == 18
+    assert len(body_rows) == 19 and texts(body_rows[-1]["props"]["children"][0]) == "Tanpa lokasi"
+    open_column = [texts(r["props"]["children"][5]) for r in body_rows]
+    assert sum(int(v.replace(".", "")) for v in open_column) == sum(1 for r in rows if r["status"] in OPEN_STATUSES)
     districts, _, _ = oracle.reference(seeded)
     want = oracle.by_district(rows, districts, Filters(), Scope.wall(), NOW)
-    rates = [float(texts(r["props"]["children"][3]).replace(".", "").replace(",", ".")) for r in body_rows
+    rates = [float(texts(r["props"]["children"][3]).replace(".", "").replace(",", ".")) for r in body_rows[:-1]
              if texts(r["props"]["children"][3]) != "–"]
     assert rates == sorted(rates, reverse=True)
     assert max(rates) == pytest.approx(max(v["per_10k"] or 0 for k, v in want.items() if k != "luar"), abs=0.05)

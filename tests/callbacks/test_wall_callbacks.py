@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def test_first_tick_fills_every_panel(wall_app):
     hideout = props[wall.DISTRICTS]["hideout"]
     assert len(hideout["colors"]) == 5
     assert sum(1 for k in hideout if k.startswith("94.04.")) == 18
-    assert len(props[wall.TILEGRID]["children"]) == 18
+    assert len(props[wall.TILEGRID]["children"]) == 19  # the districts and "Tanpa lokasi"
     figures = props[wall.FIGURES]["data"]
     assert set(figures) == set(wall.GRAPHS) and all(fig["data"] for fig in figures.values())
     assert len(props[wall.TICKER]["children"]) == wall.TICKER_ITEMS
@@ -209,18 +210,42 @@ def test_front_page_is_the_wall(wall_app):
 # ---- builders -------------------------------------------------------------------------------------------------
 
 
-def test_silent_district_shows_no_data_not_zero(seeded):
-    """A district without reports for no_data_days shows "tidak ada data" and class -1, never 0."""
+def test_silent_district_shows_no_data_for_recent_measures_and_its_count_for_the_state(seeded):
+    """#22 item 4: a district without reports for no_data_days shows "tidak ada data" (class -1, never 0) for a
+    measure that needs recent reports, and its number for one that counts what exists now (open, overdue)."""
     districts = reports_by_district(seeded, Filters(), Scope.wall(), NOW)
     code = districts.loc[districts["code"] != wall.OUTSIDE_CODE, "code"].iloc[3]
     districts.loc[districts["code"] == code, "last_report_at"] = pd.Timestamp(NOW - timedelta(days=20))
-    hideout = wall.map_hideout(districts, "open", NOW, no_data_days=14)
-    assert hideout[code] == -1
-    tiles = {tile.to_plotly_json()["props"]["data-code"]: tile for tile in
-             wall.tilegrid(districts, "open", NOW, 14, "id", hideout)}
-    text = _json(tiles[code].to_plotly_json())
-    assert "tidak ada data" in text and "tile-nodata" in text
-    assert len(tiles) == 18
+    for measure, silent in (("new_24h", True), ("per_10k", True), ("open", False), ("overdue", False)):
+        hideout = wall.map_hideout(districts, measure, NOW, no_data_days=14)
+        tiles = {tile.to_plotly_json()["props"]["data-code"]: tile for tile in
+                 wall.tilegrid(districts, measure, NOW, 14, "id", hideout)}
+        text = _json(tiles[code].to_plotly_json())
+        assert ("tidak ada data" in text and "tile-nodata" in text and hideout[code] == -1) is silent, measure
+        assert len(tiles) == 19  # 18 districts and the reports without one
+        if not silent:
+            value = districts.loc[districts["code"] == code, wall.MEASURES[measure]].iloc[0]
+            assert hideout["values"][code] == value
+
+
+@pytest.mark.parametrize("measure", ["open", "overdue", "new_24h"])
+def test_districts_and_the_no_location_tile_add_up_to_the_headline(seeded, measure):
+    """#22 item 4: the 18 district tiles plus "Tanpa lokasi" sum to the store's count, remote districts included."""
+    districts = reports_by_district(seeded, Filters(), Scope.wall(), NOW)
+    tiles = wall.tilegrid(districts, measure, NOW, 14, "id")
+    values = [_json(tile.to_plotly_json()) for tile in tiles if "tile-nodata" not in tile.className]
+    shown = sum(int(re.search(r'"children": "([0-9.]+)", "className": "tile-value"', v).group(1).replace(".", ""))
+                for v in values)
+    kpis = headline_kpis(seeded, Filters(), Scope.wall(), NOW).iloc[0]
+    want = {"open": kpis["open"], "overdue": kpis["overdue"]}.get(measure, districts["new_24h"].sum())
+    assert shown == want
+    assert "Tanpa lokasi" in texts_of(tiles[-1])
+
+
+def texts_of(component) -> str:
+    from tests.support.dash_app import texts
+
+    return texts(component)
 
 
 def test_remote_districts_are_marked(seeded):

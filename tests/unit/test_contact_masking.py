@@ -61,7 +61,7 @@ def test_item3_nothing_and_empty_stay_as_they_are():
 
 def _seconds(text: str) -> float:
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         start = time.perf_counter()
         mask_contacts(text)
         best = min(best, time.perf_counter() - start)
@@ -72,10 +72,10 @@ def _seconds(text: str) -> float:
 def test_item1_masking_is_linear_in_the_length_of_hostile_text(unit):
     """Four times the text costs about four times the time (the old patterns cost sixteen: 5.3 s for 40,000 a's).
     A ratio, not a time limit: the machine's speed cancels out."""
-    short = unit * (20_000 // len(unit))
-    long = unit * (80_000 // len(unit))
-    ratio = _seconds(long) / max(_seconds(short), 1e-4)
-    assert ratio < 8, f"{unit!r}: 4x the text took {ratio:.1f}x the time"
+    short = unit * (50_000 // len(unit))
+    long = unit * (200_000 // len(unit))
+    ratio = _seconds(long) / max(_seconds(short), 1e-3)
+    assert ratio < 10, f"{unit!r}: 4x the text took {ratio:.1f}x the time"
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "＝"])
