@@ -15,7 +15,6 @@ from data_access.queries.common import created_in_period, frame, medians, opds_i
 from data_access.queries.kpis import headline_kpis
 from data_access.rulebook.rules import (
     accountable_opd,
-    is_counted,
     is_excluded,
     is_open,
     met,
@@ -134,9 +133,9 @@ def period_comparison(engine: Engine, filters: Filters, scope: Scope, now: datet
         scoped = Filters(a, b, base.districts, base.villages, base.opds, base.categories, base.channels,
                          base.statuses)
         kpis = headline_kpis(engine, scoped, scope, now).iloc[0].to_dict()
-        with engine.connect() as conn:
+        with engine.connect() as conn:  # "Laporan masuk": every report received, as the monthly report and /publik
             kpis["reports"] = conn.execute(select(func.count()).select_from(Report).where(
-                where(scoped, scope, is_counted()))).scalar_one()
+                where(scoped, scope))).scalar_one()
         rows[which] = kpis
     samples = {"response_compliance_pct": "response_sample", "resolution_compliance_pct": "resolution_sample"}
     out = []

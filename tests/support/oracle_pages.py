@@ -179,7 +179,7 @@ def period_comparison(rows, filters, scope, now) -> dict[str, tuple]:
     for a, b in ((start, end), (prev_start, start)):
         f = replace(filters, start=a, end=b)
         k = kpis(rows, f, scope, now)
-        k["reports"] = sum(1 for r in visible(rows, f, scope) if r["status"] not in EXCLUDED)
+        k["reports"] = len(visible(rows, f, scope))  # every report received, rejected and archived too
         figures.append(k)
     for measure in ("reports", "response_compliance_pct", "resolution_compliance_pct", "median_response_hours",
                     "median_resolution_hours"):

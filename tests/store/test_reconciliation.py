@@ -1,0 +1,39 @@
+"""#22: one number, one definition — the same measure for the same period and scope is the same number on every
+view. Started with "laporan masuk" and the per-district rows; each measure of the catalog joins here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from core.i18n import WIT
+from data_access.queries import period_comparison, reports_by_district
+from data_access.queries.performance import monthly_performance
+from data_access.queries.public import public_figures
+from data_access.rulebook.scope import Filters, Scope
+from tests.support import NOW
+
+OCTOBER = Filters(datetime(2026, 10, 1, tzinfo=WIT), datetime(2026, 11, 1, tzinfo=WIT))
+
+
+@pytest.mark.parametrize("scope", [Scope.wall(), Scope.opd_head("PUPR")], ids=["regency", "pupr"])
+def test_reports_received_in_a_month_agree_everywhere(seeded, scope):
+    """Briefing tile = monthly report = /publik's month = the districts plus "Tanpa lokasi"."""
+    briefing = period_comparison(seeded, OCTOBER, scope, NOW)
+    tile = int(briefing.loc[briefing["measure"] == "reports", "current"].iloc[0])
+    monthly = monthly_performance(seeded, Filters(), scope, NOW, month="2026-10").regency["reports"]
+    districts = int(reports_by_district(seeded, OCTOBER, scope, NOW)["reports"].sum())
+    assert tile == monthly == districts
+    if scope.opds is None:  # /publik is the regency's
+        public = public_figures(seeded, Filters(), Scope(None, False, "publik", public=True), NOW).regency
+        assert int(public.loc[public["month"] == "2026-10", "reports"].iloc[0]) == tile
+
+
+def test_districts_and_no_location_add_up_to_the_open_and_overdue_headline(seeded):
+    from data_access.queries import headline_kpis
+
+    kpis = headline_kpis(seeded, Filters(), Scope.wall(), NOW).iloc[0]
+    districts = reports_by_district(seeded, Filters(), Scope.wall(), NOW)
+    assert int(districts["open"].sum()) == kpis["open"]
+    assert int(districts["overdue"].sum()) == kpis["overdue"]
