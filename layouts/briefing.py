@@ -197,12 +197,21 @@ def district_frame(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def league_ranks(league: pd.DataFrame, lang: str, unranked: str = "–") -> list:
+    """Each row's rank among every OPD of the regency: the number when the whole league is shown, "9 dari 19" when
+    the viewer sees part of it (an OPD head sees where their OPD stands, never "1 of 1")."""
+    ranked_of = int(league["ranked_of"].iloc[0]) if "ranked_of" in league and len(league) else None
+    partial = ranked_of is not None and int(league["ranked"].sum()) < ranked_of
+    return [unranked if pd.isna(r) else t("league.rank_of", lang, rank=int(r), n=ranked_of) if partial else int(r)
+            for r in league["rank"]]
+
+
 def league_frame(league: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The OPD league: ranked OPDs by resolution compliance, then the unranked ones (small samples) unnumbered.
     Every percentage has its sample in the next column, and the overdue count sits beside the compliance."""
     reports = league["period_reports"] if "period_reports" in league else league["excluded"] * 0
     return pd.DataFrame({
-        t("col.rank", lang): [int(r) if not pd.isna(r) else t("briefing.unranked", lang) for r in league["rank"]],
+        t("col.rank", lang): league_ranks(league, lang, t("briefing.unranked", lang)),
         t("col.opd", lang): league["short_name"].tolist(),
         t("col.resolution_pct", lang): league["resolution_compliance_pct"].round(1).tolist(),
         t("col.resolution_n", lang): league["resolution_sample"].astype(int).tolist(),
@@ -332,7 +341,7 @@ def league_table(data: BriefingData, lang: str) -> html.Table:
     league = data.league.reset_index(drop=True)
     reports = league["period_reports"] if "period_reports" in league else league["excluded"] * 0
     frame = pd.DataFrame({
-        t("col.rank", lang): [int(r) if not pd.isna(r) else "–" for r in league["rank"]],
+        t("col.rank", lang): league_ranks(league, lang),
         t("col.opd", lang): league["short_name"].tolist(),
         t("col.resolution_pct", lang): league["resolution_compliance_pct"].tolist(),
         t("col.overdue", lang): league["overdue"].astype(int).tolist(),

@@ -25,6 +25,7 @@ from layouts.briefing import (
     BriefingData,
     format_change,
     format_measure,
+    league_ranks,
     ranked_districts,
     week_labels,
 )
@@ -198,10 +199,10 @@ def _league(pdf, data: BriefingData, lang: str) -> None:
     rows, styles = [], []
     league = data.league
     fits = league.head(22)  # a regency has 19 OPDs; more would go on in the XLSX
-    for r in fits.itertuples():
+    for r, rank in zip(fits.itertuples(), league_ranks(fits, lang), strict=True):
         res_n, resp_n = int(r.resolution_sample), int(r.response_sample)
         reports = int(getattr(r, "period_reports", 0) or 0)
-        rows.append([str(int(r.rank)) if _has(r.rank) else "–", r.short_name,
+        rows.append([str(rank), r.short_name,
                      doc.pct(r.resolution_compliance_pct, lang) if res_n else "–", doc.count(res_n, lang),
                      doc.count(r.overdue, lang), doc.pct(r.response_compliance_pct, lang) if resp_n else "–",
                      doc.count(resp_n, lang), doc.dec(r.median_response_hours, lang), doc.count(r.backlog, lang),

@@ -15,6 +15,7 @@ from core.i18n import t
 from core.rules import is_remote
 from layouts import exports
 from layouts import pdf_doc as doc
+from layouts.briefing import league_ranks
 
 AGES = ("age_0_7", "age_7_30", "age_30_60", "age_60_plus")
 
@@ -65,7 +66,7 @@ def _round(value, digits: int = 1):
 def opd_frame(figures, lang: str) -> pd.DataFrame:
     o = figures.by_opd
     return pd.DataFrame({
-        t("col.rank", lang): [int(v) if _has(v) else None for v in o["rank"]],
+        t("col.rank", lang): league_ranks(o, lang, None),
         t("col.opd", lang): o["short_name"].tolist(),
         t("rep.col.opd_name", lang): o["name"].tolist(),
         t("col.reports", lang): o["period_reports"].astype(int).tolist(),
@@ -158,9 +159,9 @@ def _opd_table(pdf, figures, lang: str) -> None:
                doc.Column(t("col.excluded_pct", lang), 21), doc.Column(t("rep.m.backlog", lang), 16),
                doc.Column(t("col.overdue", lang), 19)] + [doc.Column(t(f"rep.{a}", lang), 15.5) for a in AGES]
     rows, styles = [], []
-    for r in figures.by_opd.itertuples():
+    for r, rank in zip(figures.by_opd.itertuples(), league_ranks(figures.by_opd, lang), strict=True):
         resp_n, res_n = int(r.response_sample), int(r.resolution_sample)
-        rows.append([str(int(r.rank)) if _has(r.rank) else "–", r.short_name, doc.count(r.period_reports, lang),
+        rows.append([str(rank), r.short_name, doc.count(r.period_reports, lang),
                      doc.pct(r.response_compliance_pct, lang) if resp_n else "–", doc.count(resp_n, lang),
                      doc.pct(r.resolution_compliance_pct, lang) if res_n else "–", doc.count(res_n, lang),
                      doc.dec(r.median_response_hours, lang), doc.dec(r.median_resolution_hours, lang),

@@ -6,6 +6,7 @@ database.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
@@ -62,6 +63,19 @@ def _compliance_by(engine: Engine, window, now: datetime, *extra_groups) -> pd.D
 
 def compliance_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
                       min_sample: int = MIN_SAMPLE) -> pd.DataFrame:
+    """The league (``_league``) of the viewer's OPDs, each with its rank among every OPD of the regency: an OPD head
+    sees where their OPD stands, never "1 of 1". Ranking needs the other OPDs' aggregates, computed here and never
+    returned: only the rows in the viewer's scope (and OPD filter) leave."""
+    everyone = replace(filters, opds=())
+    regency = Scope(None, False, f"{scope.name}|league", public=scope.public)
+    out = _league(engine, everyone, regency, now, min_sample=min_sample)
+    ranked_of = int(out["ranked"].sum())
+    shown = out["opd_code"].map(lambda code: scope.may_see_opd(code) and (not filters.opds or code in filters.opds))
+    return out[shown].reset_index(drop=True).assign(ranked_of=ranked_of)
+
+
+def _league(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
+            min_sample: int = MIN_SAMPLE) -> pd.DataFrame:
     """One row per OPD in scope: response and resolution compliance % with their samples, counted for the OPD
     that held each report when its target was met or fell due (a transfer shows as a transfer), the median
     response hours over the period (default 30 days), the share of the period's reports it rejected or archived

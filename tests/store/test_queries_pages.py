@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -39,10 +41,16 @@ def test_compliance_by_opd_matches_oracle(seeded, rows, opds, filters, scope):
                 assert bool(g[key]) == value, code
             else:
                 assert close(g[key], value), (code, key, g[key], value)
-    ranked = got[got["ranked"]].sort_values("rank")
+    # Ranks are the regency's, whatever part of the league the viewer sees (#22 item 3): 1..n over every OPD.
+    regency = queries.compliance_by_opd(seeded, replace(filters, opds=()), Scope.wall(), NOW).set_index("opd_code")
+    ranked = regency[regency["ranked"]].sort_values("rank")
     assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
     assert list(ranked["resolution_compliance_pct"]) == sorted(ranked["resolution_compliance_pct"], reverse=True)
-    assert got[~got["ranked"]]["rank"].isna().all()
+    assert regency[~regency["ranked"]]["rank"].isna().all()
+    for code in got.index:
+        assert (pd.isna(got.loc[code, "rank"]) and pd.isna(regency.loc[code, "rank"])) or \
+            got.loc[code, "rank"] == regency.loc[code, "rank"], code
+    assert (got["ranked_of"] == len(ranked)).all()
 
 
 def test_compliance_by_opd_leaves_small_samples_unranked(seeded, opds):

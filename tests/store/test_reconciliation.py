@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
 import pytest
 
 from core.i18n import WIT
@@ -37,3 +38,20 @@ def test_districts_and_no_location_add_up_to_the_open_and_overdue_headline(seede
     districts = reports_by_district(seeded, Filters(), Scope.wall(), NOW)
     assert int(districts["open"].sum()) == kpis["open"]
     assert int(districts["overdue"].sum()) == kpis["overdue"]
+
+
+@pytest.mark.parametrize("code", ["PUPR", "DINKES", "DINSOS"])
+def test_an_opd_head_sees_the_rank_among_every_opd(seeded, code):
+    """#22 item 3: an OPD head's league has one row, with its rank in the regency's league ("9 dari 19"), never a
+    rank among the one OPD they see."""
+    from data_access.queries import compliance_by_opd
+    from layouts.briefing import league_ranks
+
+    regency = compliance_by_opd(seeded, Filters(), Scope.wall(), NOW)
+    mine = compliance_by_opd(seeded, Filters(), Scope.opd_head(code), NOW)
+    assert list(mine["opd_code"]) == [code]
+    want = regency.loc[regency["opd_code"] == code, "rank"].iloc[0]
+    assert (pd.isna(want) and pd.isna(mine["rank"].iloc[0])) or mine["rank"].iloc[0] == want
+    ranked = int(regency["ranked"].sum())
+    assert league_ranks(mine, "id") == ["–" if pd.isna(want) else f"{int(want)} dari {ranked}"]
+    assert league_ranks(regency, "id")[:ranked] == list(range(1, ranked + 1))
