@@ -33,8 +33,10 @@ def query_deadline(seconds: float) -> Iterator[None]:
     """Every query this thread runs inside the block is stopped once ``seconds`` have passed (SQLite: a progress
     handler interrupts it; PostgreSQL: statement_timeout); it then fails and ``deadline_passed()`` is true.
 
-    For work a person asked for that must answer in time or say why (an export of a long period on a big store),
-    not for the pages, whose queries are shared through the cache with everyone.
+    For work a person asked for that must answer in time or say why: an export, a page refresh (ten years of a big
+    store). A query shared through the cache's single flight is stopped at its first asker's deadline and cached by
+    nobody; the next asker runs it under its own. The wall's query set, the same for every screen and warmed by the
+    worker, runs without one.
     """
     token = _deadline.set(time.monotonic() + seconds)
     try:
