@@ -323,8 +323,6 @@ class QueryCache:
                    self.minute(now), sorted(kwargs.items()))
 
         def run():
-            if deadline_passed():  # the caller's time is up: start nothing more (SQLite's progress handler never
-                raise QueryTimeout(f"{fn.__name__} not started: past its deadline")  # meets a short statement)
             try:
                 result = fn(self.engine, filters, scope, now, **kwargs)
             except SQLAlchemyError as exc:
