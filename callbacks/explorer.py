@@ -8,7 +8,15 @@ import dash
 from dash import Dash, Input, Output, State, no_update
 
 from callbacks.map_data import MapData
-from callbacks.page_data import PageContext, PageData, page_refresh, reference, store_down
+from callbacks.page_data import (
+    PageContext,
+    PageData,
+    RefreshTooSlow,
+    page_refresh,
+    reference,
+    refresh_deadline,
+    store_down,
+)
 from callbacks.viewer import current_scope
 from core.i18n import language, t
 from core.settings import Settings
@@ -65,20 +73,23 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         config = config if isinstance(config, dict) else {}
         lang = language(config.get("lang"))
         try:
-            data = PageData(query_cache, config.get("query") if isinstance(config.get("query"), dict) else {})
-            names = data.lists.district_names()
-            if not isinstance(code, str) or code not in names:
-                return c.message(t("explorer.pick", lang))
-            mine = replace(data.filters, districts=(code,))
-            scope = current_scope()
-            frame = data.get(queries.reports_by_district, scope, mine)
-            categories = data.get(queries.top_categories, scope, mine, limit=8)
-            opds = data.get(queries.open_by_group, scope, mine, by="opd")
-            weekly = data.get(queries.inflow_vs_resolved_weekly, scope, mine)
-            villages = data.get(queries.reports_by_village, scope, mine,
-                                suppress_below=settings.suppress_below)
+            with refresh_deadline(query_cache, lang):
+                data = PageData(query_cache, config.get("query") if isinstance(config.get("query"), dict) else {})
+                names = data.lists.district_names()
+                if not isinstance(code, str) or code not in names:
+                    return c.message(t("explorer.pick", lang))
+                mine = replace(data.filters, districts=(code,))
+                scope = current_scope()
+                frame = data.get(queries.reports_by_district, scope, mine)
+                categories = data.get(queries.top_categories, scope, mine, limit=8)
+                opds = data.get(queries.open_by_group, scope, mine, by="opd")
+                weekly = data.get(queries.inflow_vs_resolved_weekly, scope, mine)
+                villages = data.get(queries.reports_by_village, scope, mine,
+                                    suppress_below=settings.suppress_below)
         except StoreUnavailable as exc:
             return store_down(lang, exc)
+        except RefreshTooSlow as stopped:
+            return stopped.banner
         rows = frame[frame["code"] == code]
         return page.district_panel(names[code], rows.iloc[0] if len(rows) else None, categories, opds, villages,
                                    weekly, lang, settings.suppress_below)

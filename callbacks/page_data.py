@@ -8,7 +8,8 @@ URL query → Filters (callbacks.url_filters) and the viewer's Scope → QueryCa
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 import dash
@@ -23,7 +24,7 @@ from core.settings import Settings
 from data_access import queries
 from data_access.queries.cache import QueryCache
 from data_access.rulebook.scope import Filters, Scope
-from data_access.store.engine import StoreUnavailable
+from data_access.store.engine import QueryTimeout, StoreUnavailable, query_deadline
 from data_access.store.schema import CHANNELS, STATUSES
 from layouts import components as c
 
@@ -105,6 +106,29 @@ def store_down(lang: str, exc: Exception) -> html.Div:
     return c.error_banner(t("store.unavailable", lang))
 
 
+class RefreshTooSlow(Exception):
+    """A refresh's queries ran past PAGE_QUERY_SECONDS and were stopped in the database; ``banner`` says so."""
+
+    def __init__(self, lang: str, seconds: float) -> None:
+        super().__init__(seconds)
+        log.warning("page refresh stopped after %.1f s", seconds)
+        self.banner = c.error_banner(t("page.timeout", lang))
+
+
+@contextmanager
+def refresh_deadline(query_cache: QueryCache, lang: str) -> Iterator[None]:
+    """Every query inside is stopped once the settings' page_query_seconds have passed (the exports' mechanism,
+    data_access.store.engine.query_deadline): RefreshTooSlow then, with the message that says to narrow the period or
+    the filters. A page's cost grows with what its URL asks for (ten years, many filters): without a limit, a few
+    such refreshes in parallel hold server threads for a minute each."""
+    seconds = query_cache.settings.page_query_seconds
+    try:
+        with query_deadline(seconds):
+            yield
+    except QueryTimeout:
+        raise RefreshTooSlow(lang, seconds) from None
+
+
 class PageData:
     """The store version, the clock, the reference lists and the filters for one callback run."""
 
@@ -157,8 +181,9 @@ def page_refresh(app: Dash, query_cache: QueryCache, *, outputs: Sequence[Output
                  render: Render, inputs: Sequence[Input] = (), interval: str | None = None) -> None:
     """Register a page's refresh: ``render(data, lang, config, *input_values)`` returns the values of ``outputs``.
 
-    The plumbing is here once: the store being away keeps what is shown and says so in ``status``; an interval
-    tick that finds the same store version and minute as the last render answers 204 (nothing to send).
+    The plumbing is here once: the store being away keeps what is shown and says so in ``status``, and so does a
+    refresh stopped at its time limit (refresh_deadline); an interval tick that finds the same store version and
+    minute as the last render answers 204 (nothing to send).
     """
     every = [*inputs, *([Input(interval, "n_intervals")] if interval else [])]
 
@@ -171,10 +196,13 @@ def page_refresh(app: Dash, query_cache: QueryCache, *, outputs: Sequence[Output
         config_data = page_config(config_data)
         lang = config_data["lang"]
         try:
-            data = PageData(query_cache, config_data["query"])
-            if interval and dash.ctx.triggered_id == interval and seen == data.key:
-                raise PreventUpdate
-            shown = render(data, lang, config_data, *values)
+            with refresh_deadline(query_cache, lang):
+                data = PageData(query_cache, config_data["query"])
+                if interval and dash.ctx.triggered_id == interval and seen == data.key:
+                    raise PreventUpdate
+                shown = render(data, lang, config_data, *values)
         except StoreUnavailable as exc:
             return (*([no_update] * len(outputs)), store_down(lang, exc), no_update)
+        except RefreshTooSlow as stopped:  # what is shown stays; the next tick tries again
+            return (*([no_update] * len(outputs)), stopped.banner, no_update)
         return (*shown, None, data.key)

@@ -42,6 +42,19 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value <= 3600:  # also refuses nan and inf
+        raise SettingsError(f"{name} must be more than 0 and at most 3600 seconds, not {raw!r}")
+    return value
+
+
 def _flag(name: str) -> bool:
     raw = (os.environ.get(name) or "").strip().lower()
     if raw in ("", "0", "false", "no", "tidak"):
@@ -86,6 +99,9 @@ class Settings:
     simulated_clock: SimulatedClock | None = None  # SIMULATED_CLOCK (with DEMO_MODE=1 only): see core/clock.py
     # CONNECTION_TIMEOUT: `serve` closes a connection silent this long, or not done sending a request's headers
     connection_timeout_seconds: int = 30
+    # PAGE_QUERY_SECONDS: a page's refresh (its queries, stopped in the database) answers within this or says to
+    # narrow the filters; the exports' own budget is 8 s of their 10 (callbacks/export_runner.py).
+    page_query_seconds: float = 8.0
 
     def clock(self) -> Clock:
         """Where every process of the app reads "now": the wall clock unless a simulated one is set."""
@@ -139,6 +155,7 @@ class Settings:
             open311_posts_per_minute=_int("OPEN311_POSTS_PER_MINUTE", 600, 1),
             simulated_clock=simulated,
             connection_timeout_seconds=_int("CONNECTION_TIMEOUT", 30, 1),
+            page_query_seconds=_seconds("PAGE_QUERY_SECONDS", 8.0),
         )
 
 

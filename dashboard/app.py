@@ -13,7 +13,7 @@ from flask_caching import Cache
 import callbacks
 import open311
 from core.settings import Settings
-from dashboard import auth, csp, ops, static_compression
+from dashboard import auth, csp, ops, refusals, static_compression
 from dashboard.cache import cache_config
 from data_access.queries.cache import QueryCache
 from layouts.components import OPTIONAL_LIBRARIES, libraries_for
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, *, query_cache: QueryCache | No
     wall_callbacks = callbacks.register(app, query_cache, settings)
     ops.install(app, settings, query_cache)  # before the guard: /metrics has its own rule of who may read it
     auth.install(app, settings, query_cache.engine, wall_callbacks)
+    refusals.install(app)  # after the guard: only a viewer's callback bodies are walked
     csp.install(app, settings.tile_url)
     open311.install(app.server, query_cache, settings)
     app.layout = html.Div([dash.page_container], className="app-root")

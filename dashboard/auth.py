@@ -265,7 +265,8 @@ class Gate:
         if request.method == "GET":
             return login_page(lang, next_path)
         sent, expected = request.form.get("csrf") or "", session.pop("login_csrf", None) or ""
-        if not expected or not secrets.compare_digest(sent, expected):  # a form we did not serve
+        # As bytes: compare_digest refuses str with non-ASCII text (a TypeError, so a 500, for "csrf=é")
+        if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):  # a form we did not serve
             return login_page(lang, next_path, failed=True), 400
         name = (request.form.get("username") or "").strip()[:64]
         password = (request.form.get("password") or "")[: accounts.MAX_PASSWORD + 1]

@@ -8,6 +8,7 @@
   gauges (store up, newest data age, cache up) are measured at scrape time. Who may read it: with
   ``METRICS_TOKEN`` set, whoever sends ``Authorization: Bearer <token>``; without it, only a direct connection
   from the machine itself (loopback, no X-Forwarded-For: a request relayed by the reverse proxy is not local).
+  Every label value comes from a fixed set (``request_labels``): the app's routes, pages and callbacks, or "other".
 - Every request is logged as JSON (logger ``mimika.request``): method, path, status, milliseconds, bytes, the
   viewer (``flask.g.viewer``: user name and role) and, for callbacks, which one.
 """
@@ -19,12 +20,15 @@ import json
 import logging
 import os
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import dash
 from dash import Dash
 from flask import Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from werkzeug.exceptions import HTTPException
 
 from core.prometheus_metrics import REFRESH_SECONDS, REQUEST_SECONDS
 from core.settings import Settings
@@ -36,37 +40,76 @@ log = logging.getLogger("mimika.request")
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/static/")
 QUIET_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon", "/favicon", HEALTH_PATH, METRICS_PATH)
 
 
-def route_label(path: str) -> str:
-    """A few labels, never the raw path: a label per report id would grow Prometheus without bound."""
-    if path.startswith(("/_dash-component-suites/", "/assets/")):
-        return "static"
-    if path.startswith("/_dash"):
-        return path.split("/")[1][:40]
-    if path.startswith("/publik"):
-        return "/publik"
-    if path in ("/login", "/logout", HEALTH_PATH, METRICS_PATH):
-        return path
-    first = path.split("/")[1] if path.count("/") >= 1 else ""
-    return f"/{first}"[:20] if first in ("wall", "briefing", "opd", "sla", "explorer", "report") else "page"
+OTHER = "other"  # every request or callback the app does not know shares this one label
+CALLBACK_PATH = "/_dash-update-component"
+DASH_CATCH_ALL = frozenset({"/", "/<path:path>"})  # Dash's index routes: the page registry says which page
 
 
-def _callback_info() -> tuple[str | None, str | None]:
-    """(output, page refreshed) of a callback request: a refresh is a callback whose input is a page interval."""
-    try:  # Dash and the guard parsed it already (cached); a body the guard refused may not even parse
+@dataclass(frozen=True)
+class RequestLabels:
+    """What /metrics and the request log say about one request, each from a fixed set."""
+
+    route: str
+    callback: str | None = None  # a callback request's registered output (its first id), else OTHER
+    refresh: str | None = None  # the page whose interval that callback serves, if it has one
+
+
+def request_labels(app: Dash, status: int) -> RequestLabels:
+    """The one mapping from a request to its labels: never the raw path or a value the browser sent, or anyone
+    could grow /metrics (and the process) without bound with ``curl /_dash<random>`` or a forged callback body.
+
+    ``route``: "static" for bundles and assets; the rule Flask matched (Dash's own routes without their slash,
+    the API's rules as written); for Dash's catch-all, the registered page's path or template; else OTHER.
+    ``callback`` and ``refresh`` come from the app's callback map, looked up by the body's output: the refreshed
+    page is read from the registered callback's own interval input, not from the ids the body names.
+    """
+    route = _route(app)
+    if request.path != CALLBACK_PATH or 400 <= status < 500:  # a refused body may not even be readable
+        return RequestLabels(route)
+    try:  # Dash and the guard parsed it already (cached)
         body = request.get_json(silent=True, cache=True)
-    except (ValueError, RecursionError):
-        return None, None
-    if not isinstance(body, dict):
-        return None, None
-    output = body.get("output") if isinstance(body.get("output"), str) else None
-    page = None
-    for item in body.get("inputs") or []:
-        if isinstance(item, dict) and isinstance(item.get("id"), str) and item.get("property") == "n_intervals":
-            page = item["id"].removesuffix("-interval")[:30]
-    return (output.strip(".").split(".")[0][:60] if output else None), page
+    except (ValueError, RecursionError, HTTPException):  # HTTPException: over the size limit (413)
+        body = None
+    output = body.get("output") if isinstance(body, dict) else None
+    spec = app.callback_map.get(output) if isinstance(output, str) else None
+    if spec is None:
+        return RequestLabels(route, OTHER)
+    pages = [item["id"].removesuffix("-interval")[:30] for item in spec.get("inputs", [])
+             if item.get("property") == "n_intervals" and isinstance(item.get("id"), str)]
+    return RequestLabels(route, output.strip(".").split(".")[0][:60], pages[0] if pages else None)
+
+
+def _route(app: Dash) -> str:
+    path = request.path
+    if path in (HEALTH_PATH, METRICS_PATH):  # answered before routing (/metrics) or a rule of ours (/healthz)
+        return path
+    if path.startswith(STATIC_PREFIXES):
+        return "static"
+    rule = request.url_rule.rule if request.url_rule is not None else None
+    if rule is None:
+        return OTHER
+    if rule in DASH_CATCH_ALL:
+        return _page(path)
+    return rule.lstrip("/") if rule.startswith("/_") else rule
+
+
+def _page(path: str) -> str:
+    """The registered page ``path`` renders (its path, or its template such as /opd/<code>), else OTHER."""
+    wanted = path.strip("/").split("/")
+    for page in dash.page_registry.values():
+        template = page.get("path_template")
+        if template:
+            parts = template.strip("/").split("/")
+            if len(parts) == len(wanted) and all(p == w or (p.startswith("<") and w)
+                                                 for p, w in zip(parts, wanted, strict=True)):
+                return template
+        elif page.get("path", "").strip("/").split("/") == wanted:
+            return page["path"]
+    return OTHER
 
 
 def health(query_cache: QueryCache, settings: Settings) -> tuple[dict, int]:
@@ -176,19 +219,19 @@ def install(app: Dash, settings: Settings, query_cache: QueryCache) -> None:
             return response
         seconds = time.perf_counter() - started
         path = request.path
-        REQUEST_SECONDS.labels(route_label(path), str(response.status_code)).observe(seconds)
+        labels = request_labels(app, response.status_code)
+        REQUEST_SECONDS.labels(labels.route, str(response.status_code)).observe(seconds)
         fields = {"method": request.method, "path": path[:200], "status": response.status_code,
                   "ms": round(seconds * 1000, 1), "bytes": response.calculate_content_length(),
                   "addr": (request.remote_addr or "?")[:64]}
         viewer = getattr(g, "viewer", None)
         if viewer is not None:
             fields.update(user=viewer.name, role=viewer.role)
-        if path == "/_dash-update-component" and response.status_code != 400:
-            output, page = _callback_info()
-            fields["callback"] = output
-            if page:
-                REFRESH_SECONDS.labels(page).observe(seconds)
-                fields["refresh"] = page
+        if labels.callback is not None:
+            fields["callback"] = labels.callback
+        if labels.refresh is not None:
+            REFRESH_SECONDS.labels(labels.refresh).observe(seconds)
+            fields["refresh"] = labels.refresh
         level = logging.DEBUG if path.startswith(QUIET_PREFIXES) and response.status_code < 400 else logging.INFO
         log.log(level, "%s %s %s %.0f ms", request.method, path[:200], response.status_code, seconds * 1000,
                 extra=fields)

@@ -10,6 +10,7 @@ hooks run last-registered first) and sets Content-Encoding, which Flask-Compress
 from __future__ import annotations
 
 import gzip
+import hashlib
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -26,12 +27,17 @@ MAX_BYTES = 64 * 1024 * 1024
 
 
 class CompressedStatic:
-    """(path, encoding) → compressed bytes, bounded by entries and bytes; least recently used leave first."""
+    """(file content digest, encoding) → compressed bytes, bounded by entries and bytes; least recently used leave
+    first."""
 
     def __init__(self) -> None:
         self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self.made = 0  # how many times a body was compressed (or its prebuilt .br read): once per file and encoding
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def get(self, key: tuple[str, str], make) -> bytes:
         with self._lock:
@@ -40,6 +46,7 @@ class CompressedStatic:
                 return self._entries[key]
         data = make()  # outside the lock: two first requests may both compress; neither waits on the other
         with self._lock:
+            self.made += 1
             if key not in self._entries:
                 self._entries[key] = data
                 self._bytes += len(data)
@@ -104,12 +111,15 @@ def install(server: Flask, assets: Path | None = None) -> CompressedStatic:
                 return precompressed(assets, request.path, raw) or brotli.compress(raw, quality=BROTLI_QUALITY)
             return gzip.compress(raw, compresslevel=9)
 
-        # The query string carries Dash's fingerprint (?v=…&m=…) when the path does not: part of the key.
-        body = store.get((request.full_path, encoding), make)
+        # Keyed by what is sent, not by the URL: anyone may add a new query string (Dash's fingerprint ?v=…&m=… or
+        # ?x=<random>) to the same file, and brotli at quality 9 costs 100 ms of CPU per megabyte. Hashing the
+        # bytes costs about a millisecond and also tells a changed file (a new release) from the old one.
+        body = store.get((hashlib.blake2b(raw, digest_size=20).digest(), encoding), make)
         response.set_data(body)
         response.headers["Content-Encoding"] = encoding
         response.headers["Content-Length"] = str(len(body))
         response.vary.add("Accept-Encoding")
         return response
 
+    server.extensions["mimika_static_compression"] = store
     return store

@@ -33,6 +33,7 @@ _NIK = re.compile(r"[0-9]{16}")
 _URL = re.compile(r"https?://[^\s<>\"]{1,490}")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile("[\r\n\t]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 TRUE, FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no", ""})
 # How far back a source may date a report it recorded offline (a district office whose link was down). A time
 # ahead of our clock (a desk's clock running fast) is taken as now rather than refused: refusing would strand
@@ -119,6 +120,9 @@ def _json_fields(raw: bytes) -> dict[str, object]:
     for name, value in [*fields.items(), *attributes.items()]:
         if value is not None and not isinstance(value, str | int | float | bool):
             raise bad(f"{name} must be a single value")
+        # JSON may escape half of a surrogate pair ("\ud83c"): text that no UTF-8 can carry, to the store or back
+        if any(isinstance(text, str) and _SURROGATE.search(text) for text in (name, value)):
+            raise bad(f"{ascii(name)[1:-1][:40]} holds half a surrogate pair (not valid Unicode text)")
     fields["attribute"] = dict(attributes)
     return fields
 
@@ -155,6 +159,8 @@ def _coordinate(fields: dict, name: str, limit: float) -> float | None:
         return None
     if isinstance(value, bool):
         raise bad(f"{name} is not a number")
+    if isinstance(value, int) and not -limit <= value <= limit:  # before float(): 10**400 overflows it
+        raise bad(f"{name} is out of range (WGS84: -{limit:g} to {limit:g})")
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str) and _COORDINATE.fullmatch(value.strip()):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, select
+from sqlalchemy.exc import DBAPIError
 
 from data_access.queries.settled_days import day_start, over_days
 from data_access.rulebook.rules import is_counted
@@ -102,6 +103,10 @@ def raw_rows(conn: Connection, stmt) -> list[tuple]:
     result = conn.execute(stmt)
     try:
         return result.cursor.fetchall()
+    except conn.dialect.loaded_dbapi.Error as exc:
+        # The driver's own error, outside SQLAlchemy's wrapping (SQLite runs most of a query in fetchall): wrapped
+        # as execute() would, so callers tell a store that is away, or a query stopped at its deadline, as usual.
+        raise DBAPIError.instance(None, None, exc, conn.dialect.loaded_dbapi.Error) from exc
     finally:
         result.close()
 

@@ -33,8 +33,10 @@ def query_deadline(seconds: float) -> Iterator[None]:
     """Every query this thread runs inside the block is stopped once ``seconds`` have passed (SQLite: a progress
     handler interrupts it; PostgreSQL: statement_timeout); it then fails and ``deadline_passed()`` is true.
 
-    For work a person asked for that must answer in time or say why (an export of a long period on a big store),
-    not for the pages, whose queries are shared through the cache with everyone.
+    For work a person asked for that must answer in time or say why: an export, a page refresh (ten years of a big
+    store). A query shared through the cache's single flight is stopped at its first asker's deadline and cached by
+    nobody; the next asker runs it under its own. The wall's query set, the same for every screen and warmed by the
+    worker, runs without one.
     """
     token = _deadline.set(time.monotonic() + seconds)
     try:
@@ -69,7 +71,7 @@ def make_engine(url: str, *, create: bool = False, echo: bool = False) -> Engine
     except ArgumentError as exc:
         raise StoreUnavailable(f"DATABASE_URL is not a database URL: {url!r}") from exc
     if parsed.get_backend_name() == "sqlite":
-        return _count_statements(_sqlite_engine(parsed, create, echo))
+        return _count_statements(_stop_past_deadline(_sqlite_engine(parsed, create, echo)))
     try:
         # pre-ping: a connection the server dropped (a restart) is replaced before use, so no worker stays broken;
         # connect_timeout: a server that does not answer costs a refresh 5 s, not a worker hung for minutes;
@@ -81,13 +83,26 @@ def make_engine(url: str, *, create: bool = False, echo: bool = False) -> Engine
                                              "options": _with_jit_off(parsed.query.get("options"))})
     except Exception as exc:  # a missing driver, say
         raise StoreUnavailable(f"cannot use DATABASE_URL {url!r}: {exc}") from exc
-    return _count_statements(_with_statement_timeout(engine))
+    return _count_statements(_with_statement_timeout(_stop_past_deadline(engine)))
 
 
 def _with_jit_off(options) -> str:
     """libpq ``options`` with jit=off added to any the URL already gives (``?options=...``)."""
     given = " ".join(options) if isinstance(options, tuple) else (options or "")
     return f"{given} -c jit=off".strip()
+
+
+def _stop_past_deadline(engine: Engine) -> Engine:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _past_deadline(conn, _cursor, _statement, _parameters, _context, _executemany) -> None:
+        # A statement is not even started once its caller's deadline passed. A query of many short statements (one
+        # per day of ten years, each a few hundred instructions between milliseconds of Python) would otherwise run on:
+        # SQLite's progress handler counts instructions, not time, and PostgreSQL's timeout (at least 1 ms) lets each
+        # finish. Raised as the driver's error, so SQLAlchemy wraps it as it wraps "interrupted" (OperationalError).
+        if deadline_passed():
+            raise conn.dialect.loaded_dbapi.OperationalError("interrupted: past the caller's deadline")
+
+    return engine
 
 
 def _with_statement_timeout(engine: Engine) -> Engine:
@@ -163,6 +178,8 @@ def check_store(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1 FROM report WHERE 1 = 0"))
     except (OperationalError, ProgrammingError) as exc:
+        if deadline_passed():  # stopped at its caller's deadline (_stop_past_deadline): the store is fine
+            raise QueryTimeout("check_store stopped at its deadline") from exc
         raise StoreUnavailable(f"store at {engine.url.render_as_string(hide_password=True)} unavailable: "
                                f"{_first_line(exc)}") from exc
 

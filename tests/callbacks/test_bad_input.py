@@ -4,6 +4,7 @@ at the URL parser and at every page callback. Nothing reaches a 5xx; the page sa
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 import pytest
@@ -191,3 +192,93 @@ def test_every_page_callback_answers_generated_inputs_without_a_500(app, data):
     body = callback_body(app, key, generated)
     response = raw_post(logged_in(app), body)
     assert response.status_code < 500, (key, json.dumps(generated)[:300], response.get_data(as_text=True)[:500])
+
+
+# ---- item 10: what an anonymous (or any) request could turn into a 500 -----------------------------------------
+
+def assert_no_traceback(caplog) -> None:
+    """Nothing logged with a traceback, nothing at ERROR: a refusal is not an incident."""
+    bad = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert not bad, [(r.name, r.getMessage()[:200]) for r in bad]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "pimpinan"])
+def test_item10_a_3mb_callback_body_is_413_without_a_traceback(app, caplog, who):
+    """A body over the 2 MB limit: 413 from the guard, and the request log (which reads the callback's name from
+    the body) does not raise the 413 again as a 500."""
+    caplog.set_level(logging.INFO)
+    client = app.server.test_client() if who == "anonymous" else logged_in(app)
+    response = client.post("/_dash-update-component", data=b"x" * (3 * 1024 * 1024), content_type="application/json")
+    assert response.status_code == 413
+    assert_no_traceback(caplog)
+
+
+@pytest.mark.parametrize("path", [
+    "/_dash-component-suites/dash/dcc/metadata.json",
+    "/_dash-component-suites/dash/no-such-file.js",
+    "/_dash-component-suites/no_such_package/x.js",
+    "/_dash-component-suites/dash/%ED%A0%BC.js",
+])
+def test_item10_an_unknown_component_suite_file_is_404(app, caplog, path):
+    """A file Dash does not serve under /_dash-component-suites/ (public: no login needed): 404, no traceback."""
+    caplog.set_level(logging.INFO)
+    response = app.server.test_client().get(path)
+    assert response.status_code == 404
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert_no_traceback(caplog)
+
+
+def routing_body(app, pathname, search) -> dict:
+    body = callback_body(app, "_pages_content.children", {"_pages_location.pathname": "/wall"})
+    for item in body["inputs"]:
+        if item["property"] == "pathname":
+            item["value"] = pathname
+        elif item["property"] == "search":
+            item["value"] = search
+    return body
+
+
+@pytest.mark.parametrize(("pathname", "search"), [
+    (None, ""), (5, ""), (["/wall"], ""), ({"a": 1}, ""), ("wall", ""), ("/" + "x" * 5000, ""),
+    ("/briefing", 7), ("/briefing", ["?period=week"]), ("/briefing", "?" + "a=1&" * 5000),
+])
+def test_item10_a_routing_request_with_a_location_no_browser_sends_is_400(app, caplog, pathname, search):
+    """Dash's page router expects the browser's location (text starting with "/"): anything else is a 400 from
+    the guard, not a 500 from inside Dash."""
+    caplog.set_level(logging.INFO)
+    response = raw_post(logged_in(app), routing_body(app, pathname, search))
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert_no_traceback(caplog)
+
+
+@pytest.mark.parametrize("where", ["input", "key", "search"])
+def test_item10_a_lone_surrogate_in_a_callback_body_is_400(app, caplog, where):
+    """JSON may escape half of a surrogate pair ("\\ud83c"); such a string cannot be encoded anywhere (a cache
+    key, a log line, the store): 400 at the guard. A whole pair (an emoji) is fine."""
+    caplog.set_level(logging.INFO)
+    key = refresh_key(app, f"{opd_page.TILES}.children")
+    body = callback_body(app, key, {f"{opd_page.CONFIG}.data": {"code": "PUPR", "query": {}, "lang": "id"}})
+    text = json.dumps(body)
+    if where == "input":
+        text = text.replace('"code": "PUPR"', '"code": "PUPR\\ud83c"')
+    elif where == "key":
+        text = text.replace('"query": {}', '"query": {"\\udc00": "1"}')
+    else:
+        text = json.dumps(routing_body(app, "/briefing", "?lang=\ud83d\ude00")).replace("\\ud83d\\ude00", "\\ud83d")
+    response = logged_in(app).post("/_dash-update-component", data=text, content_type="application/json")
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert_no_traceback(caplog)
+    emoji = raw_post(logged_in(app), routing_body(app, "/briefing", "?x=\ud83d\ude00"))
+    assert emoji.status_code == 200
+
+
+@pytest.mark.parametrize("csrf", ["١٢٣", "\u202e", "é" * 40])
+def test_item10_a_login_form_with_non_ascii_csrf_is_refused_not_500(app, caplog, csrf):
+    """A CSRF field with non-ASCII text (compare_digest refuses to compare such str): the login page again, as for
+    any wrong token, not a TypeError."""
+    caplog.set_level(logging.INFO)
+    client = app.server.test_client()
+    client.get("/login")
+    response = client.post("/login", data={"username": "x", "password": "y", "csrf": csrf})
+    assert response.status_code < 500
+    assert_no_traceback(caplog)

@@ -75,3 +75,17 @@ def test_callbacks_are_still_compressed_as_they_leave(client, seeded):
 ])
 def test_accept_encoding_is_read_with_its_weights(header, want):
     assert _encoding(header) == want
+
+
+def test_item11_a_new_query_string_on_a_bundle_does_not_compress_it_again(client):
+    """Brotli runs once per file, not per URL: the same bundle asked with two made-up query strings (and its own
+    fingerprinted URL) is compressed once and kept once; the answers are the same bytes."""
+    src = next(s for s in scripts(client, "/wall") if "dash_renderer" in s)
+    path = src.split("?")[0]
+    store = client.application.extensions["mimika_static_compression"]
+    made, kept = store.made, len(store)
+    first = client.get(f"{path}?v=1.0.0&m=1", headers={"Accept-Encoding": "br"})
+    second = client.get(f"{path}?cachebust=42", headers={"Accept-Encoding": "br"})
+    third = client.get(src, headers={"Accept-Encoding": "br"})
+    assert first.headers["Content-Encoding"] == "br" and first.data == second.data == third.data
+    assert store.made - made <= 1 and len(store) - kept <= 1

@@ -4,6 +4,8 @@ Never an HTML page, never a traceback; nothing is written."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import func, select
 
@@ -202,3 +204,89 @@ def test_a_store_that_is_away_is_503_to_retry(make_store, tmp_path):
     finally:
         shutil.move(tmp_path / "elsewhere.db", database)
         dash.page_registry.clear()
+
+
+# ---- item 10: values that used to reach a 500 ------------------------------------------------------------------
+
+def post_json_text(center, text: str, fmt: str = "json"):
+    """POST a JSON body written by hand (json.dumps cannot write a 400-digit number as a float or a lone
+    surrogate escape the way a hostile client does)."""
+    return center.client.post(f"{BASE}/requests.{fmt}", data=text, content_type="application/json")
+
+
+def json_with(center, **raw: str) -> str:
+    """A valid citizen POST as JSON text with the fields in ``raw`` replaced by raw JSON values."""
+    import json
+
+    fields = {"api_key": center.key, **citizen()}
+    fields.update({name: f"@@{name}@@" for name in raw})
+    text = json.dumps(fields)
+    for name, value in raw.items():
+        text = text.replace(f'"@@{name}@@"', value)
+    return text
+
+
+def assert_no_traceback(caplog) -> None:
+    bad = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert not bad, [(r.name, r.getMessage()[:200]) for r in bad]
+
+
+HUGE_NUMBERS = {
+    "400-digit lat": {"lat": "1" * 400},
+    "400-digit long": {"long": "-" + "9" * 400},
+    "1e999 lat": {"lat": "1e999"},
+    "NaN lat": {"lat": "NaN"},
+    "Infinity long": {"long": "Infinity"},
+    "-Infinity lat": {"lat": "-Infinity"},
+    "lat as text of 400 digits": {"lat": '"' + "1" * 400 + '"'},
+    "lat as a list": {"lat": "[1, 2]"},
+    "lat as true": {"lat": "true"},
+}
+
+
+@pytest.mark.parametrize("raw", HUGE_NUMBERS.values(), ids=HUGE_NUMBERS.keys())
+def test_item10_huge_or_non_finite_numbers_as_coordinates_are_400(center, caplog, raw):
+    """A 400-digit number as lat (a JSON integer Python cannot make a float of), NaN, Infinity: 400 in the spec's
+    format, nothing written, nothing logged as an error."""
+    caplog.set_level(logging.INFO)
+    before = count(center)
+    assert_error(post_json_text(center, json_with(center, **raw)), 400)
+    assert count(center) == before
+    assert_no_traceback(caplog)
+
+
+def test_item10_a_400_digit_lat_in_a_form_is_400(center, caplog):
+    """The same in a form body (the spec's encoding)."""
+    caplog.set_level(logging.INFO)
+    assert_error(center.post("xml", citizen(lat="1" * 400)), 400, "xml")
+    assert_no_traceback(caplog)
+
+
+SURROGATES = {
+    "description": {"description": '"Jalan rusak \\ud83c"'},
+    "description low half": {"description": '"\\udc00 jalan"'},
+    "address_string": {"address_string": '"Jl. \\ud83c"', "lat": '""', "long": '""'},
+    "first_name": {"first_name": '"Yo\\ud83c"'},
+    "api_key": {"api_key": '"\\ud83c"'},
+    "service_code": {"service_code": '"\\ud83c"'},
+    "attribute key": {"attribute": '{"\\ud83c": "1"}'},
+}
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("raw", SURROGATES.values(), ids=SURROGATES.keys())
+def test_item10_a_lone_surrogate_in_a_json_field_is_400(center, caplog, raw, fmt):
+    """Half a surrogate pair escaped in a JSON field ("\\ud83c" — it cannot be encoded as UTF-8, so it used to
+    fail as UnicodeEncodeError in content_hash): 400 naming the problem, nothing written, no traceback. A whole
+    pair (an emoji) is accepted."""
+    caplog.set_level(logging.INFO)
+    before = count(center)
+    assert "surrogate" in assert_error(post_json_text(center, json_with(center, **raw), fmt), 400, fmt)
+    assert count(center) == before
+    assert_no_traceback(caplog)
+
+
+def test_item10_an_emoji_escaped_as_a_surrogate_pair_is_accepted(center):
+    """The whole pair "\\ud83d\\ude00" is one character (😀): a description may hold it."""
+    response = post_json_text(center, json_with(center, description='"Jalan rusak \\ud83d\\ude00"'))
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]

@@ -153,3 +153,80 @@ def test_command_line_runs_keep_out_of_the_services_metrics_folder(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert list(metrics.iterdir()) == []
+
+
+def _series(client, metric: str) -> set[str]:
+    """The label sets of ``metric`` (one per time series) in /metrics."""
+    text = client.get("/metrics").get_data(as_text=True)
+    return {line.split("{", 1)[1].rsplit("}", 1)[0] for line in text.splitlines() if line.startswith(metric + "{")}
+
+
+def _label_values(series: set[str], label: str) -> set[str]:
+    return {part.split('="', 1)[1].rstrip('"') for labels in series for part in labels.split('",')
+            if part.startswith(f'{label}="')}
+
+
+def test_item7_hostile_paths_and_callbacks_add_no_metric_labels(app):
+    """500 random paths (anonymous and logged in) and 500 callback bodies with random outputs and random interval
+    inputs add no time series to /metrics: route and page labels come from the app's own routes, pages and
+    callbacks, anything else is "other"."""
+    import random
+    import string
+
+    from layouts import wall
+    from tests.support.dash_app import callback_body, raw_post
+
+    rng = random.Random(7)
+    user, anonymous = client_as(app, "pimpinan"), app.server.test_client()
+    metrics = app.server.test_client()
+    wall_output = next(k for k, spec in app.callback_map.items() if "callback" in spec
+                       and any(item["id"] == wall.INTERVAL for item in spec["inputs"]))
+
+    def word() -> str:
+        return "".join(rng.choices(string.ascii_letters + string.digits + "-_", k=rng.randint(1, 30)))
+
+    def hostile_round() -> None:
+        for client in (anonymous, user):
+            client.get(f"/_dash{word()}")
+            client.get(f"/{word()}/{word()}")
+            client.get(f"/opd/{word()}")
+            client.post(f"/_dash-update-component/{word()}", data="{}", content_type="application/json")
+        body = {"output": f"{word()}.children", "outputs": {"id": word(), "property": "children"},
+                "inputs": [{"id": f"{word()}-interval", "property": "n_intervals", "value": 1}], "state": []}
+        raw_post(user, body)
+        forged = callback_body(app, wall_output, {f"{wall.INTERVAL}.n_intervals": 1})
+        forged["inputs"] = [{"id": f"{word()}-interval", "property": "n_intervals", "value": 1}
+                            for _ in forged["inputs"]]
+        raw_post(user, forged)
+
+    for _ in range(3):  # every kind of answer once: the labels any such request may add, at most
+        hostile_round()
+    routes_before = _series(metrics, "mimika_request_seconds_count")
+    pages_before = _series(metrics, "mimika_refresh_seconds_count")
+    for _ in range(100):  # 500 random paths and 200 random callbacks more
+        hostile_round()
+    routes_after = _series(metrics, "mimika_request_seconds_count")
+    pages_after = _series(metrics, "mimika_refresh_seconds_count")
+    assert routes_after == routes_before, sorted(routes_after - routes_before)[:10]
+    assert pages_after == pages_before, sorted(pages_after - pages_before)[:10]
+    assert len(_label_values(routes_after, "route")) < 40  # the app's routes and pages, not the paths asked for
+
+
+def test_item7_route_labels_name_the_app_routes_and_pages(app):
+    """Known routes keep their names (pages by their registered path or template, Dash's own routes, the API's
+    rules); a callback that refreshes a page counts under that page."""
+    from tests.support.dash_app import post
+
+    user = client_as(app, "pimpinan")
+    for path in ("/briefing", "/opd/PUPR", "/report/12", "/publik", "/open311/v2/services.json", "/nope/x"):
+        user.get(path)
+    from layouts import briefing as page
+
+    post(app, f"{page.PERIOD}.children", {f"{page.CONFIG}.data": {"lang": "id", "query": {}},
+                                          f"{page.INTERVAL}.n_intervals": 1}, client=user)
+    routes = _label_values(_series(app.server.test_client(), "mimika_request_seconds_count"), "route")
+    for label in ("/briefing", "/opd/<code>", "/report/<report_id>", "/publik", "/open311/v2/services.<fmt>",
+                  "other", "_dash-update-component"):
+        assert label in routes, (label, routes)
+    pages = _label_values(_series(app.server.test_client(), "mimika_refresh_seconds_count"), "page")
+    assert page.INTERVAL.removesuffix("-interval") in pages, pages

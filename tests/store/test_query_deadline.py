@@ -60,3 +60,19 @@ def test_the_query_cache_says_timeout_not_store_unavailable(empty_store):
         assert query_cache.query_count == 0
     finally:
         query_cache.engine.dispose()
+
+
+def test_item9_many_short_statements_past_the_deadline_are_stopped_too(empty_store):
+    """A query made of many short statements (one per day of ten years) is stopped at the deadline as well: a
+    statement is not started once the deadline passed. SQLite's progress handler never meets a statement that
+    short, and PostgreSQL's timeout (at least 1 ms) lets it finish."""
+    started = time.monotonic()
+    ran = 0
+    with pytest.raises(OperationalError, match="interrupted"), query_deadline(0.3), empty_store.connect() as conn:
+        while time.monotonic() - started < 10:
+            conn.execute(text("SELECT 1")).scalar_one()
+            ran += 1
+            time.sleep(0.01)  # the Python work between two statements: most of such a query's time
+    assert 0.25 <= time.monotonic() - started < 3 and ran > 10
+    with empty_store.connect() as conn:  # the connection and the pool are fine afterwards
+        assert conn.execute(text("SELECT count(*) FROM report")).scalar_one() == 0
