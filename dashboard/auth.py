@@ -23,6 +23,7 @@ from flask import Response, g, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.bounded import local_path
 from core.i18n import language
 from core.settings import Settings
 from data_access import accounts
@@ -386,10 +387,8 @@ def callback_problem(req, app: Dash) -> str | None:
 
 
 def safe_next(raw: str | None) -> str | None:
-    """A local path to return to after login; anything else (another host, a scheme) is dropped."""
-    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw or len(raw) > 500:
-        return None
-    return raw
+    """A local path to return to after login; anything that could leave the site is dropped (core.bounded)."""
+    return local_path(raw)
 
 
 # The login page's words: (Bahasa Indonesia, English) for each key.

@@ -13,6 +13,7 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
+from core.bounded import local_path
 from core.formatting import fmt_dec, fmt_int, fmt_pct
 from core.i18n import WIT, Message, t
 from layouts import theme
@@ -175,9 +176,7 @@ def query_from_bar(context: Mapping, period: str | None, start: str | None, end:
     for name, values in selections.items():
         if isinstance(values, list) and values and all(isinstance(v, str) for v in values):
             q[name] = ",".join(values)
-    path = context.get("path")
-    return (path if isinstance(path, str) and path.startswith("/") and not path.startswith("//") else "/") + \
-        query_string(q)
+    return (local_path(context.get("path")) or "/") + query_string(q)
 
 
 def page_shell(page: str, lang: str, query: Mapping, title: str, body: list, *, options: FilterOptions | None,
