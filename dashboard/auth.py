@@ -37,12 +37,14 @@ KIOSK_COOKIE = "mimika_kiosk"
 KIOSK_COOKIE_DAYS = 400  # browsers cap cookie lifetimes at about 400 days
 MAX_FAILURES = 5  # per account and per address within accounts.recent_failures' window (15 minutes)
 # /open311/ answers for itself: reads are public, a POST is authorised by its api_key and never by a session.
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/publik", "/open311/")
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz"})
+# A prefix ends in "/": "/publik" alone let /publikasi (Dash's index for any path) past the login.
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/publik/", "/open311/")
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz", "/publik"})
 WALL_PATHS = frozenset({"/", "/wall"})
 DASH_SHELL = frozenset({"/_dash-layout", "/_dash-dependencies"})
 CALLBACK_PATH = "/_dash-update-component"
 PAGES_LOCATION = "_pages_location"
+PAGES_CONTENT = "_pages_content"
 MAX_CALLBACK_BODY = 2 * 1024 * 1024
 
 
@@ -145,6 +147,12 @@ def html_response(status: int, title: str, body: str) -> Response:
     return Response(page_html(title, body), status=status, mimetype="text/html")
 
 
+def page_router(app: Dash) -> str | None:
+    """The callback-map key of Dash pages' router (it renders a page's layout into the page container)."""
+    return next((key for key in app.callback_map if f"{PAGES_CONTENT}.children" in key.strip(".").split("...")),
+                None)
+
+
 def routing_path(body: dict) -> str | None:
     """The page path a Dash callback body routes to (the pages location's pathname), if it carries one."""
     for item in body.get("inputs") or []:
@@ -240,7 +248,13 @@ class Gate:
         return redirect("/wall") if not is_dash else denied(403, "kiosk: wall only")
 
     def kiosk_may_call(self, body: dict) -> bool:
-        return body.get("output") in self.kiosk_callbacks or routing_path(body) in WALL_PATHS
+        """The wall's own callbacks, and Dash's page router rendering the wall: decided by the callback the server
+        will run (``output``, its key in the callback map), never by a value the request carries. The router's
+        pathname only narrows it (refuse_malformed has checked that the pathname sits where the router reads it)."""
+        output = body.get("output")
+        if output in self.kiosk_callbacks:
+            return True
+        return output == page_router(self.app) and routing_path(body) in WALL_PATHS
 
     def open_kiosk(self, token: str):
         """The kiosk link: check its token, log it, and remember the screen in a cookie."""
@@ -377,13 +391,32 @@ def callback_problem(req, app: Dash) -> str | None:
                                                   for i in items):
             return f"{part} malformed"
     spec = app.callback_map[output]
-    if len(body.get("inputs") or []) != len(spec.get("inputs", [])):
-        return "inputs do not match the callback"
-    if len(body.get("state") or []) != len(spec.get("state", [])):
-        return "state does not match the callback"
+    # Dash hands the values to the callback by position: each must come from the component and property the
+    # callback listens to there, or a value could stand in for another (the kiosk's /wall pathname did).
+    for part in ("inputs", "state"):
+        sent, wanted = body.get(part) or [], spec.get(part, [])
+        if len(sent) != len(wanted) or not all(same_dependency(i, w) for i, w in zip(sent, wanted, strict=True)):
+            return f"{part} do not match the callback"
     if not isinstance(body.get("changedPropIds", []), list):
         return "changedPropIds malformed"
     return None
+
+
+def same_dependency(sent: dict, wanted: dict) -> bool:
+    """Whether an input or state item of a request names the component and property the callback declared (for
+    a pattern-matching id, every key it names, with the same value where the pattern is not a wildcard)."""
+    if sent.get("property") != wanted.get("property"):
+        return False
+    want_id = wanted.get("id")
+    if isinstance(want_id, str) and not want_id.startswith("{"):
+        return sent.get("id") == want_id
+    try:
+        pattern = json.loads(want_id) if isinstance(want_id, str) else want_id
+    except ValueError:
+        return False
+    got = sent.get("id")
+    return (isinstance(pattern, dict) and isinstance(got, dict) and got.keys() == pattern.keys()
+            and all(isinstance(v, list) or got[k] == v for k, v in pattern.items()))  # [MATCH], [ALL]: any value
 
 
 def safe_next(raw: str | None) -> str | None:
