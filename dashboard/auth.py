@@ -5,8 +5,9 @@ JavaScript, and every Dash route must be guarded by what the callback asks for (
 refresh and nothing else), which a ``before_request`` guard sees and dash-auth's route list does not.
 
 The guard sets ``flask.g.viewer`` on every request; callbacks read it through ``callbacks.viewer`` and nowhere
-else. The session cookie holds only a signed session key (user id and password stamp); the role and the OPDs
-come from the store on each request, so disabling a user or changing a password takes effect at once.
+else. The session cookie holds only a signed session key (user id, password stamp and a session id whose hash is
+in ``app_session``); the role and the OPDs come from the store on each request, so disabling a user, changing a
+password or logging out (which deletes the session's row) takes effect at once, for every copy of the cookie.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from open311.formats import format_of
 log = logging.getLogger(__name__)
 KIOSK_COOKIE = "mimika_kiosk"
 KIOSK_COOKIE_DAYS = 400  # browsers cap cookie lifetimes at about 400 days
-MAX_FAILURES = 5  # per account and per address within accounts.recent_failures' window (15 minutes)
+MAX_FAILURES = 5  # password checks per account and per network within accounts.THROTTLE_WINDOW (15 minutes)
+CSRF_KEY = "csrf"  # the session's token for its logout form (layouts/components.logout_form reads it from g)
 # /open311/ answers for itself: reads are public, a POST is authorised by its api_key and never by a session.
 # A prefix ends in "/": "/publik" alone let /publikasi (Dash's index for any path) past the login.
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/publik/", "/open311/")
@@ -72,6 +74,10 @@ class RememberedViewers:
             self._known.pop(next(iter(self._known)))
         self._known[key] = (viewer, time.monotonic())
         return viewer
+
+    def forget(self, key: str) -> None:
+        """A session that ended here must not come back while the store is away."""
+        self._known.pop(key, None)
 
 
 class SessionUser(UserMixin):
@@ -227,6 +233,8 @@ class Gate:
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return None
         g.viewer = viewer = self.resolve_viewer()
+        if current_user.is_authenticated:
+            g.csrf_token = session.get(CSRF_KEY, "")
         is_dash = path.startswith("/_dash") or path.startswith("/_reload")
         if viewer.role == "anonymous":
             return send_to_login(path, is_dash)
@@ -274,49 +282,85 @@ class Gate:
     # --- /login and /logout ----------------------------------------------------------------------------------------
 
     def login(self):
-        """/login: GET shows the form, POST checks it (CSRF token, throttle, password) and starts the session."""
+        """/login: GET shows the form, POST checks it (its token, the throttle, the password) and starts the
+        session."""
         lang = language(request.args.get("lang") or request.form.get("lang"), self.settings.language)
         next_path = safe_next(request.values.get("next"))
         if request.method == "GET":
             return login_page(lang, next_path)
+        # The token is the session's own; popping it ends it in the reply's cookie only, so a copy of the old
+        # cookie still holds it: claim_login_attempt makes each token count once in the store.
         sent, expected = request.form.get("csrf") or "", session.pop("login_csrf", None) or ""
-        if not expected or not secrets.compare_digest(sent, expected):  # a form we did not serve
+        issued = session.pop("login_csrf_at", 0)
+        age = time.time() - issued if isinstance(issued, int | float) else -1
+        if not expected or not secrets.compare_digest(sent, expected) or not \
+                0 <= age <= accounts.LOGIN_FORM_LIFETIME.total_seconds():  # a form we did not serve, or too old
             return login_page(lang, next_path, failed=True), 400
         name = (request.form.get("username") or "").strip()[:64]
         password = (request.form.get("password") or "")[: accounts.MAX_PASSWORD + 1]
         address = client_address()
         try:
-            if self.throttled(name, address):
+            claimed = accounts.claim_login_attempt(self.engine, name, address, sent, MAX_FAILURES)
+            if claimed is None:
+                accounts.log_access(self.engine, name or "?", "login_form_replayed", address=address)
+                return login_page(lang, next_path, failed=True), 400
+            attempt, verdict = claimed
+            if verdict == "throttled":
+                accounts.finish_login_attempt(self.engine, attempt, "throttled")
                 accounts.log_access(self.engine, name or "?", "login_throttled", address=address)
                 return login_page(lang, next_path, throttled=True), 429
-            viewer = accounts.authenticate(self.engine, name, password)
+            try:
+                if verdict != "check":
+                    raise accounts.Busy("attempts in progress for this account or network")
+                viewer = accounts.authenticate(self.engine, name, password)
+            except accounts.Busy:
+                accounts.finish_login_attempt(self.engine, attempt, "busy")
+                return login_page(lang, next_path, busy=True), 503, {"Retry-After": "5"}
             if viewer is None:
+                accounts.finish_login_attempt(self.engine, attempt, "failed")
                 accounts.log_access(self.engine, name or "?", "login_failed", address=address)
                 return login_page(lang, next_path, failed=True), 401
+            accounts.finish_login_attempt(self.engine, attempt, "ok")
+            viewer = accounts.open_session(self.engine, viewer)
         except (SQLAlchemyError, StoreUnavailable) as exc:
             log.warning("login: store unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
             return login_page(lang, next_path, unavailable=True), 503
         return self.start_session(viewer, next_path, address)
 
-    def throttled(self, name: str, address: str) -> bool:
-        """Too many failed logins lately for this account or from this address."""
-        return (accounts.recent_failures(self.engine, actor=name) >= MAX_FAILURES
-                or accounts.recent_failures(self.engine, address=address) >= MAX_FAILURES)
-
     def start_session(self, viewer: Viewer, next_path: str | None, address: str):
         session.clear()
         login_user(SessionUser(viewer))
+        session[CSRF_KEY] = secrets.token_urlsafe(24)
         accounts.log_access(self.engine, viewer.name, "login", address=address, detail=viewer.role)
         response = redirect(next_path or landing(viewer))
         response.delete_cookie(KIOSK_COOKIE)  # a person logging in on a wall screen takes the screen over
         return response
 
     def logout(self):
-        if current_user.is_authenticated:
-            try:
-                accounts.log_access(self.engine, current_user.viewer.name, "logout", address=client_address())
-            except (SQLAlchemyError, StoreUnavailable):
-                log.warning("logout of %s not logged: the store is away", current_user.viewer.name)
+        """/logout: a POST with the session's token ends the session on the server (every copy of its cookie
+        stops working); a GET only shows that form, so a link or an image elsewhere cannot log anyone out."""
+        lang = language(request.args.get("lang") or request.form.get("lang"), self.settings.language)
+        if not current_user.is_authenticated:
+            session.clear()
+            return redirect("/login")
+        if request.method == "GET":
+            return logout_page(lang)
+        sent, expected = request.form.get("csrf") or "", session.get(CSRF_KEY) or ""
+        if not expected or not secrets.compare_digest(sent, expected):
+            return logout_page(lang, failed=True), 400
+        viewer = current_user.viewer
+        try:
+            accounts.end_session(self.engine, viewer.session_key)
+        except (SQLAlchemyError, StoreUnavailable) as exc:
+            # The session is still valid on the server: say so and keep the form, rather than pretend.
+            log.warning("logout of %s: store unavailable: %s", viewer.name, str(exc).splitlines()[0] if str(exc)
+                        else exc)
+            return logout_page(lang, unavailable=True), 503
+        self.remembered.forget(f"s:{viewer.session_key}")
+        try:
+            accounts.log_access(self.engine, viewer.name, "logout", address=client_address())
+        except (SQLAlchemyError, StoreUnavailable):
+            log.warning("logout of %s not logged: the store is away", viewer.name)
         logout_user()
         session.clear()
         return redirect("/login")
@@ -335,13 +379,15 @@ def send_to_login(path: str, is_dash: bool):
 
 
 def login_page(lang: str, next_path: str | None, *, failed: bool = False, throttled: bool = False,
-               unavailable: bool = False) -> str:
+               unavailable: bool = False, busy: bool = False) -> str:
     texts = LOGIN_TEXT[lang]
     token = secrets.token_urlsafe(24)
-    session["login_csrf"] = token
+    session["login_csrf"], session["login_csrf_at"] = token, int(time.time())
     message = ""
     if unavailable:
         message = f'<p class="error" role="alert">{texts["unavailable"]}</p>'
+    elif busy:
+        message = f'<p class="error" role="alert">{texts["busy"]}</p>'
     elif throttled:
         message = f'<p class="error" role="alert">{texts["throttled"]}</p>'
     elif failed:
@@ -364,6 +410,27 @@ def login_page(lang: str, next_path: str | None, *, failed: bool = False, thrott
   <p class="links"><a href="/login?lang={other}">{texts["other"]}</a> · <a href="/publik">{texts["public"]}</a></p>
 </form>"""
     return page_html(texts["title"], body, lang)
+
+
+def logout_page(lang: str, *, failed: bool = False, unavailable: bool = False) -> str:
+    """The form /logout answers a GET with (and a POST it could not act on): one button that POSTs the token."""
+    texts = LOGIN_TEXT[lang]
+    message = ""
+    if unavailable:
+        message = f'<p class="error" role="alert">{texts["logout_unavailable"]}</p>'
+    elif failed:
+        message = f'<p class="error" role="alert">{texts["logout_again"]}</p>'
+    token = html.escape(session.get(CSRF_KEY, ""))
+    body = f"""
+<form method="post" action="/logout" class="login">
+  <h1>Mimika Center</h1>
+  <p class="sub">{texts["logout_question"]}</p>
+  {message}
+  <input type="hidden" name="csrf" value="{token}">
+  <input type="hidden" name="lang" value="{lang}">
+  <button type="submit">{texts["logout"]}</button>
+</form>"""
+    return page_html(texts["logout_title"], body, lang)
 
 
 MAX_BRACKETS = 5000  # a wall refresh sends about 200; a 100k-deep JSON document is an attack, not a screen
@@ -435,6 +502,14 @@ _LOGIN_WORDS = {
     "other": ("English", "Bahasa Indonesia"), "public": ("Data publik", "Public data"),
     "unavailable": ("Data tidak dapat diambil saat ini. Coba lagi sebentar lagi.",
                     "The data cannot be reached right now. Try again shortly."),
+    "busy": ("Server sedang sibuk. Coba lagi dalam beberapa detik.", "The server is busy. Try again in a few seconds."),
+    "logout_title": ("Keluar · Mimika Center", "Log out · Mimika Center"),
+    "logout_question": ("Keluar dari Mimika Center di peramban ini?", "Log out of Mimika Center in this browser?"),
+    "logout": ("Keluar", "Log out"),
+    "logout_again": ("Formulir ini tidak berlaku lagi. Tekan Keluar sekali lagi.",
+                     "This form is no longer valid. Press Log out once more."),
+    "logout_unavailable": ("Data tidak dapat diambil: sesi Anda belum diakhiri. Coba lagi sebentar lagi.",
+                           "The data cannot be reached: your session has not ended yet. Try again shortly."),
 }
 LOGIN_TEXT = {lang: {key: pair[i] for key, pair in _LOGIN_WORDS.items()} for i, lang in enumerate(("id", "en"))}
 
