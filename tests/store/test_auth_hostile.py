@@ -394,3 +394,26 @@ def test_item8_people_behind_one_address_are_not_throttled_by_each_other(app_and
         codes = list(pool.map(post, forms))
     assert 429 not in codes and set(codes) <= {302, 503}
     assert codes.count(302) >= MAX_FAILURES
+
+
+def test_item8_two_workers_count_each_others_attempts(app_and_engine):
+    """Two apps on one store (as two gunicorn workers, each with its own password-check slots): a burst split
+    between them still checks at most 5 passwords — the count lives in the store, not in a process."""
+    app, engine = app_and_engine
+    other, _ = get_app(url(engine))
+    forms = []
+    for i in range(24):
+        client = (app if i % 2 else other).server.test_client()
+        forms.append((client, login_form(client), f"10.0.8.{i}"))
+    gate = threading.Barrier(len(forms))
+
+    def post(form):
+        client, csrf, address = form
+        gate.wait()
+        return client.post("/login", data={"username": "bupati", "password": "salah-sandi-123", "csrf": csrf},
+                           environ_base={"REMOTE_ADDR": address}).status_code
+
+    with ThreadPoolExecutor(len(forms)) as pool:
+        codes = list(pool.map(post, forms))
+    assert failed_checks(engine) <= MAX_FAILURES
+    assert codes.count(401) == failed_checks(engine) and set(codes) <= {401, 429, 503}
