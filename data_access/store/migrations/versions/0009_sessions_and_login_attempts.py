@@ -7,8 +7,8 @@ checks (issue #23 items 6 and 8)
   attempts in every worker count each other (40 at once had 19 passwords checked before the first 429); the form's
   token is unique here, so a form cannot be replayed.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from data_access.store.types import UTCDateTime
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
