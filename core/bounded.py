@@ -120,3 +120,29 @@ def bounded_instant(raw: object, *, day_zone: timezone, earliest: date = EARLIES
                         int((fraction or "0").ljust(6, "0")), tzinfo=tz)
     except ValueError:  # 25:00, 12:61
         raise OutOfBounds("not_a_datetime", raw) from None
+
+
+_LOCAL_PATH = re.compile(r"/[\x21-\x7e]*")  # visible ASCII only: no control character, no white space
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def local_path(raw: object, max_length: int = 500) -> str | None:
+    """A path on this site to send a browser to (``/opd/PUPR?period=week``), or None when it could leave it.
+
+    Browsers drop tabs and line breaks from a URL before they read it, take a backslash for a slash, and a second
+    slash (or a scheme) names another host: ``/\\t/evil.example``, ``/\\evil.example`` and ``//evil.example`` all
+    leave. So a path is taken only as a single "/" then a character that is neither "/" nor "\\", in visible ASCII
+    with no backslash anywhere — and the same must hold once its escapes are decoded (``/%2F/evil.example``), for
+    whoever decodes it next.
+    """
+    if not isinstance(raw, str) or len(raw) > max_length:
+        return None
+    text = raw
+    for _ in range(4):  # an escape of an escape (%252F) is decoded too; four rounds is more than any real link
+        if not _LOCAL_PATH.fullmatch(text) or text[1:2] in ("/", "\\") or "\\" in text:
+            return None
+        decoded = _ESCAPE.sub(lambda m: chr(int(m.group()[1:], 16)), text)
+        if decoded == text:
+            return raw
+        text = decoded
+    return None

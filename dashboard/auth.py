@@ -5,8 +5,9 @@ JavaScript, and every Dash route must be guarded by what the callback asks for (
 refresh and nothing else), which a ``before_request`` guard sees and dash-auth's route list does not.
 
 The guard sets ``flask.g.viewer`` on every request; callbacks read it through ``callbacks.viewer`` and nowhere
-else. The session cookie holds only a signed session key (user id and password stamp); the role and the OPDs
-come from the store on each request, so disabling a user or changing a password takes effect at once.
+else. The session cookie holds only a signed session key (user id, password stamp and a session id whose hash is
+in ``app_session``); the role and the OPDs come from the store on each request, so disabling a user, changing a
+password or logging out (which deletes the session's row) takes effect at once, for every copy of the cookie.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flask import Response, g, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.bounded import local_path
 from core.i18n import language
 from core.settings import Settings
 from data_access import accounts
@@ -34,14 +36,17 @@ from open311.formats import format_of
 log = logging.getLogger(__name__)
 KIOSK_COOKIE = "mimika_kiosk"
 KIOSK_COOKIE_DAYS = 400  # browsers cap cookie lifetimes at about 400 days
-MAX_FAILURES = 5  # per account and per address within accounts.recent_failures' window (15 minutes)
+MAX_FAILURES = 5  # password checks per account and per network within accounts.THROTTLE_WINDOW (15 minutes)
+CSRF_KEY = "csrf"  # the session's token for its logout form (layouts/components.logout_form reads it from g)
 # /open311/ answers for itself: reads are public, a POST is authorised by its api_key and never by a session.
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/publik", "/open311/")
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz"})
+# A prefix ends in "/": "/publik" alone let /publikasi (Dash's index for any path) past the login.
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/publik/", "/open311/")
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz", "/publik"})
 WALL_PATHS = frozenset({"/", "/wall"})
 DASH_SHELL = frozenset({"/_dash-layout", "/_dash-dependencies"})
 CALLBACK_PATH = "/_dash-update-component"
 PAGES_LOCATION = "_pages_location"
+PAGES_CONTENT = "_pages_content"
 MAX_CALLBACK_BODY = 2 * 1024 * 1024
 
 
@@ -69,6 +74,10 @@ class RememberedViewers:
             self._known.pop(next(iter(self._known)))
         self._known[key] = (viewer, time.monotonic())
         return viewer
+
+    def forget(self, key: str) -> None:
+        """A session that ended here must not come back while the store is away."""
+        self._known.pop(key, None)
 
 
 class SessionUser(UserMixin):
@@ -142,6 +151,12 @@ def denied(status: int, text: str) -> Response:
 
 def html_response(status: int, title: str, body: str) -> Response:
     return Response(page_html(title, body), status=status, mimetype="text/html")
+
+
+def page_router(app: Dash) -> str | None:
+    """The callback-map key of Dash pages' router (it renders a page's layout into the page container)."""
+    return next((key for key in app.callback_map if f"{PAGES_CONTENT}.children" in key.strip(".").split("...")),
+                None)
 
 
 def routing_path(body: dict) -> str | None:
@@ -218,6 +233,8 @@ class Gate:
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return None
         g.viewer = viewer = self.resolve_viewer()
+        if current_user.is_authenticated:
+            g.csrf_token = session.get(CSRF_KEY, "")
         is_dash = path.startswith("/_dash") or path.startswith("/_reload")
         if viewer.role == "anonymous":
             return send_to_login(path, is_dash)
@@ -239,7 +256,13 @@ class Gate:
         return redirect("/wall") if not is_dash else denied(403, "kiosk: wall only")
 
     def kiosk_may_call(self, body: dict) -> bool:
-        return body.get("output") in self.kiosk_callbacks or routing_path(body) in WALL_PATHS
+        """The wall's own callbacks, and Dash's page router rendering the wall: decided by the callback the server
+        will run (``output``, its key in the callback map), never by a value the request carries. The router's
+        pathname only narrows it (refuse_malformed has checked that the pathname sits where the router reads it)."""
+        output = body.get("output")
+        if output in self.kiosk_callbacks:
+            return True
+        return output == page_router(self.app) and routing_path(body) in WALL_PATHS
 
     def open_kiosk(self, token: str):
         """The kiosk link: check its token, log it, and remember the screen in a cookie."""
@@ -259,50 +282,86 @@ class Gate:
     # --- /login and /logout ----------------------------------------------------------------------------------------
 
     def login(self):
-        """/login: GET shows the form, POST checks it (CSRF token, throttle, password) and starts the session."""
+        """/login: GET shows the form, POST checks it (its token, the throttle, the password) and starts the
+        session."""
         lang = language(request.args.get("lang") or request.form.get("lang"), self.settings.language)
         next_path = safe_next(request.values.get("next"))
         if request.method == "GET":
             return login_page(lang, next_path)
+        # The token is the session's own; popping it ends it in the reply's cookie only, so a copy of the old
+        # cookie still holds it: claim_login_attempt makes each token count once in the store.
         sent, expected = request.form.get("csrf") or "", session.pop("login_csrf", None) or ""
+        issued = session.pop("login_csrf_at", 0)
+        age = time.time() - issued if isinstance(issued, int | float) else -1
         # As bytes: compare_digest refuses str with non-ASCII text (a TypeError, so a 500, for "csrf=é")
-        if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):  # a form we did not serve
+        if not expected or not secrets.compare_digest(sent.encode(), expected.encode()) or not \
+                0 <= age <= accounts.LOGIN_FORM_LIFETIME.total_seconds():  # a form we did not serve, or too old
             return login_page(lang, next_path, failed=True), 400
         name = (request.form.get("username") or "").strip()[:64]
         password = (request.form.get("password") or "")[: accounts.MAX_PASSWORD + 1]
         address = client_address()
         try:
-            if self.throttled(name, address):
+            claimed = accounts.claim_login_attempt(self.engine, name, address, sent, MAX_FAILURES)
+            if claimed is None:
+                accounts.log_access(self.engine, name or "?", "login_form_replayed", address=address)
+                return login_page(lang, next_path, failed=True), 400
+            attempt, verdict = claimed
+            if verdict == "throttled":
+                accounts.finish_login_attempt(self.engine, attempt, "throttled")
                 accounts.log_access(self.engine, name or "?", "login_throttled", address=address)
                 return login_page(lang, next_path, throttled=True), 429
-            viewer = accounts.authenticate(self.engine, name, password)
+            try:
+                if verdict != "check":
+                    raise accounts.Busy("attempts in progress for this account or network")
+                viewer = accounts.authenticate(self.engine, name, password)
+            except accounts.Busy:
+                accounts.finish_login_attempt(self.engine, attempt, "busy")
+                return login_page(lang, next_path, busy=True), 503, {"Retry-After": "5"}
             if viewer is None:
+                accounts.finish_login_attempt(self.engine, attempt, "failed")
                 accounts.log_access(self.engine, name or "?", "login_failed", address=address)
                 return login_page(lang, next_path, failed=True), 401
+            accounts.finish_login_attempt(self.engine, attempt, "ok")
+            viewer = accounts.open_session(self.engine, viewer)
         except (SQLAlchemyError, StoreUnavailable) as exc:
             log.warning("login: store unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
             return login_page(lang, next_path, unavailable=True), 503
         return self.start_session(viewer, next_path, address)
 
-    def throttled(self, name: str, address: str) -> bool:
-        """Too many failed logins lately for this account or from this address."""
-        return (accounts.recent_failures(self.engine, actor=name) >= MAX_FAILURES
-                or accounts.recent_failures(self.engine, address=address) >= MAX_FAILURES)
-
     def start_session(self, viewer: Viewer, next_path: str | None, address: str):
         session.clear()
         login_user(SessionUser(viewer))
+        session[CSRF_KEY] = secrets.token_urlsafe(24)
         accounts.log_access(self.engine, viewer.name, "login", address=address, detail=viewer.role)
         response = redirect(next_path or landing(viewer))
         response.delete_cookie(KIOSK_COOKIE)  # a person logging in on a wall screen takes the screen over
         return response
 
     def logout(self):
-        if current_user.is_authenticated:
-            try:
-                accounts.log_access(self.engine, current_user.viewer.name, "logout", address=client_address())
-            except (SQLAlchemyError, StoreUnavailable):
-                log.warning("logout of %s not logged: the store is away", current_user.viewer.name)
+        """/logout: a POST with the session's token ends the session on the server (every copy of its cookie
+        stops working); a GET only shows that form, so a link or an image elsewhere cannot log anyone out."""
+        lang = language(request.args.get("lang") or request.form.get("lang"), self.settings.language)
+        if not current_user.is_authenticated:
+            session.clear()
+            return redirect("/login")
+        if request.method == "GET":
+            return logout_page(lang)
+        sent, expected = request.form.get("csrf") or "", session.get(CSRF_KEY) or ""
+        if not expected or not secrets.compare_digest(sent, expected):
+            return logout_page(lang, failed=True), 400
+        viewer = current_user.viewer
+        try:
+            accounts.end_session(self.engine, viewer.session_key)
+        except (SQLAlchemyError, StoreUnavailable) as exc:
+            # The session is still valid on the server: say so and keep the form, rather than pretend.
+            log.warning("logout of %s: store unavailable: %s", viewer.name, str(exc).splitlines()[0] if str(exc)
+                        else exc)
+            return logout_page(lang, unavailable=True), 503
+        self.remembered.forget(f"s:{viewer.session_key}")
+        try:
+            accounts.log_access(self.engine, viewer.name, "logout", address=client_address())
+        except (SQLAlchemyError, StoreUnavailable):
+            log.warning("logout of %s not logged: the store is away", viewer.name)
         logout_user()
         session.clear()
         return redirect("/login")
@@ -321,13 +380,15 @@ def send_to_login(path: str, is_dash: bool):
 
 
 def login_page(lang: str, next_path: str | None, *, failed: bool = False, throttled: bool = False,
-               unavailable: bool = False) -> str:
+               unavailable: bool = False, busy: bool = False) -> str:
     texts = LOGIN_TEXT[lang]
     token = secrets.token_urlsafe(24)
-    session["login_csrf"] = token
+    session["login_csrf"], session["login_csrf_at"] = token, int(time.time())
     message = ""
     if unavailable:
         message = f'<p class="error" role="alert">{texts["unavailable"]}</p>'
+    elif busy:
+        message = f'<p class="error" role="alert">{texts["busy"]}</p>'
     elif throttled:
         message = f'<p class="error" role="alert">{texts["throttled"]}</p>'
     elif failed:
@@ -350,6 +411,27 @@ def login_page(lang: str, next_path: str | None, *, failed: bool = False, thrott
   <p class="links"><a href="/login?lang={other}">{texts["other"]}</a> · <a href="/publik">{texts["public"]}</a></p>
 </form>"""
     return page_html(texts["title"], body, lang)
+
+
+def logout_page(lang: str, *, failed: bool = False, unavailable: bool = False) -> str:
+    """The form /logout answers a GET with (and a POST it could not act on): one button that POSTs the token."""
+    texts = LOGIN_TEXT[lang]
+    message = ""
+    if unavailable:
+        message = f'<p class="error" role="alert">{texts["logout_unavailable"]}</p>'
+    elif failed:
+        message = f'<p class="error" role="alert">{texts["logout_again"]}</p>'
+    token = html.escape(session.get(CSRF_KEY, ""))
+    body = f"""
+<form method="post" action="/logout" class="login">
+  <h1>Mimika Center</h1>
+  <p class="sub">{texts["logout_question"]}</p>
+  {message}
+  <input type="hidden" name="csrf" value="{token}">
+  <input type="hidden" name="lang" value="{lang}">
+  <button type="submit">{texts["logout"]}</button>
+</form>"""
+    return page_html(texts["logout_title"], body, lang)
 
 
 MAX_BRACKETS = 5000  # a wall refresh sends about 200; a 100k-deep JSON document is an attack, not a screen
@@ -377,20 +459,37 @@ def callback_problem(req, app: Dash) -> str | None:
                                                   for i in items):
             return f"{part} malformed"
     spec = app.callback_map[output]
-    if len(body.get("inputs") or []) != len(spec.get("inputs", [])):
-        return "inputs do not match the callback"
-    if len(body.get("state") or []) != len(spec.get("state", [])):
-        return "state does not match the callback"
+    # Dash hands the values to the callback by position: each must come from the component and property the
+    # callback listens to there, or a value could stand in for another (the kiosk's /wall pathname did).
+    for part in ("inputs", "state"):
+        sent, wanted = body.get(part) or [], spec.get(part, [])
+        if len(sent) != len(wanted) or not all(same_dependency(i, w) for i, w in zip(sent, wanted, strict=True)):
+            return f"{part} do not match the callback"
     if not isinstance(body.get("changedPropIds", []), list):
         return "changedPropIds malformed"
     return None
 
 
+def same_dependency(sent: dict, wanted: dict) -> bool:
+    """Whether an input or state item of a request names the component and property the callback declared (for
+    a pattern-matching id, every key it names, with the same value where the pattern is not a wildcard)."""
+    if sent.get("property") != wanted.get("property"):
+        return False
+    want_id = wanted.get("id")
+    if isinstance(want_id, str) and not want_id.startswith("{"):
+        return sent.get("id") == want_id
+    try:
+        pattern = json.loads(want_id) if isinstance(want_id, str) else want_id
+    except ValueError:
+        return False
+    got = sent.get("id")
+    return (isinstance(pattern, dict) and isinstance(got, dict) and got.keys() == pattern.keys()
+            and all(isinstance(v, list) or got[k] == v for k, v in pattern.items()))  # [MATCH], [ALL]: any value
+
+
 def safe_next(raw: str | None) -> str | None:
-    """A local path to return to after login; anything else (another host, a scheme) is dropped."""
-    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw or len(raw) > 500:
-        return None
-    return raw
+    """A local path to return to after login; anything that could leave the site is dropped (core.bounded)."""
+    return local_path(raw)
 
 
 # The login page's words: (Bahasa Indonesia, English) for each key.
@@ -404,6 +503,14 @@ _LOGIN_WORDS = {
     "other": ("English", "Bahasa Indonesia"), "public": ("Data publik", "Public data"),
     "unavailable": ("Data tidak dapat diambil saat ini. Coba lagi sebentar lagi.",
                     "The data cannot be reached right now. Try again shortly."),
+    "busy": ("Server sedang sibuk. Coba lagi dalam beberapa detik.", "The server is busy. Try again in a few seconds."),
+    "logout_title": ("Keluar · Mimika Center", "Log out · Mimika Center"),
+    "logout_question": ("Keluar dari Mimika Center di peramban ini?", "Log out of Mimika Center in this browser?"),
+    "logout": ("Keluar", "Log out"),
+    "logout_again": ("Formulir ini tidak berlaku lagi. Tekan Keluar sekali lagi.",
+                     "This form is no longer valid. Press Log out once more."),
+    "logout_unavailable": ("Data tidak dapat diambil: sesi Anda belum diakhiri. Coba lagi sebentar lagi.",
+                           "The data cannot be reached: your session has not ended yet. Try again shortly."),
 }
 LOGIN_TEXT = {lang: {key: pair[i] for key, pair in _LOGIN_WORDS.items()} for i, lang in enumerate(("id", "en"))}
 

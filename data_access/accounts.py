@@ -9,31 +9,45 @@ so a fast hash is enough and lets every wall refresh (and every POST) check it c
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import random
 import re
 import secrets
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.redact import redact_secrets
 from data_access.rulebook.scope import Scope
-from data_access.store.schema import ROLES, AccessLog, AppUser, AppUserOpd, Kiosk, Opd
+from data_access.store.schema import ROLES, AccessLog, AppSession, AppUser, AppUserOpd, Kiosk, LoginAttempt, Opd
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@\-]{2,64}$")
 MAX_PASSWORD = 1024  # Argon2 hashes any length; a bound keeps a hostile form from costing memory
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Each Argon2 check holds 64 MiB while it runs: a burst of 40 logins took a worker from 383 MB to 1.26 GB. A few
+# checks at a time per process; a login that cannot get a slot soon is told to try again (Busy), not queued.
+ARGON2_SLOTS = 2
+ARGON2_WAIT_SECONDS = 3.0
+_argon2_slots = threading.BoundedSemaphore(ARGON2_SLOTS)
 # Verifying against a fixed dummy hash when the user does not exist keeps the timing of a failed login the same.
 _DUMMY_HASH = _hasher.hash("mimika-dummy-password")
 
 
 class AccountError(ValueError):
     """Bad input for an account command; the message says what to fix."""
+
+
+class Busy(RuntimeError):
+    """Every password-check slot of this process stayed taken for ARGON2_WAIT_SECONDS."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +57,9 @@ class Viewer:
     name: str
     role: str  # admin, pimpinan, operator, opd, kiosk, anonymous
     opds: frozenset[str] = frozenset()
-    session_key: str = ""  # changes when the password changes: old sessions stop working
+    # "user id:password stamp" from authenticate; "…:session id" once open_session made it a server-side session
+    # (the stamp changes with the password, and logging out deletes the session: either ends it)
+    session_key: str = ""
 
     def scope(self) -> Scope:
         """What this viewer may see: the one mapping from role to Scope (applied in SQL by every query)."""
@@ -118,6 +134,7 @@ def set_password(engine: Engine, name: str, password: str) -> None:
     with engine.begin() as conn:
         done = conn.execute(update(AppUser).where(AppUser.name == name).values(
             password_hash=_hasher.hash(password), password_changed_at=_now())).rowcount
+        _end_sessions_of(conn, name)
     if not done:
         raise AccountError(f"no user {name!r}")
 
@@ -126,6 +143,7 @@ def disable_user(engine: Engine, name: str) -> None:
     with engine.begin() as conn:
         done = conn.execute(update(AppUser).where(AppUser.name == name).values(
             disabled=True, password_changed_at=_now())).rowcount
+        _end_sessions_of(conn, name)
     if not done:
         raise AccountError(f"no user {name!r}")
 
@@ -141,37 +159,71 @@ def list_users(engine: Engine) -> list[dict]:
     return [{**dict(u), "opds": opds.get(u["id"], [])} for u in users]
 
 
-def _viewer(conn, user) -> Viewer:
+def _viewer(conn, user, session_id: str = "") -> Viewer:
     opds = frozenset(conn.execute(select(AppUserOpd.opd_code).where(AppUserOpd.user_id == user.id)).scalars())
-    return Viewer(user.name, user.role, opds, _session_key(user.id, user.password_changed_at))
+    key = _session_key(user.id, user.password_changed_at)
+    return Viewer(user.name, user.role, opds, f"{key}:{session_id}" if session_id else key)
 
 
 def authenticate(engine: Engine, name: str, password: str) -> Viewer | None:
-    """The viewer for a correct name and password of an enabled user; None for anything else."""
+    """The viewer for a correct name and password of an enabled user; None for anything else.
+
+    Raises Busy when no password-check slot of this process frees within ARGON2_WAIT_SECONDS."""
     if not name or not password or len(name) > 64 or len(password) > MAX_PASSWORD:
         return None
     with engine.connect() as conn:
         user = conn.execute(select(AppUser.__table__).where(AppUser.name == name)).first()
-        try:
-            _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        if user is None or user.disabled:
-            return None
+    if not _argon2_slots.acquire(timeout=ARGON2_WAIT_SECONDS):
+        raise Busy("every password-check slot is taken")
+    try:
+        _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    finally:
+        _argon2_slots.release()
+    if user is None or user.disabled:
+        return None
+    with engine.connect() as conn:
         return _viewer(conn, user)
+
+
+def open_session(engine: Engine, viewer: Viewer) -> Viewer:
+    """A server-side session for a viewer authenticate returned: its session_key now names it."""
+    session_id = secrets.token_urlsafe(32)
+    user_id = int(viewer.session_key.split(":", 1)[0])
+    with engine.begin() as conn:
+        conn.execute(insert(AppSession).values(token_hash=token_hash(session_id), user_id=user_id,
+                                               created_at=_now()))
+    return replace(viewer, session_key=f"{viewer.session_key}:{session_id}")
+
+
+def end_session(engine: Engine, session_key: str) -> None:
+    """Log out: the session's row goes, so every copy of its cookie stops working."""
+    session_id = str(session_key).rsplit(":", 1)[-1]
+    with engine.begin() as conn:
+        conn.execute(delete(AppSession).where(AppSession.token_hash == token_hash(session_id)))
+
+
+def _end_sessions_of(conn, name: str) -> None:
+    conn.execute(delete(AppSession).where(AppSession.user_id.in_(select(AppUser.id).where(AppUser.name == name))))
 
 
 def viewer_for_session(engine: Engine, session_key: str) -> Viewer | None:
-    """The viewer a session cookie names, if the user still exists, is enabled and kept the same password."""
+    """The viewer a session cookie names, if its session was not ended and its user still exists, is enabled and
+    kept the same password."""
+    parts = str(session_key).split(":")
+    if len(parts) != 3 or not parts[2]:
+        return None  # a cookie from before server-side sessions, or none of ours
     try:
-        user_id, stamp = (int(part) for part in str(session_key).split(":", 1))
+        user_id, stamp = int(parts[0]), int(parts[1])
     except ValueError:
         return None
     with engine.connect() as conn:
-        user = conn.execute(select(AppUser.__table__).where(AppUser.id == user_id)).first()
+        user = conn.execute(select(AppUser.__table__).join(AppSession, AppSession.user_id == AppUser.id).where(
+            AppUser.id == user_id, AppSession.token_hash == token_hash(parts[2]))).first()
         if user is None or user.disabled or round(user.password_changed_at.timestamp() * 1_000_000) != stamp:
             return None
-        return _viewer(conn, user)
+        return _viewer(conn, user, parts[2])
 
 
 def token_hash(token: str) -> str:
@@ -256,16 +308,66 @@ def log_access(engine: Engine, actor: str, action: str, target: str | None = Non
                                               detail=None if detail is None else detail[:2000]))
 
 
-def recent_failures(engine: Engine, *, actor: str | None = None, address: str | None = None,
-                    window: timedelta = timedelta(minutes=15)) -> int:
-    """Failed logins for an account or from an address within the window (the throttle reads it)."""
-    conds = [AccessLog.action == "login_failed", AccessLog.at >= _now() - window]
-    if actor is not None:
-        conds.append(AccessLog.actor == actor[:80])
-    if address is not None:
-        conds.append(AccessLog.address == address[:64])
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(AccessLog).where(*conds)).scalar_one())
+THROTTLE_WINDOW = timedelta(minutes=15)
+LOGIN_FORM_LIFETIME = timedelta(hours=2)  # a form older than this is refused, so its row may be pruned after it
+_COUNTED = ("pending", "failed")  # an attempt checking now counts, as does one that failed
+
+
+def throttle_network(address: str) -> str:
+    """What the throttle counts an address as: an IPv4 address itself, an IPv6 one by its /64 (a subscriber gets a
+    whole /64 and can pick a new address in it for every try); anything unreadable as itself."""
+    try:
+        ip = ipaddress.ip_address(str(address).split("%", 1)[0])
+    except ValueError:
+        return str(address)[:64]
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+
+
+def claim_login_attempt(engine: Engine, account: str, address: str, form_token: str, limit: int,
+                        wait_seconds: float = 5.0) -> tuple[int, str] | None:
+    """Write a login attempt before its password is checked, then count: (its id, "check", "throttled" or "busy").
+
+    None when the form's token was used before (a replayed form). The row is committed before the count and an
+    attempt in progress counts like a failure, so of any number of concurrent attempts (in any worker) on one
+    account or network, at most ``limit`` see ``limit`` or fewer counting and check a password. One held back only
+    by attempts still in progress (people behind one address logging in at once) steps aside for a moment (so
+    attempts waiting together never hold each other back), comes back and counts again, until ``wait_seconds``
+    pass ("busy" then); one held back by failures alone is "throttled" at once.
+    """
+    now, account, network = _now(), account[:64], throttle_network(address)
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_FORM_LIFETIME - THROTTLE_WINDOW))
+            attempt = conn.execute(insert(LoginAttempt).values(
+                at=now, account=account, network=network, form_hash=token_hash(form_token), outcome="pending")
+                .returning(LoginAttempt.id)).scalar_one()
+    except IntegrityError:
+        return None
+    keys = ((LoginAttempt.account, account), (LoginAttempt.network, network))
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with engine.connect() as conn:
+            counts = [conn.execute(select(func.count(), func.count().filter(LoginAttempt.outcome == "failed"))
+                                   .where(column == value, LoginAttempt.at >= now - THROTTLE_WINDOW,
+                                          LoginAttempt.outcome.in_(_COUNTED))).one() for column, value in keys]
+        if all(counting <= limit for counting, _ in counts):
+            return attempt, "check"
+        if any(failed + 1 > limit for _, failed in counts):
+            return attempt, "throttled"
+        if time.monotonic() >= deadline:
+            return attempt, "busy"
+        finish_login_attempt(engine, attempt, "waiting")
+        time.sleep(random.uniform(0.05, 0.2))  # a random pause: attempts that stepped aside together come back apart
+        finish_login_attempt(engine, attempt, "pending")  # counting again before it counts: the bound holds
+
+
+def finish_login_attempt(engine: Engine, attempt: int, outcome: str) -> None:
+    """failed (counts on); ok, throttled, busy or waiting (count no more: no password was checked, or it was
+    right); pending (counts again)."""
+    with engine.begin() as conn:
+        conn.execute(update(LoginAttempt).where(LoginAttempt.id == attempt).values(outcome=outcome))
 
 
 DEMO_USERS = (("admin", "admin", ()), ("bupati", "pimpinan", ()), ("operator", "operator", ()),

@@ -12,7 +12,9 @@ from urllib.parse import urlencode
 import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
+from flask import g, has_app_context
 
+from core.bounded import local_path
 from core.formatting import fmt_dec, fmt_int, fmt_pct
 from core.i18n import WIT, Message, t
 from layouts import theme
@@ -114,11 +116,20 @@ def navigation(active: str, lang: str, query: Mapping) -> html.Nav:
     other = "en" if lang == "id" else "id"
     switch = html.A(t("lang.switch", lang), href=query_string(query, lang=other) or "?", className="lang-switch",
                     id="lang-switch")
-    # A plain link (not dcc.Link): logging out is a full page load that ends the server-side session.
-    logout = html.A(t("nav.logout", lang), href="/logout", className="lang-switch", id="nav-logout")
     return html.Nav(className="page-nav no-print", children=[
         html.Span("Mimika Center", className="page-brand"), html.Div(links, className="nav-links"),
-        html.Div([switch, logout], className="nav-tools")])
+        html.Div([switch, logout_form(lang)], className="nav-tools")])
+
+
+def logout_form(lang: str) -> html.Form:
+    """Logging out: a plain form that POSTs the session's token (a full page load that ends the session on the
+    server; a GET could be a link or an image on another site). The guard (dashboard/auth.py) leaves the token in
+    flask.g for the request that renders the page."""
+    token = g.get("csrf_token", "") if has_app_context() else ""
+    # The token rides on the button (a submit button sends its name and value): no input for React to manage.
+    return html.Form(html.Button(t("nav.logout", lang), type="submit", name="csrf", value=token,
+                                 className="lang-switch", id="nav-logout"),
+                     method="post", action="/logout", className="nav-logout")
 
 
 def filter_bar(query: Mapping, lang: str, options: FilterOptions, path: str) -> html.Section:
@@ -175,9 +186,7 @@ def query_from_bar(context: Mapping, period: str | None, start: str | None, end:
     for name, values in selections.items():
         if isinstance(values, list) and values and all(isinstance(v, str) for v in values):
             q[name] = ",".join(values)
-    path = context.get("path")
-    return (path if isinstance(path, str) and path.startswith("/") and not path.startswith("//") else "/") + \
-        query_string(q)
+    return (local_path(context.get("path")) or "/") + query_string(q)
 
 
 def page_shell(page: str, lang: str, query: Mapping, title: str, body: list, *, options: FilterOptions | None,

@@ -233,6 +233,33 @@ class AppUserOpd(Base):
     opd_code: Mapped[str] = mapped_column(ForeignKey("opd.code"), primary_key=True)
 
 
+class AppSession(Base):
+    """A logged-in browser. Its cookie names a random session id stored here only as its SHA-256 hash; logging out
+    deletes the row, so a copy of the cookie stops working too (a signed cookie alone cannot be taken back)."""
+
+    __tablename__ = "app_session"
+    id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """One POST of the login form, written before its password is checked so that concurrent attempts (in any
+    worker) count each other. The form's token is unique here: a form is used once. ``network`` is the address,
+    an IPv6 one cut to its /64 (one subscriber's block)."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_account_at", "account", "at"),
+                      Index("ix_login_attempt_network_at", "network", "at"), Index("ix_login_attempt_at", "at"))
+    id: Mapped[int] = mapped_column(ReportId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    account: Mapped[str] = mapped_column(String(64))  # the name typed, known or not
+    network: Mapped[str] = mapped_column(String(64))
+    form_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # pending, waiting, failed, ok, throttled, busy
+
+
 class Kiosk(Base):
     """A wall screen. Its token is shown once at creation and stored only as a SHA-256 hash."""
 

@@ -46,7 +46,9 @@ def shot(page, name: str) -> None:
 
 
 def test_login_and_logout(context, server, store_file):
-    """The plain form logs a pimpinan in (landing on the briefing); /logout sends the next page back to /login."""
+    """The plain form logs a pimpinan in (landing on the briefing); a GET of /logout only shows its form; the
+    navigation's "Keluar" (a POST with the session's token) ends the session: the next page asks for a login, and
+    so does a copy of the old session cookie (issue #23 item 6)."""
     page = context.new_page()
     page.goto(server + "/briefing")
     assert "/login" in page.url
@@ -63,8 +65,19 @@ def test_login_and_logout(context, server, store_file):
         page.click("button[type=submit]")
     page.wait_for_selector("#briefing-league-table tbody tr", timeout=20_000)
     assert urlsplit(page.url).path == "/briefing", page.url  # not merely "/briefing" somewhere, as in ?next=
-    page.goto(server + "/logout")
+    session_cookie = next(c for c in context.cookies() if c["name"] == "mimika_session")
+    page.goto(server + "/logout")  # a link cannot log anyone out: the page asks with a form
+    assert page.locator("form[action='/logout'] button[type=submit]").count() == 1
     page.goto(server + "/sla")
+    page.wait_for_selector("#nav-logout", timeout=20_000)
+    assert "/login" not in page.url
+    with page.expect_navigation():
+        page.click("#nav-logout")
+    assert "/login" in page.url
+    page.goto(server + "/sla")
+    assert "/login" in page.url
+    context.add_cookies([session_cookie])  # the cookie as it was before the logout, copied back
+    page.goto(server + "/briefing")
     assert "/login" in page.url
 
 

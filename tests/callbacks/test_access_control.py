@@ -63,9 +63,10 @@ def page_status(world, role: str, path: str) -> tuple[int, str]:
 PAGES = {
     "anonymous": {"/wall": (302, "/login"), "/briefing": (302, "/login"), "/opd/PUPR": (302, "/login"),
                   "/login": (200, ""), "/_dash-layout": (401, ""), "/_dash-dependencies": (401, ""),
-                  "/publik": (200, ""), "/publik/data.csv": (200, ""), "/publik/data.json": (200, "")},
+                  "/publik": (200, ""), "/publik/data.csv": (200, ""), "/publik/data.json": (200, ""),
+                  "/publikasi": (302, "/login"), "/publik.evil": (302, "/login")},  # issue #23 item 4's class
     "kiosk": {"/wall": (200, ""), "/": (200, ""), "/briefing": (302, "/wall"), "/opd/PUPR": (302, "/wall"),
-              "/_dash-layout": (200, ""), "/publik": (200, "")},
+              "/_dash-layout": (200, ""), "/publik": (200, ""), "/publikasi": (302, "/wall")},
     "revoked": {"/wall": (403, ""), "/briefing": (403, "")},
     "pimpinan": {"/wall": (200, ""), "/briefing": (200, ""), "/opd/DINKES": (200, ""), "/sla": (200, "")},
     "opd": {"/opd/PUPR": (200, ""), "/briefing": (200, ""), "/wall": (200, "")},
@@ -254,3 +255,86 @@ def test_no_response_to_a_role_without_personal_data_rights_carries_any(world):
     everything = "\n".join(bodies)
     leaked = [secret for secret in world["secrets"] if len(secret) >= 8 and secret in everything]
     assert not leaked, leaked[:5]
+
+
+# --- issue #23 item 4: what a kiosk may call is the callback's identity on the server, never a value it sends ----
+
+SMUGGLED = {"id": "_pages_location", "property": "pathname", "value": "/wall"}
+
+
+def smuggling_bodies(world):
+    """For every server callback outside the wall: its body with one input (or the state) replaced by the pages
+    location saying /wall — the request the issue's kiosk sent to export DINKES's work list."""
+    app = world["app"]
+    for key, spec in app.callback_map.items():
+        if "callback" not in spec or "_pages_content" in key or not spec["inputs"]:
+            continue
+        inputs = {f"{x['id']}.{x['property']}": 1 for x in spec["inputs"] if isinstance(x["id"], str)}
+        if len(inputs) != len(spec["inputs"]):
+            continue  # pattern-matching inputs: not part of this matrix
+        config = {f"{x['id']}.{x['property']}": {"code": "DINKES", "query": {}, "lang": "id", "month": "2026-10"}
+                  for x in spec["state"] if isinstance(x["id"], str)}
+        body = callback_body(app, key, inputs, config)
+        for at in range(len(body["inputs"])):
+            crafted = json.loads(json.dumps(body))
+            crafted["inputs"][at] = dict(SMUGGLED)
+            yield key, crafted
+        if body["state"]:
+            crafted = json.loads(json.dumps(body))
+            crafted["state"][0] = dict(SMUGGLED)
+            yield key, crafted
+
+
+def test_item4_kiosk_cannot_smuggle_the_wall_path_into_another_callback(world):
+    """A kiosk adding {"id": "_pages_location", "property": "pathname", "value": "/wall"} to any callback outside
+    the wall — the OPD work list's CSV/XLSX, the briefing, the monthly report — is refused, whatever it replaces."""
+    wall_keys = {k for k in world["app"].callback_map if any(
+        part.split(".")[0].startswith("wall") for part in k.strip(".").split("..."))}
+    answered = {}
+    for key, body in smuggling_bodies(world):
+        if key in wall_keys:
+            continue
+        response = raw_post(world["clients"]["kiosk"], body)
+        answered[key] = response.status_code
+        assert response.status_code in (400, 403), (key, response.status_code, response.get_data(as_text=True)[:300])
+    assert any("download" in key for key in answered), sorted(answered)  # the exports were among them
+
+
+@pytest.mark.parametrize("pathname", ["/briefing", "/opd/DINKES", "/sla", "/report/1"])
+def test_item4_kiosk_cannot_route_elsewhere_by_moving_the_pathname(world, pathname):
+    """The page router renders the wall only: a pathname put where the router reads its search, or the wall's
+    pathname put first while another page is asked for, is refused."""
+    body = callback_body(world["app"], "_pages_content.children",
+                         {"_pages_location.pathname": pathname, "_pages_location.search": ""})
+    moved = json.loads(json.dumps(body))
+    moved["inputs"][0] = {"id": "_pages_location", "property": "search", "value": pathname}
+    moved["inputs"][1] = dict(SMUGGLED)
+    assert raw_post(world["clients"]["kiosk"], moved).status_code in (400, 403)
+    renamed = json.loads(json.dumps(body))
+    renamed["inputs"][0] = {"id": "wall-interval", "property": "pathname", "value": pathname}
+    renamed["inputs"][1] = dict(SMUGGLED)
+    assert raw_post(world["clients"]["kiosk"], renamed).status_code in (400, 403)
+    assert raw_post(world["clients"]["kiosk"], body).status_code == 403
+
+
+def test_item4_kiosk_still_runs_the_wall(world):
+    """The fix keeps the wall working: its page router and its refresh answer the kiosk."""
+    assert routing(world, "kiosk", "/wall").status_code == 200
+    assert routing(world, "kiosk", "/").status_code == 200
+    assert tick(world, "kiosk").status_code == 200
+
+
+def test_item4_callback_inputs_must_be_the_callbacks_own(world):
+    """For every role: a body whose inputs or state name components the callback does not listen to is refused
+    (400) before any callback runs, so no request value can stand in for another."""
+    body = callback_body(world["app"], f"{opd_page.DOWNLOAD}.data",
+                         {f"{opd_page.EXPORT_CSV}.n_clicks": 1, f"{opd_page.EXPORT_XLSX}.n_clicks": 0},
+                         {f"{opd_page.CONFIG}.data": {"code": "PUPR", "query": {}, "lang": "id"}},
+                         triggered=f"{opd_page.EXPORT_CSV}.n_clicks")
+    for part, at, item in (("inputs", 1, dict(SMUGGLED)), ("state", 0, {**SMUGGLED, "value": {"code": "PUPR"}}),
+                           ("inputs", 0, {"id": opd_page.EXPORT_CSV, "property": "children", "value": 1}),
+                           ("inputs", 0, {"id": {"type": "x", "index": 1}, "property": "n_clicks", "value": 1})):
+        crafted = json.loads(json.dumps(body))
+        crafted[part][at] = item
+        assert raw_post(world["clients"]["opd"], crafted).status_code == 400, (part, item)
+    assert raw_post(world["clients"]["opd"], body).status_code == 200

@@ -180,12 +180,14 @@ def test_changing_the_password_or_disabling_ends_open_sessions(app_and_engine):
 
 
 def test_logout_ends_the_session_and_is_logged(app_and_engine):
-    """/logout: the next page asks for a login again; login and logout are in the access log."""
+    """/logout (the form's POST with its token): the next page asks for a login again; login and logout are in
+    the access log."""
     app, engine = app_and_engine
     accounts.add_user(engine, "bupati", "pimpinan", "kata-sandi-kuat")
     client = app.server.test_client()
     login(client, "bupati", "kata-sandi-kuat")
-    assert client.get("/logout").headers["Location"] == "/login"
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/logout").get_data(as_text=True)).group(1)
+    assert client.post("/logout", data={"csrf": csrf}).headers["Location"] == "/login"
     assert client.get("/briefing").status_code == 302
     with engine.connect() as conn:
         log = [dict(r) for r in conn.execute(select(AccessLog).order_by(AccessLog.id.desc())).mappings()]
