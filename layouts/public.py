@@ -86,7 +86,7 @@ def trend_svg(regency, lang: str) -> str:
     months = list(regency["month"])
     received = [None if _missing(v) else int(v) for v in regency["reports"]]
     resolved = [None if _missing(v) else int(v) for v in regency["resolved"]]
-    top = max([v for v in received + resolved if v is not None] or [1])
+    top = max([1, *(v for v in received + resolved if v is not None)])  # an empty store draws an empty chart
     width, height, left, bottom, top_pad = 720, 260, 44, 34, 14
     slot = (width - left - 8) / max(len(months), 1)
     bar = slot * 0.36

@@ -35,7 +35,7 @@ def server(store_file):
 
 @pytest.fixture
 def context(browser):
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True, bypass_csp=True)
     yield ctx
     ctx.close()
 
@@ -144,7 +144,7 @@ def test_kiosk_opens_the_wall_only_and_says_when_revoked(context, server, store_
 def test_public_page_without_login_on_desktop_and_phone(browser, server, width, height, name):
     """/publik opens without logging in, in Indonesian; on a 390 px phone nothing runs off the side (tables turn
     into one card per row), and the open-data links answer."""
-    ctx = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    ctx = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1, bypass_csp=True)
     try:
         page = ctx.new_page()
         response = page.goto(server + "/publik")

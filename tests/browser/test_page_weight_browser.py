@@ -37,7 +37,9 @@ def test_the_wall_draws_its_charts_with_the_light_bundle(browser, server, store_
     """Every wall chart is drawn (window.Plotly is ours) and the console stays clean."""
     from tests.browser.support import log_in
 
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    # Playwright's wait_for_function evals its predicate, which the pages' CSP forbids;
+    # tests/browser/test_csp_browser.py checks the policy itself.
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
     try:
         page = context.new_page()
         errors: list[str] = []

@@ -84,7 +84,9 @@ class WallPage:
     kiosk: str | None = None
 
     def __init__(self, browser, url: str, width: int, height: int) -> None:
-        self.page = browser.new_page(viewport={"width": width, "height": height})
+        # Playwright's wait_for_function evals its predicate, which the pages' CSP forbids;
+        # tests/browser/test_csp_browser.py checks the policy itself.
+        self.page = browser.new_page(viewport={"width": width, "height": height}, bypass_csp=True)
         self.errors: list[str] = []
         self.responses = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)

@@ -50,7 +50,9 @@ def test_quiet_store_with_a_live_pipeline_shows_the_data_time_calmly(browser, qu
         newest, _ = store_times(engine)
     finally:
         engine.dispose()
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    # Playwright's wait_for_function evals its predicate, which the pages' CSP forbids;
+    # tests/browser/test_csp_browser.py checks the policy itself.
+    page = browser.new_page(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
     try:
         page.goto(quiet_server + kiosk_path(quiet_store, "browser-quiet"))
         page.wait_for_function("([want]) => (document.getElementById('wall-data-time') || {}).innerText === want",

@@ -154,3 +154,13 @@ def test_item12_a_small_on_time_count_appears_nowhere(empty_store, workcal):
     row = re.search(r"<tr><td[^>]*><span><b>PUPR</b>.*?</tr>", page).group(0)
     cells = re.findall(r"<td[^>]*><span>(.*?)</span></td>", row)
     assert "30,0" not in page and "n = 10" in cells[2] and cells[2].startswith("–"), cells
+
+
+def test_an_empty_store_publishes_empty_figures_not_an_error(empty_store):
+    """#23 item 10's class: /publik of a store without reports (a new deployment) is a page, not a 500."""
+    from tests.support.dash_app import url as store_url
+
+    client = get_app(store_url(empty_store))[0].server.test_client()
+    for path in ("/publik", "/publik/data.json", "/publik/data.csv"):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])

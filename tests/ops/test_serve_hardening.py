@@ -85,9 +85,13 @@ def test_item14_access_log_table_keeps_no_secret(served):
     assert row.target == "/opd/PUPR?kiosk=[redacted]" and row.detail == "from /wall?api_key=[redacted]&lang=en"
 
 
-def test_item14_gunicorns_access_log_atoms_are_redacted():
+def test_item14_gunicorns_access_log_atoms_are_redacted(monkeypatch, tmp_path):
     """gunicorn.conf.py's logger: an access log turned on (--access-logfile) writes no token or key."""
     from gunicorn.config import Config
+
+    # gunicorn.conf.py puts the metrics folder into the environment: this process's, for the rest of the run,
+    # unless it is set (and so restored) here — other tests would read /metrics in multiprocess mode.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
 
     from dashboard.logs import RedactingGunicornLogger
 
