@@ -242,6 +242,14 @@ class WallScreen:
     ticks: list[Tick] = field(default_factory=list)
     conn: http.client.HTTPConnection | None = None
 
+    def _post(self, body: str, timeout: float) -> tuple[bytes, int]:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        self.conn.request("POST", "/_dash-update-component", body,
+                          {"Content-Type": "application/json", "Cookie": self.cookie})
+        response = self.conn.getresponse()
+        return response.read(), response.status
+
     def tick(self, timeout: float = 30) -> Tick:
         body = json.dumps({"output": self.request["output"], "outputs": self.request["outputs"],
                            "inputs": [{"id": "wall-interval", "property": "n_intervals", "value": self.n}],
@@ -250,13 +258,18 @@ class WallScreen:
                                      {**self.request["state"][1], "value": {"lang": "id", "measure": "open"}}]})
         self.n += 1
         started = time.monotonic()
+        reused = self.conn is not None
         try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-            self.conn.request("POST", "/_dash-update-component", body,
-                              {"Content-Type": "application/json", "Cookie": self.cookie})
-            response = self.conn.getresponse()
-            payload, status = response.read(), response.status
+            try:
+                payload, status = self._post(body, timeout)
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                if not reused:
+                    raise
+                # The server closed a kept-alive connection that idled past its keepalive (gunicorn.conf.py) while
+                # the round's slowest screen computed: a browser sends the request again on a new connection.
+                self.conn.close()
+                self.conn = None
+                payload, status = self._post(body, timeout)
         except (OSError, http.client.HTTPException) as exc:
             if self.conn is not None:
                 self.conn.close()
