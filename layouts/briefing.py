@@ -197,6 +197,14 @@ def district_frame(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def resolution_shown(league: pd.DataFrame) -> list:
+    """Each row's resolution compliance as the views show it: withheld (None) where the rule book says its sample
+    would reward sitting on reports (compliance_by_opd's ``withheld``: more overdue now than decided)."""
+    withheld = league["withheld"] if "withheld" in league else pd.Series(False, index=league.index)
+    return [None if held or not _has(pct) else float(pct)
+            for pct, held in zip(league["resolution_compliance_pct"], withheld, strict=True)]
+
+
 def league_ranks(league: pd.DataFrame, lang: str, unranked: str = "–") -> list:
     """Each row's rank among every OPD of the regency: the number when the whole league is shown, "9 dari 19" when
     the viewer sees part of it (an OPD head sees where their OPD stands, never "1 of 1")."""
@@ -213,7 +221,7 @@ def league_frame(league: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("col.rank", lang): league_ranks(league, lang, t("briefing.unranked", lang)),
         t("col.opd", lang): league["short_name"].tolist(),
-        t("col.resolution_pct", lang): league["resolution_compliance_pct"].round(1).tolist(),
+        t("col.resolution_pct", lang): [None if v is None else round(v, 1) for v in resolution_shown(league)],
         t("col.resolution_n", lang): league["resolution_sample"].astype(int).tolist(),
         t("col.response_pct", lang): league["response_compliance_pct"].round(1).tolist(),
         t("col.response_n", lang): league["response_sample"].astype(int).tolist(),
@@ -322,10 +330,15 @@ def district_table(data: BriefingData, lang: str) -> html.Table:
                       decimals={t("col.per_10k", lang): 1, t("col.median_response", lang): 1}, lang=lang)
 
 
-def pct_with_sample(pct, sample, lang: str, min_sample: int) -> list:
+def pct_with_sample(pct, sample, lang: str, min_sample: int, overdue: int | None = None) -> list:
     """'83,3%' with 'n = 42' beside it; a sample below the ranking minimum is marked as such, and no sample gives
-    no percentage at all."""
+    no percentage at all. With ``overdue`` (a withheld percentage, resolution_shown): '–' and 'n = 1 · 25
+    terlambat', so a small sample never stands alone beside a backlog."""
     sample = int(sample) if _has(sample) else 0
+    if overdue is not None:
+        return [html.Span("–", className="pct"),
+                html.Span(t("sample", lang, n=fmt_int(sample, lang=lang)) + " · "
+                          + t("briefing.withheld", lang, n=fmt_int(overdue, lang=lang)), className="pct-n pct-n-small")]
     if sample == 0 or not _has(pct):
         return [html.Span("–", className="pct"), html.Span(t("sample", lang, n="0"), className="pct-n")]
     small = sample < min_sample
@@ -343,7 +356,7 @@ def league_table(data: BriefingData, lang: str) -> html.Table:
     frame = pd.DataFrame({
         t("col.rank", lang): league_ranks(league, lang),
         t("col.opd", lang): league["short_name"].tolist(),
-        t("col.resolution_pct", lang): league["resolution_compliance_pct"].tolist(),
+        t("col.resolution_pct", lang): resolution_shown(league),
         t("col.overdue", lang): league["overdue"].astype(int).tolist(),
         t("col.response_pct", lang): league["response_compliance_pct"].tolist(),
         t("col.median_response", lang): league["median_response_hours"].tolist(),
@@ -351,6 +364,7 @@ def league_table(data: BriefingData, lang: str) -> html.Table:
         t("col.excluded_pct", lang): league["excluded_pct"].tolist(),
     })
     classes = [None if ranked else "row-unranked" for ranked in league["ranked"]]
+    withheld = list(league["withheld"]) if "withheld" in league else [False] * len(league)
 
     def share(n: int, pct):
         total = int(reports.iloc[n])
@@ -361,8 +375,9 @@ def league_table(data: BriefingData, lang: str) -> html.Table:
                 html.Span(t("briefing.of_reports", lang, n=fmt_int(total, lang=lang)), className="pct-n")]
 
     cells = {
-        t("col.resolution_pct", lang): lambda n, v: pct_with_sample(v, league["resolution_sample"].iloc[n], lang,
-                                                                    data.min_sample),
+        t("col.resolution_pct", lang): lambda n, v: pct_with_sample(
+            v, league["resolution_sample"].iloc[n], lang, data.min_sample,
+            int(league["overdue"].iloc[n]) if withheld[n] else None),
         t("col.response_pct", lang): lambda n, v: pct_with_sample(v, league["response_sample"].iloc[n], lang,
                                                                   data.min_sample),
         t("col.excluded_pct", lang): share,

@@ -27,6 +27,7 @@ from layouts.briefing import (
     format_measure,
     league_ranks,
     ranked_districts,
+    resolution_shown,
     week_labels,
 )
 
@@ -71,7 +72,7 @@ def _attention(data: BriefingData, lang: str) -> list[str]:
     if len(league) and int(league["overdue"].max()) > 0:
         r = league.sort_values(["overdue", "opd_code"], ascending=[False, True]).iloc[0]
         lines.append(t("doc.attn.overdue", lang, opd=r["short_name"], overdue=doc.count(r["overdue"], lang),
-                       pct=doc.pct(r["resolution_compliance_pct"], lang),
+                       pct=doc.pct(resolution_shown(league.loc[[r.name]])[0], lang),
                        n=doc.count(r["resolution_sample"], lang)))
     small = league[(~league["ranked"]) & (league["overdue"] > 0)].sort_values("overdue", ascending=False)
     if len(small):
@@ -199,11 +200,11 @@ def _league(pdf, data: BriefingData, lang: str) -> None:
     rows, styles = [], []
     league = data.league
     fits = league.head(22)  # a regency has 19 OPDs; more would go on in the XLSX
-    for r, rank in zip(fits.itertuples(), league_ranks(fits, lang), strict=True):
+    for r, rank, shown in zip(fits.itertuples(), league_ranks(fits, lang), resolution_shown(fits), strict=True):
         res_n, resp_n = int(r.resolution_sample), int(r.response_sample)
         reports = int(getattr(r, "period_reports", 0) or 0)
         rows.append([str(rank), r.short_name,
-                     doc.pct(r.resolution_compliance_pct, lang) if res_n else "–", doc.count(res_n, lang),
+                     doc.pct(shown, lang) if res_n and shown is not None else "–", doc.count(res_n, lang),
                      doc.count(r.overdue, lang), doc.pct(r.response_compliance_pct, lang) if resp_n else "–",
                      doc.count(resp_n, lang), doc.dec(r.median_response_hours, lang), doc.count(r.backlog, lang),
                      doc.pct(r.excluded_pct, lang) if reports else "–", doc.count(reports, lang),

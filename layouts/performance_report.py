@@ -15,7 +15,7 @@ from core.i18n import t
 from core.rules import is_remote
 from layouts import exports
 from layouts import pdf_doc as doc
-from layouts.briefing import league_ranks
+from layouts.briefing import league_ranks, resolution_shown
 
 AGES = ("age_0_7", "age_7_30", "age_30_60", "age_60_plus")
 
@@ -72,7 +72,7 @@ def opd_frame(figures, lang: str) -> pd.DataFrame:
         t("col.reports", lang): o["period_reports"].astype(int).tolist(),
         t("col.response_pct", lang): o["response_compliance_pct"].round(1).tolist(),
         t("col.response_n", lang): o["response_sample"].astype(int).tolist(),
-        t("col.resolution_pct", lang): o["resolution_compliance_pct"].round(1).tolist(),
+        t("col.resolution_pct", lang): [None if v is None else round(v, 1) for v in resolution_shown(o)],
         t("col.resolution_n", lang): o["resolution_sample"].astype(int).tolist(),
         t("col.median_response", lang): o["median_response_hours"].round(1).tolist(),
         t("rep.col.median_resolution", lang): o["median_resolution_hours"].round(1).tolist(),
@@ -159,11 +159,12 @@ def _opd_table(pdf, figures, lang: str) -> None:
                doc.Column(t("col.excluded_pct", lang), 21), doc.Column(t("rep.m.backlog", lang), 16),
                doc.Column(t("col.overdue", lang), 19)] + [doc.Column(t(f"rep.{a}", lang), 15.5) for a in AGES]
     rows, styles = [], []
-    for r, rank in zip(figures.by_opd.itertuples(), league_ranks(figures.by_opd, lang), strict=True):
+    by_opd = figures.by_opd
+    for r, rank, shown in zip(by_opd.itertuples(), league_ranks(by_opd, lang), resolution_shown(by_opd), strict=True):
         resp_n, res_n = int(r.response_sample), int(r.resolution_sample)
         rows.append([str(rank), r.short_name, doc.count(r.period_reports, lang),
                      doc.pct(r.response_compliance_pct, lang) if resp_n else "–", doc.count(resp_n, lang),
-                     doc.pct(r.resolution_compliance_pct, lang) if res_n else "–", doc.count(res_n, lang),
+                     doc.pct(shown, lang) if res_n and shown is not None else "–", doc.count(res_n, lang),
                      doc.dec(r.median_response_hours, lang), doc.dec(r.median_resolution_hours, lang),
                      doc.pct(r.excluded_pct, lang) if int(r.period_reports) else "–", doc.count(r.backlog, lang),
                      doc.count(r.overdue, lang), *[doc.count(getattr(r, a), lang) for a in AGES]])

@@ -107,7 +107,10 @@ def _league(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
     out["excluded_pct"] = (100.0 * out["excluded"] / out["period_reports"].where(out["period_reports"] > 0)
                            ).astype(float)
     out["median_response_hours"] = out["median_response_hours"].astype(float)
-    out["ranked"] = out["resolution_sample"] >= min_sample
+    # More reports overdue now than resolutions decided in the period: the percentage of that small sample would
+    # reward sitting on reports (an OPD that finishes nothing reads "100 %"). It is withheld and never ranked.
+    out["withheld"] = out["overdue"] > out["resolution_sample"]
+    out["ranked"] = (out["resolution_sample"] >= min_sample) & ~out["withheld"]
     ranked = out[out["ranked"]].sort_values(
         ["resolution_compliance_pct", "response_compliance_pct", "opd_code"], ascending=[False, False, True])
     ranked = ranked.assign(rank=range(1, len(ranked) + 1))
@@ -116,7 +119,7 @@ def _league(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
     out["rank"] = out["rank"].astype("Int64")
     return out[["rank", "opd_code", "name", "short_name", "response_compliance_pct", "response_sample",
                 "resolution_compliance_pct", "resolution_sample", "median_response_hours", "backlog", "overdue",
-                "excluded", "period_reports", "excluded_pct", "ranked"]]
+                "excluded", "period_reports", "excluded_pct", "ranked", "withheld"]]
 
 
 def compliance_by_opd_category(engine: Engine, filters: Filters, scope: Scope, now: datetime) -> pd.DataFrame:

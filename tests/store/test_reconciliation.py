@@ -55,3 +55,23 @@ def test_an_opd_head_sees_the_rank_among_every_opd(seeded, code):
     ranked = int(regency["ranked"].sum())
     assert league_ranks(mine, "id") == ["–" if pd.isna(want) else f"{int(want)} dari {ranked}"]
     assert league_ranks(regency, "id")[:ranked] == list(range(1, ranked + 1))
+
+
+def test_an_opd_sitting_on_reports_never_reads_100_percent(seeded):
+    """#22 item 3: an OPD with more reports overdue now than resolutions decided in the period has its percentage
+    withheld on every view of the league and is never ranked; the demo store has such OPDs (its long-SLA
+    agencies), so the rule is exercised, not assumed."""
+    from data_access.queries import compliance_by_opd
+    from layouts.briefing import league_frame, resolution_shown
+
+    league = compliance_by_opd(seeded, Filters(), Scope.wall(), NOW)
+    sitting = league[league["overdue"] > league["resolution_sample"]]
+    assert len(sitting), "the seeded store should hold an OPD that sits on its reports"
+    assert sitting["withheld"].all() and not sitting["ranked"].any()
+    shown = dict(zip(league["opd_code"], resolution_shown(league), strict=True))
+    assert all(shown[code] is None for code in sitting["opd_code"])
+    frame = league_frame(league, "id")
+    column = frame.columns[2]
+    assert frame.loc[league["withheld"].to_numpy(), column].isna().all()
+    ranked = league[league["ranked"]]
+    assert (ranked["overdue"] <= ranked["resolution_sample"]).all()

@@ -61,7 +61,8 @@ def compliance_by_opd(rows, opds, filters, scope, now, min_sample=20) -> dict[st
         open_rows = [r for r in visible(rows, filters, scope) if r["opd_code"] == code and r["status"] in OPEN]
         o["backlog"] = len(open_rows)
         o["overdue"] = sum(1 for r in open_rows if resp_overdue(r, now) or res_overdue(r, now))
-        o["ranked"] = o["resolution_sample"] >= min_sample
+        # README: more overdue now than resolutions decided withholds the percentage and the rank.
+        o["ranked"] = o["resolution_sample"] >= min_sample and o["overdue"] <= o["resolution_sample"]
         out[code] = o
     return out
 
