@@ -157,21 +157,18 @@ def _has(value) -> bool:
     return value is not None and not pd.isna(value)
 
 
-OUTSIDE = NO_DISTRICT
-
-
 def ranked_districts(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The districts ranked three ways — per 10,000 residents (most first), overdue (most first) and median
     response (slowest first), so the underserved float up — remote ones flagged; then, unranked, the reports
     without a district ("Tanpa lokasi"), so the rows add up to the briefing's totals. For the table, the XLSX
     and the PDF alike."""
-    d = districts[districts["code"] != OUTSIDE].copy()
+    d = districts[districts["code"] != NO_DISTRICT].copy()
     d["remote"] = [is_remote(a) for a in d["access"]]
     d["rank_per_10k"] = d["per_10k"].rank(ascending=False, method="min").astype("Int64")
     d["rank_overdue"] = d["overdue"].rank(ascending=False, method="min").astype("Int64")
     d["rank_median"] = d["median_response_hours"].rank(ascending=False, method="min").astype("Int64")
     d = d.sort_values(["per_10k", "code"], ascending=[False, True], na_position="last")
-    outside = districts[districts["code"] == OUTSIDE].copy()
+    outside = districts[districts["code"] == NO_DISTRICT].copy()
     if len(outside):
         outside = outside.assign(name=t("tiles.outside", lang), remote=False, per_10k=None, access=None)
         d = pd.concat([d, outside], ignore_index=True)
@@ -181,7 +178,7 @@ def ranked_districts(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
 def district_frame(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
     """ranked_districts as the briefing's table: names marked remote, access in words, ranks beside each measure."""
     d = ranked_districts(districts, lang)
-    located = d["code"] != OUTSIDE
+    located = d["code"] != NO_DISTRICT
     return pd.DataFrame({
         t("col.district", lang): [(REMOTE_MARK if r else "") + n for n, r in zip(d["name"], d["remote"], strict=True)],
         t("col.access", lang): [t(f"access.{a}", lang) if ok else "–"
@@ -200,16 +197,15 @@ def district_frame(districts: pd.DataFrame, lang: str) -> pd.DataFrame:
 def resolution_shown(league: pd.DataFrame) -> list:
     """Each row's resolution compliance as the views show it: withheld (None) where the rule book says its sample
     would reward sitting on reports (compliance_by_opd's ``withheld``: more overdue now than decided)."""
-    withheld = league["withheld"] if "withheld" in league else pd.Series(False, index=league.index)
     return [None if held or not _has(pct) else float(pct)
-            for pct, held in zip(league["resolution_compliance_pct"], withheld, strict=True)]
+            for pct, held in zip(league["resolution_compliance_pct"], league["withheld"], strict=True)]
 
 
 def league_ranks(league: pd.DataFrame, lang: str, unranked: str = "–") -> list:
     """Each row's rank among every OPD of the regency: the number when the whole league is shown, "9 dari 19" when
     the viewer sees part of it (an OPD head sees where their OPD stands, never "1 of 1")."""
-    ranked_of = int(league["ranked_of"].iloc[0]) if "ranked_of" in league and len(league) else None
-    partial = ranked_of is not None and int(league["ranked"].sum()) < ranked_of
+    ranked_of = int(league["ranked_of"].iloc[0]) if len(league) else 0
+    partial = int(league["ranked"].sum()) < ranked_of
     return [unranked if pd.isna(r) else t("league.rank_of", lang, rank=int(r), n=ranked_of) if partial else int(r)
             for r in league["rank"]]
 
@@ -364,7 +360,7 @@ def league_table(data: BriefingData, lang: str) -> html.Table:
         t("col.excluded_pct", lang): league["excluded_pct"].tolist(),
     })
     classes = [None if ranked else "row-unranked" for ranked in league["ranked"]]
-    withheld = list(league["withheld"]) if "withheld" in league else [False] * len(league)
+    withheld = list(league["withheld"])
 
     def share(n: int, pct):
         total = int(reports.iloc[n])

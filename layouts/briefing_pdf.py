@@ -16,11 +16,10 @@ from datetime import date, timedelta
 import pandas as pd
 
 from core.i18n import WIT, status_label, t
-from core.rules import is_remote
+from core.rules import NO_DISTRICT, is_remote
 from layouts import pdf_doc as doc
 from layouts.briefing import (
     DIRECTION,
-    OUTSIDE,
     REMOTE_MARK,
     BriefingData,
     format_change,
@@ -54,7 +53,7 @@ def _tone(measure: str, change) -> str:
 def _attention(data: BriefingData, lang: str) -> list[str]:
     """The few lines a reader should not miss, from the same figures as the tables below."""
     lines = []
-    d = data.districts[data.districts["code"] != OUTSIDE]
+    d = data.districts[data.districts["code"] != NO_DISTRICT]
     slow = d.dropna(subset=["median_response_hours"]).sort_values("median_response_hours", ascending=False)
     if len(slow):
         r = slow.iloc[0]
@@ -115,7 +114,7 @@ def _cover(pdf, data: BriefingData, lang: str, boundaries: dict | None) -> None:
         pdf.multi_cell(left_w, 5.2, "•  " + line, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(1.5)
     # the map on the right: reports per 10,000 residents, districts numbered by their rank (table on page 2)
-    d = data.districts[data.districts["code"] != OUTSIDE].copy()
+    d = data.districts[data.districts["code"] != NO_DISTRICT].copy()
     d["rank"] = d["per_10k"].rank(ascending=False, method="min")
     values = {r.code: (float(r.per_10k) if _has(r.per_10k) else None) for r in d.itertuples()}
     marks = {r.code: (f"{int(r.rank)}" if _has(r.rank) else "–") + ("◆" if is_remote(r.access) else "")
@@ -146,7 +145,7 @@ def _districts_and_trend(pdf, data: BriefingData, lang: str) -> None:
 
     rows, styles = [], []
     for r in d.itertuples():
-        access = "–" if r.code == OUTSIDE else t(f"access.{r.access or 'jalan'}", lang)
+        access = "–" if r.code == NO_DISTRICT else t(f"access.{r.access or 'jalan'}", lang)
         rows.append([(REMOTE_MARK if r.remote else "") + r.name, access,
                      doc.count(r.reports, lang), doc.dec(r.per_10k, lang), rank(r.rank_per_10k),
                      doc.count(r.open, lang), doc.count(r.overdue, lang), rank(r.rank_overdue),

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, literal, or_, select
 
 from core.bounded import EARLIEST_DAY
+from core.rules import NO_DISTRICT
 from data_access.queries.common import frame, medians
 from data_access.queries.compliance import MIN_SAMPLE, compliance_by_opd
 from data_access.queries.districts import reports_by_district
@@ -148,7 +149,7 @@ def monthly_performance(engine: Engine, filters: Filters, scope: Scope, now: dat
             regency["median_resolution_hours"] = _float(row["median_resolution_hours"])
             regency["median_response_hours"] = _float(row["median_response_hours"])
     districts = reports_by_district(engine, own, scope, now)
-    districts = districts[districts["code"] != "luar"].sort_values(["per_10k", "code"], ascending=[False, True],
+    districts = districts[districts["code"] != NO_DISTRICT].sort_values(["per_10k", "code"], ascending=[False, True],
                                                                    na_position="last").reset_index(drop=True)
     return MonthlyPerformance(month=f"{start:%Y-%m}", start=start, end=end, now=now, opd=opd, min_sample=min_sample,
                               regency=regency, by_opd=by_opd.reset_index(drop=True),

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, and_, select
 
-from data_access.queries.common import frame, free_texts
+from data_access.queries.common import FREE_TEXT_COLUMNS, frame, free_texts
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Category, District, Opd, Report, Reporter, ReportEvent, Village
 from data_access.store.sqlfuncs import round_coordinate
@@ -84,6 +84,7 @@ def report_detail(engine: Engine, report_id: int, scope: Scope) -> tuple[dict, p
                                       ReportEvent.note)
                          .where(ReportEvent.report_id == report_id).order_by(ReportEvent.at, ReportEvent.id))
     report = dict(row)
-    for column in ("title", "description"):
-        report[column] = scope.shown_text(report[column])
+    for column in FREE_TEXT_COLUMNS:
+        if column in report:
+            report[column] = scope.shown_text(report[column])
     return report, free_texts(timeline, scope)

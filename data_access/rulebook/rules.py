@@ -38,18 +38,22 @@ def responded_at():
     return func.coalesce(Report.first_response_at, Report.resolved_at)
 
 
+def _no_response_time() -> ColumnElement[bool]:
+    return and_(Report.first_response_at.is_(None), Report.resolved_at.is_(None))
+
+
 def awaiting_response() -> ColumnElement[bool]:
     """Nobody has answered the citizen yet: still ``baru``, with neither a response nor a resolution time. A report
     that moved past ``baru`` has been answered (every writer stamps the response with the first move); when the
     source of an imported record did not say when, the time is unknown (``unknown``), never late."""
-    return and_(Report.status == NEW, Report.first_response_at.is_(None), Report.resolved_at.is_(None))
+    return and_(Report.status == NEW, _no_response_time())
 
 
 def unknown(kind: str) -> ColumnElement[bool]:
     """A target that was met or missed at a time the source never gave: answered without a response time, or
     finished without a resolution time (imported history). Neither met nor missed: counted apart."""
     if kind == "response":
-        return and_(Report.status != NEW, Report.first_response_at.is_(None), Report.resolved_at.is_(None))
+        return and_(Report.status != NEW, _no_response_time())
     return and_(Report.status.in_(FINISHED_STATUSES), Report.resolved_at.is_(None))
 
 
