@@ -62,9 +62,9 @@ def test_item3_nothing_and_empty_stay_as_they_are():
 def _seconds(text: str) -> float:
     best = float("inf")
     for _ in range(5):
-        start = time.perf_counter()
+        start = time.process_time()  # this process's CPU time: other tests on the machine do not count
         mask_contacts(text)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
