@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, se
 from sqlalchemy.exc import DBAPIError
 
 from data_access.queries.settled_days import day_start, over_days
-from data_access.rulebook.rules import is_counted
+from data_access.rulebook.rules import compliance_counts, is_counted, judged_within
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
 from data_access.store.schema import (
@@ -166,3 +166,35 @@ def created_in_period(filters: Filters, scope: Scope, now: datetime, *, counted:
     start, end = period_or_default(filters, now)
     return where(filters.without_period(), scope, *([is_counted()] if counted else []), Report.created_at >= start,
                  Report.created_at < end)
+
+
+KINDS = ("response", "resolution")
+
+
+def judged_counts(conn: Connection, condition: ColumnElement[bool], start: datetime, end: datetime, now: datetime,
+                  groups_for=lambda kind: ()) -> pd.DataFrame:
+    """Compliance counts (rules.compliance_counts: met, sample, unknown per target) of the counted reports meeting
+    ``condition`` whose target is judged in [start, end) (rules.judged_within), one row per group.
+    ``groups_for(kind)`` gives the labelled group columns for each target (the same labels for both): a target
+    may count for the OPD that held the report when it was met or fell due (rules.accountable_opd), or in the month
+    of its due time. Counts a group lacks are 0; compliance % is met ÷ sample, None without a sample."""
+    out = None
+    for kind in KINDS:
+        groups = list(groups_for(kind))
+        part = frame(conn, select(*groups, *compliance_counts(kind, now)).where(
+            condition, is_counted(), judged_within(kind, start, end)).group_by(*groups))
+        names = [g.key for g in groups]
+        out = part if out is None else (out.merge(part, on=names, how="outer") if names else pd.concat(
+            [out, part], axis=1))
+    return with_percentages(out)
+
+
+def with_percentages(out: pd.DataFrame) -> pd.DataFrame:
+    """Counts as whole numbers (0 where a group had none) and ``{kind}_compliance_pct`` = met ÷ sample."""
+    for kind in KINDS:
+        for count in ("met", "sample", "unknown"):
+            column = f"{kind}_{count}"
+            out[column] = out[column].fillna(0).astype(int) if column in out else 0
+        sample = out[f"{kind}_sample"]
+        out[f"{kind}_compliance_pct"] = (100.0 * out[f"{kind}_met"] / sample.where(sample > 0)).astype(float)
+    return out

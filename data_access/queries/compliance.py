@@ -10,16 +10,22 @@ from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, or_, select
+from sqlalchemy import Engine, case, func, select
 
-from data_access.queries.common import created_in_period, frame, medians, opds_in_view, period_or_default
+from data_access.queries.common import (
+    created_in_period,
+    frame,
+    judged_counts,
+    medians,
+    opds_in_view,
+    period_or_default,
+    with_percentages,
+)
 from data_access.queries.kpis import headline_kpis
 from data_access.rulebook.rules import (
     accountable_opd,
     is_excluded,
     is_open,
-    met,
-    missed,
     overdue,
     responded_at,
 )
@@ -34,31 +40,13 @@ COMPARED = ("reports", "response_compliance_pct", "resolution_compliance_pct", "
             "median_resolution_hours")
 
 
-def _percentages(out: pd.DataFrame) -> pd.DataFrame:
-    for kind in ("response", "resolution"):
-        sample = out[f"{kind}_sample"].fillna(0).astype(int)
-        met = out[f"{kind}_met"].fillna(0).astype(int)
-        out[f"{kind}_sample"] = sample
-        out[f"{kind}_met"] = met
-        out[f"{kind}_compliance_pct"] = (100.0 * met / sample.where(sample > 0)).astype(float)
-    return out
-
-
-def _compliance_by(engine: Engine, window, now: datetime, *extra_groups) -> pd.DataFrame:
-    """met and sample (met + missed) per target, grouped by the OPD each target counts for or against (who held
-    the report when it was met or fell due), plus ``extra_groups``; one row per (opd_code, *extra)."""
-    names = ["opd_code", *[g.key for g in extra_groups]]
-    out = None
+def _compliance_by(engine: Engine, filters: Filters, scope: Scope, now: datetime, *extra_groups) -> pd.DataFrame:
+    """met, sample and unknown per target judged in the period (rules.judged_within), grouped by the OPD each
+    target counts for or against (who held the report when it was met or fell due), plus ``extra_groups``."""
+    start, end = period_or_default(filters, now)
     with engine.connect() as conn:
-        for kind in ("response", "resolution"):
-            opd = accountable_opd(kind).label("opd_code")
-            part = frame(conn, select(opd, *extra_groups,
-                                      func.sum(case((met(kind), 1), else_=0)).label(f"{kind}_met"),
-                                      func.sum(case((or_(met(kind), missed(kind, now)), 1), else_=0))
-                                      .label(f"{kind}_sample"))
-                         .where(window).group_by(opd, *extra_groups))
-            out = part if out is None else out.merge(part, on=names, how="outer")
-    return out
+        return judged_counts(conn, where(filters.without_period(), scope), start, end, now,
+                             lambda kind: (accountable_opd(kind).label("opd_code"), *extra_groups))
 
 
 def compliance_by_opd(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
@@ -84,7 +72,7 @@ def _league(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
     and what is overdue now. ``ranked`` is false when the resolution sample is below ``min_sample``; ranked OPDs
     get ``rank`` 1.. by resolution compliance, then response compliance. Ranked rows come first.
     """
-    rates = _compliance_by(engine, created_in_period(filters, scope, now), now)
+    rates = _compliance_by(engine, filters, scope, now)
     everything = created_in_period(filters, scope, now, counted=False)
     excluded = select(Report.opd_code.label("opd_code"), func.count().label("period_reports"),
                       func.sum(case((is_excluded(), 1), else_=0)).label("excluded")).where(everything).group_by(
@@ -101,7 +89,7 @@ def _league(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
         middle = medians(conn, answered, "median_response_hours", "opd_code").drop(columns="n")
         for part in (rates, middle, frame(conn, backlog), frame(conn, excluded)):
             out = out.merge(part, on="opd_code", how="left")
-    out = _percentages(out)
+    out = with_percentages(out)
     counts = ["backlog", "overdue", "period_reports", "excluded"]
     out[counts] = out[counts].fillna(0).astype(int)
     out["excluded_pct"] = (100.0 * out["excluded"] / out["period_reports"].where(out["period_reports"] > 0)
@@ -117,21 +105,21 @@ def _league(engine: Engine, filters: Filters, scope: Scope, now: datetime, *,
     unranked = out[~out["ranked"]].sort_values(["backlog", "opd_code"], ascending=[False, True]).assign(rank=None)
     out = pd.concat([ranked, unranked], ignore_index=True)
     out["rank"] = out["rank"].astype("Int64")
-    return out[["rank", "opd_code", "name", "short_name", "response_compliance_pct", "response_sample",
-                "resolution_compliance_pct", "resolution_sample", "median_response_hours", "backlog", "overdue",
-                "excluded", "period_reports", "excluded_pct", "ranked", "withheld"]]
+    return out[["rank", "opd_code", "name", "short_name", "response_compliance_pct", "response_met", "response_sample",
+                "response_unknown", "resolution_compliance_pct", "resolution_met", "resolution_sample",
+                "resolution_unknown", "median_response_hours", "backlog", "overdue", "excluded", "period_reports",
+                "excluded_pct", "ranked", "withheld"]]
 
 
 def compliance_by_opd_category(engine: Engine, filters: Filters, scope: Scope, now: datetime) -> pd.DataFrame:
     """Response and resolution compliance % with samples per (OPD, category) pair that has reports in the
     period (default 30 days), for the SLA heatmap; the OPD is the one each target counts for or against."""
-    window = created_in_period(filters, scope, now)
-    out = _compliance_by(engine, window, now, Report.category_code.label("category_code"))
+    out = _compliance_by(engine, filters, scope, now, Report.category_code.label("category_code"))
     with engine.connect() as conn:
         opds = frame(conn, select(Opd.code.label("opd_code"), Opd.short_name))
         cats = frame(conn, select(Category.code.label("category_code"), Category.name.label("category"),
                                   Category.name_en.label("category_en")))
-    out = _percentages(out).merge(opds, on="opd_code", how="left").merge(cats, on="category_code", how="left")
+    out = out.merge(opds, on="opd_code", how="left").merge(cats, on="category_code", how="left")
     return out.sort_values(["opd_code", "category_code"], na_position="last").reset_index(drop=True)
 
 

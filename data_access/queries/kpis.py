@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from data_access.queries.common import medians_of, period_or_default, window_durations, wit_midnight
 from data_access.queries.open_reports import open_reports
 from data_access.queries.settled_days import over_days
-from data_access.rulebook.rules import answered_counts, is_counted
+from data_access.rulebook.rules import compliance_counts, is_counted, judged_within
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Report
 
@@ -39,8 +39,7 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
         # Every current-state figure but new_today is about the open reports: their moments remembered by day,
         # weighed against now (queries/open_reports.py).
         base = filters.without_period()
-        all_open = open_reports(engine, conn, base, scope, now)  # the period bounds the state, not the window
-        opened = all_open.subset(all_open.created_within(filters.start, filters.end))
+        opened = open_reports(engine, conn, filters, scope, now)  # a period keeps the open reports created in it
         state = {"open": len(opened), "overdue": int(opened.overdue(now).sum()),
                  "overdue_response": int(opened.response_overdue(now).sum()),
                  "overdue_resolution": int(opened.resolution_overdue(now).sum()),
@@ -54,7 +53,7 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
             return where(base, scope, is_counted(), Report.created_at >= lo, Report.created_at < hi)
 
         what = ("headline_kpis", base, scope)
-        row.update(_compliance(engine, conn, what, window_for, start, end, now, all_open))
+        row.update(_compliance(engine, conn, what, where(base, scope, is_counted()), start, end, now))
         for kind in ("response", "resolution"):
             middle = medians_of(window_durations(engine, conn, what, window_for, start, end, kind))
             row[f"median_{kind}_hours"] = None if middle.empty else float(middle["hours"].iloc[0])
@@ -62,24 +61,24 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
     return out.astype({column: "int64" for column in COUNT_COLUMNS})
 
 
-def _compliance(engine: Engine, conn, what, window_for, start: datetime, end: datetime, now: datetime,
-                opened) -> dict:
-    """Met and decided per kind, and how many were done at a time nobody recorded (``unknown``: neither met nor
-    missed). Met, answered and unknown are remembered by whole day (queries/settled_days.py); silent past the due
-    time, which the clock moves, is what open_reports says is overdue among the window's open reports."""
+def _compliance(engine: Engine, conn, what, counted, start: datetime, end: datetime, now: datetime) -> dict:
+    """Met, sample and unknown per target over the targets judged in [start, end) (rules.judged_within: by due
+    time). Each whole WIT day that has passed is remembered until a report due that day changes
+    (queries/settled_days.py, the "due" axis): its due times are all behind us, so no clock changes its counts."""
     def part(lo: datetime, hi: datetime) -> dict:
-        return conn.execute(select(*answered_counts()).where(window_for(lo, hi))).one()._asdict()
+        counts = {}
+        for kind in ("response", "resolution"):
+            counts |= conn.execute(select(*compliance_counts(kind, now)).where(
+                counted, judged_within(kind, lo, hi))).one()._asdict()
+        return counts
 
-    answered: Counter = Counter()
-    for counts in over_days(engine, conn, (what, "answered"), start, end, part):
-        answered.update(counts)
-    in_window = opened.created_within(start, end)
-    silent = {"response": int((opened.response_overdue(now) & in_window).sum()),
-              "resolution": int((opened.resolution_overdue(now) & in_window).sum())}
+    judged: Counter = Counter()
+    for counts in over_days(engine, conn, (what, "judged"), start, end, part, axis="due"):
+        judged.update(counts)
     out = {}
     for kind in ("response", "resolution"):
-        sample = int(answered[f"{kind}_answered"]) + silent[kind]
+        sample = int(judged[f"{kind}_sample"])
         out[f"{kind}_sample"] = sample
-        out[f"{kind}_unknown"] = int(answered[f"{kind}_unknown"])
-        out[f"{kind}_compliance_pct"] = 100.0 * int(answered[f"{kind}_met"]) / sample if sample else None
+        out[f"{kind}_unknown"] = int(judged[f"{kind}_unknown"])
+        out[f"{kind}_compliance_pct"] = 100.0 * int(judged[f"{kind}_met"]) / sample if sample else None
     return out

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, literal, or_, select
+from sqlalchemy import Engine, case, func, literal, select
 
 from core.bounded import EARLIEST_DAY
 from core.rules import NO_DISTRICT
-from data_access.queries.common import frame, medians
+from data_access.queries.common import KINDS, frame, judged_counts, medians
 from data_access.queries.compliance import MIN_SAMPLE, compliance_by_opd
 from data_access.queries.districts import reports_by_district
-from data_access.rulebook.rules import is_counted, is_excluded, is_open, met, missed, overdue, responded_at
+from data_access.rulebook.rules import is_counted, is_excluded, is_open, overdue, responded_at
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
 from data_access.store.schema import Report
@@ -72,15 +72,14 @@ def _age_columns(now: datetime) -> list:
     return columns
 
 
-def _regency(conn, window, open_window, now: datetime) -> dict:
-    """The totals straight from the reports (not summed from OPD rows: a report without an OPD still counts)."""
+def _regency(conn, own: Filters, scope: Scope, now: datetime) -> dict:
+    """The totals straight from the reports (not summed from OPD rows: a report without an OPD still counts):
+    what was received in the month, the targets judged in it (rules.judged_within), what is still open of it."""
+    window, open_window = where(own, scope), where(own, scope, is_open())
     columns = [func.count().label("reports"), func.sum(case((is_excluded(), 1), else_=0)).label("excluded")]
-    for kind in ("response", "resolution"):
-        counted = is_counted()
-        columns += [func.sum(case((counted & met(kind), 1), else_=0)).label(f"{kind}_met"),
-                    func.sum(case((counted & or_(met(kind), missed(kind, now)), 1), else_=0))
-                    .label(f"{kind}_sample")]
     row = dict(conn.execute(select(*columns).where(window)).mappings().one())
+    judged = judged_counts(conn, where(own.without_period(), scope), own.start, own.end, now).iloc[0]
+    row |= {f"{kind}_{count}": judged[f"{kind}_{count}"] for kind in KINDS for count in ("met", "sample", "unknown")}
     backlog = dict(conn.execute(select(func.count().label("backlog"),
                                        func.sum(case((overdue(now), 1), else_=0)).label("overdue"),
                                        *_age_columns(now)).where(open_window)).mappings().one())
@@ -92,7 +91,7 @@ def _regency(conn, window, open_window, now: datetime) -> dict:
         middle = medians(conn, values, "hours")
         row[f"median_{kind}_hours"] = float(middle["hours"].iloc[0]) if len(middle) else None
         row[f"median_{kind}_n"] = int(middle["n"].iloc[0]) if len(middle) else 0
-    for kind in ("response", "resolution"):
+    for kind in KINDS:
         sample = row[f"{kind}_sample"]
         row[f"{kind}_compliance_pct"] = 100.0 * row[f"{kind}_met"] / sample if sample else None
     row["excluded_pct"] = 100.0 * row["excluded"] / row["reports"] if row["reports"] else None
@@ -117,10 +116,8 @@ def monthly_performance(engine: Engine, filters: Filters, scope: Scope, now: dat
     league = compliance_by_opd(engine, period, scope, now, min_sample=min_sample)
     own = Filters(start, end, base.districts, base.villages, (opd,) if opd else base.opds, base.categories,
                   base.channels, base.statuses)
-    window = where(own, scope)
-    open_window = where(own, scope, is_open())
     with engine.connect() as conn:
-        regency = _regency(conn, window, open_window, now)
+        regency = _regency(conn, own, scope, now)
         ages = frame(conn, select(Report.opd_code.label("opd_code"), *_age_columns(now)).where(
             where(period, scope, is_open())).group_by(Report.opd_code))
         resolved = select(Report.opd_code.label("opd_code"),
@@ -133,9 +130,6 @@ def monthly_performance(engine: Engine, filters: Filters, scope: Scope, now: dat
         by_opd[name] = by_opd[name].fillna(0).astype(int)
     by_opd["median_resolution_n"] = by_opd["median_resolution_n"].fillna(0).astype(int)
     by_opd["median_resolution_hours"] = by_opd["median_resolution_hours"].astype(float)
-    for kind in ("response", "resolution"):  # met back from the league's share and sample (exact: whole numbers)
-        by_opd[f"{kind}_met"] = (by_opd[f"{kind}_compliance_pct"].fillna(0) * by_opd[f"{kind}_sample"] / 100.0
-                                 ).round().astype(int)
     if opd:
         by_opd = by_opd[by_opd["opd_code"] == opd].reset_index(drop=True)
         if len(by_opd):  # one OPD: its totals are its league row (targets counted for the OPD accountable)

@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, or_, select
+from sqlalchemy import Engine, case, func, select
 
-from data_access.queries.common import frame, medians, opds_in_view
+from data_access.queries.common import KINDS, frame, judged_counts, medians, opds_in_view
 from data_access.rulebook.rules import (
     accountable_opd,
     is_counted,
     is_open,
     is_remote_district,
-    met,
-    missed,
     overdue,
     responded_at,
 )
@@ -32,7 +30,6 @@ from data_access.store.schema import District, Report
 from data_access.store.sqlfuncs import hours_between, wit_month
 
 MONTHS = 12
-KINDS = ("response", "resolution")
 
 
 @dataclass(frozen=True)
@@ -63,25 +60,15 @@ def _month_start(key: str) -> datetime:
     return datetime.combine(date(year, month, 1), datetime.min.time(), tzinfo=WIT)
 
 
-def _compliance_columns(now: datetime) -> list:
-    columns = []
-    for kind in KINDS:
-        columns += [func.sum(case((met(kind), 1), else_=0)).label(f"{kind}_met"),
-                    func.sum(case((or_(met(kind), missed(kind, now)), 1), else_=0)).label(f"{kind}_sample")]
-    return columns
-
-
-def _accountable_compliance(conn, window, now: datetime, month) -> pd.DataFrame:
-    """(month, opd_code) → met and sample per target, counted for the OPD accountable for each target."""
-    out = None
-    for kind in KINDS:
-        opd = accountable_opd(kind).label("opd_code")
-        part = frame(conn, select(month.label("month"), opd,
-                                  func.sum(case((met(kind), 1), else_=0)).label(f"{kind}_met"),
-                                  func.sum(case((or_(met(kind), missed(kind, now)), 1), else_=0))
-                                  .label(f"{kind}_sample")).where(window, is_counted()).group_by(month, opd))
-        out = part if out is None else out.merge(part, on=["month", "opd_code"], how="outer")
-    return out
+def _judged_by_month(conn, condition, start: datetime, now: datetime, *groups) -> pd.DataFrame:
+    """(month, *groups) → met and sample per target, each target in the WIT month of its due time (the rule
+    book's judged_within), counted for the OPD accountable for it when grouped by OPD."""
+    def groups_for(kind: str):
+        due = Report.response_due_at if kind == "response" else Report.resolution_due_at
+        return (wit_month(due).label("month"),
+                *(accountable_opd(kind).label("opd_code") if g == "opd" else g for g in groups))
+    out = judged_counts(conn, condition, start, now, now, groups_for)
+    return out.drop(columns=[f"{k}_{c}" for k in KINDS for c in ("unknown", "compliance_pct")])
 
 
 def _median_hours(conn, window, done_at, group=None, label: str = "hours") -> pd.DataFrame:
@@ -95,11 +82,12 @@ def public_figures(engine: Engine, filters: Filters, scope: Scope, now: datetime
     """Everything /publik shows and its open data holds; suppression is applied before anything leaves here."""
     keys = month_keys(now, months)
     start = _month_start(keys[0])
+    scoped = where(filters.without_period(), scope)
     window = where(filters.without_period(), scope, Report.created_at >= start, Report.created_at < now)
     month = wit_month(Report.created_at)
     with engine.connect() as conn:
-        regency = frame(conn, select(month.label("month"), func.count().label("reports"),
-                                     *_compliance_columns(now)).where(window).group_by(month))
+        regency = frame(conn, select(month.label("month"), func.count().label("reports")).where(window).group_by(
+            month)).merge(_judged_by_month(conn, scoped, start, now), on="month", how="outer")
         resolved_month = wit_month(Report.resolved_at)
         resolved = frame(conn, select(resolved_month.label("month"), func.count().label("resolved")).where(
             where(filters.without_period(), scope, is_counted(), Report.resolved_at >= start,
@@ -111,7 +99,7 @@ def public_figures(engine: Engine, filters: Filters, scope: Scope, now: datetime
         regency = pd.DataFrame({"month": keys}).merge(regency.merge(resolved, on="month", how="outer"),
                                                       on="month", how="left")
 
-        opd_monthly = _accountable_compliance(conn, window, now, month).merge(
+        opd_monthly = _judged_by_month(conn, scoped, start, now, "opd").merge(
             frame(conn, select(month.label("month"), Report.opd_code.label("opd_code"),
                                func.count().label("reports")).where(window).group_by(month, Report.opd_code)),
             on=["month", "opd_code"], how="outer")

@@ -127,18 +127,25 @@ def missed(kind: str, now: datetime, *, counted_only: bool = False) -> ColumnEle
     return late_or_silent if counted_only else and_(is_counted(), late_or_silent)
 
 
-def answered_counts() -> list:
-    """Compliance's cases that no clock changes, over counted reports: per kind, met (done by the due time),
-    answered (done, with a due time: met or late) and unknown (done at a time nobody recorded). What a day's reports
-    give here stays true until one changes; the one case the clock moves, silent past the due time, is only ever
-    an open report's (``response_overdue`` / ``resolution_overdue``, counted by queries/open_reports.py)."""
-    columns = []
-    for kind in ("response", "resolution"):
-        due, done = _targets()[kind]
-        columns += [func.count(case((done <= due, 1))).label(f"{kind}_met"),
-                    func.count(case((and_(done.is_not(None), due.is_not(None)), 1))).label(f"{kind}_answered"),
-                    func.count(case((unknown(kind), 1))).label(f"{kind}_unknown")]
-    return columns
+def judged_within(kind: str, lo: datetime, hi: datetime) -> ColumnElement[bool]:
+    """The period a target is judged in is the one its due time falls in: met if done by then, missed if not. A
+    report created in May and due in June counts in June, done or not; one done early counts when its due time
+    comes. Judged by creation day instead, an agency that sat on its reports looked punctual: few of a period's
+    reports were due yet, so its sample held only the quick ones (README, "Compliance")."""
+    due, _ = _targets()[kind]
+    return and_(due >= lo, due < hi)
+
+
+def compliance_counts(kind: str, now: datetime) -> list:
+    """Per target, over counted reports judged in the caller's window (``judged_within``; the caller's WHERE keeps
+    only counted reports): ``met``, ``sample`` (met + missed) and ``unknown`` (done at a time nobody recorded:
+    neither met nor missed). Once the window's due times have all passed, no clock changes these counts; only a
+    write does (queries/settled_days.py, the "due" axis)."""
+    due, done = _targets()[kind]
+    on_time = and_(done.is_not(None), done <= due)
+    return [func.count(case((on_time, 1))).label(f"{kind}_met"),
+            func.count(case((or_(on_time, missed(kind, now, counted_only=True)), 1))).label(f"{kind}_sample"),
+            func.count(case((unknown(kind), 1))).label(f"{kind}_unknown")]
 
 
 def sla_state(now: datetime, horizon: datetime):

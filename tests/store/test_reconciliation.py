@@ -3,16 +3,18 @@ view. Started with "laporan masuk" and the per-district rows; each measure of th
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
+from sqlalchemy.orm import Session
 
 from core.i18n import WIT
 from data_access.queries import period_comparison, reports_by_district
 from data_access.queries.performance import monthly_performance
 from data_access.queries.public import public_figures
 from data_access.rulebook.scope import Filters, Scope
+from data_access.store.schema import Report
 from tests.support import NOW
 
 OCTOBER = Filters(datetime(2026, 10, 1, tzinfo=WIT), datetime(2026, 11, 1, tzinfo=WIT))
@@ -58,20 +60,53 @@ def test_an_opd_head_sees_the_rank_among_every_opd(seeded, code):
 
 
 def test_an_opd_sitting_on_reports_never_reads_100_percent(seeded):
-    """#22 item 3: an OPD with more reports overdue now than resolutions decided in the period has its percentage
-    withheld on every view of the league and is never ranked; the demo store has such OPDs (its long-SLA
-    agencies), so the rule is exercised, not assumed."""
+    """#22 item 3 on the demo store: every OPD whose overdue count exceeds its decided sample has its percentage
+    withheld on every view of the league and is never ranked; a ranked OPD never has more overdue than decided."""
     from data_access.queries import compliance_by_opd
     from layouts.briefing import league_frame, resolution_shown
 
     league = compliance_by_opd(seeded, Filters(), Scope.wall(), NOW)
     sitting = league[league["overdue"] > league["resolution_sample"]]
-    assert len(sitting), "the seeded store should hold an OPD that sits on its reports"
     assert sitting["withheld"].all() and not sitting["ranked"].any()
     shown = dict(zip(league["opd_code"], resolution_shown(league), strict=True))
     assert all(shown[code] is None for code in sitting["opd_code"])
     frame = league_frame(league, "id")
-    column = frame.columns[2]
-    assert frame.loc[league["withheld"].to_numpy(), column].isna().all()
+    assert frame.loc[league["withheld"].to_numpy(), frame.columns[2]].isna().all()
     ranked = league[league["ranked"]]
     assert (ranked["overdue"] <= ranked["resolution_sample"]).all()
+    assert not ((league["resolution_compliance_pct"] == 100.0) & (league["resolution_met"] < league[
+        "resolution_sample"])).any()
+
+
+def test_an_opd_that_finishes_nothing_reads_its_missed_targets_not_100_percent(empty_store, workcal):
+    """#22 item 3: an agency with 25 reports past their resolution due time in the period, still open, and one
+    resolved on time (all received before the period) reads 1 of 26: judged in the period its due time fell in.
+    Judged by the creation day, as before, none was in a 30-day period's sample, and with a later quick one the
+    agency read "100,0 %" (n = 1)."""
+    from data_access.intake.writer import ReportWriter
+    from data_access.queries import compliance_by_opd, headline_kpis
+    from data_access.queries.performance import monthly_performance
+
+    writer = ReportWriter(empty_store, workcal)
+    with Session(empty_store) as session:
+        for i in range(25):
+            report = writer.create(session, category_code="bansos", title=f"Bansos {i}",
+                                   created_at=NOW - timedelta(days=75, hours=i))
+            writer.transition(session, report, "didisposisikan", report.created_at + timedelta(hours=2))
+        quick = writer.create(session, category_code="bansos", title="Bansos cepat",
+                              created_at=NOW - timedelta(days=70))
+        writer.transition(session, quick, "didisposisikan", quick.created_at + timedelta(hours=1))
+        writer.transition(session, quick, "selesai", quick.created_at + timedelta(days=1))
+        session.commit()
+        dues = [r.resolution_due_at for r in session.query(Report).where(Report.title.like("Bansos %"))]
+    period = Filters(NOW - timedelta(days=30), NOW)
+    assert all(period.start <= due < NOW for due in dues), "the 25 fell due inside the period"
+    row = compliance_by_opd(empty_store, period, Scope.wall(), NOW).set_index("opd_code").loc["DINSOS"]
+    assert (row["resolution_met"], row["resolution_sample"]) == (1, 26)
+    assert row["resolution_compliance_pct"] == pytest.approx(100 / 26)
+    kpis = headline_kpis(empty_store, period, Scope.wall(), NOW).iloc[0]
+    assert (kpis["resolution_sample"], kpis["resolution_compliance_pct"]) == (26, pytest.approx(100 / 26))
+    month = f"{NOW.astimezone(WIT):%Y-%m}"
+    monthly = monthly_performance(empty_store, Filters(), Scope.wall(), NOW, month=month).regency
+    in_month = sum(1 for due in dues if due.astimezone(WIT).strftime("%Y-%m") == month)
+    assert monthly["resolution_sample"] == in_month

@@ -118,6 +118,12 @@ def outcome(r, kind, now) -> str:
     return "missed"
 
 
+def judged_in(r, kind, start, end) -> bool:
+    """A target is judged in the period its due time falls in (README, "Compliance")."""
+    due, _ = target(r, kind)
+    return due is not None and start <= due < end
+
+
 def holder_at(r, moment):
     """The OPD holding the report at ``moment``: that of its latest event by then, else today's."""
     held = [opd for at, _, _, _, opd in r["events"] if at <= moment and opd is not None]
@@ -141,10 +147,13 @@ def kpis(rows, filters, scope, now, at_risk=timedelta(hours=24)) -> dict:
     win = [r for r in visible(rows, filters, scope, period=False)
            if start <= r["created_at"] < end and r["status"] not in EXCLUDED]
     horizon = now + at_risk
-    resp_decided = [r for r in win if outcome(r, "response", now) in ("met", "missed")]
-    res_decided = [r for r in win if outcome(r, "resolution", now) in ("met", "missed")]
-    resp_met = sum(1 for r in win if outcome(r, "response", now) == "met")
-    res_met = sum(1 for r in win if outcome(r, "resolution", now) == "met")
+    counted = [r for r in visible(rows, filters, scope, period=False) if r["status"] not in EXCLUDED]
+    resp_judged = [r for r in counted if judged_in(r, "response", start, end)]
+    res_judged = [r for r in counted if judged_in(r, "resolution", start, end)]
+    resp_decided = [r for r in resp_judged if outcome(r, "response", now) in ("met", "missed")]
+    res_decided = [r for r in res_judged if outcome(r, "resolution", now) in ("met", "missed")]
+    resp_met = sum(1 for r in resp_judged if outcome(r, "response", now) == "met")
+    res_met = sum(1 for r in res_judged if outcome(r, "resolution", now) == "met")
     resp_hours = [hours(answered(r), r["created_at"]) for r in win if answered(r)]
     res_hours = [hours(r["resolved_at"], r["created_at"]) for r in win if r["resolved_at"]]
     return {

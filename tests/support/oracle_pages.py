@@ -18,6 +18,7 @@ from tests.support.oracle import (
     accountable,
     answered,
     hours,
+    judged_in,
     outcome,
     res_overdue,
     resp_overdue,
@@ -26,11 +27,14 @@ from tests.support.oracle import (
 )
 
 
-def _decided(win, now, opd=None):
-    """Samples and compliance; with ``opd``, only the targets that count for or against that OPD."""
+def _decided(rows, filters, scope, now, opd=None):
+    """Samples and compliance of the targets judged in the period (their due time in it); with ``opd``, only the
+    targets that count for or against that OPD."""
+    start, end = window(filters, now)
+    counted = [r for r in visible(rows, filters, scope, period=False) if r["status"] not in EXCLUDED]
     out = {}
     for kind in ("response", "resolution"):
-        mine = [r for r in win if opd is None or accountable(r, kind) == opd]
+        mine = [r for r in counted if judged_in(r, kind, start, end) and (opd is None or accountable(r, kind) == opd)]
         decided = [r for r in mine if outcome(r, kind, now) in ("met", "missed")]
         met = sum(1 for r in mine if outcome(r, kind, now) == "met")
         out[f"{kind}_sample"] = len(decided)
@@ -52,7 +56,7 @@ def compliance_by_opd(rows, opds, filters, scope, now, min_sample=20) -> dict[st
                   if window(filters, now)[0] <= r["created_at"] < window(filters, now)[1]]
     for code in codes:
         mine = [r for r in win if r["opd_code"] == code]
-        o = _decided(win, now, opd=code)
+        o = _decided(rows, filters, scope, now, opd=code)
         period = [r for r in everything if r["opd_code"] == code]
         o["excluded"] = sum(1 for r in period if r["status"] in EXCLUDED)
         o["excluded_pct"] = 100 * o["excluded"] / len(period) if period else None
@@ -68,9 +72,12 @@ def compliance_by_opd(rows, opds, filters, scope, now, min_sample=20) -> dict[st
 
 
 def compliance_by_opd_category(rows, filters, scope, now) -> dict[tuple, dict]:
-    win = _window_rows(rows, filters, scope, now)
-    pairs = {(accountable(r, kind), r["category_code"]) for r in win for kind in ("response", "resolution")}
-    return {(opd, cat): _decided([r for r in win if r["category_code"] == cat], now, opd=opd) for opd, cat in pairs}
+    start, end = window(filters, now)
+    counted = [r for r in visible(rows, filters, scope, period=False) if r["status"] not in EXCLUDED]
+    pairs = {(accountable(r, kind), r["category_code"]) for r in counted for kind in ("response", "resolution")
+             if judged_in(r, kind, start, end)}
+    return {(opd, cat): _decided([r for r in rows if r["category_code"] == cat], filters, scope, now, opd=opd)
+            for opd, cat in pairs}
 
 
 def weekly(rows, filters, scope, now, weeks=12) -> dict[str, tuple[int, int]]:
