@@ -210,6 +210,14 @@ def league_ranks(league: pd.DataFrame, lang: str, unranked: str = "–") -> list
             for r in league["rank"]]
 
 
+def met_and_missed(league: pd.DataFrame, lang: str) -> dict:
+    """The resolution sample's two parts as columns of an export: resolved on time, and missed (late or still open
+    past the due time), so a percentage never travels without what it rests on."""
+    return {t("col.resolution_met", lang): league["resolution_met"].astype(int).tolist(),
+            t("col.resolution_missed", lang): (league["resolution_sample"] - league["resolution_met"]).astype(int)
+            .tolist()}
+
+
 def league_frame(league: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The OPD league: ranked OPDs by resolution compliance, then the unranked ones (small samples) unnumbered.
     Every percentage has its sample in the next column, and the overdue count sits beside the compliance."""
@@ -219,10 +227,12 @@ def league_frame(league: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.opd", lang): league["short_name"].tolist(),
         t("col.resolution_pct", lang): [None if v is None else round(v, 1) for v in resolution_shown(league)],
         t("col.resolution_n", lang): league["resolution_sample"].astype(int).tolist(),
+        **met_and_missed(league, lang),
         t("col.response_pct", lang): league["response_compliance_pct"].round(1).tolist(),
         t("col.response_n", lang): league["response_sample"].astype(int).tolist(),
         t("col.median_response", lang): league["median_response_hours"].round(1).tolist(),
         t("col.backlog", lang): league["backlog"].astype(int).tolist(),
+        t("col.open_in_time", lang): (league["backlog"] - league["overdue"]).astype(int).tolist(),
         t("col.overdue", lang): league["overdue"].astype(int).tolist(),
         # beside compliance, so that rejecting reports is no way to look punctual
         t("col.excluded_pct", lang): league["excluded_pct"].round(1).tolist(),
@@ -326,11 +336,20 @@ def district_table(data: BriefingData, lang: str) -> html.Table:
                       decimals={t("col.per_10k", lang): 1, t("col.median_response", lang): 1}, lang=lang)
 
 
-def pct_with_sample(pct, sample, lang: str, min_sample: int, overdue: int | None = None) -> list:
+def pct_with_sample(pct, sample, lang: str, min_sample: int, overdue: int | None = None,
+                    met: int | None = None) -> list:
     """'83,3%' with 'n = 42' beside it; a sample below the ranking minimum is marked as such, and no sample gives
     no percentage at all. With ``overdue`` (a withheld percentage, resolution_shown): '–' and 'n = 1 · 25
-    terlambat', so a small sample never stands alone beside a backlog."""
+    terlambat', so a small sample never stands alone beside a backlog. With ``met``: 'n = 42 · 35 tepat · 7
+    terlambat', the sample's two parts."""
     sample = int(sample) if _has(sample) else 0
+    if met is not None and sample and overdue is None and _has(pct):
+        small = sample < min_sample
+        split = t("league.split", lang, n=fmt_int(sample, lang=lang), met=fmt_int(met, lang=lang),
+                  missed=fmt_int(sample - met, lang=lang))
+        return [html.Span(fmt_pct(pct, lang=lang), className="pct pct-small" if small else "pct"),
+                html.Span(split + (f" · {t('briefing.small', lang)}" if small else ""),
+                          className="pct-n pct-n-small" if small else "pct-n")]
     if overdue is not None:
         return [html.Span("–", className="pct"),
                 html.Span(t("sample", lang, n=fmt_int(sample, lang=lang)) + " · "
@@ -373,7 +392,7 @@ def league_table(data: BriefingData, lang: str) -> html.Table:
     cells = {
         t("col.resolution_pct", lang): lambda n, v: pct_with_sample(
             v, league["resolution_sample"].iloc[n], lang, data.min_sample,
-            int(league["overdue"].iloc[n]) if withheld[n] else None),
+            int(league["overdue"].iloc[n]) if withheld[n] else None, int(league["resolution_met"].iloc[n])),
         t("col.response_pct", lang): lambda n, v: pct_with_sample(v, league["response_sample"].iloc[n], lang,
                                                                   data.min_sample),
         t("col.excluded_pct", lang): share,

@@ -15,7 +15,7 @@ from core.i18n import t
 from core.rules import is_remote
 from layouts import exports
 from layouts import pdf_doc as doc
-from layouts.briefing import league_ranks, resolution_shown
+from layouts.briefing import league_ranks, met_and_missed, resolution_shown
 
 AGES = ("age_0_7", "age_7_30", "age_30_60", "age_60_plus")
 
@@ -74,11 +74,13 @@ def opd_frame(figures, lang: str) -> pd.DataFrame:
         t("col.response_n", lang): o["response_sample"].astype(int).tolist(),
         t("col.resolution_pct", lang): [None if v is None else round(v, 1) for v in resolution_shown(o)],
         t("col.resolution_n", lang): o["resolution_sample"].astype(int).tolist(),
+        **met_and_missed(o, lang),
         t("col.median_response", lang): o["median_response_hours"].round(1).tolist(),
         t("rep.col.median_resolution", lang): o["median_resolution_hours"].round(1).tolist(),
         t("col.excluded_pct", lang): o["excluded_pct"].round(1).tolist(),
         t("rep.col.excluded", lang): o["excluded"].astype(int).tolist(),
         t("rep.m.backlog", lang): o["backlog"].astype(int).tolist(),
+        t("col.open_in_time", lang): (o["backlog"] - o["overdue"]).astype(int).tolist(),
         t("col.overdue", lang): o["overdue"].astype(int).tolist(),
         **{t(f"rep.{a}", lang): o[a].astype(int).tolist() for a in AGES},
     })
