@@ -145,7 +145,7 @@ def status_change(before: ReportTimes, to_status: str, at: datetime | None, *, n
         # Only finished holds count: while a report is held its due times stay (the rule book leaves ditunda out
         # of overdue unless the hold began after the due time).
         holds = [(start, end) for start, end in pauses_from_events(events) if end is not None]
-        paused = sum((end - start).total_seconds() for start, end in holds)
+        paused = sum(((end - start).total_seconds() for start, end in holds), 0.0)
         if clock is not None:
             response_due, resolution_due = compute_due_times(clock.policy, created, clock.workcal, holds)
     return _new(ReportTimes, (to_status, created, responded, resolved, closed, response_due, resolution_due, paused))
