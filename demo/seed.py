@@ -20,9 +20,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from data_access.intake import bulk_load
-from data_access.intake.writer import compute_due_times
 from data_access.rulebook.policies import policies_from_store
 from data_access.rulebook.sla import WIT, SlaPolicy, WorkCalendar
+from data_access.rulebook.status_change import SlaClock, arrival, compute_due_times, status_change
 from data_access.store.reference import CATEGORIES, REPORTING_PROPENSITY_DEFAULT, districts, villages
 from demo.text import NOTES, TITLES, describe, priority_for
 
@@ -365,20 +365,24 @@ class DemoGenerator:
             batch.reporters.append({"id": reporter_id, **fields["reporter"]})
         opd = self.default_opd[category]
         policy = self.policies[category]
-        events, status, pauses = self._timeline(created, opd, policy, district.access, now)
-        due = compute_due_times(policy, created, self.workcal, [p for p in pauses if p[1] is not None])
-        first_response = next((e["at"] for e in events[1:]), None)
-        resolved = next((e["at"] for e in events if e["to_status"] == "selesai"), None)
-        closed = next((e["at"] for e in events if e["to_status"] == "ditutup"), None)
+        events = self._timeline(created, opd, policy, district.access, now)
+        # The report's times are what the live writer would have stored after each of these steps (the rule book's
+        # status_change), not worked out here a second way.
+        clock = SlaClock(policy, self.workcal)
+        times = arrival(created, clock)
+        timeline = [(created, "baru")]
+        for e in events[1:]:
+            times = status_change(times, e["to_status"], e["at"], timeline=timeline, clock=clock)
+            timeline.append((e["at"], e["to_status"]))
         batch.reports.append({
             "id": rid, "source": bulk_load.DEMO_SOURCE, "external_id": f"DEMO-{rid}", "channel": fields["channel"],
             "category_code": category, "opd_code": opd, "district_code": fields["district_code"],
             "village_code": fields["village_code"], "lat": fields["lat"], "lon": fields["lon"],
-            "title": fields["title"], "description": fields["description"], "status": status,
+            "title": fields["title"], "description": fields["description"], "status": times.status,
             "priority": fields["priority"], "reporter_id": reporter_id, "created_at": created,
-            "first_response_at": first_response, "resolved_at": resolved, "closed_at": closed,
-            "response_due_at": due.response_due_at, "resolution_due_at": due.resolution_due_at,
-            "paused_seconds": sum((b - a).total_seconds() for a, b in pauses if b is not None),
+            "first_response_at": times.first_response_at, "resolved_at": times.resolved_at,
+            "closed_at": times.closed_at, "response_due_at": times.response_due_at,
+            "resolution_due_at": times.resolution_due_at, "paused_seconds": times.paused_seconds,
             "updated_at": events[-1]["at"],
         })
         previous = None
@@ -389,20 +393,15 @@ class DemoGenerator:
             self.next_event_id += 1
             previous = e["to_status"]
 
-    def _timeline(self, created: datetime, opd: str, policy, access: str, now: datetime):
-        """The report's life as it would unfold, cut at ``now``: (events, status now, pauses)."""
+    def _timeline(self, created: datetime, opd: str, policy, access: str, now: datetime) -> list[dict]:
+        """The report's life as it would unfold, cut at ``now``: its status events, ``baru`` first."""
         steps = planned_steps(self.rng, created, opd, policy, access, self.workcal)
         events = [{"at": created, "to_status": "baru", "actor": "sistem", "note": "Laporan masuk"}]
-        pauses: list[tuple[datetime, datetime | None]] = []
         for at, status in steps:
             if at > now:
                 break
             events.append({"at": at, "to_status": status, "actor": f"petugas {opd.lower()}", "note": NOTES[status]})
-            if status == "ditunda":
-                pauses.append((at, None))
-            elif pauses and pauses[-1][1] is None:
-                pauses[-1] = (pauses[-1][0], at)
-        return events, events[-1]["to_status"], pauses
+        return events
 
 
 class StoreNotEmpty(RuntimeError):

@@ -1,13 +1,13 @@
 """Writing reports: intake, state changes, and the SLA due times stored with them.
 
-Due times are computed here, when a report is written or changes state, so that breach queries are
-plain indexed comparisons with ``now``. Rows that intake systems insert straight into the table get
-theirs from :func:`sweep_pending`.
+Due times are stored when a report is written or changes state, so that breach queries are plain indexed
+comparisons with ``now``; what a change does to a report's times is the rule book's (rulebook/status_change.py,
+which the importer and the demo follow too). Rows that intake systems insert straight into the table get theirs
+from :func:`sweep_pending`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,10 +16,17 @@ from sqlalchemy.orm import Session
 
 from core.formatting import clip
 from data_access.rulebook.policies import policies_from_store
-from data_access.rulebook.sla import SlaPolicy, WorkCalendar, due_at
+from data_access.rulebook.sla import SlaPolicy, WorkCalendar
+from data_access.rulebook.status_change import (
+    ReportTimes,
+    SlaClock,
+    arrival,
+    changed_columns,
+    compute_due_times,
+    status_change,
+)
 from data_access.store.schema import (
     DESCRIPTION_MAX,
-    EXCLUDED_STATUSES,
     NOTE_MAX,
     STATUSES,
     TITLE_MAX,
@@ -28,8 +35,6 @@ from data_access.store.schema import (
     Reporter,
     ReportEvent,
 )
-
-Pause = tuple[datetime, datetime | None]
 
 # Where each status may go next (SP4N-LAPOR! flow). Terminal statuses go nowhere.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -47,35 +52,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 class InvalidTransition(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class DueTimes:
-    response_due_at: datetime
-    resolution_due_at: datetime
-
-
-def compute_due_times(policy: SlaPolicy, created_at: datetime, workcal: WorkCalendar,
-                      pauses: Sequence[Pause] = (), now: datetime | None = None) -> DueTimes:
-    return DueTimes(
-        due_at(created_at, policy.response, policy.calendar, workcal, pauses, now=now),
-        due_at(created_at, policy.resolution, policy.calendar, workcal, pauses, now=now),
-    )
-
-
-def pauses_from_events(events: Iterable[tuple[datetime, str | None]]) -> list[Pause]:
-    """(time, to_status) status events in time order → the intervals spent in ``ditunda``."""
-    pauses: list[Pause] = []
-    started: datetime | None = None
-    for at, to_status in events:
-        if to_status == "ditunda" and started is None:
-            started = at
-        elif to_status != "ditunda" and started is not None:
-            pauses.append((started, at))
-            started = None
-    if started is not None:
-        pauses.append((started, None))
-    return pauses
 
 
 @dataclass
@@ -102,14 +78,14 @@ class ReportWriter:
         if district_code is None and lat is not None and lon is not None and self.assigner is not None:
             district_code, found_village = self.assigner.assign_one(lon, lat)
             village_code = village_code or found_village
-        due = compute_due_times(self.policies[category_code], created_at, self.workcal)
+        times = arrival(created_at, SlaClock(self.policies[category_code], self.workcal))
         report = Report(
             source=source, external_id=external_id, channel=channel, category_code=category_code,
             opd_code=opd_code or self.default_opd[category_code], district_code=district_code,
             village_code=village_code, lat=lat, lon=lon, title=clip(title, TITLE_MAX),
             description=None if description is None else clip(description, DESCRIPTION_MAX), status="baru",
-            priority=priority, created_at=created_at, response_due_at=due.response_due_at,
-            resolution_due_at=due.resolution_due_at, paused_seconds=0.0, updated_at=created_at,
+            priority=priority, created_at=created_at, response_due_at=times.response_due_at,
+            resolution_due_at=times.resolution_due_at, paused_seconds=times.paused_seconds, updated_at=created_at,
         )
         if reporter is not None:
             report.reporter_id = _reporter_id(session, reporter)
@@ -128,40 +104,29 @@ class ReportWriter:
         if at < report.created_at:
             raise InvalidTransition(f"report {report.id}: a change at {at} predates the report")
         from_status = report.status
-        if report.first_response_at is None and to_status not in EXCLUDED_STATUSES:
-            report.first_response_at = at  # the promise: at least a response
-        if report.first_response_at is None and to_status in EXCLUDED_STATUSES:
-            report.first_response_at = at  # a rejection is a response too: the citizen was answered
-        if to_status == "selesai":
-            report.resolved_at = at
-        elif to_status == "ditutup":
-            report.closed_at = at
-            report.resolved_at = report.resolved_at or at
-        elif from_status == "selesai":  # reopened: the resolution no longer stands
-            report.resolved_at = None
+        before = ReportTimes(from_status, report.created_at, report.first_response_at, report.resolved_at,
+                             report.closed_at, report.response_due_at, report.resolution_due_at, report.paused_seconds)
+        after = status_change(before, to_status, at, timeline=lambda: self._timeline(session, report),
+                              clock=SlaClock(self.policies[report.category_code], self.workcal))
+        for name, value in changed_columns(before, after).items():
+            setattr(report, name, value)
         if opd_code and opd_code != report.opd_code:
             report.opd_code = opd_code
         report.status = to_status
         session.add(ReportEvent(report_id=report.id, at=at, kind="status", from_status=from_status,
                                 to_status=to_status, opd_code=report.opd_code, actor=actor,
                                 note=None if note is None else clip(note, NOTE_MAX)))
-        if from_status == "ditunda" or to_status == "ditunda":
-            self._recompute_for_pauses(session, report, at)
         report.updated_at = at
 
-    def _recompute_for_pauses(self, session: Session, report: Report, at: datetime) -> None:
-        session.flush()
-        events = session.execute(
+    @staticmethod
+    def _timeline(session: Session, report: Report) -> list[tuple[datetime, str | None]]:
+        """The report's status events so far (status_change reads them only when a hold begins or ends)."""
+        session.flush()  # this session's earlier transitions of the report
+        return [tuple(row) for row in session.execute(
             select(ReportEvent.at, ReportEvent.to_status)
             .where(ReportEvent.report_id == report.id, ReportEvent.kind == "status")
             .order_by(ReportEvent.at, ReportEvent.id)
-        ).all()
-        pauses = pauses_from_events(events)
-        closed = [(a, b) for a, b in pauses if b is not None]
-        report.paused_seconds = sum((b - a).total_seconds() for a, b in closed)
-        # While paused the stored due times stay as they were; breach queries leave ditunda out.
-        due = compute_due_times(self.policies[report.category_code], report.created_at, self.workcal, closed)
-        report.response_due_at, report.resolution_due_at = due.response_due_at, due.resolution_due_at
+        )]
 
 
 def _reporter_id(session: Session, reporter: Reporter) -> int:

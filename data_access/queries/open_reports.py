@@ -7,6 +7,10 @@ changes: its due times, whether it was answered or resolved, when its hold began
 passes. SQL reads those moments once per creation day or month and they are kept until a report of that day
 changes (queries/settled_days.py); every refresh then compares them with ``now`` in numpy, the twin of
 data_access/rulebook/rules.py (tests/store/test_queries.py and test_settled_days.py prove both give the same answers).
+Every definition that does not depend on ``now`` is read from the rule book itself, in the SQL that fills the arrays
+(awaiting_response, awaiting_resolution, held_since, opd_at, is_open; CLOCK_RUNNING and HELD from core.rules); only
+the comparisons with ``now`` (rules._past_due, at_risk's window, overdue = either) are said again here, because
+``now`` moves on every refresh while the arrays are kept: asking SQL instead would read every open report again.
 At 10M reports this turns four passes over 350,000 open reports per store change (one per
 figure, each deciding the rules row by row) into one comparison of arrays.
 """
@@ -24,7 +28,7 @@ from sqlalchemy import BigInteger, Connection, Engine, String, case, cast, func,
 from core.rules import CLOCK_RUNNING, HELD
 from data_access.queries.common import raw_rows
 from data_access.queries.settled_days import day_start, settled_days
-from data_access.rulebook.rules import awaiting_response, held_since, is_open, opd_at
+from data_access.rulebook.rules import awaiting_resolution, awaiting_response, held_since, is_open, opd_at
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
 from data_access.store.schema import Report
@@ -50,7 +54,7 @@ class OpenReports:
     held: np.ndarray  # on hold (HELD)
     created: np.ndarray
     unanswered: np.ndarray  # rules.awaiting_response: the response clock can still run out
-    unresolved: np.ndarray
+    unresolved: np.ndarray  # rules.awaiting_resolution
     response_due: np.ndarray
     resolution_due: np.ndarray
     held_since: np.ndarray  # when the current hold began (held reports only)
@@ -111,7 +115,7 @@ def open_reports(engine: Engine, conn: Connection, filters: Filters, scope: Scop
         stmt = select(
             Report.district_code, Report.opd_code, Report.status, raw(Report.created_at),
             case((awaiting_response(), 1), else_=0),
-            case((Report.resolved_at.is_(None), 1), else_=0),
+            case((awaiting_resolution(), 1), else_=0),
             raw(Report.response_due_at), raw(Report.resolution_due_at),
             raw(case((Report.status == HELD, held_since()))),
             opd_at(Report.response_due_at), opd_at(Report.resolution_due_at),

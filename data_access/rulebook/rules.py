@@ -49,6 +49,11 @@ def awaiting_response() -> ColumnElement[bool]:
     return and_(Report.status == NEW, _no_response_time())
 
 
+def awaiting_resolution() -> ColumnElement[bool]:
+    """Not resolved (yet, or again after a reopening): the resolution's due time can still pass unmet."""
+    return Report.resolved_at.is_(None)
+
+
 def unknown(kind: str) -> ColumnElement[bool]:
     """A target that was met or missed at a time the source never gave: answered without a response time, or
     finished without a resolution time (imported history). Neither met nor missed: counted apart."""
@@ -83,7 +88,7 @@ def response_overdue(now: datetime) -> ColumnElement[bool]:
 
 
 def resolution_overdue(now: datetime) -> ColumnElement[bool]:
-    return and_(Report.resolved_at.is_(None), _past_due(Report.resolution_due_at, now))
+    return and_(awaiting_resolution(), _past_due(Report.resolution_due_at, now))
 
 
 def overdue(now: datetime) -> ColumnElement[bool]:

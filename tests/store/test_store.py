@@ -10,8 +10,9 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from data_access.intake.writer import InvalidTransition, ReportWriter, pauses_from_events, sweep_pending
+from data_access.intake.writer import InvalidTransition, ReportWriter, sweep_pending
 from data_access.rulebook.sla import WIT
+from data_access.rulebook.status_change import pauses_from_events
 from data_access.store.engine import make_engine
 from data_access.store.migrate import alembic_config, upgrade
 from data_access.store.schema import Report, ReportEvent

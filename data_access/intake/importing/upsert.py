@@ -1,27 +1,27 @@
 """Writing a batch of candidates: bulk inserts of new reports (with their due times, district and timeline) and
 updates of reports whose status or closing changed, idempotent on (source, external_id).
 
-Times, as the rule book wants them (core/rules.py, data_access/rulebook/rules.py, ReportWriter.transition):
+Times, as the rule book wants them (data_access/rulebook/status_change.py says what a status change does to them,
+for this importer as for ReportWriter and the demo):
 
 * the time a status was reached is the record's closing time for a finished status, else the record's update
-  time, never earlier than the creation; a record with neither reached it at a time the source did not give;
-* any status past ``baru`` is a response: ``first_response_at`` is the record's response time if it has one,
-  else the status time (a rejection is a response too); ``selesai`` sets ``resolved_at``; ``ditutup`` sets
-  ``closed_at`` and, if unset, ``resolved_at``; reopening clears both. A time the source did not give stays
-  unknown (NULL; the rule book counts such targets apart, rules.unknown): the moment of the import is when the
-  store learned of the status (its timeline event), never when the OPD answered or finished;
+  time, never earlier than the creation; a record with neither reached it at a time the source did not give
+  (unknown: status_change then sets no response, resolution or closing time, rules.unknown counts such targets
+  apart), and the moment of the import is only when the store learned of the status (its timeline event);
+* a response time the record gives is passed on to status_change (it stands unless the status came earlier);
 * a new report gets the events ``baru`` at its creation and, when its status is another, one status event to it;
   an update writes one status event from the old status to the new (kind "status", actor "impor:<source>"), or a
   note when only the closing time moved;
 * a record never walks a report back through the open flow: a dump that still says "open" (``baru``) does not
   undo the OPD's ``diproses`` here; finishing, reopening, holding and rejecting are applied as the source says;
 * due times come from the category's SLA policy at the creation time (exactly as data_access.rulebook.sla computes
-  them) and, when a hold begins or ends, are recomputed over the report's holds like ReportWriter does;
+  them) and, when a hold begins or ends, status_change works them out again over the report's holds;
 * ``updated_at`` is the moment of the import, so the wall's version check sees every change at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import chain
@@ -29,11 +29,11 @@ from itertools import chain
 import numpy as np
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from core.rules import CLOCK_RUNNING, FINISHED_STATUSES, HELD
+from core.rules import CLOCK_RUNNING, FINISHED_STATUSES, NEW
 from data_access.intake.importing.due import DueTimeCalculator
 from data_access.intake.importing.translate import Candidate
-from data_access.intake.writer import compute_due_times, pauses_from_events
 from data_access.rulebook.sla import SlaPolicy, WorkCalendar
+from data_access.rulebook.status_change import ReportTimes, SlaClock, Timeline, changed_columns, status_change
 from data_access.store.schema import Report, ReportEvent
 
 LOOKUP_CHUNK = 2000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
@@ -97,6 +97,12 @@ class Stored:
     resolved_at: datetime | None
     closed_at: datetime | None
 
+    def times(self) -> ReportTimes:
+        """Its times for status_change; the due times and time on hold are not read (None): a change that begins
+        or ends a hold sets them afresh, any other leaves them."""
+        return ReportTimes(self.status, self.created_at, self.first_response_at, self.resolved_at, self.closed_at,
+                           None, None, None)
+
 
 @dataclass
 class Prepared:
@@ -135,55 +141,48 @@ def status_time(c: Candidate, now: datetime) -> tuple[datetime, bool]:
     return max(moment, c.created_at), known
 
 
-def _response(c: Candidate, at: datetime, known: bool) -> datetime | None:
-    if c.first_response_at is not None:
-        return min(c.first_response_at, at)
-    return at if known else None
-
-
 def new_state(c: Candidate, now: datetime) -> tuple[dict, datetime]:
-    """The time columns of a new report, and the time its status was reached."""
+    """The time columns of a new report, and the time its status was reached. Its due times are its creation's
+    (DueTimeCalculator): a new report's hold, if it is held, has not ended."""
     at, known = status_time(c, now)
-    done = at if known else None
-    responded = _response(c, at, known) if c.status != "baru" else None
-    resolved = done if c.status in FINISHED_STATUSES else None
-    closed = done if c.status == "ditutup" else None
-    return {"first_response_at": responded, "resolved_at": resolved, "closed_at": closed}, at
+    created = c.created_at
+    times = status_change(ReportTimes.arriving(created), c.status, at if known else None, noted_at=at,
+                          responded_at=c.first_response_at, timeline=((created, NEW),))
+    return {"first_response_at": times.first_response_at, "resolved_at": times.resolved_at,
+            "closed_at": times.closed_at}, at
 
 
-def plan_update(stored: Stored, c: Candidate, now: datetime) -> tuple[dict, dict] | None:
-    """(changed report columns, the event) when the record changes the report; None when it does not."""
+def target_status(stored: Stored, c: Candidate) -> str:
+    """The status the record moves the report to: its own, except that it never walks the report back through the
+    open flow (the store knows more)."""
     old, new = stored.status, c.status
+    if new != old and old in _FLOW_RANK and new in _FLOW_RANK and _FLOW_RANK[new] < _FLOW_RANK[old]:
+        return old
+    return new
+
+
+def plan_update(stored: Stored, c: Candidate, now: datetime, *,
+                timeline: Timeline | Callable[[], Timeline] | None = None,
+                clock: SlaClock | None = None) -> tuple[dict, dict] | None:
+    """(changed report columns, the event) when the record changes the report; None when it does not.
+    ``timeline`` and ``clock`` as status_change takes them (a hold begun or ended moves the due times)."""
+    old, new = stored.status, target_status(stored, c)
+    if new == old and not (old in FINISHED_STATUSES and c.closed_at is not None):
+        return None  # the same status, and no closing time to restate
     moment, known = status_time(c, now)
     at = max(moment, stored.created_at)
-    done = at if known else None
-    if new != old and old in _FLOW_RANK and new in _FLOW_RANK and _FLOW_RANK[new] < _FLOW_RANK[old]:
-        new = old  # no walking back through the open flow: the store knows more
+    before = stored.times()
+    after = status_change(before, new, at if known else None, noted_at=at, responded_at=c.first_response_at,
+                          timeline=timeline, clock=clock)
+    values = changed_columns(before, after)
     if new != old:
-        values: dict = {"status": new}
-        if stored.first_response_at is None and new != "baru":
-            values["first_response_at"] = _response(c, at, known)
-        if new == "selesai":
-            values["resolved_at"], values["closed_at"] = c.closed_at or done, None
-        elif new == "ditutup":
-            values["closed_at"] = c.closed_at or done
-            values["resolved_at"] = stored.resolved_at or values["closed_at"]
-        elif old in FINISHED_STATUSES:  # reopened (or rejected after all): the resolution no longer stands
-            values["resolved_at"] = values["closed_at"] = None
+        values["status"] = new
         note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
-        event = {"at": at, "kind": "status", "from_status": old, "to_status": new, "note": note}
-        return values, event
-    if old in FINISHED_STATUSES and c.closed_at is not None:
-        if old == "selesai" and c.closed_at != stored.resolved_at:
-            values = {"resolved_at": c.closed_at}
-        elif old == "ditutup" and c.closed_at != stored.closed_at:
-            values = {"closed_at": c.closed_at}
-        else:
-            return None
-        event = {"at": max(c.closed_at, stored.created_at), "kind": "note", "from_status": old, "to_status": old,
-                 "note": f"Waktu penyelesaian diperbarui dari impor: {c.closed_at:%Y-%m-%d %H:%M} UTC"}
-        return values, event
-    return None
+        return values, {"at": at, "kind": "status", "from_status": old, "to_status": new, "note": note}
+    if not values:
+        return None
+    return values, {"at": at, "kind": "note", "from_status": old, "to_status": old,
+                    "note": f"Waktu penyelesaian diperbarui dari impor: {c.closed_at:%Y-%m-%d %H:%M} UTC"}
 
 
 def _apply(stored: Stored, values: dict) -> Stored:
@@ -243,7 +242,8 @@ class ReportUpserter:
                 stored = existing.get(c.external_id)
                 if stored is None:
                     continue
-                plan = plan_update(stored, c, self.now)
+                plan = plan_update(stored, c, self.now, timeline=self._timeline_reader(conn, stored.id),
+                                   clock=self._clock(stored.category_code))
                 if plan is None:
                     result.unchanged += 1
                 else:
@@ -454,29 +454,23 @@ class ReportUpserter:
         return last - n + 1
 
     # -- changed reports -------------------------------------------------------------------------------------
+    def _timeline_reader(self, conn: Connection, report_id: int) -> Callable[[], list[tuple]]:
+        """Reads the report's status events so far, when status_change needs them (a hold begins or ends)."""
+        def read() -> list[tuple]:
+            return [(_utc(at), to_status) for at, to_status in conn.execute(
+                select(ReportEvent.at, ReportEvent.to_status)
+                .where(ReportEvent.report_id == report_id, ReportEvent.kind == "status")
+                .order_by(ReportEvent.at, ReportEvent.id))]
+        return read
+
+    def _clock(self, category_code: str) -> SlaClock | None:
+        policy = self.policies.get(category_code)
+        return None if policy is None else SlaClock(policy, self.workcal)
+
     def _update(self, conn: Connection, stored: Stored, c: Candidate, values: dict, event: dict) -> None:
         if self.dry_run:
             self._dry_seen[c.external_id] = _apply(stored, values)
             return
         conn.execute(insert(ReportEvent).values(report_id=stored.id, opd_code=stored.opd_code, actor=self.actor,
                                                 **event))
-        new_status = values.get("status", stored.status)
-        if HELD in (stored.status, new_status) and new_status != stored.status:
-            values.update(self._due_over_holds(conn, stored))
         conn.execute(update(Report).where(Report.id == stored.id).values(**values, updated_at=self.now))
-
-    def _due_over_holds(self, conn: Connection, stored: Stored) -> dict:
-        """As ReportWriter._recompute_for_pauses: finished holds move the due times and count as paused time;
-        an open hold leaves them as they are (breach queries leave ``ditunda`` out)."""
-        events = conn.execute(select(ReportEvent.at, ReportEvent.to_status)
-                              .where(ReportEvent.report_id == stored.id, ReportEvent.kind == "status")
-                              .order_by(ReportEvent.at, ReportEvent.id)).all()
-        closed = [(a, b) for a, b in pauses_from_events(events) if b is not None]
-        policy = self.policies.get(stored.category_code)
-        values: dict = {"paused_seconds": sum((b - a).total_seconds() for a, b in closed)}
-        if policy is not None:
-            due = compute_due_times(policy, stored.created_at, self.workcal, closed)
-            values.update(response_due_at=due.response_due_at, resolution_due_at=due.resolution_due_at)
-        return values
-
-
