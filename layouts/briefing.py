@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pandas as pd
 from dash import dcc, html
 
+from core import measures
 from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
 from core.i18n import Message, status_label, t
 from core.rules import NO_DISTRICT, ROAD, is_remote
@@ -55,6 +56,11 @@ class BriefingData:
     min_sample: int
 
 
+# The figures the briefing, its PDF and XLSX show (core/measures.py defines each).
+FIGURES = ("reports", "response_compliance_pct", "resolution_compliance_pct", "time_unknown", "median_response_hours",
+           "median_resolution_hours", "open", "overdue", "per_10k", "excluded_pct")
+
+
 def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
            refresh_seconds: int = 300, months: list[tuple[str, str]] | None = None) -> html.Div:
     """The briefing: every table in full (no inner scroll bar hides a district or an OPD), one panel per topic,
@@ -92,6 +98,7 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
             html.P(t("briefing.league_note", lang, n=20), className="page-note")]), extra_class="briefing-wide"),
         c.panel(t("briefing.oldest", lang), html.Div(id=OLDEST, className="briefing-table"),
                 extra_class="briefing-wide"),
+        c.figures_explained(FIGURES, lang),
         monthly,
         dcc.Store(id=CONFIG, data={"query": c.clean_query(query), "lang": lang}),
         dcc.Interval(id=INTERVAL, interval=max(refresh_seconds, 60) * 1000),
@@ -146,7 +153,7 @@ def comparison_tiles(comparison: pd.DataFrame, lang: str) -> list:
                                     id=f"briefing-{r.measure}-n"))
             previous += f" ({t('sample', lang, n=fmt_int(r.previous_sample, lang=lang))})"
         tiles.append(html.Div(className="tile", children=[
-            html.Div(t(f"measure.{r.measure}", lang), className="tile-label"), *current,
+            html.Div(measures.name(r.measure, lang), className="tile-label"), *current,
             html.Div([f"{previous} · ", html.Span(format_change(r.measure, r.change, lang), className=tone,
                                                  id=f"briefing-{r.measure}-change")], className="tile-change"),
         ]))
@@ -242,7 +249,7 @@ def league_frame(league: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def comparison_frame(comparison: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
-        t("col.measure", lang): [t(f"measure.{m}", lang) for m in comparison["measure"]],
+        t("col.measure", lang): [measures.name(m, lang) for m in comparison["measure"]],
         t("col.current", lang): comparison["current"].round(2).tolist(),
         t("col.previous", lang): comparison["previous"].round(2).tolist(),
         t("col.change", lang): comparison["change"].round(2).tolist(),

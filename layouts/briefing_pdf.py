@@ -15,11 +15,13 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from core import measures
 from core.i18n import WIT, status_label, t
 from core.rules import NO_DISTRICT, is_remote
 from layouts import pdf_doc as doc
 from layouts.briefing import (
     DIRECTION,
+    FIGURES,
     REMOTE_MARK,
     BriefingData,
     format_change,
@@ -101,7 +103,7 @@ def _cover(pdf, data: BriefingData, lang: str, boundaries: dict | None) -> None:
         previous = f"{t('doc.before', lang)}: {format_measure(r.measure, r.previous, lang)}"
         if _has(r.previous_sample):
             previous += f" ({t('sample', lang, n=doc.count(r.previous_sample, lang))})"
-        doc.card(pdf, pdf.l_margin + i * (w + 3), top, w, h, t(f"measure.{r.measure}", lang),
+        doc.card(pdf, pdf.l_margin + i * (w + 3), top, w, h, measures.name(r.measure, lang),
                  format_measure(r.measure, r.current, lang), sample, previous,
                  format_change(r.measure, r.change, lang), _tone(r.measure, r.change))
     below = top + h + 6
@@ -232,6 +234,7 @@ def _oldest(pdf, data: BriefingData, lang: str) -> None:
     doc.table(pdf, columns, rows, styles=styles, row_height=6.2)
     pdf.ln(4)
     doc.heading(pdf, t("doc.notes", lang), 10)
+    doc.definitions(pdf, measures.definitions(FIGURES, lang))
     for key in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.remote", "doc.note.times"):
         doc.note(pdf, "•  " + t(key, lang, n=data.min_sample), size=7.5)
         pdf.ln(0.8)

@@ -14,6 +14,7 @@ import pandas as pd
 from dash import dcc, html
 from flask import g, has_app_context
 
+from core import measures
 from core.bounded import local_path
 from core.formatting import fmt_dec, fmt_int, fmt_pct
 from core.i18n import WIT, Message, t
@@ -212,6 +213,16 @@ def error_banner(message: str, element_id: str | None = None) -> html.Div:
 
 def message(text: str) -> html.P:
     return html.P(text, className="page-message")
+
+
+def figures_explained(keys, lang: str) -> html.Details:
+    """"Apa arti angka ini": each figure of the page named and defined as the measure catalog has it
+    (core/measures.py), folded away until asked for."""
+    items = []
+    for name, definition in measures.definitions(keys, lang):
+        items += [html.Dt(name), html.Dd(definition)]
+    return html.Details([html.Summary(t("figures.explained", lang)), html.Dl(items, className="figures-explained")],
+                        className="page-panel figures-explained-panel")
 
 
 def panel(title: str, body, *, extra_class: str = "", title_id: str | None = None, actions=None) -> html.Section:

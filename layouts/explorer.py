@@ -9,6 +9,7 @@ import dash_leaflet as dl
 import pandas as pd
 from dash import dcc, html
 
+from core import measures
 from core.formatting import fmt_dec, fmt_int
 from core.i18n import Message, t
 from core.rules import is_remote
@@ -46,7 +47,7 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
                   attributionControl=False, zoomSnap=0.25, style={"height": "100%", "width": "100%"})
     controls = html.Label([t("explorer.measure", lang), dcc.Dropdown(
         id=MEASURE, value=measure, clearable=False, searchable=False, style={"width": "280px"},
-        options=[{"label": t(f"measure.{m}", lang), "value": m} for m in wall.MEASURES])], className="fb-field")
+        options=[{"label": measures.name(m, lang), "value": m} for m in wall.MEASURES])], className="fb-field")
     pick = html.Label([t("explorer.district", lang), dcc.Dropdown(
         id=PICK, value=picked, options=[{"label": name, "value": code} for code, name in options.district],
         placeholder=t("explorer.pick", lang))], className="fb-field")
@@ -60,6 +61,7 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
             c.panel(t("explorer.district", lang), html.Div([
                 pick, html.Div(id=PANEL, className="page-stack", children=c.message(t("explorer.pick", lang)))])),
         ]),
+        c.figures_explained(("open", "new_24h", "per_10k", "overdue", "median_response_hours"), lang),
         dcc.Store(id=CONFIG, data={"query": q, "lang": lang}),
         dcc.Store(id=URL_SYNC, data=None),
     ]
@@ -83,7 +85,7 @@ def hideout(districts: pd.DataFrame, measure: str, now, no_data_days: int, lang:
     out = wall.map_hideout(districts, measure, now, no_data_days, selected=selected)
     out["texts"] = {code: wall.format_measure(measure, value, lang) for code, value in out["values"].items()
                     if value is not None}
-    out["measure_label"] = t(f"measure.{measure}", lang)
+    out["measure_label"] = measures.name(measure, lang)
     out["nodata_text"] = t("legend.no_data", lang)
     return out
 

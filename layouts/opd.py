@@ -35,10 +35,15 @@ LIST_COLUMNS = ("sla_state", "title", "category", "district", "status", "created
 WORKLOAD_HEADERS = ("short_name", "name", "backlog", "overdue", *AGE_COLUMNS, "inflow", "closed")
 
 
+OPD_FIGURES = ("open", "overdue", "overdue_response", "overdue_resolution", "at_risk", "response_compliance_pct",
+               "resolution_compliance_pct", "time_unknown")
+
+
 def index_layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None) -> html.Div:
     body = [c.panel(t("opd.index.title", lang), html.Div([
         html.P(t("opd.index.note", lang), className="page-note"),
-        html.Div(id=INDEX_TABLE, children=c.message(t("loading", lang)))]))]
+        html.Div(id=INDEX_TABLE, children=c.message(t("loading", lang)))])),
+        c.figures_explained(OPD_FIGURES, lang)]
     return c.page_shell("opd", lang, query, t("nav.opd", lang),
                         [html.Div(id=INDEX_STATUS), *body, dcc.Store(id=INDEX_CONFIG, data={
                             "query": c.clean_query(query), "lang": lang})], options=options, path="/opd", error=error)
@@ -91,6 +96,7 @@ def detail_layout(code: str, name: str, query: Mapping, lang: str, options: c.Fi
             c.panel(t("opd.by_category", lang), c.graph(BY_CATEGORY, 340)),
             c.panel(t("opd.by_district", lang), c.graph(BY_DISTRICT, 340)),
         ]),
+        c.figures_explained(OPD_FIGURES, lang),
         dcc.Store(id=CONFIG, data={"code": code, "query": c.clean_query(query), "lang": lang}),
         dcc.Interval(id=INTERVAL, interval=max(refresh_seconds, 30) * 1000),
     ]

@@ -131,6 +131,17 @@ def note(pdf, text: str, *, x: float | None = None, width: float | None = None, 
     pdf.set_text_color(*INK)
 
 
+def definitions(pdf, items: Sequence[tuple[str, str]], *, size: float = 7.5) -> None:
+    """Each figure's name in bold and its one-sentence definition (the measure catalog, core/measures.py)."""
+    pdf.set_font("DejaVu", "", size)
+    pdf.set_text_color(*MUTED)
+    for name, text in items:  # the catalog's own words: no markdown markers in them (tests/unit/test_measures.py)
+        pdf.multi_cell(pdf.epw, size * 0.5, f"•  **{name}:** {text}", new_x="LEFT", new_y="NEXT", align="L",
+                       markdown=True)
+        pdf.ln(0.8)
+    pdf.set_text_color(*INK)
+
+
 def table(pdf, columns: Sequence[Column], rows: Sequence[Sequence[str]], *, x: float | None = None,
           font_size: float = 7.5, row_height: float = 5.2, styles: Sequence[str | None] | None = None,
           header_height: float = 10.5) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core import measures
 from core.formatting import fmt_month
 from core.i18n import t
 from core.rules import is_remote
 from layouts import exports
 from layouts import pdf_doc as doc
-from layouts.briefing import league_ranks, met_and_missed, resolution_shown
+from layouts.briefing import FIGURES, league_ranks, met_and_missed, resolution_shown
 
 AGES = ("age_0_7", "age_7_30", "age_30_60", "age_60_plus")
 
@@ -45,11 +46,11 @@ def summary_frame(figures, lang: str) -> pd.DataFrame:
     r = figures.regency
     rows = [
         (t("rep.m.reports", lang), r["reports"], None),
-        (t("measure.response_compliance_pct", lang), _round(r["response_compliance_pct"]), r["response_sample"]),
-        (t("measure.resolution_compliance_pct", lang), _round(r["resolution_compliance_pct"]),
+        (measures.name("response_compliance_pct", lang), _round(r["response_compliance_pct"]), r["response_sample"]),
+        (measures.name("resolution_compliance_pct", lang), _round(r["resolution_compliance_pct"]),
          r["resolution_sample"]),
-        (t("measure.median_response_hours", lang), _round(r["median_response_hours"]), r.get("median_response_n")),
-        (t("measure.median_resolution_hours", lang), _round(r["median_resolution_hours"]),
+        (measures.name("median_response_hours", lang), _round(r["median_response_hours"]), r.get("median_response_n")),
+        (measures.name("median_resolution_hours", lang), _round(r["median_resolution_hours"]),
          r.get("median_resolution_n")),
         (t("col.excluded_pct", lang), _round(r["excluded_pct"]), r["reports"]),
         (t("rep.m.backlog", lang), r["backlog"], None),
@@ -105,6 +106,7 @@ def about_frame(figures, lang: str) -> pd.DataFrame:
     rows = [(t("rep.about.month", lang), f"{figures.month} ({_month_label(figures, lang)}, WIT)"),
             (t("rep.about.scope", lang), _scope_label(figures, lang)),
             (t("rep.about.cutoff", lang), doc.cutoff_text(figures.now, lang))]
+    rows += measures.definitions(FIGURES, lang)
     rows += [(t("doc.notes", lang), t(k, lang, n=figures.min_sample))
              for k in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "rep.note.backlog",
                        "doc.note.remote", "doc.note.times")]
@@ -123,13 +125,13 @@ def _cards(pdf, figures, lang: str) -> None:
     r = figures.regency
     cards = [
         (t("rep.m.reports", lang), doc.count(r["reports"], lang), ""),
-        (t("measure.response_compliance_pct", lang), doc.pct(r["response_compliance_pct"], lang),
+        (measures.name("response_compliance_pct", lang), doc.pct(r["response_compliance_pct"], lang),
          t("sample", lang, n=doc.count(r["response_sample"], lang))),
-        (t("measure.resolution_compliance_pct", lang), doc.pct(r["resolution_compliance_pct"], lang),
+        (measures.name("resolution_compliance_pct", lang), doc.pct(r["resolution_compliance_pct"], lang),
          t("sample", lang, n=doc.count(r["resolution_sample"], lang))),
-        (t("measure.median_response_hours", lang), doc.dec(r["median_response_hours"], lang),
+        (measures.name("median_response_hours", lang), doc.dec(r["median_response_hours"], lang),
          t("sample", lang, n=doc.count(r.get("median_response_n", 0), lang)) if r.get("median_response_n") else ""),
-        (t("measure.median_resolution_hours", lang), doc.dec(r["median_resolution_hours"], lang),
+        (measures.name("median_resolution_hours", lang), doc.dec(r["median_resolution_hours"], lang),
          t("sample", lang, n=doc.count(r.get("median_resolution_n", 0), lang)) if r.get("median_resolution_n")
          else ""),
         (t("col.excluded_pct", lang), doc.pct(r["excluded_pct"], lang),
@@ -215,6 +217,7 @@ def pdf_bytes(figures, lang: str = "id") -> bytes:
     _backlog(pdf, figures, lang)
     pdf.ln(3)
     doc.heading(pdf, t("doc.notes", lang), 10)
+    doc.definitions(pdf, measures.definitions(FIGURES, lang))
     for key in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.times"):
         doc.note(pdf, "•  " + t(key, lang, n=figures.min_sample), size=7.5)
         pdf.ln(0.8)

@@ -57,6 +57,8 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
         c.panel(t("sla.breaches", lang), c.graph(BREACHES, 300)),
         c.panel(t("sla.due", lang, h=hours), c.report_grid(DUE_GRID, [], lang, DUE_COLUMNS, 460),
                 title_id=DUE_TITLE, actions=hours_pick),
+        c.figures_explained(("response_compliance_pct", "resolution_compliance_pct", "overdue", "at_risk",
+                             "median_response_hours", "median_resolution_hours"), lang),
         dcc.Store(id=CONFIG, data={"query": c.clean_query(query), "lang": lang}),
         dcc.Interval(id=INTERVAL, interval=max(refresh_seconds, 30) * 1000),
     ]

@@ -14,6 +14,7 @@ import dash_leaflet as dl
 import pandas as pd
 from dash import dcc, html
 
+from core import measures
 from core.formatting import MISSING, fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when
 from core.i18n import t
 from core.rules import NO_DISTRICT, is_remote
@@ -221,13 +222,13 @@ def _map_group(lang: str, measure: str, display_geojson: dict | None, district_p
         style={"height": "100%", "width": "100%"},
     )
     note = [] if display_geojson is not None else [html.Div(t("map.no_boundaries", lang), className="map-note")]
-    map_panel = _panel(t(f"measure.{measure}", lang) + " · " + t("map.title", lang), html.Div(
+    map_panel = _panel(measures.name(measure, lang) + " · " + t("map.title", lang), html.Div(
         className="map-body", children=[
             html.Div(className="map-canvas", children=[
                 map_, *note, html.Div(t(ATTRIBUTION_NOTE, lang), className="map-attribution")]),
             html.Div(id=LEGEND, className="map-legend", children=[]),
         ]), extra_class="panel-map")
-    tiles_panel = _panel(t("tiles.title", lang) + " · " + t(f"measure.{measure}", lang), html.Div(
+    tiles_panel = _panel(t("tiles.title", lang) + " · " + measures.name(measure, lang), html.Div(
         className="tiles-body", children=[
             html.Div(id=TILEGRID, className="tilegrid", children=[]),
             # The mark on a tile, said in words on the wall itself (the briefing and /publik use the same ◆).
@@ -409,7 +410,7 @@ def legend(hideout: Mapping, measure: str, lang: str, *, points: bool = False) -
         items.append(html.Div(className="legend-item legend-points", children=[
             html.Span(html.Span("n", className="swatch-cluster-n"), className="swatch swatch-cluster"),
             html.Span(t("legend.clusters", lang))]))
-    return [html.Div(t(f"measure.{measure}", lang), className="legend-title"), *items]
+    return [html.Div(measures.name(measure, lang), className="legend-title"), *items]
 
 
 def tilegrid(districts: pd.DataFrame, measure: str, now: datetime, no_data_days: int, lang: str,

@@ -1,0 +1,119 @@
+"""The measure catalog: every figure a person reads on a view, defined once — its name in Indonesian and English,
+one sentence saying what it counts, and where its SQL is (the rule book's function that decides it).
+
+The wall, the briefing, /opd, /sla, /explorer, /publik, the monthly report and the exports name a figure through
+``name`` and explain it through ``definition`` ("Apa arti angka ini" on each page, the notes page of each PDF).
+A figure that means something else gets its own entry and its own name, never a second meaning for one name.
+tests/unit/test_measures.py checks that each ``rule`` exists and that every figure the queries return has an entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str  # the column the queries return it under
+    id: str  # its name in Indonesian
+    en: str
+    definition_id: str  # one sentence
+    definition_en: str
+    rule: str  # module:function of the SQL that decides it (data_access/...)
+
+
+CATALOG: tuple[Measure, ...] = (
+    Measure("reports", "Laporan masuk", "Reports received",
+            "Semua laporan yang diterima dalam periode, termasuk yang kemudian ditolak atau diarsipkan.",
+            "Every report received in the period, including those later rejected or archived.",
+            "data_access.queries.common:in_period"),
+    Measure("new_today", "Baru hari ini", "New today",
+            "Laporan yang diterima sejak pukul 00.00 WIT hari ini.",
+            "Reports received since midnight WIT today.",
+            "data_access.queries.common:wit_midnight"),
+    Measure("new_24h", "Baru 24 jam", "New in 24 h",
+            "Laporan yang diterima dalam 24 jam terakhir.",
+            "Reports received in the last 24 hours.",
+            "data_access.queries.districts:reports_by_district"),
+    Measure("open", "Laporan terbuka", "Open reports",
+            "Laporan yang belum selesai, ditutup, ditolak atau diarsipkan, sekarang.",
+            "Reports not yet resolved, closed, rejected or archived, now.",
+            "data_access.rulebook.rules:is_open"),
+    Measure("overdue", "Terlambat", "Overdue",
+            "Laporan terbuka yang melewati batas waktu respons atau penyelesaiannya dengan jam SLA berjalan "
+            "(atau ditunda setelah batas itu lewat), dihitung sekali per laporan.",
+            "Open reports past their response or resolution due time with the SLA clock running (or put on hold "
+            "after it passed), each counted once.",
+            "data_access.rulebook.rules:overdue"),
+    Measure("overdue_response", "Terlambat respons", "Response overdue",
+            "Laporan yang masih berstatus baru, belum ditanggapi, dan melewati batas waktu respons.",
+            "Reports still new, not yet answered, and past their response due time.",
+            "data_access.rulebook.rules:response_overdue"),
+    Measure("overdue_resolution", "Terlambat selesai", "Resolution overdue",
+            "Laporan terbuka yang belum selesai dan melewati batas waktu penyelesaiannya.",
+            "Open reports not yet resolved and past their resolution due time.",
+            "data_access.rulebook.rules:resolution_overdue"),
+    Measure("at_risk", "Berisiko", "At risk",
+            "Laporan dengan jam SLA berjalan, belum terlambat, yang batas waktunya jatuh dalam 24 jam ke depan.",
+            "Reports with the SLA clock running, not overdue, whose due time falls within the next 24 hours.",
+            "data_access.rulebook.rules:at_risk"),
+    Measure("response_compliance_pct", "Respons tepat waktu (%)", "Responded on time (%)",
+            "Dari target respons yang batas waktunya jatuh dalam periode, bagian yang ditanggapi sebelum batas itu; "
+            "yang masih belum ditanggapi melewati batas dihitung terlambat (n = jumlah target itu).",
+            "Of the response targets due in the period, the share answered by the due time; those still "
+            "unanswered past it count as late (n = the number of such targets).",
+            "data_access.rulebook.rules:compliance_counts"),
+    Measure("resolution_compliance_pct", "Selesai tepat waktu (%)", "Resolved on time (%)",
+            "Dari target penyelesaian yang batas waktunya jatuh dalam periode, bagian yang selesai sebelum batas itu; "
+            "yang masih terbuka melewati batas dihitung terlambat (n = jumlah target itu).",
+            "Of the resolution targets due in the period, the share resolved by the due time; those still open "
+            "past it count as late (n = the number of such targets).",
+            "data_access.rulebook.rules:compliance_counts"),
+    Measure("time_unknown", "Waktu tak tercatat", "Time not recorded",
+            "Target yang sudah dipenuhi pada waktu yang tidak dicatat sumbernya (riwayat impor): tidak tepat waktu, "
+            "tidak terlambat, dihitung terpisah.",
+            "Targets met at a time their source never recorded (imported history): neither on time nor late, "
+            "counted apart.",
+            "data_access.rulebook.rules:unknown"),
+    Measure("median_response_hours", "Median respons (jam)", "Median response (h)",
+            "Waktu tengah dari diterima sampai tanggapan pertama, atas laporan yang diterima dalam periode dan sudah "
+            "ditanggapi.",
+            "The middle time from receipt to the first response, over the period's reports that were answered.",
+            "data_access.store.schema:RESPONSE_HOURS"),
+    Measure("median_resolution_hours", "Median penyelesaian (jam)", "Median resolution (h)",
+            "Waktu tengah dari diterima sampai selesai, atas laporan yang diterima dalam periode dan sudah selesai.",
+            "The middle time from receipt to resolution, over the period's reports that were resolved.",
+            "data_access.store.schema:RESOLUTION_HOURS"),
+    Measure("per_10k", "Per 10.000 penduduk (30 hari)", "Per 10,000 residents (30 days)",
+            "Laporan masuk dalam periode per 10.000 penduduk distrik.",
+            "Reports received in the period per 10,000 residents of the district.",
+            "data_access.queries.districts:reports_by_district"),
+    Measure("excluded_pct", "Ditolak/diarsipkan (%)", "Rejected/archived (%)",
+            "Bagian laporan masuk dalam periode yang ditolak atau diarsipkan; tidak dihitung terhadap OPD, "
+            "tetapi ditampilkan agar menolak bukan cara untuk tampak tepat waktu.",
+            "The share of the period's reports that were rejected or archived; not held against an agency, but "
+            "shown so that rejecting is no way to look punctual.",
+            "data_access.rulebook.rules:is_excluded"),
+)
+BY_KEY = {m.key: m for m in CATALOG}
+# Other names a view uses for the same figure (the wall's map measure "median_response").
+ALIASES = {"median_response": "median_response_hours"}
+
+
+def measure(key: str) -> Measure:
+    return BY_KEY[ALIASES.get(key, key)]
+
+
+def name(key: str, lang: str) -> str:
+    m = measure(key)
+    return m.en if lang == "en" else m.id
+
+
+def definition(key: str, lang: str) -> str:
+    m = measure(key)
+    return m.definition_en if lang == "en" else m.definition_id
+
+
+def definitions(keys, lang: str) -> list[tuple[str, str]]:
+    """(name, definition) of each key, in the order given: what a page's "Apa arti angka ini" lists."""
+    return [(name(k, lang), definition(k, lang)) for k in keys]
