@@ -379,9 +379,13 @@ def naive_kpis(f: Frames, filters: Filters, scope: Scope, now: datetime) -> dict
         | ((mine["resolution_due_at"] >= now) & (mine["resolution_due_at"] < horizon)))
     w = df[everywhen & ~df["status"].isin(EXCLUDED) & (df["created_at"] >= start) & (df["created_at"] < end)]
     ans = answered(w)
-    # Compliance = met ÷ (met + missed); pending and unknown targets are not in the sample.
-    response_met, response_missed = (int(m.sum()) for m in outcomes(w, "response", now))
-    resolution_met, resolution_missed = (int(m.sum()) for m in outcomes(w, "resolution", now))
+    # Compliance = met ÷ (met + missed) over the targets judged in the window: those whose due time falls in it
+    # (README, "A target is judged in the period its due time falls in"); pending and unknown ones are left out.
+    counted = df[everywhen & ~df["status"].isin(EXCLUDED)]
+    judged = {kind: counted[(counted[f"{kind}_due_at"] >= start) & (counted[f"{kind}_due_at"] < end)]
+              for kind in ("response", "resolution")}
+    response_met, response_missed = (int(m.sum()) for m in outcomes(judged["response"], "response", now))
+    resolution_met, resolution_missed = (int(m.sum()) for m in outcomes(judged["resolution"], "resolution", now))
     response_sample, resolution_sample = response_met + response_missed, resolution_met + resolution_missed
     median_response = hours(ans, w["created_at"]).median()
     median_resolution = hours(w["resolved_at"], w["created_at"]).median()
