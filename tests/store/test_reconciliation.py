@@ -110,3 +110,28 @@ def test_an_opd_that_finishes_nothing_reads_its_missed_targets_not_100_percent(e
     monthly = monthly_performance(empty_store, Filters(), Scope.wall(), NOW, month=month).regency
     in_month = sum(1 for due in dues if due.astimezone(WIT).strftime("%Y-%m") == month)
     assert monthly["resolution_sample"] == in_month
+
+
+def test_compliance_of_a_month_agrees_everywhere_and_with_the_raw_rows(seeded):
+    """Response and resolution on time in October: the briefing's headline, the monthly report, the league summed
+    over every OPD, /publik's October row and the oracle's count from the raw rows (each target judged in the
+    period its due time falls in) give the same met and sample."""
+    from data_access.queries import compliance_by_opd, headline_kpis
+    from tests.support import oracle
+
+    rows = oracle.raw(seeded)
+    headline = headline_kpis(seeded, OCTOBER, Scope.wall(), NOW).iloc[0]
+    monthly = monthly_performance(seeded, Filters(), Scope.wall(), NOW, month="2026-10").regency
+    league = compliance_by_opd(seeded, OCTOBER, Scope.wall(), NOW)
+    public = public_figures(seeded, Filters(), Scope(None, False, "publik", public=True), NOW).regency
+    october = public[public["month"] == "2026-10"].iloc[0]
+    for kind in ("response", "resolution"):
+        judged = [r for r in rows if r["status"] not in oracle.EXCLUDED
+                  and oracle.judged_in(r, kind, OCTOBER.start, OCTOBER.end)]
+        outcomes = [oracle.outcome(r, kind, NOW) for r in judged]
+        met, sample = outcomes.count("met"), outcomes.count("met") + outcomes.count("missed")
+        assert sample > 100 and outcomes.count("missed") > 0
+        assert int(headline[f"{kind}_sample"]) == monthly[f"{kind}_sample"] == int(league[f"{kind}_sample"].sum()) \
+            == october[f"{kind}_sample"] == sample, kind
+        assert monthly[f"{kind}_met"] == int(league[f"{kind}_met"].sum()) == october[f"{kind}_met"] == met, kind
+        assert headline[f"{kind}_compliance_pct"] == pytest.approx(100 * met / sample)
