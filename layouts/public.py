@@ -14,6 +14,7 @@ import json
 import math
 from datetime import date
 
+from core import measures
 from core.formatting import MISSING, fmt_dec, fmt_int, fmt_pct, fmt_when
 from core.i18n import WIT, t
 from core.spreadsheet_cells import csv_cell
@@ -128,6 +129,11 @@ def _headline_share(label: str, pct, sample, lang: str, below: int, note: str = 
     return _headline(label, value, note, _sample(sample, lang, below))
 
 
+# The figures /publik shows, defined by the measure catalog (core/measures.py).
+FIGURES = ("reports", "response_compliance_pct", "resolution_compliance_pct", "median_response_hours",
+           "median_resolution_hours", "open", "overdue", "per_10k")
+
+
 def page(figures, lang: str, *, other_lang_href: str) -> str:
     """The whole /publik document."""
     reg, opd, dist = figures.regency, figures.by_opd, figures.by_district
@@ -170,6 +176,7 @@ def page(figures, lang: str, *, other_lang_href: str) -> str:
                                               "median_response", "median_resolution", "open", "overdue", "opd",
                                               "district", "population", "per_10k")}
     as_of = t("pub.asof", lang, when=fmt_when(figures.now, lang=lang))
+    explained = "".join(f"<dt>{_e(name)}</dt><dd>{_e(text)}</dd>" for name, text in measures.definitions(FIGURES, lang))
     body = f"""
 <header>
   <div><h1>{_e(t("pub.title", lang))}</h1>
@@ -197,6 +204,7 @@ def page(figures, lang: str, *, other_lang_href: str) -> str:
 <li>{_e(t("pub.notes.compliance", lang))}</li>
 <li>{_e(t("pub.notes.remote", lang))}</li>
 <li>{_e(t("pub.notes.none", lang))}</li></ul>
+<details><summary>{_e(t("figures.explained", lang))}</summary><dl>{explained}</dl></details>
 <p class="downloads">{_e(t("pub.download", lang))}: <a href="/publik/data.csv" download>CSV</a> ·
 <a href="/publik/data.json">JSON</a></p>
 <p class="licence">{_e(t("pub.licence", lang, licence=LICENCE, publisher=PUBLISHER))}</p></section>

@@ -13,6 +13,7 @@ from data_access.queries.kpis import KPI_COLUMNS
 from layouts import wall
 from layouts.briefing import FIGURES
 from layouts.opd import OPD_FIGURES
+from layouts.public import FIGURES as PUBLIC_FIGURES
 
 
 @pytest.mark.parametrize("entry", measures.CATALOG, ids=lambda m: m.key)
@@ -37,7 +38,7 @@ def test_one_name_one_meaning():
 
 def test_every_figure_the_views_show_is_in_the_catalog():
     shown = {k for k in KPI_COLUMNS if not k.endswith(("_sample", "_unknown"))} | set(COMPARED) | set(
-        wall.MEASURES) | set(FIGURES) | set(OPD_FIGURES)
+        wall.MEASURES) | set(FIGURES) | set(OPD_FIGURES) | set(PUBLIC_FIGURES)
     missing = sorted(k for k in shown if k not in measures.BY_KEY and k not in measures.ALIASES)
     assert not missing, missing
     assert measures.name("median_response", "id") == measures.name("median_response_hours", "id")
