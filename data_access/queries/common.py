@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -11,7 +12,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, se
 from sqlalchemy.exc import DBAPIError
 
 from data_access.queries.settled_days import day_start, over_days
-from data_access.rulebook.rules import compliance_counts, is_counted, judged_within
+from data_access.rulebook.rules import accountable_opd, compliance_counts, is_counted, judged_within
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
 from data_access.store.schema import (
@@ -25,6 +26,7 @@ DEFAULT_WINDOW = timedelta(days=30)
 # Text typed by a citizen or an officer: it may hold a phone number, a NIK or an e-mail address.
 FREE_TEXT_COLUMNS = ("title", "description", "note")
 LISTED = Scope(None, False, "listed")  # how a text reads in a list of many reports: without personal data
+ALL_OPDS = Scope(None, False, "all-opds")  # every OPD: judged_for narrows by the accountable OPD instead
 
 
 def frame(conn: Connection, stmt) -> pd.DataFrame:
@@ -171,18 +173,29 @@ def created_in_period(filters: Filters, scope: Scope, now: datetime, *, counted:
 KINDS = ("response", "resolution")
 
 
-def judged_counts(conn: Connection, condition: ColumnElement[bool], start: datetime, end: datetime, now: datetime,
+def judged_for(filters: Filters, scope: Scope, kind: str) -> ColumnElement[bool]:
+    """The counted reports whose ``kind`` target counts for the OPDs the scope and the OPD filter allow: those the
+    report was held by when the target was met or fell due (rules.accountable_opd), as the league counts them, so an
+    OPD's tiles and its league row agree after a transfer. The period is the caller's (judged_within)."""
+    allowed = None if scope.opds is None else set(scope.opds)
+    if filters.opds:
+        allowed = set(filters.opds) if allowed is None else allowed & set(filters.opds)
+    rest = where(replace(filters.without_period(), opds=()), ALL_OPDS, is_counted())
+    return rest if allowed is None else and_(rest, accountable_opd(kind).in_(sorted(allowed)))
+
+
+def judged_counts(conn: Connection, filters: Filters, scope: Scope, start: datetime, end: datetime, now: datetime,
                   groups_for=lambda kind: ()) -> pd.DataFrame:
-    """Compliance counts (rules.compliance_counts: met, sample, unknown per target) of the counted reports meeting
-    ``condition`` whose target is judged in [start, end) (rules.judged_within), one row per group.
-    ``groups_for(kind)`` gives the labelled group columns for each target (the same labels for both): a target
-    may count for the OPD that held the report when it was met or fell due (rules.accountable_opd), or in the month
-    of its due time. Counts a group lacks are 0; compliance % is met ÷ sample, None without a sample."""
+    """Compliance counts (rules.compliance_counts: met, sample, unknown per target) of the targets judged in
+    [start, end) (rules.judged_within) that count for the viewer's OPDs (``judged_for``), one row per group.
+    ``groups_for(kind)`` gives the labelled group columns for each target (the same labels for both): the OPD
+    accountable for it (rules.accountable_opd), or the month of its due time. Counts a group lacks are 0;
+    compliance % is met ÷ sample, None without a sample."""
     out = None
     for kind in KINDS:
         groups = list(groups_for(kind))
         part = frame(conn, select(*groups, *compliance_counts(kind, now)).where(
-            condition, is_counted(), judged_within(kind, start, end)).group_by(*groups))
+            judged_for(filters, scope, kind), judged_within(kind, start, end)).group_by(*groups))
         names = [g.key for g in groups]
         out = part if out is None else (out.merge(part, on=names, how="outer") if names else pd.concat(
             [out, part], axis=1))

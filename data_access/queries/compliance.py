@@ -45,7 +45,7 @@ def _compliance_by(engine: Engine, filters: Filters, scope: Scope, now: datetime
     target counts for or against (who held the report when it was met or fell due), plus ``extra_groups``."""
     start, end = period_or_default(filters, now)
     with engine.connect() as conn:
-        return judged_counts(conn, where(filters.without_period(), scope), start, end, now,
+        return judged_counts(conn, filters, scope, start, end, now,
                              lambda kind: (accountable_opd(kind).label("opd_code"), *extra_groups))
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_access.queries.common import medians_of, period_or_default, window_durations, wit_midnight
+from data_access.queries.common import judged_for, medians_of, period_or_default, window_durations, wit_midnight
 from data_access.queries.open_reports import open_reports
 from data_access.queries.settled_days import over_days
 from data_access.rulebook.rules import compliance_counts, is_counted, judged_within
@@ -53,7 +53,7 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
             return where(base, scope, is_counted(), Report.created_at >= lo, Report.created_at < hi)
 
         what = ("headline_kpis", base, scope)
-        row.update(_compliance(engine, conn, what, where(base, scope, is_counted()), start, end, now))
+        row.update(_compliance(engine, conn, what, base, scope, start, end, now))
         for kind in ("response", "resolution"):
             middle = medians_of(window_durations(engine, conn, what, window_for, start, end, kind))
             row[f"median_{kind}_hours"] = None if middle.empty else float(middle["hours"].iloc[0])
@@ -61,7 +61,8 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
     return out.astype({column: "int64" for column in COUNT_COLUMNS})
 
 
-def _compliance(engine: Engine, conn, what, counted, start: datetime, end: datetime, now: datetime) -> dict:
+def _compliance(engine: Engine, conn, what, base: Filters, scope: Scope, start: datetime, end: datetime,
+                now: datetime) -> dict:
     """Met, sample and unknown per target over the targets judged in [start, end) (rules.judged_within: by due
     time). Each whole WIT day that has passed is remembered until a report due that day changes
     (queries/settled_days.py, the "due" axis): its due times are all behind us, so no clock changes its counts."""
@@ -69,7 +70,7 @@ def _compliance(engine: Engine, conn, what, counted, start: datetime, end: datet
         counts = {}
         for kind in ("response", "resolution"):
             counts |= conn.execute(select(*compliance_counts(kind, now)).where(
-                counted, judged_within(kind, lo, hi))).one()._asdict()
+                judged_for(base, scope, kind), judged_within(kind, lo, hi))).one()._asdict()
         return counts
 
     judged: Counter = Counter()

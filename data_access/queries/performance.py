@@ -78,7 +78,7 @@ def _regency(conn, own: Filters, scope: Scope, now: datetime) -> dict:
     window, open_window = where(own, scope), where(own, scope, is_open())
     columns = [func.count().label("reports"), func.sum(case((is_excluded(), 1), else_=0)).label("excluded")]
     row = dict(conn.execute(select(*columns).where(window)).mappings().one())
-    judged = judged_counts(conn, where(own.without_period(), scope), own.start, own.end, now).iloc[0]
+    judged = judged_counts(conn, own, scope, own.start, own.end, now).iloc[0]
     row |= {f"{kind}_{count}": judged[f"{kind}_{count}"] for kind in KINDS for count in ("met", "sample", "unknown")}
     backlog = dict(conn.execute(select(func.count().label("backlog"),
                                        func.sum(case((overdue(now), 1), else_=0)).label("overdue"),

@@ -60,14 +60,14 @@ def _month_start(key: str) -> datetime:
     return datetime.combine(date(year, month, 1), datetime.min.time(), tzinfo=WIT)
 
 
-def _judged_by_month(conn, condition, start: datetime, now: datetime, *groups) -> pd.DataFrame:
+def _judged_by_month(conn, filters: Filters, scope: Scope, start: datetime, now: datetime, *groups) -> pd.DataFrame:
     """(month, *groups) → met and sample per target, each target in the WIT month of its due time (the rule
     book's judged_within), counted for the OPD accountable for it when grouped by OPD."""
     def groups_for(kind: str):
         due = Report.response_due_at if kind == "response" else Report.resolution_due_at
         return (wit_month(due).label("month"),
                 *(accountable_opd(kind).label("opd_code") if g == "opd" else g for g in groups))
-    out = judged_counts(conn, condition, start, now, now, groups_for)
+    out = judged_counts(conn, filters, scope, start, now, now, groups_for)
     return out.drop(columns=[f"{k}_{c}" for k in KINDS for c in ("unknown", "compliance_pct")])
 
 
@@ -82,12 +82,11 @@ def public_figures(engine: Engine, filters: Filters, scope: Scope, now: datetime
     """Everything /publik shows and its open data holds; suppression is applied before anything leaves here."""
     keys = month_keys(now, months)
     start = _month_start(keys[0])
-    scoped = where(filters.without_period(), scope)
     window = where(filters.without_period(), scope, Report.created_at >= start, Report.created_at < now)
     month = wit_month(Report.created_at)
     with engine.connect() as conn:
         regency = frame(conn, select(month.label("month"), func.count().label("reports")).where(window).group_by(
-            month)).merge(_judged_by_month(conn, scoped, start, now), on="month", how="outer")
+            month)).merge(_judged_by_month(conn, filters, scope, start, now), on="month", how="outer")
         resolved_month = wit_month(Report.resolved_at)
         resolved = frame(conn, select(resolved_month.label("month"), func.count().label("resolved")).where(
             where(filters.without_period(), scope, is_counted(), Report.resolved_at >= start,
@@ -99,7 +98,7 @@ def public_figures(engine: Engine, filters: Filters, scope: Scope, now: datetime
         regency = pd.DataFrame({"month": keys}).merge(regency.merge(resolved, on="month", how="outer"),
                                                       on="month", how="left")
 
-        opd_monthly = _judged_by_month(conn, scoped, start, now, "opd").merge(
+        opd_monthly = _judged_by_month(conn, filters, scope, start, now, "opd").merge(
             frame(conn, select(month.label("month"), Report.opd_code.label("opd_code"),
                                func.count().label("reports")).where(window).group_by(month, Report.opd_code)),
             on=["month", "opd_code"], how="outer")

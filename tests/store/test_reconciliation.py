@@ -135,3 +135,24 @@ def test_compliance_of_a_month_agrees_everywhere_and_with_the_raw_rows(seeded):
             == october[f"{kind}_sample"] == sample, kind
         assert monthly[f"{kind}_met"] == int(league[f"{kind}_met"].sum()) == october[f"{kind}_met"] == met, kind
         assert headline[f"{kind}_compliance_pct"] == pytest.approx(100 * met / sample)
+
+
+def test_after_a_transfer_an_opds_tiles_and_its_league_row_count_the_same_targets(empty_store, workcal):
+    """A report PUPR answered late and then passed to DLH: the late response counts against PUPR (who held it when
+    its due time passed) on PUPR's own tiles as in the league, not on DLH's, which holds the report now."""
+    from data_access.intake.writer import ReportWriter
+    from data_access.queries import compliance_by_opd, headline_kpis
+
+    writer = ReportWriter(empty_store, workcal)
+    with Session(empty_store) as session:
+        report = writer.create(session, category_code="jalan", title="Jalan rusak",
+                               created_at=NOW - timedelta(days=20))
+        assert report.opd_code == "PUPR"
+        writer.transition(session, report, "diverifikasi", report.response_due_at + timedelta(days=2))
+        writer.transition(session, report, "didisposisikan", NOW - timedelta(days=5), opd_code="DLH")
+        session.commit()
+    league = compliance_by_opd(empty_store, Filters(), Scope.wall(), NOW).set_index("opd_code")
+    for code, sample in (("PUPR", 1), ("DLH", 0)):
+        tiles = headline_kpis(empty_store, Filters(), Scope.opd_head(code), NOW).iloc[0]
+        assert int(tiles["response_sample"]) == int(league.loc[code, "response_sample"]) == sample, code
+    assert int(headline_kpis(empty_store, Filters(), Scope.opd_head("DLH"), NOW).iloc[0]["open"]) == 1
