@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -40,8 +41,9 @@ PENDING = "response_due_at IS NULL"  # written straight into the table: the swee
 CHANNELS = ("app", "call_center", "whatsapp", "sms", "walk_in", "lapor", "web")
 ROLES = ("admin", "pimpinan", "operator", "opd")  # people; wall screens are kiosks, not users
 # Text from outside is bounded before it is stored (a 100,000-character description costs every reader):
-# Open311's 4,000 characters plus room for the address and media lines the intake adds.
+# Open311's 4,000 characters plus room for the address line the intake adds.
 TITLE_MAX, DESCRIPTION_MAX, NOTE_MAX = 200, 5000, 2000
+MEDIA_URL_MAX = 500
 
 # SQLite only aliases rowid for a plain INTEGER primary key; PostgreSQL gets a bigint identity.
 ReportId = BigInteger().with_variant(Integer(), "sqlite")
@@ -185,6 +187,8 @@ class Report(Base):
     # confidential ("rahasia"): the report itself never appears in a public view, only in aggregates.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # A public http(s) link to a photo of the problem (Open311's media_url), as the reporter's app sent it.
+    media_url: Mapped[str | None] = mapped_column(String(MEDIA_URL_MAX))
 
 
 # The hours to the first response and to the resolution, as SQL computes them: the wall's exact medians are taken
@@ -321,3 +325,6 @@ class IntakeRequest(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
     token: Mapped[str] = mapped_column(String(32), unique=True)  # GeoReport's tokens/{token}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The POST's attributes that are none of our extensions, as sent ({code: value}, a multi-value one's value a
+    # list): kept with the intake record, shown nowhere.
+    attributes: Mapped[dict | None] = mapped_column(JSON)

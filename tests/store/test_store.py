@@ -230,3 +230,30 @@ def test_sweep_assigns_kelurahan_wania_to_mimika_timur(empty_store, workcal, ass
     with Session(empty_store) as session:
         report = session.scalars(select(Report).where(Report.external_id == "WA-1")).one()
         assert (report.district_code, report.village_code) == ("94.04.03", "94.04.03.1001")
+
+
+def test_migration_0010_adds_media_url_and_attributes_to_a_store_with_reports(empty_store, workcal):
+    """0010 on a store written before it: the report keeps every column and gets media_url NULL; intake_request
+    gets attributes; a downgrade to 0009 takes both away and keeps the report (SQLite and PostgreSQL)."""
+    command.downgrade(alembic_config(empty_store), "0009")
+    assert "media_url" not in {c["name"] for c in inspect(empty_store).get_columns("report")}
+    with empty_store.begin() as conn:
+        report_id = conn.execute(text(
+            "INSERT INTO report (source, category_code, title, status, created_at, updated_at) "
+            "VALUES ('dashboard', 'jalan', 'sebelum 0010', 'baru', :at, :at) RETURNING id"),
+            {"at": FRIDAY_15_WIT}).scalar_one()
+    upgrade(empty_store)
+    assert "attributes" in {c["name"] for c in inspect(empty_store).get_columns("intake_request")}
+    with empty_store.connect() as conn:
+        row = conn.execute(select(Report.title, Report.media_url).where(Report.id == report_id)).one()
+    assert tuple(row) == ("sebelum 0010", None)
+    with empty_store.begin() as conn:
+        conn.execute(Report.__table__.update().where(Report.id == report_id)
+                     .values(media_url="https://foto.example/a.jpg"))
+    command.downgrade(alembic_config(empty_store), "0009")
+    assert "media_url" not in {c["name"] for c in inspect(empty_store).get_columns("report")}
+    assert "attributes" not in {c["name"] for c in inspect(empty_store).get_columns("intake_request")}
+    with empty_store.connect() as conn:
+        assert conn.execute(text("SELECT title FROM report WHERE id = :id"), {"id": report_id}).scalar_one() \
+            == "sebelum 0010"
+    upgrade(empty_store)
