@@ -14,7 +14,8 @@ _INT = re.compile(r"[+-]?[0-9]{1,12}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CODE = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
 # W3C-DTF (www.w3.org/TR/NOTE-datetime) as Open311 uses it: a day, or a time of day with a zone (Z or ±hh:mm).
-_INSTANT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?"
+# The note allows "one or more digits" of a second's fraction (.NET writes seven); the whole text is bounded below.
+_INSTANT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?"
                       r"(Z|[+-][0-9]{2}:[0-9]{2}))?")
 
 # The earliest day a report can carry (the SP4N-LAPOR! era begins in 2011; 2000 leaves room for back-filled
@@ -115,9 +116,12 @@ def bounded_instant(raw: object, *, day_zone: timezone, earliest: date = EARLIES
             raise OutOfBounds("not_a_datetime", raw)
         offset = timedelta(hours=zone_hours, minutes=zone_minutes)
         tz = timezone(offset if zone[0] == "+" else -offset)
+    # Digits past the microsecond are cut, not rounded: rounding .9999999 up could carry into the next second,
+    # and at 23:59:59 into the next day.
+    microsecond = int((fraction or "0")[:6].ljust(6, "0"))
     try:
-        return datetime(day.year, day.month, day.day, int(hour), int(minute), int(second or 0),
-                        int((fraction or "0").ljust(6, "0")), tzinfo=tz)
+        return datetime(day.year, day.month, day.day, int(hour), int(minute), int(second or 0), microsecond,
+                        tzinfo=tz)
     except ValueError:  # 25:00, 12:61
         raise OutOfBounds("not_a_datetime", raw) from None
 

@@ -16,13 +16,16 @@ from urllib.parse import parse_qsl
 from core.bounded import OutOfBounds, bounded_instant, bounded_int, is_code, single
 from data_access.intake.open311_store import MAX_PAGE_SIZE, MAX_SPAN, OPEN311_STATUSES, NewRequest, RequestQuery
 from data_access.rulebook.sla import WIT
-from data_access.store.schema import CHANNELS
+from data_access.store.schema import CHANNELS, MEDIA_URL_MAX
+from open311.documents import EXTENSION_ATTRIBUTES
 
 MAX_BODY = 64 * 1024  # a 4000-character description in UTF-8 is at most 16 KB; the rest is room for the fields
 MAX_FIELDS = 100
 MAX_IDS = 200
 MAX_PAGE = 10_000
 MAX_DESCRIPTION = 4000
+MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTE_TEXT = 20, 200
+EXTENSION_CODES = frozenset(a["code"] for a in EXTENSION_ATTRIBUTES)
 MAX_JSON_BRACKETS = 200  # a flat object with one attribute map; anything deeper is not a service request
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
 TOKEN = re.compile(r"[A-Za-z0-9_\-]{1,64}")
@@ -30,7 +33,8 @@ _COORDINATE = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{1,15})?")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ().\-]{4,30}")
 _NIK = re.compile(r"[0-9]{16}")
-_URL = re.compile(r"https?://[^\s<>\"]{1,490}")
+# An http(s) URL with a host name (no user:password@, no other scheme); its length is bounded by MEDIA_URL_MAX.
+_URL = re.compile(r"https?://[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][^\s<>\"\\]*)?")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile("[\r\n\t]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -73,6 +77,8 @@ def _decode(raw: bytes) -> str:
 
 
 def _form_fields(raw: bytes) -> dict[str, object]:
+    """The body's fields, one value each; ``attribute[code]=v`` in ``fields["attribute"]``, and the spec's
+    multi-value form ``attribute[code][]=a&attribute[code][]=b`` there as the list ``[a, b]``."""
     try:
         pairs = parse_qsl(_decode(raw), keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")
     except UnicodeDecodeError:
@@ -80,15 +86,20 @@ def _form_fields(raw: bytes) -> dict[str, object]:
     except ValueError:
         raise bad(f"the body has more than {MAX_FIELDS} fields") from None
     fields: dict[str, object] = {}
-    attributes: dict[str, list[str]] = {}
+    singles: dict[str, list[str]] = {}
+    lists: dict[str, list[str]] = {}
     for name, value in pairs:
         match = re.fullmatch(r"attribute\[([A-Za-z0-9_]{1,32})\](\[\])?", name)
         if match:
-            attributes.setdefault(match.group(1), []).append(value)
+            (lists if match.group(2) else singles).setdefault(match.group(1), []).append(value)
         else:
             fields.setdefault(name, []).append(value)
     fields = {name: _one(name, values) for name, values in fields.items()}
-    fields["attribute"] = {code: _one(f"attribute[{code}]", values) for code, values in attributes.items()}
+    if singles.keys() & lists.keys():
+        code = sorted(singles.keys() & lists.keys())[0]
+        raise bad(f"attribute[{code}] is given both as one value and as a list (attribute[{code}][])")
+    fields["attribute"] = {**{code: _one(f"attribute[{code}]", values) for code, values in singles.items()},
+                           **lists}
     return fields
 
 
@@ -117,7 +128,10 @@ def _json_fields(raw: bytes) -> dict[str, object]:
     if not isinstance(attributes, dict) or len(attributes) > MAX_FIELDS:
         raise bad("attribute must be an object of code: value")
     fields = {k: v for k, v in body.items() if k not in ("attribute", "attributes")}
-    for name, value in [*fields.items(), *attributes.items()]:
+    # An attribute may be a list of values (a multivaluelist, as attribute[code][] says in a form); a field may not.
+    values = [*fields.items(), *((name, item) for name, value in attributes.items()
+                                 for item in (value if isinstance(value, list) else [value]))]
+    for name, value in values:
         if value is not None and not isinstance(value, str | int | float | bool):
             raise bad(f"{name} must be a single value")
         # JSON may escape half of a surrogate pair ("\ud83c"): text that no UTF-8 can carry, to the store or back
@@ -186,8 +200,11 @@ def _flag(value: object, name: str) -> bool:
 
 
 def _extension(fields: dict, name: str) -> object:
-    """An extension sent as attribute[name] or as a plain field; both at once must agree."""
+    """An extension sent as attribute[name] or as a plain field; both at once must agree. Every extension takes
+    one value, so the list form (attribute[name][]) is refused rather than cut to its first item."""
     plain, attribute = fields.get(name), fields["attribute"].get(name)
+    if isinstance(attribute, list):
+        raise bad(f"attribute[{name}] takes one value, not a list")
     if plain is not None and attribute is not None and str(plain) != str(attribute):
         raise bad(f"{name} and attribute[{name}] disagree")
     return attribute if attribute is not None else plain
@@ -210,6 +227,33 @@ def _requested_at(fields: dict, now: datetime) -> datetime | None:
     if moment < now - MAX_BACKDATE:
         raise bad(f"requested_datetime must lie within the last {MAX_BACKDATE.days} days")
     return min(moment, now)
+
+
+def _other_attributes(fields: dict) -> tuple[tuple[str, str | tuple[str, ...]], ...]:
+    """The attributes that are none of our extensions, bounded, as (code, value) with a multi-value attribute's
+    value a tuple: kept with the intake record as the client sent them (the spec's attribute[code][] is a list)."""
+    kept = []
+    for code, value in sorted(fields["attribute"].items()):
+        if code in EXTENSION_CODES:
+            continue
+        if not re.fullmatch(r"[A-Za-z0-9_]{1,32}", str(code)):
+            raise bad(f"attribute code {ascii(code)[1:-1][:40]!r} is not a code (letters, digits, _)")
+        if isinstance(value, list):
+            if len(value) > MAX_ATTRIBUTE_VALUES:
+                raise bad(f"attribute[{code}][] lists more than {MAX_ATTRIBUTE_VALUES} values")
+            items = tuple(item for item in dict.fromkeys(_attribute_value(code, v) for v in value) if item is not None)
+            if items:
+                kept.append((code, items))
+        elif (one := _attribute_value(code, value)) is not None:
+            kept.append((code, one))
+    return tuple(kept)
+
+
+def _attribute_value(code: str, value: object) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None if value is None else ("true" if value else "false")
+    name = f"attribute[{code}]"
+    return _text({name: str(value)}, name, MAX_ATTRIBUTE_TEXT)
 
 
 def new_request(fields: dict, known_codes: Iterable[str], now: datetime) -> NewRequest:
@@ -242,8 +286,8 @@ def new_request(fields: dict, known_codes: Iterable[str], now: datetime) -> NewR
         first_name=_text(fields, "first_name", 60), last_name=_text(fields, "last_name", 60),
         email=_matching(fields, "email", _EMAIL, 120, "an e-mail address"),
         phone=_matching(fields, "phone", _PHONE, 32, "a phone number"), nik=nik,
-        media_url=_matching(fields, "media_url", _URL, 500, "an http(s) URL"),
-        requested_at=_requested_at(fields, now),
+        media_url=_matching(fields, "media_url", _URL, MEDIA_URL_MAX, "an http(s) URL"),
+        requested_at=_requested_at(fields, now), attributes=_other_attributes(fields),
     )
 
 
@@ -259,23 +303,28 @@ def idempotency_key(header: str | None) -> str | None:
 
 
 def _list(args, name: str, limit: int) -> list[str]:
-    raw = _one(name, args.getlist(name)) if name in args else None
-    if raw is None or str(raw).strip() == "":
-        return []
-    items = [item.strip() for item in str(raw).split(",") if item.strip()]
+    """A list argument, comma-separated (``a,b``), repeated (``name=a&name=b``, as the spec's "can be declared
+    multiple times" and many clients have it), or both; each value once, in the order given."""
+    items = [item.strip() for raw in args.getlist(name) for item in str(raw).split(",") if item.strip()]
+    items = list(dict.fromkeys(items))
     if len(items) > limit:
         raise bad(f"{name} lists more than {limit} values")
-    return list(dict.fromkeys(items))
+    return items
 
 
 def request_query(args, known_codes: Iterable[str], now: datetime) -> RequestQuery:
-    """GET requests' arguments as a bounded RequestQuery: default the last 90 days, at most 1000 a page."""
+    """GET requests' arguments as a bounded RequestQuery: default the last 90 days, at most 1000 a page.
+
+    A service_request_id list overrides every other argument, as the spec says: the others are not even read,
+    so a bad start_date beside ids is no error."""
     ids = []
     for item in _list(args, "service_request_id", MAX_IDS):
         try:
             ids.append(bounded_int(item, 1, 2**53))
         except OutOfBounds:
             raise bad(f"service_request_id {item!r} is not a request id") from None
+    if ids:
+        return RequestQuery(start=now - MAX_SPAN, end=now, ids=tuple(ids), page_size=MAX_PAGE_SIZE)
     known = set(known_codes)
     codes = _list(args, "service_code", 100)
     for code in codes:

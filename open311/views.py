@@ -28,7 +28,14 @@ from open311.parse import Open311Error
 from open311.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]  # all routed here, so a wrong one gets an Open311 405
+# All routed here, so a wrong one gets an Open311 405; OPTIONS is ours too (the CORS preflight), not Flask's.
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# CORS for the public reads: any page may fetch them, with the headers a reading script sends. Never POST: a key
+# put in a web page is a key for everyone, so a browser on another origin gets no way to send one (see
+# refuse_browser_posts).
+READ_METHODS = "GET, HEAD, OPTIONS"
+READ_HEADERS = "Accept, Accept-Language, Content-Language, If-None-Match, If-Modified-Since, X-Requested-With"
+PREFLIGHT_MAX_AGE = "86400"
 # A district office forwarding a day's outbox sends a few hundred at once and backs off on 429 (it honours
 # Retry-After); a key guessed at from one address gets a few tries a quarter-hour, as the login page does.
 REJECTED_KEYS_MAX, REJECTED_KEYS_WINDOW = 20, 900
@@ -38,6 +45,7 @@ def make_blueprint(query_cache: QueryCache, settings: Settings) -> Blueprint:
     bp = Blueprint("open311", __name__, url_prefix="/open311")
     routes = Open311Routes(query_cache, settings)
     bp.before_request(bound_the_body)
+    bp.before_request(answer_preflight)
     bp.after_request(readable_anywhere)
     _route(bp, "discovery", routes.discovery)
     _route(bp, "services", routes.services)
@@ -70,6 +78,32 @@ def readable_anywhere(response: Response) -> Response:
     if request.method in ("GET", "HEAD"):
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def answer_preflight() -> Response | None:
+    """OPTIONS on a resource: 204 with its Allow; a CORS preflight for a read (GET or HEAD) also gets the reads'
+    Access-Control-Allow-*. A preflight for anything else (a page asking to POST) gets none of them, so its
+    browser does not send the request. An unknown path falls through to its 404."""
+    if request.method != "OPTIONS" or request.endpoint in (None, "open311.unknown"):
+        return None
+    methods = "GET, POST, HEAD, OPTIONS" if request.endpoint == "open311.requests" else READ_METHODS
+    response = Response(status=204, headers={"Allow": methods})
+    if request.headers.get("Access-Control-Request-Method", "").strip().upper() in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = READ_METHODS
+        response.headers["Access-Control-Allow-Headers"] = READ_HEADERS
+        response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response
+
+
+def refuse_browser_posts() -> None:
+    """403 for a POST a browser sends from a page of another site (it names that site in ``Origin``; servers,
+    apps and the outbox forwarder send none). A form POST needs no preflight, so the preflight alone does not
+    keep a page that holds a key from posting blindly."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+        raise Open311Error(403, "a POST from a web page of another site is not accepted: an api_key belongs to a "
+                                "server or an app, never to a page")
 
 
 def allow(fmt: str | None, *methods: str) -> str:
@@ -144,6 +178,7 @@ class Open311Routes:
     # --- the POST ----------------------------------------------------------------------------------------------------
 
     def post_request(self, fmt: str) -> Response:
+        refuse_browser_posts()
         self.refuse_key_guessers()
         fields = parse.body_fields(request.mimetype, request.get_data(cache=True))
         source = self.authorised_source(fields.get("api_key") or request.args.get("api_key"))
@@ -156,7 +191,7 @@ class Open311Routes:
                                             idempotency_key=key, client_address=client_address())
         except open311_store.IdempotencyConflict as exc:
             raise Open311Error(409, str(exc)) from None
-        body = [{"service_request_id": accepted.service_request_id, "token": accepted.token,
+        body = [{"service_request_id": str(accepted.service_request_id), "token": accepted.token,
                  "service_notice": accepted.service_notice, "account_id": None}]
         return respond(fmt, "service_requests", "request", body)
 

@@ -84,11 +84,21 @@ class NewRequest:
     nik: str | None = None
     media_url: str | None = None
     requested_at: datetime | None = None  # extension: when an offline desk recorded it (bounded by the parser)
+    # The attributes that are none of our extensions, as sent: (code, value), a multi-value one's value a tuple.
+    attributes: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
 
     def content_hash(self) -> str:
         """Equal for the same request however it was encoded (form or JSON, any field order)."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False,
+        fields = asdict(self)
+        if not self.attributes:  # as hashed before attributes were kept: a retry across the upgrade still replays
+            del fields["attributes"]
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False,
                                          default=lambda v: v.isoformat()).encode()).hexdigest()
+
+    def attribute_map(self) -> dict | None:
+        """The other attributes for the intake record: {code: value}, a multi-value one's value a list."""
+        return {code: list(value) if isinstance(value, tuple) else value
+                for code, value in self.attributes} or None
 
     def reporter(self) -> Reporter | None:
         name = " ".join(part for part in (self.first_name, self.last_name) if part) or None
@@ -103,12 +113,10 @@ class NewRequest:
         return clip(first_line, TITLE_LENGTH)
 
     def stored_description(self) -> str | None:
-        """The description, with the address (no geocoder here) and the media link kept as lines of their own."""
+        """The description, with the address (no geocoder here) kept as a line of its own."""
         parts = [self.description] if self.description else []
         if self.address:
             parts.append(f"Alamat: {self.address}")
-        if self.media_url:
-            parts.append(f"Media: {self.media_url}")
         return "\n\n".join(parts) or None
 
 
@@ -149,7 +157,7 @@ def _request_select():
     return (select(Report.id, case((Report.status.in_(CLOSED_STATUSES), "closed"), else_="open").label("status"),
                    last_note.label("status_notes"), Category.name.label("service_name"),
                    Report.category_code.label("service_code"), Report.description, Opd.name.label("agency"),
-                   Report.created_at, Report.updated_at, Report.resolution_due_at,
+                   Report.created_at, Report.updated_at, Report.resolution_due_at, Report.media_url,
                    Village.type.label("village_type"), Village.name.label("village"), District.name.label("district"),
                    round_coordinate(Report.lat).label("lat"), round_coordinate(Report.lon).label("lon"))
             .join(Category, Category.code == Report.category_code)
@@ -188,7 +196,7 @@ def request_for_token(engine: Engine, token: str) -> dict | None:
     with engine.connect() as conn:
         row = conn.execute(select(IntakeRequest.report_id, IntakeRequest.token)
                            .where(IntakeRequest.token == token)).first()
-    return None if row is None else {"service_request_id": row.report_id, "token": row.token}
+    return None if row is None else {"service_request_id": str(row.report_id), "token": row.token}
 
 
 def _public(row) -> dict:
@@ -199,7 +207,8 @@ def _public(row) -> dict:
         place.append(f"Distrik {row['district']}")
     description = PUBLIC_SCOPE.shown_text(row["description"])
     return {
-        "service_request_id": int(row["id"]), "status": row["status"],
+        # A string, as the spec's schema has it (and other cities' ids are): typed clients read it as one.
+        "service_request_id": str(row["id"]), "status": row["status"],
         "status_notes": PUBLIC_SCOPE.shown_text(row["status_notes"]), "service_name": row["service_name"],
         "service_code": row["service_code"],
         "description": description[:MAX_DESCRIPTION] if description else description,
@@ -207,8 +216,14 @@ def _public(row) -> dict:
         "requested_datetime": w3c(row["created_at"]), "updated_datetime": w3c(row["updated_at"]),
         "expected_datetime": w3c(row["resolution_due_at"]),
         "address": ", ".join([*place, "Kabupaten Mimika"]) if place else None, "address_id": None, "zipcode": None,
-        "lat": row["lat"], "long": row["lon"], "media_url": None,
+        "lat": row["lat"], "long": row["lon"], "media_url": _public_link(row["media_url"]),
     }
+
+
+def _public_link(url: str | None) -> str | None:
+    """The media link as the public may see it: a link whose text holds a phone number, NIK or e-mail address
+    is left out whole (masking part of a URL would only break it)."""
+    return url if url and PUBLIC_SCOPE.shown_text(url) == url else None
 
 
 def w3c(moment: datetime | None) -> str | None:
@@ -274,10 +289,12 @@ def submit(engine: Engine, writer: ReportWriter, request: NewRequest, *, source:
                 description=request.stored_description(), lat=request.lat, lon=request.lon,
                 reporter=request.reporter(), actor=f"open311:{source}")
             report.anonymous, report.confidential = request.anonymous, request.confidential
+            report.media_url = request.media_url
             report.updated_at = now  # a backdated report is still news: the wall's version check reads updated_at
             session.flush()
             session.add(IntakeRequest(source=source, idempotency_key=idempotency_key, content_hash=content_hash,
-                                      report_id=report.id, token=token, created_at=now))
+                                      report_id=report.id, token=token, created_at=now,
+                                      attributes=request.attribute_map()))
             session.add(AccessLog(at=now, actor=f"apikey:{source}"[:80], action="apikey_used",
                                   target=f"report:{report.id}", address=client_address, detail="open311 POST"))
             accepted = Accepted(int(report.id), token, service_notice(report.response_due_at,

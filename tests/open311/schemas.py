@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+# The spec's schema types service_request_id (and token) as a string; ours are the report ids, in decimal.
+REQUEST_ID = {"type": "string", "pattern": "^[1-9][0-9]{0,15}$"}
 W3C = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$"
+HTTP_URL = r"^https?://[^\s]+$"
 WIT = r"\+09:00$"
 TEXT_OR_NULL = {"type": ["string", "null"]}
 
@@ -63,14 +66,14 @@ SERVICE_DEFINITION = _object({
 # POST: the spec returns service_request_id or token; we create synchronously and return both (the token also
 # works with tokens/{token}).
 POST_RESPONSE = _list_of(_object({
-    "service_request_id": {"type": "integer", "minimum": 1},
+    "service_request_id": REQUEST_ID,
     "token": {"type": "string", "minLength": 1},
     "service_notice": TEXT_OR_NULL,
     "account_id": TEXT_OR_NULL,
 }, ["service_request_id", "service_notice"]), 1, 1)
 
 SERVICE_REQUEST = _object({
-    "service_request_id": {"type": "integer", "minimum": 1},
+    "service_request_id": REQUEST_ID,
     "status": {"enum": ["open", "closed"]},
     "status_notes": TEXT_OR_NULL,
     "service_name": {"type": "string"},
@@ -86,14 +89,14 @@ SERVICE_REQUEST = _object({
     "zipcode": TEXT_OR_NULL,
     "lat": {"type": ["number", "null"], "minimum": -90, "maximum": 90},
     "long": {"type": ["number", "null"], "minimum": -180, "maximum": 180},
-    "media_url": TEXT_OR_NULL,
+    "media_url": {"type": ["string", "null"], "pattern": HTTP_URL, "maxLength": 500},
 })
 for _field in ("requested_datetime", "updated_datetime"):
     SERVICE_REQUEST["properties"][_field]["allOf"] = [{"pattern": W3C}]
 
 SERVICE_REQUESTS = _list_of(SERVICE_REQUEST, 0, 1000)
 
-TOKENS = _list_of(_object({"service_request_id": {"type": "integer", "minimum": 1},
+TOKENS = _list_of(_object({"service_request_id": REQUEST_ID,
                            "token": {"type": "string"}}), 1, 1)
 
 ERRORS = _list_of(_object({"code": {"type": "integer", "minimum": 400, "maximum": 599},

@@ -146,8 +146,10 @@ def test_bad_get_arguments_are_400(center, query, fmt):
 
 
 def test_repeated_arguments_that_disagree_are_400(center):
-    """?status=open&status=closed says two things: refused rather than guessed."""
-    assert_error(center.client.get(f"{BASE}/requests.json?status=open&status=closed"), 400)
+    """?page=1&page=2 or two start_dates say two things: refused rather than guessed. (The list arguments —
+    service_request_id, service_code, status — may be repeated: test_conformance.py.)"""
+    assert_error(center.client.get(f"{BASE}/requests.json?page=1&page=2"), 400)
+    assert_error(center.client.get(f"{BASE}/requests.json?start_date=2026-11-20&start_date=2026-11-21"), 400)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

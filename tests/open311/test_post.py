@@ -45,7 +45,7 @@ def test_post_writes_through_the_report_writer(center):
     assert response.status_code == 200, response.get_data(as_text=True)
     body = parse_json(response, schemas.POST_RESPONSE)
     assert "Access-Control-Allow-Origin" not in response.headers  # a POST is made with a key, never by a page
-    row = report(center, body[0]["service_request_id"])
+    row = report(center, int(body[0]["service_request_id"]))
     assert (row.source, row.channel, row.category_code, row.opd_code, row.status) == (SOURCE, "app", "jalan", "PUPR",
                                                                                       "baru")
     assert row.title == "Jalan berlubang di depan pasar"
@@ -67,7 +67,7 @@ def test_the_wall_sees_a_posted_report_at_once(center):
     query_cache = center.app.server.config["MIMIKA_QUERY_CACHE"]
     before_version = query_cache.version()
     before = int(headline_kpis(center.engine, Filters(), Scope.wall(), NOW, timedelta(hours=24))["open"].iloc[0])
-    new_id = center.post("json", citizen(description="Lampu jalan mati")).get_json()[0]["service_request_id"]
+    new_id = int(center.post("json", citizen(description="Lampu jalan mati")).get_json()[0]["service_request_id"])
     assert query_cache.version() != before_version
     assert new_id in newest_reports(center.engine, Filters(), Scope.wall(), NOW)["id"].tolist()
     after = int(headline_kpis(center.engine, Filters(), Scope.wall(), NOW, timedelta(hours=24))["open"].iloc[0])
@@ -91,7 +91,7 @@ def test_an_address_without_coordinates_is_kept_in_the_description(center):
     """address_string only: no geocoder, so the district stays NULL (outside/unknown) and the address is kept."""
     body = center.post("json", {"service_code": "air_bersih", "address_string": "Jl. Cenderawasih, SP2",
                                 "description": "Air tidak mengalir"}).get_json()
-    row = report(center, body[0]["service_request_id"])
+    row = report(center, int(body[0]["service_request_id"]))
     assert row.district_code is None and row.lat is None
     assert "Jl. Cenderawasih, SP2" in row.description
 
@@ -101,7 +101,7 @@ def test_extensions_set_the_report_columns(center):
     confidential report is then invisible to GET."""
     body = center.post("json", citizen(**{"attribute[nik]": "9109012345678901", "attribute[confidential]": "true",
                                          "attribute[channel]": "sms"})).get_json()
-    row = report(center, body[0]["service_request_id"])
+    row = report(center, int(body[0]["service_request_id"]))
     with center.engine.connect() as conn:
         nik = conn.execute(select(Reporter.nik).where(Reporter.id == row.reporter_id)).scalar_one()
     assert (row.confidential, row.anonymous, row.channel, nik) == (True, False, "sms", "9109012345678901")
@@ -133,7 +133,7 @@ def test_same_idempotency_key_same_body_returns_the_same_request(center):
     again = center.post("json", citizen(), headers={"Idempotency-Key": key})
     assert first.status_code == again.status_code == 200
     assert first.get_json() == again.get_json()
-    assert reports_of(center, key) == [first.get_json()[0]["service_request_id"]]
+    assert reports_of(center, key) == [int(first.get_json()[0]["service_request_id"])]
 
 
 def test_same_key_as_json_is_the_same_request(center):
@@ -208,7 +208,7 @@ def test_a_report_recorded_offline_keeps_its_time(center):
     count from it, and updated_at is now so the wall's version check sees it."""
     recorded = NOW - timedelta(days=2, hours=3)
     body = center.post("json", citizen(**{"attribute[requested_datetime]": recorded.isoformat()})).get_json()
-    row = report(center, body[0]["service_request_id"])
+    row = report(center, int(body[0]["service_request_id"]))
     assert row.created_at == recorded and row.updated_at == NOW
     assert row.response_due_at < NOW + timedelta(days=3)
 
@@ -217,4 +217,4 @@ def test_a_desk_clock_running_fast_counts_as_now(center):
     """requested_datetime a little ahead of the center's clock is taken as now, not refused."""
     ahead = NOW + timedelta(hours=5)
     body = center.post("json", citizen(**{"attribute[requested_datetime]": ahead.isoformat()})).get_json()
-    assert report(center, body[0]["service_request_id"]).created_at == NOW
+    assert report(center, int(body[0]["service_request_id"])).created_at == NOW

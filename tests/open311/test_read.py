@@ -65,17 +65,17 @@ def test_requests_map_statuses_opd_due_time_and_last_note(center):
     """status open/closed from the rule book, agency_responsible = the OPD, expected_datetime = resolution due
     (WIT), status_notes = the last note of a status change."""
     body = center.get("/requests.json", page_size=300).get_json()
-    rows = rows_for(center, [r["service_request_id"] for r in body])
+    rows = rows_for(center, [int(r["service_request_id"]) for r in body])
     with center.engine.connect() as conn:
         opds = dict(conn.execute(select(Opd.code, Opd.name)).all())
     assert {r["status"] for r in body} == {"open", "closed"}
     for item in body:
-        row = rows[item["service_request_id"]]
+        row = rows[int(item["service_request_id"])]
         assert item["status"] == ("closed" if row.status in CLOSED_STATUSES else "open")
         assert item["agency_responsible"] == opds[row.opd_code]
         assert datetime.fromisoformat(item["expected_datetime"]) == row.resolution_due_at.replace(microsecond=0)
         assert item["expected_datetime"].endswith("+09:00")
-    sample = body[0]["service_request_id"]
+    sample = int(body[0]["service_request_id"])
     with center.engine.connect() as conn:
         last = conn.execute(select(ReportEvent.note).where(ReportEvent.report_id == sample,
                                                            ReportEvent.kind == "status", ReportEvent.note.is_not(None))
@@ -93,11 +93,11 @@ def test_requests_carry_no_personal_data_and_rounded_coordinates(center):
     everything = "\n".join(answers)
     leaked = [value for value in center.personal if value in everything]
     assert leaked == []
-    rows = rows_for(center, [r["service_request_id"] for r in body])
+    rows = rows_for(center, [int(r["service_request_id"]) for r in body])
     located = [r for r in body if r["lat"] is not None]
     assert located
     for item in located:
-        row = rows[item["service_request_id"]]
+        row = rows[int(item["service_request_id"])]
         # Rounded to 3 decimals in SQL (a half rounds away from zero there, to even in Python): within half a step
         # of the stored point and on the 0.001 grid, never the point itself.
         for got, stored in ((item["lat"], row.lat), (item["long"], row.lon)):
@@ -109,14 +109,14 @@ def test_requests_carry_no_personal_data_and_rounded_coordinates(center):
 def test_confidential_reports_are_left_out(center):
     """A report marked confidential appears in no list and answers 404 on its own."""
     body = center.get("/requests.json", page_size=50).get_json()
-    hidden = body[3]["service_request_id"]
+    hidden = int(body[3]["service_request_id"])
     with center.engine.begin() as conn:
         conn.execute(update(Report).where(Report.id == hidden).values(confidential=True))
     try:
-        listed = {r["service_request_id"] for r in center.get("/requests.json").get_json()}
-        by_id = {r["service_request_id"] for r in center.get("/requests.json",
-                                                             service_request_id=f"{hidden},{body[4]['service_request_id']}").get_json()}
-        assert hidden not in listed and hidden not in by_id and body[4]["service_request_id"] in by_id
+        listed = {int(r["service_request_id"]) for r in center.get("/requests.json").get_json()}
+        by_id = {int(r["service_request_id"]) for r in center.get("/requests.json",
+                                                                  service_request_id=f"{hidden},{body[4]['service_request_id']}").get_json()}
+        assert hidden not in listed and hidden not in by_id and int(body[4]["service_request_id"]) in by_id
         assert center.get(f"/requests/{hidden}.json").status_code == 404
     finally:
         with center.engine.begin() as conn:
@@ -133,7 +133,7 @@ def test_filters_service_code_status_and_dates(center):
         expected = set(conn.execute(select(Report.id).where(
             Report.category_code.in_(["jalan", "sampah"]), Report.status.not_in(CLOSED_STATUSES),
             Report.created_at >= start, Report.created_at <= end, Report.confidential.is_(False))).scalars())
-    assert expected and {r["service_request_id"] for r in body} == expected
+    assert expected and {int(r["service_request_id"]) for r in body} == expected
     closed = center.get("/requests.json", status="closed").get_json()
     assert closed and {r["status"] for r in closed} == {"closed"}
 
@@ -153,7 +153,7 @@ def test_service_request_ids_override_the_other_arguments(center):
                                    .order_by(Report.created_at).limit(2)).scalars())
     body = center.get("/requests.json", service_request_id=",".join(map(str, oldest)), status="open",
                       start_date="2026-11-22").get_json()
-    assert sorted(r["service_request_id"] for r in body) == sorted(oldest)
+    assert sorted(int(r["service_request_id"]) for r in body) == sorted(oldest)
 
 
 def test_pages_are_bounded_and_disjoint(center):
