@@ -12,6 +12,8 @@ import jsonschema
 import pytest
 from sqlalchemy import func, select
 
+from core.bounded import bounded_instant
+from data_access.rulebook.sla import WIT
 from data_access.store.schema import IntakeRequest, Report
 from tests.open311 import schemas
 from tests.open311.conftest import BASE, assert_error, both_formats, parse_json, parse_xml, xml_body
@@ -77,6 +79,8 @@ def test_dotnet_round_trip_times_are_read(center):
 
 def test_extra_fraction_digits_are_cut_not_rounded_into_the_next_day(center):
     """23:59:59.9999999 stays on its day: the digits past the microsecond are cut, never rounded up."""
+    moment = bounded_instant("2026-11-19T23:59:59.9999999+09:00", day_zone=WIT)
+    assert (moment.day, moment.second, moment.microsecond) == (19, 59, 999999)
     body = center.get("/requests.json", start_date="2026-11-19T00:00:00+09:00",
                       end_date="2026-11-19T23:59:59.9999999+09:00").get_json()
     assert body and all(r["requested_datetime"].startswith("2026-11-19") for r in body)
