@@ -99,7 +99,9 @@ def test_speed_path_and_plain_path_leave_the_same_store(backend, batch_size, mak
             else:  # the re-import, and the changed export: every report is known by now
                 assert summary["inserted"] == 0
             if round_ == 2:
-                assert summary["updated"] > 20
+                # Fewer than the rows changed: a copy without a time, or older than one the store has, loses
+                # to the newest copy of that record (upsert.Version), as in the first import.
+                assert summary["updated"] > 10
             rejects = {fast: read_rejects(path.with_name(f"{path.stem}.{'fast' if fast else 'plain'}.rejects.csv"))
                        for fast in stores}
             assert rejects[True] == rejects[False] and rejects[True]

@@ -1,8 +1,11 @@
 """The import of one file: read → translate → write in batches, with a rejects file and a summary.
 
 Every record read is counted once as inserted, updated, unchanged or rejected, so
-``inserted + updated + unchanged + rejected == read`` always. Batches commit as they go; a rerun after a crash
-finds the batches already written (unchanged) and continues, ending with the store a single run would leave.
+``inserted + updated + unchanged + rejected == read`` always. A record whose id comes again in the same batch is
+written once, as its newest copy (upsert.version: the newer time, then the later status); the older copies count
+as unchanged (and as ``superseded``). Across batches the store keeps the newest copy the same way (plan_update).
+Batches commit as they go; a rerun after a crash finds the batches already written (unchanged) and continues,
+ending with the store a single run would leave.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from data_access.intake.importing.mapping import Mapping, MappingError, guess_ma
 from data_access.intake.importing.pipeline import BatchWriter, SparseCollection
 from data_access.intake.importing.readers import FORMATS, RawRecord, UnreadableFile, detect_format, open_reader
 from data_access.intake.importing.translate import Candidate, Reference, Rejected, Translator
-from data_access.intake.importing.upsert import BatchResult, ReportUpserter
+from data_access.intake.importing.upsert import BatchResult, ReportUpserter, version, version_code
 from data_access.rulebook.policies import policies_from_store
 from data_access.rulebook.sla import WorkCalendar
 from data_access.store.engine import is_sqlite, sqlite_path
@@ -75,6 +78,7 @@ class ImportSummary:
     unmapped_opd: int = 0
     outside: int = 0
     derived_ids: int = 0
+    superseded: int = 0  # older copies of a record that a newer copy in the same file replaced (in unchanged)
     format: str = ""
     mapping: str = ""
     source: str = ""
@@ -87,7 +91,8 @@ class ImportSummary:
 
     def as_dict(self) -> dict:
         out = {k: getattr(self, k) for k in ("read", "inserted", "updated", "unchanged", "rejected", "warnings",
-                                             "unmapped_category", "unmapped_opd", "outside", "derived_ids")}
+                                             "unmapped_category", "unmapped_opd", "outside", "derived_ids",
+                                             "superseded")}
         out.update(format=self.format, mapping=self.mapping, source=self.source, dry_run=self.dry_run,
                    rejects_file=self.rejects_file, seconds=round(self.seconds, 3),
                    unmapped_category_values=self.unmapped_category_values,
@@ -264,8 +269,10 @@ def _next_batch(batch_size: int, overlapped: bool, read: int, reader) -> int:
 
 def _run(reader, translator: Translator, writer: ReportUpserter, rejects: RejectsFile, summary: ImportSummary,
          batch_size: int, progress: Progress | None, *, fast: bool, threaded: bool, process: bool = False) -> None:
-    batch: list[Candidate] = []
-    in_batch: set[str] = set()
+    batch: dict[str, Candidate] = {}  # by external id: the newest copy of each record in the batch
+    # The newest copy of each record so far in the file (hash of the id → version_code): copies without a time are
+    # told apart only here (the store cannot: upsert.Stored.version), by their status. About 100 bytes a record.
+    newest: dict[int, int] = {}
     limit = _next_batch(batch_size, threaded, 0, reader)
 
     def count(result: BatchResult) -> None:
@@ -289,10 +296,10 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
         nonlocal batch, limit
         if batch:
             # The speed path computes the rows here, so that the writer's thread mostly waits on the store.
-            batches.submit(writer.prepare(batch) if fast else batch)
+            candidates = list(batch.values())
+            batches.submit(writer.prepare(candidates) if fast else candidates)
         collector.rows_done(len(batch))
-        batch = []
-        in_batch.clear()
+        batch = {}
         limit = _next_batch(batch_size, threaded, summary.read, reader)
         rejects.flush()
         if progress is not None:
@@ -311,10 +318,19 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
                 for warning in candidate.warnings:
                     summary.warnings += 1
                     rejects.write(record, "warning", warning)
-                if candidate.external_id in in_batch:
-                    flush()  # the same report twice in one batch: write the first, then compare the second with it
-                batch.append(candidate)
-                in_batch.add(candidate.external_id)
+                key, code = hash(candidate.external_id), version_code(version(candidate, writer.now))
+                best = newest.get(key)
+                if best is not None and code < best:
+                    summary.unchanged += 1  # an older copy than one earlier in the file: it changes nothing
+                    summary.superseded += 1
+                    continue
+                newest[key] = code
+                if candidate.external_id in batch:
+                    # The same report twice in one batch: only the newer copy is written (equal copies: the later
+                    # one, which says nothing more).
+                    summary.unchanged += 1
+                    summary.superseded += 1
+                batch[candidate.external_id] = candidate
                 if len(batch) >= limit:
                     flush()
             flush()

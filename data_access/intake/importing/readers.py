@@ -3,6 +3,11 @@
 Each reader yields :class:`RawRecord` (its line, row or record number, its fields by column name, and the
 original text for the rejects file). Memory stays flat however long the file: CSV and XML are read
 incrementally, XLSX through openpyxl's read-only mode, and JSON by decoding one array element at a time.
+
+And however hostile the file: each reader stops at the limits below with :class:`UnreadableFile` naming the limit
+(the CLI's one ``error:`` line and exit 2) before the shape could cost memory or a RecursionError. Each limit is
+far beyond what an export of complaints has, and low enough that what a reader holds for one record stays a few
+megabytes.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import io
 import json
 import os
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -28,8 +32,26 @@ DELIMITERS = (",", ";", "\t", "|")
 WRAPPER_KEYS = frozenset({"requests", "service_requests", "servicerequests", "data", "records", "items", "results",
                           "reports", "laporan", "rows", "features"})
 JSON_CHUNK = 1 << 20
-MAX_RECORD_BYTES = 64 << 20
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # one long description must not stop an import
+# Our report has about fifteen fields; LAPOR!'s widest export about forty, a city's Open311 dump about thirty.
+MAX_COLUMNS = 500
+# One value: the store keeps at most 5,000 characters of a description (schema.DESCRIPTION_MAX) and cuts the rest
+# with a warning; a megabyte is two hundred times that. A longer CSV value rejects its record.
+MAX_FIELD_CHARS = 1 << 20
+# One record's text (a CSV record over its lines, a JSON element): a few fields at their limit. A longer one stops
+# the file: beyond it the reader would have to hold it whole to find where it ends.
+MAX_RECORD_CHARS = 4 << 20
+MAX_RECORD_BYTES = MAX_RECORD_CHARS  # (the JSON reader's name for it)
+# Objects and lists inside one another: an Open311 request nests two levels (attributes, location); JSON's decoder
+# and the XML reader's walk would otherwise recurse once per level.
+MAX_NESTING = 64
+# An .xlsx keeps each distinct text once, in a shared-strings table that openpyxl loads whole before the first row:
+# 300,000 reports with a few distinct texts each are about a million entries of a few hundred characters.
+MAX_SHARED_STRINGS = 2_000_000
+MAX_SHARED_CHARS = 200_000_000
+# Cells in one worksheet row, counting styled empty ones, and the column they may stand in: Excel's own last
+# column (XFD); openpyxl builds a row's cells whole before handing it over.
+MAX_ROW_CELLS = 16_384
+csv.field_size_limit(MAX_FIELD_CHARS)
 
 
 class UnreadableFile(ValueError):
@@ -87,6 +109,18 @@ def detect_format(path: Path, requested: str = "auto") -> str:
     return "csv"
 
 
+def _too_deep(value: object) -> bool:
+    """Containers inside one another deeper than MAX_NESTING (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return True
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 def open_reader(path: Path, fmt: str) -> Reader:
     readers = {"csv": CsvReader, "xlsx": XlsxReader, "open311-json": JsonReader, "open311-xml": XmlReader}
     return readers[fmt](path)
@@ -128,6 +162,11 @@ def _unique(names: list[str]) -> list[str]:
             seen[name] = 1
         out.append(name)
     return out
+
+
+def _check_width(width: int) -> None:
+    if width > MAX_COLUMNS:
+        raise UnreadableFile(f"the header has {width:,} columns (the limit is {MAX_COLUMNS})")
 
 
 def _header_name(value: object) -> str:
@@ -190,10 +229,20 @@ class CsvReader(Reader):
             self._lines = []
         if self.columns is None:
             self.columns = []
+        _check_width(len(self.columns))
 
     def _capture(self) -> Iterator[str]:
-        for line in self._text:
+        """The file's lines, each read with a bound, and the current record's lines kept for the rejects file."""
+        held = 0
+        while True:
+            line = self._text.readline(MAX_RECORD_CHARS + 1)
+            if not line:
+                return
             self._line_no += 1
+            held = len(line) + (held if self._lines else 0)  # the record's lines so far (emptied per record)
+            if held > MAX_RECORD_CHARS:
+                raise UnreadableFile(f"line {self._line_no - len(self._lines)}: a record longer than "
+                                     f"{MAX_RECORD_CHARS:,} characters (the limit of one record)")
             self._lines.append(line)
             yield line
 
@@ -242,10 +291,15 @@ class XlsxReader(Reader):
         from openpyxl import load_workbook
 
         try:
+            _check_shared_strings(path)
             self._book = load_workbook(path, read_only=True, data_only=True)
+            self._sheet = self._book.worksheets[0]
+            # openpyxl's own name for the sheet's part in the package (read-only worksheets keep it).
+            _check_rows(self._book._archive, self._sheet._worksheet_path)
+        except UnreadableFile:
+            raise
         except Exception as exc:  # zipfile.BadZipFile, KeyError for a broken package, ...
             raise UnreadableFile(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
-        self._sheet = self._book.worksheets[0]
         self._rows = self._sheet.iter_rows(values_only=True)
         self._row_no = 0
         self.rows_total = self._sheet.max_row or 0
@@ -256,6 +310,7 @@ class XlsxReader(Reader):
                 names = [_header_name(v) for v in row]
                 while names and not names[-1]:
                     names.pop()  # a sheet's used range often runs past the last named column
+                _check_width(len(names))
                 self.columns = _unique(names)
                 break
 
@@ -288,6 +343,82 @@ class XlsxReader(Reader):
 
     def close(self) -> None:
         self._book.close()
+
+
+class _Stop(Exception):
+    pass
+
+
+def _expat(source, start, text=None) -> None:
+    """Stream ``source`` (a binary file) through expat with these handlers; a handler stops it with _Stop."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    if text is not None:
+        parser.CharacterDataHandler = text
+    parser.ParseFile(source)
+
+
+def _check_shared_strings(path: Path) -> None:
+    """The workbook's shared-strings table within MAX_SHARED_STRINGS entries and MAX_SHARED_CHARS characters,
+    counted in a stream before openpyxl loads it whole (a 335 KB file can hold 8 million entries)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        names = [n for n in package.namelist() if n.lower().endswith("sharedstrings.xml")]
+        for name in names:
+            counts = [0, 0]
+
+            def start(tag: str, _attrs, counts=counts) -> None:
+                if tag.rpartition(":")[2] == "si":
+                    counts[0] += 1
+                    if counts[0] > MAX_SHARED_STRINGS:
+                        raise _Stop(f"more than {MAX_SHARED_STRINGS:,} shared strings (the limit)")
+
+            def text(data: str, counts=counts) -> None:
+                counts[1] += len(data)
+                if counts[1] > MAX_SHARED_CHARS:
+                    raise _Stop(f"more than {MAX_SHARED_CHARS:,} characters of shared strings (the limit)")
+
+            try:
+                with package.open(name) as source:
+                    _expat(source, start, text)
+            except _Stop as exc:
+                raise UnreadableFile(f"the workbook has {exc}") from None
+
+
+_CELL_COLUMN = re.compile(r"[A-Za-z]+")
+
+
+def _check_rows(package, part: str) -> None:
+    """No row of the worksheet with more than MAX_ROW_CELLS cells or a cell beyond that column, read in a stream
+    before openpyxl builds any row whole (a 3-million-cell row cost it 2.9 GB)."""
+    state = {"cells": 0, "row": 0}
+
+    def start(tag: str, attrs: dict) -> None:
+        local = tag.rpartition(":")[2]
+        if local == "row":
+            state["row"] += 1
+            state["cells"] = 0
+        elif local == "c":
+            state["cells"] += 1
+            column = 0
+            match = _CELL_COLUMN.match(attrs.get("r", ""))
+            if match and len(match.group()) <= 3:
+                for letter in match.group().upper():
+                    column = column * 26 + ord(letter) - 64
+            elif match:
+                column = MAX_ROW_CELLS + 1
+            if state["cells"] > MAX_ROW_CELLS or column > MAX_ROW_CELLS:
+                raise _Stop(f"row {state['row']:,} of the worksheet has cells beyond "
+                            f"column {MAX_ROW_CELLS:,} (the limit)")
+
+    try:
+        with package.open(part.lstrip("/")) as source:
+            _expat(source, start)
+    except _Stop as exc:
+        raise UnreadableFile(str(exc)) from None
 
 
 class _Object(dict):
@@ -376,9 +507,18 @@ class JsonReader(Reader):
             try:
                 value, end = self._decoder.raw_decode(self._buf, self._pos)
             except json.JSONDecodeError as exc:
-                if len(self._buf) - self._pos > MAX_RECORD_BYTES or not self._more():
+                if len(self._buf) - self._pos > MAX_RECORD_BYTES:
+                    raise UnreadableFile(f"record {self._count + 1} is longer than {MAX_RECORD_BYTES:,} characters "
+                                         "(the limit of one record)") from None
+                if not self._more():
                     raise UnreadableFile(f"broken JSON in record {self._count + 1}: {exc.msg}") from None
                 continue
+            except RecursionError:
+                raise UnreadableFile(f"record {self._count + 1} nests objects or lists deeper than {MAX_NESTING} "
+                                     "levels (the limit)") from None
+            if isinstance(value, dict | list) and _too_deep(value):
+                raise UnreadableFile(f"record {self._count + 1} nests objects or lists deeper than {MAX_NESTING} "
+                                     "levels (the limit)")
             if end >= len(self._buf) and not self._eof and not isinstance(value, dict | list | str):
                 if self._more():  # a number cut by the chunk edge: read on and decode it whole
                     continue
@@ -412,8 +552,10 @@ class JsonReader(Reader):
             if self._expect(",]") == "]":
                 return
 
-    def _object(self) -> Iterator[RawRecord]:
+    def _object(self, depth: int = 1) -> Iterator[RawRecord]:
         """A wrapper: stream the array under a wrapper key; an object without one is a single record."""
+        if depth > MAX_NESTING:
+            raise UnreadableFile(f"wrapper objects nested deeper than {MAX_NESTING} levels (the limit)")
         self._expect("{")
         pairs: list[tuple[str, object]] = []
         streamed = False
@@ -430,7 +572,7 @@ class JsonReader(Reader):
                 if ahead == "[":
                     yield from self._array()
                 else:
-                    yield from self._object()
+                    yield from self._object(depth + 1)
                 streamed = True
             else:
                 pairs.append((key, self._value()))
@@ -475,6 +617,9 @@ class XmlReader(Reader):
             for event, elem in ET.iterparse(self._binary, events=("start", "end")):
                 if event == "start":
                     stack.append(elem)
+                    if len(stack) > MAX_NESTING:
+                        raise UnreadableFile(f"record {count + 1} nests elements deeper than {MAX_NESTING} levels "
+                                             "(the limit)")
                     if record_depth is None and len(stack) == 2:
                         record_depth = 3 if _local(elem.tag).casefold() in XML_WRAPPERS else 2
                     continue

@@ -2,11 +2,12 @@
 
 Pure: the store's reference data (categories, OPDs) is handed in. What lands and what is refused:
 
-* refused: junk the reader flagged (wrong field count, a repeated header), no usable ``created_at``, any date
-  that is not a date, before 2000 or in the future beyond :data:`FUTURE_TOLERANCE`, a status the mapping does not
-  know (unless ``[defaults] status`` is set);
-* lands with a warning: a closing time before the creation time (taken as the creation time), coordinates out of
-  range or swapped, a closing time on an open status (ignored), duplicate keys in JSON or XML;
+* refused: junk the reader flagged (wrong field count, a repeated header), no usable ``created_at`` (missing, not
+  a date, before 2000 or in the future beyond :data:`FUTURE_TOLERANCE`), a status the mapping does not know
+  (unless ``[defaults] status`` is set);
+* lands with a warning: any other time that is not a date, before 2000 or in the future (left unknown), a closing
+  time before the creation time (taken as the creation time), coordinates out of range or swapped, a closing time
+  on an open status (ignored), duplicate keys in JSON or XML;
 * lands quietly: missing or ``0,0`` coordinates (no location: counted "outside"), a service name the mapping does
   not know (the default category, counted as ``unmapped_category``), an agency it does not know (the category's
   OPD, counted as ``unmapped_opd``).
@@ -19,6 +20,7 @@ was reported, not how far it has got, so a later export of the same report with 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -107,9 +109,15 @@ class Translator:
         for code, (name, short) in reference.opds.items():
             for key in (code, name, short):
                 self._opd_names[fold(key)] = code
-        # Longest names first, so "Dinas Pemberdayaan Perempuan …" wins over a shorter name inside it.
-        self._opd_contained = sorted(((fold(name), code) for code, (name, _) in reference.opds.items()),
-                                     key=lambda pair: -len(pair[0]))
+                self._opd_names.setdefault(agency_words(key), code)
+        # Longest names first, so "Dinas Pemberdayaan Perempuan …" wins over a shorter name inside it; full names
+        # inside the value first, then short names and codes as whole words ("RSUD Mimika", "UPTD Dinkes …").
+        contained = {agency_words(name): code for code, (name, _) in reference.opds.items()}
+        short = {agency_words(key): code for code, (_, short_name) in reference.opds.items()
+                 for key in (short_name, code)}
+        self._opd_contained = [*sorted(contained.items(), key=lambda pair: -len(pair[0])),
+                               *sorted(((k, c) for k, c in short.items() if k not in contained),
+                                       key=lambda pair: -len(pair[0]))]
         self._opd_memo: dict[str, str | None] = {}
         # Foreign values repeat (a few dozen statuses and service names in a million rows): translate each once.
         # Memos are cleared when they grow past MEMO_MAX, so a column of unique junk cannot grow memory.
@@ -230,6 +238,15 @@ class Translator:
             raise Rejected(f"{name} {moment.isoformat()} is in the future (now is {self.now:%Y-%m-%d %H:%M} UTC)")
         return moment
 
+    def _optional_date(self, name: str, fields: dict, cols: dict, warnings: list[str]) -> datetime | None:
+        """A time other than the creation: one the importer cannot read (a San Francisco dump's repeated key
+        leaves ``updated_datetime`` = "true") is left unknown with a warning; the record still lands."""
+        try:
+            return self._date(name, fields, cols)
+        except Rejected as exc:
+            warnings.append(f"{exc.reason}: left unknown")
+            return None
+
     def translate(self, record: RawRecord) -> Candidate:
         if record.number & 4095 == 0:
             for memo in (self._status_memo, self._category_memo, self._channel_memo, self._opd_memo, self._keys,
@@ -246,9 +263,10 @@ class Translator:
         created = self._date("created_at", fields, cols)
         if created is None:
             raise Rejected("created_at is missing")
-        closed = self._date("closed_at", fields, cols) if "closed_at" in cols else None
-        updated = self._date("updated_at", fields, cols) if "updated_at" in cols else None
-        responded = self._date("first_response_at", fields, cols) if "first_response_at" in cols else None
+        closed = self._optional_date("closed_at", fields, cols, warnings) if "closed_at" in cols else None
+        updated = self._optional_date("updated_at", fields, cols, warnings) if "updated_at" in cols else None
+        responded = (self._optional_date("first_response_at", fields, cols, warnings)
+                     if "first_response_at" in cols else None)
 
         # One value per field; inline for the common single column (a call per field costs more than the look-up).
         get, first = fields.get, self._first
@@ -346,7 +364,9 @@ class Translator:
             key = fold(value)
             code = self.mapping.opd.get(key) or self._opd_names.get(key)
             if code is None:
-                code = next((c for name, c in self._opd_contained if name in key), None)
+                words = agency_words(value)
+                code = self._opd_names.get(words) or next(
+                    (c for name, c in self._opd_contained if name and f" {name} " in f" {words} "), None)
             memo[value] = code
         if code is None:
             self.tally.unmapped_opd[value] += 1
@@ -389,6 +409,18 @@ class Translator:
         parts = [created.isoformat(), category or "", title, description or "",
                  "" if lat is None else f"{lat:.6f}", "" if lon is None else f"{lon:.6f}"]
         return "h-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+# Words that say whose agency it is, not which: "Dinas Kesehatan Kabupaten Mimika", "RSUD Mimika", "Pemkab Mimika -
+# Dinas Sosial" name the same OPD as without them.
+_REGION_WORDS = frozenset({"pemerintah", "pemkab", "kabupaten", "kab", "mimika"})
+_WORD = re.compile(r"[^\W_]+")
+
+
+def agency_words(value: str) -> str:
+    """An agency's name as its words, lower case, without the regency's name: how names and values are compared
+    when the exact name does not match."""
+    return " ".join(w for w in _WORD.findall(value.casefold()) if w not in _REGION_WORDS)
 
 
 def _remembered(memo: dict, clean, value: object):

@@ -14,6 +14,11 @@ for this importer as for ReportWriter and the demo):
   note when only the closing time moved;
 * a record never walks a report back through the open flow: a dump that still says "open" (``baru``) does not
   undo the OPD's ``diproses`` here; finishing, reopening, holding and rejecting are applied as the source says;
+* the newest copy of the source's record wins (:func:`version`): once the store holds a status this source gave
+  at a known time, a record with an older time (an older export, a stale copy later in the same file) or with no
+  time at all changes nothing, and at the same time only a status later in the flow does. So a re-import of the
+  same file, or of an older one, is a no-op, whatever order the copies come in. A status event whose time the
+  source did not give says so in its note (UNKNOWN_TIME_NOTE), so that it is never taken for a known one;
 * due times come from the category's SLA policy at the creation time (exactly as data_access.rulebook.sla computes
   them) and, when a hold begins or ends, status_change works them out again over the report's holds;
 * ``updated_at`` is the moment of the import, so the wall's version check sees every change at once.
@@ -25,11 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from core.rules import CLOCK_RUNNING, FINISHED_STATUSES, NEW
+from core.rules import CLOCK_RUNNING, FINISHED_STATUSES, NEW, STATUSES
 from data_access.intake.importing.due import DueTimeCalculator
 from data_access.intake.importing.translate import Candidate
 from data_access.rulebook.sla import SlaPolicy, WorkCalendar
@@ -82,6 +88,32 @@ def _utc(value: datetime | str | None) -> datetime | None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 _FLOW_RANK = {status: i for i, status in enumerate(CLOCK_RUNNING)}
+# "Later in the flow", for two copies of a record stamped with the same time: the rule book's order of statuses.
+_STATUS_RANK = {status: i for i, status in enumerate(STATUSES)}
+# Ends the note of an imported status event whose time the source did not give (its ``at`` is the import's own
+# moment): such an event is not a version of the source's record with a known time (see Stored.version).
+UNKNOWN_TIME_NOTE = " (waktu dari sumber tidak diketahui)"
+
+
+class Version(NamedTuple):
+    """A copy of a source's record, as far as deciding which copy is newer goes: whether the source gave the time
+    of its status, that time (clamped to the creation), and the status's place in the flow. Compared as a tuple:
+    a copy with a time beats one without; then the later time; then the later status."""
+
+    known: bool
+    at: datetime
+    rank: int
+
+
+def version(c: Candidate, now: datetime) -> Version:
+    at, known = status_time(c, now)
+    return Version(known, at if known else _EPOCH, _STATUS_RANK.get(c.status, -1))
+
+
+def version_code(v: Version) -> int:
+    """A Version as one int that orders the same (about 70 bytes in a dict instead of 200: file_import keeps one
+    per record of a file)."""
+    return (int(v.known) << 62) | (((v.at - _EPOCH) // _MICROSECOND) << 5) | (v.rank + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +128,8 @@ class Stored:
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    # The newest status this source gave the report at a known time, or None (it gave none at a known time)
+    version: Version | None = None
 
     def times(self) -> ReportTimes:
         """Its times for status_change; the due times and time on hold are not read (None): a change that begins
@@ -164,8 +198,11 @@ def target_status(stored: Stored, c: Candidate) -> str:
 def plan_update(stored: Stored, c: Candidate, now: datetime, *,
                 timeline: Timeline | Callable[[], Timeline] | None = None,
                 clock: SlaClock | None = None) -> tuple[dict, dict] | None:
-    """(changed report columns, the event) when the record changes the report; None when it does not.
-    ``timeline`` and ``clock`` as status_change takes them (a hold begun or ended moves the due times)."""
+    """(changed report columns, the event) when the record changes the report; None when it does not (it is
+    the same, or an older copy than one the store has: see Version). ``timeline`` and ``clock`` as status_change
+    takes them (a hold begun or ended moves the due times)."""
+    if stored.version is not None and version(c, now) <= stored.version:
+        return None  # not newer than a copy the store has applied (the same file again, an older export)
     old, new = stored.status, target_status(stored, c)
     if new == old and not (old in FINISHED_STATUSES and c.closed_at is not None):
         return None  # the same status, and no closing time to restate
@@ -177,12 +214,17 @@ def plan_update(stored: Stored, c: Candidate, now: datetime, *,
     values = changed_columns(before, after)
     if new != old:
         values["status"] = new
-        note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
-        return values, {"at": at, "kind": "status", "from_status": old, "to_status": new, "note": note}
+        return values, {"at": at, "kind": "status", "from_status": old, "to_status": new,
+                        "note": status_note(c, known)}
     if not values:
         return None
     return values, {"at": at, "kind": "note", "from_status": old, "to_status": old,
                     "note": f"Waktu penyelesaian diperbarui dari impor: {c.closed_at:%Y-%m-%d %H:%M} UTC"}
+
+
+def status_note(c: Candidate, known: bool) -> str:
+    note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
+    return note if known else note + UNKNOWN_TIME_NOTE
 
 
 def _apply(stored: Stored, values: dict) -> Stored:
@@ -224,9 +266,31 @@ class ReportUpserter:
                       "resolved_at, closed_at", ids):
             found[ext] = Stored(report_id, status, _utc(created), category, opd, _utc(responded), _utc(resolved),
                                 _utc(closed))
+        if found:
+            versions = self._versions(conn, [s.id for s in found.values()])
+            found = {ext: replace(s, version=versions.get(s.id)) for ext, s in found.items()}
         if self.dry_run:
             found.update({k: self._dry_seen[k] for k in ids if k in self._dry_seen})
         return found
+
+    def _versions(self, conn: Connection, report_ids: list[int]) -> dict[int, Version]:
+        """Each report's newest status this source gave at a known time: its latest status event by this import's
+        actor, other than the arrival (``baru`` at the creation) and unless its note says the time was unknown
+        (copies without a time are told apart within one file only: file_import keeps their versions)."""
+        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        latest: dict[int, tuple] = {}
+        for i in range(0, len(report_ids), LOOKUP_CHUNK):
+            chunk = report_ids[i:i + LOOKUP_CHUNK]
+            sql = (f"SELECT report_id, at, id, to_status, note FROM report_event WHERE report_id IN "
+                   f"({', '.join([marker] * len(chunk))}) AND kind = 'status' AND actor = {marker} "
+                   f"AND from_status IS NOT NULL")
+            for report_id, at, event_id, to_status, note in conn.exec_driver_sql(sql, (*chunk, self.actor)):
+                key = (_utc(at), event_id)
+                if report_id not in latest or key > latest[report_id][0]:
+                    latest[report_id] = (key, to_status, note)
+        return {report_id: Version(True, at, _STATUS_RANK.get(to_status, -1))
+                for report_id, ((at, _), to_status, note) in latest.items()
+                if not (note or "").endswith(UNKNOWN_TIME_NOTE)}
 
     def write(self, batch: list[Candidate], ready: Prepared | None = None) -> BatchResult:
         """One transaction per batch: an import killed halfway leaves whole batches, and a rerun finds them."""
@@ -332,8 +396,8 @@ class ReportUpserter:
         for c, (_, at_b, created_b), report_id in zip(fresh, states, report_ids, strict=True):
             events.append((report_id, created_b, "status", None, "baru", c.opd_code, actor, arrived))
             if c.status != "baru":
-                note = f"Status dari impor: {c.status_raw}" if c.status_raw else "Status dari impor"
-                events.append((report_id, at_b, "status", "baru", c.status, c.opd_code, actor, note))
+                events.append((report_id, at_b, "status", "baru", c.status, c.opd_code, actor,
+                               status_note(c, status_time(c, self.now)[1])))
         return events
 
     def _insert(self, conn: Connection, fresh: list[Candidate], ready: Prepared | None = None) -> int:
@@ -344,8 +408,10 @@ class ReportUpserter:
             rows, states, outside, events = ready.rows, ready.states, ready.outside, ready.events
         if self.dry_run:
             for c, (times, _, _) in zip(fresh, states, strict=True):
+                mine = version(c, self.now)
                 self._dry_seen[c.external_id] = Stored(-1, c.status, c.created_at, c.category_code, c.opd_code,
-                                                       **times)
+                                                       **times, version=mine if mine.known and c.status != NEW
+                                                       else None)
             return outside
         if events is None:
             events = self._events(fresh, states, range(len(fresh)))
@@ -469,7 +535,10 @@ class ReportUpserter:
 
     def _update(self, conn: Connection, stored: Stored, c: Candidate, values: dict, event: dict) -> None:
         if self.dry_run:
-            self._dry_seen[c.external_id] = _apply(stored, values)
+            stored = _apply(stored, values)
+            if event["kind"] == "status" and not event["note"].endswith(UNKNOWN_TIME_NOTE):
+                stored = replace(stored, version=Version(True, event["at"], _STATUS_RANK.get(event["to_status"], -1)))
+            self._dry_seen[c.external_id] = stored
             return
         conn.execute(insert(ReportEvent).values(report_id=stored.id, opd_code=stored.opd_code, actor=self.actor,
                                                 **event))
