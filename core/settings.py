@@ -159,6 +159,14 @@ class Settings:
         )
 
 
+def argon2_cost() -> tuple[int, int]:
+    """(time cost, memory in KiB) of the Argon2id password hashes: ARGON2_TIME_COST (default 3) and ARGON2_MEMORY_KIB
+    (default 65,536: 64 MiB), argon2-cffi's recommendation. Lower only where passwords guard nothing (the tests, whose
+    hundreds of logins spent minutes of CPU at full cost); a hash keeps its own parameters, so one written at either
+    cost verifies under the other."""
+    return _int("ARGON2_TIME_COST", 3, minimum=1), _int("ARGON2_MEMORY_KIB", 65_536, minimum=64)
+
+
 def boundaries_file(name: str) -> Path | None:
     """``name`` in the boundaries folder (``BOUNDARIES_DIR``, else the shared Mimika data), if it is there."""
     # An explicit BOUNDARIES_DIR wins outright: falling back to the shared copy would hide a misconfiguration.

@@ -26,13 +26,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.redact import redact_secrets
+from core.settings import argon2_cost
 from data_access.rulebook.scope import Scope
 from data_access.store.schema import ROLES, AccessLog, AppSession, AppUser, AppUserOpd, Kiosk, LoginAttempt, Opd
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@\-]{2,64}$")
 MAX_PASSWORD = 1024  # Argon2 hashes any length; a bound keeps a hostile form from costing memory
 MIN_PASSWORD = 8
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_TIME_COST, _MEMORY_KIB = argon2_cost()
+_hasher = PasswordHasher(time_cost=_TIME_COST, memory_cost=_MEMORY_KIB)  # argon2id
 # Each Argon2 check holds 64 MiB while it runs: a burst of 40 logins took a worker from 383 MB to 1.26 GB. A few
 # checks at a time per process; a login that cannot get a slot soon is told to try again (Busy), not queued.
 ARGON2_SLOTS = 2
