@@ -38,11 +38,42 @@ if os.environ.get("TEST_REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["TEST_REDIS_URL"] = _worker_redis_url(os.environ["TEST_REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"])
 
 
+LONG_MARKS = ("browser", "server", "faults", "cli", "packaging")
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         parts = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts
         if parts and parts[0] in FOLDER_MARKS:
             item.add_marker(FOLDER_MARKS[parts[0]])
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        items[:] = _long_files_first_in_each_chunk(items, workers)
+
+
+def _long_files_first_in_each_chunk(items: list, workers: int) -> list:
+    """The order xdist's worksteal is given: it hands each worker one contiguous chunk of the collection and lets an
+    idle worker steal from the end of another's. In file order the files that start servers, browsers and commands
+    (LONG_MARKS) sat together in one or two chunks, and the run waited on their tail. Here every chunk starts with
+    its share of those files, whole (a file's fixtures are set up once per worker), and ends with an equal share of
+    the quick tests, which stealing balances. Deterministic: every worker collects the same order."""
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(str(item.fspath), []).append(item)
+    long = [tests for tests in files.values() if any(t.get_closest_marker(m) for t in tests for m in LONG_MARKS)]
+    quick = [t for tests in files.values() if tests not in long for t in tests]
+    chunks: list[list] = [[] for _ in range(workers)]
+    for tests in sorted(long, key=len, reverse=True):  # the biggest files first, each to the lightest chunk
+        min(chunks, key=len).extend(tests)
+    remaining = len(items)
+    for i, chunk in enumerate(chunks):  # the sizes worksteal cuts: what is left, divided by the workers left
+        size = remaining // (workers - i)
+        remaining -= size
+        take = max(0, size - len(chunk))
+        chunk.extend(quick[:take])
+        del quick[:take]
+    chunks[-1].extend(quick)
+    return [t for chunk in chunks for t in chunk]
 
 
 _ENGINES: weakref.WeakSet = weakref.WeakSet()
