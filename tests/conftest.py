@@ -38,7 +38,7 @@ if os.environ.get("TEST_REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["TEST_REDIS_URL"] = _worker_redis_url(os.environ["TEST_REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"])
 
 
-LONG_MARKS = ("browser", "server", "faults", "cli", "packaging")
+LONG_MARKS = ("browser", "server", "faults", "cli", "packaging", "slow")
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -28,6 +28,8 @@ from data_access.store.schema import Report
 from demo.seed import DemoConfig, seed_demo
 from tests.support import BACKENDS, NOW
 
+pytestmark = pytest.mark.slow  # seconds of CPU a test: scheduled first (tests/conftest.py)
+
 WALL = (Filters(), Scope.wall())
 ONE_OPD = (Filters(), Scope(frozenset({"PUPR"}), False, "opd"))
 PERIOD = (Filters(start=NOW - timedelta(days=20, hours=5), end=NOW - timedelta(days=2, hours=3)), Scope.wall())

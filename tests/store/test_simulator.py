@@ -15,6 +15,8 @@ from demo.seed import DemoConfig, expected_on_day, seed_demo
 from demo.simulator import CATCH_UP_LIMIT, MIMIKA_PER_DAY, Simulator, catch_up_start, per_day_for_rate
 from tests.support import BACKENDS, NOW
 
+pytestmark = pytest.mark.slow  # seconds of CPU a test: scheduled first (tests/conftest.py)
+
 PER_DAY = 40.0
 FINISHED = ("selesai", "ditolak", "diarsipkan")
 
