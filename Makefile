@@ -48,12 +48,13 @@ browser:
 	  else echo "nginx is missing: the reverse-proxy test of deploy/ will be skipped"; fi; }
 
 # Every test on pytest-xdist workers, two per core: much of a test's time is spent waiting for a server, a browser or
-# a child process, and a second worker per core fills it. Idle workers steal queued tests (worksteal), so the long
-# ones do not pile up at the end. The import contracts are one of the tests (tests/unit/test_architecture.py runs
-# lint-imports). Each worker has its own stores and Redis database. `make test-fast` leaves out what starts
-# browsers, servers, venvs or command-line runs and what stops servers (pytest.ini's markers).
+# a child process, and a second worker per core fills it. Each worker's chunk starts with its share of the long files
+# (servers, browsers, commands, tests marked slow: tests/conftest.py) and ends with quick tests that idle workers
+# steal (worksteal). The import contracts are one of the tests (tests/unit/test_architecture.py runs lint-imports).
+# Each worker has its own stores and Redis database. `make test-fast` leaves out what starts browsers, servers, venvs
+# or command-line runs, what stops servers and what is marked slow (pytest.ini's markers).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
-FAST := not browser and not server and not faults and not packaging and not cli
+FAST := not browser and not server and not faults and not packaging and not cli and not slow
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
