@@ -350,13 +350,6 @@ def pct_with_sample(pct, sample, lang: str, min_sample: int, overdue: int | None
     terlambat', so a small sample never stands alone beside a backlog. With ``met``: 'n = 42 · 35 tepat · 7
     terlambat', the sample's two parts."""
     sample = int(sample) if _has(sample) else 0
-    if met is not None and sample and overdue is None and _has(pct):
-        small = sample < min_sample
-        split = t("league.split", lang, n=fmt_int(sample, lang=lang), met=fmt_int(met, lang=lang),
-                  missed=fmt_int(sample - met, lang=lang))
-        return [html.Span(fmt_pct(pct, lang=lang), className="pct pct-small" if small else "pct"),
-                html.Span(split + (f" · {t('briefing.small', lang)}" if small else ""),
-                          className="pct-n pct-n-small" if small else "pct-n")]
     if overdue is not None:
         return [html.Span("–", className="pct"),
                 html.Span(t("sample", lang, n=fmt_int(sample, lang=lang)) + " · "
@@ -364,9 +357,11 @@ def pct_with_sample(pct, sample, lang: str, min_sample: int, overdue: int | None
     if sample == 0 or not _has(pct):
         return [html.Span("–", className="pct"), html.Span(t("sample", lang, n="0"), className="pct-n")]
     small = sample < min_sample
+    label = t("sample", lang, n=fmt_int(sample, lang=lang)) if met is None else t(
+        "league.split", lang, n=fmt_int(sample, lang=lang), met=fmt_int(met, lang=lang),
+        missed=fmt_int(sample - met, lang=lang))
     return [html.Span(fmt_pct(pct, lang=lang), className="pct pct-small" if small else "pct"),
-            html.Span(t("sample", lang, n=fmt_int(sample, lang=lang)) + (f" · {t('briefing.small', lang)}"
-                                                                         if small else ""),
+            html.Span(label + (f" · {t('briefing.small', lang)}" if small else ""),
                       className="pct-n pct-n-small" if small else "pct-n")]
 
 

@@ -60,13 +60,13 @@ def _month_start(key: str) -> datetime:
     return datetime.combine(date(year, month, 1), datetime.min.time(), tzinfo=WIT)
 
 
-def _judged_by_month(conn, filters: Filters, scope: Scope, start: datetime, now: datetime, *groups) -> pd.DataFrame:
-    """(month, *groups) → met and sample per target, each target in the WIT month of its due time (the rule
-    book's judged_within), counted for the OPD accountable for it when grouped by OPD."""
+def _judged_by_month(conn, filters: Filters, scope: Scope, start: datetime, now: datetime, *,
+                     by_opd: bool = False) -> pd.DataFrame:
+    """month (and, ``by_opd``, the OPD accountable for each target) → met and sample per target, each target in the
+    WIT month of its due time (the rule book's judged_within)."""
     def groups_for(kind: str):
         due = Report.response_due_at if kind == "response" else Report.resolution_due_at
-        return (wit_month(due).label("month"),
-                *(accountable_opd(kind).label("opd_code") if g == "opd" else g for g in groups))
+        return (wit_month(due).label("month"), *([accountable_opd(kind).label("opd_code")] if by_opd else []))
     out = judged_counts(conn, filters, scope, start, now, now, groups_for)
     return out.drop(columns=[f"{k}_{c}" for k in KINDS for c in ("unknown", "compliance_pct")])
 
@@ -98,7 +98,7 @@ def public_figures(engine: Engine, filters: Filters, scope: Scope, now: datetime
         regency = pd.DataFrame({"month": keys}).merge(regency.merge(resolved, on="month", how="outer"),
                                                       on="month", how="left")
 
-        opd_monthly = _judged_by_month(conn, filters, scope, start, now, "opd").merge(
+        opd_monthly = _judged_by_month(conn, filters, scope, start, now, by_opd=True).merge(
             frame(conn, select(month.label("month"), Report.opd_code.label("opd_code"),
                                func.count().label("reports")).where(window).group_by(month, Report.opd_code)),
             on=["month", "opd_code"], how="outer")
