@@ -25,7 +25,7 @@ from data_access.store.engine import StoreUnavailable
 from open311 import documents, parse
 from open311.formats import FORMATS, error_response, format_of, respond
 from open311.parse import Open311Error
-from open311.rate_limit import RateLimiter
+from core.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
 # All routed here, so a wrong one gets an Open311 405; OPTIONS is ours too (the CORS preflight), not Flask's.
