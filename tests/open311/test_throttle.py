@@ -12,13 +12,13 @@ import pytest
 from flask_caching import Cache
 from sqlalchemy import func, select
 
+from core.rate_limit import RateLimiter
 from core.settings import Settings
 from dashboard.app import create_app
 from dashboard.cache import cache_config
 from data_access.intake import api_keys
 from data_access.queries.cache import QueryCache
 from data_access.store.schema import Report
-from core.rate_limit import RateLimiter
 from tests.open311.conftest import BASE, assert_error, release
 from tests.open311.test_post import citizen
 from tests.support import NOW
