@@ -1,11 +1,11 @@
 """/publik/lapor and /publik/lacak: a citizen files a report and follows it, without login (Flask routes, no Dash).
 
 Anyone may call both, so each is bounded and counted per address: a form post is at most ``FORM_MAX_BODY``,
-every field has its limit, and an address gets ``REPORTS_PER_HOUR`` filings (``POSTS_PER_HOUR`` tries) and ``LOOKUPS_PER_WINDOW`` look-ups
-(core/rate_limit.py, the counter Open311's POSTs use). A filing goes through the same writer as every other way in
-(Open311's submit: due times, default OPD, point-in-district, the timeline, an intake record with its token), on
-channel ``web``. A look-up answers an unknown token, a malformed one and a confidential-free miss with the same
-page, and never names the report id, so the token is the only handle and there is none to walk.
+every field has its limit, and an address gets ``REPORTS_PER_HOUR`` filings (``POSTS_PER_HOUR`` tries) and
+``LOOKUPS_PER_WINDOW`` look-ups (core/rate_limit.py, the counter Open311's POSTs use). A filing goes through the
+same writer as every other way in (Open311's submit: due times, default OPD, point-in-district, the timeline, an
+intake record with its token), on channel ``web``. A look-up answers an unknown token and a malformed one with the
+same page, and never names the report id, so the token is the only handle and there is none to walk.
 
 The form is protected as /login is: a token kept in the session (its cookie is SameSite=Lax, so another site's
 page cannot post with it) and a POST naming another origin is refused outright. The token doubles as the
