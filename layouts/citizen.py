@@ -106,7 +106,7 @@ def _tracked(found: Mapping, lang: str) -> str:
 <h2 id="hasil-judul">{_e(t("cit.track.found", lang))}</h2>
 <div class="card"><p>{_e(t(f"cit.status_help.{found['status']}", lang))}</p><dl class="facts">{facts_html}</dl></div>
 <h2>{_e(t("cit.targets.title", lang))}</h2><p class="lead">{_e(t("cit.targets.lead", lang))}</p>
-{_target("response", found, lang)}{_target("resolution", found, lang)}
+<div class="targets">{_target("response", found, lang)}{_target("resolution", found, lang)}</div>
 <h2>{_e(t("cit.timeline.title", lang))}</h2><ol class="timeline">{steps}</ol>
 </section>"""
 

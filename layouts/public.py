@@ -333,8 +333,9 @@ section{margin-top:1.75rem}h2{font-size:1.3rem;margin:0 0 .4rem}.lead{margin:.1r
 .trend .grid{stroke:#e3e9ee}.trend .axis{fill:var(--muted)}
 .trend .in{fill:var(--in)}
 .trend .out{fill:var(--out)}.trend.narrow{display:none}
-.toc{background:#e4ebf0;border-bottom:1px solid var(--line);padding:.35rem clamp(.75rem,3vw,2rem)}
-.toc ul{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1.1rem;margin:0 auto;padding:0;max-width:1440px}
+.toc{background:#e4ebf0;border-bottom:1px solid var(--line);padding:.35rem 0}
+.toc ul{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1.1rem;margin:0 auto;max-width:1440px;
+padding:0 clamp(.75rem,3vw,2rem)}
 .toc a{display:inline-block;padding:.4rem 0}
 .citizen{display:flex;flex-wrap:wrap;gap:.6rem;margin:0 0 1rem}
 .action{display:inline-block;background:#005a8c;color:#fff;font-weight:600;text-decoration:none;
@@ -355,7 +356,11 @@ border-radius:8px;padding:.6rem 1rem;margin:0 0 1rem}.errors h2{color:#a30000;fo
 .error{color:#a30000;font-weight:600;margin:.2rem 0}.token{font-family:ui-monospace,Menlo,Consolas,monospace;
 font-size:1.5rem;font-weight:700;background:#fff;border:2px dashed #005a8c;border-radius:6px;padding:.5rem .8rem;
 display:inline-block;overflow-wrap:anywhere;user-select:all}
-.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;max-width:44rem}
+.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;max-width:44rem;
+margin:.5rem 0 1rem}.card>:first-child{margin-top:0}#hasil h2{margin-top:1.5rem}
+.targets{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:0 .75rem;max-width:44rem}
+form.plain fieldset{border:0;border-top:1px solid var(--line);padding:.6rem 0 0;margin:1.4rem 0 0;min-width:0}
+form.plain legend{font-weight:700;font-size:1.05rem;padding:0 .4rem 0 0}
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:.5rem 0}.facts dt{color:var(--muted)}
 .facts dd{margin:0}.state{font-weight:700}.state.met{color:#00704a}.state.late,.state.overdue{color:#a30000}
 .timeline{padding-left:1.2rem}.timeline li{margin:.35rem 0}.timeline time{color:var(--muted)}
