@@ -109,6 +109,22 @@ def test_each_target_is_judged_by_the_rule_book(app_on, empty_store, workcal):
     assert "Dicek petugas, kontak [disembunyikan]" in shown and "98765432" not in shown
     assert "Diverifikasi" in shown
 
+    # On hold before the resolution fell due: the clock stopped, so neither met nor missed.
+    clock["now"] = NOW
+    held = filed_token(file_report(client, description="Jembatan kayu patah"))
+    with Session(empty_store) as session:
+        report = session.execute(select(Report).join(IntakeRequest, IntakeRequest.report_id == Report.id)
+                                 .where(IntakeRequest.token == held)).scalar_one()
+        writer = ReportWriter(empty_store, workcal)
+        for step, status in enumerate(("diverifikasi", "didisposisikan", "ditunda"), start=1):
+            writer.transition(session, report, status, NOW + timedelta(minutes=10 * step))
+        report.confidential = True
+        session.commit()
+    clock["now"] = resolution_due + timedelta(days=30)
+    shown = client.get(f"/publik/lacak?token={held}").get_data(as_text=True)
+    assert "Ditunda" in shown and "Laporan ditunda: jam berhenti" in shown and "Ya, tepat waktu" in shown
+    assert "Jembatan kayu patah" not in shown  # confidential: its progress, not its words
+
 
 def test_unknown_tokens_all_get_the_same_answer(app_on):
     """Malformed, too long, well-formed but unknown: one page, one status, nothing echoed back."""
