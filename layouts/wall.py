@@ -35,6 +35,7 @@ DISTRICTS = "wall-districts"
 POINTS = "wall-points"
 LABELS = "wall-district-labels"
 LEGEND = "wall-legend"
+MAP_KEY = "wall-map-key"  # the districts the map numbers instead of naming (filled in the browser: assets/wall.js)
 TILEGRID = "wall-tilegrid"
 TILES_KEY = "wall-tiles-key"
 SLA_OVERDUE = "wall-sla-overdue"
@@ -63,6 +64,8 @@ KPIS = (
 )
 KPI_IDS = tuple(k[0] for k in KPIS)
 KPI_TONE = {"kpi-overdue-response": "alert", "kpi-overdue-resolution": "alert", "kpi-at-risk": "warn"}
+# A state is said by a shape too, not by its colour alone: overdue a triangle, at risk a circle.
+TONE_MARK = {"alert": "▲", "warn": "●"}
 
 # URL value → reports_by_district column. Median response: larger is worse, like the others.
 MEASURES = {
@@ -77,9 +80,11 @@ MEASURE_ALIASES = {"new": "new_24h", "baru": "new_24h", "rate": "per_10k", "per1
                    "terbuka": "open"}
 DEFAULT_MEASURE = "open"
 OUTSIDE_CODE = NO_DISTRICT
-TICKER_ITEMS = 6
+# Fewer items rather than small type: the ticker band holds one row of three at the wall's text size, each chart its
+# top six with "+N OPD lainnya" (the same on every OPD panel).
+TICKER_ITEMS = 3
 TITLE_CHARS = 64
-TOP_OPDS = 10
+TOP_OPDS = 6
 MIMIKA_BOUNDS = [[-5.23, 134.87], [-3.95, 137.99]]
 MIMIKA_CENTER = [-4.59, 136.43]  # the regency outline, a little padded
 ATTRIBUTION_NOTE = "attribution"
@@ -172,8 +177,11 @@ def _kpi_row(lang: str) -> html.Section:
     for kpi_id, label_key, _ in KPIS:
         sample = [html.Div("n = –", id=KPI_RESPONSE_SAMPLE, className="kpi-sample")] \
             if kpi_id == "kpi-response-compliance" else []
-        tiles.append(html.Div(className=f"kpi kpi-{KPI_TONE.get(kpi_id, 'plain')}", children=[
-            html.Div(t(label_key, lang), className="kpi-label"),
+        tone = KPI_TONE.get(kpi_id, "plain")
+        mark = [html.Span(TONE_MARK[tone] + " ", className="kpi-mark", **{"aria-hidden": "true"})] \
+            if tone in TONE_MARK else []
+        tiles.append(html.Div(className=f"kpi kpi-{tone}", children=[
+            html.Div([*mark, t(label_key, lang)], className="kpi-label"),
             *sample,
             html.Div("–", id=kpi_id, className="kpi-value"),
         ]))
@@ -226,7 +234,10 @@ def _map_group(lang: str, measure: str, display_geojson: dict | None, district_p
         className="map-body", children=[
             html.Div(className="map-canvas", children=[
                 map_, *note, html.Div(t(ATTRIBUTION_NOTE, lang), className="map-attribution")]),
-            html.Div(id=LEGEND, className="map-legend", children=[]),
+            html.Div(className="map-side", children=[
+                html.Div(id=MAP_KEY, className="map-key", children=[]),
+                html.Div(id=LEGEND, className="map-legend", children=[]),
+            ]),
         ]), extra_class="panel-map")
     tiles_panel = _panel(t("tiles.title", lang) + " · " + measures.name(measure, lang), html.Div(
         className="tiles-body", children=[
@@ -267,10 +278,13 @@ def empty_figure(message: str = "") -> dict:
 def district_label_points(districts: pd.DataFrame) -> dict:
     """District label points as GeoJSON, for the map without polygons (``code``, ``name``, ``label_lat/lon``)."""
     features = []
-    for row in districts.itertuples(index=False):
+    # Each district's number (in code order, the same on every screen) stands in for its name where the name does
+    # not fit on the map; the key beside the map says which is which (assets/wall.js: declutterLabels).
+    for number, row in enumerate(districts.sort_values("code").itertuples(index=False), start=1):
         if pd.isna(row.label_lat) or pd.isna(row.label_lon):
             continue
-        features.append({"type": "Feature", "properties": {"code": row.code, "name": row.name},
+        features.append({"type": "Feature", "properties": {"code": row.code, "name": row.name, "n": number,
+                                                           "short": short_name(row.name)},
                          "geometry": {"type": "Point", "coordinates": [float(row.label_lon), float(row.label_lat)]}})
     return {"type": "FeatureCollection", "features": features}
 
@@ -438,7 +452,7 @@ def tilegrid(districts: pd.DataFrame, measure: str, now: datetime, no_data_days:
             class_name = "wall-tile"
             style.update({"background": theme.SEQUENTIAL[cls], "color": theme.SEQUENTIAL_TEXT[cls]})
         marker = [html.Span(REMOTE_MARK, className="tile-remote", title=t("tiles.remote", lang))] if remote else []
-        children = [html.Div(hyphenate(str(row.name)), className="tile-name"),
+        children = [html.Div(hyphenate(short_name(str(row.name))), className="tile-name", title=str(row.name)),
                     html.Div([html.Span(value_text, className="tile-value"), *marker], className="tile-foot")]
         tiles.append(html.Div(children, className=class_name + (" tile-remote-district" if remote else ""),
                               style=style, **{"data-code": code}))
@@ -462,6 +476,15 @@ def outside_tile(districts: pd.DataFrame, measure: str, lang: str):
 
 
 VOWELS = set("aeiouAEIOU")
+SHORT_PREFIX = ("Mimika ", "M. ")
+
+
+def short_name(name: str) -> str:
+    """The name as a narrow tile or the map's key writes it: the regency's name, the first word of seven districts,
+    shortened to "M." ("M. Barat Tengah"), as the regency's own maps do; other names as they are."""
+    long, short = SHORT_PREFIX
+    return short + name[len(long):] if name.startswith(long) else name
+
 
 
 def hyphenate(name: str, longer_than: int = 10) -> str:
@@ -614,7 +637,7 @@ def opd_backlog_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -
     return {"data": data, "layout": layout}
 
 
-def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = 6) -> dict:
+def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -> dict:
     """Reports in against reports resolved in the last 7 days, for the OPDs with the most inflow."""
     rows = workload.sort_values(["inflow", "closed"], ascending=False).head(top)
     rows = rows[(rows["inflow"] > 0) | (rows["closed"] > 0)]
@@ -638,6 +661,8 @@ def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = 6) -> dict:
     layout = theme.base_figure_layout(barmode="group", bargap=0.22, bargroupgap=0.08,
                                       legend={"traceorder": "reversed"},
                                       xaxis={"tickformat": ",d", "range": [0, top_value * 1.2]})
+    active = int(((workload["inflow"] > 0) | (workload["closed"] > 0)).sum())
+    _more_note(layout, active - len(rows), lang)
     return {"data": data, "layout": layout}
 
 
