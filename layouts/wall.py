@@ -234,10 +234,8 @@ def _map_group(lang: str, measure: str, display_geojson: dict | None, district_p
         className="map-body", children=[
             html.Div(className="map-canvas", children=[
                 map_, *note, html.Div(t(ATTRIBUTION_NOTE, lang), className="map-attribution")]),
-            html.Div(className="map-side", children=[
-                html.Div(id=MAP_KEY, className="map-key", children=[]),
-                html.Div(id=LEGEND, className="map-legend", children=[]),
-            ]),
+            html.Div(id=MAP_KEY, className="map-key", children=[]),
+            html.Div(id=LEGEND, className="map-legend", children=[]),
         ]), extra_class="panel-map")
     tiles_panel = _panel(t("tiles.title", lang) + " · " + measures.name(measure, lang), html.Div(
         className="tiles-body", children=[
@@ -550,6 +548,11 @@ def _bar_height_layout(n_rows: int) -> dict:
     return {"bargap": 0.28 if n_rows > 4 else 0.5}
 
 
+def _every_name(layout: dict, labels: list[str]) -> None:
+    """Name every bar: Plotly drops category labels it finds crowded, which left bars without their OPD."""
+    layout["yaxis"] = {**layout.get("yaxis", {}), "tickmode": "array", "tickvals": labels, "ticktext": labels}
+
+
 def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: str, top: int = TOP_OPDS) -> dict:
     """Overdue reports per OPD (overdue_by_opd), stacked by how long overdue; worst OPD on top."""
     if overdue.empty or overdue["reports"].sum() == 0:
@@ -564,25 +567,37 @@ def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: st
     labels = [f"{name}  " for name in table.index]
     data = []
     for i, bucket in enumerate(buckets):
-        data.append({"type": "bar", "orientation": "h", "name": t(f"bucket.{bucket}", lang), "y": labels,
+        data.append({"type": "bar", "orientation": "h", "y": labels,
+                     "name": t(f"bucket.{bucket}", lang) if i == len(buckets) - 1 else _days(bucket),
                      "x": table[bucket].tolist(), "marker": {"color": theme.OVERDUE_COLOURS[i % 4],
                                                             "line": {"width": 0}}})
     data.append({"type": "scatter", "mode": "text", "y": labels, "x": table["total"].tolist(),
                  "text": [fmt_int(v, lang=lang) for v in table["total"]], "textposition": "middle right",
                  "showlegend": False, "textfont": {"color": theme.TEXT}})
-    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(table)),
+    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(table)), legend=theme.RANGE_LEGEND,
                                       xaxis={"range": [0, float(table["total"].max()) * 1.18],
                                              "tickformat": ",d", "showgrid": True})
     _more_note(layout, hidden, lang)
+    _every_name(layout, labels)
     return {"data": data, "layout": layout}
 
 
+# Bucket names as a narrow panel's legend says them: the ranges bare, the unit once, on the last ("<1 1–3 3–7 >7 hari").
+DAYS = {"<1 hari": "<1", "1-3 hari": "1–3", "3-7 hari": "3–7", ">7 hari": ">7", "age_0_1": "<1", "age_1_3": "1–3",
+        "age_3_7": "3–7", "age_7_14": "7–14", "age_14p": ">14"}
+
+
+def _days(bucket: str) -> str:
+    return DAYS.get(bucket, bucket)
+
+
 def _more_note(layout: dict, hidden: int, lang: str) -> None:
-    """Say how many OPDs a top-N chart leaves out ("+9 OPD lainnya"), bottom right, inside the plot."""
+    """Say how many OPDs a top-N chart leaves out ("+9 OPD lainnya"), under its axis: a note inside the plot ran
+    into the bar labels of the narrow panels."""
     if hidden > 0:
-        layout["annotations"] = [{"text": t("wall.more_opds", lang, n=fmt_int(hidden, lang=lang)), "x": 1, "y": 0,
-                                  "xref": "paper", "yref": "paper", "xanchor": "right", "yanchor": "bottom",
-                                  "showarrow": False, "font": {"color": theme.MUTED}}]
+        note = t("wall.more_opds", lang, n=fmt_int(hidden, lang=lang))
+        layout["xaxis"] = {**layout.get("xaxis", {}), "title": {
+            "text": note, "font": {"color": theme.MUTED, "size": theme.BASE_FONT_PX}, "standoff": 2}}
 
 
 def breach_trend_figure(breaches: pd.DataFrame, now: datetime, lang: str, days: int = 14) -> dict:
@@ -624,16 +639,18 @@ def opd_backlog_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -
     hidden = len(with_backlog) - len(rows)
     rows = rows.iloc[::-1]
     labels = [f"{name}  " for name in rows["short_name"].fillna(rows["opd_code"])]
-    data = [{"type": "bar", "orientation": "h", "name": t(f"age.{col}", lang), "y": labels,
+    data = [{"type": "bar", "orientation": "h", "y": labels,
+             "name": t(f"age.{col}", lang) if i == len(AGE_COLUMNS) - 1 else _days(col),
              "x": rows[col].tolist(), "marker": {"color": theme.AGE_COLOURS[i], "line": {"width": 0}}}
             for i, col in enumerate(AGE_COLUMNS)]
     data.append({"type": "scatter", "mode": "text", "y": labels, "x": rows["backlog"].tolist(),
                  "text": [fmt_int(v, lang=lang) for v in rows["backlog"]], "textposition": "middle right",
                  "showlegend": False,
                  "textfont": {"color": theme.TEXT}})
-    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(rows)),
+    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(rows)), legend=theme.RANGE_LEGEND,
                                       xaxis={"range": [0, float(rows["backlog"].max()) * 1.18], "tickformat": ",d"})
     _more_note(layout, hidden, lang)
+    _every_name(layout, labels)
     return {"data": data, "layout": layout}
 
 
@@ -646,23 +663,25 @@ def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -> d
     total_in, total_closed = int(workload["inflow"].sum()), int(workload["closed"].sum())
     rows = rows.iloc[::-1]
     labels = [f"{name}  " for name in rows["short_name"].fillna(rows["opd_code"])]
-    # Drawn closed-first so that, top to bottom within each OPD, "in" comes before "resolved".
+    # One row per OPD, like the other panels: "in" a wide bar, "resolved" a narrow one over it, both numbers at the
+    # end in the legend's order ("72 / 189"). Two bars side by side per OPD left too little height for their labels.
     data = [
-        {"type": "bar", "orientation": "h", "name": f"{t('opd.closed', lang)}: {fmt_int(total_closed, lang=lang)}",
-         "y": labels, "x": rows["closed"].tolist(), "marker": {"color": theme.CLOSED_COLOUR},
-         "text": [fmt_int(v, lang=lang) for v in rows["closed"]], "textposition": "outside", "cliponaxis": False,
-         "constraintext": "none"},
         {"type": "bar", "orientation": "h", "name": f"{t('opd.inflow', lang)}: {fmt_int(total_in, lang=lang)}",
-         "y": labels, "x": rows["inflow"].tolist(), "marker": {"color": theme.INFLOW_COLOUR},
-         "text": [fmt_int(v, lang=lang) for v in rows["inflow"]], "textposition": "outside", "cliponaxis": False,
-         "constraintext": "none"},
+         "y": labels, "x": rows["inflow"].tolist(), "width": 0.8, "marker": {"color": theme.INFLOW_COLOUR}},
+        {"type": "bar", "orientation": "h", "name": f"{t('opd.closed', lang)}: {fmt_int(total_closed, lang=lang)}",
+         "y": labels, "x": rows["closed"].tolist(), "width": 0.36, "marker": {"color": theme.CLOSED_COLOUR}},
+        {"type": "scatter", "mode": "text", "y": labels, "showlegend": False, "textposition": "middle right",
+         "x": [float(max(a, b)) for a, b in zip(rows["inflow"], rows["closed"], strict=True)],
+         "text": [f"{fmt_int(a, lang=lang)} / {fmt_int(b, lang=lang)}"
+                  for a, b in zip(rows["inflow"], rows["closed"], strict=True)],
+         "textfont": {"color": theme.TEXT}, "cliponaxis": False},
     ]
     top_value = float(max(rows["inflow"].max(), rows["closed"].max()))
-    layout = theme.base_figure_layout(barmode="group", bargap=0.22, bargroupgap=0.08,
-                                      legend={"traceorder": "reversed"},
-                                      xaxis={"tickformat": ",d", "range": [0, top_value * 1.2]})
+    layout = theme.base_figure_layout(barmode="overlay", **_bar_height_layout(len(rows)),
+                                      xaxis={"tickformat": ",d", "range": [0, top_value * 1.45]})
     active = int(((workload["inflow"] > 0) | (workload["closed"] > 0)).sum())
     _more_note(layout, active - len(rows), lang)
+    _every_name(layout, labels)
     return {"data": data, "layout": layout}
 
 

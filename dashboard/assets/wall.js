@@ -80,7 +80,11 @@
     num.className = "district-num";
     num.textContent = p.n === undefined ? "" : String(p.n);
     num.style.visibility = "hidden";
-    var icon = L.divIcon({ html: name.outerHTML + num.outerHTML, className: "wall-district-label", iconSize: null });
+    var leader = document.createElement("i");  // from the district's point to its number, when that moved off it
+    leader.className = "district-leader";
+    leader.style.visibility = "hidden";
+    var icon = L.divIcon({ html: leader.outerHTML + name.outerHTML + num.outerHTML, className: "wall-district-label",
+                           iconSize: null });
     var marker = L.marker(latlng, { icon: icon, interactive: false, keyboard: false, pane: "tooltipPane" });
     marker.on("add", function () {  // the key beside the map writes the short name ("M. Barat Tengah")
       var el = marker.getElement();
@@ -149,8 +153,8 @@
     });
     var names = [];  // placed labels: nothing may cover them, markers included
     // Names first, each at its own point where it is free there (so one pushed aside cannot take a neighbour's
-    // place), then beside its point; the rest as numbers, clear of names and other numbers (over a marker if
-    // need be: the label is drawn above it), at their point or as near to it as there is room.
+    // place), then beside its point; the rest as numbers, clear of names and other numbers: at or beside their
+    // point clear of the markers, else there over a marker (labels are drawn above them), else a little further.
     [[0, 1], [1, 9]].forEach(function (range) {
       labels.forEach(function (l) {
         if (l.spot) { return; }
@@ -162,8 +166,9 @@
     labels.forEach(function (l) {
       if (l.spot) { return; }
       var w = l.num.offsetWidth, h = l.num.offsetHeight;
-      l.spot = place(l.x, l.y, w, h, spotsFor(w, h, 3), taken.concat(names)) ||
-        place(l.x, l.y, w, h, spotsFor(w, h, 3), names) || at(l.x, l.y, [-w / 2, -h / 2], w, h);
+      l.spot = place(l.x, l.y, w, h, spotsFor(w, h, 1), taken.concat(names)) ||
+        place(l.x, l.y, w, h, spotsFor(w, h, 1), names) || place(l.x, l.y, w, h, spotsFor(w, h, 3), names) ||
+        at(l.x, l.y, [-w / 2, -h / 2], w, h);
       l.shown = "num";
       names.push(l.spot.rect);
     });
@@ -173,6 +178,14 @@
       shown.style.transform = "translate(" + l.spot.dx + "px, " + l.spot.dy + "px)";
       shown.style.visibility = "";  // "" inherits: a hidden group (rotation) hides its names
       hidden.style.visibility = "hidden";
+      var leader = l.icon.querySelector(".district-leader");
+      if (leader) {
+        var cx = l.spot.dx + shown.offsetWidth / 2, cy = l.spot.dy + shown.offsetHeight / 2;
+        var far = l.shown === "num" && Math.hypot(cx, cy) > shown.offsetHeight;
+        leader.style.width = Math.hypot(cx, cy) + "px";
+        leader.style.transform = "rotate(" + Math.atan2(cy, cx) + "rad)";
+        leader.style.visibility = far ? "" : "hidden";
+      }
       if (l.shown === "num") {
         numbered.push([parseInt(l.num.textContent, 10), l.icon.getAttribute("data-short") || l.name.textContent]);
       }
@@ -255,6 +268,8 @@
           obj[k] = v * s;
         } else if (k === "width" && parentKey === "line") { obj[k] = v * s; }
         else if (k === "itemwidth" && parentKey === "legend") { obj[k] = legendItemWidth(v, s); }
+        else if (k === "entrywidth" && parentKey === "legend") { obj[k] = v * s; }
+        else if (k === "standoff" && parentKey === "title") { obj[k] = v * s; }
       } else if (v && typeof v === "object") {
         scaleInPlace(v, s, k);
       }

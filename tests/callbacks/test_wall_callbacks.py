@@ -395,9 +395,9 @@ def test_opd_workload_panel_lists_by_backlog_and_says_how_many_are_left_out():
     figure = wall.opd_backlog_figure(workload.sort_values("overdue", ascending=False), "id")
     shown = [label.strip() for label in figure["data"][0]["y"]][::-1]  # top of the chart first
     assert shown == ["OPD 1", "OPD 3", "OPD 5", "OPD 6", "OPD 7", "OPD 8"]
-    assert figure["layout"]["annotations"][0]["text"] == "+7 OPD lainnya"  # 13 with a backlog, 6 shown
+    assert figure["layout"]["xaxis"]["title"]["text"] == "+7 OPD lainnya"  # 13 with a backlog, 6 shown
     english = wall.opd_backlog_figure(workload, "en")
-    assert english["layout"]["annotations"][0]["text"] == "+7 more OPDs"
+    assert english["layout"]["xaxis"]["title"]["text"] == "+7 more OPDs"
 
 
 def test_every_opd_panel_shows_the_same_top_six_and_says_how_many_more():
@@ -414,7 +414,7 @@ def test_every_opd_panel_shows_the_same_top_six_and_says_how_many_more():
                wall.opd_flow_figure(workload, "id")]
     for figure in figures:
         assert len(figure["data"][0]["y"]) == wall.TOP_OPDS == 6
-        assert figure["layout"]["annotations"][0]["text"] == f"+{n - 6} OPD lainnya"
+        assert figure["layout"]["xaxis"]["title"]["text"] == f"+{n - 6} OPD lainnya"
 
 
 def test_age_and_lateness_palettes_share_no_colour():
