@@ -44,9 +44,8 @@ POINT_COLOUR = OKABE_ITO["orange"]
 
 # At 1920×1080, scaled by the browser for larger canvases; never below the wall's smallest text (wall.css --fs-min).
 BASE_FONT_PX = 22
-# A legend of bare ranges ("<1", "1–3", …, ">14 hari"): narrow entries (scaled with the fonts by assets/wall.js), so
-# a narrow panel fits three a row instead of Plotly's one, sized for the longest; the unit-carrying last entry has
-# nothing after it to run into.
+# A legend of bare ranges ("<1", "1–3", …, ">14"): narrow entries (scaled with the fonts by assets/wall.js), so a
+# narrow panel fits three or more a row instead of Plotly's one, sized for the longest.
 RANGE_LEGEND = {"entrywidth": 56, "entrywidthmode": "pixels"}
 FONT_FAMILY = "Inter, 'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
 

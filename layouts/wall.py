@@ -567,14 +567,13 @@ def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: st
     labels = [f"{name}  " for name in table.index]
     data = []
     for i, bucket in enumerate(buckets):
-        data.append({"type": "bar", "orientation": "h", "y": labels,
-                     "name": t(f"bucket.{bucket}", lang) if i == len(buckets) - 1 else _days(bucket),
+        data.append({"type": "bar", "orientation": "h", "y": labels, "name": _days(bucket),
                      "x": table[bucket].tolist(), "marker": {"color": theme.OVERDUE_COLOURS[i % 4],
                                                             "line": {"width": 0}}})
     data.append({"type": "scatter", "mode": "text", "y": labels, "x": table["total"].tolist(),
                  "text": [fmt_int(v, lang=lang) for v in table["total"]], "textposition": "middle right",
                  "showlegend": False, "textfont": {"color": theme.TEXT}})
-    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(table)), legend=theme.RANGE_LEGEND,
+    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(table)), legend=_range_legend(lang),
                                       xaxis={"range": [0, float(table["total"].max()) * 1.18],
                                              "tickformat": ",d", "showgrid": True})
     _more_note(layout, hidden, lang)
@@ -582,13 +581,18 @@ def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: st
     return {"data": data, "layout": layout}
 
 
-# Bucket names as a narrow panel's legend says them: the ranges bare, the unit once, on the last ("<1 1–3 3–7 >7 hari").
+# Bucket names as a narrow panel's legend says them: the ranges bare, the unit once, as the legend's title
+# ("hari  <1  1–3  3–7  >7"). A unit on an entry ran past the panel's edge, where Plotly thought the entry fit.
 DAYS = {"<1 hari": "<1", "1-3 hari": "1–3", "3-7 hari": "3–7", ">7 hari": ">7", "age_0_1": "<1", "age_1_3": "1–3",
         "age_3_7": "3–7", "age_7_14": "7–14", "age_14p": ">14"}
 
 
 def _days(bucket: str) -> str:
     return DAYS.get(bucket, bucket)
+
+
+def _range_legend(lang: str) -> dict:
+    return {**theme.RANGE_LEGEND, "title": {"text": t("wall.days", lang), "side": "left"}}
 
 
 def _more_note(layout: dict, hidden: int, lang: str) -> None:
@@ -639,15 +643,14 @@ def opd_backlog_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -
     hidden = len(with_backlog) - len(rows)
     rows = rows.iloc[::-1]
     labels = [f"{name}  " for name in rows["short_name"].fillna(rows["opd_code"])]
-    data = [{"type": "bar", "orientation": "h", "y": labels,
-             "name": t(f"age.{col}", lang) if i == len(AGE_COLUMNS) - 1 else _days(col),
+    data = [{"type": "bar", "orientation": "h", "y": labels, "name": _days(col),
              "x": rows[col].tolist(), "marker": {"color": theme.AGE_COLOURS[i], "line": {"width": 0}}}
             for i, col in enumerate(AGE_COLUMNS)]
     data.append({"type": "scatter", "mode": "text", "y": labels, "x": rows["backlog"].tolist(),
                  "text": [fmt_int(v, lang=lang) for v in rows["backlog"]], "textposition": "middle right",
                  "showlegend": False,
                  "textfont": {"color": theme.TEXT}})
-    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(rows)), legend=theme.RANGE_LEGEND,
+    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(rows)), legend=_range_legend(lang),
                                       xaxis={"range": [0, float(rows["backlog"].max()) * 1.18], "tickformat": ",d"})
     _more_note(layout, hidden, lang)
     _every_name(layout, labels)
