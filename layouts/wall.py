@@ -645,7 +645,7 @@ def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = 6) -> dict:
     return {"data": data, "layout": layout}
 
 
-SURGE_ITEMS = 2  # the header holds one line: the most surprising surges, then how many more
+SURGE_ITEMS = 1  # the header has room for one: the most surprising surge, then how many more
 SURGE_MARK = "▲"
 
 
