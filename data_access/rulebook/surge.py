@@ -87,7 +87,7 @@ def profile_share(matching: int, history: int, weeks: int) -> float:
     """The share of the weeks' reports that one window like the last 24 hours gets (same weekdays and hours): the
     whole scope's reports in the ``weeks`` matching windows over its reports in those weeks, per window; without
     any history, one day in a week's seven."""
-    return (matching / history if history > 0 else 1 / 7 * weeks) / weeks
+    return matching / history / weeks if history > 0 else 1 / (7 * weeks)
 
 
 def expected_count(cell_history: int, share: float, level: float = 1.0) -> float:
