@@ -43,7 +43,7 @@ def surge_alerts(engine: Engine, filters: Filters, scope: Scope, now: datetime) 
         cells = frame(conn, select(place, Report.category_code, count(recent).label("observed"),
                                    count(history).label("history"), count(matching).label("matching"),
                                    count(surge.in_level_window(now)).label("level"))
-                      .where(where(filters.without_period(), scope, recent | history))
+                      .where(where(filters.without_period(), scope, surge.in_span(now, weeks)))
                       .group_by(place, Report.category_code))
         names = frame(conn, select(District.code.label("district_code"), District.name.label("district")))
         categories = frame(conn, select(Category.code.label("category_code"), Category.name.label("category"),

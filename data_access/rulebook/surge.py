@@ -61,6 +61,11 @@ def _window_span(end: datetime, span: timedelta) -> ColumnElement[bool]:
     return and_(Report.created_at > end - span, Report.created_at <= end)
 
 
+def in_span(now: datetime, weeks: int) -> ColumnElement[bool]:
+    """The last 24 hours and the weeks before them, as one range of creation times (one index range to read)."""
+    return _window_span(now, WINDOW + timedelta(weeks=weeks))
+
+
 def in_level_window(now: datetime) -> ColumnElement[bool]:
     """Created in the ``LEVEL_DAYS`` days before the last 24 hours: the scope's recent level."""
     return _window_span(now - WINDOW, timedelta(days=LEVEL_DAYS))
