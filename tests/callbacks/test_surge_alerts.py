@@ -183,3 +183,14 @@ def test_without_the_surge_at_most_one_alert_in_thirty_simulated_days(make_store
                 raised.append((hour, cell))
             last_alert[cell] = hour
     assert len(raised) <= 1, raised
+
+
+@pytest.mark.cli
+def test_simulate_refuses_a_surge_it_cannot_read(tmp_path):
+    """A district that does not exist: one `error:` line naming the flag, exit 2, before the store is touched."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}
+    result = subprocess.run([sys.executable, "-m", "dashboard", "simulate", "--surge", "Atlantis:air_bersih:3"],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: --surge: no district 'Atlantis'")
