@@ -39,6 +39,7 @@ def load(data: PageData) -> page.BriefingData:
         categories=data.get(queries.top_categories, scope, limit=10),
         oldest=data.get(queries.oldest_open_reports, scope, limit=15),
         min_sample=MIN_SAMPLE,
+        surges=data.get(queries.surge_alerts, scope),
     )
 
 
@@ -47,7 +48,7 @@ def render(data: PageData, lang: str, _config) -> tuple:
     return (page.period_text(briefing.comparison, lang), page.comparison_tiles(briefing.comparison, lang),
             page.weekly_chart(briefing.weekly, lang, briefing.comparison.iloc[0]["end"]),
             page.categories_table(briefing, lang), page.district_table(briefing, lang),
-            page.league_table(briefing, lang), page.oldest_table(briefing, lang))
+            page.league_table(briefing, lang), page.oldest_table(briefing, lang), page.surges_table(briefing, lang))
 
 
 def month_options(now, lang: str) -> list[tuple[str, str]]:
@@ -68,7 +69,7 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
                  outputs=[Output(page.PERIOD, "children"), Output(page.COMPARE, "children"),
                           Output(page.WEEKLY, "children"), Output(page.CATEGORIES, "children"),
                           Output(page.DISTRICTS, "children"), Output(page.LEAGUE, "children"),
-                          Output(page.OLDEST, "children")])
+                          Output(page.OLDEST, "children"), Output(page.SURGES, "children")])
 
     runner = ExportRunner()
 

@@ -35,6 +35,7 @@ from data_access.queries import (
 )
 from data_access.queries.cache import NOW_BUCKET_SECONDS, QueryCache
 from data_access.queries.sla_breaches import OVERDUE_BUCKETS
+from data_access.queries.surges import surge_alerts
 from data_access.rulebook.scope import Filters, Scope
 from data_access.store.engine import StoreUnavailable
 from data_access.store.heartbeat import staleness
@@ -56,6 +57,8 @@ OUTPUTS = (
     (wall.FIGURES, "data"),
     (wall.TICKER, "children"),
     (wall.DATA_TIME, "children"),
+    (wall.SURGE, "children"),
+    (wall.SURGE, "hidden"),
     (wall.STALE, "children"),
     (wall.STALE, "hidden"),
     (wall.STATE, "data"),
@@ -74,6 +77,7 @@ class WallQueries:
     workload: object
     newest: object
     points: object
+    surges: object
 
 
 def _parse(moment: object) -> datetime | None:
@@ -128,6 +132,7 @@ def run_queries(query_cache: QueryCache, version: str, now: datetime, settings: 
         workload=q(opd_workload, days=7),
         newest=q(newest_reports, limit=TICKER_REPORTS),
         points=q(recent_report_points, hours=24, limit=RECENT_POINTS),
+        surges=q(surge_alerts),
     )
 
 
@@ -171,6 +176,7 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
                 if output[1] == "children" and output[0] in (*wall.KPI_IDS, wall.KPI_RESPONSE_SAMPLE):
                     out[index] = "–"
             out[INDEX[(wall.TICKER, "children")]] = []  # single reports leave the screen with its access
+            out[INDEX[(wall.SURGE, "children")]], out[INDEX[(wall.SURGE, "hidden")]] = [], True
             banner("revoked")
             out[INDEX[(wall.STATE, "data")]] = {"stale": "revoked"}
         return out
@@ -329,6 +335,9 @@ def build_panels(query_cache: QueryCache, settings: Settings, version: str, now:
     }
     out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang)
     out[INDEX[(wall.DATA_TIME, "children")]] = wall.data_time_text(newest, lang)
+    surge_children, surge_hidden = wall.surge_banner(data.surges, lang)
+    out[INDEX[(wall.SURGE, "children")]] = surge_children
+    out[INDEX[(wall.SURGE, "hidden")]] = surge_hidden
     return {"outputs": out, "newest": _iso(newest)}
 
 

@@ -31,6 +31,7 @@ from layouts.briefing import (
     resolution_shown,
     week_labels,
 )
+from layouts.wall import SURGE_MARK
 
 
 def _has(value) -> bool:
@@ -52,9 +53,22 @@ def _tone(measure: str, change) -> str:
     return "better" if (change > 0) == (direction > 0) else "worse"
 
 
+def surges_now(data: BriefingData) -> pd.DataFrame:
+    return data.surges if data.surges is not None else pd.DataFrame()
+
+
+def surge_line(row, lang: str) -> str:
+    """One surge alert as the wall says it: mark and word, district · category, reports in 24 hours (usually …)."""
+    district = row.district if _has(row.district) else t("tiles.outside", lang)
+    category = row.category_en if lang == "en" and _has(row.category_en) else row.category
+    return f"{SURGE_MARK} {t('surge.label', lang)}: " + t("surge.item", lang, district=district, category=category,
+                                                 observed=doc.count(row.observed, lang),
+                                                 expected=doc.dec(row.expected, lang))
+
+
 def _attention(data: BriefingData, lang: str) -> list[str]:
     """The few lines a reader should not miss, from the same figures as the tables below."""
-    lines = []
+    lines = [surge_line(r, lang) for r in surges_now(data).head(3).itertuples(index=False)]
     d = data.districts[data.districts["code"] != NO_DISTRICT]
     slow = d.dropna(subset=["median_response_hours"]).sort_values("median_response_hours", ascending=False)
     if len(slow):

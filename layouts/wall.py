@@ -30,6 +30,7 @@ FIGURES = "wall-figures"
 CLOCK = "wall-clock"
 DATA_TIME = "wall-data-time"
 STALE = "wall-stale"
+SURGE = "wall-surge"
 MAP = "wall-map"
 DISTRICTS = "wall-districts"
 POINTS = "wall-points"
@@ -159,8 +160,11 @@ def _header(lang: str) -> html.Header:
             html.Span(t("title", lang), className="brand-name"),
             html.Span(t("subtitle", lang), className="brand-sub"),
         ]),
-        # The banner sits between the name and the clock: it never hides the clock or the data time.
-        html.Div(id=STALE, className="stale-banner", role="alert", hidden=True, children=""),
+        # The banners sit between the name and the clock: they never hide the clock or the data time.
+        html.Div(className="header-alerts", children=[
+            html.Div(id=STALE, className="stale-banner", role="alert", hidden=True, children=""),
+            html.Div(id=SURGE, className="surge-banner", role="status", hidden=True, children=[]),
+        ]),
         html.Div(className="status-line", children=[
             html.Span(className="data-time", children=[
                 html.Span(t("status.data", lang) + ": ", className="muted"),
@@ -686,6 +690,29 @@ def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -> d
     _more_note(layout, active - len(rows), lang)
     _every_name(layout, labels)
     return {"data": data, "layout": layout}
+
+
+SURGE_ITEMS = 1  # the header has room for one: the most surprising surge, then how many more
+SURGE_MARK = "▲"
+
+
+def surge_banner(alerts: pd.DataFrame, lang: str, items: int = SURGE_ITEMS) -> tuple[list, bool]:
+    """The surge alerts (surge_alerts, most surprising first) as the header's banner: a mark and a word, then
+    district · category: observed in 24 hours (usually expected); (children, hidden). Hidden when there is none."""
+    if alerts is None or alerts.empty:
+        return [], True
+    children: list = [html.Span(f"{SURGE_MARK} {t('surge.label', lang)}", className="surge-word")]
+    for row in alerts.head(items).itertuples(index=False):
+        district = row.district if isinstance(row.district, str) and row.district else t("tiles.outside", lang)
+        category = row.category_en if lang == "en" and isinstance(row.category_en, str) else row.category
+        children.append(html.Span(t("surge.item", lang, district=district, category=category,
+                                    observed=fmt_int(row.observed, lang=lang),
+                                    expected=fmt_dec(row.expected, 1, lang=lang)),
+                                  className="surge-item", **{"data-cell": f"{row.district_code}|{row.category_code}"}))
+    if len(alerts) > items:
+        children.append(html.Span(t("surge.more", lang, n=fmt_int(len(alerts) - items, lang=lang)),
+                                  className="surge-more"))
+    return children, False
 
 
 # ---------------------------------------------------------------------------------------------------------------
