@@ -321,6 +321,8 @@ def report_rows(reports: pd.DataFrame, lang: str) -> list[dict]:
         if "sla_state" in d:
             row["sla_state"] = t(f"state.{d['sla_state']}", lang)
             row["sla_key"] = d["sla_state"]
+            if d["sla_state"] == "breached" and isinstance(d.get("late"), str):  # which target: not just "late"
+                row["sla_state"] = t(f"state.late.{d['late']}", lang)
         if "due_kind" in d:
             row["due_kind"] = t(f"due.{d['due_kind']}", lang)
             row["due_at"] = fmt_wit(d.get("due_at"))

@@ -1,0 +1,110 @@
+"""#26: each page leads to its next action. The work list opens on what to do first and says which target each row
+missed; a report page states each target in words with its due time and no raw code; unknown addresses answer 404
+with the friendly page. Through Dash's own endpoint and Flask's test client on the seeded stores."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.formatting import fmt_when
+from core.i18n import t
+from core.rules import OPEN_STATUSES
+from data_access.rulebook.scope import Filters, Scope
+from tests.support import NOW, oracle
+from tests.support.dash_app import by_id, find, get_app, logged_in, post, render, texts, url
+
+OPD = "PUPR"
+
+
+@pytest.fixture(scope="module")
+def rows(seeded):
+    return oracle.raw(seeded)
+
+
+@pytest.fixture
+def app(seeded):
+    return get_app(url(seeded), boundaries=False)[0]
+
+
+def _mine(rows, code=OPD):
+    return [r for r in oracle.visible(rows, Filters(), Scope.opd_head(code), period=False)
+            if r["created_at"] <= NOW]
+
+
+def test_work_list_opens_on_first_responses_then_says_which_target(app, rows):
+    """The first rows are the open reports overdue for a first response (oldest first), then the other breaches,
+    then the ones at risk; each breached row names the target it missed."""
+    config = find(render(f"/opd/{OPD}"), "opd-config").data
+    grid = post(app, "opd-grid.rowData", {"opd-config.data": config})["opd-grid"]["rowData"]
+    by_id = {r["id"]: r for r in rows}
+    first = [r for r in _mine(rows) if r["status"] in OPEN_STATUSES and oracle.resp_overdue(r, NOW)]
+    assert first, "the seeded PUPR has reports overdue for a first response"
+    first.sort(key=lambda r: (r["created_at"], r["id"]))
+    assert [g["id"] for g in grid[:len(first)]] == [r["id"] for r in first]
+    keys = [g["sla_key"] for g in grid]
+    assert keys.index("at_risk") > len(first) if "at_risk" in keys else True
+    assert keys == sorted(keys, key=lambda k: k != "breached")  # breached before at risk
+    words = {t(f"state.late.{k}") for k in ("response", "resolution", "both")}
+    for g in grid:
+        r = by_id[g["id"]]
+        if g["sla_key"] == "breached":
+            response, resolution = oracle.resp_overdue(r, NOW), oracle.res_overdue(r, NOW)
+            want = "both" if response and resolution else "response" if response else "resolution"
+            assert g["sla_state"] == t(f"state.late.{want}"), g
+        else:
+            assert g["sla_state"] not in words
+    assert {g["sla_state"] for g in grid} >= {t("state.late.both"), t("state.late.resolution")}
+
+
+def _report_texts(app, report_id, lang="id"):
+    config = find(render(f"/report/{report_id}", lang=lang), "report-config").data
+    body = post(app, "report-body", {"report-config.data": config})["report-body"]["children"]
+    return body, texts(body)
+
+
+def test_report_page_states_each_target_in_words(app, rows):
+    """A report overdue for both targets says "Respons: terlambat, jatuh tempo …" with its due time in WIT; one met on
+    time says so; status, channel and priority are words, never the stored codes."""
+    late = next(r for r in rows if r["status"] == "baru" and oracle.resp_overdue(r, NOW)
+                and oracle.res_overdue(r, NOW))
+    body, text = _report_texts(app, late["id"])
+    assert (t("report.sla.line", target="Respons", state="terlambat", due=fmt_when(late["response_due_at"]))
+            in text)
+    assert f"Penyelesaian: terlambat, jatuh tempo {fmt_when(late['resolution_due_at'])}" in text
+    met = next(r for r in rows if r["status"] == "ditutup" and r["channel"] == "call_center"
+               and oracle.outcome(r, "response", NOW) == "met" and oracle.outcome(r, "resolution", NOW) == "met")
+    body, text = _report_texts(app, met["id"])
+    assert "Respons: tepat waktu, jatuh tempo" in text and "Penyelesaian: tepat waktu" in text
+    for key, want in (("status", "Ditutup"), ("channel", t("channel.call_center"))):
+        assert by_id(body, f"report-field-{key}")["children"] == want, key
+    assert "call_center" not in text and "ditutup →" not in text
+    _, english = _report_texts(app, late["id"], "en")
+    assert "Response: overdue, due" in english and "Resolution: overdue, due" in english
+
+
+def test_report_without_reporter_says_why_the_panel_is_empty():
+    """The personal-data panel of a report that came without a reporter says why it is empty; one with a reporter
+    does not."""
+    from layouts import report as page
+
+    assert t("report.no_reporter") in texts(page.reporter_panel({"anonymous": False}, "id"))
+    shown = texts(page.reporter_panel({"anonymous": False, "reporter_name": "Yakob"}, "id"))
+    assert "Yakob" in shown and t("report.no_reporter") not in shown
+
+
+@pytest.mark.parametrize("path", ["/does-not-exist", "/report/99999999", "/report/abc", "/opd/BOGUS",
+                                  "/opd/PUPR/extra", "/404"])
+def test_unknown_addresses_answer_404_with_the_friendly_page(app, path):
+    """Each kind of unknown address answers HTTP 404, and the body is still the app (which draws the friendly
+    page), not a bare error."""
+    response = logged_in(app).get(path)
+    assert response.status_code == 404, path
+    assert 'id="react-entry-point"' in response.get_data(as_text=True)
+
+
+def test_known_addresses_still_answer_200(app, rows):
+    """The pages, an existing report and a known OPD (any case) answer 200."""
+    client = logged_in(app)
+    for path in ("/", "/wall", "/sla", "/explorer", "/briefing", "/opd", f"/opd/{OPD}", "/opd/pupr",
+                 f"/report/{rows[0]['id']}"):
+        assert client.get(path).status_code == 200, path
