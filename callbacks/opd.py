@@ -23,6 +23,7 @@ from data_access.rulebook.scope import Scope
 from layouts import components as c
 from layouts import exports
 from layouts import opd as page
+from layouts import pdf_doc as doc
 
 
 class NotYourOpd(Exception):
@@ -110,8 +111,11 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
             if budget.left() <= 0:  # the query finished, but no time is left even for the CSV
                 raise ExportRefused("export.timeout")
             if kind == "xlsx":
-                content = dcc.send_bytes(runner.build(exports.xlsx_bytes, {code: frame}, seconds=budget.left()),
-                                         f"{name}.xlsx")
+                context = exports.context_lines(exports.period_words(data.filters.start, data.filters.end, lang),
+                                                exports.scope_label({code}, data.lists.opd_names(), lang),
+                                                doc.cutoff_text(data.now, lang), lang)
+                content = dcc.send_bytes(runner.build(exports.xlsx_bytes, {code: frame}, context,
+                                                      seconds=budget.left()), f"{name}.xlsx")
             else:
                 content = dcc.send_string(exports.csv_text(frame), f"{name}.csv")  # at most 2,000 rows: here
         return content, f"opd:{code}", f"{kind}, {len(frame)} rows"

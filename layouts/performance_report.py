@@ -114,11 +114,15 @@ def about_frame(figures, lang: str) -> pd.DataFrame:
 
 
 def xlsx_bytes(figures, lang: str = "id") -> bytes:
-    """One sheet each: summary, per OPD, per district, and what the figures mean (with the cut-off)."""
+    """One sheet each: summary, per OPD, per district, and what the figures mean; each headed by the month, the
+    scope and the cut-off."""
+    period = f"{_month_label(figures, lang)} ({figures.start.strftime('%d-%m-%Y')} – " \
+             f"{figures.end.astimezone(figures.start.tzinfo).strftime('%d-%m-%Y')} WIT)"
+    context = exports.context_lines(period, _scope_label(figures, lang), doc.cutoff_text(figures.now, lang), lang)
     return exports.xlsx_bytes({t("rep.sheet.summary", lang): summary_frame(figures, lang),
                                t("rep.sheet.opd", lang): opd_frame(figures, lang),
                                t("rep.sheet.district", lang): district_frame(figures, lang),
-                               t("rep.sheet.about", lang): about_frame(figures, lang)})
+                               t("rep.sheet.about", lang): about_frame(figures, lang)}, context)
 
 
 def _cards(pdf, figures, lang: str) -> None:
@@ -198,8 +202,8 @@ def pdf_bytes(figures, lang: str = "id") -> bytes:
     """A4 landscape: summary, backlog by age and what the figures mean; per OPD (under the summary when the report
     is one OPD's); per district."""
     title = t("rep.title", lang)
-    pdf = doc.new_document(title, f"{title} · {_month_label(figures, lang)}", doc.cutoff_text(figures.now, lang),
-                           lang)
+    pdf = doc.new_document(title, f"{title} · {_month_label(figures, lang)} · {_scope_label(figures, lang)}",
+                           doc.cutoff_text(figures.now, lang), lang)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 18)
     pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
