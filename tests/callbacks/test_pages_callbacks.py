@@ -349,10 +349,23 @@ def test_sla_page_matches_oracle(app, seeded, rows, hours):
     for line in lines:
         kind = "response" if line["name"] == "respons" else "resolution"
         assert sum(line["y"]) == sum(n for (_, _, k), n in want_breaches.items() if k == kind)
-    heat = out["sla-heatmap"]["figure"]["data"][0]
+    heat, small = out["sla-heatmap"]["figure"]["data"]
     pairs = oracle_pages.compliance_by_opd_category(rows, filters, Scope.wall(), NOW)
-    cells = sum(1 for row in heat["z"] for v in row if v is not None)
-    assert cells == sum(1 for v in pairs.values() if v["response_compliance_pct"] is not None)
+    first = heat["x"].index("Respons tepat waktu %")  # the chosen target's column comes first
+    assert first == 0
+    # Coloured only with a sample the league would rank; the small ones are grey (the second trace), never 100 %.
+    painted = sum(1 for row in heat["z"] if row[first] is not None)
+    assert painted == sum(1 for v in pairs.values() if v["response_compliance_pct"] is not None
+                          and v["response_sample"] >= 20) > 0
+    grey = sum(1 for row, text in zip(small["z"], small["text"], strict=True) if row[first] is not None
+               and text[first] != "–")
+    assert grey == sum(1 for v in pairs.values() if 0 < v["response_sample"] < 20)
+    # Every OPD of the filter has its rows (one per category, named with it), judged or not.
+    assert len({label.split(" · ")[0] for label in heat["y"]}) == 3 and len(heat["y"]) == len(set(heat["y"]))
+    assert "Nov" not in str(lines[0]["x"][:1]) and all(" " in tick for tick in
+                                                       out["sla-breaches"]["figure"]["layout"]["xaxis"]["ticktext"])
+    assert lines[0]["line"]["color"] != lines[1]["line"]["color"]
+    assert lines[0]["line"]["dash"] != lines[1]["line"]["dash"]
 
 
 # ------------------------------------------------------------------------------------------- /explorer
