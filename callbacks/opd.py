@@ -44,7 +44,9 @@ def work_list(data: PageData, code: str):
 
 
 def render_index(data: PageData, lang: str, config) -> tuple:
-    return (page.workload_table(data.get(queries.opd_workload, current_scope()), lang, config.get("query") or {}),)
+    periodic = data.filters.start is not None or data.filters.end is not None
+    return (page.workload_table(data.get(queries.opd_workload, current_scope()), lang, config.get("query") or {},
+                                periodic),)
 
 
 def render_detail(data: PageData, lang: str, config) -> tuple:
@@ -69,7 +71,9 @@ def render_detail(data: PageData, lang: str, config) -> tuple:
 def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
     def index(**query):
         ctx = PageContext(query_cache, settings, query)
-        return page.index_layout(query, ctx.lang, ctx.options, ctx.error)
+        opds = current_scope().opds
+        mine = exports.scope_label(opds, ctx.lists.opd_names(), ctx.lang) if opds is not None else None
+        return page.index_layout(query, ctx.lang, ctx.options, ctx.error, mine)
 
     def detail(code: object = "", **query):
         ctx = PageContext(query_cache, settings, query)

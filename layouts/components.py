@@ -16,7 +16,7 @@ from flask import g, has_app_context
 
 from core import measures
 from core.bounded import local_path
-from core.formatting import fmt_dec, fmt_int, fmt_pct
+from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
 from core.i18n import WIT, Message, t
 from layouts import theme
 
@@ -409,12 +409,14 @@ def empty_figure(text: str = "") -> dict:
 
 
 def flow_figure(weekly: pd.DataFrame, lang: str) -> dict:
-    """Reports in against reports resolved per ISO week, as grouped bars."""
+    """Reports in against reports resolved per week (Monday–Sunday, WIT), as grouped bars, each week named as the
+    briefing names it ("21–27 Sep", core.formatting.fmt_week), never "2026-W39"."""
     if weekly.empty:
         return empty_figure(t("none", lang))
+    weeks = [fmt_week(date.fromisoformat(str(d)), lang) for d in weekly["week_start"]]
     return {"data": [
-        {"type": "bar", "name": t("opd.inflow", lang), "x": list(weekly["week"]), "y": list(weekly["inflow"]),
+        {"type": "bar", "name": t("opd.inflow", lang), "x": weeks, "y": list(weekly["inflow"]),
          "marker": {"color": theme.INFLOW_COLOUR}},
-        {"type": "bar", "name": t("opd.closed", lang), "x": list(weekly["week"]), "y": list(weekly["resolved"]),
+        {"type": "bar", "name": t("opd.closed", lang), "x": weeks, "y": list(weekly["resolved"]),
          "marker": {"color": theme.CLOSED_COLOUR}},
     ], "layout": figure_layout(barmode="group", xaxis={"type": "category", "nticks": 12})}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.formatting import fmt_when
+from core.formatting import fmt_int, fmt_when
 from core.i18n import t
 from core.rules import OPEN_STATUSES
 from data_access.rulebook.scope import Filters, Scope
@@ -108,3 +108,34 @@ def test_known_addresses_still_answer_200(app, rows):
     for path in ("/", "/wall", "/sla", "/explorer", "/briefing", "/opd", f"/opd/{OPD}", "/opd/pupr",
                  f"/report/{rows[0]['id']}"):
         assert client.get(path).status_code == 200, path
+
+
+def test_opd_pages_speak_the_briefings_dates_and_name_the_viewers_opd(app, seeded, rows):
+    """The work list's weekly chart names weeks as the briefing does ("21–27 Sep"); an OPD user's /opd names their
+    OPD, not "Semua OPD"; a chosen period changes the table's inflow and closures (headers say so), as the
+    oracle counts them."""
+    from data_access.accounts import Viewer
+    from tests.support.dash_app import as_viewer
+
+    config = find(render(f"/opd/{OPD}"), "opd-config").data
+    flow = post(app, "opd-tiles.children", {"opd-config.data": config})["opd-flow"]["figure"]
+    weeks = flow["data"][0]["x"]
+    assert weeks and not any("-W" in w for w in weeks) and all("–" in w for w in weeks)
+    head = Viewer("test-opd-pupr", "opd", frozenset({OPD}))
+    with as_viewer(head):
+        from dash import page_registry
+        layout = page_registry["opd"]["layout"]()
+    assert "Semua OPD" not in texts(layout) and "Dinas Pekerjaan Umum" in texts(layout)
+    _, _, opds = oracle.reference(seeded)
+    from callbacks.url_filters import filters_from_query
+
+    query = {"period": "quarter"}
+    want = oracle.workload(rows, opds, filters_from_query(query, NOW), Scope.wall(), NOW)
+    table = post(app, "opd-index-table", {"opd-index-config.data": {"query": query, "lang": "id"}})
+    table = table["opd-index-table"]["children"]
+    assert "Masuk dalam periode" in texts(table)
+    week = oracle.workload(rows, opds, Filters(), Scope.wall(), NOW)
+    assert sum(w["inflow"] for w in want.values()) > sum(w["inflow"] for w in week.values())
+    for code, w in want.items():
+        cells = [texts(cell) for cell in by_id(table, f"opd-row-{code}")["children"]]
+        assert cells[-2:] == [fmt_int(w["inflow"]), fmt_int(w["closed"])], code
