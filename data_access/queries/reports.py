@@ -16,7 +16,8 @@ from data_access.store.sqlfuncs import round_coordinate
 # Never a reporter column here: this is what the wall shows.
 PUBLIC_COLUMNS = (
     Report.id, Report.created_at, Report.channel, Report.status, Report.priority, Report.title,
-    Report.category_code, Category.name.label("category"), Report.district_code, District.name.label("district"),
+    Report.category_code, Category.name.label("category"), Category.name_en.label("category_en"),
+    Report.district_code, District.name.label("district"),
     Report.opd_code, Opd.short_name.label("opd"),
 )
 
