@@ -139,3 +139,31 @@ def test_opd_pages_speak_the_briefings_dates_and_name_the_viewers_opd(app, seede
     for code, w in want.items():
         cells = [texts(cell) for cell in by_id(table, f"opd-row-{code}")["children"]]
         assert cells[-2:] == [fmt_int(w["inflow"]), fmt_int(w["closed"])], code
+
+
+def test_explorer_names_zooms_sorts_and_never_leaves_half_the_page_empty(seeded, rows):
+    """The map carries the district names; picking a district zooms to it; the kampung table is sorted by count
+    (withheld ones last); before a pick the panel lists every district by open reports, each a link that picks it."""
+    from tests.support.dash_app import BOUNDARIES
+
+    app = get_app(url(seeded), boundaries=True)[0]
+    layout = render("/explorer")
+    labels = find(layout, "explorer-labels")
+    assert labels is not None and {f["properties"]["name"] for f in labels.data["features"]} >= {"Mimika Baru"}
+    view = post(app, "explorer-map.viewport", {"explorer-pick.value": "94.04.01"})["explorer-map"]["viewport"]
+    (south, west), (north, east) = view["bounds"]
+    assert north - south < 1.0 and east - west < 1.0 and BOUNDARIES.exists()  # one district, not the regency
+    config = find(render("/explorer", period="quarter"), "explorer-config").data
+    panel = post(app, "explorer-panel", {"explorer-pick.value": "94.04.05"}, {"explorer-config.data": config})
+    village_rows = by_id(panel["explorer-panel"]["children"], "explorer-villages")["children"][1]["props"]["children"]
+    counts = [texts(r["props"]["children"][1]) for r in village_rows]
+    shown = [int(n.replace(".", "")) for n in counts if n.replace(".", "").isdigit()]
+    assert shown == sorted(shown, reverse=True) and len(shown) >= 2
+    assert all(not n.replace(".", "").isdigit() for n in counts[len(shown):])  # the withheld ones come last
+    overview = post(app, "explorer-panel", {"explorer-pick.value": None}, {"explorer-config.data": config})
+    table = by_id(overview["explorer-panel"]["children"], "explorer-overview")
+    body = table["children"][1]["props"]["children"]
+    opened = [int(texts(r["props"]["children"][1]).replace(".", "")) for r in body]
+    assert len(body) >= 18 and opened == sorted(opened, reverse=True)
+    first_link = body[0]["props"]["children"][0]["props"]["children"]["props"]["href"]
+    assert first_link.startswith("/explorer?") and "focus=" in first_link and "period=quarter" in first_link
