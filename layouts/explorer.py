@@ -107,7 +107,8 @@ def viewport(geojson: dict | None, code: str | None) -> dict:
 def overview(districts: pd.DataFrame, lang: str, query: Mapping) -> list:
     """Before a district is picked: every district by its open reports (most first), each a link that picks it, so
     the panel beside the map is never an empty half of the page."""
-    d = districts[districts["code"] != NO_DISTRICT].dropna(subset=["name"]).sort_values(["open", "reports", "name"], ascending=[False, False, True])
+    d = districts[districts["code"] != NO_DISTRICT].dropna(subset=["name"])
+    d = d.sort_values(["open", "reports", "name"], ascending=[False, False, True])
     carried = {k: v for k, v in c.clean_query(query).items() if k != "focus"}
     rows = [html.Tr([html.Td(c.page_link(r.name, "/explorer" + c.query_string({**carried, "focus": r.code}),
                                          "/explorer")),
