@@ -17,7 +17,7 @@ from flask import g, has_app_context
 from core import measures
 from core.bounded import local_path
 from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
-from core.i18n import WIT, Message, t
+from core.i18n import WIT, Message, status_label, t
 from layouts import theme
 
 PAGES = ("wall", "briefing", "opd", "sla", "explorer")
@@ -273,7 +273,7 @@ def kpi_tiles(kpis: pd.DataFrame, lang: str, prefix: str) -> list:
 
 # ---------------------------------------------------------------------------------------------- grids
 
-WRAPPED_COLUMNS = ("category", "district", "transferred_from", "due_kind", "opd")
+WRAPPED_COLUMNS = ("category", "district", "transferred_from", "due_kind", "opd", "sla_state")
 GRID_THEME = {"function": (
     f"themeQuartz.withParams({{backgroundColor: '{theme.PANEL}', foregroundColor: '{theme.TEXT}', "
     f"headerBackgroundColor: '#1b2433', borderColor: '{theme.GRID}', accentColor: '{theme.OKABE_ITO['sky']}', "
@@ -311,7 +311,7 @@ def report_rows(reports: pd.DataFrame, lang: str) -> list[dict]:
             "category": d.get("category") or "",
             "district": place_name(d.get("district"), d.get("located"), lang),
             "opd": _text(d.get("opd")) or "–",
-            "status": d.get("status") or "",
+            "status": status_label(d.get("status"), lang) if d.get("status") else "",
             "response_due_at": fmt_wit(d.get("response_due_at")),
             "resolution_due_at": fmt_wit(d.get("resolution_due_at")),
             "age_days": round(float(d["age_days"]), 1) if d.get("age_days") is not None else None,

@@ -167,3 +167,12 @@ def test_explorer_names_zooms_sorts_and_never_leaves_half_the_page_empty(seeded,
     assert len(body) >= 18 and opened == sorted(opened, reverse=True)
     first_link = body[0]["props"]["children"][0]["props"]["children"]["props"]["href"]
     assert first_link.startswith("/explorer?") and "focus=" in first_link and "period=quarter" in first_link
+
+
+def test_work_list_shows_statuses_in_words(app):
+    """The grid's status column reads "Baru", "Diproses", never the stored code."""
+    config = find(render(f"/opd/{OPD}"), "opd-config").data
+    grid = post(app, "opd-grid.rowData", {"opd-config.data": config})["opd-grid"]["rowData"]
+    statuses = {g["status"] for g in grid}
+    assert statuses and statuses <= {t(f"report_status.{s}") for s in OPEN_STATUSES}
+    assert not statuses & set(OPEN_STATUSES)
