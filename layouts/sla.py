@@ -115,16 +115,23 @@ def heatmap_figure(pairs: pd.DataFrame, kind: str, lang: str, *, min_sample: int
             else:
                 z[i][j] = round(float(value), 1)
                 text[i][j] = f"{fmt_pct(value, lang=lang)} · n={fmt_int(n, lang=lang)}"
-    common = {"x": columns, "y": rows, "xgap": 2, "ygap": 2, "text": text, "texttemplate": "%{text}",
-              "textfont": {"size": 12}, "hovertemplate": "%{y} · %{x}<br>%{text}<extra></extra>"}
+    # Each trace writes only its own cells' text (the other's would be drawn over them); plotly draws the first
+    # row at the bottom, so the rows go in reversed and the worst OPD ends on top.
+    judged_text = [[x if v is not None else "" for x, v in zip(tr, zr, strict=True)]
+                   for tr, zr in zip(text, z, strict=True)]
+    small_text = [[x if v is not None else "" for x, v in zip(tr, sr, strict=True)]
+                  for tr, sr in zip(text, small, strict=True)]
+    common = {"x": columns, "y": rows[::-1], "xgap": 2, "ygap": 2, "texttemplate": "%{text}",
+              "hovertemplate": "%{y} · %{x}<br>%{text}<extra></extra>"}
     return {"data": [
-        {"type": "heatmap", "z": z, **common, "colorscale": HEAT_SCALE, "zmin": 0, "zmax": 100,
-         "colorbar": {"ticksuffix": "%", "outlinewidth": 0}, "name": "judged"},
-        {"type": "heatmap", "z": small, **common, "colorscale": [[0, SMALL_SAMPLE], [1, SMALL_SAMPLE]],
-         "showscale": False, "name": "small", "textfont": {"size": 12, "color": "#555555"}},
+        {"type": "heatmap", "z": z[::-1], "text": judged_text[::-1], **common, "colorscale": HEAT_SCALE, "zmin": 0,
+         "zmax": 100, "textfont": {"size": 12}, "colorbar": {"ticksuffix": "%", "outlinewidth": 0}, "name": "judged"},
+        {"type": "heatmap", "z": small[::-1], "text": small_text[::-1], **common,
+         "colorscale": [[0, SMALL_SAMPLE], [1, SMALL_SAMPLE]], "showscale": False, "name": "small",
+         "textfont": {"size": 12, "color": "#333333"}},
     ], "layout": c.figure_layout(
         showlegend=False, xaxis={"type": "category", "side": "top", "gridcolor": "rgba(0,0,0,0)"},
-        yaxis={"type": "category", "autorange": "reversed", "automargin": True, "gridcolor": "rgba(0,0,0,0)"},
+        yaxis={"type": "category", "automargin": True, "gridcolor": "rgba(0,0,0,0)"},
         annotations=[{"text": t("sla.small_sample", lang, n=min_sample), "xref": "paper", "yref": "paper", "x": 0,
                       "y": -0.02, "yanchor": "top", "showarrow": False, "font": {"size": 12}}])}
 
