@@ -230,8 +230,9 @@ def _oldest(pdf, data: BriefingData, lang: str) -> None:
                      r.district if _has(r.district) else "–", status_label(r.status, lang), doc.dec(r.age_days, lang),
                      t(f"state.{r.sla_state}", lang)])
         styles.append("warn" if r.sla_state == "breached" else None)
-    doc.table(pdf, columns, rows, styles=styles, row_height=6.2)
-    pdf.ln(4)
+    # Rows a little tighter than the league's: the notes below must end above the page's foot.
+    doc.table(pdf, columns, rows, styles=styles, row_height=5.2)
+    pdf.ln(2)
     doc.heading(pdf, t("doc.notes", lang), 10)
     doc.definitions(pdf, measures.definitions(FIGURES, lang))
     for key in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.remote", "doc.note.times"):

@@ -8,6 +8,8 @@ month); this module only lays them out. Files are named by the WIT month.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 
 from core import measures
@@ -116,8 +118,8 @@ def about_frame(figures, lang: str) -> pd.DataFrame:
 def xlsx_bytes(figures, lang: str = "id") -> bytes:
     """One sheet each: summary, per OPD, per district, and what the figures mean; each headed by the month, the
     scope and the cut-off."""
-    period = f"{_month_label(figures, lang)} ({figures.start.strftime('%d-%m-%Y')} – " \
-             f"{figures.end.astimezone(figures.start.tzinfo).strftime('%d-%m-%Y')} WIT)"
+    last_day = (figures.end.astimezone(figures.start.tzinfo) - timedelta(days=1)).strftime("%d-%m-%Y")
+    period = f"{_month_label(figures, lang)} ({figures.start.strftime('%d-%m-%Y')} – {last_day} WIT)"
     context = exports.context_lines(period, _scope_label(figures, lang), doc.cutoff_text(figures.now, lang), lang)
     return exports.xlsx_bytes({t("rep.sheet.summary", lang): summary_frame(figures, lang),
                                t("rep.sheet.opd", lang): opd_frame(figures, lang),

@@ -176,3 +176,40 @@ def test_work_list_shows_statuses_in_words(app):
     statuses = {g["status"] for g in grid}
     assert statuses and statuses <= {t(f"report_status.{s}") for s in OPEN_STATUSES}
     assert not statuses & set(OPEN_STATUSES)
+
+
+def test_briefing_documents_name_period_scope_and_cutoff_everywhere(app, tmp_path):
+    """Every sheet of the briefing XLSX starts with its period, scope and cut-off, and its name is whole (≤ 31
+    characters, the titles as given); every page of the briefing PDF heads with the same three."""
+    import base64
+    import io
+    import shutil
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    from tests.support.dash_app import sheet_table
+
+    config = find(render("/briefing", period="month"), "briefing-config").data
+    out = post(app, "briefing-download", {"briefing-export-xlsx.n_clicks": 1}, {"briefing-config.data": config},
+               triggered="briefing-export-xlsx.n_clicks")["briefing-download"]["data"]
+    book = load_workbook(io.BytesIO(base64.b64decode(out["content"])))
+    assert book.sheetnames[0] == "Perbandingan periode" and all(len(n) <= 31 for n in book.sheetnames)
+    for sheet in book:
+        period, scope, cutoff = (r[0] for r in sheet.iter_rows(max_row=3, values_only=True))
+        assert period.startswith("Periode: ") and period.endswith(" WIT"), sheet.title
+        assert scope == "Cakupan: Kabupaten Mimika (semua OPD)" and cutoff.startswith("Data per "), sheet.title
+        assert sheet_table(sheet)[0][0], sheet.title
+    pdf = post(app, "briefing-download", {"briefing-export-pdf.n_clicks": 1}, {"briefing-config.data": config},
+               triggered="briefing-export-pdf.n_clicks")["briefing-download"]["data"]
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler's pdftotext is not installed")
+    path = tmp_path / "briefing.pdf"
+    path.write_bytes(base64.b64decode(pdf["content"]))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) == 4
+    for page in pages:
+        head = page.strip().splitlines()[0]
+        assert "Kabupaten Mimika (semua OPD)" in head and " WIT" in head and "Data per " in head, head
+    assert "peringkat per 10.000" not in text.lower().replace("\n", " ") or "Warna" in text
