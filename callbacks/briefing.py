@@ -25,6 +25,7 @@ from geo.simplify import display_district_geojson
 from layouts import briefing as page
 from layouts import briefing_pdf, exports
 from layouts import components as c
+from layouts import pdf_doc as doc
 from layouts import performance_report as report
 
 
@@ -87,11 +88,16 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
                 data = PageData(query_cache, config["query"])
                 refuse_bad_period(data, lang)
                 briefing = load(data)
+            names = data.lists.opd_names()
             if kind == "xlsx":
-                content = runner.build(exports.xlsx_bytes, page.tables(briefing, lang), seconds=budget.left())
+                context = exports.context_lines(page.period_span(briefing.comparison),
+                                                exports.scope_label(current_scope().opds, names, lang),
+                                                doc.cutoff_text(data.now, lang), lang)
+                content = runner.build(exports.xlsx_bytes, page.tables(briefing, lang), context,
+                                       seconds=budget.left())
             else:  # in Indonesian whatever the page language: it is the regency's document
                 content = runner.build(briefing_pdf.briefing_document, briefing, "id", data.now, boundaries(),
-                                       seconds=budget.left())
+                                       exports.scope_label(current_scope().opds, names, "id"), seconds=budget.left())
         stamp = page.export_stamp(briefing.comparison)  # the WIT day the period ends on, not the UTC day
         return dcc.send_bytes(content, f"briefing_mimika_{stamp}.{kind}"), "briefing", kind
 

@@ -76,7 +76,7 @@ CATALOG: tuple[Measure, ...] = (
             "counted apart.",
             "data_access.rulebook.rules:unknown"),
     Measure("median_response_hours", "Median respons (jam)", "Median response (h)",
-            "Waktu tengah dari diterima sampai tanggapan pertama, atas laporan yang diterima dalam periode dan sudah "
+            "Waktu tengah dari diterima sampai respons pertama, atas laporan yang diterima dalam periode dan sudah "
             "ditanggapi.",
             "The middle time from receipt to the first response, over the period's reports that were answered.",
             "data_access.store.schema:RESPONSE_HOURS"),

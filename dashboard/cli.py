@@ -14,11 +14,12 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.bounded import EARLIEST_DAY
-from core.settings import Settings, SettingsError
+from core.settings import REPO_ROOT, Settings, SettingsError
 from data_access.intake.placing import point_assigner
 from data_access.rulebook.sla import work_calendar
 
@@ -508,6 +509,17 @@ def cmd_forward(_settings: Settings, args) -> int:
         time.sleep(args.every)
 
 
+def _demo_kiosk_file(settings: Settings) -> Path:
+    """Where the demo's kiosk token is kept between runs: beside a SQLite store, else in data/ (demo only: its
+    passwords are published anyway)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).with_suffix(".demo-kiosk")
+    return REPO_ROOT / "data" / f"{url.database or 'store'}.demo-kiosk"
+
+
 def cmd_demo_accounts(settings: Settings, args) -> int:
     from data_access import accounts
     from data_access.intake.bulk_load import not_a_demo_store
@@ -522,7 +534,21 @@ def cmd_demo_accounts(settings: Settings, args) -> int:
     if refusal:  # published passwords on a store with real complaints would open it to anyone who read the README
         raise CliError(f"demo-accounts refused: this is not a demo store ({refusal}); demo accounts have published "
                        "passwords — use `users add` and `kiosk add` on a real store")
-    users, kiosk_path = accounts.ensure_demo_accounts(engine)
+    kept = _demo_kiosk_file(settings)
+    try:
+        previous = kept.read_text(encoding="utf-8").strip() if kept.is_file() else None
+    except OSError:
+        previous = None
+    users, kiosk_path = accounts.ensure_demo_accounts(engine, previous)
+    token = kiosk_path.partition("kiosk=")[2]
+    if token != previous:  # kept beside the store, so the next `make demo` prints the same link
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(token + "\n", encoding="utf-8")
+            kept.chmod(0o600)
+        except OSError as exc:
+            print(f"warning: the kiosk link could not be kept in {kept} ({exc}); the next demo-accounts makes a new "
+                  "one", file=sys.stderr)
     print("Demo accounts (change them with `python -m dashboard users passwd NAME --password-stdin`):")
     for name, role, password in users:
         print(f"  {name:<9} {role:<9} password: {password}")

@@ -124,6 +124,15 @@ def period_text(comparison: pd.DataFrame, lang: str) -> str:
               f"{start.strftime('%d-%m-%Y %H:%M')} WIT")
 
 
+def period_span(comparison: pd.DataFrame) -> str:
+    """The briefing's period in WIT, as every page and sheet of its documents names it."""
+    from core.i18n import WIT
+
+    row = comparison.iloc[0]
+    start, end = (pd.Timestamp(row[k]).tz_convert(WIT).strftime("%d-%m-%Y %H:%M") for k in ("start", "end"))
+    return f"{start} – {end} WIT"
+
+
 def format_measure(measure: str, value, lang: str = "id") -> str:
     if measure == "reports":
         return fmt_int(value, lang=lang)
@@ -328,7 +337,7 @@ def surges_table(data: BriefingData, lang: str):
 def tables(data: BriefingData, lang: str) -> dict[str, pd.DataFrame]:
     """Every table of the briefing, titled — the XLSX gets one sheet each, the PDF prints them."""
     return {
-        t("briefing.compare", lang): comparison_frame(data.comparison, lang),
+        t("briefing.sheet.compare", lang): comparison_frame(data.comparison, lang),
         t("briefing.surges", lang): surges_frame(data.surges, lang),
         t("explorer.district", lang): district_frame(data.districts, lang),
         "OPD": league_frame(data.league, lang),

@@ -16,8 +16,8 @@ from flask import g, has_app_context
 
 from core import measures
 from core.bounded import local_path
-from core.formatting import fmt_dec, fmt_int, fmt_pct
-from core.i18n import WIT, Message, t
+from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
+from core.i18n import WIT, Message, status_label, t
 from layouts import theme
 
 PAGES = ("wall", "briefing", "opd", "sla", "explorer")
@@ -273,7 +273,7 @@ def kpi_tiles(kpis: pd.DataFrame, lang: str, prefix: str) -> list:
 
 # ---------------------------------------------------------------------------------------------- grids
 
-WRAPPED_COLUMNS = ("category", "district", "transferred_from", "due_kind", "opd")
+WRAPPED_COLUMNS = ("category", "district", "transferred_from", "due_kind", "opd", "sla_state")
 GRID_THEME = {"function": (
     f"themeQuartz.withParams({{backgroundColor: '{theme.PANEL}', foregroundColor: '{theme.TEXT}', "
     f"headerBackgroundColor: '#1b2433', borderColor: '{theme.GRID}', accentColor: '{theme.OKABE_ITO['sky']}', "
@@ -311,7 +311,7 @@ def report_rows(reports: pd.DataFrame, lang: str) -> list[dict]:
             "category": d.get("category") or "",
             "district": place_name(d.get("district"), d.get("located"), lang),
             "opd": _text(d.get("opd")) or "–",
-            "status": d.get("status") or "",
+            "status": status_label(d.get("status"), lang) if d.get("status") else "",
             "response_due_at": fmt_wit(d.get("response_due_at")),
             "resolution_due_at": fmt_wit(d.get("resolution_due_at")),
             "age_days": round(float(d["age_days"]), 1) if d.get("age_days") is not None else None,
@@ -321,6 +321,8 @@ def report_rows(reports: pd.DataFrame, lang: str) -> list[dict]:
         if "sla_state" in d:
             row["sla_state"] = t(f"state.{d['sla_state']}", lang)
             row["sla_key"] = d["sla_state"]
+            if d["sla_state"] == "breached" and isinstance(d.get("late"), str):  # which target: not just "late"
+                row["sla_state"] = t(f"state.late.{d['late']}", lang)
         if "due_kind" in d:
             row["due_kind"] = t(f"due.{d['due_kind']}", lang)
             row["due_at"] = fmt_wit(d.get("due_at"))
@@ -407,12 +409,14 @@ def empty_figure(text: str = "") -> dict:
 
 
 def flow_figure(weekly: pd.DataFrame, lang: str) -> dict:
-    """Reports in against reports resolved per ISO week, as grouped bars."""
+    """Reports in against reports resolved per week (Monday–Sunday, WIT), as grouped bars, each week named as the
+    briefing names it ("21–27 Sep", core.formatting.fmt_week), never "2026-W39"."""
     if weekly.empty:
         return empty_figure(t("none", lang))
+    weeks = [fmt_week(date.fromisoformat(str(d)), lang) for d in weekly["week_start"]]
     return {"data": [
-        {"type": "bar", "name": t("opd.inflow", lang), "x": list(weekly["week"]), "y": list(weekly["inflow"]),
+        {"type": "bar", "name": t("opd.inflow", lang), "x": weeks, "y": list(weekly["inflow"]),
          "marker": {"color": theme.INFLOW_COLOUR}},
-        {"type": "bar", "name": t("opd.closed", lang), "x": list(weekly["week"]), "y": list(weekly["resolved"]),
+        {"type": "bar", "name": t("opd.closed", lang), "x": weeks, "y": list(weekly["resolved"]),
          "marker": {"color": theme.CLOSED_COLOUR}},
     ], "layout": figure_layout(barmode="group", xaxis={"type": "category", "nticks": 12})}

@@ -154,9 +154,24 @@ def layout(*, lang: str = "id", measure: str = DEFAULT_MEASURE, display_geojson:
     )
 
 
+MENU = "wall-menu"
+MENU_PAGES = (("briefing", "/briefing"), ("opd", "/opd"), ("sla", "/sla"), ("explorer", "/explorer"))
+
+
+def _menu(lang: str) -> html.Details:
+    """The operator's way to the other pages: a small closed "☰" beside the name that opens a list; closed, it
+    adds nothing to read on the wall (and a kiosk screen, which may open no other page, simply never opens it)."""
+    suffix = "?lang=en" if lang == "en" else ""
+    return html.Details(id=MENU, className="wall-menu", children=[
+        html.Summary("☰", title=t("wall.menu", lang), **{"aria-label": t("wall.menu", lang)}),
+        html.Ul([html.Li(html.A(t(f"nav.{name}", lang), href=path + suffix)) for name, path in MENU_PAGES]),
+    ])
+
+
 def _header(lang: str) -> html.Header:
     return html.Header(className="wall-header", children=[
         html.Div(className="brand", children=[
+            _menu(lang),
             html.Span(t("title", lang), className="brand-name"),
             html.Span(t("subtitle", lang), className="brand-sub"),
         ]),
@@ -527,6 +542,12 @@ def shorten(text: str | None, limit: int = TITLE_CHARS) -> str:
     return cut.rstrip(",.;:-") + "…"
 
 
+def category_name(row, lang: str) -> str:
+    """A report's category in the page's language (the English name when there is one)."""
+    english = getattr(row, "category_en", None)
+    return english if lang == "en" and isinstance(english, str) and english else row.category
+
+
 def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS) -> list:
     """The newest reports: WIT time, category, district, OPD, a shortened title. Never who reported it."""
     if reports.empty:
@@ -539,7 +560,7 @@ def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS) -> list:
         out.append(html.Li(className="ticker-item", children=[
             html.Div(className="ticker-meta", children=[
                 html.Span(fmt_hhmm(created.to_pydatetime()), className="ticker-time"),
-                html.Span(row.category, className="ticker-category"),
+                html.Span(category_name(row, lang), className="ticker-category"),
                 html.Span(f"{district} · {row.opd or '–'}", className="ticker-place"),
             ]),
             html.Div(shorten(row.title), className="ticker-title-text"),
