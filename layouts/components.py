@@ -159,7 +159,9 @@ def filter_bar(query: Mapping, lang: str, options: FilterOptions, path: str) -> 
         html.Button(t("filter.apply", lang), id=FB_APPLY, className="button primary", n_clicks=0),
         html.A(t("filter.reset", lang), href=path + query_string({"lang": lang} if "lang" in q else {}),
                className="button")]))
-    return html.Section(className="filter-bar no-print", children=[
+    # A named search landmark: a screen reader lists it beside the navigation and the page's main part
+    return html.Section(className="filter-bar no-print", role="search", **{"aria-label": t("filter.label", lang)},
+                        children=[
         *controls, dcc.Store(id=FB_CONTEXT, data={"path": path, "query": q}),
         dcc.Location(id=FB_LOCATION, refresh="callback-nav")])
 
