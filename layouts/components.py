@@ -159,7 +159,9 @@ def filter_bar(query: Mapping, lang: str, options: FilterOptions, path: str) -> 
         html.Button(t("filter.apply", lang), id=FB_APPLY, className="button primary", n_clicks=0),
         html.A(t("filter.reset", lang), href=path + query_string({"lang": lang} if "lang" in q else {}),
                className="button")]))
-    return html.Section(className="filter-bar no-print", children=[
+    # A named search landmark: a screen reader lists it beside the navigation and the page's main part
+    return html.Section(className="filter-bar no-print", role="search", **{"aria-label": t("filter.label", lang)},
+                        children=[
         *controls, dcc.Store(id=FB_CONTEXT, data={"path": path, "query": q}),
         dcc.Location(id=FB_LOCATION, refresh="callback-nav")])
 
@@ -366,11 +368,13 @@ def report_grid(grid_id: str, rows: list[dict], lang: str, columns: Iterable[str
                                       "cell-at-risk": "params.data.sla_key == 'at_risk'"}
         defs.append(spec)
     # Headers wrap onto a second line ("Batas respons (WIT)") instead of ending in "…".
+    # The keyboard enters the rows as one tab stop and walks them with the arrow keys (Enter on a report number
+    # opens it: assets/pages.js); Tab from a row leaves the grid, not the 50 rows × 11 cells one by one.
     return dag.AgGrid(id=grid_id, rowData=rows, columnDefs=defs, className="page-grid",
                       defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True,
                                      "wrapHeaderText": True, "autoHeaderHeight": True},
                       dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": 50,
-                                       "animateRows": False, "suppressCellFocus": True,
+                                       "animateRows": False, "tabToNextCell": {"function": "false"},
                                        "localeText": grid_texts(lang)},
                       style={"height": f"{height}px", "width": "100%"})
 

@@ -42,9 +42,11 @@ def hours_from_query(query: Mapping) -> int:
 def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
            refresh_seconds: int = 60) -> html.Div:
     hours = hours_from_query(query)
-    kind_switch = dcc.RadioItems(id=KIND, value="resolution", inline=True, className="radio no-print", options=[
+    # A named group around the radios: Dash's RadioItems takes no ARIA of its own (assets/a11y.js)
+    kind_switch = html.Div(dcc.RadioItems(id=KIND, value="resolution", inline=True, className="radio", options=[
         {"label": t("col.resolution_pct", lang), "value": "resolution"},
-        {"label": t("col.response_pct", lang), "value": "response"}])
+        {"label": t("col.response_pct", lang), "value": "response"}]), role="radiogroup",
+        **{"aria-label": t("sla.kind", lang)}, className="no-print")
     hours_pick = html.Label([t("sla.hours", lang), dcc.Dropdown(
         id=HOURS, options=[{"label": str(h), "value": h} for h in HOUR_CHOICES], value=hours, clearable=False,
         searchable=False, style={"width": "90px"})], className="fb-field inline-field")
