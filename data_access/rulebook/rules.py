@@ -179,3 +179,16 @@ def accountable_opd(kind: str):
 
 def is_remote_district() -> ColumnElement[bool]:
     return District.access.in_(REMOTE_ACCESS)
+
+
+REMOTE_AREA = "remote"
+ROAD_AREA = "road"
+
+
+def equity_area():
+    """The side of the location-equity figure a report is on: ``remote`` in a district reached by river, sea or air
+    (``is_remote_district``), ``road`` in one reached by road (Timika and the districts on its roads), NULL without a
+    district — a report that cannot be placed belongs to neither side."""
+    remote_codes = select(District.code).where(is_remote_district())
+    return case((Report.district_code.in_(remote_codes), REMOTE_AREA),
+                (Report.district_code.is_not(None), ROAD_AREA), else_=None)
