@@ -34,11 +34,12 @@ from data_access.queries import (
     reports_by_district,
 )
 from data_access.queries.cache import NOW_BUCKET_SECONDS, QueryCache
+from data_access.queries.equity import location_equity
 from data_access.queries.sla_breaches import OVERDUE_BUCKETS
 from data_access.rulebook.scope import Filters, Scope
 from data_access.store.engine import StoreUnavailable
 from data_access.store.heartbeat import staleness
-from layouts import wall
+from layouts import equity, wall
 
 log = logging.getLogger(__name__)
 KIOSK = Viewer("wall", "kiosk")  # the wall as a kiosk sees it: warmed ahead, shared by every all-OPD viewer
@@ -55,6 +56,7 @@ OUTPUTS = (
     (wall.TILEGRID, "children"),
     (wall.FIGURES, "data"),
     (wall.TICKER, "children"),
+    (wall.EQUITY, "children"),
     (wall.DATA_TIME, "children"),
     (wall.STALE, "children"),
     (wall.STALE, "hidden"),
@@ -74,6 +76,7 @@ class WallQueries:
     workload: object
     newest: object
     points: object
+    equity: object
 
 
 def _parse(moment: object) -> datetime | None:
@@ -128,6 +131,7 @@ def run_queries(query_cache: QueryCache, version: str, now: datetime, settings: 
         workload=q(opd_workload, days=7),
         newest=q(newest_reports, limit=TICKER_REPORTS),
         points=q(recent_report_points, hours=24, limit=RECENT_POINTS),
+        equity=q(location_equity),
     )
 
 
@@ -328,6 +332,7 @@ def build_panels(query_cache: QueryCache, settings: Settings, version: str, now:
         wall.OPD_FLOW: wall.opd_flow_figure(data.workload, lang),
     }
     out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang)
+    out[INDEX[(wall.EQUITY, "children")]] = equity.wall_band(data.equity, lang)
     out[INDEX[(wall.DATA_TIME, "children")]] = wall.data_time_text(newest, lang)
     return {"outputs": out, "newest": _iso(newest)}
 

@@ -16,6 +16,7 @@ from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
 from core.i18n import Message, status_label, t
 from core.rules import NO_DISTRICT, ROAD, is_remote
 from layouts import components as c
+from layouts import equity
 
 CONFIG = "briefing-config"
 INTERVAL = "briefing-interval"
@@ -27,6 +28,7 @@ LEAGUE = "briefing-league"
 WEEKLY = "briefing-weekly"
 CATEGORIES = "briefing-categories"
 OLDEST = "briefing-oldest"
+EQUITY = "briefing-equity"
 EXPORT_XLSX = "briefing-export-xlsx"
 EXPORT_PDF = "briefing-export-pdf"
 PRINT = "briefing-print"
@@ -54,11 +56,13 @@ class BriefingData:
     categories: pd.DataFrame
     oldest: pd.DataFrame
     min_sample: int
+    equity: object = None  # data_access/queries/equity.py's LocationEquity, shown by layouts/equity.py
 
 
 # The figures the briefing, its PDF and XLSX show (core/measures.py defines each).
-FIGURES = ("reports", "response_compliance_pct", "resolution_compliance_pct", "time_unknown", "median_response_hours",
-           "median_resolution_hours", "open", "overdue", "per_10k", "excluded_pct")
+FIGURES = ("equity_gap_pp", "equity_trend", "reports", "response_compliance_pct", "resolution_compliance_pct",
+           "time_unknown", "median_response_hours", "median_resolution_hours", "open", "overdue", "per_10k",
+           "excluded_pct")
 
 
 def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
@@ -84,6 +88,9 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
     body = [
         html.Div([html.Div(id=PERIOD, className="page-subtitle"), actions], className="panel-head"),
         html.Div(id=STATUS),
+        # The promise first: a response in every district, remote against road (layouts/equity.py).
+        c.panel(t("equity.title", lang), html.Div(id=EQUITY, children=c.message(t("loading", lang))),
+                extra_class="briefing-wide briefing-equity"),
         c.panel(t("briefing.compare", lang), html.Div(id=COMPARE, className="tiles",
                                                      children=c.message(t("loading", lang)))),
         html.Div(className="grid-2 briefing-pair", children=[
@@ -290,9 +297,28 @@ def oldest_frame(oldest: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def equity_section(data: BriefingData, lang: str):
+    """The location-equity headline at the top of the briefing; a plain message while it has no figure."""
+    if data.equity is None:
+        return c.message("–")
+    return equity.panel_body(data.equity, lang, EQUITY + "-figure")
+
+
+def equity_frame(figure, lang: str) -> pd.DataFrame:
+    """The figure as a table (the XLSX): each side's on-time share with its n, its median; the gap; the weeks."""
+    x = equity.texts(figure, lang)
+    rows = [(x[side]["name"], x[side]["pct"], x[side]["n"], x[side]["median"]) for side in equity.SIDES]
+    rows.append((t("equity.gap", lang), x["gap"], x["small_note"], ""))
+    rows += [(fmt_week(date.fromisoformat(monday), lang), equity.signed_points(value, lang),
+              t("briefing.small", lang) if small else "", "") for monday, value, small in equity.trend_points(figure)]
+    return pd.DataFrame(rows, columns=[t("col.district", lang), t("col.response_pct", lang), "n",
+                                       t("col.median_response", lang)])
+
+
 def tables(data: BriefingData, lang: str) -> dict[str, pd.DataFrame]:
     """Every table of the briefing, titled — the XLSX gets one sheet each, the PDF prints them."""
     return {
+        **({t("equity.wall_title", lang): equity_frame(data.equity, lang)} if data.equity is not None else {}),
         t("briefing.compare", lang): comparison_frame(data.comparison, lang),
         t("explorer.district", lang): district_frame(data.districts, lang),
         "OPD": league_frame(data.league, lang),

@@ -46,6 +46,7 @@ class LocationEquity:
     small: bool  # a side's sample is below min_sample: marked, never hidden
     min_sample: int
     trend: pd.DataFrame  # TREND_COLUMNS, one row per WIT week (Monday), oldest first, the current week last
+    suppress_below: int | None = None  # set by /publik's suppression: a count shown as None is 1 … below−1
 
     def side(self, name: str) -> dict:
         return self.sides.set_index("side").loc[name].to_dict()
