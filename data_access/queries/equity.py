@@ -6,24 +6,32 @@ districts (reached by river, sea or air) against the road districts (Timika and 
 in percentage points with both samples, and the gap of each of the last twelve WIT weeks.
 
 Response on time is the rule book's compliance, judged in the period its due time falls in (rules.judged_within,
-via common.judged_counts), unknown times neither met nor missed; the median is the headline's (the counted reports
+rules.compliance_counts over common.judged_for, as common.judged_counts and the headline count it), unknown times
+neither met nor missed; the median is the headline's (the counted reports
 received in the period and answered). The sides are the rule book's (rules.equity_area).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from data_access.queries.common import frame, judged_counts, period_or_default, window_durations
+from data_access.queries.common import frame, judged_for, period_or_default, window_durations
 from data_access.queries.compliance import MIN_SAMPLE
-from data_access.queries.flow import wit_week_start
-from data_access.queries.settled_days import day_start
-from data_access.rulebook.rules import REMOTE_AREA, ROAD_AREA, equity_area, is_counted, is_remote_district
+from data_access.queries.settled_days import day_start, over_days
+from data_access.rulebook.rules import (
+    REMOTE_AREA,
+    ROAD_AREA,
+    compliance_counts,
+    equity_area,
+    is_counted,
+    is_remote_district,
+    judged_within,
+)
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
 from data_access.store.schema import District, Report
@@ -58,16 +66,21 @@ def gap(remote_pct, road_pct) -> float | None:
     return float(remote_pct) - float(road_pct)
 
 
-def _response_by_side(conn, filters: Filters, scope: Scope, start: datetime, end: datetime, now: datetime,
-                      week: bool = False) -> pd.DataFrame:
-    """Response compliance counts per side (and, ``week``, per WIT week of the due time) of the targets judged in
-    [start, end): common.judged_counts, the rule every compliance figure uses."""
-    def groups_for(kind: str):
-        due = Report.response_due_at if kind == "response" else Report.resolution_due_at
-        return (equity_area().label("side"), *([wit_week_start(due).label("week_start")] if week else []))
-    out = judged_counts(conn, filters, scope, start, end, now, groups_for)
-    out = out[out["side"].isin(SIDES)]
-    return out[[c for c in out.columns if not c.startswith("resolution_")]]
+def _judged_by_day(engine: Engine, conn, what, base: Filters, scope: Scope, start: datetime, end: datetime,
+                   now: datetime) -> list[tuple[str, dict]]:
+    """(WIT day, {side: (met, sample, unknown)}) of the response targets due in [start, end), a part per WIT day
+    (the last partial): the rule every compliance figure uses (rules.compliance_counts over the targets
+    common.judged_for counts, judged in the period of their due time, rules.judged_within). A passed day's counts
+    are remembered until one of its reports changes (queries/settled_days.py, the "due" axis), as the headline's."""
+    side = equity_area().label("side")
+
+    def part(lo: datetime, hi: datetime) -> tuple[str, dict]:
+        rows = conn.execute(select(side, *compliance_counts("response", now)).where(
+            judged_for(base, scope, "response"), judged_within("response", lo, hi)).group_by(side)).all()
+        return (lo.astimezone(WIT).date().isoformat(),
+                {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows if r[0] in SIDES})
+
+    return over_days(engine, conn, (what, "judged"), start, end, part, axis="due")
 
 
 def _weeks(end: datetime, weeks: int) -> tuple[datetime, list[str]]:
@@ -84,29 +97,27 @@ def location_equity(engine: Engine, filters: Filters, scope: Scope, now: datetim
     scope; the trend covers the ``weeks`` WIT weeks ending with the period's last one."""
     start, end = period_or_default(filters, now)
     base = filters.without_period()
+    what = ("location_equity", base, scope)
+    trend_start, mondays = _weeks(end, weeks)
     with engine.connect() as conn:
-        judged = _response_by_side(conn, filters, scope, start, end, now)
+        # Days shared by the period and the twelve weeks are read once: the same key, remembered.
+        judged = _judged_by_day(engine, conn, what, base, scope, start, end, now)
+        weekly = _judged_by_day(engine, conn, what, base, scope, trend_start, end, now)
         access = frame(conn, select(District.code, is_remote_district().label("remote")))
         remote_codes = set(access.loc[access["remote"].astype(bool), "code"])
 
         def counted_in(lo: datetime, hi: datetime):  # the headline median's reports: counted, received in the period
             return where(base, scope, is_counted(), Report.created_at >= lo, Report.created_at < hi)
 
-        durations = window_durations(engine, conn, ("location_equity", base, scope), counted_in, start, end,
-                                     "response", by_district=True)
-        trend_start, mondays = _weeks(end, weeks)
-        weekly = _response_by_side(conn, filters, scope, trend_start, end, now, week=True)
+        durations = window_durations(engine, conn, what, counted_in, start, end, "response", by_district=True)
 
     rows = []
     for side in SIDES:
-        counts = judged[judged["side"] == side]
+        met, sample, unknown = (sum(day[1].get(side, (0, 0, 0))[i] for day in judged) for i in range(3))
         values = [v for code, v in durations.items()
                   if code is not None and (code in remote_codes) == (side == REMOTE_AREA)]
         hours = np.concatenate(values) if values else np.array([])
-        met = int(counts["response_met"].sum())
-        sample = int(counts["response_sample"].sum())
-        rows.append({"side": side, "response_met": met, "response_sample": sample,
-                     "response_unknown": int(counts["response_unknown"].sum()),
+        rows.append({"side": side, "response_met": met, "response_sample": sample, "response_unknown": unknown,
                      "response_compliance_pct": 100.0 * met / sample if sample else None,
                      "median_response_hours": float(np.median(hours)) if len(hours) else None,
                      "median_response_n": len(hours)})
@@ -118,13 +129,20 @@ def location_equity(engine: Engine, filters: Filters, scope: Scope, now: datetim
                           small=small, min_sample=min_sample, trend=_trend(weekly, mondays, min_sample))
 
 
-def _trend(weekly: pd.DataFrame, mondays: list[str], min_sample: int) -> pd.DataFrame:
+def _trend(days: list[tuple[str, dict]], mondays: list[str], min_sample: int) -> pd.DataFrame:
+    """Each WIT week's counts per side, summed from its days, and the gap."""
+    per_week: dict = {}
+    for day, counts in days:
+        d = date.fromisoformat(day)
+        week = per_week.setdefault((d - timedelta(days=d.weekday())).isoformat(), {})
+        for side, (met, sample, _) in counts.items():
+            old = week.get(side, (0, 0))
+            week[side] = (old[0] + met, old[1] + sample)
     rows = []
     for monday in mondays:
         row: dict = {"week_start": monday}
         for side in SIDES:
-            part = weekly[(weekly["week_start"] == monday) & (weekly["side"] == side)]
-            met, n = int(part["response_met"].sum()), int(part["response_sample"].sum())
+            met, n = per_week.get(monday, {}).get(side, (0, 0))
             row[f"{side}_pct"] = 100.0 * met / n if n else None
             row[f"{side}_n"] = n
         row["gap_pp"] = gap(row["remote_pct"], row["road_pct"])
