@@ -118,18 +118,21 @@ def panel_body(figure, lang: str, element_id: str) -> html.Div:
 
 
 def wall_band(figure, lang: str) -> list:
-    """The wall's headline band: the promise, each side's on-time share with n and median, the gap, the weeks."""
+    """The wall's headline band: each side's on-time share with n and median, the gap, the twelve weeks. Shorter
+    names than elsewhere (the band is one line across the room); the same numbers and the same small-sample mark."""
     x = texts(figure, lang)
     items = [html.Span(t("equity.wall_title", lang), className="equity-title")]
     for side in SIDES:
         items.append(html.Span(className=f"equity-side equity-{side}" + (" is-small" if x[side]["small"] else ""),
-                               children=[html.Span(x[side]["name"], className="equity-name"),
+                               children=[html.Span(t(f"equity.{side}_short", lang), className="equity-name"),
                                          html.Span(x[side]["pct"], className="equity-value"),
-                                         html.Span(f"{x[side]['n']} · {x[side]['median']}", className="equity-n")]))
+                                         html.Span([html.Span(x[side]["n"]), html.Span(x[side]["median"])],
+                                                   className="equity-n")]))
     items.append(html.Span(className="equity-side equity-gap", children=[
-        html.Span(t("equity.gap", lang), className="equity-name"),
+        html.Span(t("equity.gap_short", lang), className="equity-name"),
         html.Span(x["gap"], className="equity-value", id="wall-equity-gap")]))
-    items.append(trend_bars(figure, lang))
+    items.append(html.Span(className="equity-side equity-weeks", children=[
+        html.Span(t("equity.weeks_short", lang), className="equity-name"), trend_bars(figure, lang)]))
     return items
 
 
