@@ -63,6 +63,9 @@ class BriefingData:
 FIGURES = ("equity_gap_pp", "equity_trend", "reports", "response_compliance_pct", "resolution_compliance_pct",
            "time_unknown", "median_response_hours", "median_resolution_hours", "open", "overdue", "per_10k",
            "excluded_pct")
+# The PDFs define the equity figures in their equity band (layouts/equity.py: pdf_band), beside the figure, and the
+# rest on their notes page: a full list no longer fits the briefing's fourth page.
+PDF_FIGURES = tuple(k for k in FIGURES if not k.startswith("equity_"))
 
 
 def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,

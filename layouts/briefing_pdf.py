@@ -22,7 +22,7 @@ from layouts import equity
 from layouts import pdf_doc as doc
 from layouts.briefing import (
     DIRECTION,
-    FIGURES,
+    PDF_FIGURES,
     REMOTE_MARK,
     BriefingData,
     format_change,
@@ -239,7 +239,7 @@ def _oldest(pdf, data: BriefingData, lang: str) -> None:
     doc.table(pdf, columns, rows, styles=styles, row_height=6.2)
     pdf.ln(4)
     doc.heading(pdf, t("doc.notes", lang), 10)
-    doc.definitions(pdf, measures.definitions(FIGURES, lang))
+    doc.definitions(pdf, measures.definitions(PDF_FIGURES, lang))
     for key in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.remote", "doc.note.times"):
         doc.note(pdf, "•  " + t(key, lang, n=data.min_sample), size=7.5)
         pdf.ln(0.8)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dash import html
 
+from core import measures
 from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
 from core.i18n import t
 
@@ -160,4 +161,5 @@ def pdf_band(pdf, figure, lang: str, top: float) -> float:
     pdf.set_x(pdf.l_margin)
     pdf.multi_cell(pdf.epw, 4.8, "   ·   ".join(sides_and_gap), new_x="LMARGIN", new_y="NEXT", align="L")
     doc.note(pdf, promise + "  " + trend, size=7.5)
+    doc.definitions(pdf, measures.definitions(("equity_gap_pp", "equity_trend"), lang), size=7)
     return pdf.get_y() + 2

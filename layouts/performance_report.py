@@ -16,7 +16,7 @@ from core.i18n import t
 from core.rules import is_remote
 from layouts import equity, exports
 from layouts import pdf_doc as doc
-from layouts.briefing import FIGURES, equity_frame, league_ranks, met_and_missed, resolution_shown
+from layouts.briefing import FIGURES, PDF_FIGURES, equity_frame, league_ranks, met_and_missed, resolution_shown
 
 AGES = ("age_0_7", "age_7_30", "age_30_60", "age_60_plus")
 
@@ -217,13 +217,11 @@ def pdf_bytes(figures, lang: str = "id") -> bytes:
     pdf.set_text_color(*doc.INK)
     pdf.ln(3)
     _cards(pdf, figures, lang)
-    if getattr(figures, "equity", None) is not None:  # the promise, right under the headline figures
-        pdf.set_y(equity.pdf_band(pdf, figures.equity, lang, pdf.get_y()))
     pdf.ln(2)
     _backlog(pdf, figures, lang)
     pdf.ln(3)
     doc.heading(pdf, t("doc.notes", lang), 10)
-    doc.definitions(pdf, measures.definitions(FIGURES, lang))
+    doc.definitions(pdf, measures.definitions(PDF_FIGURES, lang))
     for key in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.times"):
         doc.note(pdf, "•  " + t(key, lang, n=figures.min_sample), size=7.5)
         pdf.ln(0.8)
@@ -233,5 +231,8 @@ def pdf_bytes(figures, lang: str = "id") -> bytes:
         pdf.add_page()
     _opd_table(pdf, figures, lang)
     pdf.add_page()
+    if getattr(figures, "equity", None) is not None:  # the promise, above the districts it is about
+        pdf.set_y(equity.pdf_band(pdf, figures.equity, lang, pdf.get_y()))
+        pdf.ln(2)
     _district_table(pdf, figures, lang)
     return bytes(pdf.output())
