@@ -7,6 +7,8 @@ Small samples are marked ("sampel kecil"), never hidden: a remote district's few
 
 from __future__ import annotations
 
+from datetime import date
+
 from dash import html
 
 from core import measures
@@ -55,8 +57,6 @@ def texts(figure, lang: str) -> dict:
     out["title"] = t("equity.title", lang)
     out["promise"] = t("equity.promise", lang)
     out["small_note"] = t("equity.small_note", lang, n=figure.min_sample) if figure.small else ""
-    out["sentence"] = t("equity.sentence", lang, remote=out["remote"]["pct"], remote_n=out["remote"]["n"],
-                        road=out["road"]["pct"], road_n=out["road"]["n"], gap=out["gap"])
     return out
 
 
@@ -81,7 +81,7 @@ def trend_bars(figure, lang: str, class_prefix: str = "equity") -> html.Div:
     scale = max([abs(v) for _, v, _ in points if v is not None] + [10.0])
     bars = []
     for monday, value, small in points:
-        label = f"{fmt_week(_date(monday), lang)}: {signed_points(value, lang)}"
+        label = f"{fmt_week(date.fromisoformat(monday), lang)}: {signed_points(value, lang)}"
         if value is None:
             bars.append(html.Span(className=f"{class_prefix}-bar is-empty", title=label))
             continue
@@ -91,12 +91,6 @@ def trend_bars(figure, lang: str, class_prefix: str = "equity") -> html.Div:
                               style={"height": height}))
     return html.Div(bars, className=f"{class_prefix}-trend", role="img",
                     **{"aria-label": t("equity.trend", lang) + ": " + trend_text(figure, lang)})
-
-
-def _date(iso: str):
-    from datetime import date
-
-    return date.fromisoformat(iso)
 
 
 def panel_body(figure, lang: str, element_id: str) -> html.Div:
