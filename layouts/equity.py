@@ -96,7 +96,7 @@ def trend_bars(figure, lang: str, class_prefix: str = "equity") -> html.Div:
 def panel_body(figure, lang: str, element_id: str) -> html.Div:
     """The briefing's headline: both sides (on time with n, median), the gap, and the twelve weeks."""
     x = texts(figure, lang)
-    sides = [html.Div(className="tile" + (" tile-warn" if side == "remote" else ""), children=[
+    sides = [html.Div(className="tile", children=[
         html.Div(x[side]["name"], className="tile-label"),
         html.Div(x[side]["pct"], className="tile-value", id=f"{element_id}-{side}"),
         html.Div(x[side]["n"], className="tile-sample"),
@@ -108,8 +108,12 @@ def panel_body(figure, lang: str, element_id: str) -> html.Div:
     trend = html.Div(className="tile", children=[
         html.Div(t("equity.trend", lang), className="tile-label"), trend_bars(figure, lang),
         html.Div(trend_text(figure, lang), className="tile-sample equity-trend-text")])
+    # On paper the briefing must stay within four pages: the same figure as two lines of text instead of tiles.
+    _, *sides_and_gap, weeks = pdf_lines(figure, lang)
+    printed = html.Div([html.Div("   ·   ".join(sides_and_gap)), html.Div(weeks, className="tile-sample")],
+                       className="equity-print")
     return html.Div([html.P(x["promise"], className="page-note equity-promise"),
-                     html.Div([*sides, gap, trend], className="tiles equity-tiles")], id=element_id)
+                     html.Div([*sides, gap, trend], className="tiles equity-tiles"), printed], id=element_id)
 
 
 def wall_band(figure, lang: str) -> list:
