@@ -18,6 +18,7 @@ from core.settings import Settings
 from data_access import queries
 from data_access.queries.cache import QueryCache
 from data_access.queries.compliance import MIN_SAMPLE
+from data_access.queries.equity import location_equity
 from data_access.queries.performance import monthly_performance, parse_month
 from data_access.queries.public import month_keys
 from data_access.rulebook.scope import Filters
@@ -41,12 +42,15 @@ def load(data: PageData) -> page.BriefingData:
         oldest=data.get(queries.oldest_open_reports, scope, limit=15),
         min_sample=MIN_SAMPLE,
         surges=data.get(queries.surge_alerts, scope),
+
+        equity=data.get(location_equity, scope),
     )
 
 
 def render(data: PageData, lang: str, _config) -> tuple:
     briefing = load(data)
-    return (page.period_text(briefing.comparison, lang), page.comparison_tiles(briefing.comparison, lang),
+    return (page.period_text(briefing.comparison, lang), page.equity_section(briefing, lang),
+            page.comparison_tiles(briefing.comparison, lang),
             page.weekly_chart(briefing.weekly, lang, briefing.comparison.iloc[0]["end"]),
             page.categories_table(briefing, lang), page.district_table(briefing, lang),
             page.league_table(briefing, lang), page.oldest_table(briefing, lang), page.surges_table(briefing, lang))
@@ -67,7 +71,8 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
     dash.register_page("briefing", path="/briefing", layout=layout, title="Mimika Center · Briefing")
 
     page_refresh(app, query_cache, config=page.CONFIG, status=page.STATUS, interval=page.INTERVAL, render=render,
-                 outputs=[Output(page.PERIOD, "children"), Output(page.COMPARE, "children"),
+                 outputs=[Output(page.PERIOD, "children"), Output(page.EQUITY, "children"),
+                          Output(page.COMPARE, "children"),
                           Output(page.WEEKLY, "children"), Output(page.CATEGORIES, "children"),
                           Output(page.DISTRICTS, "children"), Output(page.LEAGUE, "children"),
                           Output(page.OLDEST, "children"), Output(page.SURGES, "children")])

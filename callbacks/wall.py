@@ -34,12 +34,13 @@ from data_access.queries import (
     reports_by_district,
 )
 from data_access.queries.cache import NOW_BUCKET_SECONDS, QueryCache
+from data_access.queries.equity import location_equity
 from data_access.queries.sla_breaches import OVERDUE_BUCKETS
 from data_access.queries.surges import surge_alerts
 from data_access.rulebook.scope import Filters, Scope
 from data_access.store.engine import StoreUnavailable
 from data_access.store.heartbeat import staleness
-from layouts import wall
+from layouts import equity, wall
 
 log = logging.getLogger(__name__)
 KIOSK = Viewer("wall", "kiosk")  # the wall as a kiosk sees it: warmed ahead, shared by every all-OPD viewer
@@ -56,6 +57,7 @@ OUTPUTS = (
     (wall.TILEGRID, "children"),
     (wall.FIGURES, "data"),
     (wall.TICKER, "children"),
+    (wall.EQUITY, "children"),
     (wall.DATA_TIME, "children"),
     (wall.SURGE, "children"),
     (wall.SURGE, "hidden"),
@@ -78,6 +80,8 @@ class WallQueries:
     newest: object
     points: object
     surges: object
+
+    equity: object
 
 
 def _parse(moment: object) -> datetime | None:
@@ -133,6 +137,8 @@ def run_queries(query_cache: QueryCache, version: str, now: datetime, settings: 
         newest=q(newest_reports, limit=TICKER_REPORTS),
         points=q(recent_report_points, hours=24, limit=RECENT_POINTS),
         surges=q(surge_alerts),
+
+        equity=q(location_equity),
     )
 
 
@@ -334,6 +340,7 @@ def build_panels(query_cache: QueryCache, settings: Settings, version: str, now:
         wall.OPD_FLOW: wall.opd_flow_figure(data.workload, lang),
     }
     out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang)
+    out[INDEX[(wall.EQUITY, "children")]] = equity.wall_band(data.equity, lang)
     out[INDEX[(wall.DATA_TIME, "children")]] = wall.data_time_text(newest, lang)
     surge_children, surge_hidden = wall.surge_banner(data.surges, lang)
     out[INDEX[(wall.SURGE, "children")]] = surge_children

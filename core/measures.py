@@ -100,6 +100,22 @@ CATALOG: tuple[Measure, ...] = (
             "A district and category with at least 5 reports in the last 24 hours, far above its usual rate "
             "(less than a 1 in 1,000 chance by the weekday-and-hour pattern of the eight weeks before).",
             "data_access.rulebook.surge:is_surge"),
+
+    Measure("equity_gap_pp", "Selisih respons tepat waktu, terpencil − jalan darat (poin)",
+            "On-time response gap, remote − road (points)",
+            "Respons tepat waktu di distrik terpencil (lewat sungai, laut atau udara) dikurangi yang di distrik "
+            "jalan darat (Timika dan sekitarnya), dengan aturan dan n respons tepat waktu; di bawah nol: warga "
+            "terpencil lebih jarang ditanggapi tepat waktu; n di bawah 20 ditandai sampel kecil.",
+            "On-time response in the remote districts (by river, sea or air) minus that in the road districts "
+            "(Timika and around), with the rule and n of responded on time; below zero: remote citizens are "
+            "answered on time less often; n under 20 is marked small sample.",
+            "data_access.rulebook.rules:equity_area"),
+    Measure("equity_trend", "Selisih per minggu (12 minggu)", "Weekly gap (12 weeks)",
+            "Selisih respons tepat waktu terpencil − jalan darat atas target respons yang batas waktunya jatuh "
+            "dalam tiap minggu WIT (Senin–Minggu) dari 12 minggu terakhir, minggu berjalan yang terakhir.",
+            "The remote − road on-time response gap over the response targets due in each WIT week (Monday to "
+            "Sunday) of the last 12, the current week last.",
+            "data_access.rulebook.rules:equity_area"),
 )
 BY_KEY = {m.key: m for m in CATALOG}
 # Other names a view uses for the same figure (the wall's map measure "median_response").

@@ -16,6 +16,7 @@ from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
 from core.i18n import Message, status_label, t
 from core.rules import NO_DISTRICT, ROAD, is_remote
 from layouts import components as c
+from layouts import equity
 
 CONFIG = "briefing-config"
 INTERVAL = "briefing-interval"
@@ -28,6 +29,7 @@ WEEKLY = "briefing-weekly"
 CATEGORIES = "briefing-categories"
 OLDEST = "briefing-oldest"
 SURGES = "briefing-surges"
+EQUITY = "briefing-equity"
 EXPORT_XLSX = "briefing-export-xlsx"
 EXPORT_PDF = "briefing-export-pdf"
 PRINT = "briefing-print"
@@ -56,11 +58,16 @@ class BriefingData:
     oldest: pd.DataFrame
     min_sample: int
     surges: pd.DataFrame | None = None  # surge_alerts at the briefing's "now"
+    equity: object = None  # data_access/queries/equity.py's LocationEquity, shown by layouts/equity.py
 
 
 # The figures the briefing, its PDF and XLSX show (core/measures.py defines each).
-FIGURES = ("reports", "response_compliance_pct", "resolution_compliance_pct", "time_unknown", "median_response_hours",
-           "median_resolution_hours", "open", "overdue", "per_10k", "excluded_pct", "surge")
+FIGURES = ("equity_gap_pp", "equity_trend", "reports", "response_compliance_pct", "resolution_compliance_pct",
+           "time_unknown", "median_response_hours", "median_resolution_hours", "open", "overdue", "per_10k",
+           "excluded_pct", "surge")
+# The PDFs define the equity figures in their equity band (layouts/equity.py: pdf_band), beside the figure, and the
+# rest on their notes page: a full list no longer fits the briefing's fourth page.
+PDF_FIGURES = tuple(k for k in FIGURES if not k.startswith("equity_"))
 
 
 def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
@@ -86,6 +93,9 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
     body = [
         html.Div([html.Div(id=PERIOD, className="page-subtitle"), actions], className="panel-head"),
         html.Div(id=STATUS),
+        # The promise first: a response in every district, remote against road (layouts/equity.py).
+        c.panel(t("equity.title", lang), html.Div(id=EQUITY, children=c.message(t("loading", lang))),
+                extra_class="briefing-wide briefing-equity"),
         c.panel(t("briefing.compare", lang), html.Div(id=COMPARE, className="tiles",
                                                      children=c.message(t("loading", lang)))),
         c.panel(t("briefing.surges", lang), html.Div([
@@ -334,9 +344,28 @@ def surges_table(data: BriefingData, lang: str):
     return html_table(frame, SURGES, numeric_from=2, decimals={t("col.expected_24h", lang): 1}, lang=lang)
 
 
+def equity_section(data: BriefingData, lang: str):
+    """The location-equity headline at the top of the briefing; a plain message while it has no figure."""
+    if data.equity is None:
+        return c.message("–")
+    return equity.panel_body(data.equity, lang, EQUITY + "-figure")
+
+
+def equity_frame(figure, lang: str) -> pd.DataFrame:
+    """The figure as a table (the XLSX): each side's on-time share with its n, its median; the gap; the weeks."""
+    x = equity.texts(figure, lang)
+    rows = [(x[side]["name"], x[side]["pct"], x[side]["n"], x[side]["median"]) for side in equity.SIDES]
+    rows.append((t("equity.gap", lang), x["gap"], x["small_note"], ""))
+    rows += [(fmt_week(date.fromisoformat(monday), lang), equity.signed_points(value, lang),
+              t("briefing.small", lang) if small else "", "") for monday, value, small in equity.trend_points(figure)]
+    return pd.DataFrame(rows, columns=[t("col.district", lang), t("col.response_pct", lang), "n",
+                                       t("col.median_response", lang)])
+
+
 def tables(data: BriefingData, lang: str) -> dict[str, pd.DataFrame]:
     """Every table of the briefing, titled — the XLSX gets one sheet each, the PDF prints them."""
     return {
+        **({t("equity.wall_title", lang): equity_frame(data.equity, lang)} if data.equity is not None else {}),
         t("briefing.sheet.compare", lang): comparison_frame(data.comparison, lang),
         t("briefing.surges", lang): surges_frame(data.surges, lang),
         t("explorer.district", lang): district_frame(data.districts, lang),

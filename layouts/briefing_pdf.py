@@ -18,10 +18,11 @@ import pandas as pd
 from core import measures
 from core.i18n import WIT, status_label, t
 from core.rules import NO_DISTRICT, is_remote
+from layouts import equity
 from layouts import pdf_doc as doc
 from layouts.briefing import (
     DIRECTION,
-    FIGURES,
+    PDF_FIGURES,
     REMOTE_MARK,
     BriefingData,
     format_change,
@@ -111,6 +112,11 @@ def _cover(pdf, data: BriefingData, lang: str, boundaries: dict | None) -> None:
     pdf.cell(0, 5, _period(data.comparison, lang), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*doc.INK)
     top = pdf.get_y() + 3
+    map_h = 100.0
+    if data.equity is not None:  # the promise first: a response in every district
+        below_band = equity.pdf_band(pdf, data.equity, lang, top)
+        map_h -= below_band - top  # the map gives up the band's height: the cover stays one page
+        top = below_band
     n = max(len(data.comparison), 1)
     w, h = (pdf.epw - 3 * (n - 1)) / n, 32.0
     for i, r in enumerate(data.comparison.itertuples(index=False)):
@@ -139,7 +145,6 @@ def _cover(pdf, data: BriefingData, lang: str, boundaries: dict | None) -> None:
     map_x, map_w = pdf.l_margin + left_w + gap, pdf.epw - left_w - gap
     pdf.set_xy(map_x, below)
     doc.heading(pdf, t("doc.map", lang), 11, x=map_x, width=map_w)
-    map_h = 100.0
     doc.image(pdf, doc.map_png(boundaries, values, marks, points, map_w, map_h, t("col.per_10k", lang),
                                t("doc.no_data", lang), lang), map_x, below + 7, map_w, map_h)
     pdf.set_xy(map_x, below + 7 + map_h + 1)
@@ -248,7 +253,7 @@ def _oldest(pdf, data: BriefingData, lang: str) -> None:
     doc.table(pdf, columns, rows, styles=styles, row_height=5.2)
     pdf.ln(2)
     doc.heading(pdf, t("doc.notes", lang), 10)
-    doc.definitions(pdf, measures.definitions(FIGURES, lang))
+    doc.definitions(pdf, measures.definitions(PDF_FIGURES, lang))
     for key in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.remote", "doc.note.times"):
         doc.note(pdf, "•  " + t(key, lang, n=data.min_sample), size=7.5)
         pdf.ln(0.8)

@@ -16,9 +16,9 @@ from core import measures
 from core.formatting import fmt_month
 from core.i18n import t
 from core.rules import is_remote
-from layouts import exports
+from layouts import equity, exports
 from layouts import pdf_doc as doc
-from layouts.briefing import FIGURES, league_ranks, met_and_missed, resolution_shown
+from layouts.briefing import FIGURES, PDF_FIGURES, equity_frame, league_ranks, met_and_missed, resolution_shown
 
 AGES = ("age_0_7", "age_7_30", "age_30_60", "age_60_plus")
 
@@ -58,6 +58,8 @@ def summary_frame(figures, lang: str) -> pd.DataFrame:
         (t("rep.m.backlog", lang), r["backlog"], None),
         (t("col.overdue", lang), r["overdue"], None),
         *[(t(f"rep.{a}", lang), r[a], None) for a in AGES],
+        *([(measures.name("equity_gap_pp", lang), _round(figures.equity.gap_pp), None)]
+          if getattr(figures, "equity", None) is not None else []),
     ]
     return pd.DataFrame(rows, columns=[t("col.measure", lang), t("rep.value", lang), "n"])
 
@@ -124,6 +126,8 @@ def xlsx_bytes(figures, lang: str = "id") -> bytes:
     return exports.xlsx_bytes({t("rep.sheet.summary", lang): summary_frame(figures, lang),
                                t("rep.sheet.opd", lang): opd_frame(figures, lang),
                                t("rep.sheet.district", lang): district_frame(figures, lang),
+                               **({t("equity.wall_title", lang): equity_frame(figures.equity, lang)}
+                                  if getattr(figures, "equity", None) is not None else {}),
                                t("rep.sheet.about", lang): about_frame(figures, lang)}, context)
 
 
@@ -223,7 +227,7 @@ def pdf_bytes(figures, lang: str = "id") -> bytes:
     _backlog(pdf, figures, lang)
     pdf.ln(3)
     doc.heading(pdf, t("doc.notes", lang), 10)
-    doc.definitions(pdf, measures.definitions(FIGURES, lang))
+    doc.definitions(pdf, measures.definitions(PDF_FIGURES, lang))
     for key in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.times"):
         doc.note(pdf, "•  " + t(key, lang, n=figures.min_sample), size=7.5)
         pdf.ln(0.8)
@@ -233,5 +237,8 @@ def pdf_bytes(figures, lang: str = "id") -> bytes:
         pdf.add_page()
     _opd_table(pdf, figures, lang)
     pdf.add_page()
+    if getattr(figures, "equity", None) is not None:  # the promise, above the districts it is about
+        pdf.set_y(equity.pdf_band(pdf, figures.equity, lang, pdf.get_y()))
+        pdf.ln(2)
     _district_table(pdf, figures, lang)
     return bytes(pdf.output())

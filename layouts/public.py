@@ -18,6 +18,7 @@ from core import measures
 from core.formatting import MISSING, fmt_dec, fmt_int, fmt_pct, fmt_when
 from core.i18n import WIT, t
 from core.spreadsheet_cells import csv_cell
+from layouts import equity
 
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 LICENCE = f"CC BY 4.0 ({LICENCE_URL})"
@@ -159,8 +160,23 @@ def _headline_share(label: str, pct, sample, lang: str, below: int, note: str = 
 
 
 # The figures /publik shows, defined by the measure catalog (core/measures.py).
-FIGURES = ("reports", "response_compliance_pct", "resolution_compliance_pct", "median_response_hours",
-           "median_resolution_hours", "open", "overdue", "per_10k")
+FIGURES = ("equity_gap_pp", "equity_trend", "reports", "response_compliance_pct", "resolution_compliance_pct",
+           "median_response_hours", "median_resolution_hours", "open", "overdue", "per_10k")
+
+
+def equity_section(figure, lang: str) -> str:
+    """The promise as a number (layouts/equity.py, the words of every view): the last 30 days, remote districts
+    against the road districts, the gap and its twelve weeks; hidden counts read 'n < 5', small samples marked."""
+    if figure is None:
+        return ""
+    x = equity.texts(figure, lang)
+    tiles = "".join(_headline(x[side]["name"], _e(x[side]["pct"]), _e(x[side]["median"]), _e(x[side]["n"]))
+                    .replace('class="tile"', f'class="tile equity-{side}"', 1) for side in equity.SIDES)
+    tiles += _headline(t("equity.gap", lang), f'<span id="publik-equity-gap">{_e(x["gap"])}</span>',
+                       _e(x["small_note"] or t("equity.gap_note", lang)))
+    return (f'<section class="equity" aria-label="{_e(x["title"])}"><h2>{_e(x["title"])}</h2>'
+            f'<p class="lead">{_e(t("pub.equity.lead", lang))}</p><div class="tiles">{tiles}</div>'
+            f'<p class="lead">{_e(t("equity.trend", lang))}: {_e(equity.trend_text(figure, lang))}</p></section>')
 
 
 def page(figures, lang: str, *, other_lang_href: str) -> str:
@@ -225,6 +241,7 @@ def page(figures, lang: str, *, other_lang_href: str) -> str:
 <a class="action" href="/publik/lapor{suffix}">{_e(t("pub.citizen.report", lang))}</a>
 <a class="action" href="/publik/lacak{suffix}">{_e(t("pub.citizen.track", lang))}</a></section>
 <section id="ringkasan" class="tiles" aria-label="{_e(t("pub.kpi.title", lang))}">{tiles}</section>
+{equity_section(getattr(figures, "equity", None), lang)}
 <section id="tren"><h2>{_e(t("pub.trend.title", lang))}</h2>{trend_svg(reg, lang)}
 <p class="lead">* {_e(t("pub.trend.current", lang, month=month_label(current, lang),
                         when=fmt_when(figures.now, lang=lang)))}</p>

@@ -44,6 +44,7 @@ SLA_TREND = "wall-sla-trend"
 OPD_BACKLOG = "wall-opd-backlog"
 OPD_FLOW = "wall-opd-flow"
 TICKER = "wall-ticker"
+EQUITY = "wall-equity"
 KPI_RESPONSE_SAMPLE = "kpi-response-sample"
 PANEL_GROUPS = ("map", "sla", "opd")
 GRAPHS = (SLA_OVERDUE, SLA_TREND, OPD_BACKLOG, OPD_FLOW)
@@ -141,6 +142,8 @@ def layout(*, lang: str = "id", measure: str = DEFAULT_MEASURE, display_geojson:
             dcc.Interval(id=INTERVAL, interval=int(refresh_seconds) * 1000, n_intervals=0),
             _header(lang),
             _kpi_row(lang),
+            # The regency's promise as a number: remote districts against the road districts (layouts/equity.py).
+            html.Section(id=EQUITY, className="wall-equity", **{"aria-label": t("equity.title", lang)}, children=[]),
             html.Div(className="wall-main", children=[
                 _map_group(lang, measure, display_geojson, district_points, tile_url, label_points),
                 _sla_group(lang),

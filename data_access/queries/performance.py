@@ -20,6 +20,7 @@ from core.rules import NO_DISTRICT
 from data_access.queries.common import KINDS, frame, judged_counts, medians
 from data_access.queries.compliance import MIN_SAMPLE, compliance_by_opd
 from data_access.queries.districts import reports_by_district
+from data_access.queries.equity import LocationEquity, location_equity
 from data_access.rulebook.rules import is_counted, is_excluded, is_open, overdue, responded_at
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
@@ -44,6 +45,7 @@ class MonthlyPerformance:
     regency: dict  # the totals over what the report covers (the regency, or the one OPD)
     by_opd: pd.DataFrame  # one row per OPD: the briefing league's columns plus volume, medians, backlog by age
     by_district: pd.DataFrame  # one row per district: reports, per 10,000 residents, median response, open, overdue
+    equity: LocationEquity | None = None  # the month's location equity, remote against road districts
 
 
 def parse_month(raw: str, now: datetime) -> tuple[datetime, datetime]:
@@ -145,7 +147,9 @@ def monthly_performance(engine: Engine, filters: Filters, scope: Scope, now: dat
     districts = reports_by_district(engine, own, scope, now)
     districts = districts[districts["code"] != NO_DISTRICT].sort_values(["per_10k", "code"], ascending=[False, True],
                                                                    na_position="last").reset_index(drop=True)
+    equity = location_equity(engine, own, scope, now, min_sample=min_sample)
     return MonthlyPerformance(month=f"{start:%Y-%m}", start=start, end=end, now=now, opd=opd, min_sample=min_sample,
+                              equity=equity,
                               regency=regency, by_opd=by_opd.reset_index(drop=True),
                               by_district=districts[["code", "name", "population", "access", "remote", "reports",
                                                      "per_10k", "median_response_hours", "open", "overdue"]])

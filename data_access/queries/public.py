@@ -9,13 +9,14 @@ as in the briefing's league (the rule book).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
 from data_access.queries.common import KINDS, frame, judged_counts, medians, opds_in_view
+from data_access.queries.equity import LocationEquity, gap, location_equity
 from data_access.rulebook.rules import (
     accountable_opd,
     is_counted,
@@ -46,6 +47,7 @@ class PublicFigures:
     opd_monthly: pd.DataFrame  # (month, opd_code): the open data's finer rows
     district_monthly: pd.DataFrame  # (month, district_code)
     totals: dict  # the regency over the twelve months, and its backlog now
+    equity: LocationEquity | None = None  # the last 30 days, remote against road districts, suppressed
 
 
 def month_keys(now: datetime, months: int = MONTHS) -> list[str]:
@@ -143,6 +145,7 @@ def public_figures(engine: Engine, filters: Filters, scope: Scope, now: datetime
         district_monthly=suppress(district_monthly.sort_values(["month", "district_code"]).reset_index(drop=True),
                                   suppress_below),
         totals=totals,
+        equity=suppress_equity(location_equity(engine, filters.without_period(), scope, now), suppress_below),
     )
 
 
@@ -194,3 +197,19 @@ def suppress(frame_in: pd.DataFrame, below: int) -> pd.DataFrame:
             raise ValueError("per_10k needs its count (reports) to be suppressed")
         out["per_10k"] = out["per_10k"].astype(object).where(~small["reports"], None)
     return out.astype(object).where(out.notna(), None)
+
+
+def suppress_equity(figure: LocationEquity, below: int) -> LocationEquity:
+    """The location-equity figure under the same rule as every public number (``suppress``): each side's counts of
+    1 … ``below``−1 hidden and the share and median resting on them, and a week's gap whenever either side's
+    sample that week is hidden. The small-sample mark (fewer than the ranking minimum) stays: it is no count."""
+    sides = suppress(figure.sides.drop(columns="response_unknown"), below)
+    sides["response_unknown"] = None
+    trend = figure.trend.copy().astype(object)
+    for side in ("remote", "road"):
+        hidden = (figure.trend[f"{side}_n"] > 0) & (figure.trend[f"{side}_n"] < below)
+        trend.loc[hidden, [f"{side}_n", f"{side}_pct", "gap_pp"]] = None
+    trend = trend.where(trend.notna(), None)
+    shown = sides.set_index("side")["response_compliance_pct"]
+    return replace(figure, sides=sides, trend=trend, suppress_below=below,
+                   gap_pp=gap(shown.get("remote"), shown.get("road")))

@@ -204,3 +204,15 @@ def target_state(kind: str, now: datetime, horizon: datetime):
                 (and_(Report.status == HELD, due < now), "held"),
                 (and_(done.is_(None), due < now), "missed"),
                 (and_(clock_running(), due < horizon), "at_risk"), else_="pending")
+
+REMOTE_AREA = "remote"
+ROAD_AREA = "road"
+
+
+def equity_area():
+    """The side of the location-equity figure a report is on: ``remote`` in a district reached by river, sea or air
+    (``is_remote_district``), ``road`` in one reached by road (Timika and the districts on its roads), NULL without a
+    district — a report that cannot be placed belongs to neither side."""
+    remote_codes = select(District.code).where(is_remote_district())
+    return case((Report.district_code.in_(remote_codes), REMOTE_AREA),
+                (Report.district_code.is_not(None), ROAD_AREA), else_=None)

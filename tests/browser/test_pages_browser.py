@@ -174,7 +174,7 @@ def test_briefing_page_and_exports(browser, server):
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(tab.download("#briefing-export-xlsx").read_bytes()))
-    assert len(book.sheetnames) == 6
+    assert len(book.sheetnames) == 7  # the location-equity sheet first
     league = book["OPD"]
     shown = tab.page.locator("#briefing-league-table tbody tr").count()
     assert len(sheet_table(league)[1]) == shown == 19

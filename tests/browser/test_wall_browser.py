@@ -36,7 +36,7 @@ WITHIN_MS = (REFRESH_SECONDS + 5) * 1000
 SCREENSHOTS = OUTPUT / "screenshots"
 PANELS = ("wall-panel-kpis", "wall-panel-map", "wall-panel-sla", "wall-panel-opd", "wall-panel-ticker",
           "wall-map", "wall-tilegrid", "wall-sla-overdue", "wall-sla-trend", "wall-opd-backlog", "wall-opd-flow",
-          "wall-ticker")
+          "wall-ticker", "wall-equity")
 KPI_IDS = ("kpi-new-today", "kpi-open", "kpi-overdue-response", "kpi-overdue-resolution", "kpi-at-risk",
            "kpi-response-compliance", "kpi-median-response")
 # Static files come from disk, not the store: they cannot carry personal data, and they are megabytes.

@@ -251,7 +251,7 @@ def test_briefing_exports_xlsx_sheets_and_pdf(app, seeded, rows):
     xlsx = post(app, "briefing-download", {"briefing-export-xlsx.n_clicks": 1}, {"briefing-config.data": config},
                 triggered="briefing-export-xlsx.n_clicks")["briefing-download"]["data"]
     book = load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))
-    assert len(book.sheetnames) == 7  # the six tables and the surge alerts
+    assert len(book.sheetnames) == 8  # the location-equity sheet first, the six tables, the surge alerts
     filters = filters_from_query(BRIEFING_QUERY, NOW)
     _, _, opds = oracle.reference(seeded)
     compliance = oracle_pages.compliance_by_opd(rows, opds, filters, Scope.wall(), NOW)

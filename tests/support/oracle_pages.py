@@ -206,3 +206,66 @@ def open_by_group(rows, filters, scope, now, by) -> dict:
             o[0] += 1
             o[1] += resp_overdue(r, now) or res_overdue(r, now)
     return {k: tuple(v) for k, v in out.items()}
+
+
+REMOTE_BY = ("sungai", "laut", "udara")  # README: a remote district is reached by river, sea or air
+
+
+def location_equity(rows, access, filters, scope, now, weeks=12, min_sample=20) -> dict:
+    """The location-equity figure from the raw rows: per side (``remote``: a district whose ``access`` is river, sea
+    or air; ``road``: any other district; reports without a district on neither) the response targets judged in the
+    period (due in it; met, missed, unknown) and the median hours to the response of the counted reports received in
+    it; the gap remote − road in points; and per WIT week (Monday) of the last ``weeks`` ending with the period's
+    last, the same gap of the targets due that week."""
+    start, end = window(filters, now)
+
+    def side(r):
+        code = r["district_code"]
+        return None if code is None else ("remote" if access.get(code) in REMOTE_BY else "road")
+
+    from dataclasses import replace
+
+    from data_access.rulebook.scope import Scope
+
+    counted = [r for r in visible(rows, filters, scope, period=False) if r["status"] not in EXCLUDED]
+    # A target counts for the OPD that held the report when it was met or fell due (README, "Whose breach").
+    allowed = None if scope.opds is None else set(scope.opds)
+    if filters.opds:
+        allowed = set(filters.opds) if allowed is None else allowed & set(filters.opds)
+    targets = [r for r in visible(rows, replace(filters, opds=()), Scope(None, False, "all"), period=False)
+               if r["status"] not in EXCLUDED and (allowed is None or accountable(r, "response") in allowed)]
+
+    def pct(met, n):
+        return 100 * met / n if n else None
+
+    out = {}
+    for s in ("remote", "road"):
+        judged = [outcome(r, "response", now) for r in targets if side(r) == s and judged_in(r, "response", start, end)]
+        took = [hours(answered(r), r["created_at"]) for r in counted
+                if side(r) == s and start <= r["created_at"] < end and answered(r)]
+        out[s] = {"met": judged.count("met"), "n": judged.count("met") + judged.count("missed"),
+                  "unknown": judged.count("unknown"),
+                  "pct": pct(judged.count("met"), judged.count("met") + judged.count("missed")),
+                  "median": statistics.median(took) if took else None, "median_n": len(took)}
+    both = out["remote"]["pct"] is not None and out["road"]["pct"] is not None
+    out["gap_pp"] = out["remote"]["pct"] - out["road"]["pct"] if both else None
+    out["small"] = out["remote"]["n"] < min_sample or out["road"]["n"] < min_sample
+    last = (end - timedelta(microseconds=1)).astimezone(WIT).date()
+    first = last - timedelta(days=last.weekday()) - timedelta(weeks=weeks - 1)
+    trend = []
+    for i in range(weeks):
+        monday = first + timedelta(weeks=i)
+        lo = datetime.combine(monday, time(0), tzinfo=WIT)
+        hi = min(lo + timedelta(weeks=1), end)
+        week = {"week_start": monday.isoformat()}
+        for s in ("remote", "road"):
+            judged = [outcome(r, "response", now) for r in targets if side(r) == s
+                      and judged_in(r, "response", lo, hi)]
+            decided = judged.count("met") + judged.count("missed")
+            week[f"{s}_n"] = decided
+            week[f"{s}_pct"] = pct(judged.count("met"), decided)
+        week["gap_pp"] = (week["remote_pct"] - week["road_pct"]
+                          if week["remote_pct"] is not None and week["road_pct"] is not None else None)
+        trend.append(week)
+    out["trend"] = trend
+    return out
