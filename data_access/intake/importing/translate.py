@@ -185,6 +185,11 @@ class Translator:
             for key in resolved.get(name, ()):
                 column.observe(record.fields.get(key))
 
+    def raw_id(self, record: RawRecord) -> str | None:
+        """The record's own id as translate reads it (None: it has none, and translate derives one)."""
+        keys = self._columns_of(record).get("external_id", ())
+        return clean_key(self._first(record.fields, keys)) if keys else None
+
     def decide_dates(self) -> None:
         share_decisions(list(self.dates.values()), self.mapping.date_order)
 
