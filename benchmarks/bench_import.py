@@ -116,8 +116,10 @@ def generate(path: Path, rows: int, seed: int = 1, first_id: int = 40_000_000, s
 
 
 def _written() -> int:
+    """Bytes this process has sent to disk, less those of files removed before they got there (temporary ones)."""
     with open("/proc/self/io") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("write_bytes"))
+        counts = dict(line.split(": ") for line in f.read().splitlines())
+    return int(counts["write_bytes"]) - int(counts["cancelled_write_bytes"])
 
 
 def _store_size(engine) -> int:

@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -148,11 +148,15 @@ class WorkCalendar:
             if not isinstance(d, date) or isinstance(d, datetime):
                 raise ValueError(f"extra_holidays must contain dates, got {d!r}")
 
-    @property
+    @cached_property
     def office_day_seconds(self) -> float:
         """Length of one office day in seconds (8 h = 28800 for 08:00-16:00)."""
+        return self._office_day.total_seconds()
+
+    @cached_property
+    def _office_day(self) -> timedelta:
         anchor = date(2000, 1, 3)
-        return (datetime.combine(anchor, self.office_end) - datetime.combine(anchor, self.office_start)).total_seconds()
+        return datetime.combine(anchor, self.office_end) - datetime.combine(anchor, self.office_start)
 
     def is_working_day(self, d: date) -> bool:
         """True if the local date ``d`` is a workday that is neither a national/cuti bersama nor an extra holiday."""
@@ -221,15 +225,11 @@ class WorkCalendar:
         # Every later working day is a whole office day: the budget runs out on the k-th working day after this
         # one (k office days rounded up), at opening + what is left. This is the day-by-day walk, with the walk
         # over whole days remembered (an import asks for thousands of due times over the same few hundred days).
-        office_day = self._office_day()
+        office_day = self._office_day
         whole, rest = divmod(remaining, office_day)
         k, offset = (whole, office_day) if rest == _ZERO else (whole + 1, rest)
         return (datetime.combine(self._nth_working_day_after(day, k), self.office_start, self.tz)
                 + offset).astimezone(UTC)
-
-    def _office_day(self) -> timedelta:
-        anchor = date(2000, 1, 3)
-        return datetime.combine(anchor, self.office_end) - datetime.combine(anchor, self.office_start)
 
     def _nth_working_day_after(self, day: date, k: int) -> date:
         key = (day, k)

@@ -30,9 +30,10 @@ from data_access.rulebook.policies import policies_from_store
 from data_access.rulebook.sla import WorkCalendar
 from data_access.store.schema import Category, Opd
 
-# Rows per transaction. A file in random order touches index pages all over the store: each commit writes every
-# page it touched, so few large batches write far less than many small ones (benchmarks/bench_import.py).
-DEFAULT_BATCH = 20_000
+# Rows per transaction (upsert.ReportUpserter: each sweeps the store's indexes once, so fewer write less), and
+# rows translated and handed to the store at a time (what the import holds in memory).
+DEFAULT_BATCH = 100_000
+CHUNK = 5000
 Progress = Callable[[int, int, int], None]  # (records read, bytes read, bytes in the file)
 _SOURCE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:")
 
@@ -189,8 +190,15 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
         summary = ImportSummary(format=fmt, mapping=mapping.name, source=source, dry_run=options.dry_run,
                                 rejects_file=str(rejects_path) if rejects_path else None,
                                 columns_missing=translator.missing_columns)
-        writer = ReportUpserter(engine, source, workcal, policies, now, assigner=assigner, dry_run=options.dry_run)
-        _run(reader, translator, writer, rejects, summary, max(1, options.batch_size), progress, winners)
+        writer = ReportUpserter(engine, source, workcal, policies, now, assigner=assigner, dry_run=options.dry_run,
+                                transaction_rows=max(1, options.batch_size))
+        try:
+            _run(reader, translator, writer, rejects, summary, min(CHUNK, max(1, options.batch_size)), progress,
+                 winners)
+        except BaseException:
+            writer.close(complete=False)
+            raise
+        writer.close()
     except UnreadableFile as exc:
         raise ImportFailed(f"{path.name}: {exc}") from None
     finally:
@@ -258,6 +266,8 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
     batch: list[Candidate] = []
 
     def flush() -> None:
+        if not batch:
+            return
         result = writer.write(batch)
         summary.inserted += result.inserted
         summary.updated += result.updated

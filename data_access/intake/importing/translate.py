@@ -63,7 +63,6 @@ class Rejected(Exception):
 @dataclass(slots=True)
 class Candidate:
     number: int
-    raw: RawRecord
     external_id: str
     created_at: datetime
     status: str
@@ -322,7 +321,7 @@ class Translator:
             warnings.append(f"description cut to {DESCRIPTION_MAX} characters (it had {len(description)})")
             description = clip(description, DESCRIPTION_MAX)
         # Positional: the order of Candidate's fields (keywords cost a noticeable part of a row's time).
-        return Candidate(record.number, record, external_id, created, status, status_raw, category, opd, channel,
+        return Candidate(record.number, external_id, created, status, status_raw, category, opd, channel,
                          title, description, lat, lon, closed, updated, responded, warnings)
 
     def _status(self, raw: str | None, warnings: list[str]) -> str:

@@ -131,10 +131,6 @@ class Stored:
                            None, None, None)
 
 
-def _creation(c: Candidate) -> datetime:
-    return c.created_at
-
-
 @dataclass
 class BatchResult:
     inserted: int = 0
@@ -208,49 +204,97 @@ def status_note(c: Candidate, known: bool) -> str:
 
 
 class ReportUpserter:
-    """Writes batches for one ``source``, each in one transaction: an import killed halfway leaves whole batches,
-    and a rerun finds them. With ``dry_run`` it classifies exactly the same way and rolls back.
+    """Writes the batches of one import for one ``source`` over one connection; with ``dry_run`` it classifies
+    exactly the same way and rolls back.
 
-    A batch must hold each external id once (file_import writes only the newest copy of a repeated record)."""
+    New reports wait in a temporary table and go into the report table ``transaction_rows`` at a time, sorted by
+    creation time, in one transaction with the updates since the last one. A file in random order would otherwise
+    touch every page of the report table's time-led indexes in every transaction, and write the store many times
+    over (benchmarks/bench_import.py); sorted, each transaction sweeps them once. An import killed halfway leaves
+    whole transactions, and a rerun finds them. Each external id comes once per import (file_import)."""
 
     def __init__(self, engine: Engine, source: str, workcal: WorkCalendar, policies: dict[str, SlaPolicy],
-                 now: datetime, *, assigner=None, dry_run: bool = False) -> None:
+                 now: datetime, *, assigner=None, dry_run: bool = False, transaction_rows: int = 100_000) -> None:
         self.engine, self.source, self.workcal, self.policies = engine, source, workcal, policies
         self.now, self.assigner, self.dry_run = now, assigner, dry_run
+        self.transaction_rows = transaction_rows
         self.actor = f"impor:{source}"[:80]
         self._sqlite = engine.dialect.name == "sqlite"
         self._clocks = {code: SlaClock(policy, workcal) for code, policy in policies.items()}
+        self._pending = 0
+        self.conn = engine.connect()
+        if self._sqlite:
+            # An import walks the whole store's indexes: mapped, every page read would stay in the process's
+            # memory (the store's mmap_size); its own page cache is bounded.
+            self.conn.exec_driver_sql("PRAGMA mmap_size=0")
+        # In the connection's own schema of temporary tables, named so (a table "import_new" of the store's is
+        # never touched).
+        self._staging = "temp.import_new" if self._sqlite else "pg_temp.import_new"
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._staging}")
+        self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE import_new AS SELECT {', '.join(REPORT_COLUMNS)}, "
+                                  "created_at AS status_at, description AS status_note FROM report WHERE 1 = 0")
+        self.conn.commit()
 
     def write(self, batch: list[Candidate]) -> BatchResult:
         result = BatchResult()
-        if not batch:
-            return result
-        with self.engine.connect() as conn:
-            existing = self._lookup(conn, [c.external_id for c in batch])
-            fresh = [c for c in batch if c.external_id not in existing]
-            for c in batch:
-                stored = existing.get(c.external_id)
-                if stored is None:
-                    continue
-                plan = plan_update(stored, c, self.now, timeline=self._timeline_reader(conn, stored.id),
-                                   clock=self._clocks.get(stored.category_code))
-                if plan is None:
-                    result.unchanged += 1
-                    continue
-                result.updated += 1
-                values, event = plan
-                if not self.dry_run:
-                    conn.execute(insert(ReportEvent).values(report_id=stored.id, opd_code=stored.opd_code,
-                                                            actor=self.actor, **event))
-                    conn.execute(update(Report).where(Report.id == stored.id).values(**values, updated_at=self.now))
-            result.inserted = len(fresh)
-            if fresh:
-                result.outside = self._insert(conn, fresh)
-            if self.dry_run:
-                conn.rollback()
-            else:
-                conn.commit()
+        conn = self.conn
+        existing = self._lookup(conn, [c.external_id for c in batch])
+        fresh = [c for c in batch if c.external_id not in existing]
+        for c in batch:
+            stored = existing.get(c.external_id)
+            if stored is None:
+                continue
+            plan = plan_update(stored, c, self.now, timeline=self._timeline_reader(conn, stored.id),
+                               clock=self._clocks.get(stored.category_code))
+            if plan is None:
+                result.unchanged += 1
+                continue
+            result.updated += 1
+            values, event = plan
+            conn.execute(insert(ReportEvent).values(report_id=stored.id, opd_code=stored.opd_code, actor=self.actor,
+                                                    **event))
+            conn.execute(update(Report).where(Report.id == stored.id).values(**values, updated_at=self.now))
+        result.inserted = len(fresh)
+        if fresh:
+            result.outside = self._stage(conn, fresh)
+        self._pending += len(batch)
+        if self._pending >= self.transaction_rows:
+            self.commit()
         return result
+
+    def commit(self) -> None:
+        """The staged new reports into the store in creation order, with their timelines; one transaction."""
+        conn, columns = self.conn, ", ".join(REPORT_COLUMNS)
+        conn.exec_driver_sql(f"INSERT INTO report ({columns}) SELECT {columns} FROM {self._staging} "
+                             "ORDER BY created_at")
+        marker = "?" if self._sqlite else "%s"
+        joined = (f"FROM {self._staging} s JOIN report r ON r.source = s.source AND r.external_id = s.external_id")
+        conn.exec_driver_sql(
+            f"INSERT INTO report_event ({', '.join(EVENT_COLUMNS)}) SELECT r.id, s.created_at, 'status', NULL, "
+            f"'{NEW}', s.opd_code, {marker}, {marker} {joined} ORDER BY r.id",
+            (self.actor, f"Laporan diimpor dari {self.source}"))
+        conn.exec_driver_sql(
+            f"INSERT INTO report_event ({', '.join(EVENT_COLUMNS)}) SELECT r.id, s.status_at, 'status', '{NEW}', "
+            f"s.status, s.opd_code, {marker}, s.status_note {joined} WHERE s.status <> '{NEW}' ORDER BY r.id",
+            (self.actor,))
+        conn.exec_driver_sql(f"DELETE FROM {self._staging}")
+        if self.dry_run:
+            conn.rollback()
+        else:
+            conn.commit()
+        self._pending = 0
+
+    def close(self, *, complete: bool = True) -> None:
+        """Commit what is pending (``complete``) or roll it back (the import failed), and let the connection go."""
+        try:
+            if complete:
+                self.commit()
+            else:
+                self.conn.rollback()
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._staging}")
+            self.conn.commit()
+        finally:
+            self.conn.close()
 
     # -- looking up ------------------------------------------------------------------------------------------
     def _select_in(self, conn: Connection, columns: str, ids: list[str]) -> list[tuple]:
@@ -318,16 +362,11 @@ class ReportUpserter:
                           village if isinstance(village, str) else None)
         return located
 
-    def _insert(self, conn: Connection, fresh: list[Candidate]) -> int:
-        """New reports and their timelines (``baru`` at the creation, then their own status if another); returns
-        how many landed without a district."""
-        # In creation order: most of the report table's indexes lead with a time that follows it, so a batch's
-        # rows go to neighbouring index pages instead of one page each (benchmarks/bench_import.py, unsorted file).
-        fresh.sort(key=_creation)
+    def _stage(self, conn: Connection, fresh: list[Candidate]) -> int:
+        """New reports into the temporary table, with the time and note of their status event; returns how many
+        landed without a district."""
         located = self._locate(fresh)
         states = [new_state(c, self.now, self._clocks[c.category_code]) for c in fresh]
-        if self.dry_run:
-            return sum(1 for district, _ in located if district is None)
         # Times are bound as the store keeps them: naive UTC text of one format on SQLite (a whole column at once).
         if self._sqlite:
             def column(moments: list) -> list:
@@ -337,26 +376,15 @@ class ReportUpserter:
         else:
             def column(moments: list) -> list:
                 return moments
-        times = {name: column([getattr(t, name) for t, _ in states]) for name in (
-            "created_at", "first_response_at", "resolved_at", "closed_at", "response_due_at", "resolution_due_at")}
-        at_b = column([at for _, at in states])
-        now_b = column([self.now])[0]
+        times = [column([getattr(t, name) for t, _ in states]) for name in (
+            "created_at", "first_response_at", "resolved_at", "closed_at", "response_due_at", "resolution_due_at")]
+        status_at = column([at for _, at in states])
+        now = column([self.now])[0]
         rows = [(self.source, c.external_id, c.channel, c.category_code, c.opd_code, district, village, c.lat, c.lon,
-                 c.title, c.description, c.status, "normal", times["created_at"][i], times["first_response_at"][i],
-                 times["resolved_at"][i], times["closed_at"][i], times["response_due_at"][i],
-                 times["resolution_due_at"][i], 0.0, now_b)
+                 c.title, c.description, c.status, "normal", *(values[i] for values in times), 0.0, now,
+                 status_at[i], status_note(c, status_time(c, self.now)[1]))
                 for i, (c, (district, village)) in enumerate(zip(fresh, located, strict=True))]
-        self._insert_rows(conn, "report", REPORT_COLUMNS, rows)
-        ids = dict(self._select_in(conn, "external_id, id", [c.external_id for c in fresh]))
-        arrived = f"Laporan diimpor dari {self.source}"
-        events = []
-        for i, c in enumerate(fresh):
-            report_id = ids[c.external_id]
-            events.append((report_id, times["created_at"][i], "status", None, NEW, c.opd_code, self.actor, arrived))
-            if c.status != NEW:
-                events.append((report_id, at_b[i], "status", NEW, c.status, c.opd_code, self.actor,
-                               status_note(c, status_time(c, self.now)[1])))
-        self._insert_rows(conn, "report_event", EVENT_COLUMNS, events)
+        self._insert_rows(conn, self._staging, (*REPORT_COLUMNS, "status_at", "status_note"), rows)
         return sum(1 for district, _ in located if district is None)
 
     def _insert_rows(self, conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
