@@ -195,9 +195,9 @@ def worker(url: str, csv_path: Path, mapping: Path, batch: int | None) -> dict:
     size_before, lsn_before = _store_size(engine), _checkpoint(engine)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     written = _written()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     summary = _import(url, csv_path, mapping, batch, "bench", assigner)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     lsn_after = _checkpoint(engine)
     written = (_written() - written) if engine.dialect.name == "sqlite" else int(lsn_after - lsn_before)
     growth = _store_size(engine) - size_before
@@ -205,7 +205,8 @@ def worker(url: str, csv_path: Path, mapping: Path, batch: int | None) -> dict:
     with engine.connect() as conn:
         counted = conn.execute(text("SELECT count(*) FROM report WHERE status IN ("
                                     + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")")).scalar()
-    return {"seconds": seconds, "rows_per_s": summary.read / seconds, "rss_before": rss_before,
+    return {"seconds": seconds, "rows_per_s": summary.read / seconds, "rows_per_cpu_s": summary.read / cpu,
+            "rss_before": rss_before,
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "written": written,
             "growth": growth, "wall_open": wall, "sql_open": counted, "summary": summary.as_dict(),
             "boundaries": assigner is not None}
@@ -313,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         f"| rows/s (median of {len(runs)}) | {statistics.median(rates):,.0f} |",
         f"| rows/s per run | {', '.join(f'{r:,.0f}' for r in rates)} |",
         "| seconds per run | " + ", ".join(f"{r['seconds']:.2f}" for r in runs) + " |",
+        f"| rows per CPU second of the import's process (median; on PostgreSQL the server's CPU is not in it) | "
+        f"{statistics.median(r['rows_per_cpu_s'] for r in runs):,.0f} |",
         f"| peak RSS (max of runs) | {fmt_bytes(max(r['peak_rss'] for r in runs))} |",
         f"| RSS before the import began (libraries, boundaries) | {fmt_bytes(max(r['rss_before'] for r in runs))} |",
         f"| disk written (median; {'WAL bytes' if args.database_url else '/proc write_bytes, checkpoint included'})"

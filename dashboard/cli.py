@@ -568,7 +568,7 @@ def _import_parser(sub) -> None:
     imp.add_argument("--dry-run", action="store_true", help="read, check and count, but write nothing")
     imp.add_argument("--json", action="store_true", help="print the summary as one JSON line (the last line)")
     imp.add_argument("--at", default=None, help="the moment the import counts as now (ISO 8601; default now)")
-    imp.add_argument("--batch-size", type=int, default=100_000, help=argparse.SUPPRESS)
+    imp.add_argument("--batch-size", type=int, default=20_000, help=argparse.SUPPRESS)
 
 
 def _import_progress():
@@ -590,8 +590,8 @@ def cmd_import(settings: Settings, args) -> int:
     from data_access.intake.importing import ImportFailed, ImportOptions, import_file
     from data_access.intake.importing.file_import import prepare
 
-    if not 1 <= args.batch_size <= 1_000_000:
-        raise CliError("--batch-size must be between 1 and 1000000")
+    if not 1 <= args.batch_size <= 100_000:
+        raise CliError("--batch-size must be between 1 and 100000")
     options = ImportOptions(source=args.source, format=args.format, mapping=args.mapping, timezone=args.timezone,
                             rejects=Path(args.rejects) if args.rejects else None, dry_run=args.dry_run,
                             now=parse_at(args.at) if args.at else None, batch_size=args.batch_size)

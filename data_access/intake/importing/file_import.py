@@ -30,9 +30,9 @@ from data_access.rulebook.policies import policies_from_store
 from data_access.rulebook.sla import WorkCalendar
 from data_access.store.schema import Category, Opd
 
-# Rows per transaction (upsert.ReportUpserter: each sweeps the store's indexes once, so fewer write less), and
-# rows translated and handed to the store at a time (what the import holds in memory).
-DEFAULT_BATCH = 100_000
+# New reports per transaction as they go into the store sorted (upsert.ReportUpserter), and records translated and
+# handed to the store at a time (what the import holds in memory; changes to known reports commit per chunk).
+DEFAULT_BATCH = 20_000
 CHUNK = 5000
 Progress = Callable[[int, int, int], None]  # (records read, bytes read, bytes in the file)
 _SOURCE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:")

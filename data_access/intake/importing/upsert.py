@@ -204,31 +204,33 @@ def status_note(c: Candidate, known: bool) -> str:
 
 
 class ReportUpserter:
-    """Writes the batches of one import for one ``source`` over one connection; with ``dry_run`` it classifies
-    exactly the same way and rolls back.
+    """Writes one import for one ``source`` over one connection; with ``dry_run`` it classifies exactly the same
+    way and writes nothing.
 
-    New reports wait in a temporary table and go into the report table ``transaction_rows`` at a time, sorted by
-    creation time, in one transaction with the updates since the last one. A file in random order would otherwise
-    touch every page of the report table's time-led indexes in every transaction, and write the store many times
-    over (benchmarks/bench_import.py); sorted, each transaction sweeps them once. An import killed halfway leaves
-    whole transactions, and a rerun finds them. Each external id comes once per import (file_import)."""
+    Changes to reports the store has are written as each batch comes, one short transaction per batch. New reports
+    wait in a temporary table and go into the store when the file has been read (``finish``), sorted by creation
+    time, ``transaction_rows`` at a time: a file in random order, written as it comes, touches every page of the
+    report table's time-led indexes in every transaction and writes the store many times over
+    (benchmarks/bench_import.py); sorted, the import sweeps them once. An import killed halfway leaves whole
+    transactions, and a rerun finds them. Each external id comes once per import (file_import)."""
 
     def __init__(self, engine: Engine, source: str, workcal: WorkCalendar, policies: dict[str, SlaPolicy],
-                 now: datetime, *, assigner=None, dry_run: bool = False, transaction_rows: int = 100_000) -> None:
+                 now: datetime, *, assigner=None, dry_run: bool = False, transaction_rows: int = 20_000) -> None:
         self.engine, self.source, self.workcal, self.policies = engine, source, workcal, policies
         self.now, self.assigner, self.dry_run = now, assigner, dry_run
         self.transaction_rows = transaction_rows
         self.actor = f"impor:{source}"[:80]
         self._sqlite = engine.dialect.name == "sqlite"
+        self._marker = "?" if self._sqlite else "%s"
         self._clocks = {code: SlaClock(policy, workcal) for code, policy in policies.items()}
-        self._pending = 0
         self.conn = engine.connect()
         if self._sqlite:
             # An import walks the whole store's indexes: mapped, every page read would stay in the process's
-            # memory (the store's mmap_size); its own page cache is bounded.
+            # memory (the store's mmap_size). Its page cache (and so its sorter's memory) is kept small: sorted,
+            # the sweep needs few pages at a time.
             self.conn.exec_driver_sql("PRAGMA mmap_size=0")
-        # In the connection's own schema of temporary tables, named so (a table "import_new" of the store's is
-        # never touched).
+            self.conn.exec_driver_sql("PRAGMA cache_size=-16384")
+        # In the connection's own schema of temporary tables (a table "import_new" of the store's is never touched)
         self._staging = "temp.import_new" if self._sqlite else "pg_temp.import_new"
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._staging}")
         self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE import_new AS SELECT {', '.join(REPORT_COLUMNS)}, "
@@ -257,40 +259,49 @@ class ReportUpserter:
         result.inserted = len(fresh)
         if fresh:
             result.outside = self._stage(conn, fresh)
-        self._pending += len(batch)
-        if self._pending >= self.transaction_rows:
-            self.commit()
-        return result
-
-    def commit(self) -> None:
-        """The staged new reports into the store in creation order, with their timelines; one transaction."""
-        conn, columns = self.conn, ", ".join(REPORT_COLUMNS)
-        conn.exec_driver_sql(f"INSERT INTO report ({columns}) SELECT {columns} FROM {self._staging} "
-                             "ORDER BY created_at")
-        marker = "?" if self._sqlite else "%s"
-        joined = (f"FROM {self._staging} s JOIN report r ON r.source = s.source AND r.external_id = s.external_id")
-        conn.exec_driver_sql(
-            f"INSERT INTO report_event ({', '.join(EVENT_COLUMNS)}) SELECT r.id, s.created_at, 'status', NULL, "
-            f"'{NEW}', s.opd_code, {marker}, {marker} {joined} ORDER BY r.id",
-            (self.actor, f"Laporan diimpor dari {self.source}"))
-        conn.exec_driver_sql(
-            f"INSERT INTO report_event ({', '.join(EVENT_COLUMNS)}) SELECT r.id, s.status_at, 'status', '{NEW}', "
-            f"s.status, s.opd_code, {marker}, s.status_note {joined} WHERE s.status <> '{NEW}' ORDER BY r.id",
-            (self.actor,))
-        conn.exec_driver_sql(f"DELETE FROM {self._staging}")
         if self.dry_run:
             conn.rollback()
         else:
             conn.commit()
-        self._pending = 0
+        return result
+
+    def finish(self) -> None:
+        """The staged new reports into the store in creation order, with their timelines: ``transaction_rows`` in
+        each transaction, the ranges cut at every so many rows of the sorted table."""
+        conn, staging, m = self.conn, self._staging, self._marker
+        order = "s.created_at, s.external_id"
+        cuts = [tuple(row) for row in conn.exec_driver_sql(
+            f"SELECT created_at, external_id FROM (SELECT {order}, row_number() OVER (ORDER BY {order}) AS n "
+            f"FROM {staging} s) t WHERE n - n / {m} * {m} = 0 ORDER BY n", (self.transaction_rows,) * 2)]
+        columns = ", ".join(REPORT_COLUMNS)
+        events = ", ".join(EVENT_COLUMNS)
+        joined = f"FROM {staging} s JOIN report r ON r.source = s.source AND r.external_id = s.external_id"
+        arrived = f"Laporan diimpor dari {self.source}"
+        for low, high in zip([None, *cuts], [*cuts, None], strict=True):
+            parts, bounds = [], []
+            if low is not None:
+                parts.append(f"({order}) > ({m}, {m})")
+                bounds += low
+            if high is not None:
+                parts.append(f"({order}) <= ({m}, {m})")
+                bounds += high
+            where = " AND ".join(parts or ["1 = 1"])
+            conn.exec_driver_sql(f"INSERT INTO report ({columns}) SELECT {', '.join('s.' + c for c in REPORT_COLUMNS)}"
+                                 f" FROM {staging} s WHERE {where} ORDER BY {order}", tuple(bounds))
+            conn.exec_driver_sql(f"INSERT INTO report_event ({events}) SELECT r.id, s.created_at, 'status', NULL, "
+                                 f"'{NEW}', s.opd_code, {m}, {m} {joined} WHERE {where} ORDER BY r.id",
+                                 (self.actor, arrived, *bounds))
+            conn.exec_driver_sql(f"INSERT INTO report_event ({events}) SELECT r.id, s.status_at, 'status', '{NEW}', "
+                                 f"s.status, s.opd_code, {m}, s.status_note {joined} WHERE {where} "
+                                 f"AND s.status <> '{NEW}' ORDER BY r.id", (self.actor, *bounds))
+            conn.commit()
 
     def close(self, *, complete: bool = True) -> None:
-        """Commit what is pending (``complete``) or roll it back (the import failed), and let the connection go."""
+        """Write the staged reports (``complete``; not when the import failed) and let the connection go."""
         try:
-            if complete:
-                self.commit()
-            else:
-                self.conn.rollback()
+            if complete and not self.dry_run:
+                self.finish()
+            self.conn.rollback()
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._staging}")
             self.conn.commit()
         finally:
@@ -366,6 +377,8 @@ class ReportUpserter:
         """New reports into the temporary table, with the time and note of their status event; returns how many
         landed without a district."""
         located = self._locate(fresh)
+        if self.dry_run:
+            return sum(1 for district, _ in located if district is None)
         states = [new_state(c, self.now, self._clocks[c.category_code]) for c in fresh]
         # Times are bound as the store keeps them: naive UTC text of one format on SQLite (a whole column at once).
         if self._sqlite:
