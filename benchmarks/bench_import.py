@@ -1,21 +1,23 @@
 #!/usr/bin/env python
-"""How fast does `python -m dashboard import` write a big CSV into a fresh SQLite store, and in how much memory?
+"""How fast does `python -m dashboard import` write a big CSV in random order into a store that already holds
+reports, in how much memory, and how much does it write to disk?
 
-Generates a CSV of N rows (default 200,000) shaped like a city's 311 export (NYC-style ``MM/DD/YYYY hh:mm:ss AM``
-dates, a mapping file, statuses open and closed, points in Mimika with some missing), then imports it three times,
-each into a fresh SQLite store in its own process, and prints the median rows/s and the peak RSS (with the RSS
-before the import began, so the growth during the import is visible). The target is 20,000 rows/s.
+Generates a CSV of N rows (default 300,000) shaped like a city's 311 export (NYC-style ``MM/DD/YYYY hh:mm:ss AM``
+dates, a mapping file, statuses open and closed, points in Mimika with some missing) in RANDOM order, and a
+store holding ``--preload`` reports (default 200,000, imported once from another file under another source and
+copied for each run). Each run imports the file into a fresh copy in its own process and reports rows/s, peak
+RSS, bytes the process wrote to disk (``/proc/self/io`` write_bytes, a WAL checkpoint included) against the
+store's growth, and whether the wall's open count (queries.kpis) equals a plain SQL count afterwards. Targets
+(#24): >= 10,000 rows/s on SQLite, >= 20,000 on PostgreSQL, peak RSS <= 400 MB, disk written <= 3x the growth.
 
-Each run of the importer's speed path (the default: a writer process) is followed by a run with the writer as a
-thread of the reader's process (``ImportOptions(writer_process=False)``) and one of its plain path
-(``ImportOptions(fast=False)``: one thread, row-by-row executemany) on the same file, so the ratios between them
-are measured under the same load. ``--no-thread`` and ``--no-plain`` leave those runs out.
+    .venv/bin/python benchmarks/bench_import.py                  # SQLite, 300,000 rows into 200,000, 2 runs
+    .venv/bin/python benchmarks/bench_import.py --database-url postgresql://127.0.0.1:5432/test   # PostgreSQL
+    .venv/bin/python benchmarks/bench_import.py --rows 2000 --preload 1000 --runs 1 --out /tmp/bench   # smoke
 
-    .venv/bin/python benchmarks/bench_import.py                  # 200,000 rows, 3 runs
-    .venv/bin/python benchmarks/bench_import.py --rows 2000 --runs 1 --out /tmp/bench   # the smoke test's size
-
+On PostgreSQL the server's writes are not this process's: "disk written" is the WAL the import made
+(pg_current_wal_lsn before and after) and the growth is pg_database_size's.
 Boundaries (districts from coordinates) are used when the shared Mimika data is there, as in production.
-Results are printed and written to ``<out>/results/import_<N>.md``. A script that prints figures, not a test.
+Results are printed and written to ``<out>/results/import_<N>[_postgresql].md``. A script that prints figures.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import platform
 import random
 import resource
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -82,189 +85,252 @@ def _us(moment: datetime) -> str:
     return local.strftime("%m/%d/%Y %I:%M:%S %p")
 
 
-def generate(path: Path, rows: int, seed: int = 1) -> None:
+def generate(path: Path, rows: int, seed: int = 1, first_id: int = 40_000_000, shuffle: bool = True) -> None:
     from data_access.store.reference import villages
 
     rng = random.Random(seed)
     points = [(v.label_lat, v.label_lon) for v in villages()]
     start = NOW - timedelta(days=730)
+    step = 730 * 86400 / max(rows, 1)
+    lines = []
+    for i in range(rows):
+        created = min(start + timedelta(seconds=i * step + rng.uniform(0, step * 20)), NOW - timedelta(hours=1))
+        status = rng.choices(["Open", "In Progress", "Closed"], [2, 1, 7])[0]
+        closed = ""
+        if status == "Closed":
+            closed = _us(min(created + timedelta(hours=rng.uniform(1, 400)), NOW))
+        lat = lon = ""
+        if rng.random() < 0.9:
+            lat, lon = points[rng.randrange(len(points))]
+            lat, lon = f"{lat + rng.uniform(-0.004, 0.004):.6f}", f"{lon + rng.uniform(-0.004, 0.004):.6f}"
+        lines.append([first_id + i, _us(created), closed, rng.choice(["DOT", "DEP", "NYPD"]), rng.choice(TYPES),
+                      f"Descriptor {rng.randrange(50)}", status, f"Jalan {rng.randrange(1, 200)} Timika", lat, lon,
+                      "The Department inspected the condition." if closed else ""])
+    if shuffle:  # neither by key nor by date: the order that made an import write 12 GB (#24)
+        rng.shuffle(lines)
     with open(path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(["Unique Key", "Created Date", "Closed Date", "Agency", "Complaint Type", "Descriptor",
                       "Status", "Incident Address", "Latitude", "Longitude", "Resolution Description"])
-        # Rows in creation order, as real exports list them (by key or by date), with a little jitter.
-        step = 730 * 86400 / max(rows, 1)
-        for i in range(rows):
-            created = min(start + timedelta(seconds=i * step + rng.uniform(0, step * 20)), NOW - timedelta(hours=1))
-            status = rng.choices(["Open", "In Progress", "Closed"], [2, 1, 7])[0]
-            closed = ""
-            if status == "Closed":
-                closed = _us(min(created + timedelta(hours=rng.uniform(1, 400)), NOW))
-            lat = lon = ""
-            if rng.random() < 0.9:
-                lat, lon = points[rng.randrange(len(points))]
-                lat, lon = f"{lat + rng.uniform(-0.004, 0.004):.6f}", f"{lon + rng.uniform(-0.004, 0.004):.6f}"
-            out.writerow([40_000_000 + i, _us(created), closed, rng.choice(["DOT", "DEP", "NYPD"]),
-                          rng.choice(TYPES), f"Descriptor {rng.randrange(50)}", status,
-                          f"Jalan {rng.randrange(1, 200)} Timika", lat, lon,
-                          "The Department inspected the condition." if closed else ""])
+        out.writerows(lines)
 
 
-def _time_writer() -> list[float]:
-    """The CPU seconds of the import's writer (writer_process.ProcessBatchWriter's process, or
-    pipeline.BatchWriter's thread), once it has finished: the reader's are this thread's. Which of the two is the
-    limit is what a change to the importer has to know."""
-    from data_access.intake.importing import pipeline, writer_process
-
-    seconds: list[float] = []
-    loop = pipeline.BatchWriter._loop
-    close = writer_process.ProcessBatchWriter.close
-
-    def timed(self) -> None:
-        started = time.thread_time()
-        try:
-            loop(self)
-        finally:
-            seconds.append(time.thread_time() - started)
-
-    def closed(self) -> None:
-        try:
-            close(self)
-        finally:
-            if self.writer_cpu_seconds is not None:
-                seconds.append(self.writer_cpu_seconds)
-
-    pipeline.BatchWriter._loop = timed
-    writer_process.ProcessBatchWriter.close = closed
-    return seconds
+def _written() -> int:
+    """Bytes this process has sent to disk, less those of files removed before they got there (temporary ones)."""
+    with open("/proc/self/io") as f:
+        counts = dict(line.split(": ") for line in f.read().splitlines())
+    return int(counts["write_bytes"]) - int(counts["cancelled_write_bytes"])
 
 
-def worker(csv_path: Path, mapping: Path, db: Path, batch: int, fast: bool = True, process: bool = True) -> dict:
-    """One import in this process (a fresh store); the figures as a dict."""
+def _store_size(engine) -> int:
+    from data_access.store.engine import sqlite_path
+
+    path = sqlite_path(engine)
+    if path is None:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def _checkpoint(engine) -> int:
+    """Writes what the WAL holds into the store (SQLite), so that the writes it costs are counted; the WAL
+    position (PostgreSQL)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return 0
+        return conn.exec_driver_sql("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").scalar()
+
+
+def _engine(url: str, create: bool = False):
+    from data_access.store.engine import make_engine
+
+    return make_engine(url, create=create)
+
+
+def _assigner(settings):
+    if settings.boundaries_districts is None:
+        return None
+    from data_access.store.reference import districts
+    from geo.assign import PointAssigner
+
+    return PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,
+                                    known_district_codes={d.code for d in districts()})
+
+
+def _import(url: str, csv_path: Path, mapping: Path, batch: int | None, source: str, assigner=None):
     from core.settings import Settings
     from data_access.intake.importing import ImportOptions, import_file
     from data_access.rulebook.sla import work_calendar
-    from data_access.store.engine import make_engine
-    from data_access.store.migrate import upgrade
-    from data_access.store.reference import districts, load_reference
 
-    settings = Settings.from_env()
-    engine = make_engine(f"sqlite:///{db}", create=True)
+    options = ImportOptions(source=source, mapping=str(mapping), now=NOW, rejects=csv_path.with_suffix(".rej"))
+    if batch:
+        options.batch_size = batch
+    return import_file(_engine(url), work_calendar(Settings.from_env()), csv_path, options, assigner=assigner)
+
+
+def prepare(url: str, csv_path: Path, mapping: Path) -> None:
+    """The store the runs start from: reference data and the preloaded reports."""
+    from data_access.store.migrate import upgrade
+    from data_access.store.reference import load_reference
+
+    engine = _engine(url, create=True)
     upgrade(engine)
     load_reference(engine)
-    assigner = None
-    if settings.boundaries_districts is not None:
-        from geo.assign import PointAssigner
+    _import(url, csv_path, mapping, None, "pre")
+    _checkpoint(engine)
 
-        assigner = PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,
-                                            known_district_codes={d.code for d in districts()})
-    writer_cpu = _time_writer()
+
+def worker(url: str, csv_path: Path, mapping: Path, batch: int | None) -> dict:
+    """One import in this process; the figures as a dict."""
+    from sqlalchemy import text
+
+    from core.rules import OPEN_STATUSES
+    from core.settings import Settings
+    from data_access.queries import headline_kpis
+    from data_access.rulebook.scope import Filters, Scope
+
+    engine = _engine(url)
+    assigner = _assigner(Settings.from_env())
+    size_before, lsn_before = _store_size(engine), _checkpoint(engine)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    reader_started = time.thread_time()
-    cpu_started = time.process_time()
-    started = time.perf_counter()
-    summary = import_file(engine, work_calendar(settings), csv_path,
-                          ImportOptions(source="bench", mapping=str(mapping), now=NOW, batch_size=batch,
-                                        rejects=db.with_suffix(".rejects.csv"), fast=fast,
-                                        writer_process=process), assigner=assigner)
-    seconds = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
-    if fast and process:  # the writer process's CPU is not this process's
-        cpu += sum(writer_cpu)
-    reader_cpu = time.thread_time() - reader_started
-    return {"reader_us_per_row": reader_cpu / max(summary.read, 1) * 1e6,
-            "writer_us_per_row": sum(writer_cpu) / max(summary.read, 1) * 1e6,
-            "seconds": seconds, "rows_per_s": summary.read / seconds, "cpu_seconds": cpu,
-            "rows_per_cpu_s": summary.read / max(cpu, 1e-9), "rss_before": rss_before,
-            "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "summary": summary.as_dict(),
+    written = _written()
+    started, cpu = time.perf_counter(), time.process_time()
+    summary = _import(url, csv_path, mapping, batch, "bench", assigner)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    lsn_after = _checkpoint(engine)
+    written = (_written() - written) if engine.dialect.name == "sqlite" else int(lsn_after - lsn_before)
+    growth = _store_size(engine) - size_before
+    wall = int(headline_kpis(engine, Filters(), Scope.wall(), NOW).iloc[0]["open"])
+    with engine.connect() as conn:
+        counted = conn.execute(text("SELECT count(*) FROM report WHERE status IN ("
+                                    + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")")).scalar()
+    return {"seconds": seconds, "rows_per_s": summary.read / seconds, "rows_per_cpu_s": summary.read / cpu,
+            "rss_before": rss_before,
+            "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "written": written,
+            "growth": growth, "wall_open": wall, "sql_open": counted, "summary": summary.as_dict(),
             "boundaries": assigner is not None}
 
 
-def _compared(title: str, name: str, runs: list[dict], speed_rates: list[float]) -> list[str]:
-    """A variant's rows/s (median and per run) and the speed path's ratio to it, measured in the same runs."""
-    rates = [r["rows_per_s"] for r in runs]
-    return [f"| {title}, rows/s (median of {len(runs)}; each run right after a speed-path run) | "
-            f"{statistics.median(rates):,.0f} |",
-            f"| {name}, rows/s per run | {', '.join(f'{r:,.0f}' for r in rates)} |",
-            f"| speed path ÷ {name}, rows/s (medians) | "
-            f"{statistics.median(speed_rates) / statistics.median(rates):.2f} |"]
+def _databases(admin_url: str):
+    """CREATE DATABASE / DROP DATABASE on the server of ``admin_url``; returns (url of a name, create, drop)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from data_access.store.engine import normalise_url
+
+    base = make_url(normalise_url(admin_url))
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+
+    def create(name: str, template: str | None = None) -> str:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return base.set(database=name).render_as_string(hide_password=False)
+
+    def drop(name: str) -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return create, drop
+
+
+def _run(args: list[str]) -> dict | None:
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=REPO)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--rows", type=int, default=300_000)
+    parser.add_argument("--preload", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=0, help="rows per transaction (0: the importer's own)")
+    parser.add_argument("--database-url", help="a PostgreSQL server to run on (databases are made and dropped)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks")
-    parser.add_argument("--no-plain", action="store_true", help="leave out the plain-path runs")
-    parser.add_argument("--worker", nargs=3, metavar=("CSV", "MAPPING", "DB"), help=argparse.SUPPRESS)
-    parser.add_argument("--no-thread", action="store_true",
-                        help="leave out the runs with the writer as a thread (the speed path before its process)")
-    parser.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--thread", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=3, metavar=("URL", "CSV", "MAPPING"), help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", nargs=3, metavar=("URL", "CSV", "MAPPING"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.prepare:
+        prepare(args.prepare[0], Path(args.prepare[1]), Path(args.prepare[2]))
+        print("{}")
+        return 0
     if args.worker:
-        print(json.dumps(worker(Path(args.worker[0]), Path(args.worker[1]), Path(args.worker[2]), args.batch_size,
-                                fast=not args.plain, process=not args.thread)))
+        print(json.dumps(worker(args.worker[0], Path(args.worker[1]), Path(args.worker[2]), args.batch_size or None)))
         return 0
     command = "Command: " + " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv])
+    backend = "postgresql" if args.database_url else "sqlite"
+    runs: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         folder = Path(tmp)
-        csv_path, mapping = folder / f"import_{args.rows}.csv", folder / "mapping.toml"
+        csv_path, preload, mapping = folder / "import.csv", folder / "preload.csv", folder / "mapping.toml"
         mapping.write_text(MAPPING, encoding="utf-8")
         t0 = time.perf_counter()
         generate(csv_path, args.rows)
+        generate(preload, args.preload, seed=2, first_id=10_000_000, shuffle=False)
         generated = time.perf_counter() - t0
-        variants = ["speed"] + ([] if args.no_thread else ["thread"]) + ([] if args.no_plain else ["plain"])
-        measured: dict[str, list[dict]] = {v: [] for v in variants}
-        for i in range(args.runs):
-            for variant in variants:  # interleaved, so that the ratios are measured under the same load
-                done = subprocess.run([sys.executable, __file__, "--batch-size", str(args.batch_size), "--worker",
-                                       str(csv_path), str(mapping), str(folder / f"run{i}{variant}.db"),
-                                       *({"plain": ["--plain"], "thread": ["--thread"]}.get(variant, []))],
-                                      capture_output=True, text=True, cwd=REPO)
-                if done.returncode != 0:
-                    sys.stderr.write(done.stderr)
-                    return 1
-                measured[variant].append(json.loads(done.stdout.strip().splitlines()[-1]))
-        runs, thread_runs, plain_runs = measured["speed"], measured.get("thread", []), measured.get("plain", [])
         size = csv_path.stat().st_size
+        if args.database_url:
+            create, drop = _databases(args.database_url)
+            template = "bench_import_template"
+            url = create(template)
+        else:
+            url = f"sqlite:///{folder / 'template.db'}"
+        try:
+            if _run(["--prepare", url, str(preload), str(mapping)]) is None:
+                return 1
+            for i in range(args.runs):
+                if args.database_url:
+                    run_url = create(f"bench_import_{i}", template)
+                else:
+                    target = folder / f"run{i}.db"
+                    shutil.copyfile(folder / "template.db", target)
+                    run_url = f"sqlite:///{target}"
+                figures = _run(["--batch-size", str(args.batch_size), "--worker", run_url, str(csv_path),
+                                str(mapping)])
+                if args.database_url:
+                    drop(f"bench_import_{i}")
+                else:
+                    (folder / f"run{i}.db").unlink()
+                if figures is None:
+                    return 1
+                runs.append(figures)
+        finally:
+            if args.database_url:
+                drop(template)
     summary = runs[-1]["summary"]
     rates = [r["rows_per_s"] for r in runs]
+    wall = "; ".join(f"{r['wall_open']:,} = {r['sql_open']:,}" for r in runs)
     lines = [
         command, "",
-        f"# File import: {args.rows:,} CSV rows into a fresh SQLite store", "",
+        f"# File import: {args.rows:,} CSV rows in random order into a {backend} store holding {args.preload:,}", "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        f"file {fmt_bytes(size)} (generated in {generated:.1f} s); batch {args.batch_size:,}; "
+        f"file {fmt_bytes(size)} (generated in {generated:.1f} s); batch {args.batch_size or 'default'}; "
         f"districts from coordinates: {'yes' if runs[-1]['boundaries'] else 'no (no boundaries file)'}", "",
         "| figure | value |", "| --- | --- |",
         f"| rows/s (median of {len(runs)}) | {statistics.median(rates):,.0f} |",
         f"| rows/s per run | {', '.join(f'{r:,.0f}' for r in rates)} |",
-        f"| rows per CPU second, reader and writer together (median; the machine's load changes it less) | "
-        f"{statistics.median(r['rows_per_cpu_s'] for r in runs):,.0f} |",
-        f"| CPU µs per row, reader's thread (read, translate, prepare; median) | "
-        f"{statistics.median(r['reader_us_per_row'] for r in runs):.1f} |",
-        f"| CPU µs per row, writer's process (the store's work; median) | "
-        f"{statistics.median(r['writer_us_per_row'] for r in runs):.1f} |",
-        f"| load average (1 min) at the end | {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs |",
         "| seconds per run | " + ", ".join(f"{r['seconds']:.2f}" for r in runs) + " |",
+        f"| rows per CPU second of the import's process (median; on PostgreSQL the server's CPU is not in it) | "
+        f"{statistics.median(r['rows_per_cpu_s'] for r in runs):,.0f} |",
         f"| peak RSS (max of runs) | {fmt_bytes(max(r['peak_rss'] for r in runs))} |",
         f"| RSS before the import began (libraries, boundaries) | {fmt_bytes(max(r['rss_before'] for r in runs))} |",
+        f"| disk written (median; {'WAL bytes' if args.database_url else '/proc write_bytes, checkpoint included'})"
+        f" | {fmt_bytes(statistics.median(r['written'] for r in runs))} |",
+        f"| store growth (median) | {fmt_bytes(statistics.median(r['growth'] for r in runs))} |",
+        f"| disk written ÷ growth (median) | "
+        f"{statistics.median(r['written'] / max(r['growth'], 1) for r in runs):.2f} |",
+        f"| wall's open count (queries.kpis) = SQL count, after the import | "
+        f"{wall} |",
+        f"| load average (1 min) at the end | {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs |",
         f"| summary | read {summary['read']:,}, inserted {summary['inserted']:,}, rejected {summary['rejected']:,}, "
         f"outside {summary['outside']:,}, unmapped category {summary['unmapped_category']:,} |",
     ]
-    if thread_runs:
-        lines += _compared("writer as a thread (writer_process=False)", "writer as a thread", thread_runs, rates)
-        lines.insert(-1, f"| writer as a thread, CPU µs per row, reader / writer (medians) | "
-                         f"{statistics.median(r['reader_us_per_row'] for r in thread_runs):.1f} / "
-                         f"{statistics.median(r['writer_us_per_row'] for r in thread_runs):.1f} |")
-    if plain_runs:
-        lines += _compared("plain path (fast=False)", "plain path", plain_runs, rates)
-        lines.insert(-1, f"| plain path, rows per CPU second (median) | "
-                         f"{statistics.median(r['rows_per_cpu_s'] for r in plain_runs):,.0f} |")
-        lines.insert(-1, f"| plain path, peak RSS (max of runs) | "
-                         f"{fmt_bytes(max(r['peak_rss'] for r in plain_runs))} |")
-    publish(args.out, f"import_{args.rows}", "\n".join(lines) + "\n")
+    suffix = "_postgresql" if args.database_url else ""
+    publish(args.out, f"import_{args.rows}{suffix}", "\n".join(lines) + "\n")
     return 0
 
 

@@ -622,7 +622,7 @@ def _import_parser(sub) -> None:
     imp.add_argument("--dry-run", action="store_true", help="read, check and count, but write nothing")
     imp.add_argument("--json", action="store_true", help="print the summary as one JSON line (the last line)")
     imp.add_argument("--at", default=None, help="the moment the import counts as now (ISO 8601; default now)")
-    imp.add_argument("--batch-size", type=int, default=5000, help=argparse.SUPPRESS)
+    imp.add_argument("--batch-size", type=int, default=20_000, help=argparse.SUPPRESS)
 
 
 def _import_progress():

@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -131,6 +131,8 @@ class WorkCalendar:
     cuti_bersama: bool = True
     # Per-instance memo of is_working_day; excluded from eq/hash so two equal calendars stay equal.
     _day_cache: dict[date, bool] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _nth_cache: dict[tuple[date, int], date] = field(default_factory=dict, init=False, repr=False, compare=False,
+                                                     hash=False)
 
     def __post_init__(self) -> None:
         # Accept sets/lists from configuration but store frozensets so the calendar stays hashable.
@@ -146,11 +148,15 @@ class WorkCalendar:
             if not isinstance(d, date) or isinstance(d, datetime):
                 raise ValueError(f"extra_holidays must contain dates, got {d!r}")
 
-    @property
+    @cached_property
     def office_day_seconds(self) -> float:
         """Length of one office day in seconds (8 h = 28800 for 08:00-16:00)."""
+        return self._office_day.total_seconds()
+
+    @cached_property
+    def _office_day(self) -> timedelta:
         anchor = date(2000, 1, 3)
-        return (datetime.combine(anchor, self.office_end) - datetime.combine(anchor, self.office_start)).total_seconds()
+        return datetime.combine(anchor, self.office_end) - datetime.combine(anchor, self.office_start)
 
     def is_working_day(self, d: date) -> bool:
         """True if the local date ``d`` is a workday that is neither a national/cuti bersama nor an extra holiday."""
@@ -198,7 +204,7 @@ class WorkCalendar:
 
         A start outside office hours (evening, weekend, holiday) begins counting at the next opening. Exhausting
         the budget exactly at closing returns the closing time, not the next morning. ``seconds == 0`` returns
-        ``start``. Cost is one loop step per calendar day, so 60 working days is ~85 steps.
+        ``start``. Whole days after the first are counted by a remembered walk over the calendar.
         """
         _require_aware(start, "start")
         if not math.isfinite(seconds) or seconds < 0:
@@ -206,26 +212,42 @@ class WorkCalendar:
         remaining = timedelta(seconds=seconds)
         if remaining == _ZERO:
             return start.astimezone(UTC)
-        cursor: datetime | None = start.astimezone(self.tz)
+        cursor = start.astimezone(self.tz)
         day = cursor.date()
-        idle = 0
-        while True:
-            if self.is_working_day(day):
-                idle = 0
-                opening, closing = self._office_hours(day)
-                begin = cursor if cursor is not None and cursor > opening else opening
-                if begin < closing:
-                    available = closing - begin
-                    if remaining <= available:
-                        return (begin + remaining).astimezone(UTC)
-                    remaining -= available
-            else:
-                idle += 1
-                if idle > _MAX_IDLE_DAYS:
-                    raise ValueError(f"no working day within {_MAX_IDLE_DAYS} days after {day - idle * _ONE_DAY}")
-            # After the first day every later day is counted from its opening.
-            cursor = None
-            day += _ONE_DAY
+        if self.is_working_day(day):
+            opening, closing = self._office_hours(day)
+            begin = cursor if cursor > opening else opening
+            if begin < closing:
+                available = closing - begin
+                if remaining <= available:
+                    return (begin + remaining).astimezone(UTC)
+                remaining -= available
+        # Every later working day is a whole office day: the budget runs out on the k-th working day after this
+        # one (k office days rounded up), at opening + what is left. This is the day-by-day walk, with the walk
+        # over whole days remembered (an import asks for thousands of due times over the same few hundred days).
+        office_day = self._office_day
+        whole, rest = divmod(remaining, office_day)
+        k, offset = (whole, office_day) if rest == _ZERO else (whole + 1, rest)
+        return (datetime.combine(self._nth_working_day_after(day, k), self.office_start, self.tz)
+                + offset).astimezone(UTC)
+
+    def _nth_working_day_after(self, day: date, k: int) -> date:
+        key = (day, k)
+        found = self._nth_cache.get(key)
+        if found is None:
+            found, seen, idle = day, 0, 0
+            while seen < k:
+                found += _ONE_DAY
+                if self.is_working_day(found):
+                    seen, idle = seen + 1, 0
+                else:
+                    idle += 1
+                    if idle > _MAX_IDLE_DAYS:
+                        raise ValueError(f"no working day within {_MAX_IDLE_DAYS} days after {found - idle * _ONE_DAY}")
+            if len(self._nth_cache) > 100_000:
+                self._nth_cache.clear()
+            self._nth_cache[key] = found
+        return found
 
 
 def target_seconds(target: Target, calendar_kind: CalendarKind | str, workcal: WorkCalendar | None = None) -> float:

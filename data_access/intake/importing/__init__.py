@@ -1,7 +1,8 @@
 """File imports (``python -m dashboard import``): CSV, XLSX, Open311 JSON and XML into the report store.
 
-readers (one record at a time) → translate (mapping, dates, values: a candidate or a reason) → upsert (bulk
-writes on source + external_id) → file_import (batches, rejects file, summary). README "Ways in" → "File imports".
+readers (one record at a time) → translate (mapping, dates, values: a candidate or a reason) → upsert (writes on
+source + external_id through the rule book) → file_import (pre-pass, batches, rejects file, summary). One path;
+README "Ways in" → "File imports".
 """
 
 from data_access.intake.importing.file_import import (

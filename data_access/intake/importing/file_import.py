@@ -1,9 +1,8 @@
 """The import of one file: read → translate → write in batches, with a rejects file and a summary.
 
 Every record read is counted once as inserted, updated, unchanged or rejected, so
-``inserted + updated + unchanged + rejected == read`` always. A record whose id comes again in the same batch is
-written once, as its newest copy (upsert.version: the newer time, then the later status); the older copies count
-as unchanged (and as ``superseded``). Across batches the store keeps the newest copy the same way (plan_update).
+``inserted + updated + unchanged + rejected == read`` always. A record whose id comes more than once in the file
+is written once, as its newest copy (_prescan); the older copies count as unchanged (and as ``superseded``).
 Batches commit as they go; a rerun after a crash finds the batches already written (unchanged) and continues,
 ending with the store a single run would leave.
 """
@@ -22,24 +21,19 @@ from sqlalchemy.orm import Session
 
 from core.spreadsheet_cells import csv_cell
 from data_access.intake.bulk_load import DEMO_SOURCES
-from data_access.intake.importing import writer_process
 from data_access.intake.importing.dates import time_zone
 from data_access.intake.importing.mapping import Mapping, MappingError, guess_mapping, load_mapping
-from data_access.intake.importing.pipeline import BatchWriter, SparseCollection
 from data_access.intake.importing.readers import FORMATS, RawRecord, UnreadableFile, detect_format, open_reader
-from data_access.intake.importing.translate import Candidate, Reference, Rejected, Translator
-from data_access.intake.importing.upsert import BatchResult, ReportUpserter, version, version_code
+from data_access.intake.importing.translate import Candidate, Reference, Rejected, Tally, Translator
+from data_access.intake.importing.upsert import ReportUpserter, version
 from data_access.rulebook.policies import policies_from_store
 from data_access.rulebook.sla import WorkCalendar
-from data_access.store.engine import is_sqlite, sqlite_path
 from data_access.store.schema import Category, Opd
 
-DEFAULT_BATCH = 5000
-# With the writer beside the reader, the batches at both ends are smaller: the writer waits, idle, for the first
-# batch, and the import waits for the writer to finish the last ones. A first batch of SMALLEST_BATCH rows starts
-# the writer sooner; near the end each batch is half the rows estimated left, so the writer's last batches are
-# short (about a quarter of a second less on benchmarks/bench_import.py's 200,000 rows).
-SMALLEST_BATCH = 500
+# New reports per transaction as they go into the store sorted (upsert.ReportUpserter), and records translated and
+# handed to the store at a time (what the import holds in memory; changes to known reports commit per chunk).
+DEFAULT_BATCH = 20_000
+CHUNK = 5000
 Progress = Callable[[int, int, int], None]  # (records read, bytes read, bytes in the file)
 _SOURCE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:")
 
@@ -58,12 +52,6 @@ class ImportOptions:
     dry_run: bool = False
     now: datetime | None = None
     batch_size: int = DEFAULT_BATCH
-    # The speed path: batches written on a thread of their own (pipeline.py) and SQLite's multi-row statements.
-    # False writes in the reader's thread, row by row: the plain path the speed path is tested against.
-    fast: bool = True
-    # On the speed path, the batches are written by a forked process (writer_process.py) where the platform
-    # forks; False keeps the writer a thread of this process (pipeline.BatchWriter).
-    writer_process: bool = True
 
 
 @dataclass
@@ -196,18 +184,21 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
             translator = Translator(mapping, reader.columns, reference, tz, now)
         except MappingError as exc:
             raise ImportFailed(str(exc)) from None
-        _prescan(path, fmt, translator)
+        winners = _prescan(path, fmt, translator)
         rejects_path = options.rejects or (None if options.dry_run else default_rejects_path(path))
         rejects = RejectsFile(rejects_path)
         summary = ImportSummary(format=fmt, mapping=mapping.name, source=source, dry_run=options.dry_run,
                                 rejects_file=str(rejects_path) if rejects_path else None,
                                 columns_missing=translator.missing_columns)
         writer = ReportUpserter(engine, source, workcal, policies, now, assigner=assigner, dry_run=options.dry_run,
-                                bulk=options.fast)
-        threaded = options.fast and not options.dry_run and _threads_share_store(engine)
-        _run(reader, translator, writer, rejects, summary, max(1, options.batch_size), progress,
-             fast=options.fast, threaded=threaded,
-             process=threaded and options.writer_process and writer_process.available())
+                                transaction_rows=max(1, options.batch_size))
+        try:
+            _run(reader, translator, writer, rejects, summary, min(CHUNK, max(1, options.batch_size)), progress,
+                 winners)
+        except BaseException:
+            writer.close(complete=False)
+            raise
+        writer.close()
     except UnreadableFile as exc:
         raise ImportFailed(f"{path.name}: {exc}") from None
     finally:
@@ -224,117 +215,89 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
     return summary
 
 
-# A date column that shows no day/month value in this many values is taken to have none (ISO, say); the pre-scan
-# then stops early instead of reading the whole file again.
-PRESCAN_SETTLE = 1000
+def _prescan(path: Path, fmt: str, translator: Translator) -> dict[str, int]:
+    """One read of the whole file before anything is written: it decides day/month order per date column from
+    every value, and finds the records whose id comes more than once. Of those only the newest copy is written
+    (upsert.version: a copy with a time beats one without, then the later time, then the later status in the flow;
+    full ties: the later copy), so a re-import of the same file compares that copy alone with the store and
+    changes nothing. Returns the winning record's number for each repeated id (ids once in the file: absent)."""
+    seen: set[int] = set()
+    repeated: set[int] = set()
+    derived = False
+    for record in _records(path, fmt):
+        if translator.dates and not translator.dates_settled():
+            translator.observe(record)
+        raw = translator.raw_id(record)
+        if raw is None:
+            derived = True
+        else:
+            key = hash(raw)
+            (repeated if key in seen else seen).add(key)
+    translator.decide_dates()
+    del seen
+    best: dict[str, tuple] = {}
+    if repeated or derived:
+        # Only the records that need it are translated here: repeated ids, and ids derived from the content.
+        for record in _records(path, fmt):
+            raw = translator.raw_id(record)
+            if raw is not None and hash(raw) not in repeated:
+                continue
+            try:
+                candidate = translator.translate(record)
+            except Rejected:
+                continue
+            rank = (version(candidate, translator.now), record.number)
+            if candidate.external_id not in best or rank > best[candidate.external_id]:
+                best[candidate.external_id] = rank
+        translator.tally = Tally()  # counted again by the import itself
+    return {external_id: number for external_id, (_, number) in best.items()}
 
 
-def _threads_share_store(engine: Engine) -> bool:
-    """An in-memory SQLite store is one per connection, and a thread would get a connection of its own."""
-    return not (is_sqlite(engine) and sqlite_path(engine) is None)
-
-
-def _prescan(path: Path, fmt: str, translator: Translator) -> None:
-    """Decide day/month order per date column from the whole file before anything is written."""
-    if not translator.dates:
-        return
+def _records(path: Path, fmt: str):
     reader = open_reader(path, fmt)
     try:
-        seen = 0
-        for record in reader.records():
-            translator.observe(record)
-            seen += 1
-            if translator.dates_settled() or (seen >= PRESCAN_SETTLE and not _day_month_seen(translator)):
-                break
+        yield from reader.records()
     finally:
         reader.close()
-    translator.decide_dates()
-
-
-def _day_month_seen(translator: Translator) -> bool:
-    """True while some column still looks undecided *because* of day/month values (worth reading on)."""
-    return any(c.day_month_seen and not c.decided for c in translator.dates.values())
-
-
-def _next_batch(batch_size: int, overlapped: bool, read: int, reader) -> int:
-    """The size of the next batch (see SMALLEST_BATCH): rows left are estimated from the bytes read so far."""
-    if not overlapped or batch_size <= SMALLEST_BATCH:
-        return batch_size
-    position = reader.position()
-    if not read or position <= 0:
-        return SMALLEST_BATCH
-    left = (reader.size - position) * read / position
-    return int(max(SMALLEST_BATCH, min(batch_size, left / 2)))
 
 
 def _run(reader, translator: Translator, writer: ReportUpserter, rejects: RejectsFile, summary: ImportSummary,
-         batch_size: int, progress: Progress | None, *, fast: bool, threaded: bool, process: bool = False) -> None:
-    batch: dict[str, Candidate] = {}  # by external id: the newest copy of each record in the batch
-    # The newest copy of each record so far in the file (hash of the id → version_code): copies without a time are
-    # told apart only here (the store cannot: upsert.Stored.version), by their status. About 100 bytes a record.
-    newest: dict[int, int] = {}
-    limit = _next_batch(batch_size, threaded, 0, reader)
+         batch_size: int, progress: Progress | None, winners: dict[str, int]) -> None:
+    batch: list[Candidate] = []
 
-    def count(result: BatchResult) -> None:
+    def flush() -> None:
+        if not batch:
+            return
+        result = writer.write(batch)
         summary.inserted += result.inserted
         summary.updated += result.updated
         summary.unchanged += result.unchanged
         summary.outside += result.outside
-
-    def write(item) -> None:  # on the writer's thread when threaded
-        count(writer.write_prepared(item) if fast else writer.write(item))
+        batch.clear()
+        rejects.flush()
+        if progress is not None:
+            progress(summary.read, reader.position(), reader.size)
 
     if hasattr(writer.assigner, "build_grids"):
         # The assigner's lookup grid answers a point in ~1 µs instead of ~10 µs, and costs only the cells the
         # file's points fall in (geo/assign.py): worth it for a file of any size.
         writer.assigner.build_grids()
-    batches = (writer_process.ProcessBatchWriter(writer, count) if process
-               else BatchWriter(write, threaded=threaded))
-    collector = SparseCollection(enabled=fast)
-
-    def flush() -> None:
-        nonlocal batch, limit
-        if batch:
-            # The speed path computes the rows here, so that the writer's thread mostly waits on the store.
-            candidates = list(batch.values())
-            batches.submit(writer.prepare(candidates) if fast else candidates)
-        collector.rows_done(len(batch))
-        batch = {}
-        limit = _next_batch(batch_size, threaded, summary.read, reader)
-        rejects.flush()
-        if progress is not None:
-            progress(summary.read, reader.position(), reader.size)
-
-    with collector:  # its pause covers the writer finishing the last batches too
+    for record in reader.records():
+        summary.read += 1
         try:
-            for record in reader.records():
-                summary.read += 1
-                try:
-                    candidate = translator.translate(record)
-                except Rejected as exc:
-                    summary.rejected += 1
-                    rejects.write(record, "rejected", exc.reason)
-                    continue
-                for warning in candidate.warnings:
-                    summary.warnings += 1
-                    rejects.write(record, "warning", warning)
-                key, code = hash(candidate.external_id), version_code(version(candidate, writer.now))
-                best = newest.get(key)
-                if best is not None and code < best:
-                    summary.unchanged += 1  # an older copy than one earlier in the file: it changes nothing
-                    summary.superseded += 1
-                    continue
-                newest[key] = code
-                if candidate.external_id in batch:
-                    # The same report twice in one batch: only the newer copy is written (equal copies: the later
-                    # one, which says nothing more).
-                    summary.unchanged += 1
-                    summary.superseded += 1
-                batch[candidate.external_id] = candidate
-                if len(batch) >= limit:
-                    flush()
+            candidate = translator.translate(record)
+        except Rejected as exc:
+            summary.rejected += 1
+            rejects.write(record, "rejected", exc.reason)
+            continue
+        for warning in candidate.warnings:
+            summary.warnings += 1
+            rejects.write(record, "warning", warning)
+        if winners.get(candidate.external_id, record.number) != record.number:
+            summary.unchanged += 1  # an older copy of a record the file holds newer: it changes nothing
+            summary.superseded += 1
+            continue
+        batch.append(candidate)
+        if len(batch) >= batch_size:
             flush()
-        finally:
-            # Whatever stopped the reading, the batches already handed over are written (as they would have been
-            # without the thread) before the import returns or fails.
-            batches.close()
+    flush()

@@ -63,7 +63,6 @@ class Rejected(Exception):
 @dataclass(slots=True)
 class Candidate:
     number: int
-    raw: RawRecord
     external_id: str
     created_at: datetime
     status: str
@@ -184,6 +183,11 @@ class Translator:
         for name, column in self.dates.items():
             for key in resolved.get(name, ()):
                 column.observe(record.fields.get(key))
+
+    def raw_id(self, record: RawRecord) -> str | None:
+        """The record's own id as translate reads it (None: it has none, and translate derives one)."""
+        keys = self._columns_of(record).get("external_id", ())
+        return clean_key(self._first(record.fields, keys)) if keys else None
 
     def decide_dates(self) -> None:
         share_decisions(list(self.dates.values()), self.mapping.date_order)
@@ -317,7 +321,7 @@ class Translator:
             warnings.append(f"description cut to {DESCRIPTION_MAX} characters (it had {len(description)})")
             description = clip(description, DESCRIPTION_MAX)
         # Positional: the order of Candidate's fields (keywords cost a noticeable part of a row's time).
-        return Candidate(record.number, record, external_id, created, status, status_raw, category, opd, channel,
+        return Candidate(record.number, external_id, created, status, status_raw, category, opd, channel,
                          title, description, lat, lon, closed, updated, responded, warnings)
 
     def _status(self, raw: str | None, warnings: list[str]) -> str:

@@ -19,33 +19,36 @@ for this importer as for ReportWriter and the demo):
   time at all changes nothing, and at the same time only a status later in the flow does. So a re-import of the
   same file, or of an older one, is a no-op, whatever order the copies come in. A status event whose time the
   source did not give says so in its note (UNKNOWN_TIME_NOTE), so that it is never taken for a known one;
-* due times come from the category's SLA policy at the creation time (exactly as data_access.rulebook.sla computes
-  them) and, when a hold begins or ends, status_change works them out again over the report's holds;
+* due times come from the category's SLA policy at the creation time (status_change.arrival, through
+  data_access.rulebook.sla) and, when a hold begins or ends, status_change works them out again over the
+  report's holds;
 * ``updated_at`` is the moment of the import, so the wall's version check sees every change at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from core.rules import CLOCK_RUNNING, FINISHED_STATUSES, NEW, STATUSES
-from data_access.intake.importing.due import DueTimeCalculator
 from data_access.intake.importing.translate import Candidate
 from data_access.rulebook.sla import SlaPolicy, WorkCalendar
-from data_access.rulebook.status_change import ReportTimes, SlaClock, Timeline, changed_columns, status_change
+from data_access.rulebook.status_change import (
+    ReportTimes,
+    SlaClock,
+    Timeline,
+    arrival,
+    changed_columns,
+    status_change,
+)
 from data_access.store.schema import Report, ReportEvent
 
 LOOKUP_CHUNK = 2000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
-SQLITE_MAX_PARAMETERS = 32_766  # SQLite's SQLITE_MAX_VARIABLE_NUMBER since 3.32
-SQLITE_ROWS_PER_STATEMENT = 1000
-SQLITE_ROWID_CEILING = 2**63 - 1 - 10**9  # near the top SQLite picks rowids at random: look them up instead
 REPORT_COLUMNS = ("source", "external_id", "channel", "category_code", "opd_code", "district_code", "village_code",
                   "lat", "lon", "title", "description", "status", "priority", "created_at", "first_response_at",
                   "resolved_at", "closed_at", "response_due_at", "resolution_due_at", "paused_seconds", "updated_at")
@@ -71,10 +74,6 @@ def _sqlite_times(moments: list[datetime]) -> list[str]:
         return []
     micros = np.array([(m - _EPOCH) // _MICROSECOND for m in moments], dtype="int64").astype("datetime64[us]")
     return [text.replace("T", " ") for text in np.datetime_as_string(micros, unit="us").tolist()]
-
-
-def _identity(moment: datetime) -> datetime:
-    return moment
 
 
 def _utc(value: datetime | str | None) -> datetime | None:
@@ -110,12 +109,6 @@ def version(c: Candidate, now: datetime) -> Version:
     return Version(known, at if known else _EPOCH, _STATUS_RANK.get(c.status, -1))
 
 
-def version_code(v: Version) -> int:
-    """A Version as one int that orders the same (about 70 bytes in a dict instead of 200: file_import keeps one
-    per record of a file)."""
-    return (int(v.known) << 62) | (((v.at - _EPOCH) // _MICROSECOND) << 5) | (v.rank + 1)
-
-
 @dataclass(frozen=True, slots=True)
 class Stored:
     """What the store holds of a report, as far as an import may change it."""
@@ -139,22 +132,6 @@ class Stored:
 
 
 @dataclass
-class Prepared:
-    """A batch with the rows of its new reports computed ahead (ReportUpserter.prepare)."""
-
-    batch: list[Candidate]
-    fresh: list[Candidate] = field(default_factory=list)  # not in the store when prepared, in creation order
-    rows: list[tuple] = field(default_factory=list)
-    states: list[tuple] = field(default_factory=list)
-    outside: int = 0
-    events: list[tuple] | None = None  # timelines, with each report's position in ``fresh`` for its id
-
-
-def _creation(c: Candidate) -> datetime:
-    return c.created_at
-
-
-@dataclass
 class BatchResult:
     inserted: int = 0
     updated: int = 0
@@ -175,15 +152,14 @@ def status_time(c: Candidate, now: datetime) -> tuple[datetime, bool]:
     return max(moment, c.created_at), known
 
 
-def new_state(c: Candidate, now: datetime) -> tuple[dict, datetime]:
-    """The time columns of a new report, and the time its status was reached. Its due times are its creation's
-    (DueTimeCalculator): a new report's hold, if it is held, has not ended."""
+def new_state(c: Candidate, now: datetime, clock: SlaClock) -> tuple[ReportTimes, datetime]:
+    """A new report's times (due times from its policy at its creation) and the time its status was reached. A
+    hold it arrives in has not ended: its due times stay (status_change without a clock)."""
     at, known = status_time(c, now)
     created = c.created_at
-    times = status_change(ReportTimes.arriving(created), c.status, at if known else None, noted_at=at,
+    times = status_change(arrival(created, clock), c.status, at if known else None, noted_at=at,
                           responded_at=c.first_response_at, timeline=((created, NEW),))
-    return {"first_response_at": times.first_response_at, "resolved_at": times.resolved_at,
-            "closed_at": times.closed_at}, at
+    return times, at
 
 
 def target_status(stored: Stored, c: Candidate) -> str:
@@ -227,30 +203,115 @@ def status_note(c: Candidate, known: bool) -> str:
     return note if known else note + UNKNOWN_TIME_NOTE
 
 
-def _apply(stored: Stored, values: dict) -> Stored:
-    return replace(stored, **{k: v for k, v in values.items() if k in Stored.__dataclass_fields__})
-
-
 class ReportUpserter:
-    """Writes batches for one ``source``; with ``dry_run`` it classifies exactly the same way but writes nothing."""
+    """Writes one import for one ``source`` over one connection; with ``dry_run`` it classifies exactly the same
+    way and writes nothing.
+
+    Changes to reports the store has are written as each batch comes, one short transaction per batch. New reports
+    wait in a temporary table and go into the store when the file has been read (``finish``), sorted by creation
+    time, ``transaction_rows`` at a time: a file in random order, written as it comes, touches every page of the
+    report table's time-led indexes in every transaction and writes the store many times over
+    (benchmarks/bench_import.py); sorted, the import sweeps them once. An import killed halfway leaves whole
+    transactions, and a rerun finds them. Each external id comes once per import (file_import)."""
 
     def __init__(self, engine: Engine, source: str, workcal: WorkCalendar, policies: dict[str, SlaPolicy],
-                 now: datetime, *, assigner=None, dry_run: bool = False, bulk: bool = True) -> None:
+                 now: datetime, *, assigner=None, dry_run: bool = False, transaction_rows: int = 20_000) -> None:
         self.engine, self.source, self.workcal, self.policies = engine, source, workcal, policies
         self.now, self.assigner, self.dry_run = now, assigner, dry_run
+        self.transaction_rows = transaction_rows
         self.actor = f"impor:{source}"[:80]
-        self.due = DueTimeCalculator(workcal)
         self._sqlite = engine.dialect.name == "sqlite"
-        self._bulk = bulk and self._sqlite  # multi-row statements and ids by rowid; else executemany and look-ups
-        # A dry run's own "store": what its earlier batches would have written, so that a record repeated later
-        # in the file is classified exactly as in a real import. Only a dry run keeps it (about 200 bytes a record).
-        self._dry_seen: dict[str, Stored] = {}
-        self._last_all_new = True  # every report of the last batch written was new (see prepare)
+        self._marker = "?" if self._sqlite else "%s"
+        self._clocks = {code: SlaClock(policy, workcal) for code, policy in policies.items()}
+        self.conn = engine.connect()
+        if self._sqlite:
+            # An import walks the whole store's indexes: mapped, every page read would stay in the process's
+            # memory (the store's mmap_size). Its page cache (and so its sorter's memory) is kept small: sorted,
+            # the sweep needs few pages at a time.
+            self.conn.exec_driver_sql("PRAGMA mmap_size=0")
+            self.conn.exec_driver_sql("PRAGMA cache_size=-16384")
+        # In the connection's own schema of temporary tables (a table "import_new" of the store's is never touched)
+        self._staging = "temp.import_new" if self._sqlite else "pg_temp.import_new"
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._staging}")
+        self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE import_new AS SELECT {', '.join(REPORT_COLUMNS)}, "
+                                  "created_at AS status_at, description AS status_note FROM report WHERE 1 = 0")
+        self.conn.commit()
 
+    def write(self, batch: list[Candidate]) -> BatchResult:
+        result = BatchResult()
+        conn = self.conn
+        existing = self._lookup(conn, [c.external_id for c in batch])
+        fresh = [c for c in batch if c.external_id not in existing]
+        for c in batch:
+            stored = existing.get(c.external_id)
+            if stored is None:
+                continue
+            plan = plan_update(stored, c, self.now, timeline=self._timeline_reader(conn, stored.id),
+                               clock=self._clocks.get(stored.category_code))
+            if plan is None:
+                result.unchanged += 1
+                continue
+            result.updated += 1
+            values, event = plan
+            conn.execute(insert(ReportEvent).values(report_id=stored.id, opd_code=stored.opd_code, actor=self.actor,
+                                                    **event))
+            conn.execute(update(Report).where(Report.id == stored.id).values(**values, updated_at=self.now))
+        result.inserted = len(fresh)
+        if fresh:
+            result.outside = self._stage(conn, fresh)
+        if self.dry_run:
+            conn.rollback()
+        else:
+            conn.commit()
+        return result
+
+    def finish(self) -> None:
+        """The staged new reports into the store in creation order, with their timelines: ``transaction_rows`` in
+        each transaction, the ranges cut at every so many rows of the sorted table."""
+        conn, staging, m = self.conn, self._staging, self._marker
+        order = "s.created_at, s.external_id"
+        cuts = [tuple(row) for row in conn.exec_driver_sql(
+            f"SELECT created_at, external_id FROM (SELECT {order}, row_number() OVER (ORDER BY {order}) AS n "
+            f"FROM {staging} s) t WHERE n - n / {m} * {m} = 0 ORDER BY n", (self.transaction_rows,) * 2)]
+        columns = ", ".join(REPORT_COLUMNS)
+        events = ", ".join(EVENT_COLUMNS)
+        joined = f"FROM {staging} s JOIN report r ON r.source = s.source AND r.external_id = s.external_id"
+        arrived = f"Laporan diimpor dari {self.source}"
+        for low, high in zip([None, *cuts], [*cuts, None], strict=True):
+            parts, bounds = [], []
+            if low is not None:
+                parts.append(f"({order}) > ({m}, {m})")
+                bounds += low
+            if high is not None:
+                parts.append(f"({order}) <= ({m}, {m})")
+                bounds += high
+            where = " AND ".join(parts or ["1 = 1"])
+            conn.exec_driver_sql(f"INSERT INTO report ({columns}) SELECT {', '.join('s.' + c for c in REPORT_COLUMNS)}"
+                                 f" FROM {staging} s WHERE {where} ORDER BY {order}", tuple(bounds))
+            conn.exec_driver_sql(f"INSERT INTO report_event ({events}) SELECT r.id, s.created_at, 'status', NULL, "
+                                 f"'{NEW}', s.opd_code, {m}, {m} {joined} WHERE {where} ORDER BY r.id",
+                                 (self.actor, arrived, *bounds))
+            conn.exec_driver_sql(f"INSERT INTO report_event ({events}) SELECT r.id, s.status_at, 'status', '{NEW}', "
+                                 f"s.status, s.opd_code, {m}, s.status_note {joined} WHERE {where} "
+                                 f"AND s.status <> '{NEW}' ORDER BY r.id", (self.actor, *bounds))
+            conn.commit()
+
+    def close(self, *, complete: bool = True) -> None:
+        """Write the staged reports (``complete``; not when the import failed) and let the connection go."""
+        try:
+            if complete and not self.dry_run:
+                self.finish()
+            self.conn.rollback()
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._staging}")
+            self.conn.commit()
+        finally:
+            self.conn.close()
+
+    # -- looking up ------------------------------------------------------------------------------------------
     def _select_in(self, conn: Connection, columns: str, ids: list[str]) -> list[tuple]:
-        """Rows of this source whose external_id is in ``ids``, by plain SQL: SQLAlchemy's expanding IN costs
-        about 2 ms per 500 values to compile, more than the indexed look-up itself."""
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        """Rows of this source whose external_id is in ``ids``, by plain SQL (SQLAlchemy's expanding IN costs more
+        to compile than the indexed look-up itself)."""
+        marker = "?" if self._sqlite else "%s"
         rows: list[tuple] = []
         for i in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[i:i + LOOKUP_CHUNK]
@@ -269,15 +330,12 @@ class ReportUpserter:
         if found:
             versions = self._versions(conn, [s.id for s in found.values()])
             found = {ext: replace(s, version=versions.get(s.id)) for ext, s in found.items()}
-        if self.dry_run:
-            found.update({k: self._dry_seen[k] for k in ids if k in self._dry_seen})
         return found
 
     def _versions(self, conn: Connection, report_ids: list[int]) -> dict[int, Version]:
         """Each report's newest status this source gave at a known time: its latest status event by this import's
-        actor, other than the arrival (``baru`` at the creation) and unless its note says the time was unknown
-        (copies without a time are told apart within one file only: file_import keeps their versions)."""
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        actor, other than the arrival (``baru`` at the creation) and unless its note says the time was unknown."""
+        marker = "?" if self._sqlite else "%s"
         latest: dict[int, tuple] = {}
         for i in range(0, len(report_ids), LOOKUP_CHUNK):
             chunk = report_ids[i:i + LOOKUP_CHUNK]
@@ -292,234 +350,6 @@ class ReportUpserter:
                 for report_id, ((at, _), to_status, note) in latest.items()
                 if not (note or "").endswith(UNKNOWN_TIME_NOTE)}
 
-    def write(self, batch: list[Candidate], ready: Prepared | None = None) -> BatchResult:
-        """One transaction per batch: an import killed halfway leaves whole batches, and a rerun finds them."""
-        result = BatchResult()
-        if not batch:
-            return result
-        with self.engine.connect() as conn:
-            existing = self._lookup(conn, [c.external_id for c in batch])
-            self._last_all_new = not existing
-            fresh = [c for c in batch if c.external_id not in existing]
-            updates = []
-            for c in batch:
-                stored = existing.get(c.external_id)
-                if stored is None:
-                    continue
-                plan = plan_update(stored, c, self.now, timeline=self._timeline_reader(conn, stored.id),
-                                   clock=self._clock(stored.category_code))
-                if plan is None:
-                    result.unchanged += 1
-                else:
-                    updates.append((stored, c, plan))
-            result.inserted = len(fresh)
-            result.updated = len(updates)
-            if fresh:
-                # In creation order: most of the report table's indexes lead with a time that follows it, and
-                # SQLite inserts into a B-tree about twice as fast at its right edge as at random places.
-                fresh.sort(key=_creation)
-                if ready is not None and len(ready.fresh) == len(fresh) and all(
-                        a is b for a, b in zip(ready.fresh, fresh, strict=True)):
-                    result.outside = self._insert(conn, fresh, ready)
-                else:  # no preparation, or an earlier batch wrote some of these meanwhile
-                    result.outside = self._insert(conn, fresh)
-            for stored, c, (values, event) in updates:
-                self._update(conn, stored, c, values, event)
-            if self.dry_run:
-                conn.rollback()
-            else:
-                conn.commit()
-        return result
-
-    # -- new reports ----------------------------------------------------------------------------------------
-    def _locate(self, fresh: list[Candidate]) -> list[tuple[str | None, str | None]]:
-        located: list[tuple[str | None, str | None]] = [(None, None)] * len(fresh)
-        if self.assigner is None:
-            return located
-        where = [i for i, c in enumerate(fresh) if c.lat is not None and c.lon is not None]
-        if not where:
-            return located
-        found = self.assigner.assign([fresh[i].lon for i in where], [fresh[i].lat for i in where])
-        for i, district, village in zip(where, found["district_code"].tolist(), found["village_code"].tolist(),
-                                        strict=True):
-            # geopandas may hand back NaN for "outside"; the store wants NULL
-            located[i] = (district if isinstance(district, str) else None,
-                          village if isinstance(village, str) else None)
-        return located
-
-    def _rows(self, fresh: list[Candidate]) -> tuple[list[tuple], list[tuple], int]:
-        """The report rows of new reports, ready to bind; their (times, status time, created) as bound; how many
-        landed without a district. Pure computation, no store."""
-        now, source, due, policies = self.now, self.source, self.due, self.policies
-        located = self._locate(fresh)
-        states = [new_state(c, now) for c in fresh]
-        # Reports of one evening or holiday share their due times (the same objects, see DueTimeCalculator).
-        dues = [due.due_times(policies[c.category_code], c.created_at) for c in fresh]
-        # Times are bound as the store keeps them: naive UTC text on SQLite (see _sqlite_time), aware otherwise.
-        # The text of a whole column at once: per-row isoformat would be the biggest part of a row's computation.
-        if self._sqlite:
-            as_bound = _sqlite_time
-            created_b = _sqlite_times([c.created_at for c in fresh])
-            at_b = _sqlite_times([at for _, at in states])
-            response_b = _sqlite_times([r for r, _ in dues])
-            resolution_b = _sqlite_times([r for _, r in dues])
-        else:
-            as_bound = _identity
-            created_b = [c.created_at for c in fresh]
-            at_b = [at for _, at in states]
-            response_b = [r for r, _ in dues]
-            resolution_b = [r for _, r in dues]
-        now_b = as_bound(now)
-        rows, bound_states = [], []
-        outside = 0
-        for i, (c, (district, village), (times, at)) in enumerate(zip(fresh, located, states, strict=True)):
-            if district is None:
-                outside += 1
-            # The response, resolution and closing times are usually the status time itself: its text is reused.
-            at_text, created_text = at_b[i], created_b[i]
-            responded, resolved, closed = times["first_response_at"], times["resolved_at"], times["closed_at"]
-            rows.append((source, c.external_id, c.channel, c.category_code, c.opd_code, district, village, c.lat,
-                         c.lon, c.title, c.description, c.status, "normal", created_text,
-                         None if responded is None else at_text if responded is at else as_bound(responded),
-                         None if resolved is None else at_text if resolved is at else as_bound(resolved),
-                         None if closed is None else at_text if closed is at else as_bound(closed),
-                         response_b[i], resolution_b[i], 0.0, now_b))
-            bound_states.append((times, at_text, created_text))
-        return rows, bound_states, outside
-
-    def _events(self, fresh: list[Candidate], states: list[tuple], report_ids) -> list[tuple]:
-        """A new report's timeline: ``baru`` at its creation, then its own status if it has another.
-        ``report_ids`` gives each report's id in order, or its position (see _insert_new)."""
-        events = []
-        arrived = f"Laporan diimpor dari {self.source}"
-        actor = self.actor
-        for c, (_, at_b, created_b), report_id in zip(fresh, states, report_ids, strict=True):
-            events.append((report_id, created_b, "status", None, "baru", c.opd_code, actor, arrived))
-            if c.status != "baru":
-                events.append((report_id, at_b, "status", "baru", c.status, c.opd_code, actor,
-                               status_note(c, status_time(c, self.now)[1])))
-        return events
-
-    def _insert(self, conn: Connection, fresh: list[Candidate], ready: Prepared | None = None) -> int:
-        if ready is None:
-            rows, states, outside = self._rows(fresh)
-            events = None
-        else:
-            rows, states, outside, events = ready.rows, ready.states, ready.outside, ready.events
-        if self.dry_run:
-            for c, (times, _, _) in zip(fresh, states, strict=True):
-                mine = version(c, self.now)
-                self._dry_seen[c.external_id] = Stored(-1, c.status, c.created_at, c.category_code, c.opd_code,
-                                                       **times, version=mine if mine.known and c.status != NEW
-                                                       else None)
-            return outside
-        if events is None:
-            events = self._events(fresh, states, range(len(fresh)))
-        self._insert_new(conn, [c.external_id for c in fresh], rows, events)
-        return outside
-
-    def _insert_new(self, conn: Connection, external_ids: list[str], rows: list[tuple],
-                    events: list[tuple]) -> None:
-        """New reports' rows and their timelines, whose first column is the report's position in ``rows``."""
-        self._insert_rows(conn, "report", REPORT_COLUMNS, rows)
-        first = self._sqlite_new_ids(conn, external_ids) if self._bulk else None
-        if first is not None:
-            # The store adds the first id to each position (no Python pass over the events).
-            self._insert_rows(conn, "report_event", EVENT_COLUMNS, events, offset=first)
-            return
-        ids = self._ids(conn, external_ids)
-        by_position = [ids[e] for e in external_ids]
-        self._insert_rows(conn, "report_event", EVENT_COLUMNS, [(by_position[e[0]], *e[1:]) for e in events])
-
-    def write_new(self, rows: list[tuple], events: list[tuple], outside: int) -> BatchResult | None:
-        """A prepared batch of reports believed new, as bound rows only (the writer process's wire, see
-        writer_process.py): written in one transaction when none of them is in the store; None, and nothing
-        written, when some are (the caller then sends the batch's candidates for ``write``)."""
-        external_ids = [row[1] for row in rows]
-        with self.engine.connect() as conn:
-            if self._lookup(conn, external_ids):
-                conn.rollback()
-                self._last_all_new = False
-                return None
-            self._last_all_new = True
-            self._insert_new(conn, external_ids, rows, events)
-            conn.commit()
-        return BatchResult(inserted=len(rows), outside=outside)
-
-    # -- the speed path: the CPU half of a batch in the reader's thread, the store's half on the writer's ------
-    def prepare(self, batch: list[Candidate]) -> Prepared:
-        """Rows, due times, districts and timelines of the batch's new reports, computed before the batch's turn
-        to write comes (run.py: in the reader's thread, while the writer's thread writes the batch before).
-        ``write`` looks the batch up under its own transaction and recomputes them when the guess was wrong."""
-        ready = Prepared(batch)
-        # Guessed from the last batch written (no look-up here: a second connection would map the store's file a
-        # second time): a file of new reports prepares everything, a re-import nothing, and a rerun after a crash
-        # prepares again once it is past what the first run wrote.
-        if batch and self._last_all_new:
-            ready.fresh = sorted(batch, key=_creation)
-            ready.rows, ready.states, ready.outside = self._rows(ready.fresh)
-            ready.events = self._events(ready.fresh, ready.states, range(len(ready.fresh)))
-        return ready
-
-    def write_prepared(self, ready: Prepared) -> BatchResult:
-        return self.write(ready.batch, ready)
-
-    def _insert_rows(self, conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple],
-                     offset: int | None = None) -> None:
-        """Ready tuples into ``table`` by plain DB-API calls: SQLAlchemy's per-row parameter processing (and, on
-        SQLite, RETURNING one row at a time to keep ids in order) cost more than the database's own work.
-
-        On SQLite, multi-row ``INSERT … VALUES (…), (…)`` of up to SQLITE_ROWS_PER_STATEMENT rows: SQLite inserts
-        them all in one step, during which Python's sqlite3 module releases the GIL, so the index work of one
-        batch runs on the second core while the reader translates the next (pipeline.BatchWriter). executemany steps
-        once per row and takes the GIL back each time, which serialises the two threads again. With ``offset``
-        (bulk only) the first column of each row is a position and the store adds ``offset`` to it.
-        """
-        if not rows:
-            return
-        if not self._bulk:
-            marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-            conn.exec_driver_sql(sql, rows)
-            return
-        width = len(columns)
-        per = max(1, min(SQLITE_ROWS_PER_STATEMENT, (SQLITE_MAX_PARAMETERS - 1) // width))
-        one = "(" + ", ".join(["?"] * width) + ")"
-        if offset is None:
-            head, first = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ", ()
-        else:
-            picked = ", ".join(["column1 + ?", *(f"column{i}" for i in range(2, width + 1))])
-            head, first = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {picked} FROM (VALUES ", (offset,)
-        tail = "" if offset is None else ")"
-        for i in range(0, len(rows), per):
-            chunk = rows[i:i + per]
-            # The statement text repeats for every full chunk, so sqlite3's statement cache compiles it once.
-            conn.exec_driver_sql(head + ", ".join([one] * len(chunk)) + tail,
-                                 (*first, *chain.from_iterable(chunk)))
-
-    def _ids(self, conn: Connection, external_ids: list[str]) -> dict[str, int]:
-        """The ids of the reports just inserted, looked up."""
-        return {ext: report_id for ext, report_id in self._select_in(conn, "external_id, id", external_ids)}
-
-    def _sqlite_new_ids(self, conn: Connection, external_ids: list[str]) -> int | None:
-        """The first id of the n reports just inserted, in order. SQLite gives a new row the largest rowid plus
-        one, and this transaction has held the write lock since its first INSERT, so they have the n ids up to
-        max(id). Checked at both ends (source and external id); None, and the caller looks them up, if anything
-        else happened (the rowid ceiling reached, a trigger that inserts reports)."""
-        n = len(external_ids)
-        last = conn.exec_driver_sql("SELECT max(id) FROM report").scalar()
-        if last is None or last - n + 1 < 1 or last >= SQLITE_ROWID_CEILING:
-            return None
-        # By id alone: with "source = ?" beside it, SQLite reads the source's whole slice of the unique index
-        # (14 ms at 200,000 reports, growing with the store) instead of two rows.
-        ends = {report_id: (source, ext) for report_id, source, ext in conn.exec_driver_sql(
-            "SELECT id, source, external_id FROM report WHERE id IN (?, ?)", (last - n + 1, last)).all()}
-        if (ends.get(last - n + 1) != (self.source, external_ids[0])
-                or ends.get(last) != (self.source, external_ids[-1])):
-            return None
-        return last - n + 1
-
-    # -- changed reports -------------------------------------------------------------------------------------
     def _timeline_reader(self, conn: Connection, report_id: int) -> Callable[[], list[tuple]]:
         """Reads the report's status events so far, when status_change needs them (a hold begins or ends)."""
         def read() -> list[tuple]:
@@ -529,17 +359,55 @@ class ReportUpserter:
                 .order_by(ReportEvent.at, ReportEvent.id))]
         return read
 
-    def _clock(self, category_code: str) -> SlaClock | None:
-        policy = self.policies.get(category_code)
-        return None if policy is None else SlaClock(policy, self.workcal)
+    # -- new reports ----------------------------------------------------------------------------------------
+    def _locate(self, fresh: list[Candidate]) -> list[tuple[str | None, str | None]]:
+        located: list[tuple[str | None, str | None]] = [(None, None)] * len(fresh)
+        where = [i for i, c in enumerate(fresh) if c.lat is not None and c.lon is not None]
+        if self.assigner is None or not where:
+            return located
+        found = self.assigner.assign([fresh[i].lon for i in where], [fresh[i].lat for i in where])
+        for i, district, village in zip(where, found["district_code"].tolist(), found["village_code"].tolist(),
+                                        strict=True):
+            # geopandas may hand back NaN for "outside"; the store wants NULL
+            located[i] = (district if isinstance(district, str) else None,
+                          village if isinstance(village, str) else None)
+        return located
 
-    def _update(self, conn: Connection, stored: Stored, c: Candidate, values: dict, event: dict) -> None:
+    def _stage(self, conn: Connection, fresh: list[Candidate]) -> int:
+        """New reports into the temporary table, with the time and note of their status event; returns how many
+        landed without a district."""
+        located = self._locate(fresh)
         if self.dry_run:
-            stored = _apply(stored, values)
-            if event["kind"] == "status" and not event["note"].endswith(UNKNOWN_TIME_NOTE):
-                stored = replace(stored, version=Version(True, event["at"], _STATUS_RANK.get(event["to_status"], -1)))
-            self._dry_seen[c.external_id] = stored
+            return sum(1 for district, _ in located if district is None)
+        states = [new_state(c, self.now, self._clocks[c.category_code]) for c in fresh]
+        # Times are bound as the store keeps them: naive UTC text of one format on SQLite (a whole column at once).
+        if self._sqlite:
+            def column(moments: list) -> list:
+                known = [m for m in moments if m is not None]
+                texts = iter(_sqlite_times(known))
+                return [None if m is None else next(texts) for m in moments]
+        else:
+            def column(moments: list) -> list:
+                return moments
+        times = [column([getattr(t, name) for t, _ in states]) for name in (
+            "created_at", "first_response_at", "resolved_at", "closed_at", "response_due_at", "resolution_due_at")]
+        status_at = column([at for _, at in states])
+        now = column([self.now])[0]
+        rows = [(self.source, c.external_id, c.channel, c.category_code, c.opd_code, district, village, c.lat, c.lon,
+                 c.title, c.description, c.status, "normal", *(values[i] for values in times), 0.0, now,
+                 status_at[i], status_note(c, status_time(c, self.now)[1]))
+                for i, (c, (district, village)) in enumerate(zip(fresh, located, strict=True))]
+        self._insert_rows(conn, self._staging, (*REPORT_COLUMNS, "status_at", "status_note"), rows)
+        return sum(1 for district, _ in located if district is None)
+
+    def _insert_rows(self, conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Ready tuples by plain DB-API calls (SQLAlchemy's per-row parameter processing costs more than the
+        database's own work): executemany on SQLite, COPY on PostgreSQL."""
+        if self._sqlite:
+            conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) "
+                                 f"VALUES ({', '.join(['?'] * len(columns))})", rows)
             return
-        conn.execute(insert(ReportEvent).values(report_id=stored.id, opd_code=stored.opd_code, actor=self.actor,
-                                                **event))
-        conn.execute(update(Report).where(Report.id == stored.id).values(**values, updated_at=self.now))
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
