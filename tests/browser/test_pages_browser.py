@@ -44,6 +44,9 @@ def server(store_file):
     yield from serve_dashboard(store_file)
 
 
+NOT_FOUND_CONSOLE = "Failed to load resource: the server responded with a status of 404 (NOT FOUND)"
+
+
 class Tab:
     """A page in a browser tab that remembers console errors."""
 
@@ -62,7 +65,9 @@ class Tab:
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(url)
+        # Chrome's console line for a failed load names no address: the answers say which
+        self.page.on("response", lambda r: self.errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+        self.response = self.page.goto(url)
         self.page.wait_for_selector(ready, timeout=20_000)
         self.page.wait_for_timeout(800)  # charts finish drawing
 
@@ -174,7 +179,7 @@ def test_briefing_page_and_exports(browser, server):
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(tab.download("#briefing-export-xlsx").read_bytes()))
-    assert len(book.sheetnames) == 7  # the location-equity sheet first
+    assert len(book.sheetnames) == 8  # the location-equity sheet first, the six tables, the surge alerts
     league = book["OPD"]
     shown = tab.page.locator("#briefing-league-table tbody tr").count()
     assert len(sheet_table(league)[1]) == shown == 19
@@ -396,6 +401,9 @@ def test_unknown_address_says_so_in_indonesian_with_the_navigation(browser, serv
     """/nope: "Halaman tidak ditemukan" with the page navigation and a way back to the wall; English with ?lang=en."""
     for width, height in ((1920, 1080), (3840, 2160)):
         tab = Tab(browser, server + "/nope", "#not-found-message", width, height)
+        assert tab.response.status == 404
+        # the page's own answer is the one error a dead link should log
+        tab.errors = [e for e in tab.errors if e not in (f"HTTP 404 {server}/nope", NOT_FOUND_CONSOLE)]
         assert tab.page.inner_text("h1") == "Halaman tidak ditemukan"
         assert "/nope" in tab.page.inner_text("#not-found-message")
         assert "404 - Page not found" not in tab.page.content()
