@@ -62,7 +62,23 @@ KPIS = (
     ("kpi-median-response", "kpi.median_response", "median_response_hours"),
 )
 KPI_IDS = tuple(k[0] for k in KPIS)
-KPI_TONE = {"kpi-overdue-response": "alert", "kpi-overdue-resolution": "alert", "kpi-at-risk": "warn"}
+# Figures whose value at an earlier "now" the store can tell (headline_kpis at now − 1 day, now − 7 days): what
+# arrived since midnight and the 30-day window figures. The counts of what is open now (open, overdue, at risk) are
+# not: the store keeps each report's current state, not what was open yesterday, so they show no change.
+CHANGE_COLUMNS = ("new_today", "response_compliance_pct", "median_response_hours")
+CHANGE_BACK = (("day", 1), ("week", 7))  # (label, days back)
+
+
+def kpi_tile_id(kpi_id: str) -> str:
+    return f"{kpi_id}-tile"
+
+
+def kpi_target_id(kpi_id: str) -> str:
+    return f"{kpi_id}-target"
+
+
+def kpi_change_id(kpi_id: str) -> str:
+    return f"{kpi_id}-change"
 
 # URL value → reports_by_district column. Median response: larger is worse, like the others.
 MEASURES = {
@@ -172,10 +188,12 @@ def _kpi_row(lang: str) -> html.Section:
     for kpi_id, label_key, _ in KPIS:
         sample = [html.Div("n = –", id=KPI_RESPONSE_SAMPLE, className="kpi-sample")] \
             if kpi_id == "kpi-response-compliance" else []
-        tiles.append(html.Div(className=f"kpi kpi-{KPI_TONE.get(kpi_id, 'plain')}", children=[
+        tiles.append(html.Div(id=kpi_tile_id(kpi_id), className="kpi kpi-plain", children=[
             html.Div(t(label_key, lang), className="kpi-label"),
             *sample,
             html.Div("–", id=kpi_id, className="kpi-value"),
+            html.Div("", id=kpi_target_id(kpi_id), className="kpi-target"),
+            html.Div("", id=kpi_change_id(kpi_id), className="kpi-change"),
         ]))
     return html.Section(id=panel_id("kpis"), className="wall-kpis", children=tiles)
 
@@ -295,6 +313,71 @@ def kpi_texts(kpis: pd.DataFrame, lang: str = "id") -> dict[str, str]:
     unknown = row.get("response_unknown")
     if unknown and not pd.isna(unknown):  # answered at a time nobody recorded: beside the sample, never in it
         out[KPI_RESPONSE_SAMPLE] += " · " + t("kpi.time_unknown", lang, n=fmt_int(unknown, lang=lang))
+    return out
+
+
+def _kpi_number(column: str, value, lang: str, *, signed: bool = False) -> str:
+    """A headline figure (or its change, ``signed``) as its tile shows it."""
+    sign = "+" if signed and value is not None and value > 0 else ""
+    minus = lambda text: text.replace("-", "−")  # noqa: E731 — the typographic minus reads across a room
+    if column == "response_compliance_pct":
+        return minus(sign + fmt_dec(value, 1, lang=lang)) + (" " + t("change.points", lang) if signed else "")
+    if column == "median_response_hours":
+        return minus(sign + fmt_dec(value, 1, lang=lang)) + (" " + t("change.hours", lang) if signed else "")
+    return minus(sign + fmt_int(value, lang=lang))
+
+
+def _value(row, column):
+    value = row.get(column) if row is not None else None
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def target_text(column: str, value, target: float | None, lang: str) -> tuple[str, str | None]:
+    """(the tile's target line, its state "on"/"off"/None). The state is said with a mark and words, never by
+    colour alone: "✓ memenuhi sasaran ≥ 90,0 %", "! di atas sasaran ≤ 0"."""
+    if target is None:
+        return "", None
+    better = "≥" if measures.DIRECTION[column] == measures.HIGHER else "≤"
+    unit = " %" if column in measures.PERCENT_KEYS else " " + t("change.hours", lang) if column in \
+        measures.HOUR_KEYS else ""
+    goal = f"{better} {_kpi_number(column, target, lang)}{unit}"
+    state = measures.target_state(column, value, target)
+    if state is None:
+        return f"{t('target.label', lang)} {goal}", None
+    if state == "on":
+        return f"✓ {t('target.on', lang)} {goal}", "on"
+    word = "target.below" if measures.DIRECTION[column] == measures.HIGHER else "target.above"
+    return f"! {t(word, lang)} {goal}", "off"
+
+
+def change_text(column: str, now_row, before: Mapping, lang: str) -> str:
+    """"▲ +3 vs kemarin · ▼ −1,5 poin vs 7 hari lalu": the figure now against the same moment 1 and 7 days back."""
+    if column not in CHANGE_COLUMNS:
+        return ""
+    current = _value(now_row, column)
+    parts = []
+    for label, _days in CHANGE_BACK:
+        then = _value(before.get(label), column)
+        if current is None or then is None:
+            continue
+        delta = round(current - then, 1 if column != "new_today" else 0)
+        mark = "▲" if delta > 0 else "▼" if delta < 0 else "="
+        parts.append(f"{mark} {_kpi_number(column, delta, lang, signed=True)} {t('change.' + label, lang)}")
+    return " · ".join(parts)
+
+
+def kpi_tiles(kpis: pd.DataFrame, targets: Mapping[str, float], before: Mapping[str, pd.DataFrame],
+              lang: str = "id") -> dict[str, str]:
+    """Each KPI tile's class (its tone from its target: on, off, or plain without one), its target line and its
+    change line. ``before`` holds headline_kpis at the same moment a day ("day") and a week ("week") back."""
+    row = kpis.iloc[0] if len(kpis) else None
+    back = {label: (frame.iloc[0] if frame is not None and len(frame) else None) for label, frame in before.items()}
+    out: dict[str, str] = {}
+    for kpi_id, _, column in KPIS:
+        text, state = target_text(column, _value(row, column), targets.get(column), lang)
+        out[kpi_target_id(kpi_id)] = text
+        out[kpi_tile_id(kpi_id)] = "kpi " + {"on": "kpi-on", "off": "kpi-off"}.get(state, "kpi-plain")
+        out[kpi_change_id(kpi_id)] = change_text(column, row, back, lang)
     return out
 
 
