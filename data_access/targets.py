@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, select
 
 from core import measures
+from core.formatting import clip
 from data_access.store.schema import MeasureTarget, Opd
 
 
@@ -23,7 +24,7 @@ class TargetError(ValueError):
 def check_measure(measure: str) -> str:
     key = measures.ALIASES.get(measure.strip(), measure.strip()) if isinstance(measure, str) else ""
     if key not in measures.DIRECTION:
-        raise TargetError(f"{measure!r} takes no target; one of: {', '.join(measures.DIRECTION)}")
+        raise TargetError(f"{clip(str(measure), 40)!r} takes no target; one of: {', '.join(measures.DIRECTION)}")
     return key
 
 
@@ -31,13 +32,13 @@ def check_value(measure: str, raw: str | float) -> float:
     try:
         value = float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
     except ValueError:
-        raise TargetError(f"{raw!r} is not a number") from None
+        raise TargetError(f"{clip(str(raw), 40)!r} is not a number") from None
     unit = measures.target_unit(measure)
     top = measures.TARGET_MAX[unit]
     if not math.isfinite(value) or not 0 <= value <= top:
-        raise TargetError(f"{raw!r} is out of range for {measure}: a {unit} value from 0 to {top:g}")
+        raise TargetError(f"{clip(str(raw), 40)!r} is out of range for {measure}: a {unit} value from 0 to {top:g}")
     if unit == "count" and value != int(value):
-        raise TargetError(f"{raw!r}: {measure} is a count, give a whole number")
+        raise TargetError(f"{clip(str(raw), 40)!r}: {measure} is a count, give a whole number")
     return value
 
 
@@ -48,7 +49,7 @@ def check_opd(engine: Engine, opd: str | None) -> str:
     with engine.connect() as conn:
         known = set(conn.execute(select(Opd.code)).scalars())
     if code not in known:
-        raise TargetError(f"--opd {opd!r} is not an OPD code; known: {', '.join(sorted(known))}")
+        raise TargetError(f"--opd {clip(opd, 40)!r} is not an OPD code; known: {', '.join(sorted(known))}")
     return code
 
 
