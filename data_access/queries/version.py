@@ -17,11 +17,12 @@ def store_version(engine: Engine) -> str:
     # one store change. Scalar subqueries, not max(id), max(updated_at) in one
     # SELECT: SQLite answers a lone max() from its index, but scans the table for two aggregates side by side.
     with engine.connect() as conn:
-        last_id, newest, targets, target_set = conn.execute(select(
+        last_id, newest, targets, target_set, total = conn.execute(select(
             select(func.max(Report.id)).scalar_subquery(), select(func.max(Report.updated_at)).scalar_subquery(),
             select(func.count()).select_from(MeasureTarget).scalar_subquery(),
-            select(func.max(MeasureTarget.set_at)).scalar_subquery())).one()
-    return f"{last_id or 0}@{newest or '-'}" + (f"#{targets}@{target_set}" if targets else "")
+            select(func.max(MeasureTarget.set_at)).scalar_subquery(),
+            select(func.sum(MeasureTarget.value)).scalar_subquery())).one()
+    return f"{last_id or 0}@{newest or '-'}" + (f"#{targets}@{target_set}:{total}" if targets else "")
 
 
 def store_times(engine: Engine) -> tuple[datetime | None, datetime | None]:
