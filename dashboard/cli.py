@@ -750,11 +750,11 @@ def cmd_targets(settings: Settings, args) -> int:
     return 0
 
 
-COMMANDS = {"targets": cmd_targets, "init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
+COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
             "kpis": cmd_kpis, "sweep": cmd_sweep, "users": cmd_users, "kiosk": cmd_kiosk,
             "demo-accounts": cmd_demo_accounts, "apikeys": cmd_apikeys,
             "outbox": cmd_outbox, "forward": cmd_forward, "import": cmd_import, "report": cmd_report,
-            "worker": cmd_worker, "backup": cmd_backup}
+            "worker": cmd_worker, "backup": cmd_backup, "targets": cmd_targets}
 
 
 def main(argv: list[str] | None = None) -> int:
