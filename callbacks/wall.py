@@ -340,7 +340,7 @@ def build_panels(query_cache: QueryCache, settings: Settings, version: str, now:
     edges = day_class_edges(query_cache, settings, now, measure, scope)
     hideout = wall.map_hideout(data.districts, measure, now, settings.no_data_days, edges)
     out[INDEX[(wall.DISTRICTS, "hideout")]] = hideout
-    out[INDEX[(wall.POINTS, "data")]] = wall.report_points(data.points)
+    out[INDEX[(wall.POINTS, "data")]] = wall.report_points(data.points, now)
     out[INDEX[(wall.LEGEND, "children")]] = wall.legend(hideout, measure, lang, points=True)
     out[INDEX[(wall.TILEGRID, "children")]] = wall.tilegrid(data.districts, measure, now, settings.no_data_days,
                                                             lang, hideout)
@@ -350,7 +350,7 @@ def build_panels(query_cache: QueryCache, settings: Settings, version: str, now:
         wall.OPD_BACKLOG: wall.opd_backlog_figure(data.workload, lang),
         wall.OPD_FLOW: wall.opd_flow_figure(data.workload, lang),
     }
-    out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang)
+    out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang, now=now)
     out[INDEX[(wall.DATA_TIME, "children")]] = wall.data_time_text(newest, lang)
     return {"outputs": out, "newest": _iso(newest)}
 

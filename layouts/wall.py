@@ -563,15 +563,31 @@ def hyphenate(name: str, longer_than: int = 10) -> str:
     return " ".join(words)
 
 
-def report_points(reports: pd.DataFrame) -> dict:
+NEW_SECONDS = 60  # a report this fresh is highlighted in the ticker and on the map, fading out over the time
+
+
+def _age_seconds(created, now: datetime | None) -> float | None:
+    """Seconds since ``created`` when it is within NEW_SECONDS of ``now``, else None."""
+    if now is None or created is None or pd.isna(created):
+        return None
+    created = pd.Timestamp(created)
+    created = created.tz_localize("UTC") if created.tzinfo is None else created
+    age = (pd.Timestamp(now) - created).total_seconds()
+    return age if 0 <= age < NEW_SECONDS else None
+
+
+def report_points(reports: pd.DataFrame, now: datetime | None = None) -> dict:
     """Recent reports with a location as GeoJSON points for clustering. Coordinates are rounded to ~100 m
-    and carry only the category: the wall is public, and a pin on a house points at a person."""
+    and carry only the category: the wall is public, and a pin on a house points at a person. A report of the last
+    minute (at ``now``) is marked ``new`` with its age, for the map to ring it while it fades (assets/wall.js)."""
     features = []
     if {"lat", "lon"} <= set(reports.columns):
         for row in reports.itertuples(index=False):
             if pd.isna(row.lat) or pd.isna(row.lon):
                 continue
-            features.append({"type": "Feature", "properties": {"category": row.category_code},
+            age = _age_seconds(getattr(row, "created_at", None), now)
+            properties = {"category": row.category_code, **({"new": round(age)} if age is not None else {})}
+            features.append({"type": "Feature", "properties": properties,
                              "geometry": {"type": "Point", "coordinates": [round(float(row.lon), 3),
                                                                            round(float(row.lat), 3)]}})
     return {"type": "FeatureCollection", "features": features}
@@ -585,8 +601,10 @@ def shorten(text: str | None, limit: int = TITLE_CHARS) -> str:
     return cut.rstrip(",.;:-") + "…"
 
 
-def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS) -> list:
-    """The newest reports: WIT time, category, district, OPD, a shortened title. Never who reported it."""
+def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS, now: datetime | None = None) -> list:
+    """The newest reports: WIT time, category, district, OPD, a shortened title. Never who reported it. A report of
+    the last minute (at ``now``) is highlighted, fading out: its animation starts as far into the minute as the
+    report is old, and each item keeps its element across refreshes (its React key), so nothing restarts."""
     if reports.empty:
         return [html.Li(t("ticker.empty", lang), className="ticker-item ticker-empty")]
     out = []
@@ -594,7 +612,10 @@ def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS) -> list:
         created = pd.Timestamp(row.created_at)
         created = created.tz_localize("UTC") if created.tzinfo is None else created
         district = row.district if isinstance(row.district, str) and row.district else t("ticker.no_district", lang)
-        out.append(html.Li(className="ticker-item", children=[
+        age = _age_seconds(created, now)
+        fresh = {} if age is None else {"style": {"animationDelay": f"-{age:.0f}s"}}
+        out.append(html.Li(key=str(row.id), className="ticker-item" + (" ticker-new" if age is not None else ""),
+                           **fresh, children=[
             html.Div(className="ticker-meta", children=[
                 html.Span(fmt_hhmm(created.to_pydatetime()), className="ticker-time"),
                 html.Span(row.category, className="ticker-category"),

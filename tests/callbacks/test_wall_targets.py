@@ -87,3 +87,19 @@ def _check_change_against_the_oracle(own_seeded, props):
         assert text == " · ".join(expected), (column, figures)
     # The demo's Monday morning has more reports since midnight than Sunday's by then: a real change, not "= 0".
     assert props[wall.kpi_change_id("kpi-new-today")]["children"] != "= 0 vs kemarin · = 0 vs 7 hari lalu"
+
+
+def test_a_report_of_the_last_minute_is_highlighted_in_the_ticker_and_on_the_map():
+    """Marked with its age (the fade starts that far in, so a refresh does not restart it); older ones not."""
+    import pandas as pd
+
+    created = pd.to_datetime([NOW - timedelta(seconds=20), NOW - timedelta(seconds=61)], utc=True)
+    reports = pd.DataFrame({"id": [2, 1], "created_at": created, "category": ["Jalan", "Air"],
+                            "district": ["Mimika Baru", None], "opd": ["PUPR", None], "title": ["a", "b"],
+                            "lat": [-4.5, -4.6], "lon": [136.8, 136.9], "category_code": ["jalan", "air_bersih"]})
+    new, old = wall.ticker(reports, "id", now=NOW)
+    assert new.className == "ticker-item ticker-new" and new.style == {"animationDelay": "-20s"} and new.key == "2"
+    assert old.className == "ticker-item" and getattr(old, "style", None) is None and old.key == "1"
+    points = wall.report_points(reports, NOW)["features"]
+    assert [p["properties"] for p in points] == [{"category": "jalan", "new": 20}, {"category": "air_bersih"}]
+    assert wall.ticker(reports, "id")[0].className == "ticker-item"  # no clock, no highlight
