@@ -18,7 +18,7 @@ from core import measures
 from core.formatting import MISSING, fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when
 from core.i18n import t
 from core.rules import NO_DISTRICT, is_remote
-from layouts import theme
+from layouts import targets, theme
 
 # ---------------------------------------------------------------------------------------------------------------
 # Component ids: the one place they are spelled.
@@ -316,38 +316,9 @@ def kpi_texts(kpis: pd.DataFrame, lang: str = "id") -> dict[str, str]:
     return out
 
 
-def _kpi_number(column: str, value, lang: str, *, signed: bool = False) -> str:
-    """A headline figure (or its change, ``signed``) as its tile shows it."""
-    sign = "+" if signed and value is not None and value > 0 else ""
-    minus = lambda text: text.replace("-", "−")  # noqa: E731 — the typographic minus reads across a room
-    if column == "response_compliance_pct":
-        return minus(sign + fmt_dec(value, 1, lang=lang)) + (" " + t("change.points", lang) if signed else "")
-    if column == "median_response_hours":
-        return minus(sign + fmt_dec(value, 1, lang=lang)) + (" " + t("change.hours", lang) if signed else "")
-    return minus(sign + fmt_int(value, lang=lang))
-
-
 def _value(row, column):
     value = row.get(column) if row is not None else None
     return None if value is None or pd.isna(value) else float(value)
-
-
-def target_text(column: str, value, target: float | None, lang: str) -> tuple[str, str | None]:
-    """(the tile's target line, its state "on"/"off"/None). The state is said with a mark and words, never by
-    colour alone: "✓ memenuhi sasaran ≥ 90,0 %", "! di atas sasaran ≤ 0"."""
-    if target is None:
-        return "", None
-    better = "≥" if measures.DIRECTION[column] == measures.HIGHER else "≤"
-    unit = " %" if column in measures.PERCENT_KEYS else " " + t("change.hours", lang) if column in \
-        measures.HOUR_KEYS else ""
-    goal = f"{better} {_kpi_number(column, target, lang)}{unit}"
-    state = measures.target_state(column, value, target)
-    if state is None:
-        return f"{t('target.label', lang)} {goal}", None
-    if state == "on":
-        return f"✓ {t('target.on', lang)} {goal}", "on"
-    word = "target.below" if measures.DIRECTION[column] == measures.HIGHER else "target.above"
-    return f"! {t(word, lang)} {goal}", "off"
 
 
 def change_text(column: str, now_row, before: Mapping, lang: str) -> str:
@@ -362,11 +333,11 @@ def change_text(column: str, now_row, before: Mapping, lang: str) -> str:
             continue
         delta = round(current - then, 1 if column != "new_today" else 0)
         mark = "▲" if delta > 0 else "▼" if delta < 0 else "="
-        parts.append(f"{mark} {_kpi_number(column, delta, lang, signed=True)} {t('change.' + label, lang)}")
+        parts.append(f"{mark} {targets.number(column, delta, lang, signed=True)} {t('change.' + label, lang)}")
     return " · ".join(parts)
 
 
-def kpi_tiles(kpis: pd.DataFrame, targets: Mapping[str, float], before: Mapping[str, pd.DataFrame],
+def kpi_tiles(kpis: pd.DataFrame, goals: Mapping[str, float], before: Mapping[str, pd.DataFrame],
               lang: str = "id") -> dict[str, str]:
     """Each KPI tile's class (its tone from its target: on, off, or plain without one), its target line and its
     change line. ``before`` holds headline_kpis at the same moment a day ("day") and a week ("week") back."""
@@ -374,7 +345,7 @@ def kpi_tiles(kpis: pd.DataFrame, targets: Mapping[str, float], before: Mapping[
     back = {label: (frame.iloc[0] if frame is not None and len(frame) else None) for label, frame in before.items()}
     out: dict[str, str] = {}
     for kpi_id, _, column in KPIS:
-        text, state = target_text(column, _value(row, column), targets.get(column), lang)
+        text, state = targets.target_text(column, _value(row, column), goals.get(column), lang)
         out[kpi_target_id(kpi_id)] = text
         out[kpi_tile_id(kpi_id)] = "kpi " + {"on": "kpi-on", "off": "kpi-off"}.get(state, "kpi-plain")
         out[kpi_change_id(kpi_id)] = change_text(column, row, back, lang)
