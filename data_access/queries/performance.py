@@ -107,6 +107,37 @@ def previous_month(month: str) -> str:
     return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
 
 
+def _totals(engine: Engine, base: Filters, scope: Scope, now: datetime, start: datetime, end: datetime,
+             opd: str | None, min_sample: int) -> dict:
+    """``regency`` of a month as monthly_performance has it, without the rest of the report (for the month before):
+    the totals straight from the reports, or one OPD's league row."""
+    period = Filters(start, end, base.districts, base.villages, base.opds, base.categories, base.channels,
+                     base.statuses)
+    own = Filters(start, end, base.districts, base.villages, (opd,) if opd else base.opds, base.categories,
+                  base.channels, base.statuses)
+    with engine.connect() as conn:
+        regency = _regency(conn, own, scope, now)
+    if opd:
+        league = compliance_by_opd(engine, period, scope, now, min_sample=min_sample)
+        league = league[league["opd_code"] == opd]
+        if len(league):
+            row = league.iloc[0]
+            regency |= {"reports": int(row["period_reports"]), "excluded": int(row["excluded"]),
+                        "excluded_pct": _float(row["excluded_pct"])}
+            for kind in ("response", "resolution"):
+                regency |= {f"{kind}_met": int(row[f"{kind}_met"]), f"{kind}_sample": int(row[f"{kind}_sample"]),
+                            f"{kind}_compliance_pct": _float(row[f"{kind}_compliance_pct"])}
+            regency["median_response_hours"] = _float(row["median_response_hours"])
+            # the OPD's median resolution time: the report's own, over the reports it holds
+            resolved = select(hours_between(Report.resolved_at, Report.created_at).label("hours")).where(
+                where(Filters(start, end, base.districts, base.villages, (opd,), base.categories, base.channels,
+                              base.statuses), scope, is_counted()), Report.resolved_at.is_not(None))
+            with engine.connect() as conn:
+                middle = medians(conn, resolved, "hours")
+            regency["median_resolution_hours"] = float(middle["hours"].iloc[0]) if len(middle) else None
+    return regency
+
+
 def monthly_performance(engine: Engine, filters: Filters, scope: Scope, now: datetime, *, month: str,
                         opd: str | None = None, min_sample: int = MIN_SAMPLE,
                         with_previous: bool = True) -> MonthlyPerformance:
@@ -159,10 +190,11 @@ def monthly_performance(engine: Engine, filters: Filters, scope: Scope, now: dat
     previous = None
     if with_previous:
         try:
-            previous = monthly_performance(engine, filters, scope, now, month=previous_month(f"{start:%Y-%m}"),
-                                           opd=opd, min_sample=min_sample, with_previous=False).regency
+            before_start, before_end = parse_month(previous_month(f"{start:%Y-%m}"), now)
         except ValueError:  # the month before the store's earliest day: nothing to compare with
-            previous = None
+            before_start = None
+        if before_start is not None:
+            previous = _totals(engine, base, scope, now, before_start, before_end, opd, min_sample)
     return MonthlyPerformance(month=f"{start:%Y-%m}", start=start, end=end, now=now, opd=opd, min_sample=min_sample,
                               regency=regency, by_opd=by_opd.reset_index(drop=True), previous=previous,
                               targets=target_map(resolve_targets(stored_targets(engine), opd)),

@@ -44,6 +44,11 @@ def test_monthly_report_against_the_month_before_and_its_targets(make_store):
     value = figures.regency["resolution_compliance_pct"]
     assert resolution["sasaran"] == goals.target_text("resolution_compliance_pct", value, 80.0, "id")[0]
     assert resolution["sasaran"].startswith("✓" if value >= 80 else "!")
+    one = monthly_performance(engine, Filters(), Scope.wall(), NOW, month="2026-10", opd="PUPR")
+    one_before = monthly_performance(engine, Filters(), Scope.wall(), NOW, month="2026-09", opd="PUPR",
+                                     with_previous=False).regency
+    for key in performance_report.HEADLINE:  # one OPD's month before: its league row, as the month itself
+        assert one.previous[key] == one_before[key], key
     assert performance_report.pdf_bytes(figures, "id").startswith(b"%PDF")
     assert performance_report.xlsx_bytes(figures, "id")[:2] == b"PK"
 
