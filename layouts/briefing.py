@@ -261,7 +261,8 @@ def league_frame(league: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-def comparison_frame(comparison: pd.DataFrame, lang: str) -> pd.DataFrame:
+def comparison_frame(comparison: pd.DataFrame, lang: str, targets: Mapping[str, float] | None = None) -> pd.DataFrame:
+    targets = targets or {}
     return pd.DataFrame({
         t("col.measure", lang): [measures.name(m, lang) for m in comparison["measure"]],
         t("col.current", lang): comparison["current"].round(2).tolist(),
@@ -269,6 +270,8 @@ def comparison_frame(comparison: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.change", lang): comparison["change"].round(2).tolist(),
         "n": comparison["current_sample"].tolist(),
         "n " + t("col.previous", lang).lower(): comparison["previous_sample"].tolist(),
+        t("target.label", lang): [goals.target_text(m, v if _has(v) else None, targets.get(m), lang)[0]
+                                  for m, v in zip(comparison["measure"], comparison["current"], strict=True)],
     })
 
 
@@ -307,7 +310,7 @@ def oldest_frame(oldest: pd.DataFrame, lang: str) -> pd.DataFrame:
 def tables(data: BriefingData, lang: str) -> dict[str, pd.DataFrame]:
     """Every table of the briefing, titled — the XLSX gets one sheet each, the PDF prints them."""
     return {
-        t("briefing.compare", lang): comparison_frame(data.comparison, lang),
+        t("briefing.compare", lang): comparison_frame(data.comparison, lang, data.targets),
         t("explorer.district", lang): district_frame(data.districts, lang),
         "OPD": league_frame(data.league, lang),
         t("briefing.weekly", lang): weekly_frame(data.weekly, lang),
