@@ -322,7 +322,8 @@ def _value(row, column):
 
 
 def change_text(column: str, now_row, before: Mapping, lang: str) -> str:
-    """"▲ +3 vs kemarin · ▼ −1,5 poin vs 7 hari lalu": the figure now against the same moment 1 and 7 days back."""
+    """"▲ +3 vs kemarin", "▼ −1,5 poin vs 7 hari lalu" (a line each): the figure now against the same moment 1 and 7
+    days back."""
     if column not in CHANGE_COLUMNS:
         return ""
     current = _value(now_row, column)
@@ -334,7 +335,7 @@ def change_text(column: str, now_row, before: Mapping, lang: str) -> str:
         delta = round(current - then, 1 if column != "new_today" else 0)
         mark = "▲" if delta > 0 else "▼" if delta < 0 else "="
         parts.append(f"{mark} {targets.number(column, delta, lang, signed=True)} {t('change.' + label, lang)}")
-    return " · ".join(parts)
+    return "\n".join(parts)  # one comparison a line (CSS pre-line): a narrow tile never cuts the second
 
 
 def kpi_tiles(kpis: pd.DataFrame, goals: Mapping[str, float], before: Mapping[str, pd.DataFrame],
