@@ -13,7 +13,7 @@ from data_access.queries.cache import QueryCache
 
 def register(app: Dash, query_cache: QueryCache, settings: Settings) -> set[str]:
     """Register every page and callback; returns the wall's server callbacks (all a kiosk may call)."""
-    from callbacks import briefing, explorer, filter_bar, not_found, opd, public, report, sla, wall
+    from callbacks import briefing, citizen, explorer, filter_bar, not_found, opd, public, report, sla, wall
 
     before = set(app.callback_map)
     wall.register(app, query_cache, settings)
@@ -22,4 +22,5 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> set[str]
         module.register(app, query_cache, settings)
     filter_bar.register(app)
     public.register(app.server, query_cache, settings)
+    citizen.register(app.server, query_cache, settings)
     return wall_callbacks

@@ -105,10 +105,18 @@ def register(server: Flask, query_cache: QueryCache, settings: Settings) -> None
 
     @server.route("/publik/data.json", methods=["GET", "HEAD"])
     def public_json():
-        return answer("id", lambda found: Response(view.open_data_json(found), mimetype="application/json"))
+        return answer("id", lambda found: _licensed(Response(view.open_data_json(found),
+                                                             mimetype="application/json")))
 
 
 def _open_data_csv(found) -> Response:
     response = Response(view.open_data_csv(found), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{view.open_data_filename(found, "csv")}"'
+    return _licensed(response)
+
+
+def _licensed(response: Response) -> Response:
+    """The licence as a header field (RFC 8288 rel="license"), with data.json's meta (publisher, suppression
+    threshold, notes) as the file that describes the data: a CSV starts with its own header row."""
+    response.headers["Link"] = f'<{view.LICENCE_URL}>; rel="license", </publik/data.json>; rel="describedby"'
     return response

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.bounded import EARLIEST_DAY
 from core.settings import Settings, SettingsError
+from data_access.intake.placing import point_assigner
 from data_access.rulebook.sla import work_calendar
 
 EXIT_USAGE = 2
@@ -123,16 +124,6 @@ def _engine(settings: Settings, *, create: bool = False, check: bool = True):
     return engine
 
 
-def _assigner(settings: Settings):
-    if settings.boundaries_districts is None:
-        return None
-    from data_access.store.reference import districts
-    from geo.assign import PointAssigner
-
-    return PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,
-                                    known_district_codes={d.code for d in districts()})
-
-
 def _init_store(settings: Settings):
     from data_access.store.migrate import upgrade
     from data_access.store.reference import load_reference
@@ -187,7 +178,7 @@ def cmd_simulate(settings: Settings, args) -> int:
     simulated = settings.simulated_clock  # SIMULATED_CLOCK: write at the web processes' "now", at its speed
     if simulated is not None and (args.catch_up or args.speed != 1):
         raise CliError("with SIMULATED_CLOCK set the simulator follows that clock: leave out --catch-up and --speed")
-    sim = Simulator(engine, work_calendar(settings), per_day=per_day, seed=args.seed, assigner=_assigner(settings),
+    sim = Simulator(engine, work_calendar(settings), per_day=per_day, seed=args.seed, assigner=point_assigner(settings),
                     start=simulated() if simulated is not None else start)
     if start is not None:
         hours = (datetime.now(UTC) - start).total_seconds() / 3600
@@ -283,7 +274,7 @@ def cmd_kpis(settings: Settings, args) -> int:
 def cmd_sweep(settings: Settings, _args) -> int:
     from data_access.intake.writer import sweep_pending
 
-    done = sweep_pending(_engine(settings), work_calendar(settings), _assigner(settings))
+    done = sweep_pending(_engine(settings), work_calendar(settings), point_assigner(settings))
     print(f"sweep: {done} reports completed", file=sys.stderr)
     return 0
 
@@ -522,7 +513,7 @@ def cmd_worker(settings: Settings, args) -> int:
 
     if not args.once:
         configure_logging()
-    jobs = default_jobs(settings, _assigner(settings))
+    jobs = default_jobs(settings, point_assigner(settings))
     if args.once:
         outcome = run_once(jobs)
         for name, result in outcome.items():
@@ -601,7 +592,7 @@ def cmd_import(settings: Settings, args) -> int:
         prepare(path, options)  # file, format, mapping and zone are checked before the store is opened
         engine = _engine(settings)
         tty = sys.stderr.isatty()
-        summary = import_file(engine, work_calendar(settings), path, options, assigner=_assigner(settings),
+        summary = import_file(engine, work_calendar(settings), path, options, assigner=point_assigner(settings),
                               progress=_import_progress() if tty else None)
         if tty:
             sys.stderr.write("\n")

@@ -1,8 +1,8 @@
 """The wall's colours and the base look of its charts: dark, high contrast, colour-blind safe.
 
-Sequential measures use viridis (ordered, readable in greyscale and for the common colour-vision
-deficiencies); categories and ordered buckets use Okabe-Ito. Chart fonts are set once on
-``layout.font`` at a 1920-pixel-wide base; the browser scales them to the screen (assets/wall.js). The page
+Sequential measures use a blue-to-mint ramp (ordered, readable in greyscale and for the common colour-vision
+deficiencies); categories use Okabe-Ito; the two status colours (ALERT, WARN) are kept for states. Chart fonts are
+set once on ``layout.font`` at a 1920-pixel-wide base; the browser scales them to the screen (assets/wall.js). The page
 background (#0b0f17) belongs to the stylesheet (assets/wall.css, ``--bg``), where the charts' transparent paper
 shows it.
 """
@@ -15,8 +15,15 @@ TEXT = "#eef2f8"
 MUTED = "#a9b4c6"
 NO_DATA = "#5b6474"
 
-# Viridis sampled for five classes, from a violet that still stands out against the dark panel to yellow.
-SEQUENTIAL = ("#46327e", "#365c8d", "#277f8e", "#4ac16d", "#fde725")
+# Status colours, the wall's and the pages' (--alert, --warn in the stylesheets): overdue and at risk. They mean a
+# state and nothing else: no quantity (a map class, an age or lateness band, a count) is drawn in them
+# (tests/unit/test_theme_colours.py), and every state also says itself in a word or a shape.
+ALERT = "#ff8a5c"
+WARN = "#f0e442"
+
+# Districts' classes: a blue-to-mint ramp (like seaborn's "mako"), ordered in lightness, so it reads in greyscale
+# and for the common colour-vision deficiencies. Viridis ended in the at-risk yellow: a busy district read "at risk".
+SEQUENTIAL = ("#3f3c8f", "#35689e", "#3495a8", "#5cc3ad", "#c9ecd6")
 # Text colour that reads on each class colour.
 SEQUENTIAL_TEXT = ("#ffffff", "#ffffff", "#ffffff", "#0b0f17", "#0b0f17")
 
@@ -25,8 +32,8 @@ OKABE_ITO = {
     "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#BBBBBB",
 }
 # Two ordered palettes that never share a colour, used alike on the wall and the pages:
-# lateness (how long overdue): warm Okabe-Ito hues, yellow to purple;
-OVERDUE_COLOURS = (OKABE_ITO["yellow"], OKABE_ITO["orange"], OKABE_ITO["vermillion"], OKABE_ITO["purple"])
+# lateness (how long overdue): pink to deep magenta, apart from the status colours (the at-risk yellow was "<1 hari");
+OVERDUE_COLOURS = ("#f6c3df", "#e58cc2", "#c95ea6", "#a23d8f")
 # age of open reports: one cool hue, pale (young) to deep (old), so no age band reads as "late".
 AGE_COLOURS = ("#d4ecfa", "#95cdef", "#56a7e0", "#2f79c4", "#3f4fb0")
 NOW_COLOUR = OKABE_ITO["orange"]
@@ -35,7 +42,11 @@ INFLOW_COLOUR = OKABE_ITO["sky"]
 CLOSED_COLOUR = OKABE_ITO["green"]
 POINT_COLOUR = OKABE_ITO["orange"]
 
-BASE_FONT_PX = 17  # at 1920 px wide; scaled by the browser for larger canvases
+# At 1920×1080, scaled by the browser for larger canvases; never below the wall's smallest text (wall.css --fs-min).
+BASE_FONT_PX = 22
+# A legend of bare ranges ("<1", "1–3", …, ">14"): narrow entries (scaled with the fonts by assets/wall.js), so a
+# narrow panel fits three or more a row instead of Plotly's one, sized for the longest.
+RANGE_LEGEND = {"entrywidth": 56, "entrywidthmode": "pixels"}
 FONT_FAMILY = "Inter, 'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
 
 

@@ -35,6 +35,7 @@ DISTRICTS = "wall-districts"
 POINTS = "wall-points"
 LABELS = "wall-district-labels"
 LEGEND = "wall-legend"
+MAP_KEY = "wall-map-key"  # the districts the map numbers instead of naming (filled in the browser: assets/wall.js)
 TILEGRID = "wall-tilegrid"
 TILES_KEY = "wall-tiles-key"
 SLA_OVERDUE = "wall-sla-overdue"
@@ -93,9 +94,11 @@ MEASURE_ALIASES = {"new": "new_24h", "baru": "new_24h", "rate": "per_10k", "per1
                    "terbuka": "open"}
 DEFAULT_MEASURE = "open"
 OUTSIDE_CODE = NO_DISTRICT
-TICKER_ITEMS = 6
+# Fewer items rather than small type: the ticker band holds one row of three at the wall's text size, each chart its
+# top six with "+N OPD lainnya" (the same on every OPD panel).
+TICKER_ITEMS = 3
 TITLE_CHARS = 64
-TOP_OPDS = 10
+TOP_OPDS = 6
 MIMIKA_BOUNDS = [[-5.23, 134.87], [-3.95, 137.99]]
 MIMIKA_CENTER = [-4.59, 136.43]  # the regency outline, a little padded
 ATTRIBUTION_NOTE = "attribution"
@@ -244,6 +247,7 @@ def _map_group(lang: str, measure: str, display_geojson: dict | None, district_p
         className="map-body", children=[
             html.Div(className="map-canvas", children=[
                 map_, *note, html.Div(t(ATTRIBUTION_NOTE, lang), className="map-attribution")]),
+            html.Div(id=MAP_KEY, className="map-key", children=[]),
             html.Div(id=LEGEND, className="map-legend", children=[]),
         ]), extra_class="panel-map")
     tiles_panel = _panel(t("tiles.title", lang) + " · " + measures.name(measure, lang), html.Div(
@@ -285,10 +289,13 @@ def empty_figure(message: str = "") -> dict:
 def district_label_points(districts: pd.DataFrame) -> dict:
     """District label points as GeoJSON, for the map without polygons (``code``, ``name``, ``label_lat/lon``)."""
     features = []
-    for row in districts.itertuples(index=False):
+    # Each district's number (in code order, the same on every screen) stands in for its name where the name does
+    # not fit on the map; the key beside the map says which is which (assets/wall.js: declutterLabels).
+    for number, row in enumerate(districts.sort_values("code").itertuples(index=False), start=1):
         if pd.isna(row.label_lat) or pd.isna(row.label_lon):
             continue
-        features.append({"type": "Feature", "properties": {"code": row.code, "name": row.name},
+        features.append({"type": "Feature", "properties": {"code": row.code, "name": row.name, "n": number,
+                                                           "short": short_name(row.name)},
                          "geometry": {"type": "Point", "coordinates": [float(row.label_lon), float(row.label_lat)]}})
     return {"type": "FeatureCollection", "features": features}
 
@@ -493,7 +500,7 @@ def tilegrid(districts: pd.DataFrame, measure: str, now: datetime, no_data_days:
             class_name = "wall-tile"
             style.update({"background": theme.SEQUENTIAL[cls], "color": theme.SEQUENTIAL_TEXT[cls]})
         marker = [html.Span(REMOTE_MARK, className="tile-remote", title=t("tiles.remote", lang))] if remote else []
-        children = [html.Div(hyphenate(str(row.name)), className="tile-name"),
+        children = [html.Div(hyphenate(short_name(str(row.name))), className="tile-name", title=str(row.name)),
                     html.Div([html.Span(value_text, className="tile-value"), *marker], className="tile-foot")]
         tiles.append(html.Div(children, className=class_name + (" tile-remote-district" if remote else ""),
                               style=style, **{"data-code": code}))
@@ -517,6 +524,15 @@ def outside_tile(districts: pd.DataFrame, measure: str, lang: str):
 
 
 VOWELS = set("aeiouAEIOU")
+SHORT_PREFIX = ("Mimika ", "M. ")
+
+
+def short_name(name: str) -> str:
+    """The name as a narrow tile or the map's key writes it: the regency's name, the first word of seven districts,
+    shortened to "M." ("M. Barat Tengah"), as the regency's own maps do; other names as they are."""
+    long, short = SHORT_PREFIX
+    return short + name[len(long):] if name.startswith(long) else name
+
 
 
 def hyphenate(name: str, longer_than: int = 10) -> str:
@@ -603,6 +619,11 @@ def _bar_height_layout(n_rows: int) -> dict:
     return {"bargap": 0.28 if n_rows > 4 else 0.5}
 
 
+def _every_name(layout: dict, labels: list[str]) -> None:
+    """Name every bar: Plotly drops category labels it finds crowded, which left bars without their OPD."""
+    layout["yaxis"] = {**layout.get("yaxis", {}), "tickmode": "array", "tickvals": labels, "ticktext": labels}
+
+
 def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: str, top: int = TOP_OPDS) -> dict:
     """Overdue reports per OPD (overdue_by_opd), stacked by how long overdue; worst OPD on top."""
     if overdue.empty or overdue["reports"].sum() == 0:
@@ -617,25 +638,41 @@ def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: st
     labels = [f"{name}  " for name in table.index]
     data = []
     for i, bucket in enumerate(buckets):
-        data.append({"type": "bar", "orientation": "h", "name": t(f"bucket.{bucket}", lang), "y": labels,
+        data.append({"type": "bar", "orientation": "h", "y": labels, "name": _days(bucket),
                      "x": table[bucket].tolist(), "marker": {"color": theme.OVERDUE_COLOURS[i % 4],
                                                             "line": {"width": 0}}})
     data.append({"type": "scatter", "mode": "text", "y": labels, "x": table["total"].tolist(),
                  "text": [fmt_int(v, lang=lang) for v in table["total"]], "textposition": "middle right",
                  "showlegend": False, "textfont": {"color": theme.TEXT}})
-    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(table)),
+    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(table)), legend=_range_legend(lang),
                                       xaxis={"range": [0, float(table["total"].max()) * 1.18],
                                              "tickformat": ",d", "showgrid": True})
     _more_note(layout, hidden, lang)
+    _every_name(layout, labels)
     return {"data": data, "layout": layout}
 
 
+# Bucket names as a narrow panel's legend says them: the ranges bare, the unit once, as the legend's title
+# ("hari  <1  1–3  3–7  >7"). A unit on an entry ran past the panel's edge, where Plotly thought the entry fit.
+DAYS = {"<1 hari": "<1", "1-3 hari": "1–3", "3-7 hari": "3–7", ">7 hari": ">7", "age_0_1": "<1", "age_1_3": "1–3",
+        "age_3_7": "3–7", "age_7_14": "7–14", "age_14p": ">14"}
+
+
+def _days(bucket: str) -> str:
+    return DAYS.get(bucket, bucket)
+
+
+def _range_legend(lang: str) -> dict:
+    return {**theme.RANGE_LEGEND, "title": {"text": t("wall.days", lang), "side": "left"}}
+
+
 def _more_note(layout: dict, hidden: int, lang: str) -> None:
-    """Say how many OPDs a top-N chart leaves out ("+9 OPD lainnya"), bottom right, inside the plot."""
+    """Say how many OPDs a top-N chart leaves out ("+9 OPD lainnya"), under its axis: a note inside the plot ran
+    into the bar labels of the narrow panels."""
     if hidden > 0:
-        layout["annotations"] = [{"text": t("wall.more_opds", lang, n=fmt_int(hidden, lang=lang)), "x": 1, "y": 0,
-                                  "xref": "paper", "yref": "paper", "xanchor": "right", "yanchor": "bottom",
-                                  "showarrow": False, "font": {"color": theme.MUTED}}]
+        note = t("wall.more_opds", lang, n=fmt_int(hidden, lang=lang))
+        layout["xaxis"] = {**layout.get("xaxis", {}), "title": {
+            "text": note, "font": {"color": theme.MUTED, "size": theme.BASE_FONT_PX}, "standoff": 2}}
 
 
 def breach_trend_figure(breaches: pd.DataFrame, now: datetime, lang: str, days: int = 14) -> dict:
@@ -677,20 +714,21 @@ def opd_backlog_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -
     hidden = len(with_backlog) - len(rows)
     rows = rows.iloc[::-1]
     labels = [f"{name}  " for name in rows["short_name"].fillna(rows["opd_code"])]
-    data = [{"type": "bar", "orientation": "h", "name": t(f"age.{col}", lang), "y": labels,
+    data = [{"type": "bar", "orientation": "h", "y": labels, "name": _days(col),
              "x": rows[col].tolist(), "marker": {"color": theme.AGE_COLOURS[i], "line": {"width": 0}}}
             for i, col in enumerate(AGE_COLUMNS)]
     data.append({"type": "scatter", "mode": "text", "y": labels, "x": rows["backlog"].tolist(),
                  "text": [fmt_int(v, lang=lang) for v in rows["backlog"]], "textposition": "middle right",
                  "showlegend": False,
                  "textfont": {"color": theme.TEXT}})
-    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(rows)),
+    layout = theme.base_figure_layout(barmode="stack", **_bar_height_layout(len(rows)), legend=_range_legend(lang),
                                       xaxis={"range": [0, float(rows["backlog"].max()) * 1.18], "tickformat": ",d"})
     _more_note(layout, hidden, lang)
+    _every_name(layout, labels)
     return {"data": data, "layout": layout}
 
 
-def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = 6) -> dict:
+def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -> dict:
     """Reports in against reports resolved in the last 7 days, for the OPDs with the most inflow."""
     rows = workload.sort_values(["inflow", "closed"], ascending=False).head(top)
     rows = rows[(rows["inflow"] > 0) | (rows["closed"] > 0)]
@@ -699,21 +737,25 @@ def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = 6) -> dict:
     total_in, total_closed = int(workload["inflow"].sum()), int(workload["closed"].sum())
     rows = rows.iloc[::-1]
     labels = [f"{name}  " for name in rows["short_name"].fillna(rows["opd_code"])]
-    # Drawn closed-first so that, top to bottom within each OPD, "in" comes before "resolved".
+    # One row per OPD, like the other panels: "in" a wide bar, "resolved" a narrow one over it, both numbers at the
+    # end in the legend's order ("72 / 189"). Two bars side by side per OPD left too little height for their labels.
     data = [
-        {"type": "bar", "orientation": "h", "name": f"{t('opd.closed', lang)}: {fmt_int(total_closed, lang=lang)}",
-         "y": labels, "x": rows["closed"].tolist(), "marker": {"color": theme.CLOSED_COLOUR},
-         "text": [fmt_int(v, lang=lang) for v in rows["closed"]], "textposition": "outside", "cliponaxis": False,
-         "constraintext": "none"},
         {"type": "bar", "orientation": "h", "name": f"{t('opd.inflow', lang)}: {fmt_int(total_in, lang=lang)}",
-         "y": labels, "x": rows["inflow"].tolist(), "marker": {"color": theme.INFLOW_COLOUR},
-         "text": [fmt_int(v, lang=lang) for v in rows["inflow"]], "textposition": "outside", "cliponaxis": False,
-         "constraintext": "none"},
+         "y": labels, "x": rows["inflow"].tolist(), "width": 0.8, "marker": {"color": theme.INFLOW_COLOUR}},
+        {"type": "bar", "orientation": "h", "name": f"{t('opd.closed', lang)}: {fmt_int(total_closed, lang=lang)}",
+         "y": labels, "x": rows["closed"].tolist(), "width": 0.36, "marker": {"color": theme.CLOSED_COLOUR}},
+        {"type": "scatter", "mode": "text", "y": labels, "showlegend": False, "textposition": "middle right",
+         "x": [float(max(a, b)) for a, b in zip(rows["inflow"], rows["closed"], strict=True)],
+         "text": [f"{fmt_int(a, lang=lang)} / {fmt_int(b, lang=lang)}"
+                  for a, b in zip(rows["inflow"], rows["closed"], strict=True)],
+         "textfont": {"color": theme.TEXT}, "cliponaxis": False},
     ]
     top_value = float(max(rows["inflow"].max(), rows["closed"].max()))
-    layout = theme.base_figure_layout(barmode="group", bargap=0.22, bargroupgap=0.08,
-                                      legend={"traceorder": "reversed"},
-                                      xaxis={"tickformat": ",d", "range": [0, top_value * 1.2]})
+    layout = theme.base_figure_layout(barmode="overlay", **_bar_height_layout(len(rows)),
+                                      xaxis={"tickformat": ",d", "range": [0, top_value * 1.45]})
+    active = int(((workload["inflow"] > 0) | (workload["closed"] > 0)).sum())
+    _more_note(layout, active - len(rows), lang)
+    _every_name(layout, labels)
     return {"data": data, "layout": layout}
 
 

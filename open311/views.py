@@ -15,9 +15,11 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from core.rate_limit import RateLimiter
 from core.settings import Settings
 from data_access.accounts import log_access
 from data_access.intake import api_keys, open311_store
+from data_access.intake.placing import point_assigner
 from data_access.intake.writer import ReportWriter
 from data_access.queries.cache import QueryCache
 from data_access.rulebook.sla import work_calendar
@@ -25,7 +27,6 @@ from data_access.store.engine import StoreUnavailable
 from open311 import documents, parse
 from open311.formats import FORMATS, error_response, format_of, respond
 from open311.parse import Open311Error
-from open311.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
 # All routed here, so a wrong one gets an Open311 405; OPTIONS is ours too (the CORS preflight), not Flask's.
@@ -132,7 +133,7 @@ class Open311Routes:
         # Built at the first POST, not at start-up: loading the boundaries takes a moment and the store may be away.
         with self._writer_lock:
             if self._writer is None:
-                self._writer = ReportWriter(self.engine, work_calendar(self.settings), _assigner(self.settings))
+                self._writer = ReportWriter(self.engine, work_calendar(self.settings), point_assigner(self.settings))
             return self._writer
 
     # --- reads -------------------------------------------------------------------------------------------------------
@@ -260,14 +261,3 @@ def answer_format() -> str:
 
 def client_address() -> str:
     return (request.remote_addr or "?")[:64]
-
-
-def _assigner(settings: Settings):
-    """The boundaries' point-in-district assigner (as the command line builds it), or None without boundaries."""
-    if settings.boundaries_districts is None:
-        return None
-    from data_access.store.reference import districts
-    from geo.assign import PointAssigner
-
-    return PointAssigner.from_files(settings.boundaries_districts, settings.boundaries_villages,
-                                    known_district_codes={d.code for d in districts()})

@@ -68,31 +68,145 @@
     });
   };
 
-  // Wall: the district's name at its label point, under the clusters (shadow pane), sized with the screen.
+  // Wall: the district's name at its label point, and its number (properties.n) for when the name does not fit
+  // (declutterLabels chooses). Drawn above the markers (the tooltip pane), so a cluster never covers a label; the
+  // size comes from the stylesheet (--fs-min), like every text on the wall.
   M.districtLabel = function (feature, latlng) {
-    var s = M.scale();
-    var name = (feature.properties && feature.properties.name) || "";
-    var span = document.createElement("span");
-    span.textContent = name;
-    span.style.fontSize = Math.round(12 * s) + "px";
-    var icon = L.divIcon({ html: span.outerHTML, className: "wall-district-label", iconSize: null });
-    return L.marker(latlng, { icon: icon, interactive: false, keyboard: false, pane: "shadowPane" });
+    var p = feature.properties || {};
+    var name = document.createElement("span");
+    name.className = "district-name";
+    name.textContent = p.name || "";
+    var num = document.createElement("span");
+    num.className = "district-num";
+    num.textContent = p.n === undefined ? "" : String(p.n);
+    num.style.visibility = "hidden";
+    var leader = document.createElement("i");  // from the district's point to its number, when that moved off it
+    leader.className = "district-leader";
+    leader.style.visibility = "hidden";
+    var icon = L.divIcon({ html: leader.outerHTML + name.outerHTML + num.outerHTML, className: "wall-district-label",
+                           iconSize: null });
+    var marker = L.marker(latlng, { icon: icon, interactive: false, keyboard: false, pane: "tooltipPane" });
+    marker.on("add", function () {  // the key beside the map writes the short name ("M. Barat Tengah")
+      var el = marker.getElement();
+      if (el) { el.setAttribute("data-short", p.short || p.name || ""); }
+    });
+    return marker;
   };
 
-  // Names that would overlap one already shown are hidden (Timika's four small districts lie close together;
-  // the tile grid names every district). First come, first shown: the features come in code order.
+  function rectOf(el) {
+    var r = el.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+  }
+
+  // Each district is named on the map, or numbered there and named in the key beside it (#wall-map-key): a name
+  // goes where it touches no other label and no report marker (at its point, else above, below, right or left of
+  // it), else its number does; a number with no free place anywhere still shows, on top of the markers. First
+  // come, first placed: the features come in code order, so every screen with the same data places them alike.
+  var keyShown = null;
   M.declutterLabels = function () {
-    var labels = document.querySelectorAll(".wall-district-label span");
-    var kept = [];
-    labels.forEach(function (el) {
-      var r = el.getBoundingClientRect();
-      if (!r.width) { return; }
-      var pad = 4 * M.scale();
-      var clash = kept.some(function (k) {
+    var map = document.getElementById("wall-map");
+    if (!map) { return; }
+    var bounds = map.getBoundingClientRect();
+    if (!bounds.width) { return; }
+    var s = M.scale(), pad = 3 * s, gap = 6 * s;
+    var taken = [];
+    map.querySelectorAll(".wall-cluster, .wall-point").forEach(function (el) {
+      var r = rectOf(el);
+      if (r.right > r.left) { taken.push(r); }
+    });
+    var overlaps = function (r, boxes) {
+      return boxes.some(function (k) {
         return r.left < k.right + pad && r.right > k.left - pad && r.top < k.bottom + pad && r.bottom > k.top - pad;
       });
-      el.style.visibility = clash ? "hidden" : "";  // "" inherits: a hidden group (rotation) hides its names
-      if (!clash) { kept.push(r); }
+    };
+    var inside = function (r) {
+      return r.left >= bounds.left + pad && r.right <= bounds.right - pad && r.top >= bounds.top + pad &&
+        r.bottom <= bounds.bottom - pad;
+    };
+    var spotsFor = function (w, h, rings) {
+      var out = [[-w / 2, -h / 2]];
+      for (var k = 1; k <= rings; k++) {
+        var g = gap + (k - 1) * h;
+        out.push([-w / 2, -h - g], [-w / 2, g], [g, -h / 2], [-w - g, -h / 2],
+                 [g, -h - g], [-w - g, -h - g], [g, g], [-w - g, g]);
+      }
+      return out;
+    };
+    var at = function (x, y, spot, w, h) {
+      return { dx: spot[0], dy: spot[1], rect: { left: x + spot[0], top: y + spot[1], right: x + spot[0] + w,
+                                                  bottom: y + spot[1] + h } };
+    };
+    // The first place among spots that stays inside the map and clear of ``boxes``, or null.
+    var place = function (x, y, w, h, spots, boxes) {
+      for (var i = 0; i < spots.length; i++) {
+        var p = at(x, y, spots[i], w, h);
+        if (inside(p.rect) && !overlaps(p.rect, boxes)) { return p; }
+      }
+      return null;
+    };
+    var labels = [];
+    map.querySelectorAll(".wall-district-label").forEach(function (icon) {
+      var name = icon.querySelector(".district-name"), num = icon.querySelector(".district-num");
+      if (!name || !num || !name.offsetWidth) { return; }
+      var a = icon.getBoundingClientRect();
+      labels.push({ icon: icon, name: name, num: num, x: a.left, y: a.top, spot: null, shown: null });
+    });
+    var names = [];  // placed labels: nothing may cover them, markers included
+    // Names first, each at its own point where it is free there (so one pushed aside cannot take a neighbour's
+    // place), then beside its point; the rest as numbers, clear of names and other numbers: at or beside their
+    // point clear of the markers, else there over a marker (labels are drawn above them), else a little further.
+    [[0, 1], [1, 9]].forEach(function (range) {
+      labels.forEach(function (l) {
+        if (l.spot) { return; }
+        var w = l.name.offsetWidth, h = l.name.offsetHeight;
+        var spot = place(l.x, l.y, w, h, spotsFor(w, h, 1).slice(range[0], range[1]), taken.concat(names));
+        if (spot) { l.spot = spot; l.shown = "name"; names.push(spot.rect); }
+      });
+    });
+    labels.forEach(function (l) {
+      if (l.spot) { return; }
+      var w = l.num.offsetWidth, h = l.num.offsetHeight;
+      l.spot = place(l.x, l.y, w, h, spotsFor(w, h, 1), taken.concat(names)) ||
+        place(l.x, l.y, w, h, spotsFor(w, h, 1), names) || place(l.x, l.y, w, h, spotsFor(w, h, 3), names) ||
+        at(l.x, l.y, [-w / 2, -h / 2], w, h);
+      l.shown = "num";
+      names.push(l.spot.rect);
+    });
+    var numbered = [];
+    labels.forEach(function (l) {
+      var shown = l.shown === "name" ? l.name : l.num, hidden = l.shown === "name" ? l.num : l.name;
+      shown.style.transform = "translate(" + l.spot.dx + "px, " + l.spot.dy + "px)";
+      shown.style.visibility = "";  // "" inherits: a hidden group (rotation) hides its names
+      hidden.style.visibility = "hidden";
+      var leader = l.icon.querySelector(".district-leader");
+      if (leader) {
+        var cx = l.spot.dx + shown.offsetWidth / 2, cy = l.spot.dy + shown.offsetHeight / 2;
+        var far = l.shown === "num" && Math.hypot(cx, cy) > shown.offsetHeight;
+        leader.style.width = Math.hypot(cx, cy) + "px";
+        leader.style.transform = "rotate(" + Math.atan2(cy, cx) + "rad)";
+        leader.style.visibility = far ? "" : "hidden";
+      }
+      if (l.shown === "num") {
+        numbered.push([parseInt(l.num.textContent, 10), l.icon.getAttribute("data-short") || l.name.textContent]);
+      }
+    });
+    numbered.sort(function (a, b) { return a[0] - b[0]; });
+    var text = JSON.stringify(numbered);
+    var key = document.getElementById("wall-map-key");
+    if (!key || text === keyShown) { return; }
+    keyShown = text;
+    key.textContent = "";
+    numbered.forEach(function (item) {
+      var row = document.createElement("div");
+      row.className = "map-key-item";
+      var n = document.createElement("span");
+      n.className = "map-key-num";
+      n.textContent = String(item[0]);
+      var label = document.createElement("span");
+      label.textContent = item[1];
+      row.appendChild(n);
+      row.appendChild(label);
+      key.appendChild(row);
     });
   };
 
@@ -127,7 +241,7 @@
     var fresh = feature.properties && feature.properties["new"] !== undefined;
     var marker = L.circleMarker(latlng, { radius: 5 * s, weight: 1.2 * s, color: "#0b0f17",
                                           fillColor: "#E69F00", fillOpacity: 0.95,
-                                          className: fresh ? "wall-point-new" : "" });
+                                          className: fresh ? "wall-point wall-point-new" : "wall-point" });
     if (fresh) {  // a report of the last minute: its ring fades out over what is left of the minute
       marker.on("add", function () {
         var el = marker.getElement();
@@ -140,7 +254,7 @@
   M.reportCluster = function (feature, latlng) {
     var s = M.scale();
     var n = feature.properties.point_count || 0;
-    var size = Math.round((n < 10 ? 30 : n < 100 ? 36 : 42) * s);
+    var size = Math.round((n < 10 ? 38 : n < 100 ? 46 : 56) * s);  // room for the count at --fs-min
     var icon = L.divIcon({
       html: "<div><span>" + (feature.properties.point_count_abbreviated || n) + "</span></div>",
       className: "wall-cluster", iconSize: L.point(size, size),
@@ -163,6 +277,8 @@
           obj[k] = v * s;
         } else if (k === "width" && parentKey === "line") { obj[k] = v * s; }
         else if (k === "itemwidth" && parentKey === "legend") { obj[k] = legendItemWidth(v, s); }
+        else if (k === "entrywidth" && parentKey === "legend") { obj[k] = v * s; }
+        else if (k === "standoff" && parentKey === "title") { obj[k] = v * s; }
       } else if (v && typeof v === "object") {
         scaleInPlace(v, s, k);
       }

@@ -84,6 +84,8 @@ class NewRequest:
     nik: str | None = None
     media_url: str | None = None
     requested_at: datetime | None = None  # extension: when an offline desk recorded it (bounded by the parser)
+    # The district the citizen chose (/publik/lapor's list); a point inside the regency takes precedence.
+    district_code: str | None = None
     # The attributes that are none of our extensions, as sent: (code, value), a multi-value one's value a tuple.
     attributes: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
 
@@ -92,6 +94,8 @@ class NewRequest:
         fields = asdict(self)
         if not self.attributes:  # as hashed before attributes were kept: a retry across the upgrade still replays
             del fields["attributes"]
+        if self.district_code is None:  # likewise for the district, which Open311 clients never send
+            del fields["district_code"]
         return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False,
                                          default=lambda v: v.isoformat()).encode()).hexdigest()
 
@@ -263,14 +267,18 @@ def _answer(existing, content_hash: str) -> Accepted:
 
 
 def submit(engine: Engine, writer: ReportWriter, request: NewRequest, *, source: str, now: datetime,
-           idempotency_key: str | None = None, client_address: str | None = None) -> Accepted:
+           idempotency_key: str | None = None, client_address: str | None = None,
+           via: tuple[str, str, str] | None = None) -> Accepted:
     """Create the report for an Open311 POST once, however often the client sends it.
 
     The same key with the same content answers with the first report; with other content raises
     IdempotencyConflict. The report, its intake record and the access-log line commit together, so a response
     lost on the way back never makes a duplicate, and the unique (source, key) turns a concurrent twin into a
     replay. The look-up before writing keeps SQLite's write transaction free of an earlier read snapshot.
+    ``via`` names who wrote it in the timeline and the access log (actor, action, detail); by default the
+    source's API key.
     """
+    actor, action, detail = via or (f"apikey:{source}", "apikey_used", "open311 POST")
     content_hash = request.content_hash()
     # A client's key doubles as the report's external_id, so the import guard (source, external_id) holds too.
     external_id = request.external_id or idempotency_key
@@ -287,7 +295,9 @@ def submit(engine: Engine, writer: ReportWriter, request: NewRequest, *, source:
                 created_at=request.requested_at or now,
                 channel=request.channel, source=source, external_id=external_id,
                 description=request.stored_description(), lat=request.lat, lon=request.lon,
-                reporter=request.reporter(), actor=f"open311:{source}")
+                reporter=request.reporter(), actor=f"open311:{source}" if via is None else actor)
+            if report.district_code is None and request.district_code is not None:
+                report.district_code = request.district_code
             report.anonymous, report.confidential = request.anonymous, request.confidential
             report.media_url = request.media_url
             report.updated_at = now  # a backdated report is still news: the wall's version check reads updated_at
@@ -295,8 +305,8 @@ def submit(engine: Engine, writer: ReportWriter, request: NewRequest, *, source:
             session.add(IntakeRequest(source=source, idempotency_key=idempotency_key, content_hash=content_hash,
                                       report_id=report.id, token=token, created_at=now,
                                       attributes=request.attribute_map()))
-            session.add(AccessLog(at=now, actor=f"apikey:{source}"[:80], action="apikey_used",
-                                  target=f"report:{report.id}", address=client_address, detail="open311 POST"))
+            session.add(AccessLog(at=now, actor=actor[:80], action=action, target=f"report:{report.id}",
+                                  address=client_address, detail=detail))
             accepted = Accepted(int(report.id), token, service_notice(report.response_due_at,
                                                                       report.resolution_due_at))
     except IntegrityError:

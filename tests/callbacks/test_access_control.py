@@ -64,9 +64,11 @@ PAGES = {
     "anonymous": {"/wall": (302, "/login"), "/briefing": (302, "/login"), "/opd/PUPR": (302, "/login"),
                   "/login": (200, ""), "/_dash-layout": (401, ""), "/_dash-dependencies": (401, ""),
                   "/publik": (200, ""), "/publik/data.csv": (200, ""), "/publik/data.json": (200, ""),
+                  "/publik/lapor": (200, ""), "/publik/lacak": (200, ""), "/publik/lacak?token=x": (404, ""),
                   "/publikasi": (302, "/login"), "/publik.evil": (302, "/login")},  # issue #23 item 4's class
     "kiosk": {"/wall": (200, ""), "/": (200, ""), "/briefing": (302, "/wall"), "/opd/PUPR": (302, "/wall"),
-              "/_dash-layout": (200, ""), "/publik": (200, ""), "/publikasi": (302, "/wall")},
+              "/_dash-layout": (200, ""), "/publik": (200, ""), "/publikasi": (302, "/wall"),
+              "/publik/lapor": (200, ""), "/publik/lacak": (200, "")},
     "revoked": {"/wall": (403, ""), "/briefing": (403, "")},
     "pimpinan": {"/wall": (200, ""), "/briefing": (200, ""), "/opd/DINKES": (200, ""), "/sla": (200, "")},
     "opd": {"/opd/PUPR": (200, ""), "/briefing": (200, ""), "/wall": (200, "")},
@@ -244,7 +246,8 @@ def test_no_response_to_a_role_without_personal_data_rights_carries_any(world):
     bodies = []
     for role in ("pimpinan", "kiosk", "anonymous"):
         for path in ("/wall", "/briefing", "/opd/PUPR", "/sla", "/explorer", f"/report/{world['report_id']}",
-                     "/publik", "/publik?lang=en", "/publik/data.csv", "/publik/data.json"):
+                     "/publik", "/publik?lang=en", "/publik/data.csv", "/publik/data.json", "/publik/lapor",
+                     "/publik/lacak?token=x"):
             bodies.append(world["clients"][role].get(path).get_data(as_text=True))
         bodies.append(tick(world, role).get_data(as_text=True))
         bodies.append(report(world, role).get_data(as_text=True))

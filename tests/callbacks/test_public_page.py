@@ -79,10 +79,15 @@ def test_open_data_in_csv_and_json_say_the_same_with_a_licence(app_on):
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="mimika_pengaduan_bulanan_20261123.csv"'
     lines = response.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("#") and "CC BY 4.0" in lines[0]
-    rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
-    data = json.loads(client.get("/publik/data.json").get_data(as_text=True))
+    assert lines[0].startswith("level,month,code,name,reports")  # the header first: no comment line above it
+    assert 'rel="license"' in response.headers["Link"] and "creativecommons.org/licenses/by/4.0" in \
+        response.headers["Link"]
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines))))
+    as_json = client.get("/publik/data.json")
+    data = json.loads(as_json.get_data(as_text=True))
     assert "CC BY 4.0" in data["meta"]["licence"] and len(data["data"]) == len(rows)
+    assert data["meta"]["licence_url"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert as_json.headers["Link"] == response.headers["Link"]
     assert {r["level"] for r in rows} == {"kabupaten", "opd", "distrik"}
     assert len([r for r in rows if r["level"] == "kabupaten"]) == 12
     for row, record in zip(rows, data["data"], strict=True):
@@ -146,7 +151,7 @@ def test_item12_a_small_on_time_count_appears_nowhere(empty_store, workcal):
     assert pupr[0]["response_met"] is None and pupr[0]["response_compliance_pct"] is None
 
     lines = client.get("/publik/data.csv").get_data(as_text=True).splitlines()
-    rows = [r for r in csv.DictReader(io.StringIO("\n".join(lines[1:]))) if r["level"] == "opd" and r["code"] == "PUPR"]
+    rows = [r for r in csv.DictReader(io.StringIO("\n".join(lines))) if r["level"] == "opd" and r["code"] == "PUPR"]
     assert len(rows) == 1 and rows[0]["response_sample"] == "10"
     assert rows[0]["response_met"] == "" and rows[0]["response_compliance_pct"] == ""
 

@@ -19,7 +19,7 @@ def test_item14_plain_pages_allow_no_script_and_dash_pages_only_hashed_inline_sc
     in the policy by hash, and no 'unsafe-inline' or 'unsafe-eval' lets any other run."""
     app, _ = get_app(url(seeded))
     client = app.server.test_client()
-    for path in ("/publik", "/login"):
+    for path in ("/publik", "/login", "/publik/lapor", "/publik/lacak", "/publik/lacak?token=nope"):
         response = client.get(path)
         policy = response.headers["Content-Security-Policy"]
         assert "default-src 'none'" in policy and "script-src" not in policy and "unsafe" not in policy

@@ -384,7 +384,7 @@ def test_every_district_value_falls_in_the_class_its_colour_says(seeded):
 
 
 def test_opd_workload_panel_lists_by_backlog_and_says_how_many_are_left_out():
-    """Beban OPD shows the ten largest backlogs (not the most overdue), largest on top, and "+N OPD lainnya"."""
+    """Beban OPD shows the six largest backlogs (not the most overdue), largest on top, and "+N OPD lainnya"."""
     workload = pd.DataFrame({
         "opd_code": [f"O{i:02d}" for i in range(14)], "short_name": [f"OPD {i}" for i in range(14)],
         "backlog": [5, 80, 3, 60, 0, 40, 30, 20, 10, 9, 8, 7, 6, 1],
@@ -394,10 +394,27 @@ def test_opd_workload_panel_lists_by_backlog_and_says_how_many_are_left_out():
     workload["age_14p"] = workload["backlog"]
     figure = wall.opd_backlog_figure(workload.sort_values("overdue", ascending=False), "id")
     shown = [label.strip() for label in figure["data"][0]["y"]][::-1]  # top of the chart first
-    assert shown == ["OPD 1", "OPD 3", "OPD 5", "OPD 6", "OPD 7", "OPD 8", "OPD 9", "OPD 10", "OPD 11", "OPD 12"]
-    assert figure["layout"]["annotations"][0]["text"] == "+3 OPD lainnya"  # 13 with a backlog, 10 shown
+    assert shown == ["OPD 1", "OPD 3", "OPD 5", "OPD 6", "OPD 7", "OPD 8"]
+    assert figure["layout"]["xaxis"]["title"]["text"] == "+7 OPD lainnya"  # 13 with a backlog, 6 shown
     english = wall.opd_backlog_figure(workload, "en")
-    assert english["layout"]["annotations"][0]["text"] == "+3 more OPDs"
+    assert english["layout"]["xaxis"]["title"]["text"] == "+7 more OPDs"
+
+
+def test_every_opd_panel_shows_the_same_top_six_and_says_how_many_more():
+    """Fewer items rather than small type: the overdue, backlog and flow panels each show six OPDs and "+N"."""
+    n = 9
+    workload = pd.DataFrame({
+        "opd_code": [f"O{i}" for i in range(n)], "short_name": [f"OPD {i}" for i in range(n)],
+        "backlog": list(range(10, 10 + n)), "overdue": list(range(n)), "inflow": list(range(1, n + 1)),
+        "closed": [0] * n, **{col: [1] * n for col in wall.AGE_COLUMNS},
+    })
+    overdue = pd.DataFrame({"opd_code": [f"O{i}" for i in range(n)], "short_name": [f"OPD {i}" for i in range(n)],
+                            "bucket": ["<1 hari"] * n, "reports": list(range(1, n + 1))})
+    figures = [wall.sla_overdue_figure(overdue, ("<1 hari", "1-3 hari"), "id"), wall.opd_backlog_figure(workload, "id"),
+               wall.opd_flow_figure(workload, "id")]
+    for figure in figures:
+        assert len(figure["data"][0]["y"]) == wall.TOP_OPDS == 6
+        assert figure["layout"]["xaxis"]["title"]["text"] == f"+{n - 6} OPD lainnya"
 
 
 def test_age_and_lateness_palettes_share_no_colour():

@@ -12,13 +12,13 @@ import pytest
 from flask_caching import Cache
 from sqlalchemy import func, select
 
+from core.rate_limit import RateLimiter
 from core.settings import Settings
 from dashboard.app import create_app
 from dashboard.cache import cache_config
 from data_access.intake import api_keys
 from data_access.queries.cache import QueryCache
 from data_access.store.schema import Report
-from open311.rate_limit import RateLimiter
 from tests.open311.conftest import BASE, assert_error, release
 from tests.open311.test_post import citizen
 from tests.support import NOW
@@ -52,7 +52,7 @@ def test_a_source_past_its_limit_gets_429_and_writes_nothing(strict_center, monk
     key, other = api_keys.API_KEYS.add(engine, "sms-gateway"), api_keys.API_KEYS.add(engine, "wa-gateway")
     # The limiter's clock stands still 20 s into a minute: no minute's edge can open a fresh window mid-test.
     frozen = SimpleNamespace(time=lambda: 1_800_000_000.0 + 20, monotonic=time.monotonic)
-    monkeypatch.setattr("open311.rate_limit.time", frozen)
+    monkeypatch.setattr("core.rate_limit.time", frozen)
     statuses = [client.post(f"{BASE}/requests.json", data={"api_key": key, **citizen()}).status_code
                 for _ in range(LIMIT + 1)]
     assert statuses == [200] * LIMIT + [429], statuses
@@ -98,7 +98,7 @@ def test_the_count_is_shared_through_redis_and_local_while_it_is_away(caplog):
         assert worker_a.count("post:sms", 60, now=at + 2) == 2
         assert worker_a.hit("post:sms", 60, now=at + 60)[0] == 1  # the next window starts again
         redis_server.stop()
-        with caplog.at_level("WARNING", logger="open311.rate_limit"):
+        with caplog.at_level("WARNING", logger="core.rate_limit"):
             assert worker_a.hit("post:sms", 60, now=at + 120)[0] == 1
             assert worker_a.hit("post:sms", 60, now=at + 121)[0] == 2
         assert sum("redis unavailable" in r.getMessage() for r in caplog.records) == 1

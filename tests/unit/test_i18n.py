@@ -42,7 +42,7 @@ def test_every_key_the_code_uses_is_in_the_catalog(lang):
 
 
 @pytest.mark.parametrize("family", ["age.", "bucket.", "channel.", "report_status.", "state.", "access.",
-                                    "grid."])
+                                    "grid.", "cit."])
 def test_key_families_built_at_run_time_are_complete(family):
     """Keys built at run time (t(f"age.{k}")) exist in both languages alike."""
     ids = {m.id for m in read_po((LOCALE_DIR / "id/LC_MESSAGES/messages.po").open("rb")) if m.id}

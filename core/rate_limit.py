@@ -1,5 +1,6 @@
-"""Fixed-window counters for throttling: in Redis when it is configured (so every gunicorn worker counts into the
-same window), in this process while Redis is away or not configured.
+"""Fixed-window counters for throttling (Open311 POSTs, /publik/lapor, /publik/lacak): in Redis when it is
+configured (so every gunicorn worker counts into the same window), in this process while Redis is away or not
+configured.
 
 A window's count is an upper bound on what one caller may do in it; a burst across a window's edge can reach
 twice the limit, which is enough to keep one misbehaving client from filling the store or the disk.
