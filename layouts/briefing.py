@@ -167,7 +167,7 @@ def comparison_tiles(comparison: pd.DataFrame, lang: str, targets: Mapping[str, 
 
 
 def target_line(measure: str, current, targets: Mapping[str, float], lang: str = "id") -> list:
-    """The tile's line against its target ("✓ memenuhi sasaran ≥ 90,0 %"), or nothing for a figure without one."""
+    """The tile's line against its target ("✓ memenuhi sasaran ≥ 90 %"), or nothing for a figure without one."""
     text, state = goals.target_text(measure, current if _has(current) else None, targets.get(measure), lang)
     if not text:
         return []

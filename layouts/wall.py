@@ -195,8 +195,12 @@ def _kpi_row(lang: str) -> html.Section:
             html.Div(t(label_key, lang), className="kpi-label"),
             *sample,
             html.Div("–", id=kpi_id, className="kpi-value"),
-            html.Div("", id=kpi_target_id(kpi_id), className="kpi-target"),
-            html.Div("", id=kpi_change_id(kpi_id), className="kpi-change"),
+            # One line on the wall for the target and the two changes: they take turns (wall.css kpi-roll), so
+            # the figures keep their size and the row its height.
+            html.Div(className="kpi-info", children=html.Div(className="kpi-roll", children=[
+                html.Div("", id=kpi_target_id(kpi_id), className="kpi-target"),
+                html.Div("", id=kpi_change_id(kpi_id), className="kpi-change"),
+            ])),
         ]))
     return html.Section(id=panel_id("kpis"), className="wall-kpis", children=tiles)
 
@@ -329,7 +333,7 @@ def _value(row, column):
 
 
 def change_text(column: str, now_row, before: Mapping, lang: str) -> str:
-    """"▲ +3 vs kemarin", "▼ −1,5 poin vs 7 hari lalu" (a line each): the figure now against the same moment 1 and 7
+    """"▲ +3 vs kemarin", "▼ −1,5 vs 7 hari lalu" (a line each): the figure now against the same moment 1 and 7
     days back."""
     if column not in CHANGE_COLUMNS:
         return ""
@@ -341,8 +345,9 @@ def change_text(column: str, now_row, before: Mapping, lang: str) -> str:
             continue
         delta = round(current - then, 1 if column != "new_today" else 0)
         mark = "▲" if delta > 0 else "▼" if delta < 0 else "="
-        parts.append(f"{mark} {targets.number(column, delta, lang, signed=True)} {t('change.' + label, lang)}")
-    return "\n".join(parts)  # one comparison a line (CSS pre-line): a narrow tile never cuts the second
+        shown = targets.number(column, delta, lang, signed=True, points=False)
+        parts.append(f"{mark} {shown} {t('change.' + label, lang)}")
+    return "\n".join(parts)  # one comparison a line: on the wall they take turns with the target line
 
 
 def kpi_tiles(kpis: pd.DataFrame, goals: Mapping[str, float], before: Mapping[str, pd.DataFrame],
@@ -353,10 +358,13 @@ def kpi_tiles(kpis: pd.DataFrame, goals: Mapping[str, float], before: Mapping[st
     back = {label: (frame.iloc[0] if frame is not None and len(frame) else None) for label, frame in before.items()}
     out: dict[str, str] = {}
     for kpi_id, _, column in KPIS:
-        text, state = targets.target_text(column, _value(row, column), goals.get(column), lang)
+        text, state = targets.target_text(column, _value(row, column), goals.get(column), lang, short=True)
         out[kpi_target_id(kpi_id)] = text
-        out[kpi_tile_id(kpi_id)] = "kpi " + {"on": "kpi-on", "off": "kpi-off"}.get(state, "kpi-plain")
-        out[kpi_change_id(kpi_id)] = change_text(column, row, back, lang)
+        change = change_text(column, row, back, lang)
+        out[kpi_change_id(kpi_id)] = change
+        lines = bool(text) + (change.count("\n") + 1 if change else 0)
+        out[kpi_tile_id(kpi_id)] = "kpi " + {"on": "kpi-on", "off": "kpi-off"}.get(state, "kpi-plain") + \
+            (f" kpi-lines-{lines}" if lines > 1 else "")
     return out
 
 

@@ -257,7 +257,7 @@ def test_every_mark_on_the_map_is_in_the_legend(browser, server, width, height):
 
 def test_a_tile_crossing_its_target_changes_state_in_words_not_colour_alone(browser, server, engine):
     """A target set in the store reaches the open wall at its next refresh: the response tile turns from on target
-    to off, its line from "✓ memenuhi" to "! di bawah", and it plays the crossing animation."""
+    to off, its line's mark from "✓" to "!", its edge dashed, and it plays the crossing animation."""
     from data_access.targets import clear_target, set_target
 
     tile, line = "#kpi-response-compliance-tile", "kpi-response-compliance-target"
@@ -266,11 +266,11 @@ def test_a_tile_crossing_its_target_changes_state_in_words_not_colour_alone(brow
         wall.wait_text("kpi-open", fmt_int(open_count(engine)))
         set_target(engine, "response_compliance_pct", 0, None, "test", datetime.now(timezone.utc))
         wall.page.wait_for_function("id => (document.getElementById(id) || {}).innerText === "
-                                    "'✓ memenuhi sasaran ≥ 0,0 %'", arg=line, timeout=WITHIN_MS)
+                                    "'✓ sasaran ≥ 0 %'", arg=line, timeout=WITHIN_MS)
         assert "kpi-on" in wall.page.get_attribute(tile, "class")
         set_target(engine, "response_compliance_pct", 100, None, "test", datetime.now(timezone.utc))
         wall.page.wait_for_function("id => ((document.getElementById(id) || {}).innerText || '').startsWith("
-                                    "'! di bawah sasaran ≥ 100,0 %')", arg=line, timeout=WITHIN_MS)
+                                    "'! sasaran ≥ 100 %')", arg=line, timeout=WITHIN_MS)
         assert "kpi-off" in wall.page.get_attribute(tile, "class")
         style = wall.page.locator(tile).evaluate("e => [getComputedStyle(e).animationName, "
                                                  "getComputedStyle(e).borderTopStyle]")
