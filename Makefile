@@ -35,7 +35,12 @@ demo: $(STAMP)
 	  DEMO_MODE=1 $(BIN)/python -m dashboard serve --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests (Playwright cannot download a browser here); poppler's pdftotext and
-# pdftoppm read the PDFs the tests download; nginx runs deploy/'s reverse-proxy site in front of a real gunicorn.
+# pdftoppm read the PDFs the tests download; nginx runs deploy/'s reverse-proxy site in front of a real gunicorn;
+# axe-core from the npm registry checks the pages against WCAG 2.2 AA (tests/browser/test_a11y_browser.py pins the
+# same version and installs it there itself when a single test runs first). .cache/ is not committed.
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
@@ -46,6 +51,9 @@ browser:
 	@command -v nginx >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq nginx >/dev/null; \
 	  else echo "nginx is missing: the reverse-proxy test of deploy/ will be skipped"; fi; }
+	@grep -qs "axe v$(AXE_VERSION)" $(AXE) || { command -v npm >/dev/null 2>&1 && \
+	  npm install --no-save --no-audit --no-fund --silent --prefix .cache/axe axe-core@$(AXE_VERSION) >/dev/null || \
+	  echo "npm is missing: the accessibility tests will be skipped"; }
 
 # Every test on pytest-xdist workers, two per core: much of a test's time is spent waiting for a server, a browser or
 # a child process, and a second worker per core fills it. Each worker's chunk starts with its share of the long files

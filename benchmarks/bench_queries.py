@@ -473,7 +473,7 @@ def naive_workload(f: Frames, filters: Filters, scope: Scope, now: datetime, day
     response_over, resolution_over = overdue_masks(df, now)
     backlog_rows = visible(df, filters, scope) & df["status"].isin(OPEN)
     created = df.loc[backlog_rows, "created_at"]
-    age = pd.cut((now - created).dt.total_seconds() / 86400, [-np.inf, 1, 3, 7, 14, np.inf], right=True,
+    age = pd.cut((now - created).dt.total_seconds() / 86400, [-np.inf, 1, 3, 7, 14, np.inf], right=False,
                  labels=["age_0_1", "age_1_3", "age_3_7", "age_7_14", "age_14p"])
     backlog = pd.crosstab(df.loc[backlog_rows, "opd_code"], age)
     backlog["backlog"] = backlog.sum(axis=1)

@@ -26,6 +26,7 @@ from geo.simplify import display_district_geojson
 from layouts import briefing as page
 from layouts import briefing_pdf, exports
 from layouts import components as c
+from layouts import pdf_doc as doc
 from layouts import performance_report as report
 
 
@@ -41,6 +42,7 @@ def load(data: PageData) -> page.BriefingData:
         oldest=data.get(queries.oldest_open_reports, scope, limit=15),
         min_sample=MIN_SAMPLE,
         targets=target_map(data.get(measure_targets, scope)),
+        surges=data.get(queries.surge_alerts, scope),
     )
 
 
@@ -50,7 +52,7 @@ def render(data: PageData, lang: str, _config) -> tuple:
     return (page.period_text(briefing.comparison, lang), tiles,
             page.weekly_chart(briefing.weekly, lang, briefing.comparison.iloc[0]["end"]),
             page.categories_table(briefing, lang), page.district_table(briefing, lang),
-            page.league_table(briefing, lang), page.oldest_table(briefing, lang))
+            page.league_table(briefing, lang), page.oldest_table(briefing, lang), page.surges_table(briefing, lang))
 
 
 def month_options(now, lang: str) -> list[tuple[str, str]]:
@@ -71,7 +73,7 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
                  outputs=[Output(page.PERIOD, "children"), Output(page.COMPARE, "children"),
                           Output(page.WEEKLY, "children"), Output(page.CATEGORIES, "children"),
                           Output(page.DISTRICTS, "children"), Output(page.LEAGUE, "children"),
-                          Output(page.OLDEST, "children")])
+                          Output(page.OLDEST, "children"), Output(page.SURGES, "children")])
 
     runner = ExportRunner()
 
@@ -89,11 +91,16 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
                 data = PageData(query_cache, config["query"])
                 refuse_bad_period(data, lang)
                 briefing = load(data)
+            names = data.lists.opd_names()
             if kind == "xlsx":
-                content = runner.build(exports.xlsx_bytes, page.tables(briefing, lang), seconds=budget.left())
+                context = exports.context_lines(page.period_span(briefing.comparison),
+                                                exports.scope_label(current_scope().opds, names, lang),
+                                                doc.cutoff_text(data.now, lang), lang)
+                content = runner.build(exports.xlsx_bytes, page.tables(briefing, lang), context,
+                                       seconds=budget.left())
             else:  # in Indonesian whatever the page language: it is the regency's document
                 content = runner.build(briefing_pdf.briefing_document, briefing, "id", data.now, boundaries(),
-                                       seconds=budget.left())
+                                       exports.scope_label(current_scope().opds, names, "id"), seconds=budget.left())
         stamp = page.export_stamp(briefing.comparison)  # the WIT day the period ends on, not the UTC day
         return dcc.send_bytes(content, f"briefing_mimika_{stamp}.{kind}"), "briefing", kind
 

@@ -18,12 +18,11 @@ from callbacks.page_data import (
     store_down,
 )
 from callbacks.viewer import current_scope
-from core.i18n import language, t
+from core.i18n import language
 from core.settings import Settings
 from data_access import queries
 from data_access.queries.cache import QueryCache
 from data_access.store.engine import StoreUnavailable
-from layouts import components as c
 from layouts import explorer as page
 from layouts import wall
 
@@ -33,7 +32,8 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
 
     def layout(**query):
         ctx = PageContext(query_cache, settings, query)
-        return page.layout(query, ctx.lang, ctx.options, ctx.error, map_data.geojson, map_data.points(ctx.lists))
+        return page.layout(query, ctx.lang, ctx.options, ctx.error, map_data.geojson, map_data.points(ctx.lists),
+                           map_data.label_points(ctx.lists))
 
     dash.register_page("explorer", path="/explorer", layout=layout, title="Mimika Center · Peta")
 
@@ -60,6 +60,12 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
         }""",
         Output(page.URL_SYNC, "data"), Input(page.PICK, "value"), prevent_initial_call=True)
 
+    # On the first render too: the map first lays itself out before its panel has its final width, and the view
+    # set then ends off the district.
+    @app.callback(Output(page.MAP, "viewport"), Input(page.PICK, "value"))
+    def zoom_to_pick(code):
+        return page.viewport(map_data.geojson, code if isinstance(code, str) else None)
+
     @app.callback(Output(page.PICK, "value"), Input(page.DISTRICTS, "clickData"), prevent_initial_call=True)
     def pick_from_map(click):
         try:
@@ -77,7 +83,8 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
                 data = PageData(query_cache, config.get("query") if isinstance(config.get("query"), dict) else {})
                 names = data.lists.district_names()
                 if not isinstance(code, str) or code not in names:
-                    return c.message(t("explorer.pick", lang))
+                    return page.overview(data.get(queries.reports_by_district, current_scope()), lang,
+                                         config.get("query") if isinstance(config.get("query"), dict) else {})
                 mine = replace(data.filters, districts=(code,))
                 scope = current_scope()
                 frame = data.get(queries.reports_by_district, scope, mine)

@@ -23,6 +23,7 @@ from data_access.rulebook.scope import Scope
 from layouts import components as c
 from layouts import exports
 from layouts import opd as page
+from layouts import pdf_doc as doc
 
 
 class NotYourOpd(Exception):
@@ -43,7 +44,9 @@ def work_list(data: PageData, code: str):
 
 
 def render_index(data: PageData, lang: str, config) -> tuple:
-    return (page.workload_table(data.get(queries.opd_workload, current_scope()), lang, config.get("query") or {}),)
+    periodic = data.filters.start is not None or data.filters.end is not None
+    return (page.workload_table(data.get(queries.opd_workload, current_scope()), lang, config.get("query") or {},
+                                periodic),)
 
 
 def render_detail(data: PageData, lang: str, config) -> tuple:
@@ -68,7 +71,9 @@ def render_detail(data: PageData, lang: str, config) -> tuple:
 def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
     def index(**query):
         ctx = PageContext(query_cache, settings, query)
-        return page.index_layout(query, ctx.lang, ctx.options, ctx.error)
+        opds = current_scope().opds
+        mine = exports.scope_label(opds, ctx.lists.opd_names(), ctx.lang) if opds is not None else None
+        return page.index_layout(query, ctx.lang, ctx.options, ctx.error, mine)
 
     def detail(code: object = "", **query):
         ctx = PageContext(query_cache, settings, query)
@@ -110,8 +115,11 @@ def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:
             if budget.left() <= 0:  # the query finished, but no time is left even for the CSV
                 raise ExportRefused("export.timeout")
             if kind == "xlsx":
-                content = dcc.send_bytes(runner.build(exports.xlsx_bytes, {code: frame}, seconds=budget.left()),
-                                         f"{name}.xlsx")
+                context = exports.context_lines(exports.period_words(data.filters.start, data.filters.end, lang),
+                                                exports.scope_label({code}, data.lists.opd_names(), lang),
+                                                doc.cutoff_text(data.now, lang), lang)
+                content = dcc.send_bytes(runner.build(exports.xlsx_bytes, {code: frame}, context,
+                                                      seconds=budget.left()), f"{name}.xlsx")
             else:
                 content = dcc.send_string(exports.csv_text(frame), f"{name}.csv")  # at most 2,000 rows: here
         return content, f"opd:{code}", f"{kind}, {len(frame)} rows"

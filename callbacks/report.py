@@ -19,7 +19,7 @@ from layouts import report as page
 
 def report_detail(engine, filters, scope, now, *, report_id: int):
     """report_detail in the QueryCache.query shape, so it is cached with the scope in the key like every query."""
-    return queries.report_detail(engine, report_id, scope)
+    return queries.report_detail(engine, report_id, scope, now)
 
 
 def register(app: Dash, query_cache: QueryCache, settings: Settings) -> None:

@@ -35,6 +35,7 @@ from data_access.queries import (
 )
 from data_access.queries.cache import NOW_BUCKET_SECONDS, QueryCache
 from data_access.queries.sla_breaches import OVERDUE_BUCKETS
+from data_access.queries.surges import surge_alerts
 from data_access.queries.targets import measure_targets, target_map
 from data_access.rulebook.scope import Filters, Scope
 from data_access.store.engine import StoreUnavailable
@@ -60,6 +61,8 @@ OUTPUTS = (
     (wall.FIGURES, "data"),
     (wall.TICKER, "children"),
     (wall.DATA_TIME, "children"),
+    (wall.SURGE, "children"),
+    (wall.SURGE, "hidden"),
     (wall.STALE, "children"),
     (wall.STALE, "hidden"),
     (wall.STATE, "data"),
@@ -80,6 +83,7 @@ class WallQueries:
     points: object
     targets: object  # measure_targets: the view's target per figure
     before: dict  # headline_kpis a day ("day") and a week ("week") back, at the same moment
+    surges: object
 
 
 def _parse(moment: object) -> datetime | None:
@@ -142,6 +146,7 @@ def run_queries(query_cache: QueryCache, version: str, now: datetime, settings: 
         points=q(recent_report_points, hours=24, limit=RECENT_POINTS),
         targets=q(measure_targets),
         before={label: back(days) for label, days in wall.CHANGE_BACK},
+        surges=q(surge_alerts),
     )
 
 
@@ -189,6 +194,7 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
                 out[INDEX[(wall.kpi_target_id(kpi_id), "children")]] = ""
                 out[INDEX[(wall.kpi_change_id(kpi_id), "children")]] = ""
             out[INDEX[(wall.TICKER, "children")]] = []  # single reports leave the screen with its access
+            out[INDEX[(wall.SURGE, "children")]], out[INDEX[(wall.SURGE, "hidden")]] = [], True
             banner("revoked")
             out[INDEX[(wall.STATE, "data")]] = {"stale": "revoked"}
         return out
@@ -352,6 +358,9 @@ def build_panels(query_cache: QueryCache, settings: Settings, version: str, now:
     }
     out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang, now=now)
     out[INDEX[(wall.DATA_TIME, "children")]] = wall.data_time_text(newest, lang)
+    surge_children, surge_hidden = wall.surge_banner(data.surges, lang)
+    out[INDEX[(wall.SURGE, "children")]] = surge_children
+    out[INDEX[(wall.SURGE, "hidden")]] = surge_hidden
     return {"outputs": out, "newest": _iso(newest)}
 
 

@@ -85,6 +85,11 @@ def fmt_week(monday: date, lang: str = DEFAULT_LANGUAGE) -> str:
     return f"{format_date(monday, 'd MMM', locale=locale)}–{format_date(sunday, 'd MMM', locale=locale)}"
 
 
+def fmt_day(day: date, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A day as the briefing writes it: '15 Nov', '1 Des' (id) / '1 Dec' (en), for date ticks."""
+    return format_date(day, "d MMM", locale=_locale(lang))
+
+
 def fmt_month(year: int, month: int, lang: str = DEFAULT_LANGUAGE) -> str:
     """'November 2026' (id and en alike for most months; 'Agustus 2026' / 'August 2026')."""
     return format_date(date(year, month, 1), "MMMM y", locale=_locale(lang))

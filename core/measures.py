@@ -76,7 +76,7 @@ CATALOG: tuple[Measure, ...] = (
             "counted apart.",
             "data_access.rulebook.rules:unknown"),
     Measure("median_response_hours", "Median respons (jam)", "Median response (h)",
-            "Waktu tengah dari diterima sampai tanggapan pertama, atas laporan yang diterima dalam periode dan sudah "
+            "Waktu tengah dari diterima sampai respons pertama, atas laporan yang diterima dalam periode dan sudah "
             "ditanggapi.",
             "The middle time from receipt to the first response, over the period's reports that were answered.",
             "data_access.store.schema:RESPONSE_HOURS"),
@@ -94,6 +94,12 @@ CATALOG: tuple[Measure, ...] = (
             "The share of the period's reports that were rejected or archived; not held against an agency, but "
             "shown so that rejecting is no way to look punctual.",
             "data_access.rulebook.rules:is_excluded"),
+    Measure("surge", "Lonjakan laporan", "Report surge",
+            "Distrik dan kategori yang laporannya dalam 24 jam terakhir paling sedikit 5 dan jauh di atas biasanya "
+            "(peluangnya kurang dari 1 banding 1.000 menurut pola hari dan jam delapan minggu sebelumnya).",
+            "A district and category with at least 5 reports in the last 24 hours, far above its usual rate "
+            "(less than a 1 in 1,000 chance by the weekday-and-hour pattern of the eight weeks before).",
+            "data_access.rulebook.surge:is_surge"),
 )
 BY_KEY = {m.key: m for m in CATALOG}
 # Other names a view uses for the same figure (the wall's map measure "median_response").

@@ -12,6 +12,7 @@ from flask_caching import Cache
 
 import callbacks
 import open311
+from core.i18n import language
 from core.settings import Settings
 from dashboard import auth, csp, ops, refusals, static_compression
 from dashboard.cache import cache_config
@@ -36,6 +37,10 @@ class MimikaDash(Dash):
                 if name not in needed:
                     scripts = pattern.sub("", scripts)
             kwargs["scripts"] = scripts
+            # A screen reader reads the page in the language it is written in (WCAG 3.1.1); Dash's index has no
+            # lang. The language switch and the navigation's links reload with ?lang=, so this stays true.
+            lang = language(request.args.get("lang"), self.server.config["MIMIKA_SETTINGS"].language)
+            return super().interpolate_index(**kwargs).replace("<html>", f'<html lang="{lang}">', 1)
         return super().interpolate_index(**kwargs)
 
 

@@ -531,8 +531,9 @@ color:#0f1a24;font-weight:600;cursor:pointer}
 
 
 def page_html(title: str, body: str, lang: str = "id") -> str:
+    # <main>: a screen reader's "skip to content" and axe's landmark rules find the form or notice there
     if "<form" not in body:
         body = f'<div class="notice"><h1>{html.escape(title)}</h1>{body}</div>'
     return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head><body>{body}</body></html>")
+            f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head><body><main>{body}</main></body></html>")

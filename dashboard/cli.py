@@ -14,11 +14,12 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.bounded import EARLIEST_DAY
-from core.settings import Settings, SettingsError
+from core.settings import REPO_ROOT, Settings, SettingsError
 from data_access.intake.placing import point_assigner
 from data_access.rulebook.sla import work_calendar
 
@@ -52,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=None)
     sim.add_argument("--catch-up", action="store_true",
                      help="first simulate, as fast as it goes, the time since the store's last change (at most 7 days)")
+    sim.add_argument("--surge", action="append", default=[], metavar="DISTRICT:CATEGORY:FACTOR",
+                     help="multiply one district's reports of one category by FACTOR (above 1), e.g. "
+                          "'Mimika Baru:air_bersih:8' or 94.04.01:air_bersih:8; repeatable. The wall's surge alert "
+                          "follows within a few hours of simulated time")
     serve = sub.add_parser("serve", help="serve the dashboard")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -59,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     kpis = sub.add_parser("kpis", help="print the headline KPIs")
     kpis.add_argument("--json", action="store_true", help="as JSON (the only format for now)")
     kpis.add_argument("--at", default=None, help="the time to count at, ISO 8601 (default now); naive = WIT")
+    alerts = sub.add_parser("alerts", help="print the surge alerts: district × category far above its usual rate")
+    alerts.add_argument("--json", action="store_true", help="as JSON (otherwise one line per alert)")
+    alerts.add_argument("--at", default=None, help="the time to look at, ISO 8601 (default now); naive = WIT")
     sub.add_parser("sweep", help="fill due times and districts for rows that intake systems wrote directly")
     _add_process_commands(sub)
     users = sub.add_parser("users", help="manage the people who log in").add_subparsers(dest="action", required=True)
@@ -162,7 +170,7 @@ def cmd_seed_demo(settings: Settings, args) -> int:
 
 def cmd_simulate(settings: Settings, args) -> int:
     from data_access.rulebook.sla import WIT
-    from demo.simulator import MAX_SPEED, MIMIKA_PER_DAY, Simulator, catch_up_start, per_day_for_rate
+    from demo.simulator import MAX_SPEED, MIMIKA_PER_DAY, Simulator, catch_up_start, parse_surge, per_day_for_rate
 
     if args.rate is not None and (args.rate <= 0 or not math.isfinite(args.rate)):
         raise CliError("--rate must be a positive number of reports a minute")
@@ -172,6 +180,10 @@ def cmd_simulate(settings: Settings, args) -> int:
         raise CliError(f"--speed must be a number from 1 to {MAX_SPEED:,} (simulated seconds per wall second)")
     if args.seconds is not None and (not math.isfinite(args.seconds) or args.seconds <= 0):
         raise CliError("--seconds must be a positive number of seconds")
+    try:
+        surges = tuple(parse_surge(text) for text in args.surge)
+    except ValueError as exc:
+        raise CliError(f"--surge: {exc}") from None
     per_day = per_day_for_rate(args.rate) if args.rate is not None else (args.per_day or MIMIKA_PER_DAY)
     engine = _engine(settings)
     start = catch_up_start(engine) if args.catch_up else None
@@ -179,7 +191,7 @@ def cmd_simulate(settings: Settings, args) -> int:
     if simulated is not None and (args.catch_up or args.speed != 1):
         raise CliError("with SIMULATED_CLOCK set the simulator follows that clock: leave out --catch-up and --speed")
     sim = Simulator(engine, work_calendar(settings), per_day=per_day, seed=args.seed, assigner=point_assigner(settings),
-                    start=simulated() if simulated is not None else start)
+                    start=simulated() if simulated is not None else start, surges=surges)
     if start is not None:
         hours = (datetime.now(UTC) - start).total_seconds() / 3600
         print(f"simulate: catching up {hours:.1f} hours since the store's last change ...", file=sys.stderr, flush=True)
@@ -191,6 +203,9 @@ def cmd_simulate(settings: Settings, args) -> int:
         clock = f"SIMULATED_CLOCK ({simulated.speed:g}x, shared with the web processes)"
     print(f"simulate: volume {per_day:g} a day with the weekly and daily rhythm, {sim.open_count():,} open; "
           f"{clock}; Ctrl-C stops", file=sys.stderr)
+    for surge in surges:
+        print(f"simulate: surge: {surge.category} in {surge.district} at {surge.factor:g} times its rate",
+              file=sys.stderr)
 
     def show(step) -> None:
         if step.created or step.moved:  # a line when something happened keeps the demo's terminal readable
@@ -268,6 +283,29 @@ def cmd_kpis(settings: Settings, args) -> int:
         else:
             out[key] = round(float(value), 2)
     print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_alerts(settings: Settings, args) -> int:
+    from data_access.queries.surges import surge_alerts
+    from data_access.rulebook.scope import Filters, Scope
+    from data_access.rulebook.sla import WIT
+
+    now = parse_at(args.at) if args.at is not None else settings.clock()()
+    alerts = surge_alerts(_engine(settings), Filters(), Scope.wall(), now)
+    rows = [{"district_code": r.district_code, "district": r.district if isinstance(r.district, str) else None,
+             "category_code": r.category_code, "category": r.category, "observed": int(r.observed),
+             "expected": round(float(r.expected), 2), "p_value": float(f"{r.p_value:.3g}")}
+            for r in alerts.itertuples(index=False)]
+    if args.json:
+        print(json.dumps({"at": now.isoformat(), "alerts": rows}, ensure_ascii=False, indent=2))
+        return 0
+    stamp = now.astimezone(WIT).strftime("%Y-%m-%d %H:%M WIT")
+    if not rows:
+        print(f"{stamp}: no surge")
+    for row in rows:
+        print(f"{stamp}: SURGE {row['district'] or row['district_code']} · {row['category']}: {row['observed']} "
+              f"reports in 24 h, {row['expected']:.1f} expected (p = {row['p_value']:.2g})")
     return 0
 
 
@@ -472,6 +510,17 @@ def cmd_forward(_settings: Settings, args) -> int:
         time.sleep(args.every)
 
 
+def _demo_kiosk_file(settings: Settings) -> Path:
+    """Where the demo's kiosk token is kept between runs: beside a SQLite store, else in data/ (demo only: its
+    passwords are published anyway)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).with_suffix(".demo-kiosk")
+    return REPO_ROOT / "data" / f"{url.database or 'store'}.demo-kiosk"
+
+
 def cmd_demo_accounts(settings: Settings, args) -> int:
     from data_access import accounts
     from data_access.intake.bulk_load import not_a_demo_store
@@ -486,7 +535,21 @@ def cmd_demo_accounts(settings: Settings, args) -> int:
     if refusal:  # published passwords on a store with real complaints would open it to anyone who read the README
         raise CliError(f"demo-accounts refused: this is not a demo store ({refusal}); demo accounts have published "
                        "passwords — use `users add` and `kiosk add` on a real store")
-    users, kiosk_path = accounts.ensure_demo_accounts(engine)
+    kept = _demo_kiosk_file(settings)
+    try:
+        previous = kept.read_text(encoding="utf-8").strip() if kept.is_file() else None
+    except OSError:
+        previous = None
+    users, kiosk_path = accounts.ensure_demo_accounts(engine, previous)
+    token = kiosk_path.partition("kiosk=")[2]
+    if token != previous:  # kept beside the store, so the next `make demo` prints the same link
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(token + "\n", encoding="utf-8")
+            kept.chmod(0o600)
+        except OSError as exc:
+            print(f"warning: the kiosk link could not be kept in {kept} ({exc}); the next demo-accounts makes a new "
+                  "one", file=sys.stderr)
     print("Demo accounts (change them with `python -m dashboard users passwd NAME --password-stdin`):")
     for name, role, password in users:
         print(f"  {name:<9} {role:<9} password: {password}")
@@ -742,7 +805,7 @@ def cmd_targets(settings: Settings, args) -> int:
 
 
 COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
-            "kpis": cmd_kpis, "sweep": cmd_sweep, "users": cmd_users, "kiosk": cmd_kiosk,
+            "kpis": cmd_kpis, "alerts": cmd_alerts, "sweep": cmd_sweep, "users": cmd_users, "kiosk": cmd_kiosk,
             "demo-accounts": cmd_demo_accounts, "apikeys": cmd_apikeys,
             "outbox": cmd_outbox, "forward": cmd_forward, "import": cmd_import, "report": cmd_report,
             "worker": cmd_worker, "backup": cmd_backup, "targets": cmd_targets}

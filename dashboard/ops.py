@@ -5,7 +5,7 @@
   in-process cache), 503 when it does not — a load balancer takes that process out, not the whole site.
 - ``/metrics``: the Prometheus text format. Counters and histograms come from core.prometheus_metrics, added up across
   gunicorn workers (and the background worker) when ``PROMETHEUS_MULTIPROC_DIR`` is set (gunicorn.conf.py);
-  gauges (store up, newest data age, cache up) are measured at scrape time. Who may read it: with
+  gauges (store up, newest data age, cache up, surge alerts) are measured at scrape time. Who may read it: with
   ``METRICS_TOKEN`` set, whoever sends ``Authorization: Bearer <token>``; without it, only a direct connection
   from the machine itself (loopback, no X-Forwarded-For: a request relayed by the reverse proxy is not local).
   Every label value comes from a fixed set (``request_labels``): the app's routes, pages and callbacks, or "other".
@@ -33,7 +33,9 @@ from werkzeug.exceptions import HTTPException
 from core.prometheus_metrics import REFRESH_SECONDS, REQUEST_SECONDS
 from core.settings import Settings
 from data_access.queries.cache import QueryCache
+from data_access.queries.surges import surge_alerts
 from data_access.queries.version import store_times
+from data_access.rulebook.scope import Filters, Scope
 from data_access.store.heartbeat import staleness
 
 log = logging.getLogger("mimika.request")
@@ -158,6 +160,10 @@ class ScrapeTimeGauges:
                                 "Seconds since the store last changed (newest updated_at)")
         newest = GaugeMetricFamily("mimika_store_newest_report_age_seconds", "Seconds since the newest report")
         cache_up = GaugeMetricFamily("mimika_cache_up", "1 when the shared cache (Redis) answers, or no Redis is set")
+        # Labelled by the reference codes only (18 districts and "luar", the categories): a bounded set.
+        surges = GaugeMetricFamily("mimika_surge_alert", "1 for each district × category in surge now (the wall's "
+                                   "surge alert)", labels=["district", "category"])
+        surge_count = GaugeMetricFamily("mimika_surge_alerts_active", "District × category cells in surge now")
         now = self.query_cache.now()
         try:
             created, updated = store_times(self.query_cache.engine)
@@ -166,10 +172,14 @@ class ScrapeTimeGauges:
                 age.add_metric([], max(0.0, (now - updated).total_seconds()))
             if created is not None:
                 newest.add_metric([], max(0.0, (now - created).total_seconds()))
+            alerts = self.query_cache.query(surge_alerts, Filters(), Scope.wall(), self.query_cache.version(), now)
+            for row in alerts.itertuples(index=False):
+                surges.add_metric([row.district_code, row.category_code], 1)
+            surge_count.add_metric([], len(alerts))
         except Exception:  # the store is away: say so with the gauge, never fail the scrape
             up.add_metric([], 0)
         cache_up.add_metric([], 1 if not self.query_cache.redis_url_set or self.query_cache.ping_redis() else 0)
-        yield from (up, age, newest, cache_up)
+        yield from (up, age, newest, cache_up, surges, surge_count)
 
 
 def metrics_allowed(settings: Settings) -> bool:

@@ -377,8 +377,10 @@ DEMO_USERS = (("admin", "admin", ()), ("bupati", "pimpinan", ()), ("operator", "
 DEMO_PASSWORD = "mimika-demo-{name}"  # a demo store only: documented in the README, refused outside DEMO_MODE
 
 
-def ensure_demo_accounts(engine: Engine) -> tuple[list[tuple[str, str, str]], str]:
-    """One account per role (an opd account for PUPR) when missing, and a fresh demo kiosk link.
+def ensure_demo_accounts(engine: Engine, kept_kiosk: str | None = None) -> tuple[list[tuple[str, str, str]], str]:
+    """One account per role (an opd account for PUPR) when missing, and the demo kiosk link: ``kept_kiosk`` (the
+    token printed last time) while it is still the demo wall's and not revoked — restarting the demo must not
+    lock out the wall screen already showing it — else a fresh one.
 
     Returns [(name, role, password)] and the kiosk path.
     """
@@ -389,4 +391,5 @@ def ensure_demo_accounts(engine: Engine) -> tuple[list[tuple[str, str, str]], st
         if name not in existing:
             add_user(engine, name, role, password, opds)
         accounts.append((name, role, password))
-    return accounts, f"/wall?kiosk={KIOSKS.replace(engine, 'demo-wall')}"
+    token = kept_kiosk if kept_kiosk and KIOSKS.owner(engine, kept_kiosk) == ("demo-wall", False) else None
+    return accounts, f"/wall?kiosk={token or KIOSKS.replace(engine, 'demo-wall')}"

@@ -101,6 +101,15 @@ def expected_per_hour(per_day: float, at: datetime) -> float:
     return expected_on_day(per_day, local.date()) * HOUR_SHARE[local.hour]
 
 
+def category_weights(district) -> dict[str, float]:
+    """How often each category is the subject of a report from ``district`` (relative weights)."""
+    remote = district.access != "jalan"
+    weights = {c: w * (REMOTE_CATEGORY_BOOST.get(c, 1.0) if remote else 1.0) for c, w in CATEGORY_WEIGHTS.items()}
+    if district.code in COAST:
+        weights["banjir"] *= 2
+    return weights
+
+
 def _poisson(rng: random.Random, mean: float) -> int:
     if mean > 30:
         return max(0, int(round(rng.gauss(mean, math.sqrt(mean)))))
@@ -316,12 +325,8 @@ class DemoGenerator:
 
     def category_for(self, district) -> str:
         """A category for a report from ``district``: remote districts complain of other things than Timika."""
-        remote = district.access != "jalan"
-        codes = list(CATEGORY_WEIGHTS)
-        weights = [CATEGORY_WEIGHTS[c] * (REMOTE_CATEGORY_BOOST.get(c, 1.0) if remote else 1.0) for c in codes]
-        if district.code in COAST:
-            weights[codes.index("banjir")] *= 2
-        return self.rng.choices(codes, weights)[0]
+        weights = category_weights(district)
+        return self.rng.choices(list(weights), list(weights.values()))[0]
 
     # --- one report ---------------------------------------------------------------------------------------
     def report_fields(self, district, category: str) -> dict:

@@ -29,12 +29,13 @@ from data_access.intake.bulk_load import SIMULATOR_SOURCE
 from data_access.intake.writer import InvalidTransition, ReportWriter, sweep_pending
 from data_access.rulebook.sla import WorkCalendar
 from data_access.store.heartbeat import BEAT_EVERY, beat
-from data_access.store.reference import districts
+from data_access.store.reference import CATEGORIES, districts
 from data_access.store.schema import OPEN_STATUSES, Report, Reporter
 from demo.seed import (
     WEEKLY_RHYTHM,
     DemoConfig,
     DemoGenerator,
+    category_weights,
     expected_per_hour,
     planned_steps,
     remaining_steps,
@@ -66,6 +67,42 @@ def per_day_for_rate(rate_per_minute: float) -> float:
     return rate_per_minute * 24 * 60 * len(WEEKLY_RHYTHM) / sum(WEEKLY_RHYTHM)
 
 
+MAX_SURGE_FACTOR = 1000.0
+
+
+@dataclass(frozen=True)
+class Surge:
+    """A district × category whose rate is multiplied by ``factor`` for as long as the simulator runs (demos of
+    the wall's surge alert, and its tests)."""
+
+    district: str  # code
+    category: str
+    factor: float
+
+
+def parse_surge(text: str) -> Surge:
+    """``"DISTRICT:CATEGORY:FACTOR"`` (the district by code or name, the category by code) → a Surge; ValueError
+    naming what is wrong."""
+    parts = (text or "").rsplit(":", 2)
+    if len(parts) != 3:
+        raise ValueError(f"expected DISTRICT:CATEGORY:FACTOR, not {text!r}")
+    place, category, factor_text = (p.strip() for p in parts)
+    wanted = " ".join(place.replace("-", " ").split()).casefold()
+    found = [d for d in districts() if wanted in (d.code, " ".join(d.name.replace("-", " ").split()).casefold())]
+    if not found:
+        raise ValueError(f"no district {place!r} (give its code, e.g. 94.04.01, or its name)")
+    codes = [c[0] for c in CATEGORIES]
+    if category not in codes:
+        raise ValueError(f"no category {category!r} (one of: {', '.join(codes)})")
+    try:
+        factor = float(factor_text)
+    except ValueError:
+        raise ValueError(f"the factor {factor_text!r} is not a number") from None
+    if not (math.isfinite(factor) and 1 < factor <= MAX_SURGE_FACTOR):
+        raise ValueError(f"the factor must be above 1 and at most {MAX_SURGE_FACTOR:g}, not {factor_text}")
+    return Surge(found[0].code, category, factor)
+
+
 @dataclass
 class Advance:
     """What one step of the simulated clock did."""
@@ -84,6 +121,7 @@ class Simulator:
     seed: int | None = None
     assigner: object | None = None
     start: datetime | None = None  # the simulated clock starts here (default now)
+    surges: tuple[Surge, ...] = ()
 
     def __post_init__(self) -> None:
         if not (self.per_day > 0 and math.isfinite(self.per_day)):
@@ -103,6 +141,9 @@ class Simulator:
             self._outside_after = session.execute(select(func.coalesce(func.max(Report.id), 0))).scalar_one()
             self._plan_store(session, self.now, only_new=False)
         self._next_arrival = self._arrival_after(self.now)
+        # Each surge adds a stream of its own: (factor - 1) times the cell's usual share of the demo's rhythm.
+        self._surge_streams = [(surge, self._surge_scale(surge)) for surge in self.surges]
+        self._next_surge = [self._arrival_after(self.now, scale) for _, scale in self._surge_streams]
         self._next_rescan = self.now + timedelta(hours=1)
 
     # --- the plan ------------------------------------------------------------------------------------------
@@ -133,12 +174,19 @@ class Simulator:
             heapq.heappush(self._queue, (at, next(self._order), report_id, status, to_status))
             status = to_status
 
-    def _arrival_after(self, t: datetime) -> datetime:
-        """The next arrival of a Poisson stream whose rate follows the demo's rhythm hour by hour."""
+    def _surge_scale(self, surge: Surge) -> float:
+        generator = self.generator
+        index = next(i for i, d in enumerate(generator.districts) if d.code == surge.district)
+        weights = category_weights(generator.districts[index])
+        return (surge.factor - 1) * generator.district_share[index] * weights[surge.category] / sum(weights.values())
+
+    def _arrival_after(self, t: datetime, scale: float = 1.0) -> datetime:
+        """The next arrival of a Poisson stream whose rate follows the demo's rhythm hour by hour (times
+        ``scale``)."""
         need = self.rng.expovariate(1.0)
         while True:
             hour_end = t.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)  # WIT is whole hours off
-            rate = expected_per_hour(self.per_day, t) / 3600  # reports a second
+            rate = expected_per_hour(self.per_day, t) * scale / 3600  # reports a second
             room = rate * (hour_end - t).total_seconds()
             if need <= room:
                 return t + timedelta(seconds=need / rate)
@@ -154,7 +202,14 @@ class Simulator:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             while True:
                 event_at = self._queue[0][0] if self._queue else None
-                if self._next_arrival <= until and (event_at is None or self._next_arrival <= event_at):
+                surge_at = min(self._next_surge, default=None)
+                if surge_at is not None and surge_at <= until and surge_at <= self._next_arrival and (
+                        event_at is None or surge_at <= event_at):
+                    i = self._next_surge.index(surge_at)
+                    surge, scale = self._surge_streams[i]
+                    result.created.append(self._new_report(session, surge_at, surge))
+                    self._next_surge[i] = self._arrival_after(surge_at, scale)
+                elif self._next_arrival <= until and (event_at is None or self._next_arrival <= event_at):
                     result.created.append(self._new_report(session, self._next_arrival))
                     self._next_arrival = self._arrival_after(self._next_arrival)
                 elif event_at is not None and event_at <= until:
@@ -172,10 +227,13 @@ class Simulator:
         sweep_pending(self.engine, self.workcal, self.assigner, now=until)
         return result
 
-    def _new_report(self, session: Session, created: datetime) -> Report:
+    def _new_report(self, session: Session, created: datetime, surge: Surge | None = None) -> Report:
         generator = self.generator
-        district = self.rng.choices(generator.districts, generator.district_share)[0]
-        category = generator.category_for(district)
+        if surge is None:
+            district = self.rng.choices(generator.districts, generator.district_share)[0]
+            category = generator.category_for(district)
+        else:
+            district, category = next(d for d in generator.districts if d.code == surge.district), surge.category
         fields = generator.report_fields(district, category)
         reporter_fields = fields.pop("reporter")
         reporter = Reporter(**reporter_fields) if reporter_fields else None

@@ -28,6 +28,7 @@ LEAGUE = "briefing-league"
 WEEKLY = "briefing-weekly"
 CATEGORIES = "briefing-categories"
 OLDEST = "briefing-oldest"
+SURGES = "briefing-surges"
 EXPORT_XLSX = "briefing-export-xlsx"
 EXPORT_PDF = "briefing-export-pdf"
 PRINT = "briefing-print"
@@ -58,11 +59,12 @@ class BriefingData:
     oldest: pd.DataFrame
     min_sample: int
     targets: Mapping[str, float] = field(default_factory=dict)  # measure_targets of the view, {figure: target}
+    surges: pd.DataFrame | None = None  # surge_alerts at the briefing's "now"
 
 
 # The figures the briefing, its PDF and XLSX show (core/measures.py defines each).
 FIGURES = ("reports", "response_compliance_pct", "resolution_compliance_pct", "time_unknown", "median_response_hours",
-           "median_resolution_hours", "open", "overdue", "per_10k", "excluded_pct")
+           "median_resolution_hours", "open", "overdue", "per_10k", "excluded_pct", "surge")
 
 
 def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
@@ -90,6 +92,9 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
         html.Div(id=STATUS),
         c.panel(t("briefing.compare", lang), html.Div(id=COMPARE, className="tiles",
                                                      children=c.message(t("loading", lang)))),
+        c.panel(t("briefing.surges", lang), html.Div([
+            html.Div(id=SURGES, className="briefing-table"),
+            html.P(t("briefing.surges_note", lang), className="page-note")]), extra_class="briefing-wide"),
         html.Div(className="grid-2 briefing-pair", children=[
             c.panel(t("briefing.weekly", lang), html.Div(id=WEEKLY, children=c.message(t("loading", lang)))),
             c.panel(t("briefing.categories", lang), html.Div(id=CATEGORIES)),
@@ -121,6 +126,15 @@ def period_text(comparison: pd.DataFrame, lang: str) -> str:
     return (t("period.label", lang, start=start.strftime("%d-%m-%Y %H:%M"), end=end.strftime("%d-%m-%Y %H:%M"))
             + f" WIT · {t('col.previous', lang)}: {prev.strftime('%d-%m-%Y %H:%M')} – "
               f"{start.strftime('%d-%m-%Y %H:%M')} WIT")
+
+
+def period_span(comparison: pd.DataFrame) -> str:
+    """The briefing's period in WIT, as every page and sheet of its documents names it."""
+    from core.i18n import WIT
+
+    row = comparison.iloc[0]
+    start, end = (pd.Timestamp(row[k]).tz_convert(WIT).strftime("%d-%m-%Y %H:%M") for k in ("start", "end"))
+    return f"{start} – {end} WIT"
 
 
 def format_measure(measure: str, value, lang: str = "id") -> str:
@@ -307,10 +321,41 @@ def oldest_frame(oldest: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def surges_frame(surges: pd.DataFrame | None, lang: str) -> pd.DataFrame:
+    """The surge alerts as the briefing lists them: district, category, reports in 24 hours, expected, chance."""
+    surges = surges if surges is not None else pd.DataFrame(
+        columns=["district_code", "district", "category", "category_en", "observed", "expected", "p_value"])
+    districts = [d if isinstance(d, str) and d else t("tiles.outside", lang) for d in surges["district"]]
+    categories = surges["category_en"] if lang == "en" else surges["category"]
+    return pd.DataFrame({t("col.district", lang): districts,
+                         t("col.category", lang): categories.tolist(),
+                         t("col.observed_24h", lang): surges["observed"].astype(int).tolist(),
+                         t("col.expected_24h", lang): surges["expected"].astype(float).round(1).tolist(),
+                         t("col.p_value", lang): [chance_text(p, lang) for p in surges["p_value"]]})
+
+
+def chance_text(p: float, lang: str) -> str:
+    """A small probability as "1 in N" (N rounded to three figures); below one in a million, just that."""
+    if not p > 1e-6:
+        return "< " + t("surge.chance", lang, n=fmt_int(1_000_000, lang=lang))
+    n = 1 / p
+    n = round(n, -max(0, len(str(int(n))) - 3))
+    return t("surge.chance", lang, n=fmt_int(n, lang=lang))
+
+
+def surges_table(data: BriefingData, lang: str):
+    """The surge alerts, or one line saying there is none."""
+    frame = surges_frame(data.surges, lang)
+    if frame.empty:
+        return html.P(t("surge.none", lang), className="page-note surge-none")
+    return html_table(frame, SURGES, numeric_from=2, decimals={t("col.expected_24h", lang): 1}, lang=lang)
+
+
 def tables(data: BriefingData, lang: str) -> dict[str, pd.DataFrame]:
     """Every table of the briefing, titled — the XLSX gets one sheet each, the PDF prints them."""
     return {
-        t("briefing.compare", lang): comparison_frame(data.comparison, lang, data.targets),
+        t("briefing.sheet.compare", lang): comparison_frame(data.comparison, lang, data.targets),
+        t("briefing.surges", lang): surges_frame(data.surges, lang),
         t("explorer.district", lang): district_frame(data.districts, lang),
         "OPD": league_frame(data.league, lang),
         t("briefing.weekly", lang): weekly_frame(data.weekly, lang),

@@ -28,10 +28,12 @@ from layouts.briefing import (
     format_change,
     format_measure,
     league_ranks,
+    period_span,
     ranked_districts,
     resolution_shown,
     week_labels,
 )
+from layouts.wall import SURGE_MARK
 
 
 def _has(value) -> bool:
@@ -53,9 +55,22 @@ def _tone(measure: str, change) -> str:
     return "better" if (change > 0) == (direction > 0) else "worse"
 
 
+def surges_now(data: BriefingData) -> pd.DataFrame:
+    return data.surges if data.surges is not None else pd.DataFrame()
+
+
+def surge_line(row, lang: str) -> str:
+    """One surge alert as the wall says it: mark and word, district · category, reports in 24 hours (usually …)."""
+    district = row.district if _has(row.district) else t("tiles.outside", lang)
+    category = row.category_en if lang == "en" and _has(row.category_en) else row.category
+    return f"{SURGE_MARK} {t('surge.label', lang)}: " + t("surge.item", lang, district=district, category=category,
+                                                 observed=doc.count(row.observed, lang),
+                                                 expected=doc.dec(row.expected, lang))
+
+
 def _attention(data: BriefingData, lang: str) -> list[str]:
     """The few lines a reader should not miss, from the same figures as the tables below."""
-    lines = []
+    lines = [surge_line(r, lang) for r in surges_now(data).head(3).itertuples(index=False)]
     d = data.districts[data.districts["code"] != NO_DISTRICT]
     slow = d.dropna(subset=["median_response_hours"]).sort_values("median_response_hours", ascending=False)
     if len(slow):
@@ -118,12 +133,10 @@ def _cover(pdf, data: BriefingData, lang: str, boundaries: dict | None) -> None:
         pdf.set_x(pdf.l_margin)
         pdf.multi_cell(left_w, 5.2, "•  " + line, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(1.5)
-    # the map on the right: reports per 10,000 residents, districts numbered by their rank (table on page 2)
-    d = data.districts[data.districts["code"] != NO_DISTRICT].copy()
-    d["rank"] = d["per_10k"].rank(ascending=False, method="min")
+    # the map on the right: reports per 10,000 residents, each district named on it (remote ones marked ◆)
+    d = data.districts[data.districts["code"] != NO_DISTRICT]
     values = {r.code: (float(r.per_10k) if _has(r.per_10k) else None) for r in d.itertuples()}
-    marks = {r.code: (f"{int(r.rank)}" if _has(r.rank) else "–") + ("◆" if is_remote(r.access) else "")
-             for r in d.itertuples()}
+    marks = {r.code: ("◆ " if is_remote(r.access) else "") + str(r.name) for r in d.itertuples()}
     points = {r.code: (r.label_lat, r.label_lon) for r in d.itertuples()
               if _has(r.label_lat) and _has(r.label_lon)}
     map_x, map_w = pdf.l_margin + left_w + gap, pdf.epw - left_w - gap
@@ -131,7 +144,7 @@ def _cover(pdf, data: BriefingData, lang: str, boundaries: dict | None) -> None:
     doc.heading(pdf, t("doc.map", lang), 11, x=map_x, width=map_w)
     map_h = 100.0
     doc.image(pdf, doc.map_png(boundaries, values, marks, points, map_w, map_h, t("col.per_10k", lang),
-                               t("doc.no_data", lang)), map_x, below + 7, map_w, map_h)
+                               t("doc.no_data", lang), lang), map_x, below + 7, map_w, map_h)
     pdf.set_xy(map_x, below + 7 + map_h + 1)
     doc.note(pdf, t("doc.map_note", lang), x=map_x, width=map_w)
 
@@ -234,8 +247,9 @@ def _oldest(pdf, data: BriefingData, lang: str) -> None:
                      r.district if _has(r.district) else "–", status_label(r.status, lang), doc.dec(r.age_days, lang),
                      t(f"state.{r.sla_state}", lang)])
         styles.append("warn" if r.sla_state == "breached" else None)
-    doc.table(pdf, columns, rows, styles=styles, row_height=6.2)
-    pdf.ln(4)
+    # Rows a little tighter than the league's: the notes below must end above the page's foot.
+    doc.table(pdf, columns, rows, styles=styles, row_height=5.2)
+    pdf.ln(2)
     doc.heading(pdf, t("doc.notes", lang), 10)
     doc.definitions(pdf, measures.definitions(FIGURES, lang))
     for key in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.remote", "doc.note.times"):
@@ -243,9 +257,12 @@ def _oldest(pdf, data: BriefingData, lang: str) -> None:
         pdf.ln(0.8)
 
 
-def briefing_document(data: BriefingData, lang: str, now, boundaries: dict | None = None) -> bytes:
-    """The briefing PDF (A4 landscape, four pages at most)."""
-    pdf = doc.new_document(t("pdf.title", lang), t("doc.head", lang), doc.cutoff_text(now, lang), lang)
+def briefing_document(data: BriefingData, lang: str, now, boundaries: dict | None = None,
+                      scope: str | None = None) -> bytes:
+    """The briefing PDF (A4 landscape, four pages at most); every page's head names the period and ``scope``
+    (whose figures: exports.scope_label, the regency by default) beside the data cut-off."""
+    head = " · ".join([t("doc.head", lang), period_span(data.comparison), scope or t("rep.regency", lang)])
+    pdf = doc.new_document(t("pdf.title", lang), head, doc.cutoff_text(now, lang), lang)
     _cover(pdf, data, lang, boundaries)
     _districts_and_trend(pdf, data, lang)
     _league(pdf, data, lang)

@@ -16,8 +16,8 @@ from flask import g, has_app_context
 
 from core import measures
 from core.bounded import local_path
-from core.formatting import fmt_dec, fmt_int, fmt_pct
-from core.i18n import WIT, Message, t
+from core.formatting import fmt_dec, fmt_int, fmt_pct, fmt_week
+from core.i18n import WIT, Message, status_label, t
 from layouts import theme
 
 PAGES = ("wall", "briefing", "opd", "sla", "explorer")
@@ -159,7 +159,9 @@ def filter_bar(query: Mapping, lang: str, options: FilterOptions, path: str) -> 
         html.Button(t("filter.apply", lang), id=FB_APPLY, className="button primary", n_clicks=0),
         html.A(t("filter.reset", lang), href=path + query_string({"lang": lang} if "lang" in q else {}),
                className="button")]))
-    return html.Section(className="filter-bar no-print", children=[
+    # A named search landmark: a screen reader lists it beside the navigation and the page's main part
+    return html.Section(className="filter-bar no-print", role="search", **{"aria-label": t("filter.label", lang)},
+                        children=[
         *controls, dcc.Store(id=FB_CONTEXT, data={"path": path, "query": q}),
         dcc.Location(id=FB_LOCATION, refresh="callback-nav")])
 
@@ -273,7 +275,7 @@ def kpi_tiles(kpis: pd.DataFrame, lang: str, prefix: str) -> list:
 
 # ---------------------------------------------------------------------------------------------- grids
 
-WRAPPED_COLUMNS = ("category", "district", "transferred_from", "due_kind", "opd")
+WRAPPED_COLUMNS = ("category", "district", "transferred_from", "due_kind", "opd", "sla_state")
 GRID_THEME = {"function": (
     f"themeQuartz.withParams({{backgroundColor: '{theme.PANEL}', foregroundColor: '{theme.TEXT}', "
     f"headerBackgroundColor: '#1b2433', borderColor: '{theme.GRID}', accentColor: '{theme.OKABE_ITO['sky']}', "
@@ -311,7 +313,7 @@ def report_rows(reports: pd.DataFrame, lang: str) -> list[dict]:
             "category": d.get("category") or "",
             "district": place_name(d.get("district"), d.get("located"), lang),
             "opd": _text(d.get("opd")) or "–",
-            "status": d.get("status") or "",
+            "status": status_label(d.get("status"), lang) if d.get("status") else "",
             "response_due_at": fmt_wit(d.get("response_due_at")),
             "resolution_due_at": fmt_wit(d.get("resolution_due_at")),
             "age_days": round(float(d["age_days"]), 1) if d.get("age_days") is not None else None,
@@ -321,6 +323,8 @@ def report_rows(reports: pd.DataFrame, lang: str) -> list[dict]:
         if "sla_state" in d:
             row["sla_state"] = t(f"state.{d['sla_state']}", lang)
             row["sla_key"] = d["sla_state"]
+            if d["sla_state"] == "breached" and isinstance(d.get("late"), str):  # which target: not just "late"
+                row["sla_state"] = t(f"state.late.{d['late']}", lang)
         if "due_kind" in d:
             row["due_kind"] = t(f"due.{d['due_kind']}", lang)
             row["due_at"] = fmt_wit(d.get("due_at"))
@@ -364,11 +368,13 @@ def report_grid(grid_id: str, rows: list[dict], lang: str, columns: Iterable[str
                                       "cell-at-risk": "params.data.sla_key == 'at_risk'"}
         defs.append(spec)
     # Headers wrap onto a second line ("Batas respons (WIT)") instead of ending in "…".
+    # The keyboard enters the rows as one tab stop and walks them with the arrow keys (Enter on a report number
+    # opens it: assets/pages.js); Tab from a row leaves the grid, not the 50 rows × 11 cells one by one.
     return dag.AgGrid(id=grid_id, rowData=rows, columnDefs=defs, className="page-grid",
                       defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True,
                                      "wrapHeaderText": True, "autoHeaderHeight": True},
                       dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": 50,
-                                       "animateRows": False, "suppressCellFocus": True,
+                                       "animateRows": False, "tabToNextCell": {"function": "false"},
                                        "localeText": grid_texts(lang)},
                       style={"height": f"{height}px", "width": "100%"})
 
@@ -407,12 +413,14 @@ def empty_figure(text: str = "") -> dict:
 
 
 def flow_figure(weekly: pd.DataFrame, lang: str) -> dict:
-    """Reports in against reports resolved per ISO week, as grouped bars."""
+    """Reports in against reports resolved per week (Monday–Sunday, WIT), as grouped bars, each week named as the
+    briefing names it ("21–27 Sep", core.formatting.fmt_week), never "2026-W39"."""
     if weekly.empty:
         return empty_figure(t("none", lang))
+    weeks = [fmt_week(date.fromisoformat(str(d)), lang) for d in weekly["week_start"]]
     return {"data": [
-        {"type": "bar", "name": t("opd.inflow", lang), "x": list(weekly["week"]), "y": list(weekly["inflow"]),
+        {"type": "bar", "name": t("opd.inflow", lang), "x": weeks, "y": list(weekly["inflow"]),
          "marker": {"color": theme.INFLOW_COLOUR}},
-        {"type": "bar", "name": t("opd.closed", lang), "x": list(weekly["week"]), "y": list(weekly["resolved"]),
+        {"type": "bar", "name": t("opd.closed", lang), "x": weeks, "y": list(weekly["resolved"]),
          "marker": {"color": theme.CLOSED_COLOUR}},
     ], "layout": figure_layout(barmode="group", xaxis={"type": "category", "nticks": 12})}

@@ -12,7 +12,7 @@ from dash import dcc, html
 from core import measures
 from core.formatting import fmt_dec, fmt_int
 from core.i18n import Message, t
-from core.rules import is_remote
+from core.rules import NO_DISTRICT, is_remote
 from layouts import components as c
 from layouts import theme, wall
 
@@ -27,10 +27,12 @@ PANEL = "explorer-panel"
 TREND = "explorer-trend"
 TILE_PREFIX = "explorer-kpi"
 URL_SYNC = "explorer-url-sync"  # written by the clientside callback that puts the picked district in the URL
+LABELS = "explorer-labels"
+OVERVIEW = "explorer-overview"
 
 
 def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
-           display_geojson: dict | None, district_points: dict | None) -> html.Div:
+           display_geojson: dict | None, district_points: dict | None, label_points: dict | None = None) -> html.Div:
     q = c.clean_query(query)
     measure = wall.measure_key(q.get("measure"))
     picked = picked_district(q, {code for code, _ in options.district})
@@ -43,7 +45,12 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
     else:
         layer = dl.GeoJSON(id=DISTRICTS, data=district_points or {"type": "FeatureCollection", "features": []},
                            hideout=hideout, pointToLayer={"variable": "mimika.districtCircle"}, **tooltip)
-    map_ = dl.Map(id=MAP, children=[layer], center=wall.MIMIKA_CENTER, bounds=wall.MIMIKA_BOUNDS,
+    layers = [layer]
+    if label_points and display_geojson is not None:  # the names, as the wall writes them (circles carry none)
+        layers.append(dl.GeoJSON(id=LABELS, data=label_points, pointToLayer={"variable": "mimika.districtLabel"},
+                                 interactive=False))
+    map_ = dl.Map(id=MAP, children=layers, center=wall.MIMIKA_CENTER,
+                  bounds=focus_bounds(display_geojson, picked) or wall.MIMIKA_BOUNDS,
                   attributionControl=False, zoomSnap=0.25, style={"height": "100%", "width": "100%"})
     controls = html.Label([t("explorer.measure", lang), dcc.Dropdown(
         id=MEASURE, value=measure, clearable=False, searchable=False, style={"width": "280px"},
@@ -67,6 +74,52 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
     ]
     return c.page_shell("explorer", lang, query, t("explorer.title", lang), body, options=options,
                         path="/explorer", error=error)
+
+
+def focus_bounds(geojson: dict | None, code: str | None, margin: float = 0.15) -> list | None:
+    """[[south, west], [north, east]] around district ``code``'s polygons (with ``margin`` of its size on each
+    side), for the map to zoom to the district picked; None without polygons or for an unknown code."""
+    if not geojson or not code:
+        return None
+    lats, lons = [], []
+    for feature in geojson.get("features", []):
+        if (feature.get("properties") or {}).get("code") != code:
+            continue
+        geometry = feature.get("geometry") or {}
+        polygons = geometry.get("coordinates") or []
+        polygons = [polygons] if geometry.get("type") == "Polygon" else polygons
+        for polygon in polygons:
+            for ring in polygon:
+                for lon, lat, *_ in ring:
+                    lats.append(float(lat))
+                    lons.append(float(lon))
+    if not lats:
+        return None
+    dlat, dlon = (max(lats) - min(lats)) * margin + 0.01, (max(lons) - min(lons)) * margin + 0.01
+    return [[min(lats) - dlat, min(lons) - dlon], [max(lats) + dlat, max(lons) + dlon]]
+
+
+def viewport(geojson: dict | None, code: str | None) -> dict:
+    """The map's view for a pick: flown to the district, or back to the whole regency without one."""
+    return {"bounds": focus_bounds(geojson, code) or wall.MIMIKA_BOUNDS, "transition": "flyToBounds"}
+
+
+def overview(districts: pd.DataFrame, lang: str, query: Mapping) -> list:
+    """Before a district is picked: every district by its open reports (most first), each a link that picks it, so
+    the panel beside the map is never an empty half of the page."""
+    d = districts[districts["code"] != NO_DISTRICT].dropna(subset=["name"])
+    d = d.sort_values(["open", "reports", "name"], ascending=[False, False, True])
+    carried = {k: v for k, v in c.clean_query(query).items() if k != "focus"}
+    rows = [html.Tr([html.Td(c.page_link(r.name, "/explorer" + c.query_string({**carried, "focus": r.code}),
+                                         "/explorer")),
+                     html.Td(fmt_int(r.open, lang=lang), className="num"),
+                     html.Td(fmt_int(r.overdue, lang=lang), className="num"),
+                     html.Td(fmt_int(r.reports, lang=lang), className="num")]) for r in d.itertuples()]
+    head = html.Thead(html.Tr([html.Th(t("col.district", lang)), html.Th(t("col.open", lang), className="num"),
+                               html.Th(t("col.overdue", lang), className="num"),
+                               html.Th(t("col.reports", lang), className="num")]))
+    return [html.P(t("explorer.pick", lang), className="page-note"),
+            html.Table([head, html.Tbody(rows)], id=OVERVIEW, className="page-table")]
 
 
 def picked_district(query: Mapping, known: set[str]) -> str | None:
@@ -119,6 +172,10 @@ def district_panel(name: str, row: pd.Series | None, categories: pd.DataFrame, o
                         [("name", t("col.opd", lang)), ("open_f", t("col.open", lang)),
                          ("overdue_f", t("col.overdue", lang))], table_id="explorer-opds")
     hidden = t("explorer.suppressed", lang, n=suppress_below)
+    # Most reports first; the kampung whose counts are withheld go last, by name (their order would tell the counts).
+    villages = villages.assign(_rank=[-1 if s else int(v) for v, s in zip(villages["reports"], villages["suppressed"],
+                                                                         strict=True)])
+    villages = villages.sort_values(["_rank", "name"], ascending=[False, True])
     shown = villages.assign(
         reports_f=[hidden if s else fmt_int(v, lang=lang) for v, s in zip(villages["reports"], villages["suppressed"],
                                                                strict=True)],

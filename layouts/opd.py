@@ -39,8 +39,11 @@ OPD_FIGURES = ("open", "overdue", "overdue_response", "overdue_resolution", "at_
                "resolution_compliance_pct", "time_unknown")
 
 
-def index_layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None) -> html.Div:
-    body = [c.panel(t("opd.index.title", lang), html.Div([
+def index_layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message | None,
+                 mine: str | None = None) -> html.Div:
+    """Every OPD's backlog; ``mine`` names the OPDs of a viewer limited to them (never "Semua OPD" over one row)."""
+    title = t("opd.index.title_mine", lang, opds=mine) if mine else t("opd.index.title", lang)
+    body = [c.panel(title, html.Div([
         html.P(t("opd.index.note", lang), className="page-note"),
         html.Div(id=INDEX_TABLE, children=c.message(t("loading", lang)))])),
         c.figures_explained(OPD_FIGURES, lang)]
@@ -49,11 +52,13 @@ def index_layout(query: Mapping, lang: str, options: c.FilterOptions, error: Mes
                             "query": c.clean_query(query), "lang": lang})], options=options, path="/opd", error=error)
 
 
-def workload_table(workload: pd.DataFrame, lang: str, query: Mapping) -> html.Table:
-    """Every OPD with its backlog by age, overdue, inflow and closures; the name links to its page."""
+def workload_table(workload: pd.DataFrame, lang: str, query: Mapping, periodic: bool = False) -> html.Table:
+    """Every OPD with its backlog by age, overdue, inflow and closures (in the period when one is chosen, else the
+    last 7 days: the headers say which); the name links to its page."""
     carried = c.query_string(c.filter_query(query))
+    flow = ("col.inflow_period", "col.closed_period") if periodic else ("col.inflow", "col.closed")
     head = [t("col.opd", lang), t("col.name", lang), t("col.backlog", lang), t("col.overdue", lang),
-            *[t(f"age.{a}", lang) for a in AGE_COLUMNS], t("col.inflow", lang), t("col.closed", lang)]
+            *[t(f"age.{a}", lang) for a in AGE_COLUMNS], t(flow[0], lang), t(flow[1], lang)]
     rows = []
     for r in workload.itertuples(index=False):
         cells = [html.Td(c.page_link(r.short_name, f"/opd/{r.opd_code}{carried}", "/opd")), html.Td(r.name)]

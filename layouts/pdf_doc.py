@@ -66,14 +66,16 @@ def new_document(title: str, head_left: str, cutoff: str, lang: str = "id", *, o
 
     class Document(FPDF):
         def header(self) -> None:
+            # The cut-off keeps its room; the head (title · period · scope) is shortened before it overlaps.
+            self.set_font("DejaVu", "", 8)
+            right = self.get_string_width(cutoff) + 2
+            self.set_text_color(*MUTED)
+            self.set_xy(self.l_margin + self.epw - right, 6)
+            self.cell(right, 5, cutoff, align="R")
             self.set_font("DejaVu", "B", 8)
             self.set_text_color(*BRAND)
             self.set_xy(self.l_margin, 6)
-            self.cell(self.epw * 0.6, 5, head_left)
-            self.set_font("DejaVu", "", 8)
-            self.set_text_color(*MUTED)
-            self.set_xy(self.l_margin + self.epw * 0.4, 6)
-            self.cell(self.epw * 0.6, 5, cutoff, align="R")
+            self.cell(self.epw - right - 4, 5, fit(self, head_left, self.epw - right - 4))
             self.set_draw_color(*RULE)
             self.line(self.l_margin, 11.5, self.w - self.r_margin, 11.5)
             self.set_text_color(*INK)
@@ -199,7 +201,11 @@ def card(pdf, x: float, y: float, w: float, h: float, label: str, value: str, sa
     pdf.set_fill_color(*BRAND)
     pdf.rect(x, y, w, 1.2, style="F")
     pdf.set_xy(x + 3, y + 3)
-    pdf.set_font("DejaVu", "", 8)
+    size = 8.0
+    pdf.set_font("DejaVu", "", size)
+    while size > 6 and pdf.get_string_width(label) > w - 6:  # "Median penyelesaian (jam)" whole, a little smaller
+        size -= 0.25
+        pdf.set_font("DejaVu", "", size)
     pdf.set_text_color(*MUTED)
     pdf.cell(w - 6, 4, fit(pdf, label, w - 6))
     pdf.set_xy(x + 3, y + 8)
@@ -291,21 +297,23 @@ def flow_png(labels: list[str], inflow: list[int], resolved: list[int], names: t
 
 
 def map_png(geojson: dict | None, values: dict[str, float | None], marks: dict[str, str], points: dict[str, tuple],
-            width_mm: float, height_mm: float, legend_title: str, no_data: str) -> bytes:
-    """The districts coloured by ``values`` (five classes, Okabe–Ito-friendly blues), each labelled with
-    ``marks[code]`` at its label point; without polygons, circles at the label points sized by the value."""
+            width_mm: float, height_mm: float, legend_title: str, no_data: str, lang: str = "id") -> bytes:
+    """The districts coloured by ``values`` (rates at one decimal, in at most five fixed classes whose ranges never
+    share an edge: "0,0–10,9", "11,0–17,2", "≥ 17,3"), each labelled with ``marks[code]`` (its name) at its label
+    point; without polygons, circles at the label points sized by the value."""
     from matplotlib.patches import Patch, Polygon
 
-    from geo.choropleth import class_breaks, classify
+    from geo.choropleth import class_ranges, fixed_class_edges, fixed_classify
 
     colours = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
-    breaks = class_breaks([v for v in values.values() if v is not None], k=5)
+    step = 0.1
+    edges = fixed_class_edges([v for v in values.values() if v is not None], k=5, integer=False)
 
     def colour(code):
         v = values.get(code)
         if v is None:
             return "#e0e0e0"
-        k = classify(v, breaks)
+        k = fixed_classify(v, edges, step)
         return colours[min(k or 0, len(colours) - 1)]
 
     def draw(fig):
@@ -328,13 +336,15 @@ def map_png(geojson: dict | None, values: dict[str, float | None], marks: dict[s
         for code, (lat, lon) in points.items():
             if lat is None or lon is None:
                 continue
-            ax.text(lon, lat, marks.get(code, ""), fontsize=6, ha="center", va="center", color="#111111",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
+            ax.text(lon, lat, marks.get(code, ""), fontsize=4.6, ha="center", va="center", color="#111111",
+                    bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.8})
         ax.autoscale_view()
         ax.set_aspect("equal")
         ax.axis("off")
+        labels = [f"{dec(low, lang)}–{dec(high, lang)}" if high is not None else f"≥ {dec(low, lang)}"
+                  for low, high in class_ranges(edges, step)]
         handles = [Patch(facecolor=colours[min(i, len(colours) - 1)], edgecolor="#999999", linewidth=0.3,
-                         label=f"{dec(breaks[i])}–{dec(breaks[i + 1])}") for i in range(len(breaks) - 1)]
+                         label=label) for i, label in enumerate(labels)]
         handles.append(Patch(facecolor="#e0e0e0", edgecolor="#999999", linewidth=0.3, label=no_data))
         ax.legend(handles=handles, title=legend_title, fontsize=6, title_fontsize=6.5, frameon=False,
                   loc="lower left")  # the Arafura Sea: nothing to hide there

@@ -8,6 +8,8 @@ month); this module only lays them out. Files are named by the WIT month.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 
 from core import measures
@@ -136,11 +138,15 @@ def about_frame(figures, lang: str) -> pd.DataFrame:
 
 
 def xlsx_bytes(figures, lang: str = "id") -> bytes:
-    """One sheet each: summary, per OPD, per district, and what the figures mean (with the cut-off)."""
+    """One sheet each: summary, per OPD, per district, and what the figures mean; each headed by the month, the
+    scope and the cut-off."""
+    last_day = (figures.end.astimezone(figures.start.tzinfo) - timedelta(days=1)).strftime("%d-%m-%Y")
+    period = f"{_month_label(figures, lang)} ({figures.start.strftime('%d-%m-%Y')} – {last_day} WIT)"
+    context = exports.context_lines(period, _scope_label(figures, lang), doc.cutoff_text(figures.now, lang), lang)
     return exports.xlsx_bytes({t("rep.sheet.summary", lang): summary_frame(figures, lang),
                                t("rep.sheet.opd", lang): opd_frame(figures, lang),
                                t("rep.sheet.district", lang): district_frame(figures, lang),
-                               t("rep.sheet.about", lang): about_frame(figures, lang)})
+                               t("rep.sheet.about", lang): about_frame(figures, lang)}, context)
 
 
 def _cards(pdf, figures, lang: str) -> None:
@@ -241,8 +247,8 @@ def pdf_bytes(figures, lang: str = "id") -> bytes:
     """A4 landscape: summary, backlog by age and what the figures mean; per OPD (under the summary when the report
     is one OPD's); per district."""
     title = t("rep.title", lang)
-    pdf = doc.new_document(title, f"{title} · {_month_label(figures, lang)}", doc.cutoff_text(figures.now, lang),
-                           lang)
+    pdf = doc.new_document(title, f"{title} · {_month_label(figures, lang)} · {_scope_label(figures, lang)}",
+                           doc.cutoff_text(figures.now, lang), lang)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 18)
     pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")

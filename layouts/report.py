@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from core.bounded import OutOfBounds, bounded_int
 from core.formatting import fmt_when
-from core.i18n import t
+from core.i18n import channel_label, status_label, t
 from layouts import components as c
 
 CONFIG = "report-config"
@@ -45,12 +45,52 @@ def not_found(raw_id, lang: str, *, malformed: bool = False) -> html.Div:
     return c.error_banner(t(key, lang, id=raw_id), MESSAGE)
 
 
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def _when(value, lang: str) -> str:
+    return "–" if _missing(value) else fmt_when(pd.Timestamp(value).to_pydatetime(), lang=lang)
+
+
+def priority_label(code: object, lang: str) -> str:
+    """A priority in words ("darurat" → "Darurat" / "Emergency"); an unknown code shows as itself."""
+    if not isinstance(code, str) or not code:
+        return "–"
+    label = t(f"priority.{code}", lang)
+    return code if label == f"priority.{code}" else label
+
+
+# Stored codes a person should never read raw: each family through its translations.
+WORDS = {"status": status_label, "channel": channel_label, "priority": priority_label}
+
+
 def _value(key: str, value, lang: str) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if _missing(value):
         return "–"
     if key in TIME_FIELDS:
-        return fmt_when(pd.Timestamp(value).to_pydatetime(), lang=lang)
+        return _when(value, lang)
+    if key in WORDS:
+        return WORDS[key](value, lang)
     return str(value)
+
+
+SLA_TARGETS = ("response", "resolution")
+
+
+def sla_lines(report: Mapping, lang: str) -> html.Ul:
+    """Each target's state in words with its due time ("Respons: terlambat, jatuh tempo 08-04-2026 10:00 WIT"), as the
+    rule book decided it in the query (rules.target_state)."""
+    items = []
+    for kind in SLA_TARGETS:
+        state = report.get(f"{kind}_state")
+        if not isinstance(state, str):
+            continue
+        items.append(html.Li(t("report.sla.line", lang, target=t(f"report.sla.{kind}", lang),
+                                 state=t(f"report.sla.state.{state}", lang),
+                                 due=_when(report.get(f"{kind}_due_at"), lang)),
+                             id=f"report-sla-{kind}", className=f"sla-line sla-{state}"))
+    return html.Ul(items, id="report-sla", className="report-sla")
 
 
 REPORTER_FIELDS = ("reporter_name", "reporter_phone", "reporter_email", "reporter_nik")
@@ -67,6 +107,8 @@ def reporter_panel(report: Mapping, lang: str) -> html.Section:
             rows += [html.Dt(t(f"report.field.{key}", lang)), html.Dd(_value(key, report.get(key), lang),
                                                                         id=f"report-field-{key}")]
         body.append(html.Dl(rows, className="report-fields"))
+    elif not report.get("anonymous"):  # an empty panel would look like a fault: say why there is nothing
+        body.append(html.P(t("report.no_reporter", lang), id="report-reporter-none", className="page-note"))
     body.append(html.P(t("report.reporter_logged", lang), className="page-note"))
     return c.panel(t("report.reporter", lang), body)
 
@@ -81,8 +123,7 @@ def detail(report: Mapping, timeline: pd.DataFrame, lang: str, *, personal: bool
     events = []
     for e in timeline.itertuples(index=False):
         if e.kind == "status":
-            before = e.from_status if isinstance(e.from_status, str) else "–"
-            what = f"{before} → {e.to_status}"
+            what = f"{status_label(e.from_status, lang)} → {status_label(e.to_status, lang)}"
         elif e.kind == "assign":
             what = f"{t('event.assign', lang)}: {e.opd_code if isinstance(e.opd_code, str) else '–'}"
         else:
@@ -96,6 +137,7 @@ def detail(report: Mapping, timeline: pd.DataFrame, lang: str, *, personal: bool
         events.append(html.Li(parts))
     return [
         html.H2(report.get("title") or "", className="report-title", id="report-title"),
+        sla_lines(report, lang),
         html.Div(className="grid-2", children=[
             c.panel(t("report.details", lang), html.Dl(rows, className="report-fields")),
             c.panel(t("report.timeline", lang), html.Ol(events, className="timeline", id="report-timeline")),

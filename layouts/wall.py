@@ -30,6 +30,7 @@ FIGURES = "wall-figures"
 CLOCK = "wall-clock"
 DATA_TIME = "wall-data-time"
 STALE = "wall-stale"
+SURGE = "wall-surge"
 MAP = "wall-map"
 DISTRICTS = "wall-districts"
 POINTS = "wall-points"
@@ -167,14 +168,32 @@ def layout(*, lang: str = "id", measure: str = DEFAULT_MEASURE, display_geojson:
     )
 
 
+MENU = "wall-menu"
+MENU_PAGES = (("briefing", "/briefing"), ("opd", "/opd"), ("sla", "/sla"), ("explorer", "/explorer"))
+
+
+def _menu(lang: str) -> html.Details:
+    """The operator's way to the other pages: a small closed "☰" beside the name that opens a list; closed, it
+    adds nothing to read on the wall (and a kiosk screen, which may open no other page, simply never opens it)."""
+    suffix = "?lang=en" if lang == "en" else ""
+    return html.Details(id=MENU, className="wall-menu", children=[
+        html.Summary("☰", title=t("wall.menu", lang), **{"aria-label": t("wall.menu", lang)}),
+        html.Ul([html.Li(html.A(t(f"nav.{name}", lang), href=path + suffix)) for name, path in MENU_PAGES]),
+    ])
+
+
 def _header(lang: str) -> html.Header:
     return html.Header(className="wall-header", children=[
         html.Div(className="brand", children=[
+            _menu(lang),
             html.Span(t("title", lang), className="brand-name"),
             html.Span(t("subtitle", lang), className="brand-sub"),
         ]),
-        # The banner sits between the name and the clock: it never hides the clock or the data time.
-        html.Div(id=STALE, className="stale-banner", role="alert", hidden=True, children=""),
+        # The banners sit between the name and the clock: they never hide the clock or the data time.
+        html.Div(className="header-alerts", children=[
+            html.Div(id=STALE, className="stale-banner", role="alert", hidden=True, children=""),
+            html.Div(id=SURGE, className="surge-banner", role="status", hidden=True, children=[]),
+        ]),
         html.Div(className="status-line", children=[
             html.Span(className="data-time", children=[
                 html.Span(t("status.data", lang) + ": ", className="muted"),
@@ -597,6 +616,12 @@ def shorten(text: str | None, limit: int = TITLE_CHARS) -> str:
     return cut.rstrip(",.;:-") + "…"
 
 
+def category_name(row, lang: str) -> str:
+    """A report's category in the page's language (the English name when there is one)."""
+    english = getattr(row, "category_en", None)
+    return english if lang == "en" and isinstance(english, str) and english else row.category
+
+
 def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS, now: datetime | None = None) -> list:
     """The newest reports: WIT time, category, district, OPD, a shortened title. Never who reported it. A report of
     the last minute (at ``now``) is highlighted, fading out: its animation starts as far into the minute as the
@@ -614,7 +639,7 @@ def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS, now: dat
                            **fresh, children=[
             html.Div(className="ticker-meta", children=[
                 html.Span(fmt_hhmm(created.to_pydatetime()), className="ticker-time"),
-                html.Span(row.category, className="ticker-category"),
+                html.Span(category_name(row, lang), className="ticker-category"),
                 html.Span(f"{district} · {row.opd or '–'}", className="ticker-place"),
             ]),
             html.Div(shorten(row.title), className="ticker-title-text"),
@@ -765,6 +790,29 @@ def opd_flow_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -> d
     _more_note(layout, active - len(rows), lang)
     _every_name(layout, labels)
     return {"data": data, "layout": layout}
+
+
+SURGE_ITEMS = 1  # the header has room for one: the most surprising surge, then how many more
+SURGE_MARK = "▲"
+
+
+def surge_banner(alerts: pd.DataFrame, lang: str, items: int = SURGE_ITEMS) -> tuple[list, bool]:
+    """The surge alerts (surge_alerts, most surprising first) as the header's banner: a mark and a word, then
+    district · category: observed in 24 hours (usually expected); (children, hidden). Hidden when there is none."""
+    if alerts is None or alerts.empty:
+        return [], True
+    children: list = [html.Span(f"{SURGE_MARK} {t('surge.label', lang)}", className="surge-word")]
+    for row in alerts.head(items).itertuples(index=False):
+        district = row.district if isinstance(row.district, str) and row.district else t("tiles.outside", lang)
+        category = row.category_en if lang == "en" and isinstance(row.category_en, str) else row.category
+        children.append(html.Span(t("surge.item", lang, district=district, category=category,
+                                    observed=fmt_int(row.observed, lang=lang),
+                                    expected=fmt_dec(row.expected, 1, lang=lang)),
+                                  className="surge-item", **{"data-cell": f"{row.district_code}|{row.category_code}"}))
+    if len(alerts) > items:
+        children.append(html.Span(t("surge.more", lang, n=fmt_int(len(alerts) - items, lang=lang)),
+                                  className="surge-more"))
+    return children, False
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -8,3 +8,17 @@
       "#" + props.value);
   };
 })();
+
+/* A keyboard user on a grid's report number (the cell has the focus, not its link) opens it with Enter. */
+document.addEventListener("keydown", function (event) {
+  "use strict";
+  if (event.key !== "Enter" || !event.target || !event.target.closest) {
+    return;
+  }
+  var cell = event.target.closest(".ag-cell");
+  var link = cell && cell.querySelector("a.report-link");
+  if (link) {
+    event.preventDefault();
+    link.click();
+  }
+});

@@ -12,6 +12,7 @@ from data_access.queries.reference_lists import ReferenceLists, reference_lists
 from data_access.queries.report_lists import due_within, oldest_open_reports, report_list
 from data_access.queries.reports import newest_reports, recent_report_points, report_detail
 from data_access.queries.sla_breaches import breaches_over_time, overdue_by_opd
+from data_access.queries.surges import surge_alerts
 from data_access.queries.version import store_version
 from data_access.queries.workload import opd_workload
 
@@ -28,6 +29,7 @@ __all__ = [
     "reports_by_district",
     "reports_by_village",
     "store_version",
+    "surge_alerts",
     "compliance_by_opd",
     "compliance_by_opd_category",
     "due_within",

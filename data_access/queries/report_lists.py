@@ -13,6 +13,7 @@ from data_access.rulebook.rules import (
     awaiting_response,
     clock_running,
     is_open,
+    late_target,
     opd_at,
     overdue,
     response_overdue,
@@ -64,9 +65,11 @@ def _joined(stmt):
 def report_list(engine: Engine, filters: Filters, scope: Scope, now: datetime, *, states: tuple[str, ...] = (),
                 open_only: bool = False, limit: int = MAX_LIST_ROWS,
                 at_risk_window: timedelta = timedelta(hours=24)) -> pd.DataFrame:
-    """A bounded page (at most 2,000 rows) of single reports under the filters, worst first: breached, then at
-    risk, then on time, oldest first within each. ``sla_state`` is computed in SQL; ``age_days`` is the age at
-    ``now``. ``states`` keeps only those SLA states; ``open_only`` only open reports. Never reporter data.
+    """A bounded page (at most 2,000 rows) of single reports under the filters, what to do first at the top: open
+    and overdue for a first response, then the other breached ones, then at risk, then on time, oldest first within
+    each. ``sla_state`` and ``late`` (the target missed: response, resolution or both) are computed in SQL by the
+    rule book; ``age_days`` is the age at ``now``. ``states`` keeps only those SLA states; ``open_only`` only open
+    reports. Never reporter data.
     """
     unknown = set(states) - set(SLA_STATES)
     if unknown:
@@ -77,8 +80,10 @@ def report_list(engine: Engine, filters: Filters, scope: Scope, now: datetime, *
         conds.append(state.in_(states))
     if open_only:
         conds.append(is_open())
-    severity = case((state == "breached", 0), (state == "at_risk", 1), (state == "on_time", 2), else_=3)
-    stmt = (_joined(select(*_list_columns(now), state.label("sla_state")))
+    # An unanswered citizen comes first: a first response takes minutes and is what the regency promised.
+    severity = case((and_(is_open(), response_overdue(now)), 0), (state == "breached", 1), (state == "at_risk", 2),
+                    (state == "on_time", 3), else_=4)
+    stmt = (_joined(select(*_list_columns(now), state.label("sla_state"), late_target(now).label("late")))
             .where(where(filters, scope, scope.listing_condition(), *conds))
             .order_by(severity, Report.created_at, Report.id).limit(max(1, min(int(limit), MAX_LIST_ROWS))))
     with engine.connect() as conn:

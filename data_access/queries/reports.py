@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, select
 
 from data_access.queries.common import FREE_TEXT_COLUMNS, frame, free_texts
+from data_access.rulebook.rules import target_state
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Category, District, Opd, Report, Reporter, ReportEvent, Village
 from data_access.store.sqlfuncs import round_coordinate
@@ -15,7 +16,8 @@ from data_access.store.sqlfuncs import round_coordinate
 # Never a reporter column here: this is what the wall shows.
 PUBLIC_COLUMNS = (
     Report.id, Report.created_at, Report.channel, Report.status, Report.priority, Report.title,
-    Report.category_code, Category.name.label("category"), Report.district_code, District.name.label("district"),
+    Report.category_code, Category.name.label("category"), Category.name_en.label("category_en"),
+    Report.district_code, District.name.label("district"),
     Report.opd_code, Opd.short_name.label("opd"),
 )
 
@@ -52,8 +54,10 @@ def recent_report_points(engine: Engine, filters: Filters, scope: Scope, now: da
         return frame(conn, stmt)
 
 
-def report_detail(engine: Engine, report_id: int, scope: Scope) -> tuple[dict, pd.DataFrame] | None:
-    """One report and its timeline, or None when it does not exist or lies outside the scope.
+def report_detail(engine: Engine, report_id: int, scope: Scope, now: datetime | None = None, *,
+                  at_risk_window: timedelta = timedelta(hours=24)) -> tuple[dict, pd.DataFrame] | None:
+    """One report and its timeline, or None when it does not exist or lies outside the scope. With ``now``, also
+    ``response_state`` and ``resolution_state``: each target's state at ``now`` by the rule book (target_state).
 
     Reporter name, phone, email and NIK are selected only when the scope allows personal data;
     otherwise the query never touches the reporter table.
@@ -62,6 +66,10 @@ def report_detail(engine: Engine, report_id: int, scope: Scope) -> tuple[dict, p
                Report.village_code, Village.name.label("village"), Report.first_response_at, Report.resolved_at,
                Report.closed_at, Report.response_due_at, Report.resolution_due_at, Report.paused_seconds,
                Report.updated_at, Report.anonymous]
+    if now is not None:
+        horizon = now + at_risk_window
+        columns += [target_state("response", now, horizon).label("response_state"),
+                    target_state("resolution", now, horizon).label("resolution_state")]
     stmt = (select(*columns).join(Category, Category.code == Report.category_code)
             .outerjoin(District, District.code == Report.district_code)
             .outerjoin(Opd, Opd.code == Report.opd_code)

@@ -18,16 +18,23 @@ WORKLOAD_COLUMNS = ("opd_code", "name", "short_name", "backlog", "age_0_1", "age
 
 
 def opd_workload(engine: Engine, filters: Filters, scope: Scope, now: datetime, *, days: int = 7) -> pd.DataFrame:
-    """One row per OPD in scope: open backlog by age in days (0–1, 1–3, 3–7, 7–14, >14), overdue now,
-    and reports received (inflow) against reports resolved (closed) in the last ``days`` days.
-    Sorted worst first: most overdue, then largest backlog.
+    """One row per OPD in scope: open backlog by age in whole days (<1, 1–2, 3–6, 7–13, ≥14), overdue now,
+    and reports received (inflow) against reports resolved (closed) in the filters' period, or in the last ``days``
+    days without one. Sorted worst first: most overdue, then largest backlog.
     """
-    since = now - timedelta(days=days)
+    periodic = filters.start is not None or filters.end is not None
+    since = filters.start if periodic else now - timedelta(days=days)
+
+    def within(column) -> list:
+        """In [since, end) as the period bounds creation, never past ``now``."""
+        bounds = [column <= now] + ([column >= since] if since is not None else [])
+        return bounds + ([column < filters.end] if filters.end is not None else [])
+
     base = filters.without_period()
     inflow = select(Report.opd_code.label("opd_code"), func.count().label("inflow")).where(
-        where(base, scope, Report.created_at >= since, Report.created_at <= now)).group_by(Report.opd_code)
+        where(base, scope, *within(Report.created_at))).group_by(Report.opd_code)
     closed = select(Report.opd_code.label("opd_code"), func.count().label("closed")).where(
-        where(base, scope, Report.resolved_at >= since, Report.resolved_at <= now)).group_by(Report.opd_code)
+        where(base, scope, *within(Report.resolved_at))).group_by(Report.opd_code)
     opds = opds_in_view(filters, scope)
     with engine.connect() as conn:
         opened = open_reports(engine, conn, filters, scope, now)
@@ -35,13 +42,14 @@ def opd_workload(engine: Engine, filters: Filters, scope: Scope, now: datetime, 
         present, backlog_count = count_by(opened.opd)
         backlog = pd.DataFrame({"opd_code": names_of(present), "backlog": backlog_count,
                                 "overdue": count_by(opened.opd, opened.overdue(now))[1],
-                                **{name: count_by(opened.opd, opened.created >= utc_moment(now - timedelta(days=d)))[1]
+                                **{name: count_by(opened.opd, opened.created > utc_moment(now - timedelta(days=d)))[1]
                                    for name, d in AGE_BUCKETS}})
         for part in (backlog, frame(conn, inflow), frame(conn, closed)):
             out = out.merge(part, on="opd_code", how="left")
     count_columns = ["backlog", "overdue", "inflow", "closed"] + [name for name, _ in AGE_BUCKETS]
     out[count_columns] = out[count_columns].fillna(0).astype(int)
-    # Cumulative "younger than d days" counts become disjoint buckets.
+    # Cumulative "younger than d days" counts (strictly: 3 days old is "3–6", as the labels read) become disjoint
+    # buckets.
     cumulative = [out[name] for name, _ in AGE_BUCKETS] + [out["backlog"]]
     out["age_14p"] = cumulative[-1] - cumulative[-2]
     for i in range(len(AGE_BUCKETS) - 1, 0, -1):

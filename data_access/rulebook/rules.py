@@ -179,3 +179,28 @@ def accountable_opd(kind: str):
 
 def is_remote_district() -> ColumnElement[bool]:
     return District.access.in_(REMOTE_ACCESS)
+
+
+def late_target(now: datetime):
+    """Which target a breached report missed: ``response``, ``resolution`` or ``both`` (overdue now if open, missed
+    if finished); None when none was missed. The work list says which, and puts a first response first."""
+    if_open = case((and_(response_overdue(now), resolution_overdue(now)), "both"),
+                   (response_overdue(now), "response"), (resolution_overdue(now), "resolution"), else_=None)
+    response, resolution = missed("response", now), missed("resolution", now)
+    if_finished = case((and_(response, resolution), "both"), (response, "response"), (resolution, "resolution"),
+                       else_=None)
+    return case((is_excluded(), None), (is_open(), if_open), else_=if_finished)
+
+
+def target_state(kind: str, now: datetime, horizon: datetime):
+    """One target of one report in words a page can translate: ``excluded`` (rejected/archived), ``met``, ``late``
+    (done after its due time), ``unknown`` (done at a time nobody recorded), ``overdue`` (not done, past due, clock
+    running), ``held`` (on hold before its due time passed), ``missed`` (not done, past due, finished without it),
+    ``at_risk`` (due before ``horizon``) or ``pending``."""
+    due, done = _targets()[kind]
+    overdue_now = response_overdue(now) if kind == "response" else resolution_overdue(now)
+    return case((is_excluded(), "excluded"), (and_(done.is_not(None), done <= due), "met"),
+                (done > due, "late"), (unknown(kind), "unknown"), (overdue_now, "overdue"),
+                (and_(Report.status == HELD, due < now), "held"),
+                (and_(done.is_(None), due < now), "missed"),
+                (and_(clock_running(), due < horizon), "at_risk"), else_="pending")

@@ -17,7 +17,7 @@ from data_access.rulebook.scope import Filters, Scope
 from data_access.store.schema import Reporter
 from layouts import components as c
 from tests.support import NOW, oracle, oracle_pages
-from tests.support.dash_app import by_id, find, get_app, post, render, texts, url
+from tests.support.dash_app import by_id, find, get_app, post, render, sheet_table, texts, url
 
 OPD_QUERY = {"period": "month", "category": "jalan,air_bersih,drainase"}
 
@@ -119,7 +119,10 @@ def test_opd_exports_are_the_grid(app, seeded, rows):
     xlsx = post(app, "opd-download", {"opd-export-xlsx.n_clicks": 1}, {"opd-config.data": config},
                 triggered="opd-export-xlsx.n_clicks")["opd-download"]["data"]
     sheet = load_workbook(io.BytesIO(base64.b64decode(xlsx["content"]))).active
-    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == ids
+    assert [r[0] for r in sheet_table(sheet)[1]] == ids
+    context = [r[0] for r in sheet.iter_rows(max_row=3, values_only=True)]
+    assert context[0].startswith("Periode: ") and "Dinas Pekerjaan Umum" in context[1]
+    assert context[2].startswith("Data per ")
     csv = post(app, "opd-download", {"opd-export-csv.n_clicks": 1}, {"opd-config.data": config},
                triggered="opd-export-csv.n_clicks")["opd-download"]["data"]
     assert csv["filename"].endswith(".csv")
@@ -248,11 +251,11 @@ def test_briefing_exports_xlsx_sheets_and_pdf(app, seeded, rows):
     xlsx = post(app, "briefing-download", {"briefing-export-xlsx.n_clicks": 1}, {"briefing-config.data": config},
                 triggered="briefing-export-xlsx.n_clicks")["briefing-download"]["data"]
     book = load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))
-    assert len(book.sheetnames) == 6
+    assert len(book.sheetnames) == 7  # the six tables and the surge alerts
     filters = filters_from_query(BRIEFING_QUERY, NOW)
     _, _, opds = oracle.reference(seeded)
     compliance = oracle_pages.compliance_by_opd(rows, opds, filters, Scope.wall(), NOW)
-    league = list(book["OPD"].iter_rows(min_row=2, values_only=True))
+    league = sheet_table(book["OPD"])[1]
     assert sorted(row[1] for row in league) == sorted(_short(k) for k in compliance)  # every OPD, once
     for row in league:
         code = next(k for k in compliance if _short(k) == row[1])
@@ -310,13 +313,13 @@ def test_monthly_report_from_the_briefing_in_the_viewers_scope(app):
     out = _monthly(app, "2026-10")
     assert out["briefing-monthly-download"]["filename"] == "laporan_kinerja_mimika_2026-10.xlsx"
     book = load_workbook(io.BytesIO(base64.b64decode(out["briefing-monthly-download"]["content"])))
-    assert book["Per OPD"].max_row == 20
+    assert len(sheet_table(book["Per OPD"])[1]) == 19
     pdf = _monthly(app, "2026-10", "pdf")["briefing-monthly-download"]
     assert pdf["filename"] == "laporan_kinerja_mimika_2026-10.pdf"
     assert base64.b64decode(pdf["content"]).startswith(b"%PDF")
     mine = _monthly(app, "2026-10", client=client_as(app, "opd", ("PUPR",)))
     book = load_workbook(io.BytesIO(base64.b64decode(mine["briefing-monthly-download"]["content"])))
-    assert [row[1] for row in book["Per OPD"].iter_rows(min_row=2, values_only=True)] == ["PUPR"]
+    assert [row[1] for row in sheet_table(book["Per OPD"])[1]] == ["PUPR"]
     refused = _monthly(app, "2026-12")
     assert "briefing-monthly-download" not in refused
     assert "tidak bisa dilaporkan" in texts(refused["briefing-monthly-status"])
@@ -346,10 +349,26 @@ def test_sla_page_matches_oracle(app, seeded, rows, hours):
     for line in lines:
         kind = "response" if line["name"] == "respons" else "resolution"
         assert sum(line["y"]) == sum(n for (_, _, k), n in want_breaches.items() if k == kind)
-    heat = out["sla-heatmap"]["figure"]["data"][0]
+    heat, small = out["sla-heatmap"]["figure"]["data"]
     pairs = oracle_pages.compliance_by_opd_category(rows, filters, Scope.wall(), NOW)
-    cells = sum(1 for row in heat["z"] for v in row if v is not None)
-    assert cells == sum(1 for v in pairs.values() if v["response_compliance_pct"] is not None)
+    first = heat["x"].index("Respons tepat waktu %")  # the chosen target's column comes first
+    assert first == 0
+    # Coloured only with a sample the league would rank; the small ones are grey (the second trace), never 100 %.
+    painted = sum(1 for row in heat["z"] if row[first] is not None)
+    assert painted == sum(1 for v in pairs.values() if v["response_compliance_pct"] is not None
+                          and v["response_sample"] >= 20) > 0
+    grey = sum(1 for row, text in zip(small["z"], small["text"], strict=True) if row[first] is not None
+               and text[first] not in ("–", ""))
+    # Each trace writes only its own cells: no text is drawn twice.
+    assert all(not (a and b) for ra, rb in zip(heat["text"], small["text"], strict=True)
+               for a, b in zip(ra, rb, strict=True))
+    assert grey == sum(1 for v in pairs.values() if 0 < v["response_sample"] < 20)
+    # Every OPD of the filter has its rows (one per category, named with it), judged or not.
+    assert len({label.split(" · ")[0] for label in heat["y"]}) == 3 and len(heat["y"]) == len(set(heat["y"]))
+    assert "Nov" not in str(lines[0]["x"][:1]) and all(" " in tick for tick in
+                                                       out["sla-breaches"]["figure"]["layout"]["xaxis"]["ticktext"])
+    assert lines[0]["line"]["color"] != lines[1]["line"]["color"]
+    assert lines[0]["line"]["dash"] != lines[1]["line"]["dash"]
 
 
 # ------------------------------------------------------------------------------------------- /explorer

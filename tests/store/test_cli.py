@@ -145,6 +145,28 @@ def test_demo_accounts_print_links_where_the_demo_is_served(demo_db):
     assert_one_line_error(run("demo-accounts", "--base-url", "javascript:alert(1)", env=env), "--base-url")
 
 
+def test_restarting_the_demo_keeps_the_wall_screens_kiosk_link(demo_db):
+    """A second `demo-accounts` (every `make demo`) prints the same kiosk link, and the wall still opens with it; a
+    revoked one is replaced by a new link."""
+    import re
+
+    from data_access.accounts import KIOSKS
+
+    env = {**demo_db, "DEMO_MODE": "1"}
+    links = []
+    for _ in range(2):
+        result = run("demo-accounts", "--base-url", "http://127.0.0.1:8050", env=env)
+        assert result.returncode == 0, result.stderr
+        links.append(re.search(r"/wall\?kiosk=(\S+)", result.stdout).group(1))
+    assert links[0] == links[1]
+    engine = create_engine(demo_db["DATABASE_URL"])
+    assert KIOSKS.owner(engine, links[1]) == ("demo-wall", False)
+    KIOSKS.revoke(engine, "demo-wall")
+    result = run("demo-accounts", "--base-url", "http://127.0.0.1:8050", env=env)
+    fresh = re.search(r"/wall\?kiosk=(\S+)", result.stdout).group(1)
+    assert fresh != links[0] and KIOSKS.owner(engine, fresh) == ("demo-wall", False)
+
+
 def test_item13_demo_accounts_refuse_a_store_that_is_not_a_demo(demo_db, tmp_path):
     """DEMO_MODE=1 demo-accounts on a store holding one real report (or none from seed-demo) stops with one line
     and exit 2, and adds no account with a published password; the demo store itself still gets them."""

@@ -17,6 +17,7 @@ from data_access.queries.performance import AGE_BUCKETS, monthly_performance, pa
 from data_access.rulebook.scope import Filters, Scope
 from data_access.store.schema import Report
 from tests.support import NOW, REPO
+from tests.support.dash_app import sheet_table
 
 MONTHS = ("2026-10", "2026-11")  # a finished month and the one running at NOW
 
@@ -88,10 +89,9 @@ def test_cli_writes_both_files_named_by_the_wit_month_and_they_agree(seeded, tmp
     book = load_workbook(io.BytesIO((tmp_path / "out" / names[1]).read_bytes()))
     assert book.sheetnames == ["Ringkasan", "Per OPD", "Per distrik", "Keterangan"]
     sheet = book["Per OPD"]
-    header = [c.value for c in sheet[1]]
+    header, rows = sheet_table(sheet)
     league = _league(seeded, "2026-10")
     by_short = {r["short_name"]: r for r in league.reset_index().to_dict("records")}
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert sorted(dict(zip(header, row, strict=True))["OPD"] for row in rows) == sorted(by_short)  # every OPD, once
     for row in rows:
         record = dict(zip(header, row, strict=True))

@@ -171,3 +171,11 @@ def post(app, output_contains: str, inputs: dict, state: dict | None = None, tri
     response = raw_post(client or logged_in(app), callback_body(app, output_contains, inputs, state, triggered))
     assert response.status_code in (200, 204), response.get_data(as_text=True)[:2000]
     return response.get_json()["response"] if response.status_code == 200 else None
+
+
+def sheet_table(sheet) -> tuple[list, list[tuple]]:
+    """A sheet's column headers and data rows, below the context lines (period, scope, cut-off) and the blank row
+    that head every sheet of an export (layouts/exports.py)."""
+    values = list(sheet.iter_rows(values_only=True))
+    start = next((i + 1 for i, row in enumerate(values) if all(v is None for v in row)), 0)
+    return list(values[start]), values[start + 1:]

@@ -245,16 +245,22 @@ def workload(rows, opds, filters, scope, now, days=7) -> dict[str, dict]:
         if r["status"] in OPEN and r["opd_code"] in out:
             o = out[r["opd_code"]]
             age = (now - r["created_at"]).total_seconds() / 86400
-            bucket = ("age_0_1" if age <= 1 else "age_1_3" if age <= 3 else "age_3_7" if age <= 7
-                      else "age_7_14" if age <= 14 else "age_14p")
+            bucket = ("age_0_1" if age < 1 else "age_1_3" if age < 3 else "age_3_7" if age < 7
+                      else "age_7_14" if age < 14 else "age_14p")
             o[bucket] += 1
             o["backlog"] += 1
             o["overdue"] += resp_overdue(r, now) or res_overdue(r, now)
-    since = now - timedelta(days=days)
+    periodic = filters.start is not None or filters.end is not None
+    since = filters.start if periodic else now - timedelta(days=days)
+
+    def within(moment) -> bool:
+        return (moment is not None and moment <= now and (since is None or moment >= since)
+                and (filters.end is None or moment < filters.end))
+
     for r in visible(rows, filters, scope, period=False):
         if r["opd_code"] in out:
-            out[r["opd_code"]]["inflow"] += since <= r["created_at"] <= now
-            out[r["opd_code"]]["closed"] += r["resolved_at"] is not None and since <= r["resolved_at"] <= now
+            out[r["opd_code"]]["inflow"] += within(r["created_at"])
+            out[r["opd_code"]]["closed"] += within(r["resolved_at"])
     return out
 
 

@@ -137,7 +137,9 @@ def report_list(rows, filters, scope, now, states=(), open_only=False, limit=200
             and (not open_only or r["status"] in OPEN)]
     tagged = [(r, sla_state(r, now)) for r in mine]
     tagged = [(r, s) for r, s in tagged if not states or s in states]
-    tagged.sort(key=lambda rs: (SEVERITY[rs[1]], rs[0]["created_at"], rs[0]["id"]))
+    # An open report overdue for its first response comes before every other breach.
+    tagged.sort(key=lambda rs: (0 if rs[0]["status"] in OPEN and resp_overdue(rs[0], now) else 1 + SEVERITY[rs[1]],
+                                rs[0]["created_at"], rs[0]["id"]))
     return [(r["id"], s) for r, s in tagged[:limit]]
 
 
