@@ -66,9 +66,10 @@ class Call:
     filters: object
     scope: object
     kwargs: dict
+    back: timedelta = timedelta(0)  # asked this long before the refresh's now (the tiles' change: a day, a week)
 
     def __call__(self, engine):
-        return self.fn(engine, self.filters, self.scope, NOW, **self.kwargs)
+        return self.fn(engine, self.filters, self.scope, NOW - self.back, **self.kwargs)
 
 
 class _Recorder:
@@ -78,7 +79,7 @@ class _Recorder:
         self.calls: list[Call] = []
 
     def query(self, fn, filters, scope, version, now, **kw):
-        self.calls.append(Call(fn.__name__, fn, filters, scope, kw))
+        self.calls.append(Call(fn.__name__, fn, filters, scope, kw, NOW - now))
         return None
 
 

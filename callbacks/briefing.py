@@ -21,6 +21,7 @@ from data_access.queries.compliance import MIN_SAMPLE
 from data_access.queries.equity import location_equity
 from data_access.queries.performance import monthly_performance, parse_month
 from data_access.queries.public import month_keys
+from data_access.queries.targets import measure_targets, target_map
 from data_access.rulebook.scope import Filters
 from geo.simplify import display_district_geojson
 from layouts import briefing as page
@@ -41,6 +42,7 @@ def load(data: PageData) -> page.BriefingData:
         categories=data.get(queries.top_categories, scope, limit=10),
         oldest=data.get(queries.oldest_open_reports, scope, limit=15),
         min_sample=MIN_SAMPLE,
+        targets=target_map(data.get(measure_targets, scope)),
         surges=data.get(queries.surge_alerts, scope),
 
         equity=data.get(location_equity, scope),
@@ -49,8 +51,8 @@ def load(data: PageData) -> page.BriefingData:
 
 def render(data: PageData, lang: str, _config) -> tuple:
     briefing = load(data)
-    return (page.period_text(briefing.comparison, lang), page.equity_section(briefing, lang),
-            page.comparison_tiles(briefing.comparison, lang),
+    tiles = page.comparison_tiles(briefing.comparison, lang, briefing.targets)
+    return (page.period_text(briefing.comparison, lang), page.equity_section(briefing, lang), tiles,
             page.weekly_chart(briefing.weekly, lang, briefing.comparison.iloc[0]["end"]),
             page.categories_table(briefing, lang), page.district_table(briefing, lang),
             page.league_table(briefing, lang), page.oldest_table(briefing, lang), page.surges_table(briefing, lang))

@@ -37,6 +37,7 @@ from data_access.queries.cache import NOW_BUCKET_SECONDS, QueryCache
 from data_access.queries.equity import location_equity
 from data_access.queries.sla_breaches import OVERDUE_BUCKETS
 from data_access.queries.surges import surge_alerts
+from data_access.queries.targets import measure_targets, target_map
 from data_access.rulebook.scope import Filters, Scope
 from data_access.store.engine import StoreUnavailable
 from data_access.store.heartbeat import staleness
@@ -50,6 +51,9 @@ RECENT_POINTS = 300  # newest reports drawn as clustered points (the ticker show
 
 OUTPUTS = (
     *[(kpi_id, "children") for kpi_id in wall.KPI_IDS],
+    *[(wall.kpi_tile_id(kpi_id), "className") for kpi_id in wall.KPI_IDS],
+    *[(wall.kpi_target_id(kpi_id), "children") for kpi_id in wall.KPI_IDS],
+    *[(wall.kpi_change_id(kpi_id), "children") for kpi_id in wall.KPI_IDS],
     (wall.KPI_RESPONSE_SAMPLE, "children"),
     (wall.DISTRICTS, "hideout"),
     (wall.POINTS, "data"),
@@ -79,6 +83,8 @@ class WallQueries:
     workload: object
     newest: object
     points: object
+    targets: object  # measure_targets: the view's target per figure
+    before: dict  # headline_kpis a day ("day") and a week ("week") back, at the same moment
     surges: object
 
     equity: object
@@ -128,14 +134,22 @@ def run_queries(query_cache: QueryCache, version: str, now: datetime, settings: 
     def q(fn, **kw):
         return query_cache.query(fn, filters, scope, version, now, **kw)
 
+    at_risk = timedelta(hours=settings.at_risk_hours)
+
+    def back(days: int):  # the same figure, the same query, at the same moment ``days`` ago
+        return query_cache.query(headline_kpis, filters, scope, version, now - timedelta(days=days),
+                                 at_risk_window=at_risk)
+
     return WallQueries(
-        kpis=q(headline_kpis, at_risk_window=timedelta(hours=settings.at_risk_hours)),
+        kpis=q(headline_kpis, at_risk_window=at_risk),
         districts=q(reports_by_district, last_seen_days=settings.no_data_days + 1),
         overdue=q(overdue_by_opd),
         breaches=q(breaches_over_time, days=28),
         workload=q(opd_workload, days=7),
         newest=q(newest_reports, limit=TICKER_REPORTS),
         points=q(recent_report_points, hours=24, limit=RECENT_POINTS),
+        targets=q(measure_targets),
+        before={label: back(days) for label, days in wall.CHANGE_BACK},
         surges=q(surge_alerts),
 
         equity=q(location_equity),
@@ -181,6 +195,10 @@ def refresh(query_cache: QueryCache, settings: Settings, state: dict | None, con
             for index, output in enumerate(OUTPUTS):
                 if output[1] == "children" and output[0] in (*wall.KPI_IDS, wall.KPI_RESPONSE_SAMPLE):
                     out[index] = "–"
+            for kpi_id in wall.KPI_IDS:  # no target judged on numbers the screen no longer shows
+                out[INDEX[(wall.kpi_tile_id(kpi_id), "className")]] = "kpi kpi-plain"
+                out[INDEX[(wall.kpi_target_id(kpi_id), "children")]] = ""
+                out[INDEX[(wall.kpi_change_id(kpi_id), "children")]] = ""
             out[INDEX[(wall.TICKER, "children")]] = []  # single reports leave the screen with its access
             out[INDEX[(wall.SURGE, "children")]], out[INDEX[(wall.SURGE, "hidden")]] = [], True
             banner("revoked")
@@ -326,10 +344,15 @@ def build_panels(query_cache: QueryCache, settings: Settings, version: str, now:
     texts = wall.kpi_texts(data.kpis, lang)
     for kpi_id in (*wall.KPI_IDS, wall.KPI_RESPONSE_SAMPLE):
         out[INDEX[(kpi_id, "children")]] = texts[kpi_id]
+    tiles = wall.kpi_tiles(data.kpis, target_map(data.targets), data.before, lang)
+    for kpi_id in wall.KPI_IDS:
+        out[INDEX[(wall.kpi_tile_id(kpi_id), "className")]] = tiles[wall.kpi_tile_id(kpi_id)]
+        for element in (wall.kpi_target_id(kpi_id), wall.kpi_change_id(kpi_id)):
+            out[INDEX[(element, "children")]] = tiles[element]
     edges = day_class_edges(query_cache, settings, now, measure, scope)
     hideout = wall.map_hideout(data.districts, measure, now, settings.no_data_days, edges)
     out[INDEX[(wall.DISTRICTS, "hideout")]] = hideout
-    out[INDEX[(wall.POINTS, "data")]] = wall.report_points(data.points)
+    out[INDEX[(wall.POINTS, "data")]] = wall.report_points(data.points, now)
     out[INDEX[(wall.LEGEND, "children")]] = wall.legend(hideout, measure, lang, points=True)
     out[INDEX[(wall.TILEGRID, "children")]] = wall.tilegrid(data.districts, measure, now, settings.no_data_days,
                                                             lang, hideout)
@@ -339,7 +362,7 @@ def build_panels(query_cache: QueryCache, settings: Settings, version: str, now:
         wall.OPD_BACKLOG: wall.opd_backlog_figure(data.workload, lang),
         wall.OPD_FLOW: wall.opd_flow_figure(data.workload, lang),
     }
-    out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang)
+    out[INDEX[(wall.TICKER, "children")]] = wall.ticker(data.newest, lang, now=now)
     out[INDEX[(wall.EQUITY, "children")]] = equity.wall_band(data.equity, lang)
     out[INDEX[(wall.DATA_TIME, "children")]] = wall.data_time_text(newest, lang)
     surge_children, surge_hidden = wall.surge_banner(data.surges, lang)

@@ -139,3 +139,75 @@ def definition(key: str, lang: str) -> str:
 def definitions(keys, lang: str) -> list[tuple[str, str]]:
     """(name, definition) of each key, in the order given: what a page's "Apa arti angka ini" lists."""
     return [(name(k, lang), definition(k, lang)) for k in keys]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Targets: what the regency declares good for a figure (CityScore's "1.0 = on target"). The store keeps the ones
+# set with `python -m dashboard targets` (data_access/targets.py); these defaults stand where none is set.
+
+HIGHER, LOWER = "higher", "lower"
+# Which way is better, for every figure a target can be set for. A figure missing here (new_today, reports) has
+# no good direction: more reports can mean more trust as much as more trouble, so it takes no target.
+DIRECTION = {
+    "response_compliance_pct": HIGHER,
+    "resolution_compliance_pct": HIGHER,
+    "median_response_hours": LOWER,
+    "median_resolution_hours": LOWER,
+    "overdue": LOWER,
+    "overdue_response": LOWER,
+    "overdue_resolution": LOWER,
+    "at_risk": LOWER,
+    "open": LOWER,
+}
+PERCENT_KEYS = ("response_compliance_pct", "resolution_compliance_pct")
+HOUR_KEYS = ("median_response_hours", "median_resolution_hours")
+# Bounds of a target as typed: a percentage, up to a year of hours, a count up to a million.
+TARGET_MAX = {"percent": 100.0, "hours": 8760.0, "count": 1_000_000.0}
+
+
+@dataclass(frozen=True)
+class DefaultTarget:
+    value: float
+    basis: str  # why this number (English; README "Targets" says the same)
+
+
+DEFAULT_TARGETS: dict[str, DefaultTarget] = {
+    # The promise is a response to every report within its category's SLA (3 working days at most, SP4N-LAPOR!;
+    # the regency's own policies are tighter). 90 % is a working bar below the promise's 100 %, for the regency
+    # to raise: no regulation names a percentage.
+    "response_compliance_pct": DefaultTarget(90.0, "every report answered within its SLA (SP4N-LAPOR! 3 working "
+                                                   "days or the regency's tighter policy); 90 % as a working bar"),
+    # Resolution is not promised ("tidak harus selesai"), only bounded (Perpres 76/2013: 60 days): a lower bar.
+    "resolution_compliance_pct": DefaultTarget(80.0, "resolution within the SLA is not promised, only bounded "
+                                                     "(Perpres 76/2013, 60 days); 80 % as a working bar"),
+    # The regency's "layanan cepat" and "standar" policies answer within 1–2 working days; a median of one day
+    # of clock time keeps half of the reports inside the quicker of the two.
+    "median_response_hours": DefaultTarget(24.0, "half of the reports answered within a day (the regency's "
+                                                 "1–2 working-day response policies)"),
+    # A due time is the promise itself: none should pass unmet.
+    "overdue_response": DefaultTarget(0.0, "no report left unanswered past its response due time"),
+    "overdue_resolution": DefaultTarget(0.0, "no report left open past its resolution due time"),
+}
+
+
+def target_unit(key: str) -> str:
+    return "percent" if key in PERCENT_KEYS else "hours" if key in HOUR_KEYS else "count"
+
+
+def target_state(key: str, value, target) -> str | None:
+    """"on" when ``value`` meets ``target`` in the figure's better direction, "off" when it misses, None when
+    either is missing (no sample yet, or no target)."""
+    if value is None or target is None or key not in DIRECTION or value != value:  # NaN: no sample
+        return None
+    on = value >= target if DIRECTION[key] == HIGHER else value <= target
+    return "on" if on else "off"
+
+
+def target_ratio(key: str, value, target) -> float | None:
+    """CityScore's score: 1.0 = on target, above 1 better, below worse, whichever way the figure is better.
+    None when it cannot be said (no value; a lower-is-better target or value of 0, where the ratio has no size)."""
+    if target_state(key, value, target) is None:
+        return None
+    if DIRECTION[key] == HIGHER:
+        return value / target if target else None
+    return target / value if value and target else None

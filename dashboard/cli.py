@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     _outbox_parsers(sub)
     _import_parser(sub)
     _report_parser(sub)
+    _targets_parser(sub)
     return parser
 
 
@@ -730,11 +731,84 @@ def cmd_report(settings: Settings, args) -> int:
     return 0
 
 
+# --- targets: what the regency declares good for each headline figure --------------------------------------
+
+
+def _targets_parser(sub) -> None:
+    targets = sub.add_parser("targets", help="list, set or clear the targets the headline figures are judged by")
+    targets.add_argument("--json", action="store_true", help="list as JSON")
+    actions = targets.add_subparsers(dest="action")
+    listing = actions.add_parser("list", help="every figure's target in force (default, regency or OPD)")
+    listing.add_argument("--json", action="store_true", dest="list_json", help="as JSON")
+    setting = actions.add_parser("set", help="set the target of MEASURE (for the regency, or --opd CODE)")
+    setting.add_argument("measure")
+    setting.add_argument("value")
+    setting.add_argument("--opd", default=None)
+    clearing = actions.add_parser("clear", help="remove a set target: the regency's or the default applies again")
+    clearing.add_argument("measure")
+    clearing.add_argument("--opd", default=None)
+
+
+def _target_rows(engine) -> list[dict]:
+    """The regency's target of every figure (set or default), then each OPD's own."""
+    from core import measures
+    from data_access.queries.targets import resolve_targets, stored_targets
+
+    stored = stored_targets(engine)
+    rows = [dict(r._asdict()) for r in resolve_targets(stored, None).itertuples(index=False)]
+    rows += [{**r, "source": "opd"} for r in stored if r["opd_code"]]
+    for row in rows:
+        row["direction"] = measures.DIRECTION[row["measure"]]
+        default = measures.DEFAULT_TARGETS.get(row["measure"])
+        row["default"] = default.value if default else None
+        row["basis"] = default.basis if default and row["source"] == "default" else None
+        at = row.get("set_at")
+        row["set_at"] = None if at is None or at != at else at.isoformat()
+        row["set_by"] = row.get("set_by") if isinstance(row.get("set_by"), str) else None
+    return rows
+
+
+def cmd_targets(settings: Settings, args) -> int:
+    import getpass
+
+    from data_access import accounts
+    from data_access.targets import TargetError, clear_target, set_target
+
+    engine = _engine(settings)
+    try:
+        if args.action == "set":
+            try:
+                by = "cli:" + getpass.getuser()
+            except (KeyError, OSError):
+                by = "cli"
+            key, value, code = set_target(engine, args.measure, args.value, args.opd, by, datetime.now(UTC))
+            accounts.log_access(engine, "cli", "target_set", f"target:{key}:{code or '*'}", detail=f"{value:g}")
+            print(f"target {key} = {value:g}" + (f" for {code}" if code else " for the regency"), file=sys.stderr)
+            return 0
+        if args.action == "clear":
+            gone = clear_target(engine, args.measure, args.opd)
+            accounts.log_access(engine, "cli", "target_cleared", f"target:{args.measure.strip()}:{args.opd or '*'}")
+            print("target cleared" if gone else "no such target was set; nothing changed", file=sys.stderr)
+            return 0
+    except TargetError as exc:
+        raise CliError(str(exc)) from None
+    rows = _target_rows(engine)
+    if args.json or getattr(args, "list_json", False):
+        print(json.dumps({"targets": rows}, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        where = row["opd_code"] or "*"
+        origin = row["source"] + (f" by {row['set_by']} at {row['set_at']}" if row["set_by"] else "")
+        better = "≥" if row["direction"] == "higher" else "≤"
+        print(f"{row['measure']}\t{where}\t{better} {row['value']:g}\t{origin}")
+    return 0
+
+
 COMMANDS = {"init-db": cmd_init_db, "seed-demo": cmd_seed_demo, "simulate": cmd_simulate, "serve": cmd_serve,
             "kpis": cmd_kpis, "alerts": cmd_alerts, "sweep": cmd_sweep, "users": cmd_users, "kiosk": cmd_kiosk,
             "demo-accounts": cmd_demo_accounts, "apikeys": cmd_apikeys,
             "outbox": cmd_outbox, "forward": cmd_forward, "import": cmd_import, "report": cmd_report,
-            "worker": cmd_worker, "backup": cmd_backup}
+            "worker": cmd_worker, "backup": cmd_backup, "targets": cmd_targets}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ open reports. Pure builders; the same tables feed the page, the XLSX and the PDF
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
@@ -17,6 +17,7 @@ from core.i18n import Message, status_label, t
 from core.rules import NO_DISTRICT, ROAD, is_remote
 from layouts import components as c
 from layouts import equity
+from layouts import targets as goals
 
 CONFIG = "briefing-config"
 INTERVAL = "briefing-interval"
@@ -41,8 +42,10 @@ MONTHLY_XLSX = "briefing-monthly-xlsx"
 MONTHLY_DOWNLOAD = "briefing-monthly-download"
 MONTHLY_STATUS = "briefing-monthly-status"
 # For each compared measure: is a rise good (+1), bad (-1) or neither (0)?
-DIRECTION = {"reports": 0, "response_compliance_pct": 1, "resolution_compliance_pct": 1,
-             "median_response_hours": -1, "median_resolution_hours": -1}
+# Which way is better (core.measures.DIRECTION) as +1 / −1; the volume of reports has no better way (0).
+DIRECTION = {"reports": 0, **{key: 1 if measures.DIRECTION[key] == measures.HIGHER else -1
+                              for key in ("response_compliance_pct", "resolution_compliance_pct",
+                                          "median_response_hours", "median_resolution_hours")}}
 REMOTE_MARK = "◆ "
 
 
@@ -57,6 +60,7 @@ class BriefingData:
     categories: pd.DataFrame
     oldest: pd.DataFrame
     min_sample: int
+    targets: Mapping[str, float] = field(default_factory=dict)  # measure_targets of the view, {figure: target}
     surges: pd.DataFrame | None = None  # surge_alerts at the briefing's "now"
     equity: object = None  # data_access/queries/equity.py's LocationEquity, shown by layouts/equity.py
 
@@ -160,9 +164,10 @@ def format_change(measure: str, change, lang: str = "id") -> str:
     return sign + (fmt_int(magnitude, lang=lang) if measure == "reports" else fmt_dec(magnitude, lang=lang)) + unit
 
 
-def comparison_tiles(comparison: pd.DataFrame, lang: str) -> list:
+def comparison_tiles(comparison: pd.DataFrame, lang: str, targets: Mapping[str, float] | None = None) -> list:
     """One tile per measure: this period with its sample, the one before with its own, and the change coloured by
-    whether it is better (no percentage without the n it rests on)."""
+    whether it is better (no percentage without the n it rests on); against its target where it has one."""
+    targets = targets or {}
     tiles = []
     for r in comparison.itertuples(index=False):
         direction = DIRECTION.get(r.measure, 0)
@@ -180,8 +185,17 @@ def comparison_tiles(comparison: pd.DataFrame, lang: str) -> list:
             html.Div(measures.name(r.measure, lang), className="tile-label"), *current,
             html.Div([f"{previous} · ", html.Span(format_change(r.measure, r.change, lang), className=tone,
                                                  id=f"briefing-{r.measure}-change")], className="tile-change"),
+            *target_line(r.measure, r.current, targets, lang),
         ]))
     return tiles
+
+
+def target_line(measure: str, current, targets: Mapping[str, float], lang: str = "id") -> list:
+    """The tile's line against its target ("✓ memenuhi sasaran ≥ 90 %"), or nothing for a figure without one."""
+    text, state = goals.target_text(measure, current if _has(current) else None, targets.get(measure), lang)
+    if not text:
+        return []
+    return [html.Div(text, className=f"tile-target target-{state or 'none'}", id=f"briefing-{measure}-target")]
 
 
 def _has(value) -> bool:
@@ -271,7 +285,8 @@ def league_frame(league: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-def comparison_frame(comparison: pd.DataFrame, lang: str) -> pd.DataFrame:
+def comparison_frame(comparison: pd.DataFrame, lang: str, targets: Mapping[str, float] | None = None) -> pd.DataFrame:
+    targets = targets or {}
     return pd.DataFrame({
         t("col.measure", lang): [measures.name(m, lang) for m in comparison["measure"]],
         t("col.current", lang): comparison["current"].round(2).tolist(),
@@ -279,6 +294,8 @@ def comparison_frame(comparison: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.change", lang): comparison["change"].round(2).tolist(),
         "n": comparison["current_sample"].tolist(),
         "n " + t("col.previous", lang).lower(): comparison["previous_sample"].tolist(),
+        t("target.label", lang): [goals.target_text(m, v if _has(v) else None, targets.get(m), lang)[0]
+                                  for m, v in zip(comparison["measure"], comparison["current"], strict=True)],
     })
 
 
@@ -366,7 +383,7 @@ def tables(data: BriefingData, lang: str) -> dict[str, pd.DataFrame]:
     """Every table of the briefing, titled — the XLSX gets one sheet each, the PDF prints them."""
     return {
         **({t("equity.wall_title", lang): equity_frame(data.equity, lang)} if data.equity is not None else {}),
-        t("briefing.sheet.compare", lang): comparison_frame(data.comparison, lang),
+        t("briefing.sheet.compare", lang): comparison_frame(data.comparison, lang, data.targets),
         t("briefing.surges", lang): surges_frame(data.surges, lang),
         t("explorer.district", lang): district_frame(data.districts, lang),
         "OPD": league_frame(data.league, lang),

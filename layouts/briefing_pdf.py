@@ -20,6 +20,7 @@ from core.i18n import WIT, status_label, t
 from core.rules import NO_DISTRICT, is_remote
 from layouts import equity
 from layouts import pdf_doc as doc
+from layouts import targets as goals
 from layouts.briefing import (
     DIRECTION,
     PDF_FIGURES,
@@ -126,7 +127,9 @@ def _cover(pdf, data: BriefingData, lang: str, boundaries: dict | None) -> None:
             previous += f" ({t('sample', lang, n=doc.count(r.previous_sample, lang))})"
         doc.card(pdf, pdf.l_margin + i * (w + 3), top, w, h, measures.name(r.measure, lang),
                  format_measure(r.measure, r.current, lang), sample, previous,
-                 format_change(r.measure, r.change, lang), _tone(r.measure, r.change))
+                 format_change(r.measure, r.change, lang), _tone(r.measure, r.change),
+                 goals.target_text(r.measure, r.current if _has(r.current) else None, data.targets.get(r.measure),
+                                   lang)[0])
     below = top + h + 6
     left_w, gap = 104.0, 6.0
     pdf.set_xy(pdf.l_margin, below)

@@ -193,8 +193,9 @@ def table(pdf, columns: Sequence[Column], rows: Sequence[Sequence[str]], *, x: f
 
 
 def card(pdf, x: float, y: float, w: float, h: float, label: str, value: str, sample: str, previous: str,
-         change: str, tone: str) -> None:
-    """A headline figure: label, the value large with its change beside it, its sample, and the period before."""
+         change: str, tone: str, target: str = "") -> None:
+    """A headline figure: label, the value large with its change beside it, its sample, its target (the verdict in
+    its mark and words: layouts/targets.py) and the period before."""
     pdf.set_draw_color(*RULE)
     pdf.rect(x, y, w, h, style="D")
     pdf.set_fill_color(*BRAND)
@@ -220,6 +221,13 @@ def card(pdf, x: float, y: float, w: float, h: float, label: str, value: str, sa
     pdf.set_text_color(*MUTED)
     pdf.set_xy(x + 3, y + 18)
     pdf.cell(w - 6, 4, sample)
+    if target:
+        pdf.set_font("DejaVu", "B" if target.startswith("!") else "", 7)
+        pdf.set_text_color(*INK)
+        pdf.set_xy(x + 3, y + 21.8)
+        pdf.cell(w - 6, 3.6, fit(pdf, target, w - 6))
+        pdf.set_font("DejaVu", "", 7.5)
+        pdf.set_text_color(*MUTED)
     if previous:
         pdf.set_font("DejaVu", "", 7)
         pdf.set_xy(x + 3, y + h - 6.5)

@@ -18,7 +18,17 @@ from core.i18n import t
 from core.rules import is_remote
 from layouts import equity, exports
 from layouts import pdf_doc as doc
-from layouts.briefing import FIGURES, PDF_FIGURES, equity_frame, league_ranks, met_and_missed, resolution_shown
+from layouts import targets as goals
+from layouts.briefing import (
+    DIRECTION,
+    FIGURES,
+    PDF_FIGURES,
+    equity_frame,
+    format_change,
+    league_ranks,
+    met_and_missed,
+    resolution_shown,
+)
 
 AGES = ("age_0_7", "age_7_30", "age_30_60", "age_60_plus")
 
@@ -44,24 +54,38 @@ def _scope_label(figures, lang: str) -> str:
 
 
 def summary_frame(figures, lang: str) -> pd.DataFrame:
-    """The headline rows: measure, value, and the sample it rests on (None for plain counts)."""
+    """The headline rows: measure, value, the sample it rests on (None for plain counts), the month before's value
+    and the target with its verdict in words (layouts/targets.py)."""
     r = figures.regency
+    prev = figures.previous or {}
     rows = [
-        (t("rep.m.reports", lang), r["reports"], None),
-        (measures.name("response_compliance_pct", lang), _round(r["response_compliance_pct"]), r["response_sample"]),
-        (measures.name("resolution_compliance_pct", lang), _round(r["resolution_compliance_pct"]),
-         r["resolution_sample"]),
-        (measures.name("median_response_hours", lang), _round(r["median_response_hours"]), r.get("median_response_n")),
-        (measures.name("median_resolution_hours", lang), _round(r["median_resolution_hours"]),
-         r.get("median_resolution_n")),
-        (t("col.excluded_pct", lang), _round(r["excluded_pct"]), r["reports"]),
-        (t("rep.m.backlog", lang), r["backlog"], None),
-        (t("col.overdue", lang), r["overdue"], None),
-        *[(t(f"rep.{a}", lang), r[a], None) for a in AGES],
-        *([(measures.name("equity_gap_pp", lang), _round(figures.equity.gap_pp), None)]
+        ("reports", t("rep.m.reports", lang), r["reports"], None),
+        ("response_compliance_pct", measures.name("response_compliance_pct", lang),
+         _round(r["response_compliance_pct"]), r["response_sample"]),
+        ("resolution_compliance_pct", measures.name("resolution_compliance_pct", lang),
+         _round(r["resolution_compliance_pct"]), r["resolution_sample"]),
+        ("median_response_hours", measures.name("median_response_hours", lang), _round(r["median_response_hours"]),
+         r.get("median_response_n")),
+        ("median_resolution_hours", measures.name("median_resolution_hours", lang),
+         _round(r["median_resolution_hours"]), r.get("median_resolution_n")),
+        ("excluded_pct", t("col.excluded_pct", lang), _round(r["excluded_pct"]), r["reports"]),
+        ("backlog", t("rep.m.backlog", lang), r["backlog"], None),
+        ("overdue", t("col.overdue", lang), r["overdue"], None),
+        *[(a, t(f"rep.{a}", lang), r[a], None) for a in AGES],
+        *([("equity_gap_pp", measures.name("equity_gap_pp", lang), _round(figures.equity.gap_pp), None)]
           if getattr(figures, "equity", None) is not None else []),
     ]
-    return pd.DataFrame(rows, columns=[t("col.measure", lang), t("rep.value", lang), "n"])
+    return pd.DataFrame(
+        [(label, value, n, _round(prev.get(key)) if key in HEADLINE else None,
+          goals.target_text(key, value, figures.targets.get(key), lang)[0] if key in HEADLINE else "")
+         for key, label, value, n in rows],
+        columns=[t("col.measure", lang), t("rep.value", lang), "n", t("rep.previous_month", lang),
+                 t("target.label", lang)])
+
+
+# The headline figures shown against the month before and their target (backlog and ages are a state, not a month's).
+HEADLINE = ("reports", "response_compliance_pct", "resolution_compliance_pct", "median_response_hours",
+            "median_resolution_hours", "excluded_pct")
 
 
 def _round(value, digits: int = 1):
@@ -133,25 +157,46 @@ def xlsx_bytes(figures, lang: str = "id") -> bytes:
 
 def _cards(pdf, figures, lang: str) -> None:
     r = figures.regency
+    prev = figures.previous or {}
+
+    def vs(key: str, shown) -> tuple[str, str, str, str]:
+        """(the month before, the change, its tone, the target line) of one headline figure."""
+        before, change, tone = "", "", ""
+        if key in prev:
+            before = f"{t('rep.previous_month', lang)}: {shown(prev[key])}"
+            if _has(prev[key]) and _has(r[key]):
+                delta = float(r[key]) - float(prev[key])
+                change = format_change(key, delta, lang)
+                direction = DIRECTION.get(key, 0)
+                tone = "" if not direction or not delta else "better" if (delta > 0) == (direction > 0) else "worse"
+        value = float(r[key]) if _has(r[key]) else None
+        return before, change, tone, goals.target_text(key, value, figures.targets.get(key), lang)[0]
+
+    def sample_of(key: str) -> str:
+        return t("sample", lang, n=doc.count(r.get(key, 0), lang)) if r.get(key) else ""
+
     cards = [
-        (t("rep.m.reports", lang), doc.count(r["reports"], lang), ""),
+        (t("rep.m.reports", lang), doc.count(r["reports"], lang), "", *vs("reports", lambda v: doc.count(v, lang))),
         (measures.name("response_compliance_pct", lang), doc.pct(r["response_compliance_pct"], lang),
-         t("sample", lang, n=doc.count(r["response_sample"], lang))),
+         t("sample", lang, n=doc.count(r["response_sample"], lang)),
+         *vs("response_compliance_pct", lambda v: doc.pct(v, lang))),
         (measures.name("resolution_compliance_pct", lang), doc.pct(r["resolution_compliance_pct"], lang),
-         t("sample", lang, n=doc.count(r["resolution_sample"], lang))),
+         t("sample", lang, n=doc.count(r["resolution_sample"], lang)),
+         *vs("resolution_compliance_pct", lambda v: doc.pct(v, lang))),
         (measures.name("median_response_hours", lang), doc.dec(r["median_response_hours"], lang),
-         t("sample", lang, n=doc.count(r.get("median_response_n", 0), lang)) if r.get("median_response_n") else ""),
+         sample_of("median_response_n"), *vs("median_response_hours", lambda v: doc.dec(v, lang))),
         (measures.name("median_resolution_hours", lang), doc.dec(r["median_resolution_hours"], lang),
-         t("sample", lang, n=doc.count(r.get("median_resolution_n", 0), lang)) if r.get("median_resolution_n")
-         else ""),
+         sample_of("median_resolution_n"), *vs("median_resolution_hours", lambda v: doc.dec(v, lang))),
         (t("col.excluded_pct", lang), doc.pct(r["excluded_pct"], lang),
-         t("briefing.of_reports", lang, n=doc.count(r["reports"], lang))),
+         t("briefing.of_reports", lang, n=doc.count(r["reports"], lang)),
+         *vs("excluded_pct", lambda v: doc.pct(v, lang))),
     ]
     w = (pdf.epw - 5 * 3) / 6
     y = pdf.get_y()
-    for i, (label, value, sample) in enumerate(cards):
-        doc.card(pdf, pdf.l_margin + i * (w + 3), y, w, 26, label, value, sample, "", "", "")
-    pdf.set_xy(pdf.l_margin, y + 29)
+    h = 33.0
+    for i, (label, value, sample, before, change, tone, target) in enumerate(cards):
+        doc.card(pdf, pdf.l_margin + i * (w + 3), y, w, h, label, value, sample, before, change, tone, target)
+    pdf.set_xy(pdf.l_margin, y + h + 3)
 
 
 def _backlog(pdf, figures, lang: str) -> None:

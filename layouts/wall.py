@@ -18,7 +18,7 @@ from core import measures
 from core.formatting import MISSING, fmt_dec, fmt_hhmm, fmt_int, fmt_pct, fmt_when
 from core.i18n import t
 from core.rules import NO_DISTRICT, is_remote
-from layouts import theme
+from layouts import targets, theme
 
 # ---------------------------------------------------------------------------------------------------------------
 # Component ids: the one place they are spelled.
@@ -65,9 +65,23 @@ KPIS = (
     ("kpi-median-response", "kpi.median_response", "median_response_hours"),
 )
 KPI_IDS = tuple(k[0] for k in KPIS)
-KPI_TONE = {"kpi-overdue-response": "alert", "kpi-overdue-resolution": "alert", "kpi-at-risk": "warn"}
-# A state is said by a shape too, not by its colour alone: overdue a triangle, at risk a circle.
-TONE_MARK = {"alert": "▲", "warn": "●"}
+# Figures whose value at an earlier "now" the store can tell (headline_kpis at now − 1 day, now − 7 days): what
+# arrived since midnight and the 30-day window figures. The counts of what is open now (open, overdue, at risk) are
+# not: the store keeps each report's current state, not what was open yesterday, so they show no change.
+CHANGE_COLUMNS = ("new_today", "response_compliance_pct", "median_response_hours")
+CHANGE_BACK = (("day", 1), ("week", 7))  # (label, days back)
+
+
+def kpi_tile_id(kpi_id: str) -> str:
+    return f"{kpi_id}-tile"
+
+
+def kpi_target_id(kpi_id: str) -> str:
+    return f"{kpi_id}-target"
+
+
+def kpi_change_id(kpi_id: str) -> str:
+    return f"{kpi_id}-change"
 
 # URL value → reports_by_district column. Median response: larger is worse, like the others.
 MEASURES = {
@@ -199,13 +213,16 @@ def _kpi_row(lang: str) -> html.Section:
     for kpi_id, label_key, _ in KPIS:
         sample = [html.Div("n = –", id=KPI_RESPONSE_SAMPLE, className="kpi-sample")] \
             if kpi_id == "kpi-response-compliance" else []
-        tone = KPI_TONE.get(kpi_id, "plain")
-        mark = [html.Span(TONE_MARK[tone] + " ", className="kpi-mark", **{"aria-hidden": "true"})] \
-            if tone in TONE_MARK else []
-        tiles.append(html.Div(className=f"kpi kpi-{tone}", children=[
-            html.Div([*mark, t(label_key, lang)], className="kpi-label"),
+        tiles.append(html.Div(id=kpi_tile_id(kpi_id), className="kpi kpi-plain", children=[
+            html.Div(t(label_key, lang), className="kpi-label"),
             *sample,
             html.Div("–", id=kpi_id, className="kpi-value"),
+            # One line on the wall for the target and the two changes: they take turns (wall.css kpi-roll), so
+            # the figures keep their size and the row its height.
+            html.Div(className="kpi-info", children=html.Div(className="kpi-roll", children=[
+                html.Div("", id=kpi_target_id(kpi_id), className="kpi-target"),
+                html.Div("", id=kpi_change_id(kpi_id), className="kpi-change"),
+            ])),
         ]))
     return html.Section(id=panel_id("kpis"), className="wall-kpis", children=tiles)
 
@@ -329,6 +346,47 @@ def kpi_texts(kpis: pd.DataFrame, lang: str = "id") -> dict[str, str]:
     unknown = row.get("response_unknown")
     if unknown and not pd.isna(unknown):  # answered at a time nobody recorded: beside the sample, never in it
         out[KPI_RESPONSE_SAMPLE] += " · " + t("kpi.time_unknown", lang, n=fmt_int(unknown, lang=lang))
+    return out
+
+
+def _value(row, column):
+    value = row.get(column) if row is not None else None
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def change_text(column: str, now_row, before: Mapping, lang: str) -> str:
+    """"▲ +3 vs kemarin", "▼ −1,5 vs 7 hari lalu" (a line each): the figure now against the same moment 1 and 7
+    days back."""
+    if column not in CHANGE_COLUMNS:
+        return ""
+    current = _value(now_row, column)
+    parts = []
+    for label, _days in CHANGE_BACK:
+        then = _value(before.get(label), column)
+        if current is None or then is None:
+            continue
+        delta = round(current - then, 1 if column != "new_today" else 0)
+        mark = "▲" if delta > 0 else "▼" if delta < 0 else "="
+        shown = targets.number(column, delta, lang, signed=True, points=False)
+        parts.append(f"{mark} {shown} {t('change.' + label, lang)}")
+    return "\n".join(parts)  # one comparison a line: on the wall they take turns with the target line
+
+
+def kpi_tiles(kpis: pd.DataFrame, goals: Mapping[str, float], before: Mapping[str, pd.DataFrame],
+              lang: str = "id") -> dict[str, str]:
+    """Each KPI tile's class (its tone from its target: on, off, or plain without one), its target line and its
+    change line. ``before`` holds headline_kpis at the same moment a day ("day") and a week ("week") back."""
+    row = kpis.iloc[0] if len(kpis) else None
+    back = {label: (frame.iloc[0] if frame is not None and len(frame) else None) for label, frame in before.items()}
+    out: dict[str, str] = {}
+    for kpi_id, _, column in KPIS:
+        text, state = targets.target_text(column, _value(row, column), goals.get(column), lang, short=True)
+        out[kpi_target_id(kpi_id)] = text
+        change = change_text(column, row, back, lang)
+        out[kpi_change_id(kpi_id)] = change
+        lines = bool(text) + (change.count("\n") + 1 if change else 0)
+        out[kpi_tile_id(kpi_id)] = "kpi " + {"on": "kpi-on", "off": "kpi-off"}.get(state, "kpi-plain") + \
+            (f" kpi-lines-{lines}" if lines > 1 else "")
     return out
 
 
@@ -523,15 +581,31 @@ def hyphenate(name: str, longer_than: int = 10) -> str:
     return " ".join(words)
 
 
-def report_points(reports: pd.DataFrame) -> dict:
+NEW_SECONDS = 60  # a report this fresh is highlighted in the ticker and on the map, fading out over the time
+
+
+def _age_seconds(created, now: datetime | None) -> float | None:
+    """Seconds since ``created`` when it is within NEW_SECONDS of ``now``, else None."""
+    if now is None or created is None or pd.isna(created):
+        return None
+    created = pd.Timestamp(created)
+    created = created.tz_localize("UTC") if created.tzinfo is None else created
+    age = (pd.Timestamp(now) - created).total_seconds()
+    return age if 0 <= age < NEW_SECONDS else None
+
+
+def report_points(reports: pd.DataFrame, now: datetime | None = None) -> dict:
     """Recent reports with a location as GeoJSON points for clustering. Coordinates are rounded to ~100 m
-    and carry only the category: the wall is public, and a pin on a house points at a person."""
+    and carry only the category: the wall is public, and a pin on a house points at a person. A report of the last
+    minute (at ``now``) is marked ``new`` with its age, for the map to ring it while it fades (assets/wall.js)."""
     features = []
     if {"lat", "lon"} <= set(reports.columns):
         for row in reports.itertuples(index=False):
             if pd.isna(row.lat) or pd.isna(row.lon):
                 continue
-            features.append({"type": "Feature", "properties": {"category": row.category_code},
+            age = _age_seconds(getattr(row, "created_at", None), now)
+            properties = {"category": row.category_code, **({"new": round(age)} if age is not None else {})}
+            features.append({"type": "Feature", "properties": properties,
                              "geometry": {"type": "Point", "coordinates": [round(float(row.lon), 3),
                                                                            round(float(row.lat), 3)]}})
     return {"type": "FeatureCollection", "features": features}
@@ -551,8 +625,10 @@ def category_name(row, lang: str) -> str:
     return english if lang == "en" and isinstance(english, str) and english else row.category
 
 
-def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS) -> list:
-    """The newest reports: WIT time, category, district, OPD, a shortened title. Never who reported it."""
+def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS, now: datetime | None = None) -> list:
+    """The newest reports: WIT time, category, district, OPD, a shortened title. Never who reported it. A report of
+    the last minute (at ``now``) is highlighted, fading out: its animation starts as far into the minute as the
+    report is old, and each item keeps its element across refreshes (its React key), so nothing restarts."""
     if reports.empty:
         return [html.Li(t("ticker.empty", lang), className="ticker-item ticker-empty")]
     out = []
@@ -560,7 +636,10 @@ def ticker(reports: pd.DataFrame, lang: str, items: int = TICKER_ITEMS) -> list:
         created = pd.Timestamp(row.created_at)
         created = created.tz_localize("UTC") if created.tzinfo is None else created
         district = row.district if isinstance(row.district, str) and row.district else t("ticker.no_district", lang)
-        out.append(html.Li(className="ticker-item", children=[
+        age = _age_seconds(created, now)
+        fresh = {} if age is None else {"style": {"animationDelay": f"-{age:.0f}s"}}
+        out.append(html.Li(key=str(row.id), className="ticker-item" + (" ticker-new" if age is not None else ""),
+                           **fresh, children=[
             html.Div(className="ticker-meta", children=[
                 html.Span(fmt_hhmm(created.to_pydatetime()), className="ticker-time"),
                 html.Span(category_name(row, lang), className="ticker-category"),

@@ -238,8 +238,17 @@
 
   M.reportPoint = function (feature, latlng) {
     var s = M.scale();
-    return L.circleMarker(latlng, { radius: 5 * s, weight: 1.2 * s, color: "#0b0f17", fillColor: "#E69F00",
-                                    fillOpacity: 0.95, className: "wall-point" });
+    var fresh = feature.properties && feature.properties["new"] !== undefined;
+    var marker = L.circleMarker(latlng, { radius: 5 * s, weight: 1.2 * s, color: "#0b0f17",
+                                          fillColor: "#E69F00", fillOpacity: 0.95,
+                                          className: fresh ? "wall-point wall-point-new" : "wall-point" });
+    if (fresh) {  // a report of the last minute: its ring fades out over what is left of the minute
+      marker.on("add", function () {
+        var el = marker.getElement();
+        if (el) { el.style.animationDelay = "-" + feature.properties["new"] + "s"; }
+      });
+    }
+    return marker;
   };
 
   M.reportCluster = function (feature, latlng) {

@@ -9,7 +9,7 @@ open of the month's reports by age; per district, reports per 10,000 residents. 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import pandas as pd
@@ -21,6 +21,7 @@ from data_access.queries.common import KINDS, frame, judged_counts, medians
 from data_access.queries.compliance import MIN_SAMPLE, compliance_by_opd
 from data_access.queries.districts import reports_by_district
 from data_access.queries.equity import LocationEquity, location_equity
+from data_access.queries.targets import resolve_targets, stored_targets, target_map
 from data_access.rulebook.rules import is_counted, is_excluded, is_open, overdue, responded_at
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
@@ -46,6 +47,8 @@ class MonthlyPerformance:
     by_opd: pd.DataFrame  # one row per OPD: the briefing league's columns plus volume, medians, backlog by age
     by_district: pd.DataFrame  # one row per district: reports, per 10,000 residents, median response, open, overdue
     equity: LocationEquity | None = None  # the month's location equity, remote against road districts
+    previous: dict | None = None  # ``regency`` of the month before, judged at the same ``now`` (None before the store)
+    targets: dict = field(default_factory=dict)  # {figure: target} for the regency, or the one OPD
 
 
 def parse_month(raw: str, now: datetime) -> tuple[datetime, datetime]:
@@ -100,15 +103,54 @@ def _regency(conn, own: Filters, scope: Scope, now: datetime) -> dict:
     return row
 
 
+def previous_month(month: str) -> str:
+    """'2026-01' → '2025-12'."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def _totals(engine: Engine, base: Filters, scope: Scope, now: datetime, start: datetime, end: datetime,
+             opd: str | None, min_sample: int) -> dict:
+    """``regency`` of a month as monthly_performance has it, without the rest of the report (for the month before):
+    the totals straight from the reports, or one OPD's league row."""
+    period = Filters(start, end, base.districts, base.villages, base.opds, base.categories, base.channels,
+                     base.statuses)
+    own = Filters(start, end, base.districts, base.villages, (opd,) if opd else base.opds, base.categories,
+                  base.channels, base.statuses)
+    with engine.connect() as conn:
+        regency = _regency(conn, own, scope, now)
+    if opd:
+        league = compliance_by_opd(engine, period, scope, now, min_sample=min_sample)
+        league = league[league["opd_code"] == opd]
+        if len(league):
+            row = league.iloc[0]
+            regency |= {"reports": int(row["period_reports"]), "excluded": int(row["excluded"]),
+                        "excluded_pct": _float(row["excluded_pct"])}
+            for kind in ("response", "resolution"):
+                regency |= {f"{kind}_met": int(row[f"{kind}_met"]), f"{kind}_sample": int(row[f"{kind}_sample"]),
+                            f"{kind}_compliance_pct": _float(row[f"{kind}_compliance_pct"])}
+            regency["median_response_hours"] = _float(row["median_response_hours"])
+            # the OPD's median resolution time: the report's own, over the reports it holds
+            resolved = select(hours_between(Report.resolved_at, Report.created_at).label("hours")).where(
+                where(Filters(start, end, base.districts, base.villages, (opd,), base.categories, base.channels,
+                              base.statuses), scope, is_counted()), Report.resolved_at.is_not(None))
+            with engine.connect() as conn:
+                middle = medians(conn, resolved, "hours")
+            regency["median_resolution_hours"] = float(middle["hours"].iloc[0]) if len(middle) else None
+    return regency
+
+
 def monthly_performance(engine: Engine, filters: Filters, scope: Scope, now: datetime, *, month: str,
-                        opd: str | None = None, min_sample: int = MIN_SAMPLE) -> MonthlyPerformance:
+                        opd: str | None = None, min_sample: int = MIN_SAMPLE,
+                        with_previous: bool = True) -> MonthlyPerformance:
     """The Laporan Kinerja Pelayanan Publik of ``month`` (YYYY-MM, WIT) in ``scope``, judged at ``now``.
 
     ``by_opd`` is the briefing's league over the month (``compliance_by_opd``: the same samples, percentages,
     median response, rejected share, backlog and overdue) with the median resolution time and what is still open
     of the month's reports by age at ``now`` (``age_0_7`` … ``age_60_plus`` add up to ``backlog``). ``opd`` keeps
     one OPD's row, its totals and its districts. ``filters`` narrows by place, category or channel (its period is
-    replaced by the month).
+    replaced by the month). ``previous`` is the month before's ``regency`` by this same definition (the report
+    shows each headline figure against it and against its target, ``targets``: queries/targets.py).
     """
     start, end = parse_month(month, now)
     end = min(end, now)
@@ -147,10 +189,18 @@ def monthly_performance(engine: Engine, filters: Filters, scope: Scope, now: dat
     districts = reports_by_district(engine, own, scope, now)
     districts = districts[districts["code"] != NO_DISTRICT].sort_values(["per_10k", "code"], ascending=[False, True],
                                                                    na_position="last").reset_index(drop=True)
-    equity = location_equity(engine, own, scope, now, min_sample=min_sample)
+    previous = None
+    if with_previous:
+        try:
+            before_start, before_end = parse_month(previous_month(f"{start:%Y-%m}"), now)
+        except ValueError:  # the month before the store's earliest day: nothing to compare with
+            before_start = None
+        if before_start is not None:
+            previous = _totals(engine, base, scope, now, before_start, before_end, opd, min_sample)
     return MonthlyPerformance(month=f"{start:%Y-%m}", start=start, end=end, now=now, opd=opd, min_sample=min_sample,
-                              equity=equity,
-                              regency=regency, by_opd=by_opd.reset_index(drop=True),
+                              regency=regency, by_opd=by_opd.reset_index(drop=True), previous=previous,
+                              equity=location_equity(engine, own, scope, now, min_sample=min_sample),
+                              targets=target_map(resolve_targets(stored_targets(engine), opd)),
                               by_district=districts[["code", "name", "population", "access", "remote", "reports",
                                                      "per_10k", "median_response_hours", "open", "overdue"]])
 

@@ -328,3 +328,16 @@ class IntakeRequest(Base):
     # The POST's attributes that are none of our extensions, as sent ({code: value}, a multi-value one's value a
     # list): kept with the intake record, shown nowhere.
     attributes: Mapped[dict | None] = mapped_column(JSON)
+
+
+class MeasureTarget(Base):
+    """The regency's target for one figure (core/measures.py key), for the whole regency (``opd_code`` '') or one
+    OPD; set with `python -m dashboard targets` (data_access/targets.py). Figures without a row here take the
+    default of core.measures.DEFAULT_TARGETS."""
+
+    __tablename__ = "measure_target"
+    measure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    opd_code: Mapped[str] = mapped_column(String(24), primary_key=True, default="")  # '' = the whole regency
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+    set_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

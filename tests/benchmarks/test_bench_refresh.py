@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,15 +16,18 @@ from benchmarks.bench_wall import QUERY_SET
 REPO = Path(__file__).resolve().parents[2]
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
 WALL_QUERIES = ("headline_kpis", "reports_by_district", "overdue_by_opd", "breaches_over_time", "opd_workload",
-                "newest_reports", "recent_report_points")
+                "newest_reports", "recent_report_points", "measure_targets", "headline_kpis", "headline_kpis",
+                "surge_alerts")
 
 
 def test_the_timed_set_is_the_walls_own():
-    """The calls are recorded from callbacks.wall.run_queries: the wall's seven queries with its arguments."""
+    """The calls are recorded from callbacks.wall.run_queries: the wall's eleven queries with its arguments
+    (two of them the headline figures a day and a week back)."""
     calls = wall_query_set()
     assert len(calls) == QUERY_SET
     assert tuple(c.name for c in calls) == WALL_QUERIES
     assert {c.name: c.kwargs for c in calls}["breaches_over_time"] == {"days": 28}
+    assert [c.back for c in calls[8:10]] == [timedelta(days=1), timedelta(days=7)]
 
 
 def test_bench_refresh_times_every_wall_query_and_the_full_set(tmp_path):

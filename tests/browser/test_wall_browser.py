@@ -162,6 +162,10 @@ def test_new_report_appears_and_store_loss_shows_stale(browser, server, engine, 
                           reporter=Reporter(name=secret_name, phone=secret_phone))
         wall.page.wait_for_function("t => document.getElementById('wall-ticker').innerText.includes(t)",
                                     arg=title[:40], timeout=WITHIN_MS)
+        # Highlighted for its first minute (a class and a fading animation, started as far in as it is old).
+        fresh = wall.page.locator("#wall-ticker li.ticker-new", has_text=title[:40])
+        assert fresh.count() == 1
+        assert fresh.evaluate("e => getComputedStyle(e).animationName") == "ticker-new"
         shown = fmt_int(open_count(engine))
         wall.wait_text("kpi-open", shown)
 
@@ -248,4 +252,30 @@ def test_every_mark_on_the_map_is_in_the_legend(browser, server, width, height):
         wall.page.screenshot(path=str(SCREENSHOTS / f"wall_map_{width}.png"))
         assert not wall.errors, wall.errors
     finally:
+        wall.close()
+
+
+def test_a_tile_crossing_its_target_changes_state_in_words_not_colour_alone(browser, server, engine):
+    """A target set in the store reaches the open wall at its next refresh: the response tile turns from on target
+    to off, its line's mark from "✓" to "!", its edge dashed, and it plays the crossing animation."""
+    from data_access.targets import clear_target, set_target
+
+    tile, line = "#kpi-response-compliance-tile", "kpi-response-compliance-target"
+    wall = WallPage(browser, server + "/wall", 1920, 1080)
+    try:
+        wall.wait_text("kpi-open", fmt_int(open_count(engine)))
+        set_target(engine, "response_compliance_pct", 0, None, "test", datetime.now(timezone.utc))
+        wall.page.wait_for_function("id => (document.getElementById(id) || {}).innerText === "
+                                    "'✓ sasaran ≥ 0 %'", arg=line, timeout=WITHIN_MS)
+        assert "kpi-on" in wall.page.get_attribute(tile, "class")
+        set_target(engine, "response_compliance_pct", 100, None, "test", datetime.now(timezone.utc))
+        wall.page.wait_for_function("id => ((document.getElementById(id) || {}).innerText || '').startsWith("
+                                    "'! sasaran ≥ 100 %')", arg=line, timeout=WITHIN_MS)
+        assert "kpi-off" in wall.page.get_attribute(tile, "class")
+        style = wall.page.locator(tile).evaluate("e => [getComputedStyle(e).animationName, "
+                                                 "getComputedStyle(e).borderTopStyle]")
+        assert style == ["kpi-cross-off", "dashed"], style  # a shape (the dashed edge) and words, not colour alone
+        assert not wall.errors, wall.errors
+    finally:
+        clear_target(engine, "response_compliance_pct", None)
         wall.close()

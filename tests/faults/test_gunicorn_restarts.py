@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 
+from benchmarks.bench_wall import QUERY_SET
 from tests.faults.conftest import app_env, seed_store
 from tests.support.services import Gunicorn, WallScreen, http_get, wait_for, wall_request
 
@@ -74,9 +75,9 @@ def test_metrics_add_up_across_workers(tmp_path):
         served_by = set(re.findall(r'"pid": (\d+), "msg": "POST /_dash-update-component', server.log_text()))
         assert len(served_by) >= 2, "the refreshes were meant to land on several workers"
         queries = _sum(scrapes[-1], "mimika_store_queries_total")
-        # One query set per worker at most (no Redis here): the wall's 7 queries, and once a day per process the
+        # One query set per worker at most (no Redis here): the wall's QUERY_SET, and once a day per process the
         # reports_by_district of 00:00 WIT that fixes the map's class edges.
-        assert 7 <= queries <= (7 + 1) * len(served_by), queries
+        assert QUERY_SET <= queries <= (QUERY_SET + 1) * len(served_by), queries
         assert "mimika_store_up 1.0" in scrapes[-1]
         assert _sum(scrapes[-1], "mimika_refresh_seconds_count", page="wall") == 30
     finally:
