@@ -188,6 +188,8 @@ def cases(report_id: int | None) -> list[Case]:
              {"explorer-districts.clickData": {"properties": {"code": DISTRICT}}}, "explorer-districts.clickData"),
         Case(f"/explorer: district panel {DISTRICT}", "explorer-panel.children", "/explorer", q,
              {"explorer-pick.value": DISTRICT}, "explorer-pick.value"),
+        Case(f"/explorer: zoom to {DISTRICT}", "explorer-map.viewport", "/explorer", q,
+             {"explorer-pick.value": DISTRICT}, "explorer-pick.value"),
         Case(f"/report/{report_id}: page", "report-body.children", f"/report/{report_id}", {}),
         Case("/briefing: filter bar apply", "fb-location.href", "/briefing", q,
              {"fb-apply.n_clicks": 1}, "fb-apply.n_clicks"),

@@ -64,9 +64,9 @@ DEFAULT_DB = REPO / "benchmarks" / "data" / "bench_1000000.db"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--enable-precise-memory-info", "--js-flags=--expose-gc"]
-# callbacks.wall.run_queries asks 11 queries per store version: the 7 of the panels, the view's targets, the
-# headline figures a day and a week back (the tiles' change) and the surge alerts
-QUERY_SET = 11
+# callbacks.wall.run_queries asks 12 queries per store version: the 7 of the panels, the view's targets, the
+# headline figures a day and a week back (the tiles' change), the surge alerts and the location equity
+QUERY_SET = 12
 TARGET_REFRESH_BYTES = 50 * 1024
 TARGET_HEAP_GROWTH = 0.20
 HEAP_FIRST = 10  # the first heap reading, after this many data-carrying refreshes

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dash
 from dash import Dash, html
-from flask import has_request_context, request
+from flask import has_request_context, redirect, request
 from flask_caching import Cache
 
 import callbacks
@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None, *, query_cache: QueryCache | No
     refusals.install(app)  # after the guard: only a viewer's callback bodies are walked
     csp.install(app, settings.tile_url)
     open311.install(app.server, query_cache, settings)
+    # Browsers ask for /favicon.ico on the pages Dash does not draw (/login, /publik): Dash's own icon, not the
+    # 404 that an unknown address gets (a console error on every such page).
+    app.server.add_url_rule("/favicon.ico", "favicon", lambda: redirect("/_favicon.ico", code=301))
     app.layout = html.Div([dash.page_container], className="app-root")
     # Dash finishes setting itself up on the first request and does not hold back a second one arriving meanwhile:
     # a gthread worker's first burst of wall refreshes after a restart got "dictionary changed size during

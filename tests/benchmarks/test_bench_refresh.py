@@ -17,11 +17,11 @@ REPO = Path(__file__).resolve().parents[2]
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
 WALL_QUERIES = ("headline_kpis", "reports_by_district", "overdue_by_opd", "breaches_over_time", "opd_workload",
                 "newest_reports", "recent_report_points", "measure_targets", "headline_kpis", "headline_kpis",
-                "surge_alerts")
+                "surge_alerts", "location_equity")
 
 
 def test_the_timed_set_is_the_walls_own():
-    """The calls are recorded from callbacks.wall.run_queries: the wall's eleven queries with its arguments
+    """The calls are recorded from callbacks.wall.run_queries: the wall's twelve queries with its arguments
     (two of them the headline figures a day and a week back)."""
     calls = wall_query_set()
     assert len(calls) == QUERY_SET

@@ -150,7 +150,7 @@ def test_public_page_without_login_on_desktop_and_phone(browser, server, width, 
         response = page.goto(server + "/publik")
         assert response.status == 200 and page.url.endswith("/publik")
         assert page.locator("h1").inner_text().startswith("Data publik")
-        assert page.locator("table").count() >= 3 and page.locator(".tile").count() == 4
+        assert page.locator("table").count() >= 3 and page.locator("#ringkasan .tile").count() == 4
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{overflow}px run off the side at {width}px"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

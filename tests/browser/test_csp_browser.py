@@ -48,6 +48,7 @@ def _watched(browser):
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" or "Content Security Policy" in m.text
             else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
     return context, page, problems
 
 

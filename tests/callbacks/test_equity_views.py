@@ -113,7 +113,7 @@ def test_the_same_equity_figure_on_every_view(store, expected, tmp_path):
 
     _assert_shows(_pdf_text(monthly("pdf"), tmp_path, "monthly.pdf"), expected, "monthly PDF")
     book = load_workbook(io.BytesIO(monthly("xlsx")))
-    sheet = " ".join(str(v) for row in book["Tanggapan di setiap distrik"].iter_rows(values_only=True) for v in row)
+    sheet = " ".join(str(v) for row in book["Respons di setiap distrik"].iter_rows(values_only=True) for v in row)
     _assert_shows(sheet, expected, "monthly XLSX")
     summary = {row[0]: row[1] for row in book["Ringkasan"].iter_rows(values_only=True)} if "Ringkasan" in \
         book.sheetnames else {}

@@ -102,6 +102,13 @@ def test_unknown_addresses_answer_404_with_the_friendly_page(app, path):
     assert 'id="react-entry-point"' in response.get_data(as_text=True)
 
 
+def test_the_browsers_favicon_is_not_a_dead_link(app):
+    """Browsers ask every page's /favicon.ico, logged in or not: it leads to Dash's icon, not to the 404 page."""
+    client = app.server.test_client()
+    response = client.get("/favicon.ico", follow_redirects=True)
+    assert response.status_code == 200 and response.mimetype.startswith("image/"), response.status
+
+
 def test_known_addresses_still_answer_200(app, rows):
     """The pages, an existing report and a known OPD (any case) answer 200."""
     client = logged_in(app)
@@ -194,7 +201,7 @@ def test_briefing_documents_name_period_scope_and_cutoff_everywhere(app, tmp_pat
     out = post(app, "briefing-download", {"briefing-export-xlsx.n_clicks": 1}, {"briefing-config.data": config},
                triggered="briefing-export-xlsx.n_clicks")["briefing-download"]["data"]
     book = load_workbook(io.BytesIO(base64.b64decode(out["content"])))
-    assert book.sheetnames[0] == "Perbandingan periode" and "Lonjakan laporan (24 jam)" in book.sheetnames
+    assert {"Perbandingan periode", "Lonjakan laporan (24 jam)"} <= set(book.sheetnames)
     assert all(len(n) < 31 for n in book.sheetnames), book.sheetnames  # a cut name is exactly 31 long
     for sheet in book:
         period, scope, cutoff = (r[0] for r in sheet.iter_rows(max_row=3, values_only=True))

@@ -87,7 +87,7 @@ def test_cli_writes_both_files_named_by_the_wit_month_and_they_agree(seeded, tmp
     assert names == ["laporan_kinerja_mimika_2026-10.pdf", "laporan_kinerja_mimika_2026-10.xlsx"]
     assert (tmp_path / "out" / names[0]).read_bytes().startswith(b"%PDF")
     book = load_workbook(io.BytesIO((tmp_path / "out" / names[1]).read_bytes()))
-    assert book.sheetnames == ["Ringkasan", "Per OPD", "Per distrik", "Tanggapan di setiap distrik", "Keterangan"]
+    assert book.sheetnames == ["Ringkasan", "Per OPD", "Per distrik", "Respons di setiap distrik", "Keterangan"]
     sheet = book["Per OPD"]
     header, rows = sheet_table(sheet)
     league = _league(seeded, "2026-10")
