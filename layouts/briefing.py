@@ -104,7 +104,8 @@ def layout(query: Mapping, lang: str, options: c.FilterOptions, error: Message |
                                                      children=c.message(t("loading", lang)))),
         c.panel(t("briefing.surges", lang), html.Div([
             html.Div(id=SURGES, className="briefing-table"),
-            html.P(t("briefing.surges_note", lang), className="page-note")]), extra_class="briefing-wide"),
+            html.P(t("briefing.surges_note", lang), className="page-note surges-note")]),
+                extra_class="briefing-wide briefing-surges"),
         html.Div(className="grid-2 briefing-pair", children=[
             c.panel(t("briefing.weekly", lang), html.Div(id=WEEKLY, children=c.message(t("loading", lang)))),
             c.panel(t("briefing.categories", lang), html.Div(id=CATEGORIES)),
