@@ -75,9 +75,10 @@ def test_metrics_add_up_across_workers(tmp_path):
         served_by = set(re.findall(r'"pid": (\d+), "msg": "POST /_dash-update-component', server.log_text()))
         assert len(served_by) >= 2, "the refreshes were meant to land on several workers"
         queries = _sum(scrapes[-1], "mimika_store_queries_total")
-        # One query set per worker at most (no Redis here): the wall's QUERY_SET, and once a day per process the
-        # reports_by_district of 00:00 WIT that fixes the map's class edges.
-        assert QUERY_SET <= queries <= (QUERY_SET + 1) * len(served_by), queries
+        # One query set per worker at most (no Redis here): the wall's QUERY_SET, once a day per process the
+        # reports_by_district of 00:00 WIT that fixes the map's class edges, and per worker a scrape answered the
+        # surge alerts of /metrics' gauge (asked at scrape time, kept for the minute; 3 workers may each answer one).
+        assert QUERY_SET <= queries <= (QUERY_SET + 1) * len(served_by) + 3, queries
         assert "mimika_store_up 1.0" in scrapes[-1]
         assert _sum(scrapes[-1], "mimika_refresh_seconds_count", page="wall") == 30
     finally:
@@ -94,6 +95,9 @@ def test_screens_recover_from_a_killed_worker_and_a_server_restart(tmp_path, pri
     pollers = None
     try:
         request = wall_request(server.port, cookie)
+        # The first refresh builds the wall's query set (shared through Redis); under a loaded machine it can take
+        # longer than a screen's 10 s tick, and what is tested here is the recovery, not the first build.
+        assert WallScreen(server.port, cookie, request).tick(timeout=120).status == 200
         screens = [WallScreen(server.port, cookie, request) for _ in range(SCREENS)]
         pollers = Pollers(screens)
         wait_for(lambda: all(s.state and s.state.get("version") for s in screens), 60, what="every screen up")
