@@ -39,4 +39,4 @@ def test_bench_soak_runs_a_few_simulated_minutes_across_midnight(tmp_path):
     assert "| 0 / 0 |" in errors, errors
     midnight = next(line for line in rows if line.startswith("| WIT midnights on the observing screen |"))
     assert midnight.endswith("| yes |"), midnight
-    assert list((tmp_path / "results").glob("soak_sqlite_0.5h_2x2.md"))
+    assert list((tmp_path / "results").glob("soak_sqlite_1h_2x2.md"))
