@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import threading
 
 from flask import Flask, Response, request, session
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,11 +27,9 @@ from core.rate_limit import RateLimiter
 from core.rules import NO_DISTRICT
 from core.settings import Settings
 from data_access.intake import open311_store
-from data_access.intake.placing import point_assigner
-from data_access.intake.writer import ReportWriter
+from data_access.intake.placing import WriterOnFirstUse
 from data_access.queries.cache import QueryCache
 from data_access.queries.tracking import tracked_report
-from data_access.rulebook.sla import work_calendar
 from data_access.store.engine import StoreUnavailable
 from layouts import citizen as view
 
@@ -64,16 +61,8 @@ class CitizenRoutes:
     def __init__(self, query_cache: QueryCache, settings: Settings) -> None:
         self.query_cache, self.settings = query_cache, settings
         self.limiter = RateLimiter(settings.redis_url)
-        self._writer_lock = threading.Lock()
-        self._writer: ReportWriter | None = None
+        self.writer = WriterOnFirstUse(self.query_cache.engine, settings)
 
-    def writer(self) -> ReportWriter:
-        # Built at the first filing: the boundaries take a moment to load and the store may be away at start-up.
-        with self._writer_lock:
-            if self._writer is None:
-                self._writer = ReportWriter(self.query_cache.engine, work_calendar(self.settings),
-                                            point_assigner(self.settings))
-            return self._writer
 
     # --- /publik/lacak ---------------------------------------------------------------------------------------
 

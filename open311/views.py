@@ -9,7 +9,6 @@ logged-in session adds nothing to it.
 from __future__ import annotations
 
 import logging
-import threading
 
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,10 +18,8 @@ from core.rate_limit import RateLimiter
 from core.settings import Settings
 from data_access.accounts import log_access
 from data_access.intake import api_keys, open311_store
-from data_access.intake.placing import point_assigner
-from data_access.intake.writer import ReportWriter
+from data_access.intake.placing import WriterOnFirstUse
 from data_access.queries.cache import QueryCache
-from data_access.rulebook.sla import work_calendar
 from data_access.store.engine import StoreUnavailable
 from open311 import documents, parse
 from open311.formats import FORMATS, error_response, format_of, respond
@@ -126,15 +123,8 @@ class Open311Routes:
         self.query_cache, self.settings = query_cache, settings
         self.engine = query_cache.engine
         self.limiter = RateLimiter(settings.redis_url)
-        self._writer_lock = threading.Lock()
-        self._writer: ReportWriter | None = None
+        self.writer = WriterOnFirstUse(self.engine, settings)
 
-    def writer(self) -> ReportWriter:
-        # Built at the first POST, not at start-up: loading the boundaries takes a moment and the store may be away.
-        with self._writer_lock:
-            if self._writer is None:
-                self._writer = ReportWriter(self.engine, work_calendar(self.settings), point_assigner(self.settings))
-            return self._writer
 
     # --- reads -------------------------------------------------------------------------------------------------------
 
