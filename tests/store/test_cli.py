@@ -1,4 +1,5 @@
-"""The command line as a user meets it: real subprocesses, real store files, one clear line on bad input."""
+"""The command line as a user meets it: its own main() on real store files (one real child process), one clear line
+on bad input."""
 
 from __future__ import annotations
 
@@ -6,20 +7,31 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-pytestmark = pytest.mark.cli  # every test here runs `python -m dashboard` in a child process
+from tests.support.cli import run_cli
+
+pytestmark = pytest.mark.cli  # every test here runs `python -m dashboard`
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=REPO, env=full_env, capture_output=True,
-                          text=True, timeout=timeout)
+    """The command line in this process (tests/support/cli.py); test_the_entry_point_is_a_real_process below runs
+    it as a child process once."""
+    return run_cli(*args, env=env)
+
+
+def test_the_entry_point_is_a_real_process(tmp_path):
+    """`python -m dashboard` in a child process: the entry point, its exit code and its one error line."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'nope.db'}"}
+    result = subprocess.run([sys.executable, "-m", "dashboard", "kpis", "--json"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert_one_line_error(result, "nope.db")
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -125,6 +137,7 @@ def test_simulate_at_speed_runs_a_simulated_clock(demo_db):
     engine = create_engine(demo_db["DATABASE_URL"])
     with engine.connect() as conn:
         before = conn.execute(text("SELECT max(updated_at) FROM report")).scalar()
+    time.sleep(1.5)  # a store changed within the last second is up to date: nothing to catch up (catch_up_start)
     result = run("simulate", "--catch-up", "--speed", "3600", "--seconds", "2", "--seed", "4", env=demo_db,
                  timeout=120)
     assert result.returncode == 0, result.stderr
