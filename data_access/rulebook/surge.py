@@ -14,11 +14,12 @@ any of the cells watched would get that far above its expected rate (``chance_an
 the Poisson upper tail of its count at the expected rate; the cells watched are those with a report in the weeks
 compared or the last 24 hours (some 220 on the demo's wall), and the chance that one of them gets as far into its
 tail is at most their number times that tail (Bonferroni's bound). A 1 in 1,000 chance per cell would not do: the
-wall asks about every cell every hour, and a quiet month gave two to five alerts by chance alone
-(benchmarks/results/surge_false_alarms_before.md). With the bound, a wall asked every hour for 30 days averages
-fewer than 720 / 1,000 alerting checks by chance, and an episode spans several. Every report received counts, as in
-"Laporan masuk". The counting is SQL (``in_recent_window``, ``in_history``, ``in_baseline_windows``;
-data_access/queries/surges.py groups by them); the rest is here. README "Surge alerts" says the same in prose.
+wall asks about every cell every hour, so chance alone would raise several alerts a month
+(benchmarks/results/surge_false_alarms_before.md). With the bound, at the expected rates a wall asked every hour for
+30 days averages fewer than 720 / 1,000 alerting checks by chance, and an episode spans several. Every report
+received counts, as in "Laporan masuk". The counting is SQL (``in_recent_window``, ``in_history``,
+``in_baseline_windows``; data_access/queries/surges.py groups by them); the rest is here. README "Surge alerts" says
+the same in prose.
 """
 
 from __future__ import annotations
