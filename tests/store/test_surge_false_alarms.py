@@ -16,6 +16,7 @@ import pytest
 from benchmarks.bench_surge_false_alarms import HourlyWalk, episodes
 from demo.seed import DemoConfig
 from demo.simulator import Simulator
+from tests.callbacks.test_surge_alerts import DEMO as SURGE_TESTS_DEMO
 from tests.support import NOW
 
 DAYS = 30
@@ -35,7 +36,7 @@ def _quiet_month(engine, origin) -> list:
 def test_the_same_store_as_the_surge_tests_simulated_for_thirty_days(make_store, workcal):
     """The 60-day demo store of tests/callbacks/test_surge_alerts.py and its simulator without the surge, run for
     30 simulated days: at most one alert episode (a cell alerting at consecutive hourly checks)."""
-    engine = make_store("sqlite", demo=DemoConfig(seed=5, days=60, per_day=45.0, now=NOW, incidents=()))
+    engine = make_store("sqlite", demo=SURGE_TESTS_DEMO)
     sim = Simulator(engine, workcal, seed=4, start=NOW)
     for day in range(1, DAYS + 1):  # the counts read only creation times: the hours can be asked afterwards
         sim.advance_to(NOW + timedelta(days=day))
