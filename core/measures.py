@@ -96,9 +96,11 @@ CATALOG: tuple[Measure, ...] = (
             "data_access.rulebook.rules:is_excluded"),
     Measure("surge", "Lonjakan laporan", "Report surge",
             "Distrik dan kategori yang laporannya dalam 24 jam terakhir paling sedikit 5 dan jauh di atas biasanya "
-            "(peluangnya kurang dari 1 banding 1.000 menurut pola hari dan jam delapan minggu sebelumnya).",
+            "(peluang salah satu distrik × kategori yang dipantau naik sejauh itu kurang dari 1 banding 1.000, "
+            "menurut pola hari dan jam delapan minggu sebelumnya).",
             "A district and category with at least 5 reports in the last 24 hours, far above its usual rate "
-            "(less than a 1 in 1,000 chance by the weekday-and-hour pattern of the eight weeks before).",
+            "(less than a 1 in 1,000 chance that any district × category watched rises that far, by the "
+            "weekday-and-hour pattern of the eight weeks before).",
             "data_access.rulebook.surge:is_surge"),
 
     Measure("equity_gap_pp", "Selisih respons tepat waktu, terpencil − jalan darat (poin)",

@@ -20,8 +20,9 @@ SURGE_COLUMNS = ("district_code", "district", "category_code", "category", "cate
 
 def surge_alerts(engine: Engine, filters: Filters, scope: Scope, now: datetime) -> pd.DataFrame:
     """The cells in surge at ``now``, most surprising first: reports in the last 24 hours (``observed``), the
-    count expected from the previous eight weeks (``expected``, rulebook/surge.py) and the chance of at least that
-    many at the expected rate (``p_value``). Reports without a district form a cell of their own (``luar``).
+    count expected from the previous eight weeks (``expected``, rulebook/surge.py) and the chance that any cell
+    watched gets that far above its expected count (``p_value``, ``surge.chance_anywhere``; the cells watched are
+    the rows of the grouped count). Reports without a district form a cell of their own (``luar``).
 
     One grouped count in SQL over the last 57 days (read by the period index): per cell, its reports in the last
     24 hours, in the weeks before, in those weeks' windows matching the last 24 hours and in their last fortnight;
@@ -51,13 +52,15 @@ def surge_alerts(engine: Engine, filters: Filters, scope: Scope, now: datetime) 
     history_total = int(cells["history"].sum())
     share = surge.profile_share(int(cells["matching"].sum()), history_total, weeks)
     level = surge.level_factor(int(cells["level"].sum()), history_total, weeks)
+    watched = len(cells)
     cells = cells[cells["observed"] >= surge.MIN_OBSERVED].copy()
     if cells.empty:
         return pd.DataFrame(columns=list(SURGE_COLUMNS))
     cells["observed"] = cells["observed"].astype(int)
     cells["expected"] = [surge.expected_count(int(h), share, level) for h in cells["history"]]
-    cells["p_value"] = [surge.poisson_tail(o, e) for o, e in zip(cells["observed"], cells["expected"], strict=True)]
-    flagged = cells[[surge.is_surge(o, e) for o, e in zip(cells["observed"], cells["expected"], strict=True)]]
+    pairs = list(zip(cells["observed"], cells["expected"], strict=True))
+    cells["p_value"] = [surge.chance_anywhere(o, e, watched) for o, e in pairs]
+    flagged = cells[[surge.is_surge(o, e, watched) for o, e in pairs]]
     out = flagged.merge(names, on="district_code", how="left").merge(categories, on="category_code", how="left")
     out = out.sort_values(["p_value", "observed", "district_code", "category_code"],
                           ascending=[True, False, True, True])

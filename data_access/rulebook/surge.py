@@ -9,10 +9,17 @@ Weeks before the store's first report are left out (a young store is not a quiet
 treated as if one report had come in those weeks (``FLOOR_REPORTS``): five reports where none ever came are a surge,
 not an infinite surprise.
 
-A surge: at least ``MIN_OBSERVED`` reports in the last 24 hours, and less than a 1 in 1,000 chance (``MAX_P``) of
-that many or more if reports kept arriving at the expected rate (the Poisson upper tail). Every report received
-counts, as in "Laporan masuk". The counting is SQL (``in_recent_window``, ``in_history``, ``in_baseline_windows``;
-data_access/queries/surges.py groups by them); the rest is here. README "Surge alerts" says the same in prose.
+A surge: at least ``MIN_OBSERVED`` reports in the last 24 hours, and less than a 1 in 1,000 chance (``MAX_P``) that
+any of the cells watched would get that far above its expected rate (``chance_anywhere``). A cell's own chance is
+the Poisson upper tail of its count at the expected rate; the cells watched are those with a report in the weeks
+compared or the last 24 hours (some 220 on the demo's wall), and the chance that one of them gets as far into its
+tail is at most their number times that tail (Bonferroni's bound). A 1 in 1,000 chance per cell would not do: the
+wall asks about every cell every hour, so chance alone would raise several alerts a month
+(benchmarks/results/surge_false_alarms_before.md). With the bound, at the expected rates a wall asked every hour for
+30 days averages fewer than 720 / 1,000 alerting checks by chance, and an episode spans several. Every report
+received counts, as in "Laporan masuk". The counting is SQL (``in_recent_window``, ``in_history``,
+``in_baseline_windows``; data_access/queries/surges.py groups by them); the rest is here. README "Surge alerts" says
+the same in prose.
 """
 
 from __future__ import annotations
@@ -124,5 +131,11 @@ def poisson_tail(k: int, mean: float) -> float:
     return total
 
 
-def is_surge(observed: int, expected: float) -> bool:
-    return observed >= MIN_OBSERVED and poisson_tail(observed, expected) < MAX_P
+def chance_anywhere(observed: int, expected: float, cells: int) -> float:
+    """The chance that any of ``cells`` cells watched gets as far above its expected count as ``observed`` is
+    above ``expected``: at most ``cells`` times one cell's Poisson tail (Bonferroni), and at most 1."""
+    return min(1.0, max(cells, 1) * poisson_tail(observed, expected))
+
+
+def is_surge(observed: int, expected: float, cells: int) -> bool:
+    return observed >= MIN_OBSERVED and chance_anywhere(observed, expected, cells) < MAX_P

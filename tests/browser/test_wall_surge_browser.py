@@ -1,6 +1,10 @@
-"""The surge banner in headless Chromium: a 60-day demo store whose last 30 hours were simulated with an eightfold
+"""The surge banner in headless Chromium: a 60-day demo store whose last 30 hours were simulated with a twentyfold
 surge of clean-water reports in Mimika Baru, served for real; at full HD and 4K the banner shows in the header,
-within the screen, with its mark and word, no smaller than the header's other text."""
+within the screen, with its mark and word, no smaller than the header's other text.
+
+Twentyfold, not the eightfold of tests/callbacks/test_surge_alerts.py: this store ends at the wall clock, so its
+last 24 hours fall on a different weekday and hour at every run, and an eightfold surge's day (some 14 reports
+where about 2 are usual) misses the rule's bar one time in five or so; this test is about the banner, not the rule."""
 
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ def store_file(tmp_path_factory) -> Path:
     now = datetime.now(UTC)
     start = now - timedelta(hours=30)
     seed_demo(engine, WorkCalendar(), DemoConfig(seed=5, days=60, per_day=45.0, now=start, incidents=()))
-    sim = Simulator(engine, WorkCalendar(), seed=4, start=start, surges=(parse_surge("Mimika Baru:air_bersih:8"),))
+    sim = Simulator(engine, WorkCalendar(), seed=4, start=start, surges=(parse_surge("Mimika Baru:air_bersih:20"),))
     sim.advance_to(now)
     alerts = surge_alerts(engine, Filters(), Scope.wall(), now)
     assert ("94.04.01", "air_bersih") in set(zip(alerts["district_code"], alerts["category_code"], strict=True))

@@ -32,7 +32,9 @@ from tests.support.dash_app import as_viewer, get_app, url
 
 pytestmark = pytest.mark.slow  # a seeded store and a simulated day per backend: seconds of CPU
 
-DEMO = DemoConfig(seed=5, days=60, per_day=45.0, now=NOW, incidents=())
+# Without the timelines' events (the rule reads creation times; nothing here reads a held report's SLA state): the
+# store is written in half the time.
+DEMO = DemoConfig(seed=5, days=60, per_day=45.0, now=NOW, incidents=(), with_events=False)
 SURGE = "Mimika Baru:air_bersih:8"
 CELL = ("94.04.01", "air_bersih")
 MAX_HOURS = 36
@@ -101,16 +103,19 @@ def test_counts_agree_with_an_independent_count_of_the_rows(surged):
         total = sum(history.values())
         share = sum(matching.values()) / total / weeks
         lift = min(max((sum(level.values()) / 14) / (total / (7 * weeks)), 0.5), 2.0)
+        watched = len(recent.keys() | history.keys())  # the cells with a report in the span read
         oracle = {}
         for cell, observed in recent.items():
             expected = max(history[cell], 1) * share * lift
-            if observed >= 5 and surge.poisson_tail(observed, expected) < 1 / 1000:
-                oracle[cell] = (observed, expected)
+            chance = watched * surge.poisson_tail(observed, expected)
+            if observed >= 5 and chance < 1 / 1000:
+                oracle[cell] = (observed, expected, chance)
         alerts = surge_alerts(engine, Filters(), Scope.wall(), at)
-        got = {(r.district_code, r.category_code): (r.observed, r.expected) for r in alerts.itertuples()}
+        got = {(r.district_code, r.category_code): (r.observed, r.expected, r.p_value) for r in alerts.itertuples()}
         assert got.keys() == oracle.keys(), at
-        for cell, (observed, expected) in oracle.items():
+        for cell, (observed, expected, chance) in oracle.items():
             assert got[cell][0] == observed and got[cell][1] == pytest.approx(expected, rel=1e-9)
+            assert got[cell][2] == pytest.approx(chance, rel=1e-9)
 
 
 def test_the_wall_shows_the_surge_within_two_refreshes(surged):
@@ -164,25 +169,6 @@ def test_alerts_json_lists_the_surge(surged):
     assert [(a["district_code"], a["category_code"]) for a in out["alerts"]] == [CELL]
     alert = out["alerts"][0]
     assert alert["district"] == "Mimika Baru" and alert["observed"] >= 5 and alert["expected"] < alert["observed"]
-
-
-def test_without_the_surge_at_most_one_alert_in_thirty_simulated_days(make_store, workcal):
-    """The same 60-day store and simulator without the surge, run for 30 simulated days and asked every two hours:
-    at most one alert is raised (a cell raised again within a day of its last alert counts once). SQLite only: the
-    SQL is checked against a raw count on both backends above; this is about the rule on the demo's own rates."""
-    engine = make_store("sqlite", demo=DEMO)
-    sim = Simulator(engine, workcal, seed=4, start=NOW)
-    for day in range(1, 31):  # the counts read only creation times: the alerts of any hour can be asked afterwards
-        sim.advance_to(NOW + timedelta(days=day))
-    last_alert: dict = {}
-    raised = []
-    for hour in range(0, 30 * 24 + 1, 2):
-        alerts = surge_alerts(engine, Filters(), Scope.wall(), NOW + timedelta(hours=hour))
-        for cell in _cells(alerts):
-            if cell not in last_alert or hour - last_alert[cell] > 24:
-                raised.append((hour, cell))
-            last_alert[cell] = hour
-    assert len(raised) <= 1, raised
 
 
 @pytest.mark.cli

@@ -42,12 +42,22 @@ def test_known_tail_values():
 
 
 def test_thresholds_both_hold():
-    """Four reports are never a surge however rare; five at an expected 1 are not (p = 0.0037), six are
-    (p = 0.0006); ten at an expected 5 are not (p = 0.03)."""
-    assert not surge.is_surge(4, 0.01)
-    assert not surge.is_surge(5, 1.0)
-    assert surge.is_surge(6, 1.0)
-    assert not surge.is_surge(10, 5.0)
+    """With one cell watched: four reports are never a surge however rare; five at an expected 1 are not
+    (p = 0.0037), six are (p = 0.0006); ten at an expected 5 are not (p = 0.03)."""
+    assert not surge.is_surge(4, 0.01, cells=1)
+    assert not surge.is_surge(5, 1.0, cells=1)
+    assert surge.is_surge(6, 1.0, cells=1)
+    assert not surge.is_surge(10, 5.0, cells=1)
+
+
+def test_the_chance_is_for_any_of_the_cells_watched():
+    """Among 220 cells watched, six at an expected 1 are what one of them gets by chance now and then (220 × 0.0006
+    = 0.13); ten are not (220 × 1.1e-7). The chance is the cells times one cell's tail, at most 1."""
+    assert surge.chance_anywhere(6, 1.0, 220) == pytest.approx(220 * surge.poisson_tail(6, 1.0), rel=1e-12)
+    assert not surge.is_surge(6, 1.0, cells=220)
+    assert surge.is_surge(10, 1.0, cells=220)
+    assert surge.chance_anywhere(5, 3.0, 400) == 1.0
+    assert surge.chance_anywhere(6, 1.0, 0) == surge.chance_anywhere(6, 1.0, 1)  # no cell counted: one at least
 
 
 def test_a_cell_without_history_is_floored_not_infinitely_surprising():
@@ -58,7 +68,7 @@ def test_a_cell_without_history_is_floored_not_infinitely_surprising():
     expected = surge.expected_count(0, share)
     assert expected == pytest.approx(1 / 56)
     assert 0 < surge.poisson_tail(5, expected) < surge.MAX_P
-    assert surge.is_surge(5, expected)
+    assert surge.is_surge(5, expected, cells=400)  # even among every cell of the regency
 
 
 def test_expected_count_follows_the_weekday_hour_profile():
