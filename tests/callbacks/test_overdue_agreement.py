@@ -8,8 +8,6 @@ import base64
 import csv
 import io
 import json
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -26,7 +24,8 @@ from demo.seed import DemoConfig, seed_demo
 from layouts import briefing as briefing_page
 from layouts import opd as opd_page
 from layouts import wall
-from tests.support import BACKENDS, NOW, REPO
+from tests.support import BACKENDS, NOW
+from tests.support.cli import run_cli
 from tests.support.dash_app import by_id, get_app, logged_in, post, sheet_table, texts, url
 
 
@@ -127,9 +126,7 @@ def test_every_overdue_figure_agrees(app, store):
     assert tick["kpi-overdue-response"]["children"] == f"{int(wall_kpis['overdue_response']):,}".replace(",", ".")
     assert tick["kpi-overdue-resolution"]["children"] == f"{int(wall_kpis['overdue_resolution']):,}".replace(
         ",", ".")
-    cli = subprocess.run([sys.executable, "-m", "dashboard", "kpis", "--json", "--at", NOW.isoformat()], cwd=REPO,
-                         env={**__import__("os").environ, "DATABASE_URL": url(store)}, capture_output=True,
-                         text=True, timeout=120)
+    cli = run_cli("kpis", "--json", "--at", NOW.isoformat(), env={"DATABASE_URL": url(store)})
     figures = json.loads(cli.stdout)
     for key in ("open", "overdue", "overdue_response", "overdue_resolution", "at_risk"):
         assert figures[key] == int(wall_kpis[key]) and isinstance(figures[key], int), key

@@ -5,9 +5,6 @@ in `alerts --json` and in /metrics. Both backends."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import timedelta
 
@@ -27,7 +24,8 @@ from demo.simulator import Simulator, parse_surge
 from layouts import briefing as briefing_page
 from layouts import briefing_pdf, wall
 from tests.callbacks.test_wall_callbacks import tick
-from tests.support import BACKENDS, NOW, REPO
+from tests.support import BACKENDS, NOW
+from tests.support.cli import run_cli
 from tests.support.dash_app import as_viewer, get_app, url
 
 pytestmark = pytest.mark.slow  # a seeded store and a simulated day per backend: seconds of CPU
@@ -161,9 +159,7 @@ def test_metrics_carry_a_gauge_per_cell_in_surge(surged):
 def test_alerts_json_lists_the_surge(surged):
     """`python -m dashboard alerts --json --at …` prints the same alert the wall shows."""
     engine, sim, _, _ = surged
-    env = {**os.environ, "DATABASE_URL": url(engine)}
-    result = subprocess.run([sys.executable, "-m", "dashboard", "alerts", "--json", "--at", sim.now.isoformat()],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    result = run_cli("alerts", "--json", "--at", sim.now.isoformat(), env={"DATABASE_URL": url(engine)})
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert [(a["district_code"], a["category_code"]) for a in out["alerts"]] == [CELL]
@@ -174,9 +170,8 @@ def test_alerts_json_lists_the_surge(surged):
 @pytest.mark.cli
 def test_simulate_refuses_a_surge_it_cannot_read(tmp_path):
     """A district that does not exist: one `error:` line naming the flag, exit 2, before the store is touched."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}
-    result = subprocess.run([sys.executable, "-m", "dashboard", "simulate", "--surge", "Atlantis:air_bersih:3"],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    result = run_cli("simulate", "--surge", "Atlantis:air_bersih:3",
+                     env={"DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"})
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert lines[0].startswith("error: --surge: no district 'Atlantis'")

@@ -7,8 +7,6 @@ The center is the real app behind a real WSGI server (werkzeug) in a thread, on 
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 from datetime import UTC, datetime
 
 import dash
@@ -21,7 +19,8 @@ from data_access.store.schema import Report
 from outbox import forwarder
 from outbox import store as outbox
 from tests.open311.conftest import assert_error, release
-from tests.store.test_cli import REPO, assert_one_line_error
+from tests.store.test_cli import assert_one_line_error
+from tests.support.cli import run_cli
 from tests.support.dash_app import get_app, url
 from tests.support.faulty_proxy import FaultyProxy
 
@@ -152,11 +151,6 @@ def test_a_dead_link_leaves_items_pending_after_bounded_retries(tmp_path):
     assert summary.attempts == 4 and summary.stopped
     assert len(slept) == 3 and all(0 <= s <= min(2, 0.5 * 2**i) for i, s in enumerate(slept))
     assert outbox.counts(path) == {"pending": 2, "sent": 0, "failed": 0}
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=120)
 
 
 @pytest.mark.cli

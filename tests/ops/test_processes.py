@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import select, text
 
 from data_access.store.schema import Report
+from tests.support.cli import run_cli
 from tests.support.dash_app import url
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, env: dict | None = None, timeout: int = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=REPO, env={**os.environ, **(env or {})},
-                          capture_output=True, text=True, timeout=timeout)
+    return run_cli(*args, env=env)
 
 
 def insert_direct(engine, external_id: str) -> None:

@@ -3,10 +3,8 @@ the login form with its throttle, and the access log."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -16,7 +14,7 @@ from dashboard.auth import safe_next
 from data_access import accounts
 from data_access.store.schema import AccessLog
 from tests.store.test_cli import assert_one_line_error, run
-from tests.support import REPO
+from tests.support.cli import run_cli
 from tests.support.dash_app import get_app, url
 
 
@@ -33,8 +31,7 @@ def users(env, *args, password: str | None = None) -> subprocess.CompletedProces
 
 
 def _run_with_stdin(env, args, stdin):
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=REPO, env={**os.environ, **env},
-                          input=stdin, capture_output=True, text=True, timeout=120)
+    return run_cli(*args, env=env, input=stdin)
 
 
 @pytest.mark.cli

@@ -4,9 +4,7 @@ PostgreSQL — through the query, and through `python -m dashboard report monthl
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 
 import pytest
 from openpyxl import load_workbook
@@ -16,7 +14,8 @@ from data_access.queries.compliance import compliance_by_opd
 from data_access.queries.performance import AGE_BUCKETS, monthly_performance, parse_month
 from data_access.rulebook.scope import Filters, Scope
 from data_access.store.schema import Report
-from tests.support import NOW, REPO
+from tests.support import NOW
+from tests.support.cli import run_cli
 from tests.support.dash_app import sheet_table
 
 MONTHS = ("2026-10", "2026-11")  # a finished month and the one running at NOW
@@ -71,9 +70,7 @@ def test_bad_months_are_refused(raw):
 
 
 def _cli(*args: str, url: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "dashboard", "report", "monthly", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return run_cli("report", "monthly", *args, env={"DATABASE_URL": url})
 
 
 @pytest.mark.cli
