@@ -73,6 +73,7 @@ def test_item9_many_short_statements_past_the_deadline_are_stopped_too(empty_sto
             conn.execute(text("SELECT 1")).scalar_one()
             ran += 1
             time.sleep(0.01)  # the Python work between two statements: most of such a query's time
-    assert 0.25 <= time.monotonic() - started < 3 and ran > 10
+    # Statements ran until the deadline (a handful at least, however loaded the machine), then none was started.
+    assert 0.25 <= time.monotonic() - started < 3 and ran >= 3
     with empty_store.connect() as conn:  # the connection and the pool are fine afterwards
         assert conn.execute(text("SELECT count(*) FROM report")).scalar_one() == 0
