@@ -15,6 +15,8 @@ import sys
 import traceback
 from collections.abc import Mapping
 
+from sqlalchemy import Engine, event
+
 
 def run_cli(*args: str, env: Mapping[str, str] | None = None, input: str | None = None,
             clean_env: bool = False, **_ignored) -> subprocess.CompletedProcess:
@@ -25,11 +27,17 @@ def run_cli(*args: str, env: Mapping[str, str] | None = None, input: str | None 
     from dashboard.cli import main
 
     out, err = io.StringIO(), io.StringIO()
+    opened: set[Engine] = set()
+
+    def remember(connection) -> None:
+        opened.add(connection.engine)
+
     saved_env, saved_stdin, saved_term = dict(os.environ), sys.stdin, signal.getsignal(signal.SIGTERM)
     if clean_env:
         os.environ.clear()
     os.environ.update(env or {})
     sys.stdin = io.StringIO(input or "")
+    event.listen(Engine, "engine_connect", remember)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
@@ -42,6 +50,11 @@ def run_cli(*args: str, env: Mapping[str, str] | None = None, input: str | None 
                 traceback.print_exc()
                 code = 1
     finally:
+        # A process that ends closes its connections, and SQLite then folds its write-ahead log into the store
+        # file (a test may copy that file next): the command's engines are closed here likewise.
+        event.remove(Engine, "engine_connect", remember)
+        for engine in opened:
+            engine.dispose()
         os.environ.clear()
         os.environ.update(saved_env)
         sys.stdin = saved_stdin
