@@ -136,11 +136,24 @@
       return { dx: spot[0], dy: spot[1], rect: { left: x + spot[0], top: y + spot[1], right: x + spot[0] + w,
                                                   bottom: y + spot[1] + h } };
     };
-    // The first place among spots that stays inside the map and clear of ``boxes``, or null.
-    var place = function (x, y, w, h, spots, boxes) {
+    // A leader from the district's point (x, y) to a number at rect: does it pass through any of ``boxes``?
+    var crosses = function (x, y, rect, boxes) {
+      var cx = (rect.left + rect.right) / 2, cy = (rect.top + rect.bottom) / 2;
+      for (var i = 1; i < 24; i++) {
+        var px = x + (cx - x) * i / 24, py = y + (cy - y) * i / 24;
+        var hit = boxes.some(function (k) {
+          return px > k.left - pad && px < k.right + pad && py > k.top - pad && py < k.bottom + pad;
+        });
+        if (hit && !(px >= rect.left && px <= rect.right && py >= rect.top && py <= rect.bottom)) { return true; }
+      }
+      return false;
+    };
+    // The first place among spots that stays inside the map, clear of ``boxes`` and (for a number moved off its
+    // point) with a leader that crosses no other label (``labels``), or null.
+    var place = function (x, y, w, h, spots, boxes, labels) {
       for (var i = 0; i < spots.length; i++) {
         var p = at(x, y, spots[i], w, h);
-        if (inside(p.rect) && !overlaps(p.rect, boxes)) { return p; }
+        if (inside(p.rect) && !overlaps(p.rect, boxes) && !(labels && crosses(x, y, p.rect, labels))) { return p; }
       }
       return null;
     };
@@ -153,8 +166,9 @@
     });
     var names = [];  // placed labels: nothing may cover them, markers included
     // Names first, each at its own point where it is free there (so one pushed aside cannot take a neighbour's
-    // place), then beside its point; the rest as numbers, clear of names and other numbers: at or beside their
-    // point clear of the markers, else there over a marker (labels are drawn above them), else a little further.
+    // place), then beside its point; the rest as numbers, clear of names and other numbers and with leaders that
+    // cross no label: at or around their point clear of the markers (up to four rings out), else over a marker
+    // (labels are drawn above them), else further out, else at the point whatever it meets.
     [[0, 1], [1, 9]].forEach(function (range) {
       labels.forEach(function (l) {
         if (l.spot) { return; }
@@ -166,8 +180,8 @@
     labels.forEach(function (l) {
       if (l.spot) { return; }
       var w = l.num.offsetWidth, h = l.num.offsetHeight;
-      l.spot = place(l.x, l.y, w, h, spotsFor(w, h, 1), taken.concat(names)) ||
-        place(l.x, l.y, w, h, spotsFor(w, h, 1), names) || place(l.x, l.y, w, h, spotsFor(w, h, 3), names) ||
+      l.spot = place(l.x, l.y, w, h, spotsFor(w, h, 4), taken.concat(names), names) ||
+        place(l.x, l.y, w, h, spotsFor(w, h, 4), names, names) || place(l.x, l.y, w, h, spotsFor(w, h, 8), names) ||
         at(l.x, l.y, [-w / 2, -h / 2], w, h);
       l.shown = "num";
       names.push(l.spot.rect);
