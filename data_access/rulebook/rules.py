@@ -2,6 +2,16 @@
 breach counts against. Every query, page, export, the wall and ``kpis --json`` use these and nothing else.
 
 The words are in core/rules.py (and its plain-Python twins); README "SLA rules (the rule book)" explains them.
+
+As of an earlier moment. Open, overdue and at risk are the report's state now, by default; asked for a moment ``at``
+in the past (``at=`` on the state rules, ``past=True`` on the ones that take ``now``), the same rules read the state
+from the timeline instead: the status the latest status event up to then set (``status_at``), the hold begun by
+then, the response and the resolution given by then. The store keeps each report's due times as they stand now,
+which is what the past is judged by; that is exact for overdue (a hold moves a due time only when it began before
+it, and then the report was on hold, not overdue, or the moved time had already passed) but may leave out a report
+at risk then that a hold begun since moved out of the window. A reopened report was finished in between: its
+timeline says so. A report without a status event by then (inserted directly, imported with a later timeline)
+counts with the status it has now. The wall's change figures ("vs kemarin") use these (queries/kpis.py).
 """
 
 from __future__ import annotations
@@ -15,13 +25,37 @@ from sqlalchemy.orm import aliased
 from core.rules import CLOCK_RUNNING, EXCLUDED_STATUSES, FINISHED_STATUSES, HELD, NEW, OPEN_STATUSES, REMOTE_ACCESS
 from data_access.store.schema import District, Report, ReportEvent
 
-
-def is_open() -> ColumnElement[bool]:
-    return Report.status.in_(OPEN_STATUSES)
+_STATUS_EVENT = aliased(ReportEvent, name="status_event")
 
 
-def clock_running() -> ColumnElement[bool]:
-    return Report.status.in_(CLOCK_RUNNING)
+def status_at(moment):
+    """The report's status at ``moment``: set by its latest status event up to then; its status now without one."""
+    event = _STATUS_EVENT
+    latest = (select(event.to_status)
+              .where(event.report_id == Report.id, event.kind == "status", event.at <= moment)
+              .order_by(event.at.desc(), event.id.desc()).limit(1).correlate(Report).scalar_subquery())
+    return func.coalesce(latest, Report.status)
+
+
+def _status(at: datetime | None):
+    return Report.status if at is None else status_at(at)
+
+
+def is_open(at: datetime | None = None) -> ColumnElement[bool]:
+    """Open now, or (``at``) created by then and open then."""
+    if at is None:
+        return Report.status.in_(OPEN_STATUSES)
+    return and_(Report.created_at <= at, status_at(at).in_(OPEN_STATUSES))
+
+
+def may_have_been_open(at: datetime) -> ColumnElement[bool]:
+    """The reports ``is_open(at)`` can be true of, found on indexes: open now, or changed since ``at`` (a report
+    closed before then and untouched since was closed then too)."""
+    return and_(Report.created_at <= at, or_(Report.status.in_(OPEN_STATUSES), Report.updated_at > at))
+
+
+def clock_running(at: datetime | None = None) -> ColumnElement[bool]:
+    return _status(at).in_(CLOCK_RUNNING)
 
 
 def is_counted() -> ColumnElement[bool]:
@@ -42,16 +76,21 @@ def _no_response_time() -> ColumnElement[bool]:
     return and_(Report.first_response_at.is_(None), Report.resolved_at.is_(None))
 
 
-def awaiting_response() -> ColumnElement[bool]:
-    """Nobody has answered the citizen yet: still ``baru``, with neither a response nor a resolution time. A report
-    that moved past ``baru`` has been answered (every writer stamps the response with the first move); when the
-    source of an imported record did not say when, the time is unknown (``unknown``), never late."""
-    return and_(Report.status == NEW, _no_response_time())
+def _not_yet(done, at: datetime | None) -> ColumnElement[bool]:
+    return done.is_(None) if at is None else or_(done.is_(None), done > at)
 
 
-def awaiting_resolution() -> ColumnElement[bool]:
-    """Not resolved (yet, or again after a reopening): the resolution's due time can still pass unmet."""
-    return Report.resolved_at.is_(None)
+def awaiting_response(at: datetime | None = None) -> ColumnElement[bool]:
+    """Nobody has answered the citizen yet (or by ``at``): still ``baru``, with neither a response nor a resolution
+    time. A report that moved past ``baru`` has been answered (every writer stamps the response with the first
+    move); when the source of an imported record did not say when, the time is unknown (``unknown``), never late."""
+    return and_(_status(at) == NEW, _no_response_time() if at is None else _not_yet(responded_at(), at))
+
+
+def awaiting_resolution(at: datetime | None = None) -> ColumnElement[bool]:
+    """Not resolved (yet, or again after a reopening; or by ``at``): the resolution's due time can still pass
+    unmet."""
+    return _not_yet(Report.resolved_at, at)
 
 
 def unknown(kind: str) -> ColumnElement[bool]:
@@ -78,30 +117,43 @@ def held_since():
             .correlate(Report).scalar_subquery())
 
 
-def _past_due(due, now: datetime) -> ColumnElement[bool]:
-    """Past ``due`` with the clock running, or on hold since after ``due`` passed (the hold hides nothing)."""
-    return and_(due < now, or_(clock_running(), and_(Report.status == HELD, due < held_since())))
+def held_since_at(moment):
+    """When the hold the report was in at ``moment`` began: its latest status event into ``ditunda`` up to then."""
+    event = _HOLD_EVENT
+    return (select(func.max(event.at))
+            .where(event.report_id == Report.id, event.kind == "status", event.to_status == HELD, event.at <= moment)
+            .correlate(Report).scalar_subquery())
 
 
-def response_overdue(now: datetime) -> ColumnElement[bool]:
-    return and_(awaiting_response(), _past_due(Report.response_due_at, now))
+def _past_due(due, now: datetime, past: bool = False) -> ColumnElement[bool]:
+    """Past ``due`` with the clock running, or on hold since after ``due`` passed (the hold hides nothing). ``past``:
+    the state at ``now`` as the timeline has it (the module's docstring), not the report's state now."""
+    at = now if past else None
+    began = held_since_at(now) if past else held_since()
+    return and_(due < now, or_(clock_running(at), and_(_status(at) == HELD, due < began)))
 
 
-def resolution_overdue(now: datetime) -> ColumnElement[bool]:
-    return and_(awaiting_resolution(), _past_due(Report.resolution_due_at, now))
+def response_overdue(now: datetime, past: bool = False) -> ColumnElement[bool]:
+    return and_(awaiting_response(now if past else None), _past_due(Report.response_due_at, now, past))
 
 
-def overdue(now: datetime) -> ColumnElement[bool]:
+def resolution_overdue(now: datetime, past: bool = False) -> ColumnElement[bool]:
+    return and_(awaiting_resolution(now if past else None), _past_due(Report.resolution_due_at, now, past))
+
+
+def overdue(now: datetime, past: bool = False) -> ColumnElement[bool]:
     """Overdue now, for the response or the resolution: what every "terlambat" figure counts (once per report)."""
-    return or_(response_overdue(now), resolution_overdue(now))
+    return or_(response_overdue(now, past), resolution_overdue(now, past))
 
 
-def at_risk(now: datetime, horizon: datetime) -> ColumnElement[bool]:
+def at_risk(now: datetime, horizon: datetime, past: bool = False) -> ColumnElement[bool]:
     """Clock running, not overdue, and a due time still ahead falls before ``horizon``."""
+    at = now if past else None
     # The due window first: most reports fail it, and the databases stop at the first false term.
     return and_(or_(
-        and_(awaiting_response(), Report.response_due_at >= now, Report.response_due_at < horizon),
-        and_(Report.resolution_due_at >= now, Report.resolution_due_at < horizon)), clock_running(), not_(overdue(now)))
+        and_(awaiting_response(at), Report.response_due_at >= now, Report.response_due_at < horizon),
+        and_(Report.resolution_due_at >= now, Report.resolution_due_at < horizon)), clock_running(at),
+        not_(overdue(now, past)))
 
 
 def _targets():
