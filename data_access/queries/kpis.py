@@ -6,22 +6,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import judged_for, medians_of, period_or_default, window_durations, wit_midnight
-from data_access.queries.open_reports import open_reports
+from data_access.queries.open_reports import open_reports, open_reports_then
 from data_access.queries.settled_days import over_days
-from data_access.rulebook.rules import (
-    at_risk,
-    compliance_counts,
-    is_counted,
-    is_open,
-    judged_within,
-    may_have_been_open,
-    overdue,
-    resolution_overdue,
-    response_overdue,
-)
+from data_access.rulebook.rules import compliance_counts, is_counted, judged_within
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Report
 
@@ -49,15 +39,14 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
     with engine.connect() as conn:
         # Every current-state figure but new_today is about the open reports: their moments remembered by day,
         # weighed against now (queries/open_reports.py).
+        # Earlier (``past``), the reports open then as the timeline had them, weighed against then the same way.
         base = filters.without_period()
-        if past:
-            state = _state_then(conn, filters, scope, now, horizon)
-        else:
-            opened = open_reports(engine, conn, filters, scope, now)  # a period keeps the open reports created in it
-            state = {"open": len(opened), "overdue": int(opened.overdue(now).sum()),
-                     "overdue_response": int(opened.response_overdue(now).sum()),
-                     "overdue_resolution": int(opened.resolution_overdue(now).sum()),
-                     "at_risk": int(opened.at_risk(now, horizon).sum())}
+        opened = open_reports_then(conn, filters, scope, now) if past else \
+            open_reports(engine, conn, filters, scope, now)  # a period keeps the open reports created in it
+        state = {"open": len(opened), "overdue": int(opened.overdue(now).sum()),
+                 "overdue_response": int(opened.response_overdue(now).sum()),
+                 "overdue_resolution": int(opened.resolution_overdue(now).sum()),
+                 "at_risk": int(opened.at_risk(now, horizon).sum())}
         new_today = conn.execute(select(func.count()).select_from(Report).where(where(
             filters, scope, Report.created_at >= wit_midnight(now), Report.created_at <= now, period=False))
         ).scalar_one()
@@ -73,21 +62,6 @@ def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
             row[f"median_{kind}_hours"] = None if middle.empty else float(middle["hours"].iloc[0])
     out = pd.DataFrame([row], columns=list(KPI_COLUMNS))
     return out.astype({column: "int64" for column in COUNT_COLUMNS})
-
-
-def _state_then(conn, filters: Filters, scope: Scope, then: datetime, horizon: datetime) -> dict:
-    """Open, overdue (either and each) and at risk at an earlier moment, from the timeline: one pass over the
-    reports that may have been open then (open now, or changed since)."""
-    opened = is_open(then)
-    counts = {"open": opened, "overdue": overdue(then, past=True),
-              "overdue_response": response_overdue(then, past=True),
-              "overdue_resolution": resolution_overdue(then, past=True),
-              "at_risk": at_risk(then, horizon, past=True)}
-    columns = [func.count(case((opened if name == "open" else opened & rule, 1))).label(name)
-               for name, rule in counts.items()]
-    row = conn.execute(select(*columns).select_from(Report).where(
-        where(filters, scope, may_have_been_open(then)))).one()
-    return {name: int(value) for name, value in row._asdict().items()}
 
 
 def _compliance(engine: Engine, conn, what, base: Filters, scope: Scope, start: datetime, end: datetime,

@@ -3,15 +3,17 @@ breach counts against. Every query, page, export, the wall and ``kpis --json`` u
 
 The words are in core/rules.py (and its plain-Python twins); README "SLA rules (the rule book)" explains them.
 
-As of an earlier moment. Open, overdue and at risk are the report's state now, by default; asked for a moment ``at``
-in the past (``at=`` on the state rules, ``past=True`` on the ones that take ``now``), the same rules read the state
-from the timeline instead: the status the latest status event up to then set (``status_at``), the hold begun by
-then, the response and the resolution given by then. The store keeps each report's due times as they stand now,
-which is what the past is judged by; that is exact for overdue (a hold moves a due time only when it began before
-it, and then the report was on hold, not overdue, or the moved time had already passed) but may leave out a report
-at risk then that a hold begun since moved out of the window. A reopened report was finished in between: its
-timeline says so. A report without a status event by then (inserted directly, imported with a later timeline)
-counts with the status it has now. The wall's change figures ("vs kemarin") use these (queries/kpis.py).
+As of an earlier moment. Open, overdue and at risk are the report's state now, by default. For a moment ``at`` in
+the past the state rules (``is_open``, ``awaiting_response``, ``awaiting_resolution``) read the state from the
+timeline instead: the status the latest status event up to then set (``status_at``), the hold begun by then
+(``held_since_at``), the response and the resolution given by then; queries/open_reports.py weighs that state
+against the moment with the same comparisons as now's. The store keeps each report's due times as they stand now,
+and the past is judged by them. That is exact for overdue: a hold moves a due time only when it began before it,
+so before the hold the report was not due yet either way, during it the report was on hold, and after it the
+moved time is the one that stood then. A report at risk then that a hold begun since moved out of the window is
+left out. A reopened report was finished in between, as its timeline says.
+A report without a status event by then (inserted directly, or imported with a later timeline) counts with the
+status it has now. The wall's change figures ("vs kemarin") are made so (queries/kpis.py).
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ def may_have_been_open(at: datetime) -> ColumnElement[bool]:
     return and_(Report.created_at <= at, or_(Report.status.in_(OPEN_STATUSES), Report.updated_at > at))
 
 
-def clock_running(at: datetime | None = None) -> ColumnElement[bool]:
-    return _status(at).in_(CLOCK_RUNNING)
+def clock_running() -> ColumnElement[bool]:
+    return Report.status.in_(CLOCK_RUNNING)
 
 
 def is_counted() -> ColumnElement[bool]:
@@ -125,35 +127,30 @@ def held_since_at(moment):
             .correlate(Report).scalar_subquery())
 
 
-def _past_due(due, now: datetime, past: bool = False) -> ColumnElement[bool]:
-    """Past ``due`` with the clock running, or on hold since after ``due`` passed (the hold hides nothing). ``past``:
-    the state at ``now`` as the timeline has it (the module's docstring), not the report's state now."""
-    at = now if past else None
-    began = held_since_at(now) if past else held_since()
-    return and_(due < now, or_(clock_running(at), and_(_status(at) == HELD, due < began)))
+def _past_due(due, now: datetime) -> ColumnElement[bool]:
+    """Past ``due`` with the clock running, or on hold since after ``due`` passed (the hold hides nothing)."""
+    return and_(due < now, or_(clock_running(), and_(Report.status == HELD, due < held_since())))
 
 
-def response_overdue(now: datetime, past: bool = False) -> ColumnElement[bool]:
-    return and_(awaiting_response(now if past else None), _past_due(Report.response_due_at, now, past))
+def response_overdue(now: datetime) -> ColumnElement[bool]:
+    return and_(awaiting_response(), _past_due(Report.response_due_at, now))
 
 
-def resolution_overdue(now: datetime, past: bool = False) -> ColumnElement[bool]:
-    return and_(awaiting_resolution(now if past else None), _past_due(Report.resolution_due_at, now, past))
+def resolution_overdue(now: datetime) -> ColumnElement[bool]:
+    return and_(awaiting_resolution(), _past_due(Report.resolution_due_at, now))
 
 
-def overdue(now: datetime, past: bool = False) -> ColumnElement[bool]:
+def overdue(now: datetime) -> ColumnElement[bool]:
     """Overdue now, for the response or the resolution: what every "terlambat" figure counts (once per report)."""
-    return or_(response_overdue(now, past), resolution_overdue(now, past))
+    return or_(response_overdue(now), resolution_overdue(now))
 
 
-def at_risk(now: datetime, horizon: datetime, past: bool = False) -> ColumnElement[bool]:
+def at_risk(now: datetime, horizon: datetime) -> ColumnElement[bool]:
     """Clock running, not overdue, and a due time still ahead falls before ``horizon``."""
-    at = now if past else None
     # The due window first: most reports fail it, and the databases stop at the first false term.
     return and_(or_(
-        and_(awaiting_response(at), Report.response_due_at >= now, Report.response_due_at < horizon),
-        and_(Report.resolution_due_at >= now, Report.resolution_due_at < horizon)), clock_running(at),
-        not_(overdue(now, past)))
+        and_(awaiting_response(), Report.response_due_at >= now, Report.response_due_at < horizon),
+        and_(Report.resolution_due_at >= now, Report.resolution_due_at < horizon)), clock_running(), not_(overdue(now)))
 
 
 def _targets():
