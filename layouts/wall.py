@@ -208,14 +208,24 @@ def _header(lang: str) -> html.Header:
     ])
 
 
+def _kpi_aside(kpi_id: str, lang: str) -> list:
+    """What stands beside a figure in small type, not in its label (a label that long made the tile too wide for
+    the row): the response sample and the window, the median's unit and window."""
+    window = html.Div(t("kpi.window", lang))
+    if kpi_id == "kpi-response-compliance":
+        return [html.Div([html.Div("n = –", id=KPI_RESPONSE_SAMPLE), window], className="kpi-sample")]
+    if kpi_id == "kpi-median-response":
+        return [html.Div([html.Div(t("hours", lang)), window], className="kpi-sample")]
+    return []
+
+
 def _kpi_row(lang: str) -> html.Section:
     tiles = []
     for kpi_id, label_key, _ in KPIS:
-        sample = [html.Div("n = –", id=KPI_RESPONSE_SAMPLE, className="kpi-sample")] \
-            if kpi_id == "kpi-response-compliance" else []
         tiles.append(html.Div(id=kpi_tile_id(kpi_id), className="kpi kpi-plain", children=[
             html.Div(t(label_key, lang), className="kpi-label"),
-            html.Div(className="kpi-figure", children=[html.Div("–", id=kpi_id, className="kpi-value"), *sample]),
+            html.Div(className="kpi-figure", children=[html.Div("–", id=kpi_id, className="kpi-value"),
+                                                       *_kpi_aside(kpi_id, lang)]),
             # One line on the wall for the target and the two changes: they take turns (wall.css kpi-roll), so
             # the figures keep their size and the row its height.
             html.Div(className="kpi-info", children=html.Div(className="kpi-roll", children=[
