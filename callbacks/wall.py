@@ -136,9 +136,9 @@ def run_queries(query_cache: QueryCache, version: str, now: datetime, settings: 
 
     at_risk = timedelta(hours=settings.at_risk_hours)
 
-    def back(days: int):  # the same figure, the same query, at the same moment ``days`` ago
+    def back(days: int):  # the same figures at the same moment ``days`` ago, the state then from the timeline
         return query_cache.query(headline_kpis, filters, scope, version, now - timedelta(days=days),
-                                 at_risk_window=at_risk)
+                                 at_risk_window=at_risk, past=True)
 
     return WallQueries(
         kpis=q(headline_kpis, at_risk_window=at_risk),

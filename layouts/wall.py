@@ -65,10 +65,10 @@ KPIS = (
     ("kpi-median-response", "kpi.median_response", "median_response_hours"),
 )
 KPI_IDS = tuple(k[0] for k in KPIS)
-# Figures whose value at an earlier "now" the store can tell (headline_kpis at now − 1 day, now − 7 days): what
-# arrived since midnight and the 30-day window figures. The counts of what is open now (open, overdue, at risk) are
-# not: the store keeps each report's current state, not what was open yesterday, so they show no change.
-CHANGE_COLUMNS = ("new_today", "response_compliance_pct", "median_response_hours")
+# Every KPI against the same moment a day and a week back (headline_kpis at now − 1 day, now − 7 days, ``past``: the
+# counts of what was open then read from the timeline, data_access/rulebook/rules.py "As of an earlier moment").
+CHANGE_COLUMNS = tuple(column for _, _, column in KPIS)
+COUNT_CHANGE = ("new_today", "open", "overdue_response", "overdue_resolution", "at_risk")  # whole numbers
 CHANGE_BACK = (("day", 1), ("week", 7))  # (label, days back)
 
 
@@ -96,9 +96,9 @@ MEASURE_ALIASES = {"new": "new_24h", "baru": "new_24h", "rate": "per_10k", "per1
                    "terbuka": "open"}
 DEFAULT_MEASURE = "open"
 OUTSIDE_CODE = NO_DISTRICT
-# Fewer items rather than small type: the ticker band holds one row of three at the wall's text size, each chart its
-# top six with "+N OPD lainnya" (the same on every OPD panel).
-TICKER_ITEMS = 3
+# Fewer items rather than small type: the ticker band holds one row of two at the wall's text size (three cut the
+# place and the title short), each chart its top six with "+N OPD lainnya" (the same on every OPD panel).
+TICKER_ITEMS = 2
 TITLE_CHARS = 64
 TOP_OPDS = 6
 MIMIKA_BOUNDS = [[-5.23, 134.87], [-3.95, 137.99]]
@@ -208,15 +208,24 @@ def _header(lang: str) -> html.Header:
     ])
 
 
+def _kpi_aside(kpi_id: str, lang: str) -> list:
+    """What stands beside a figure in small type, not in its label (a label that long made the tile too wide for
+    the row): the response sample and the window, the median's unit and window."""
+    window = html.Div(t("kpi.window", lang))
+    if kpi_id == "kpi-response-compliance":
+        return [html.Div([html.Div("n = –", id=KPI_RESPONSE_SAMPLE), window], className="kpi-sample")]
+    if kpi_id == "kpi-median-response":
+        return [html.Div([html.Div(t("hours", lang)), window], className="kpi-sample")]
+    return []
+
+
 def _kpi_row(lang: str) -> html.Section:
     tiles = []
     for kpi_id, label_key, _ in KPIS:
-        sample = [html.Div("n = –", id=KPI_RESPONSE_SAMPLE, className="kpi-sample")] \
-            if kpi_id == "kpi-response-compliance" else []
         tiles.append(html.Div(id=kpi_tile_id(kpi_id), className="kpi kpi-plain", children=[
             html.Div(t(label_key, lang), className="kpi-label"),
-            *sample,
-            html.Div("–", id=kpi_id, className="kpi-value"),
+            html.Div(className="kpi-figure", children=[html.Div("–", id=kpi_id, className="kpi-value"),
+                                                       *_kpi_aside(kpi_id, lang)]),
             # One line on the wall for the target and the two changes: they take turns (wall.css kpi-roll), so
             # the figures keep their size and the row its height.
             html.Div(className="kpi-info", children=html.Div(className="kpi-roll", children=[
@@ -365,7 +374,7 @@ def change_text(column: str, now_row, before: Mapping, lang: str) -> str:
         then = _value(before.get(label), column)
         if current is None or then is None:
             continue
-        delta = round(current - then, 1 if column != "new_today" else 0)
+        delta = round(current - then, 0 if column in COUNT_CHANGE else 1)
         mark = "▲" if delta > 0 else "▼" if delta < 0 else "="
         shown = targets.number(column, delta, lang, signed=True, points=False)
         parts.append(f"{mark} {shown} {t('change.' + label, lang)}")

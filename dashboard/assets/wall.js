@@ -100,9 +100,9 @@
 
   // Each district is named on the map, or numbered there and named in the key beside it (#wall-map-key): a name
   // goes where it touches no other label and no report marker (at its point, else above, below, right or left of
-  // it), else its number does; a number with no free place anywhere still shows, on top of the markers. First
-  // come, first placed: the features come in code order, so every screen with the same data places them alike.
-  var keyShown = null;
+  // it), else its number does, as near its point as it finds room, with a leader when it had to move; a number
+  // with no free place anywhere still shows, on top of the markers. First come, first placed: the features come in code order, so every screen with the same data places them alike.
+  var keyShown = null, placedFor = null;
   M.declutterLabels = function () {
     var map = document.getElementById("wall-map");
     if (!map) { return; }
@@ -136,8 +136,71 @@
       return { dx: spot[0], dy: spot[1], rect: { left: x + spot[0], top: y + spot[1], right: x + spot[0] + w,
                                                   bottom: y + spot[1] + h } };
     };
-    // The first place among spots that stays inside the map and clear of ``boxes``, or null.
-    var place = function (x, y, w, h, spots, boxes) {
+    var centre = function (r) { return [(r.left + r.right) / 2, (r.top + r.bottom) / 2]; };
+    // A leader is drawn when a number sits further than its own height from its district's point.
+    var leaderOf = function (x, y, rect) {
+      var c = centre(rect);
+      return Math.hypot(c[0] - x, c[1] - y) > rect.bottom - rect.top ? [x, y, c[0], c[1]] : null;
+    };
+    // Does the segment pass through any of ``boxes``? Its own number's box (``own``) aside, and the first
+    // ``skip`` pixels from the district's point: where another label already covers the point, every leader
+    // starts under it.
+    var throughBoxes = function (seg, own, boxes, skip) {
+      var length = Math.hypot(seg[2] - seg[0], seg[3] - seg[1]);
+      for (var i = 1; i < 32; i++) {
+        var px = seg[0] + (seg[2] - seg[0]) * i / 32, py = seg[1] + (seg[3] - seg[1]) * i / 32;
+        if (own && px >= own.left && px <= own.right && py >= own.top && py <= own.bottom) { continue; }
+        if (skip && length * i / 32 < skip) { continue; }
+        if (boxes.some(function (k) { return px > k.left && px < k.right && py > k.top && py < k.bottom; })) {
+          return true;
+        }
+      }
+      return false;
+    };
+    var turn = function (ax, ay, bx, by, cx, cy) { return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax); };
+    var cut = function (p, q) {  // two segments cross (touching ends aside)
+      var d1 = turn(q[0], q[1], q[2], q[3], p[0], p[1]), d2 = turn(q[0], q[1], q[2], q[3], p[2], p[3]);
+      var d3 = turn(p[0], p[1], p[2], p[3], q[0], q[1]), d4 = turn(p[0], p[1], p[2], p[3], q[2], q[3]);
+      return d1 * d2 < 0 && d3 * d4 < 0;
+    };
+    var names = [];  // placed labels: nothing may cover them, markers included
+    var leaders = [];  // the leaders drawn so far: [x1, y1, x2, y2]
+    // What a number at ``p`` costs, or null where it may not go (outside the map, on a label): crossing a label
+    // with its leader costs most, then crossing another leader or having one drawn through it, then covering a
+    // report marker (labels are drawn above them, so the marker's count would be hidden), then distance.
+    var cost = function (x, y, p) {
+      if (!inside(p.rect) || overlaps(p.rect, names)) { return null; }
+      var h = p.rect.bottom - p.rect.top, seg = leaderOf(x, y, p.rect), c = centre(p.rect);
+      var total = Math.hypot(c[0] - x, c[1] - y) / h;
+      if (seg && throughBoxes(seg, p.rect, names, h / 2)) { total += 1000; }
+      if (seg && leaders.some(function (o) { return cut(seg, o); })) { total += 300; }
+      if (leaders.some(function (o) { return throughBoxes(o, null, [p.rect]); })) { total += 300; }
+      if (overlaps(p.rect, taken)) { total += 100; }
+      return total;
+    };
+    // Spots for a number, nearest first: on its point, then on circles every half a number's height out to
+    // ``reach`` heights, sixteen directions each (from straight up, clockwise): short leaders, any direction.
+    var numberSpots = function (w, h, reach) {
+      var out = [[-w / 2, -h / 2]];
+      for (var r = h; r <= reach * h; r += h / 2) {
+        for (var k = 0; k < 16; k++) {
+          var a = -Math.PI / 2 + k * Math.PI / 8;
+          out.push([r * Math.cos(a) - w / 2, r * Math.sin(a) - h / 2]);
+        }
+      }
+      return out;
+    };
+    // The cheapest of ``spots`` (the nearest among equals), or null when none may be used.
+    var cheapest = function (x, y, w, h, spots) {
+      var best = null, bestCost = Infinity;
+      spots.forEach(function (spot) {
+        var p = at(x, y, spot, w, h), c = cost(x, y, p);
+        if (c !== null && c < bestCost) { best = p; bestCost = c; }
+      });
+      return best;
+    };
+    // The first of ``spots`` inside the map and clear of ``boxes``, or null (a name's place).
+    var first = function (x, y, w, h, spots, boxes) {
       for (var i = 0; i < spots.length; i++) {
         var p = at(x, y, spots[i], w, h);
         if (inside(p.rect) && !overlaps(p.rect, boxes)) { return p; }
@@ -151,26 +214,40 @@
       var a = icon.getBoundingClientRect();
       labels.push({ icon: icon, name: name, num: num, x: a.left, y: a.top, spot: null, shown: null });
     });
-    var names = [];  // placed labels: nothing may cover them, markers included
+    // Placing is a search (a few milliseconds): done again only when a point, a marker or a label element changed
+    // (a label drawn anew has no placement yet).
+    var situation = function () {
+      return JSON.stringify([bounds.width, bounds.height, taken, labels.map(function (l) {
+        return [l.x, l.y, l.name.style.visibility, l.name.style.transform, l.num.style.transform];
+      })]);
+    };
+    if (situation() === placedFor) { return; }
     // Names first, each at its own point where it is free there (so one pushed aside cannot take a neighbour's
-    // place), then beside its point; the rest as numbers, clear of names and other numbers: at or beside their
-    // point clear of the markers, else there over a marker (labels are drawn above them), else a little further.
+    // place), then beside its point; the rest as numbers, each at the cheapest place clear of every label within
+    // eight heights of its point (``cost``), else at the point whatever it meets.
     [[0, 1], [1, 9]].forEach(function (range) {
       labels.forEach(function (l) {
         if (l.spot) { return; }
         var w = l.name.offsetWidth, h = l.name.offsetHeight;
-        var spot = place(l.x, l.y, w, h, spotsFor(w, h, 1).slice(range[0], range[1]), taken.concat(names));
+        var spot = first(l.x, l.y, w, h, spotsFor(w, h, 1).slice(range[0], range[1]), taken.concat(names));
         if (spot) { l.spot = spot; l.shown = "name"; names.push(spot.rect); }
       });
     });
-    labels.forEach(function (l) {
-      if (l.spot) { return; }
+    // The most hemmed-in numbers first (most other districts' points near theirs; code order among equals): they
+    // have the fewest places, the others can go round them.
+    var near = function (l) {
+      var reach = 3 * l.num.offsetHeight;
+      return labels.filter(function (o) { return o !== l && Math.hypot(o.x - l.x, o.y - l.y) < reach; }).length;
+    };
+    labels.filter(function (l) { return !l.spot; }).map(function (l, i) { return [near(l), i, l]; })
+      .sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; }).forEach(function (item) {
+      var l = item[2];
       var w = l.num.offsetWidth, h = l.num.offsetHeight;
-      l.spot = place(l.x, l.y, w, h, spotsFor(w, h, 1), taken.concat(names)) ||
-        place(l.x, l.y, w, h, spotsFor(w, h, 1), names) || place(l.x, l.y, w, h, spotsFor(w, h, 3), names) ||
-        at(l.x, l.y, [-w / 2, -h / 2], w, h);
+      l.spot = cheapest(l.x, l.y, w, h, numberSpots(w, h, 8)) || at(l.x, l.y, [-w / 2, -h / 2], w, h);
       l.shown = "num";
       names.push(l.spot.rect);
+      var seg = leaderOf(l.x, l.y, l.spot.rect);
+      if (seg) { leaders.push(seg); }
     });
     var numbered = [];
     labels.forEach(function (l) {
@@ -190,6 +267,7 @@
         numbered.push([parseInt(l.num.textContent, 10), l.icon.getAttribute("data-short") || l.name.textContent]);
       }
     });
+    placedFor = situation();
     numbered.sort(function (a, b) { return a[0] - b[0]; });
     var text = JSON.stringify(numbered);
     var key = document.getElementById("wall-map-key");

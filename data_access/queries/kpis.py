@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import judged_for, medians_of, period_or_default, window_durations, wit_midnight
-from data_access.queries.open_reports import open_reports
+from data_access.queries.open_reports import open_reports, open_reports_then
 from data_access.queries.settled_days import over_days
 from data_access.rulebook.rules import compliance_counts, is_counted, judged_within
 from data_access.rulebook.scope import Filters, Scope, where
@@ -25,21 +25,24 @@ KPI_COLUMNS = (
 
 
 def headline_kpis(engine: Engine, filters: Filters, scope: Scope, now: datetime,
-                  at_risk_window: timedelta = timedelta(hours=24)) -> pd.DataFrame:
+                  at_risk_window: timedelta = timedelta(hours=24), past: bool = False) -> pd.DataFrame:
     """One row: new today (WIT), open, overdue (for the response or the resolution, each report once) and each
     kind apart, at risk within the window, response and resolution compliance with their sample sizes, median
     hours to response and to resolution. The rules are the rule book's (data_access/rulebook/rules.py).
 
     Current-state counts honour every filter; compliance and medians cover the filter's period or,
-    without one, the 30 days up to ``now``.
+    without one, the 30 days up to ``now``. ``past``: ``now`` is an earlier moment (the wall's "vs kemarin"), and
+    open, overdue and at risk are what the timeline says they were then (rules.py, "As of an earlier moment").
     """
     start, end = period_or_default(filters, now)
     horizon = now + at_risk_window
     with engine.connect() as conn:
         # Every current-state figure but new_today is about the open reports: their moments remembered by day,
         # weighed against now (queries/open_reports.py).
+        # Earlier (``past``), the reports open then as the timeline had them, weighed against then the same way.
         base = filters.without_period()
-        opened = open_reports(engine, conn, filters, scope, now)  # a period keeps the open reports created in it
+        opened = open_reports_then(conn, filters, scope, now) if past else \
+            open_reports(engine, conn, filters, scope, now)  # a period keeps the open reports created in it
         state = {"open": len(opened), "overdue": int(opened.overdue(now).sum()),
                  "overdue_response": int(opened.response_overdue(now).sum()),
                  "overdue_resolution": int(opened.resolution_overdue(now).sum()),

@@ -28,7 +28,16 @@ from sqlalchemy import BigInteger, Connection, Engine, String, case, cast, func,
 from core.rules import CLOCK_RUNNING, HELD
 from data_access.queries.common import raw_rows
 from data_access.queries.settled_days import day_start, settled_days
-from data_access.rulebook.rules import awaiting_resolution, awaiting_response, held_since, is_open, opd_at
+from data_access.rulebook.rules import (
+    awaiting_resolution,
+    awaiting_response,
+    held_since,
+    held_since_at,
+    is_open,
+    may_have_been_open,
+    opd_at,
+    status_at,
+)
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
 from data_access.store.schema import Report
@@ -129,6 +138,24 @@ def open_reports(engine: Engine, conn: Connection, filters: Filters, scope: Scop
     if filters.start is None and filters.end is None:
         return reports
     return reports.subset(reports.created_within(filters.start, filters.end))  # the period, as where(filters) has it
+
+
+def open_reports_then(conn: Connection, filters: Filters, scope: Scope, then: datetime) -> OpenReports:
+    """The reports open at an earlier moment ``then`` as their timelines had them (rules.py, "As of an earlier
+    moment"), meeting every filter: the same arrays, read by the rule book's rules for ``then`` instead of the
+    report's state now, for the same comparisons (``overdue(then)``, ``at_risk(then, …)``). Read in one pass over
+    the reports open now or changed since (``may_have_been_open``), not remembered by day: the caller's cache keeps
+    it per store change. Who held a report is left out (0): the headline counts do not ask."""
+    raw = _raw_time(conn)
+    status = status_at(then)
+    none = literal(None, String())
+    stmt = select(
+        Report.district_code, Report.opd_code, status, raw(Report.created_at),
+        case((awaiting_response(then), 1), else_=0), case((awaiting_resolution(then), 1), else_=0),
+        raw(Report.response_due_at), raw(Report.resolution_due_at),
+        raw(case((status == HELD, held_since_at(then)))), none, none,
+    ).where(where(filters, scope, may_have_been_open(then), is_open(then)))
+    return OpenReports(**_columns(raw_rows(conn, stmt), text=conn.dialect.name == "sqlite"))
 
 
 def _gather(conn: Connection, memo, what, today: date, part) -> OpenReports:

@@ -2,6 +2,18 @@
 breach counts against. Every query, page, export, the wall and ``kpis --json`` use these and nothing else.
 
 The words are in core/rules.py (and its plain-Python twins); README "SLA rules (the rule book)" explains them.
+
+As of an earlier moment. Open, overdue and at risk are the report's state now, by default. For a moment ``at`` in
+the past the state rules (``is_open``, ``awaiting_response``, ``awaiting_resolution``) read the state from the
+timeline instead: the status the latest status event up to then set (``status_at``), the hold begun by then
+(``held_since_at``), the response and the resolution given by then; queries/open_reports.py weighs that state
+against the moment with the same comparisons as now's. The store keeps each report's due times as they stand now,
+and the past is judged by them. That is exact for overdue: a hold moves a due time only when it began before it,
+so before the hold the report was not due yet either way, during it the report was on hold, and after it the
+moved time is the one that stood then. A report at risk then that a hold begun since moved out of the window is
+left out. A reopened report was finished in between, as its timeline says.
+A report without a status event by then (inserted directly, or imported with a later timeline) counts with the
+status it has now. The wall's change figures ("vs kemarin") are made so (queries/kpis.py).
 """
 
 from __future__ import annotations
@@ -15,9 +27,33 @@ from sqlalchemy.orm import aliased
 from core.rules import CLOCK_RUNNING, EXCLUDED_STATUSES, FINISHED_STATUSES, HELD, NEW, OPEN_STATUSES, REMOTE_ACCESS
 from data_access.store.schema import District, Report, ReportEvent
 
+_STATUS_EVENT = aliased(ReportEvent, name="status_event")
 
-def is_open() -> ColumnElement[bool]:
-    return Report.status.in_(OPEN_STATUSES)
+
+def status_at(moment):
+    """The report's status at ``moment``: set by its latest status event up to then; its status now without one."""
+    event = _STATUS_EVENT
+    latest = (select(event.to_status)
+              .where(event.report_id == Report.id, event.kind == "status", event.at <= moment)
+              .order_by(event.at.desc(), event.id.desc()).limit(1).correlate(Report).scalar_subquery())
+    return func.coalesce(latest, Report.status)
+
+
+def _status(at: datetime | None):
+    return Report.status if at is None else status_at(at)
+
+
+def is_open(at: datetime | None = None) -> ColumnElement[bool]:
+    """Open now, or (``at``) created by then and open then."""
+    if at is None:
+        return Report.status.in_(OPEN_STATUSES)
+    return and_(Report.created_at <= at, status_at(at).in_(OPEN_STATUSES))
+
+
+def may_have_been_open(at: datetime) -> ColumnElement[bool]:
+    """The reports ``is_open(at)`` can be true of, found on indexes: open now, or changed since ``at`` (a report
+    closed before then and untouched since was closed then too)."""
+    return and_(Report.created_at <= at, or_(Report.status.in_(OPEN_STATUSES), Report.updated_at > at))
 
 
 def clock_running() -> ColumnElement[bool]:
@@ -42,16 +78,21 @@ def _no_response_time() -> ColumnElement[bool]:
     return and_(Report.first_response_at.is_(None), Report.resolved_at.is_(None))
 
 
-def awaiting_response() -> ColumnElement[bool]:
-    """Nobody has answered the citizen yet: still ``baru``, with neither a response nor a resolution time. A report
-    that moved past ``baru`` has been answered (every writer stamps the response with the first move); when the
-    source of an imported record did not say when, the time is unknown (``unknown``), never late."""
-    return and_(Report.status == NEW, _no_response_time())
+def _not_yet(done, at: datetime | None) -> ColumnElement[bool]:
+    return done.is_(None) if at is None else or_(done.is_(None), done > at)
 
 
-def awaiting_resolution() -> ColumnElement[bool]:
-    """Not resolved (yet, or again after a reopening): the resolution's due time can still pass unmet."""
-    return Report.resolved_at.is_(None)
+def awaiting_response(at: datetime | None = None) -> ColumnElement[bool]:
+    """Nobody has answered the citizen yet (or by ``at``): still ``baru``, with neither a response nor a resolution
+    time. A report that moved past ``baru`` has been answered (every writer stamps the response with the first
+    move); when the source of an imported record did not say when, the time is unknown (``unknown``), never late."""
+    return and_(_status(at) == NEW, _no_response_time() if at is None else _not_yet(responded_at(), at))
+
+
+def awaiting_resolution(at: datetime | None = None) -> ColumnElement[bool]:
+    """Not resolved (yet, or again after a reopening; or by ``at``): the resolution's due time can still pass
+    unmet."""
+    return _not_yet(Report.resolved_at, at)
 
 
 def unknown(kind: str) -> ColumnElement[bool]:
@@ -75,6 +116,14 @@ def held_since():
     event = _HOLD_EVENT
     return (select(func.max(event.at))
             .where(event.report_id == Report.id, event.kind == "status", event.to_status == HELD)
+            .correlate(Report).scalar_subquery())
+
+
+def held_since_at(moment):
+    """When the hold the report was in at ``moment`` began: its latest status event into ``ditunda`` up to then."""
+    event = _HOLD_EVENT
+    return (select(func.max(event.at))
+            .where(event.report_id == Report.id, event.kind == "status", event.to_status == HELD, event.at <= moment)
             .correlate(Report).scalar_subquery())
 
 

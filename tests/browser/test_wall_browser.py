@@ -241,8 +241,7 @@ def test_every_mark_on_the_map_is_in_the_legend(browser, server, width, height):
             ".filter(e => getComputedStyle(e).visibility === 'visible').map(e => [e.textContent, (r => ({left: r.left,"
             " right: r.right, top: r.top, bottom: r.bottom}))(e.getBoundingClientRect())])")
         assert len(labels) == 18, labels
-        if _overlaps([box for _, box in labels]):  # issue #25: the map lost height to the equity band and targets
-            pytest.xfail(f"district labels overlap on the squeezed map: {labels}")
+        assert not _overlaps([box for _, box in labels]), labels
         key = wall.text("wall-tiles-key")
         assert "◆" in key and "terpencil" in key
         assert wall.page.locator("#wall-tilegrid .tile-remote").first.inner_text() == "◆"

@@ -47,7 +47,7 @@ def test_tiles_show_change_and_a_target_set_in_the_store_changes_their_state(own
     # Overdue reports against the default target 0: off, and said so in words.
     overdue = int(headline_kpis(own_seeded, Filters(), Scope.wall(), NOW)["overdue_response"].iloc[0])
     assert overdue > 0
-    assert _tile(props, "kpi-overdue-response") == ("kpi kpi-off", "! sasaran ≤ 0")
+    assert _tile(props, "kpi-overdue-response") == ("kpi kpi-off kpi-lines-3", "! sasaran ≤ 0")
     # A tile without a target stays plain, with no target line.
     assert _tile(props, "kpi-new-today") == ("kpi kpi-plain kpi-lines-2", "")  # its two changes take turns
 
@@ -64,23 +64,23 @@ def test_tiles_show_change_and_a_target_set_in_the_store_changes_their_state(own
 
     set_target(own_seeded, "overdue_response", overdue, None, "test", NOW)  # at the target: on
     props = _props(tick(app, state=props[wall.STATE]["data"], n=4))
-    assert _tile(props, "kpi-overdue-response") == ("kpi kpi-on", f"✓ sasaran ≤ {overdue}")
+    assert _tile(props, "kpi-overdue-response") == ("kpi kpi-on kpi-lines-3", f"✓ sasaran ≤ {overdue}")
 
 
 def _check_change_against_the_oracle(own_seeded, props):
     rows = oracle.raw(own_seeded)
-    figures = {label: oracle.kpis(rows, Filters(), Scope.wall(), NOW - timedelta(days=days))
-               for label, days in (("now", 0), ("day", 1), ("week", 7))}
+    figures = {"now": oracle.kpis(rows, Filters(), Scope.wall(), NOW)}
+    figures |= {label: oracle.kpis_then(rows, Filters(), Scope.wall(), NOW - timedelta(days=days))
+                for label, days in (("day", 1), ("week", 7))}
+    assert set(wall.CHANGE_COLUMNS) == {column for _, _, column in wall.KPIS}  # every tile shows its change
     for kpi_id, _, column in wall.KPIS:
         text = props[wall.kpi_change_id(kpi_id)]["children"]
-        if column not in wall.CHANGE_COLUMNS:
-            assert text == ""  # what was open yesterday the store cannot say
-            continue
+        whole = column in wall.COUNT_CHANGE
         expected = []
         for label, words in (("day", "vs kemarin"), ("week", "vs 7 hari lalu")):
-            delta = round(figures["now"][column] - figures[label][column], 0 if column == "new_today" else 1)
+            delta = round(figures["now"][column] - figures[label][column], 0 if whole else 1)
             mark = "▲" if delta > 0 else "▼" if delta < 0 else "="
-            number = f"{abs(delta):.0f}" if column == "new_today" else f"{abs(delta):.1f}".replace(".", ",")
+            number = f"{abs(delta):.0f}" if whole else f"{abs(delta):.1f}".replace(".", ",")
             sign = "+" if delta > 0 else "−" if delta < 0 else ""
             unit = {"median_response_hours": " jam"}.get(column, "")
             expected.append(f"{mark} {sign}{number}{unit} {words}")

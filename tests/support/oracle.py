@@ -37,6 +37,35 @@ def raw(engine) -> list[dict]:
     return rows
 
 
+def as_of(rows, moment) -> list[dict]:
+    """The reports created by ``moment`` as their timelines had them then: the status of the latest status event
+    by then (today's without one), the hold begun by then, a response or resolution only if given by then. Due
+    times as they stand (the rule book's "As of an earlier moment")."""
+    out = []
+    for r in rows:
+        if r["created_at"] > moment:
+            continue
+        then = dict(r)
+        statuses = [to for at, _, kind, to, _ in r["events"] if kind == "status" and at <= moment]
+        then["status"] = statuses[-1] if statuses else r["status"]
+        holds = [at for at, _, kind, to, _ in r["events"] if kind == "status" and to == "ditunda" and at <= moment]
+        then["held_since"] = max(holds) if holds and then["status"] == "ditunda" else None
+        for done in ("first_response_at", "resolved_at"):
+            if then[done] is not None and then[done] > moment:
+                then[done] = None
+        out.append(then)
+    return out
+
+
+STATE_KEYS = ("open", "overdue", "overdue_response", "overdue_resolution", "at_risk")
+
+
+def kpis_then(rows, filters, scope, moment, at_risk=timedelta(hours=24)) -> dict:
+    """headline_kpis(past=True): the window figures as at any ``moment``, the state counts as the timeline had them."""
+    return {**kpis(rows, filters, scope, moment, at_risk),
+            **{k: v for k, v in kpis(as_of(rows, moment), filters, scope, moment, at_risk).items() if k in STATE_KEYS}}
+
+
 def reference(engine):
     with engine.connect() as conn:
         districts = [dict(r._mapping) for r in conn.execute(select(District.code, District.population))]
