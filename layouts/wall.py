@@ -683,7 +683,7 @@ def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: st
     labels = [f"{name}  " for name in table.index]
     data = []
     for i, bucket in enumerate(buckets):
-        data.append({"type": "bar", "orientation": "h", "y": labels, "name": _days(bucket),
+        data.append({"type": "bar", "orientation": "h", "y": labels, "name": _days(bucket, lang),
                      "x": table[bucket].tolist(), "marker": {"color": theme.OVERDUE_COLOURS[i % 4],
                                                             "line": {"width": 0}}})
     data.append({"type": "scatter", "mode": "text", "y": labels, "x": table["total"].tolist(),
@@ -698,13 +698,11 @@ def sla_overdue_figure(overdue: pd.DataFrame, buckets: tuple[str, ...], lang: st
 
 
 # Bucket names as a narrow panel's legend says them: the ranges bare, the unit once, as the legend's title
-# ("hari  <1  1–3  3–7  >7"). A unit on an entry ran past the panel's edge, where Plotly thought the entry fit.
-DAYS = {"<1 hari": "<1", "1-3 hari": "1–3", "3-7 hari": "3–7", ">7 hari": ">7", "age_0_1": "<1", "age_1_3": "1–3",
-        "age_3_7": "3–7", "age_7_14": "7–14", "age_14p": ">14"}
-
-
-def _days(bucket: str) -> str:
-    return DAYS.get(bucket, bucket)
+# ("hari  <1  1–2  3–6  ≥7"). A unit on an entry ran past the panel's edge, where Plotly thought the entry fit. The
+# ranges are the catalog's (the same words as the pages'), cut before their unit.
+def _days(bucket: str, lang: str) -> str:
+    key = ("age." if bucket.startswith("age_") else "bucket.") + bucket
+    return t(key, lang).split(" ")[0]
 
 
 def _range_legend(lang: str) -> dict:
@@ -759,7 +757,7 @@ def opd_backlog_figure(workload: pd.DataFrame, lang: str, top: int = TOP_OPDS) -
     hidden = len(with_backlog) - len(rows)
     rows = rows.iloc[::-1]
     labels = [f"{name}  " for name in rows["short_name"].fillna(rows["opd_code"])]
-    data = [{"type": "bar", "orientation": "h", "y": labels, "name": _days(col),
+    data = [{"type": "bar", "orientation": "h", "y": labels, "name": _days(col, lang),
              "x": rows[col].tolist(), "marker": {"color": theme.AGE_COLOURS[i], "line": {"width": 0}}}
             for i, col in enumerate(AGE_COLUMNS)]
     data.append({"type": "scatter", "mode": "text", "y": labels, "x": rows["backlog"].tolist(),

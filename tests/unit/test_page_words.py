@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 
 from core import measures
 from core.i18n import LOCALE_DIR, t
+from data_access.queries.sla_breaches import OVERDUE_BUCKETS
 from geo.choropleth import class_ranges, fixed_class_edges
 from layouts import wall
 
@@ -40,6 +41,22 @@ def test_age_buckets_share_no_edge(family, lang):
     ranges = [_range(t(key, lang)) for key in FAMILIES[family]]
     for (_, high), (low, _) in zip(ranges, ranges[1:], strict=False):
         assert low == high + 1, (family, lang, ranges)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_walls_age_legends_are_the_pages_buckets(lang):
+    """The wall's narrow legends say the same ranges as the pages, bare ("<1", "1–2", "3–6", "≥7"): they once
+    kept their own "1–3", "3–7" after the pages' words were mended."""
+    overdue = pd.DataFrame({"opd_code": ["PUPR"] * 4, "short_name": ["PUPR"] * 4, "bucket": list(OVERDUE_BUCKETS),
+                            "reports": [1, 2, 3, 4]})
+    workload = pd.DataFrame([{"opd_code": "PUPR", "short_name": "PUPR", "backlog": 15, "overdue": 3,
+                              **dict(zip(wall.AGE_COLUMNS, [1, 2, 3, 4, 5], strict=True))}])
+    for figure, keys in ((wall.sla_overdue_figure(overdue, OVERDUE_BUCKETS, lang), FAMILIES["overdue"]),
+                         (wall.opd_backlog_figure(workload, lang), FAMILIES["age"])):
+        names = [trace["name"] for trace in figure["data"] if trace["type"] == "bar"]
+        assert names == [t(key, lang).split(" ")[0] for key in keys]
+        ranges = [_range(name) for name in names]
+        assert all(low == high + 1 for (_, high), (low, _) in zip(ranges, ranges[1:], strict=False)), names
 
 
 @pytest.mark.parametrize("values", [[0, 5.2, 11.0, 17.3, 30.1, 40.0, None], [3.3, 3.3, 3.3], [0.0, 120.5, 8.8]])
