@@ -575,16 +575,15 @@ def short_name(name: str) -> str:
 
 
 def hyphenate(name: str, longer_than: int = 10) -> str:
-    """A soft hyphen in each long word at the first syllable break past its middle ("Tembaga-pura"), so a
-    narrow tile breaks the word instead of shrinking its font; short words are left as they are."""
+    """A soft hyphen at each syllable break of a long word ("Tem-ba-ga-pu-ra"), so a narrow tile breaks the word
+    where a reader expects instead of shrinking its font or cutting it anywhere: the browser takes the last break
+    that fits, which gives the longest first line the tile allows. Short words are left as they are."""
     words = []
     for word in name.split(" "):
         if len(word) > longer_than:
             breaks = [i for i in range(2, len(word) - 2)
                       if word[i - 1] in VOWELS and word[i] not in VOWELS and word[i + 1] in VOWELS]
-            if breaks:
-                later = [b for b in breaks if b >= len(word) / 2]  # a longer first line reads better
-                i = later[0] if later else breaks[-1]
+            for i in reversed(breaks):
                 word = word[:i] + "\u00ad" + word[i:]
         words.append(word)
     return " ".join(words)

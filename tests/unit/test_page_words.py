@@ -96,3 +96,12 @@ def test_the_wall_has_a_discreet_way_to_the_other_pages():
     assert menu.id == wall.MENU and not getattr(menu, "open", False)
     links = [(a.children.children, a.children.href) for a in menu.children[1].children]
     assert [href for _, href in links] == ["/briefing?lang=en", "/opd?lang=en", "/sla?lang=en", "/explorer?lang=en"]
+
+
+def test_long_district_names_may_break_at_every_syllable():
+    """A narrow tile breaks "Tembagapura" where a reader expects ("Temba-gapura" or "Tembaga-pura"), never
+    "Tembag/apura": every syllable break is offered, the browser takes the last that fits."""
+    assert wall.hyphenate("Tembagapura") == "Temba\u00adga\u00adpura"
+    assert wall.hyphenate("Mimika Barat Tengah") == "Mimika Barat Tengah"  # short words stay whole
+    for name in ("Tembagapura", "Mimika Timur Jauh", "Kwamki Narama"):
+        assert wall.hyphenate(name).replace("\u00ad", "") == name
