@@ -325,7 +325,8 @@ def oldest_frame(oldest: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.id", lang): oldest["id"].astype(int).tolist(),
         t("col.title", lang): oldest["title"].tolist(),
         t("col.opd", lang): oldest["opd"].fillna("–").tolist(),
-        t("col.district", lang): oldest["district"].fillna("–").tolist(),
+        t("col.district", lang): [c.place_name(d, located, lang) for d, located in
+                                  zip(oldest["district"], oldest["located"], strict=True)],
         t("col.status", lang): [status_label(s, lang) for s in oldest["status"]],
         t("col.sla_state", lang): [t(f"state.{s}", lang) for s in oldest["sla_state"]],
         t("col.age_days", lang): oldest["age_days"].round(1).tolist(),

@@ -34,6 +34,7 @@ from layouts.briefing import (
     resolution_shown,
     week_labels,
 )
+from layouts.components import place_name
 from layouts.wall import SURGE_MARK
 
 
@@ -100,7 +101,7 @@ def _attention(data: BriefingData, lang: str) -> list[str]:
         r = data.oldest.iloc[0]
         lines.append(t("doc.attn.oldest", lang, no=doc.report_no(r["id"]), days=doc.dec(r["age_days"], lang),
                        opd=r["opd"] if _has(r["opd"]) else "–",
-                       district=r["district"] if _has(r["district"]) else "–"))
+                       district=place_name(r["district"], r["located"], lang)))
     return lines
 
 

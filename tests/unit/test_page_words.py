@@ -105,3 +105,16 @@ def test_long_district_names_may_break_at_every_syllable():
     assert wall.hyphenate("Mimika Barat Tengah") == "Mimika Barat Tengah"  # short words stay whole
     for name in ("Tembagapura", "Mimika Timur Jauh", "Kwamki Narama"):
         assert wall.hyphenate(name).replace("\u00ad", "") == name
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_oldest_reports_say_why_they_have_no_district(lang):
+    """The briefing's oldest reports (page, XLSX, PDF) name a missing district the way the work list does — "tanpa
+    lokasi" or "di luar wilayah" — not with a dash."""
+    from layouts.briefing import oldest_frame
+
+    oldest = pd.DataFrame({"id": [1, 2, 3], "title": ["a", "b", "c"], "opd": ["PUPR"] * 3,
+                           "district": ["Agimuga", None, None], "located": [1, 0, 1],
+                           "status": ["baru"] * 3, "sla_state": ["ok"] * 3, "age_days": [1.0, 2.0, 3.0]})
+    districts = oldest_frame(oldest, lang)[t("col.district", lang)].tolist()
+    assert districts == ["Agimuga", t("location.none", lang), t("location.outside", lang)]
