@@ -21,6 +21,9 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import pandas as pd
+
 from data_access.intake.importing.cell_values import BadValue, is_missing
 
 _TIME = r"(?:[T ,]+(\d{1,2})(?:[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d+))?)?)?\s*([AaPp]\.?[Mm]\.?)?)?"
@@ -29,7 +32,6 @@ _DAY_MONTH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})" + _TIME + 
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _TIME + _ZONE + r"$")
 _NAMED_DAY_FIRST = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3,10})\.?[ -,]+(\d{4})" + _TIME + _ZONE + r"$")
 _NAMED_MONTH_FIRST = re.compile(r"^([A-Za-z]{3,10})\.? (\d{1,2}),? (\d{4})" + _TIME + _ZONE + r"$")
-_TIME_TAIL = re.compile(_TIME + _ZONE + r"$")  # what follows the date in _DAY_MONTH
 _EPOCH = re.compile(r"^\d{10}(?:\.\d+)?$|^\d{13}$")
 _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -46,7 +48,10 @@ _NAMED_ZONES = {"Z": UTC, "UTC": UTC, "GMT": UTC, "WIB": timezone(timedelta(hour
 ZONE_ALIASES = {"WIT": "Asia/Jayapura", "WITA": "Asia/Makassar", "WIB": "Asia/Jakarta"}
 
 DAY_FIRST, MONTH_FIRST, MIXED = "DMY", "MDY", "mixed"
-_PART_MEMO_MAX = 200_000  # dates of a century and every second of a day fit; junk cannot grow it further
+ISO_AWARE = "ISO8601 with zones"  # parse_column's name for ISO text read with utc=True
+_HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+# Times of day after a DD/MM/YYYY date that pandas reads in one call (others are read value by value).
+_CLOCKS = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M:%S %p", " %I:%M %p", " %H.%M")
 
 
 def time_zone(name: str) -> ZoneInfo:
@@ -115,8 +120,6 @@ class DateColumn:
         self.day_first_seen = self.month_first_seen = False
         self.day_month_seen = False  # any DD/MM or MM/DD value at all: worth reading on in the pre-scan
         self.fallback: str | None = None  # another column's decision, or the mapping's [dates] order
-        self._day_parts: dict[str, tuple[int, int, int]] = {}
-        self._time_parts: dict[str, tuple] = {}  # time of day → (h, m, s, µs, UTC offset or None: see _utc)
         self._patterns = (self._iso, self._year_first, self._day_month_text, self._named, self._epoch_text)
         self._last = None
 
@@ -179,6 +182,77 @@ class DateColumn:
                     return moment
         raise BadValue(f"not a date: {text[:40]!r}")
 
+    def parse_column(self, values: list) -> tuple[list[datetime | None], dict[int, str]]:
+        """Every value of a batch: aware UTC or None when missing, and the reason for each that is no date.
+
+        Text of the column's shape is read by pandas in one call, with the format that reads the first value as
+        :meth:`parse` does (ISO, or day/month in the column's decided order) in a zone of one offset; whatever
+        that format does not read (another shape, a day/month the other way round, a typo) is read one distinct
+        value at a time by :meth:`parse`, which gives the reason."""
+        out: list[datetime | None] = [None] * len(values)
+        rest = range(len(values))
+        fmt = self._format(values)
+        if fmt is not None:
+            texts = pd.Series(values, dtype=object)
+            texts = texts.where(texts.map(type).eq(str))  # a spreadsheet's datetime cells: read by parse
+            try:
+                parsed = pd.to_datetime(texts, format=fmt, errors="coerce", utc=fmt == ISO_AWARE)
+            except ValueError:  # e.g. ISO text with and without zones in one column
+                parsed = None
+            if parsed is not None:
+                if fmt == ISO_AWARE:  # a value without a zone is local time, which utc=True would not read
+                    parsed = parsed.where(texts.str.contains(_HAS_ZONE, na=False))
+                else:
+                    parsed = (parsed - self.offset).dt.tz_localize(UTC)
+                good = parsed.notna().to_numpy()
+                moments = parsed[good].dt.as_unit("us").dt.to_pydatetime().tolist()
+                for i, moment in zip(np.flatnonzero(good).tolist(), moments, strict=True):
+                    out[i] = moment
+                rest = np.flatnonzero(~good).tolist()
+        errors: dict[int, str] = {}
+        seen: dict = {}
+        for i in rest:
+            value = values[i]
+            key = (type(value), value)
+            if key not in seen:
+                try:
+                    seen[key] = self.parse(value)
+                except BadValue as exc:
+                    seen[key] = exc
+            result = seen[key]
+            if isinstance(result, BadValue):
+                errors[i] = str(result)
+            else:
+                out[i] = result
+        return out, errors
+
+    def _format(self, values: list) -> str | None:
+        """A format pandas reads the column's text with, exactly as :meth:`parse` reads its first value; None when
+        there is none (another shape, an undecided day/month order, a zone whose offset changes)."""
+        sample = next((v.strip() for v in values if type(v) is str and not is_missing(v)), None)
+        if sample is None or self.offset is None:
+            return None
+        try:
+            want = self.parse(sample)
+        except BadValue:
+            return None
+        if _ISO_START.match(sample):
+            return ISO_AWARE if _HAS_ZONE.search(sample) else "ISO8601"
+        match = _DAY_MONTH.match(sample)
+        order = self.order or self.fallback
+        if match is None or len(match.group(3)) != 4 or order not in (DAY_FIRST, MONTH_FIRST):
+            return None
+        sep = sample[match.end(1)]
+        day = f"%d{sep}%m{sep}%Y" if order == DAY_FIRST else f"%m{sep}%d{sep}%Y"
+        for clock in _CLOCKS:
+            try:
+                local = datetime.strptime(sample, day + clock)
+            except ValueError:
+                continue
+            if local.replace(tzinfo=UTC) - self.offset == want:
+                return day + clock
+        return None
+
     # Each pattern returns None when the text is not of its shape, raises BadValue when it is but is no date.
     def _iso(self, text: str) -> datetime | None:
         if not _ISO_START.match(text):
@@ -201,63 +275,8 @@ class DateColumn:
         return _build(int(g[0]), int(g[1]), int(g[2]), g[3:], self.tz, text).astimezone(UTC)
 
     def _day_month_text(self, text: str) -> datetime | None:
-        # "11/20/2026 08:15:00 PM" is the slow shape (a long regex, AM/PM) and the common one in big US-style
-        # exports. Its date and its time of day repeat across rows, so each part is remembered once it has been
-        # read in full; the decided day/month order of the column never changes after the pre-scan.
-        space = text.find(" ")
-        if space > 0:
-            day = self._day_parts.get(text[:space])
-            if day is not None:
-                clock = self._time_parts.get(text[space + 1:])
-                if clock is not None:
-                    return self._utc(day, clock)
-                # A known day with a new time of day (most of the first 86,400 rows): the day part of the full
-                # pattern matched exactly up to the space before, so the rest is its time and zone.
-                tail = _TIME_TAIL.match(text, space)
-                if tail is None:
-                    return None
-                clock = self._clock(tail.groups(), text)
-                try:
-                    moment = self._utc(day, clock)
-                except ValueError:
-                    raise BadValue(f"not a date: {text[:40]!r}") from None
-                if len(self._time_parts) > _PART_MEMO_MAX:
-                    self._time_parts.clear()
-                self._time_parts[text[space + 1:]] = clock
-                return moment
         match = _DAY_MONTH.match(text)
-        if not match:
-            return None
-        local = self._day_month(match, text)
-        if space > 0 and match.end(3) == space:
-            if len(self._day_parts) > _PART_MEMO_MAX:
-                self._day_parts.clear()
-            self._day_parts[text[:space]] = (local.year, local.month, local.day)
-            self._remember_clock(text[space + 1:], local)
-        return local.astimezone(UTC)
-
-    def _remember_clock(self, text: str, local: datetime) -> None:
-        if len(self._time_parts) > _PART_MEMO_MAX:
-            self._time_parts.clear()
-        self._time_parts[text] = (local.hour, local.minute, local.second, local.microsecond,
-                                  self._offset_of(local.tzinfo))
-
-    def _clock(self, groups: tuple, raw: str) -> tuple:
-        """_build's time of day without the datetime: (h, m, s, µs, UTC offset or None), checked by _utc."""
-        zone = _zone(groups[5], self.tz) if groups[5] else self.tz
-        return (*_time_of_day(groups, raw), self._offset_of(zone))
-
-    def _offset_of(self, zone) -> timedelta | None:
-        """A parsed time's zone as the fixed offset _utc subtracts; None for the import's zone if it has none."""
-        return self.offset if zone is self.tz else zone.utcoffset(None)
-
-    def _utc(self, day: tuple[int, int, int], clock: tuple) -> datetime:
-        """A remembered day and time of day as aware UTC: by its fixed offset, or through the zone database for a
-        zone that changes its offset (the same day and time may then fall on either side of a switch)."""
-        hour, minute, second, micro, offset = clock
-        if offset is not None:
-            return datetime(*day, hour, minute, second, micro, UTC) - offset
-        return datetime(*day, hour, minute, second, micro, self.tz).astimezone(UTC)
+        return None if match is None else self._day_month(match, text).astimezone(UTC)
 
     def _named(self, text: str) -> datetime | None:
         match = _NAMED_DAY_FIRST.match(text) or _NAMED_MONTH_FIRST.match(text)
