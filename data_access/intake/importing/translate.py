@@ -120,7 +120,6 @@ class Translator:
         self._opd_contained = [*sorted(contained.items(), key=lambda pair: -len(pair[0])),
                                *sorted(((k, c) for k, c in short.items() if k not in contained),
                                        key=lambda pair: -len(pair[0]))]
-        self._resolved_cache: dict[tuple, dict[str, tuple[str, ...]]] = {}
         self.check_targets()
         self.resolved = self._resolve(columns) if columns is not None else None
         if columns is not None:
@@ -141,17 +140,13 @@ class Translator:
         if bad:
             raise MappingError(f"{m.name}: [opd] maps to OPD codes the store does not have: {', '.join(bad)}")
 
-    def _resolve(self, names: list[str] | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    def _resolve(self, names) -> dict[str, tuple[str, ...]]:
         """Our field → the file's column names that feed it, matched without case or spacing differences."""
-        by_fold: dict[str, str] = {}
+        by_fold: dict[str, list[str]] = {}
         for name in names:
-            by_fold.setdefault(fold(name), name)
-        resolved = {}
-        for ours, theirs in self.mapping.columns.items():
-            present = tuple(by_fold[fold(t)] for t in theirs if fold(t) in by_fold)
-            if present:
-                resolved[ours] = present
-        return resolved
+            by_fold.setdefault(fold(name), []).append(name)
+        return {ours: present for ours, theirs in self.mapping.columns.items()
+                if (present := tuple(n for t in theirs for n in by_fold.get(fold(t), ())))}
 
     def _check_columns(self, columns: list[str]) -> None:
         resolved = self.resolved
@@ -166,15 +161,15 @@ class Translator:
 
     def observe(self, records: list[RawRecord]) -> None:
         """The pre-scan: show a batch's date values to their columns."""
-        cols = self._cols(records)
+        keys = self._keys(records)
         for name, column in self.dates.items():
-            for values in self._columns(records, cols, name):
+            for values in self._columns(records, keys, name):
                 for value in values:
                     column.observe(value)
 
     def raw_ids(self, records: list[RawRecord]) -> list[str | None]:
         """The records' own ids as translate reads them (None: it has none, and translate derives one)."""
-        return [clean_key(v) for v in self._column(records, self._cols(records), "external_id")]
+        return _distinct(clean_key, self._column(records, self._keys(records), "external_id"))
 
     def decide_dates(self) -> None:
         share_decisions(list(self.dates.values()), self.mapping.date_order)
@@ -183,45 +178,32 @@ class Translator:
         return all(c.decided for c in self.dates.values())
 
     # -- columns of a batch ---------------------------------------------------------------------------------
-    def _cols(self, records: list[RawRecord]) -> list[dict[str, tuple[str, ...]]] | None:
-        """Each record's columns per field, for files whose records name their own (JSON, XML); None for a
-        header's (CSV, XLSX), which ``resolved`` holds."""
+    def _keys(self, records: list[RawRecord]) -> dict[str, tuple[str, ...]]:
+        """The columns per field: the header's, or those the batch's records name (JSON, XML)."""
         if self.resolved is not None:
-            return None
-        out = []
-        for record in records:
-            keys = tuple(record.fields)
-            found = self._resolved_cache.get(keys)
-            if found is None:
-                if len(self._resolved_cache) > 1000:
-                    self._resolved_cache.clear()
-                found = self._resolved_cache[keys] = self._resolve(keys)
-            out.append(found)
-        return out
+            return self.resolved
+        return self._resolve(dict.fromkeys(key for record in records for key in record.fields))
 
-    def _columns(self, records: list[RawRecord], cols, name: str) -> list[list]:
+    @staticmethod
+    def _columns(records: list[RawRecord], keys: dict, name: str) -> list[list]:
         """The values of every column that feeds ``name``, one list per column (in the mapping's order)."""
-        if cols is None:
-            return [[r.fields.get(key) for r in records] for key in self.resolved.get(name, ())]
-        width = max((len(c.get(name, ())) for c in cols), default=0)
-        return [[r.fields.get(c[name][k]) if len(c.get(name, ())) > k else None
-                 for r, c in zip(records, cols, strict=True)] for k in range(width)]
+        return [[r.fields.get(key) for r in records] for key in keys.get(name, ())]
 
-    def _column(self, records: list[RawRecord], cols, name: str) -> list:
+    def _column(self, records: list[RawRecord], keys: dict, name: str) -> list:
         """The value of ``name`` per record: the first column of its list that is not missing."""
-        columns = self._columns(records, cols, name)
+        columns = self._columns(records, keys, name)
         if len(columns) == 1:
             return columns[0]
         if not columns:
             return [None] * len(records)
         return [next((v for v in values if not is_missing(v)), None) for values in zip(*columns, strict=True)]
 
-    def _dates(self, name: str, records, cols, problems: dict[int, str]) -> list[datetime | None]:
+    def _dates(self, name: str, records, keys, problems: dict[int, str]) -> list[datetime | None]:
         """A date column: aware UTC or None per record; ``problems`` gets the reason for each value that is no
         date, before 2000 or in the future (left None)."""
         if name not in self.dates:
             return [None] * len(records)
-        moments, errors = self.dates[name].parse_column(self._column(records, cols, name))
+        moments, errors = self.dates[name].parse_column(self._column(records, keys, name))
         for i, reason in errors.items():
             problems.setdefault(i, f"{name}: {reason}")
         for i, moment in enumerate(moments):
@@ -244,8 +226,8 @@ class Translator:
         n = len(records)
         reasons: dict[int, str] = {i: str(r.fields["__error__"]) for i, r in enumerate(records)
                                    if "__error__" in r.fields}
-        cols = self._cols(records)
-        created = self._dates("created_at", records, cols, reasons)
+        keys = self._keys(records)
+        created = self._dates("created_at", records, keys, reasons)
         for i, moment in enumerate(created):
             if moment is None:
                 reasons.setdefault(i, "created_at is missing")
@@ -253,12 +235,12 @@ class Translator:
         optional = {}
         for name in ("closed_at", "updated_at", "first_response_at"):
             problems: dict[int, str] = {}
-            optional[name] = self._dates(name, records, cols, problems)
+            optional[name] = self._dates(name, records, keys, problems)
             # A time other than the creation that cannot be read (a San Francisco dump's repeated key leaves
             # updated_datetime = "true") is left unknown with a warning; the record still lands.
             for i, reason in problems.items():
                 warnings[i].append(f"{reason}: left unknown")
-        statuses = _distinct(clean_key, self._column(records, cols, "status"))
+        statuses = _distinct(clean_key, self._column(records, keys, "status"))
         verdicts = _distinct(self._status, statuses)
         for i, (status, warning) in enumerate(verdicts):
             if status is None:
@@ -269,16 +251,15 @@ class Translator:
         keep = [i for i in range(n) if i not in reasons]
         if len(keep) < n:
             records = [records[i] for i in keep]
-            cols = None if cols is None else [cols[i] for i in keep]
-        categories = self._categories(records, cols)
-        opds = _distinct(clean_key, self._column(records, cols, "opd"))
+        categories = self._categories(records, keys)
+        opds = _distinct(clean_key, self._column(records, keys, "opd"))
         opd_codes = _distinct(self._opd_code, opds)
-        channels = _distinct(self._channel, _distinct(clean_key, self._column(records, cols, "channel")))
-        titles = [_distinct(clean_text, column) for column in self._columns(records, cols, "title")]
-        descriptions = [_distinct(clean_text, column) for column in self._columns(records, cols, "description")]
-        addresses = _distinct(clean_text, self._column(records, cols, "address"))
-        locations = self._locations(records, cols)
-        ids = [clean_key(v) for v in self._column(records, cols, "external_id")]
+        channels = _distinct(self._channel, _distinct(clean_key, self._column(records, keys, "channel")))
+        titles = [_distinct(clean_text, column) for column in self._columns(records, keys, "title")]
+        descriptions = [_distinct(clean_text, column) for column in self._columns(records, keys, "description")]
+        addresses = _distinct(clean_text, self._column(records, keys, "address"))
+        locations = self._locations(records, keys)
+        ids = [clean_key(v) for v in self._column(records, keys, "external_id")]
         names = self.reference.categories
         default_opd = self.mapping.defaults.get("opd")
         out = []
@@ -348,9 +329,9 @@ class Translator:
         folded = fold(raw)
         return self.mapping.category.get(folded) or self._category_names.get(folded)
 
-    def _categories(self, records, cols) -> list[tuple[str | None, str]]:
+    def _categories(self, records, keys) -> list[tuple[str | None, str]]:
         """(their value, our code) per record: the first of the category columns that maps, else the default."""
-        columns = [_distinct(clean_key, column) for column in self._columns(records, cols, "category")]
+        columns = [_distinct(clean_key, column) for column in self._columns(records, keys, "category")]
         codes = [_distinct(self._category_code, column) for column in columns]
         out = []
         for k in range(len(records)):
@@ -382,9 +363,9 @@ class Translator:
         return self.mapping.channel.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in CHANNELS
                                                  else None) or self.mapping.default_channel
 
-    def _locations(self, records, cols) -> list[tuple[float | None, float | None, str | None]]:
-        lats, lons = self._column(records, cols, "lat"), self._column(records, cols, "lon")
-        points = self._column(records, cols, "location") if "location" in self.mapping.columns else None
+    def _locations(self, records, keys) -> list[tuple[float | None, float | None, str | None]]:
+        lats, lons = self._column(records, keys, "lat"), self._column(records, keys, "lon")
+        points = self._column(records, keys, "location") if "location" in self.mapping.columns else None
         out = []
         for k, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
             try:
@@ -400,15 +381,13 @@ class Translator:
 
 def _distinct(function, values: list) -> list:
     """``function`` of each value, worked out once per distinct value (the values of a column repeat)."""
-    table: dict = {}
-    out = []
-    for value in values:
-        key = (type(value), value)
-        found = table.get(key, table)
-        if found is table:
-            found = table[key] = function(value)
-        out.append(found)
-    return out
+    if all(type(v) is str for v in values):  # text files: one table of the distinct texts
+        table = {v: function(v) for v in set(values)}
+        return list(map(table.__getitem__, values))
+    table = {}
+    for key in {(type(v), v) for v in values}:  # 1, 1.0 and True are one key of a dict: typed, they are not
+        table[key] = function(key[1])
+    return [table[(type(v), v)] for v in values]
 
 
 def _derived_id(created: datetime, category: str | None, title: str, description: str | None,
