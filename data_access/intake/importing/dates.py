@@ -118,10 +118,7 @@ class DateColumn:
         self.offset = fixed_offset(tz)
         self.forced = order
         self.day_first_seen = self.month_first_seen = False
-        self.day_month_seen = False  # any DD/MM or MM/DD value at all: worth reading on in the pre-scan
         self.fallback: str | None = None  # another column's decision, or the mapping's [dates] order
-        self._patterns = (self._iso, self._year_first, self._day_month_text, self._named, self._epoch_text)
-        self._last = None
 
     # -- the pre-scan --------------------------------------------------------------------------------------
     def observe(self, value: object) -> None:
@@ -129,7 +126,6 @@ class DateColumn:
             return
         match = _DAY_MONTH.match(value.strip())
         if match:
-            self.day_month_seen = True
             a, b = int(match.group(1)), int(match.group(2))
             if a > 12 >= b:
                 self.day_first_seen = True
@@ -158,9 +154,7 @@ class DateColumn:
         """Aware UTC, or None when missing; :class:`BadValue` with a reason otherwise."""
         if is_missing(value):
             return None
-        if type(value) is str:  # text files: every value
-            text = value.strip()
-        elif isinstance(value, datetime):
+        if isinstance(value, datetime):
             moment = value if value.tzinfo is not None else value.replace(tzinfo=self.tz)
             return moment.astimezone(UTC)
         elif isinstance(value, date):
@@ -169,17 +163,10 @@ class DateColumn:
             return self._epoch(float(value), value)
         else:
             text = str(value).strip()
-        last = self._last
-        if last is not None:
-            moment = last(text)
+        for pattern in (self._iso, self._year_first, self._day_month_text, self._named, self._epoch_text):
+            moment = pattern(text)
             if moment is not None:
                 return moment
-        for pattern in self._patterns:
-            if pattern is not last:
-                moment = pattern(text)
-                if moment is not None:
-                    self._last = pattern  # a column keeps its format: try it first next time
-                    return moment
         raise BadValue(f"not a date: {text[:40]!r}")
 
     def parse_column(self, values: list) -> tuple[list[datetime | None], dict[int, str]]:

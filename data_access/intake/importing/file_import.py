@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -79,14 +79,7 @@ class ImportSummary:
     columns_missing: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        out = {k: getattr(self, k) for k in ("read", "inserted", "updated", "unchanged", "rejected", "warnings",
-                                             "unmapped_category", "unmapped_opd", "outside", "derived_ids",
-                                             "superseded")}
-        out.update(format=self.format, mapping=self.mapping, source=self.source, dry_run=self.dry_run,
-                   rejects_file=self.rejects_file, seconds=round(self.seconds, 3),
-                   unmapped_category_values=self.unmapped_category_values,
-                   unmapped_opd_values=self.unmapped_opd_values, columns_missing=self.columns_missing)
-        return out
+        return {**asdict(self), "seconds": round(self.seconds, 3)}
 
 
 def default_rejects_path(path: Path) -> Path:

@@ -332,17 +332,15 @@ class Translator:
     def _categories(self, records, keys) -> list[tuple[str | None, str]]:
         """(their value, our code) per record: the first of the category columns that maps, else the default."""
         columns = [_distinct(clean_key, column) for column in self._columns(records, keys, "category")]
-        codes = [_distinct(self._category_code, column) for column in columns]
+        pairs = [list(zip(column, _distinct(self._category_code, column), strict=True)) for column in columns]
         out = []
-        for k in range(len(records)):
-            first = next((column[k] for column in columns if column[k] is not None), None)
-            code = next((c[k] for c in codes if c[k]), None)
-            if code is None:
+        for choices in zip(*pairs, strict=True) if pairs else [()] * len(records):
+            found = next((pair for pair in choices if pair[1]), None)
+            if found is None:
+                first = next((raw for raw, _ in choices if raw is not None), None)
                 self.tally.unmapped_category[first or "(empty)"] += 1
-                code = self.mapping.default_category
-            else:
-                first = next(column[k] for column, c in zip(columns, codes, strict=True) if c[k])
-            out.append((first, code))
+                found = (first, self.mapping.default_category)
+            out.append(found)
         return out
 
     def _opd_code(self, value: str | None) -> str | None:
@@ -381,7 +379,7 @@ class Translator:
 
 def _distinct(function, values: list) -> list:
     """``function`` of each value, worked out once per distinct value (the values of a column repeat)."""
-    if all(type(v) is str for v in values):  # text files: one table of the distinct texts
+    if set(map(type, values)) == {str}:  # text files: one table of the distinct texts
         table = {v: function(v) for v in set(values)}
         return list(map(table.__getitem__, values))
     table = {}
