@@ -1,4 +1,4 @@
-"""One foreign record → one candidate report of ours, or a rejection with its reason.
+"""A batch of foreign records → candidate reports of ours, and a reason for each record that cannot land.
 
 Pure: the store's reference data (categories, OPDs) is handed in. What lands and what is refused:
 
@@ -48,14 +48,6 @@ EARLIEST = datetime(EARLIEST_DAY.year, EARLIEST_DAY.month, EARLIEST_DAY.day, tzi
 TITLE_JOIN = " – "
 EXTERNAL_ID_MAX = 64  # the store's column width
 _STATUS_NAMES = {fold(s): s for s in STATUSES}
-
-
-class Rejected(Exception):
-    """The record cannot land; ``reason`` goes to the rejects file."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(slots=True)
@@ -169,7 +161,7 @@ class Translator:
 
     def raw_ids(self, records: list[RawRecord]) -> list[str | None]:
         """The records' own ids as translate reads them (None: it has none, and translate derives one)."""
-        return _distinct(clean_key, self._column(records, self._keys(records), "external_id"))
+        return [clean_key(v) for v in self._column(records, self._keys(records), "external_id")]
 
     def decide_dates(self) -> None:
         share_decisions(list(self.dates.values()), self.mapping.date_order)
