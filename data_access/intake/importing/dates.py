@@ -178,12 +178,14 @@ class DateColumn:
         value at a time by :meth:`parse`, which gives the reason."""
         out: list[datetime | None] = [None] * len(values)
         rest = range(len(values))
-        fmt = self._format(values)
+        fmt, sample = self._format(values)
         if fmt is not None:
             texts = pd.Series(values, dtype=object)
             texts = texts.where(texts.map(type).eq(str))  # a spreadsheet's datetime cells: read by parse
             try:
-                parsed = pd.to_datetime(texts, format=fmt, errors="coerce", utc=fmt == ISO_AWARE)
+                parsed = _fixed_width(texts, fmt, sample)
+                if parsed is None:
+                    parsed = pd.to_datetime(texts, format=fmt, errors="coerce", utc=fmt == ISO_AWARE)
             except ValueError:  # e.g. ISO text with and without zones in one column
                 parsed = None
             if parsed is not None:
@@ -213,22 +215,22 @@ class DateColumn:
                 out[i] = result
         return out, errors
 
-    def _format(self, values: list) -> str | None:
-        """A format pandas reads the column's text with, exactly as :meth:`parse` reads its first value; None when
-        there is none (another shape, an undecided day/month order, a zone whose offset changes)."""
+    def _format(self, values: list) -> tuple[str | None, str | None]:
+        """A format pandas reads the column's text with, exactly as :meth:`parse` reads its first value (None when
+        there is none: another shape, an undecided day/month order, a zone whose offset changes), and that value."""
         sample = next((v.strip() for v in values if type(v) is str and not is_missing(v)), None)
         if sample is None or self.offset is None:
-            return None
+            return None, None
         try:
             want = self.parse(sample)
         except BadValue:
-            return None
+            return None, None
         if _ISO_START.match(sample):
-            return ISO_AWARE if _HAS_ZONE.search(sample) else "ISO8601"
+            return ISO_AWARE if _HAS_ZONE.search(sample) else "ISO8601", sample
         match = _DAY_MONTH.match(sample)
         order = self.order or self.fallback
         if match is None or len(match.group(3)) != 4 or order not in (DAY_FIRST, MONTH_FIRST):
-            return None
+            return None, None
         sep = sample[match.end(1)]
         day = f"%d{sep}%m{sep}%Y" if order == DAY_FIRST else f"%m{sep}%d{sep}%Y"
         for clock in _CLOCKS:
@@ -237,8 +239,8 @@ class DateColumn:
             except ValueError:
                 continue
             if local.replace(tzinfo=UTC) - self.offset == want:
-                return day + clock
-        return None
+                return day + clock, sample
+        return None, None
 
     # Each pattern returns None when the text is not of its shape, raises BadValue when it is but is no date.
     def _iso(self, text: str) -> datetime | None:
@@ -306,6 +308,55 @@ class DateColumn:
             raise BadValue(f"ambiguous date {text[:40]!r} in column {self.name!r}: day/month or month/day, and "
                            "no value in the file decides it (set [dates] order = \"DMY\" or \"MDY\" in the mapping)")
         return _build(year, month, day, g[3:], self.tz, text)
+
+
+_WIDTHS = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%I": 2, "%M": 2, "%S": 2, "%p": 2}
+
+
+def _fixed_width(texts: pd.Series, fmt: str, sample: str) -> pd.Series | None:
+    """Local times of the values written like ``sample`` (every number zero-padded, so each at its place): read
+    from the characters by position in a few array operations, ten times faster than pandas' strptime. NaT for a
+    value of another width or no valid time (parse_column reads those one by one); None when ``fmt`` has a field
+    of no fixed width."""
+    if "%" not in fmt:
+        return None
+    places, literal, at = {}, [], 0
+    for part in re.findall(r"%.|[^%]", fmt):
+        if part.startswith("%"):
+            if part not in _WIDTHS:
+                return None
+            places[part], at = at, at + _WIDTHS[part]
+        else:
+            literal.append(at)
+            at += 1
+    if at != len(sample):
+        return None
+    width = texts.str.len().to_numpy(dtype=float, na_value=-1) == at
+    chars = np.array(texts.where(width, sample).tolist(), dtype=f"<U{at}").view(np.uint32).reshape(-1, at)
+    ok = width & (chars[:, literal] == np.array([ord(sample[i]) for i in literal], dtype=np.uint32)).all(axis=1)
+
+    def number(part: str) -> np.ndarray:
+        nonlocal ok
+        digits = chars[:, places[part]:places[part] + _WIDTHS[part]].astype(np.int64) - 48
+        ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
+        return digits @ (10 ** np.arange(digits.shape[1] - 1, -1, -1))
+
+    month, day = number("%m"), number("%d")
+    hour = number("%H") if "%H" in places else np.zeros(len(chars), np.int64)
+    if "%p" in places:
+        hour = number("%I")
+        meridiem = chars[:, places["%p"]:places["%p"] + 2] | 32  # lower case
+        pm = meridiem[:, 0] == ord("p")
+        ok &= ((meridiem[:, 0] == ord("a")) | pm) & (meridiem[:, 1] == ord("m")) & (hour >= 1) & (hour <= 12)
+        hour = hour % 12 + 12 * pm
+    minute = number("%M") if "%M" in places else 0
+    second = number("%S") if "%S" in places else 0
+    months = ((number("%Y") - 1970) * 12 + month - 1).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (days.astype("datetime64[M]") == months)
+    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
+    local = days.astype("datetime64[us]") + ((hour * 60 + minute) * 60 + second) * np.timedelta64(1, "s")
+    return pd.Series(np.where(ok, local, np.datetime64("NaT")), index=texts.index)
 
 
 def share_decisions(columns: list[DateColumn], hint: str | None) -> None:
