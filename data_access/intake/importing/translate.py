@@ -157,6 +157,8 @@ class Translator:
         for name, column in self.dates.items():
             for values in self._columns(records, keys, name):
                 for value in values:
+                    if column.decided:
+                        break
                     column.observe(value)
 
     def raw_ids(self, records: list[RawRecord]) -> list[str | None]:

@@ -257,12 +257,12 @@ class ReportUpserter:
         each transaction, the ranges cut at every so many rows of the sorted table."""
         conn, staging, m = self.conn, self._staging, self._marker
         order = "s.created_at, s.external_id"
-        # Each range is read by this index, not by a scan of the whole staged file per transaction
-        conn.exec_driver_sql("CREATE INDEX temp.import_new_order ON import_new (created_at, external_id)"
-                             if self._sqlite else "CREATE INDEX ON pg_temp.import_new (created_at, external_id)")
         cuts = [tuple(row) for row in conn.exec_driver_sql(
             f"SELECT created_at, external_id FROM (SELECT {order}, row_number() OVER (ORDER BY {order}) AS n "
             f"FROM {staging} s) t WHERE n - n / {m} * {m} = 0 ORDER BY n", (self.transaction_rows,) * 2)]
+        if len(cuts) > 1:  # each range read through an index, not by a scan of the whole staged file
+            conn.exec_driver_sql("CREATE INDEX temp.import_new_order ON import_new (created_at, external_id)"
+                                 if self._sqlite else "CREATE INDEX ON pg_temp.import_new (created_at, external_id)")
         columns = ", ".join(REPORT_COLUMNS)
         events = ", ".join(EVENT_COLUMNS)
         joined = f"FROM {staging} s JOIN report r ON r.source = s.source AND r.external_id = s.external_id"
