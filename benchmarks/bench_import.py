@@ -198,6 +198,7 @@ def worker(url: str, csv_path: Path, mapping: Path, batch: int | None) -> dict:
     started, cpu = time.perf_counter(), time.process_time()
     summary = _import(url, csv_path, mapping, batch, "bench", assigner)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     lsn_after = _checkpoint(engine)
     written = (_written() - written) if engine.dialect.name == "sqlite" else int(lsn_after - lsn_before)
     growth = _store_size(engine) - size_before
@@ -206,7 +207,7 @@ def worker(url: str, csv_path: Path, mapping: Path, batch: int | None) -> dict:
         counted = conn.execute(text("SELECT count(*) FROM report WHERE status IN ("
                                     + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")")).scalar()
     return {"seconds": seconds, "rows_per_s": summary.read / seconds, "rows_per_cpu_s": summary.read / cpu,
-            "rss_before": rss_before,
+            "rss_before": rss_before, "rss_import": rss_import,
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "written": written,
             "growth": growth, "wall_open": wall, "sql_open": counted, "summary": summary.as_dict(),
             "boundaries": assigner is not None}
@@ -317,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         f"| rows per CPU second of the import's process (median; on PostgreSQL the server's CPU is not in it) | "
         f"{statistics.median(r['rows_per_cpu_s'] for r in runs):,.0f} |",
         f"| peak RSS (max of runs) | {fmt_bytes(max(r['peak_rss'] for r in runs))} |",
+        f"| peak RSS when the import ended, before the wall's check after it | "
+        f"{fmt_bytes(max(r['rss_import'] for r in runs))} |",
         f"| RSS before the import began (libraries, boundaries) | {fmt_bytes(max(r['rss_before'] for r in runs))} |",
         f"| disk written (median; {'WAL bytes' if args.database_url else '/proc write_bytes, checkpoint included'})"
         f" | {fmt_bytes(statistics.median(r['written'] for r in runs))} |",

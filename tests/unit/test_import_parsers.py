@@ -206,10 +206,9 @@ def test_excel_sep_hint_line(tmp_path):
     reader.close()
 
 
-def test_json_reader_streams_wrappers_at_any_chunk_size(tmp_path, monkeypatch):
-    """A wrapper object (also nested), duplicate keys and nested objects, read with 7-character chunks so that
-    every element crosses a chunk edge: the same records as a plain load."""
-    monkeypatch.setattr(readers, "JSON_CHUNK", 7)
+def test_json_reader_streams_wrappers(tmp_path):
+    """A wrapper object (also nested), duplicate keys (the last non-empty value, with a note), nested objects as
+    dotted names, lists as JSON text, an element that is no object."""
     body = ('{"meta": {"n": [1, 2]}, "data": {"requests": [{"id": 1, "v": 12345.5, "s": "a", "s": null},'
             ' {"id": 2, "loc": {"lat": -4.5, "lon": 136.9}, "tags": ["x"]}, 3]}}')
     path = tmp_path / "w.json"
@@ -332,27 +331,31 @@ def test_due_times_equal_the_walk_over_the_calendar_exactly():
                 assert due_at(start, target, "working", cal) == want, (start, policy.code)
 
 
-@pytest.mark.parametrize("zone", ["Asia/Jayapura", "America/New_York", "Australia/Lord_Howe"])
-def test_remembered_day_and_time_parts_equal_the_full_parse(zone):
-    """A US-style column read a second time comes from the remembered day and time of day; also on days a zone
-    switches its offset (New York's, and Lord Howe's half-hour daylight saving), exactly the moment a fresh
-    column reads."""
+@pytest.mark.parametrize("zone", ["Asia/Jayapura", "America/New_York", "Australia/Lord_Howe", "UTC"])
+@pytest.mark.parametrize("first", ["11/20/2026 08:15:00 PM", "11/20/2026 20:15", "2026-11-20 08:15:00.5",
+                                   "2026-11-20T08:15:00+07:00", "20 November 2026 08.15"])
+def test_a_column_read_at_once_equals_its_values_read_one_by_one(zone, first):
+    """A batch's column (pandas with the format of its first value, the rest value by value) gives each value the
+    moment and the reason that parse gives it alone: other shapes in the same column, days past 12 the other way
+    round, junk, spreadsheet cells, and days a zone switches its offset (New York, Lord Howe's half hour)."""
     tz = time_zone(zone)
     rng = random.Random(5)
-    texts = []
-    for day in (date(2026, 3, 8), date(2026, 11, 1), date(2026, 4, 5), date(2026, 10, 4), date(2026, 7, 14)):
-        for _ in range(60):
-            clock = timedelta(seconds=rng.randrange(86400))
-            moment = datetime.combine(day, datetime.min.time()) + clock
-            texts.append(moment.strftime("%m/%d/%Y %I:%M:%S %p"))
-    texts += [t + " +07:00" for t in texts[:20]]
-    remembered = DateColumn("created_at", tz, order=MONTH_FIRST)
-    for text in texts:  # the first pass fills the memos
-        remembered.parse(text)
-    for text in texts:
-        fresh = DateColumn("created_at", tz, order=MONTH_FIRST).parse(text)
-        again = remembered.parse(text)
-        assert again == fresh and again.tzinfo is UTC and again.utcoffset() == timedelta(0), text
+    values: list = [first]
+    for i in range(2000):
+        moment = datetime(2024, 1, 1) + timedelta(seconds=rng.randrange(3 * 365 * 86400),
+                                                   microseconds=rng.randrange(10**6) * (i % 2))
+        values.append(rng.choice([moment.strftime("%m/%d/%Y %I:%M:%S %p"), moment.strftime("%m/%d/%Y %H:%M"),
+                                  moment.isoformat(" "), moment.isoformat() + "+07:00", moment.isoformat() + "Z",
+                                  moment.strftime("%d/%m/%Y %H:%M"), " 03/04/2026 ", "junk", "13/25/2026", "", None,
+                                  moment, moment.date(), 1763600000]))
+    got, errors = DateColumn("created_at", tz, order=MONTH_FIRST).parse_column(values)
+    for i, value in enumerate(values):
+        try:
+            want, reason = DateColumn("created_at", tz, order=MONTH_FIRST).parse(value), None
+        except BadValue as exc:
+            want, reason = None, str(exc)
+        assert (got[i], errors.get(i)) == (want, reason), value
+        assert got[i] is None or got[i].tzinfo is UTC
 
 
 def test_store_time_text_of_a_column_equals_one_at_a_time():

@@ -1,4 +1,4 @@
-"""Cleaning single values from foreign exports: what counts as missing, mojibake repair, numbers, coordinates.
+"""Cleaning single values from foreign exports: what counts as missing, mojibake repair (ftfy), numbers, coordinates.
 
 Pure functions, no store. Every function takes what a reader produced (text, or a number or datetime from a
 spreadsheet cell) and either returns a clean value or raises :class:`BadValue` with a short reason.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import re
+
+from ftfy import fix_encoding
 
 # Spellings of "nothing here" seen in real exports. Compared after strip() and casefold().
 MISSING = frozenset({"", "null", "none", "nil", "nan", "n/a", "na", "#n/a", "-", "--", "(null)", "tidak ada",
@@ -32,52 +34,10 @@ def is_missing(value: object) -> bool:
     return False
 
 
-# UTF-8 bytes read as cp1252 or latin-1 show up as a lead character (Â..ô) followed by one or more
-# continuation characters (0x80..0xBF in cp1252/latin-1). Only such runs are touched, so genuine accented text
-# ("Café", "Jalan Ahmad Yani – Timika") is left alone, and a mixed string is repaired piece by piece.
-_CP1252_HIGH = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
-_CONTINUATION = "[\u0080-\u00bf" + _CP1252_HIGH + "]"
-_MOJIBAKE = re.compile("[\u00c2-\u00f4]" + _CONTINUATION + "{1,3}")
-_SUSPECT = re.compile("[\u00c2-\u00f4]")
-
-
-def _to_bytes(run: str) -> bytes | None:
-    out = bytearray()
-    for ch in run:
-        try:
-            out += ch.encode("cp1252")
-        except UnicodeEncodeError:
-            if ord(ch) < 256:  # latin-1 keeps the five bytes cp1252 leaves undefined (0x81, 0x8d, ...)
-                out.append(ord(ch))
-            else:
-                return None
-    return bytes(out)
-
-
-def _fix_run(match: re.Match) -> str:
-    run = match.group(0)
-    raw = _to_bytes(run)
-    if raw is None:
-        return run
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return run
-
-
 def repair_mojibake(text: str) -> str:
-    """Undo the common "UTF-8 read as cp1252/latin-1" damage: "CafÃ©" → "Café", "â€“" → "–".
-
-    Applied twice at most, for text that went through the mistake twice.
-    """
-    for _ in range(2):
-        if not _SUSPECT.search(text):
-            return text
-        fixed = _MOJIBAKE.sub(_fix_run, text)
-        if fixed == text:
-            return text
-        text = fixed
-    return text
+    """Undo "UTF-8 read as cp1252/latin-1" damage, also twice over and inside good text ("CafÃ©" → "Café",
+    "â€“" → "–"), and leave real accents alone: ftfy's fix_encoding."""
+    return fix_encoding(text)
 
 
 _SPACES = re.compile(r"[ \t\u00a0]+")

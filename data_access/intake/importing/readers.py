@@ -2,7 +2,7 @@
 
 Each reader yields :class:`RawRecord` (its line, row or record number, its fields by column name, and the
 original text for the rejects file). Memory stays flat however long the file: CSV and XML are read
-incrementally, XLSX through openpyxl's read-only mode, and JSON by decoding one array element at a time.
+incrementally, XLSX through openpyxl's read-only mode, and JSON as a stream of parser events (ijson).
 
 And however hostile the file: each reader stops at the limits below with :class:`UnreadableFile` naming the limit
 (the CLI's one ``error:`` line and exit 2) before the shape could cost memory or a RecursionError. Each limit is
@@ -17,7 +17,6 @@ import csv
 import io
 import json
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -31,7 +30,6 @@ DELIMITERS = (",", ";", "\t", "|")
 # Keys of a wrapper object whose value is the list of records ({"requests": [...]}, {"service_requests": ...}).
 WRAPPER_KEYS = frozenset({"requests", "service_requests", "servicerequests", "data", "records", "items", "results",
                           "reports", "laporan", "rows", "features"})
-JSON_CHUNK = 1 << 20
 # Our report has about fifteen fields; LAPOR!'s widest export about forty, a city's Open311 dump about thirty.
 MAX_COLUMNS = 500
 # One value: the store keeps at most 5,000 characters of a description (schema.DESCRIPTION_MAX) and cuts the rest
@@ -40,7 +38,6 @@ MAX_FIELD_CHARS = 1 << 20
 # One record's text (a CSV record over its lines, a JSON element): a few fields at their limit. A longer one stops
 # the file: beyond it the reader would have to hold it whole to find where it ends.
 MAX_RECORD_CHARS = 4 << 20
-MAX_RECORD_BYTES = MAX_RECORD_CHARS  # (the JSON reader's name for it)
 # Objects and lists inside one another: an Open311 request nests two levels (attributes, location); JSON's decoder
 # and the XML reader's walk would otherwise recurse once per level.
 MAX_NESTING = 64
@@ -109,18 +106,6 @@ def detect_format(path: Path, requested: str = "auto") -> str:
     return "csv"
 
 
-def _too_deep(value: object) -> bool:
-    """Containers inside one another deeper than MAX_NESTING (walked without recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_NESTING:
-            return True
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
-
-
 def open_reader(path: Path, fmt: str) -> Reader:
     readers = {"csv": CsvReader, "xlsx": XlsxReader, "open311-json": JsonReader, "open311-xml": XmlReader}
     return readers[fmt](path)
@@ -174,24 +159,11 @@ def _header_name(value: object) -> str:
 
 
 def sniff_delimiter(sample: str) -> str:
-    """The delimiter of a CSV sample: the candidate that splits the first lines into the most equal fields."""
-    lines = [line for line in sample.splitlines()[:20] if line.strip()]
-    best, best_score = ",", (0, 0)
-    for delimiter in DELIMITERS:
-        try:
-            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
-        except csv.Error:
-            continue
-        if not rows:
-            continue
-        width = len(rows[0])
-        if width < 2:
-            continue
-        consistent = sum(1 for r in rows if len(r) == width)
-        score = (consistent, width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
+    """The delimiter of a CSV sample's first lines (csv.Sniffer among , ; tab |); a comma when it cannot tell."""
+    try:
+        return csv.Sniffer().sniff("\n".join(sample.splitlines()[:20]), delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        return ","
 
 
 class CsvReader(Reader):
@@ -345,12 +317,9 @@ class XlsxReader(Reader):
         self._book.close()
 
 
-class _Stop(Exception):
-    pass
-
-
 def _expat(source, start, text=None) -> None:
-    """Stream ``source`` (a binary file) through expat with these handlers; a handler stops it with _Stop."""
+    """Stream ``source`` (a binary file) through expat with these handlers (an UnreadableFile they raise stops
+    it)."""
     from xml.parsers import expat
 
     parser = expat.ParserCreate()
@@ -366,34 +335,30 @@ def _check_shared_strings(path: Path) -> None:
     import zipfile
 
     with zipfile.ZipFile(path) as package:
-        names = [n for n in package.namelist() if n.lower().endswith("sharedstrings.xml")]
-        for name in names:
+        for name in [n for n in package.namelist() if n.lower().endswith("sharedstrings.xml")]:
             counts = [0, 0]
 
             def start(tag: str, _attrs, counts=counts) -> None:
-                if tag.rpartition(":")[2] == "si":
-                    counts[0] += 1
-                    if counts[0] > MAX_SHARED_STRINGS:
-                        raise _Stop(f"more than {MAX_SHARED_STRINGS:,} shared strings (the limit)")
+                counts[0] += tag.rpartition(":")[2] == "si"
+                if counts[0] > MAX_SHARED_STRINGS:
+                    raise UnreadableFile(f"the workbook has more than {MAX_SHARED_STRINGS:,} shared strings "
+                                         "(the limit)")
 
             def text(data: str, counts=counts) -> None:
                 counts[1] += len(data)
                 if counts[1] > MAX_SHARED_CHARS:
-                    raise _Stop(f"more than {MAX_SHARED_CHARS:,} characters of shared strings (the limit)")
+                    raise UnreadableFile(f"the workbook has more than {MAX_SHARED_CHARS:,} characters of shared "
+                                         "strings (the limit)")
 
-            try:
-                with package.open(name) as source:
-                    _expat(source, start, text)
-            except _Stop as exc:
-                raise UnreadableFile(f"the workbook has {exc}") from None
-
-
-_CELL_COLUMN = re.compile(r"[A-Za-z]+")
+            with package.open(name) as source:
+                _expat(source, start, text)
 
 
 def _check_rows(package, part: str) -> None:
     """No row of the worksheet with more than MAX_ROW_CELLS cells or a cell beyond that column, read in a stream
     before openpyxl builds any row whole (a 3-million-cell row cost it 2.9 GB)."""
+    from openpyxl.utils import column_index_from_string
+
     state = {"cells": 0, "row": 0}
 
     def start(tag: str, attrs: dict) -> None:
@@ -403,22 +368,16 @@ def _check_rows(package, part: str) -> None:
             state["cells"] = 0
         elif local == "c":
             state["cells"] += 1
-            column = 0
-            match = _CELL_COLUMN.match(attrs.get("r", ""))
-            if match and len(match.group()) <= 3:
-                for letter in match.group().upper():
-                    column = column * 26 + ord(letter) - 64
-            elif match:
+            try:
+                column = column_index_from_string((attrs.get("r") or "").rstrip("0123456789") or "A")
+            except ValueError:  # more than three letters: beyond XFD
                 column = MAX_ROW_CELLS + 1
             if state["cells"] > MAX_ROW_CELLS or column > MAX_ROW_CELLS:
-                raise _Stop(f"row {state['row']:,} of the worksheet has cells beyond "
-                            f"column {MAX_ROW_CELLS:,} (the limit)")
+                raise UnreadableFile(f"row {state['row']:,} of the worksheet has cells beyond "
+                                     f"column {MAX_ROW_CELLS:,} (the limit)")
 
-    try:
-        with package.open(part.lstrip("/")) as source:
-            _expat(source, start)
-    except _Stop as exc:
-        raise UnreadableFile(str(exc)) from None
+    with package.open(part.lstrip("/")) as source:
+        _expat(source, start)
 
 
 class _Object(dict):
@@ -427,19 +386,12 @@ class _Object(dict):
 
     duplicates: tuple[str, ...] = ()
 
-
-def _object_pairs(pairs: list[tuple[str, object]]) -> _Object:
-    obj = _Object()
-    duplicates = []
-    for key, value in pairs:
-        if key in obj:
-            duplicates.append(key)
-            if is_missing(value) and not is_missing(obj[key]):
-                continue
-        obj[key] = value
-    if duplicates:
-        obj.duplicates = tuple(duplicates)
-    return obj
+    def put(self, key: str, value: object) -> None:
+        if key in self:
+            self.duplicates += (key,)
+            if is_missing(value) and not is_missing(self[key]):
+                return
+        self[key] = value
 
 
 def _flatten(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
@@ -456,132 +408,107 @@ def _flatten(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
     return out
 
 
-_WS = re.compile(r"[\s\ufeff]*")
+_STARTS = {"start_map": _Object, "start_array": list}
+
+
+class _Utf8:
+    """The text of a file as UTF-8 bytes for ijson: BOM dropped, stray cp1252 bytes read as cp1252."""
+
+    def __init__(self, text: io.TextIOBase) -> None:
+        self.text = text
+
+    def read(self, size: int = -1) -> bytes:
+        return self.text.read(size).encode("utf-8")
 
 
 class JsonReader(Reader):
     """Open311 JSON: a list of requests, or a wrapper object holding one ({"requests": [...]}, {"service_requests":
-    [...]}, also nested a level deeper), or a single request object. Decoded one element at a time."""
+    [...]}, also nested a level deeper), or a single request object. Parsed as a stream of events (ijson), each
+    element built without recursion and no deeper than MAX_NESTING."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self._binary = open(path, "rb")  # noqa: SIM115 - closed by close()
         self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", errors="mimika_cp1252")
-        self._decoder = json.JSONDecoder(object_pairs_hook=_object_pairs)
-        self._buf = ""
-        self._pos = 0
-        self._eof = False
         self._count = 0
 
-    # -- buffer ---------------------------------------------------------------------------------------------
-    def _more(self) -> bool:
-        if self._eof:
-            return False
-        chunk = self._text.read(JSON_CHUNK)
-        if not chunk:
-            self._eof = True
-            return False
-        self._buf = self._buf[self._pos:] + chunk
-        self._pos = 0
-        return True
-
-    def _skip_ws(self) -> str:
-        while True:
-            self._pos = _WS.match(self._buf, self._pos).end()
-            if self._pos < len(self._buf):
-                return self._buf[self._pos]
-            if not self._more():
-                return ""
-
-    def _expect(self, chars: str) -> str:
-        ch = self._skip_ws()
-        if ch == "" or ch not in chars:
-            raise UnreadableFile(f"broken JSON near record {self._count + 1}: expected {' or '.join(chars)!r}, "
-                                 f"found {ch or 'the end of the file'!r}")
-        self._pos += 1
-        return ch
-
-    def _value(self) -> object:
-        self._skip_ws()
-        while True:
-            try:
-                value, end = self._decoder.raw_decode(self._buf, self._pos)
-            except json.JSONDecodeError as exc:
-                if len(self._buf) - self._pos > MAX_RECORD_BYTES:
-                    raise UnreadableFile(f"record {self._count + 1} is longer than {MAX_RECORD_BYTES:,} characters "
-                                         "(the limit of one record)") from None
-                if not self._more():
-                    raise UnreadableFile(f"broken JSON in record {self._count + 1}: {exc.msg}") from None
-                continue
-            except RecursionError:
-                raise UnreadableFile(f"record {self._count + 1} nests objects or lists deeper than {MAX_NESTING} "
-                                     "levels (the limit)") from None
-            if isinstance(value, dict | list) and _too_deep(value):
-                raise UnreadableFile(f"record {self._count + 1} nests objects or lists deeper than {MAX_NESTING} "
-                                     "levels (the limit)")
-            if end >= len(self._buf) and not self._eof and not isinstance(value, dict | list | str):
-                if self._more():  # a number cut by the chunk edge: read on and decode it whole
-                    continue
-            self._pos = end
-            return value
-
-    # -- structure ------------------------------------------------------------------------------------------
     def records(self) -> Iterator[RawRecord]:
-        first = self._skip_ws()
-        if first == "[":
-            yield from self._array()
-        elif first == "{":
-            yield from self._object()
-        else:
-            raise UnreadableFile("not JSON: the file starts with neither [ nor {")
+        import ijson
 
-    def _array(self) -> Iterator[RawRecord]:
-        self._expect("[")
-        if self._skip_ws() == "]":
-            self._pos += 1
-            return
-        while True:
-            value = self._value()
+        events = ijson.parse(_Utf8(self._text), use_float=True)
+        try:
+            _, event, _ = next(events, (None, None, None))
+            if event == "start_array":
+                yield from self._array(events)
+            elif event == "start_map":
+                yield from self._object(events, 1)
+            else:
+                raise UnreadableFile("not JSON: the file starts with neither [ nor {")
+        except ijson.JSONError as exc:
+            if self._count == 0 and event is None:
+                raise UnreadableFile("not JSON: the file starts with neither [ nor {") from None
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UnreadableFile(f"broken JSON in record {self._count + 1}: {reason}") from None
+
+    def _deeper(self) -> UnreadableFile:
+        return UnreadableFile(f"record {self._count + 1} nests objects or lists deeper than {MAX_NESTING} levels "
+                              "(the limit)")
+
+    def _value(self, events, event: str, value: object) -> object:
+        """One JSON value from its first event on."""
+        if event not in _STARTS:
+            return value
+        stack: list[tuple[object, object]] = [(_STARTS[event](), None)]  # (container, its key in its parent)
+        key = None
+        for _, event, value in events:
+            if event == "map_key":
+                key = value
+                continue
+            if event in _STARTS:
+                if len(stack) >= MAX_NESTING:
+                    raise self._deeper()
+                stack.append((_STARTS[event](), key))
+                continue
+            if event in ("end_map", "end_array"):
+                value, key = stack.pop()
+                if not stack:
+                    return value
+            parent = stack[-1][0]
+            if isinstance(parent, list):
+                parent.append(value)
+            else:
+                parent.put(key, value)
+        raise UnreadableFile(f"broken JSON in record {self._count + 1}: the file ends inside it")
+
+    def _array(self, events) -> Iterator[RawRecord]:
+        for _, event, value in events:
+            if event == "end_array":
+                return
+            value = self._value(events, event, value)
             self._count += 1
             if isinstance(value, dict):
-                notes = tuple(f"duplicate key {k!r}: the last non-empty value was kept"
-                              for k in getattr(value, "duplicates", ()))
+                notes = tuple(f"duplicate key {k!r}: the last non-empty value was kept" for k in value.duplicates)
                 yield RawRecord(self._count, _flatten(value), value, notes)
             else:
                 yield RawRecord(self._count, {"__error__": "not an object"}, json.dumps(value, ensure_ascii=False))
-            if self._expect(",]") == "]":
-                return
 
-    def _object(self, depth: int = 1) -> Iterator[RawRecord]:
+    def _object(self, events, depth: int) -> Iterator[RawRecord]:
         """A wrapper: stream the array under a wrapper key; an object without one is a single record."""
         if depth > MAX_NESTING:
             raise UnreadableFile(f"wrapper objects nested deeper than {MAX_NESTING} levels (the limit)")
-        self._expect("{")
-        pairs: list[tuple[str, object]] = []
-        streamed = False
-        if self._skip_ws() == "}":
-            self._pos += 1
-            return
-        while True:
-            key = self._value()
-            if not isinstance(key, str):
-                raise UnreadableFile("broken JSON: an object key is not a string")
-            self._expect(":")
-            ahead = self._skip_ws()
-            if key.casefold() in WRAPPER_KEYS and ahead in "[{" and not streamed:
-                if ahead == "[":
-                    yield from self._array()
-                else:
-                    yield from self._object(depth + 1)
-                streamed = True
-            else:
-                pairs.append((key, self._value()))
-            if self._expect(",}") == "}":
+        single, streamed = _Object(), False
+        for _, event, key in events:
+            if event == "end_map":
                 break
-        if not streamed and pairs:
-            obj = _object_pairs(pairs)
+            _, event, value = next(events)
+            if key.casefold() in WRAPPER_KEYS and event in _STARTS and not streamed:
+                streamed = True
+                yield from (self._array(events) if event == "start_array" else self._object(events, depth + 1))
+            else:
+                single.put(key, self._value(events, event, value))
+        if not streamed and single:
             self._count += 1
-            yield RawRecord(self._count, _flatten(obj), obj)
+            yield RawRecord(self._count, _flatten(single), single)
 
     def close(self) -> None:
         self._text.close()

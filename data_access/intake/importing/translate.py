@@ -1,4 +1,4 @@
-"""One foreign record → one candidate report of ours, or a rejection with its reason.
+"""A batch of foreign records → candidate reports of ours, and a reason for each record that cannot land.
 
 Pure: the store's reference data (categories, OPDs) is handed in. What lands and what is refused:
 
@@ -48,16 +48,6 @@ EARLIEST = datetime(EARLIEST_DAY.year, EARLIEST_DAY.month, EARLIEST_DAY.day, tzi
 TITLE_JOIN = " – "
 EXTERNAL_ID_MAX = 64  # the store's column width
 _STATUS_NAMES = {fold(s): s for s in STATUSES}
-MEMO_MAX = 10_000
-MEMO_VALUE_MAX = 200  # longer text (a description) is cleaned each time: rarely repeated, costly to keep
-
-
-class Rejected(Exception):
-    """The record cannot land; ``reason`` goes to the rejects file."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(slots=True)
@@ -96,6 +86,10 @@ class Tally:
 
 
 class Translator:
+    """Translates a batch of records column by column: each of our fields is read from the batch's column, dates by
+    :meth:`DateColumn.parse_column`, and every other value through a table of the batch's distinct values (a
+    few dozen statuses, services and agencies in a file of any size), so the per-record work is a few look-ups."""
+
     def __init__(self, mapping: Mapping, columns: list[str] | None, reference: Reference, tz: ZoneInfo,
                  now: datetime) -> None:
         self.mapping, self.reference, self.now = mapping, reference, now
@@ -103,7 +97,8 @@ class Translator:
         self.tally = Tally()
         self.missing_columns: list[str] = []
         self.dates = {f: DateColumn(f, tz) for f in DATE_FIELDS if f in mapping.columns}
-        self._category_names = self._names_index()
+        self._category_names = {fold(key): code for code, (name, name_en, _) in reference.categories.items()
+                                for key in (name, name_en, code)}
         self._opd_names = {}
         for code, (name, short) in reference.opds.items():
             for key in (code, name, short):
@@ -117,29 +112,12 @@ class Translator:
         self._opd_contained = [*sorted(contained.items(), key=lambda pair: -len(pair[0])),
                                *sorted(((k, c) for k, c in short.items() if k not in contained),
                                        key=lambda pair: -len(pair[0]))]
-        self._opd_memo: dict[str, str | None] = {}
-        # Foreign values repeat (a few dozen statuses and service names in a million rows): translate each once.
-        # Memos are cleared when they grow past MEMO_MAX, so a column of unique junk cannot grow memory.
-        self._status_memo: dict[str, str] = {}
-        self._category_memo: dict[str, str] = {}
-        self._channel_memo: dict[str, str] = {}
-        self._resolved_cache: dict[tuple, dict[str, tuple[str, ...]]] = {}
-        # clean_key / clean_text of short raw values: addresses, descriptors, agency names repeat too.
-        self._keys: dict[str, str | None] = {}
-        self._texts: dict[str, str | None] = {}
         self.check_targets()
         self.resolved = self._resolve(columns) if columns is not None else None
         if columns is not None:
             self._check_columns(columns)
 
     # -- set-up ---------------------------------------------------------------------------------------------
-    def _names_index(self) -> dict[str, str]:
-        names = {}
-        for code, (name, name_en, _) in self.reference.categories.items():
-            for key in (name, name_en, code):
-                names[fold(key)] = code
-        return names
-
     def check_targets(self) -> None:
         """Every category and OPD the mapping names must exist in the store (a typo would misfile reports)."""
         m, ref = self.mapping, self.reference
@@ -154,17 +132,13 @@ class Translator:
         if bad:
             raise MappingError(f"{m.name}: [opd] maps to OPD codes the store does not have: {', '.join(bad)}")
 
-    def _resolve(self, names: list[str] | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    def _resolve(self, names) -> dict[str, tuple[str, ...]]:
         """Our field → the file's column names that feed it, matched without case or spacing differences."""
-        by_fold: dict[str, str] = {}
+        by_fold: dict[str, list[str]] = {}
         for name in names:
-            by_fold.setdefault(fold(name), name)
-        resolved = {}
-        for ours, theirs in self.mapping.columns.items():
-            present = tuple(by_fold[fold(t)] for t in theirs if fold(t) in by_fold)
-            if present:
-                resolved[ours] = present
-        return resolved
+            by_fold.setdefault(fold(name), []).append(name)
+        return {ours: present for ours, theirs in self.mapping.columns.items()
+                if (present := tuple(n for t in theirs for n in by_fold.get(fold(t), ())))}
 
     def _check_columns(self, columns: list[str]) -> None:
         resolved = self.resolved
@@ -177,17 +151,19 @@ class Translator:
         if not self.mapping.name.startswith("("):  # the identity mapping lists every field; most are absent
             self.missing_columns = sorted(f for f in self.mapping.columns if f not in resolved)
 
-    def observe(self, record: RawRecord) -> None:
-        """The pre-scan: show a record's date values to their columns."""
-        resolved = self._columns_of(record)
+    def observe(self, records: list[RawRecord]) -> None:
+        """The pre-scan: show a batch's date values to their columns."""
+        keys = self._keys(records)
         for name, column in self.dates.items():
-            for key in resolved.get(name, ()):
-                column.observe(record.fields.get(key))
+            for values in self._columns(records, keys, name):
+                for value in values:
+                    if column.decided:
+                        break
+                    column.observe(value)
 
-    def raw_id(self, record: RawRecord) -> str | None:
-        """The record's own id as translate reads it (None: it has none, and translate derives one)."""
-        keys = self._columns_of(record).get("external_id", ())
-        return clean_key(self._first(record.fields, keys)) if keys else None
+    def raw_ids(self, records: list[RawRecord]) -> list[str | None]:
+        """The records' own ids as translate reads them (None: it has none, and translate derives one)."""
+        return [clean_key(v) for v in self._column(records, self._keys(records), "external_id")]
 
     def decide_dates(self) -> None:
         share_decisions(list(self.dates.values()), self.mapping.date_order)
@@ -195,224 +171,222 @@ class Translator:
     def dates_settled(self) -> bool:
         return all(c.decided for c in self.dates.values())
 
-    # -- one record -----------------------------------------------------------------------------------------
-    def _columns_of(self, record: RawRecord) -> dict[str, tuple[str, ...]]:
+    # -- columns of a batch ---------------------------------------------------------------------------------
+    def _keys(self, records: list[RawRecord]) -> dict[str, tuple[str, ...]]:
+        """The columns per field: the header's, or those the batch's records name (JSON, XML)."""
         if self.resolved is not None:
             return self.resolved
-        keys = tuple(record.fields)
-        found = self._resolved_cache.get(keys)
-        if found is None:
-            if len(self._resolved_cache) > 1000:
-                self._resolved_cache.clear()
-            found = self._resolved_cache[keys] = self._resolve(keys)
-        return found
+        return self._resolve(dict.fromkeys(key for record in records for key in record.fields))
 
     @staticmethod
-    def _first(fields: dict, keys: tuple[str, ...]) -> object:
-        if len(keys) == 1:  # the common case; callers treat missing spellings themselves
-            return fields.get(keys[0])
-        for key in keys:
-            value = fields.get(key)
-            if not is_missing(value):
-                return value
-        return None
+    def _columns(records: list[RawRecord], keys: dict, name: str) -> list[list]:
+        """The values of every column that feeds ``name``, one list per column (in the mapping's order)."""
+        return [[r.fields.get(key) for r in records] for key in keys.get(name, ())]
 
-    def _key(self, value: object) -> str | None:
-        """clean_key, remembered for short text."""
-        return _remembered(self._keys, clean_key, value)
+    def _column(self, records: list[RawRecord], keys: dict, name: str) -> list:
+        """The value of ``name`` per record: the first column of its list that is not missing."""
+        columns = self._columns(records, keys, name)
+        if len(columns) == 1:
+            return columns[0]
+        if not columns:
+            return [None] * len(records)
+        return [next((v for v in values if not is_missing(v)), None) for values in zip(*columns, strict=True)]
 
-    def _text(self, value: object) -> str | None:
-        """clean_text, remembered for short text."""
-        return _remembered(self._texts, clean_text, value)
+    def _dates(self, name: str, records, keys, problems: dict[int, str]) -> list[datetime | None]:
+        """A date column: aware UTC or None per record; ``problems`` gets the reason for each value that is no
+        date, before 2000 or in the future (left None)."""
+        if name not in self.dates:
+            return [None] * len(records)
+        moments, errors = self.dates[name].parse_column(self._column(records, keys, name))
+        for i, reason in errors.items():
+            problems.setdefault(i, f"{name}: {reason}")
+        for i, moment in enumerate(moments):
+            if moment is None:
+                continue
+            if moment < EARLIEST:
+                problems.setdefault(i, f"{name} {moment:%Y-%m-%d} is before {EARLIEST_DAY.year}")
+            elif moment > self.latest:
+                problems.setdefault(i, f"{name} {moment.isoformat()} is in the future "
+                                       f"(now is {self.now:%Y-%m-%d %H:%M} UTC)")
+            else:
+                continue
+            moments[i] = None
+        return moments
 
-    def _date(self, name: str, fields: dict, cols: dict) -> datetime | None:
-        keys = cols.get(name)
-        if not keys:
-            return None
-        value = fields.get(keys[0]) if len(keys) == 1 else self._first(fields, keys)
-        try:
-            moment = self.dates[name].parse(value)
-        except BadValue as exc:
-            raise Rejected(f"{name}: {exc}") from None
-        if moment is None:
-            return None
-        if moment < EARLIEST:
-            raise Rejected(f"{name} {moment:%Y-%m-%d} is before {EARLIEST_DAY.year}")
-        if moment > self.latest:
-            raise Rejected(f"{name} {moment.isoformat()} is in the future (now is {self.now:%Y-%m-%d %H:%M} UTC)")
-        return moment
+    # -- a batch ------------------------------------------------------------------------------------------------
+    def translate(self, records: list[RawRecord]) -> tuple[list[Candidate], dict[int, str]]:
+        """The candidates of the records that land (each with its warnings), and the reason of each that cannot,
+        by its place in ``records``."""
+        n = len(records)
+        reasons: dict[int, str] = {i: str(r.fields["__error__"]) for i, r in enumerate(records)
+                                   if "__error__" in r.fields}
+        keys = self._keys(records)
+        created = self._dates("created_at", records, keys, reasons)
+        for i, moment in enumerate(created):
+            if moment is None:
+                reasons.setdefault(i, "created_at is missing")
+        warnings: list[list[str]] = [list(r.notes) for r in records]
+        optional = {}
+        for name in ("closed_at", "updated_at", "first_response_at"):
+            problems: dict[int, str] = {}
+            optional[name] = self._dates(name, records, keys, problems)
+            # A time other than the creation that cannot be read (a San Francisco dump's repeated key leaves
+            # updated_datetime = "true") is left unknown with a warning; the record still lands.
+            for i, reason in problems.items():
+                warnings[i].append(f"{reason}: left unknown")
+        statuses = _distinct(clean_key, self._column(records, keys, "status"))
+        verdicts = _distinct(self._status, statuses)
+        for i, (status, warning) in enumerate(verdicts):
+            if status is None:
+                reasons.setdefault(i, warning)
+            elif warning:
+                warnings[i].append(warning)
 
-    def _optional_date(self, name: str, fields: dict, cols: dict, warnings: list[str]) -> datetime | None:
-        """A time other than the creation: one the importer cannot read (a San Francisco dump's repeated key
-        leaves ``updated_datetime`` = "true") is left unknown with a warning; the record still lands."""
-        try:
-            return self._date(name, fields, cols)
-        except Rejected as exc:
-            warnings.append(f"{exc.reason}: left unknown")
-            return None
+        keep = [i for i in range(n) if i not in reasons]
+        if len(keep) < n:
+            records = [records[i] for i in keep]
+        categories = self._categories(records, keys)
+        opds = _distinct(clean_key, self._column(records, keys, "opd"))
+        opd_codes = _distinct(self._opd_code, opds)
+        channels = _distinct(self._channel, _distinct(clean_key, self._column(records, keys, "channel")))
+        titles = [_distinct(clean_text, column) for column in self._columns(records, keys, "title")]
+        descriptions = [_distinct(clean_text, column) for column in self._columns(records, keys, "description")]
+        addresses = _distinct(clean_text, self._column(records, keys, "address"))
+        locations = self._locations(records, keys)
+        ids = [clean_key(v) for v in self._column(records, keys, "external_id")]
+        names = self.reference.categories
+        default_opd = self.mapping.defaults.get("opd")
+        out = []
+        for j, i in enumerate(keep):
+            notes = warnings[i]
+            status, raw_status = verdicts[i][0], statuses[i]
+            closed, updated = optional["closed_at"][i], optional["updated_at"][i]
+            responded, created_i = optional["first_response_at"][i], created[i]
+            if closed is not None and status not in FINISHED_STATUSES:
+                notes.append(f"a closing time ({closed:%Y-%m-%d %H:%M} UTC) on status {status!r}: ignored")
+                closed = None
+            if closed is not None and closed < created_i:
+                notes.append(f"closed_at {closed.isoformat()} is before created_at {created_i.isoformat()}: "
+                             "taken as created_at")
+                closed = created_i
+            if responded is not None and responded < created_i:
+                notes.append("first_response_at is before created_at: taken as created_at")
+                responded = created_i
+            category_raw, category = categories[j]
+            opd = opd_codes[j]
+            if opd is None:
+                if opds[j] is not None:
+                    self.tally.unmapped_opd[opds[j]] += 1
+                opd = default_opd or names[category][2]
+            title = TITLE_JOIN.join([column[j] for column in titles if column[j]])
+            description = "\n".join([column[j] for column in descriptions if column[j]]) or None
+            address = addresses[j]
+            if not title:
+                title = (description.split("\n", 1)[0] if description else None) or (
+                    address and f"{names[category][0]} – {address}") or names[category][0]
+            title = clip(title.replace("\n", " "), TITLE_MAX)
+            if address:
+                description = f"{description}\n\nAlamat: {address}" if description else f"Alamat: {address}"
+            lat, lon, warning = locations[j]
+            if warning:
+                notes.append(warning)
+            external_id = ids[j]
+            if external_id is None:
+                external_id = _derived_id(created_i, category_raw, title, description, lat, lon)
+                self.tally.derived_ids += 1
+            elif len(external_id) > EXTERNAL_ID_MAX:
+                digest = hashlib.sha256(external_id.encode()).hexdigest()[:16]
+                external_id = f"{external_id[:EXTERNAL_ID_MAX - 17]}~{digest}"
+            if description is not None and len(description) > DESCRIPTION_MAX:  # cut after the id: it stays
+                notes.append(f"description cut to {DESCRIPTION_MAX} characters (it had {len(description)})")
+                description = clip(description, DESCRIPTION_MAX)
+            out.append(Candidate(records[j].number, external_id, created_i, status, raw_status, category, opd,
+                                 channels[j], title, description, lat, lon, closed, updated, responded, notes))
+        return out, reasons
 
-    def translate(self, record: RawRecord) -> Candidate:
-        if record.number & 4095 == 0:
-            for memo in (self._status_memo, self._category_memo, self._channel_memo, self._opd_memo, self._keys,
-                         self._texts):
-                if len(memo) > MEMO_MAX:
-                    memo.clear()
-        fields = record.fields
-        error = fields.get("__error__")
-        if error is not None:
-            raise Rejected(str(error))
-        cols = self._columns_of(record)
-        warnings = list(record.notes)
-
-        created = self._date("created_at", fields, cols)
-        if created is None:
-            raise Rejected("created_at is missing")
-        closed = self._optional_date("closed_at", fields, cols, warnings) if "closed_at" in cols else None
-        updated = self._optional_date("updated_at", fields, cols, warnings) if "updated_at" in cols else None
-        responded = (self._optional_date("first_response_at", fields, cols, warnings)
-                     if "first_response_at" in cols else None)
-
-        # One value per field; inline for the common single column (a call per field costs more than the look-up).
-        get, first = fields.get, self._first
-        keys = cols.get("status", ())
-        status_raw = self._key(get(keys[0]) if len(keys) == 1 else first(fields, keys))
-        status = self._status(status_raw, warnings)
-        if closed is not None and status not in FINISHED_STATUSES:
-            warnings.append(f"a closing time ({closed:%Y-%m-%d %H:%M} UTC) on status {status!r}: ignored")
-            closed = None
-        if closed is not None and closed < created:
-            warnings.append(f"closed_at {closed.isoformat()} is before created_at {created.isoformat()}: "
-                            "taken as created_at")
-            closed = created
-        if responded is not None and responded < created:
-            warnings.append("first_response_at is before created_at: taken as created_at")
-            responded = created
-
-        category_raw, category = self._category(fields, cols)
-        keys = cols.get("opd", ())
-        opd = self._opd(get(keys[0]) if len(keys) == 1 else first(fields, keys), category)
-        keys = cols.get("channel", ())
-        channel = self._channel(get(keys[0]) if len(keys) == 1 else first(fields, keys))
-        text = self._text
-        title_parts = [text(get(k)) for k in cols.get("title", ())]
-        title = TITLE_JOIN.join([p for p in title_parts if p])
-        description_parts = [text(get(k)) for k in cols.get("description", ())]
-        description = "\n".join([p for p in description_parts if p]) or None
-        keys = cols.get("address", ())
-        address = text(get(keys[0]) if len(keys) == 1 else first(fields, keys))
-        if not title:
-            title = (description.split("\n", 1)[0] if description else None) or (
-                address and f"{self.reference.categories[category][0]} – {address}") or \
-                self.reference.categories[category][0]
-        title = clip(title.replace("\n", " "), TITLE_MAX)
-        if address:
-            description = f"{description}\n\nAlamat: {address}" if description else f"Alamat: {address}"
-
-        lat, lon = self._location(fields, cols, warnings)
-        keys = cols.get("external_id", ())
-        external_id = clean_key(get(keys[0]) if len(keys) == 1 else first(fields, keys))
-        if external_id is None:
-            external_id = self._derived_id(created, category_raw, title, description, lat, lon)
-            self.tally.derived_ids += 1
-        elif len(external_id) > EXTERNAL_ID_MAX:
-            digest = hashlib.sha256(external_id.encode()).hexdigest()[:16]
-            external_id = f"{external_id[:EXTERNAL_ID_MAX - 17]}~{digest}"
-        if description is not None and len(description) > DESCRIPTION_MAX:  # cut after the id: it stays the same
-            warnings.append(f"description cut to {DESCRIPTION_MAX} characters (it had {len(description)})")
-            description = clip(description, DESCRIPTION_MAX)
-        # Positional: the order of Candidate's fields (keywords cost a noticeable part of a row's time).
-        return Candidate(record.number, external_id, created, status, status_raw, category, opd, channel,
-                         title, description, lat, lon, closed, updated, responded, warnings)
-
-    def _status(self, raw: str | None, warnings: list[str]) -> str:
+    def _status(self, raw: str | None) -> tuple[str | None, str | None]:
+        """(our status, a warning), or (None, the reason the record is refused)."""
         default = self.mapping.defaults.get("status")
         if raw is None:
-            return default or "baru"
-        ours = self._status_memo.get(raw)
-        if ours is None:
-            key = fold(raw)
-            ours = self._status_memo[raw] = self.mapping.status.get(key) or _STATUS_NAMES.get(key) or ""
+            return default or "baru", None
+        key = fold(raw)
+        ours = self.mapping.status.get(key) or _STATUS_NAMES.get(key)
         if ours:
-            return ours
+            return ours, None
         if default:
-            warnings.append(f"status {raw!r} is not in the mapping: taken as {default!r}")
-            return default
-        raise Rejected(f"status {raw!r} is not in the mapping's [status] (nor one of ours)")
+            return default, f"status {raw!r} is not in the mapping: taken as {default!r}"
+        return None, f"status {raw!r} is not in the mapping's [status] (nor one of ours)"
 
-    def _category(self, fields: dict, cols: dict) -> tuple[str | None, str]:
-        first_raw = None
-        for key in cols.get("category", ()):
-            raw = self._key(fields.get(key))
-            if raw is None:
-                continue
-            first_raw = first_raw or raw
-            code = self._category_memo.get(raw)
-            if code is None:
-                folded = fold(raw)
-                code = self._category_memo[raw] = (self.mapping.category.get(folded)
-                                                   or self._category_names.get(folded) or "")
-            if code:
-                return raw, code
-        self.tally.unmapped_category[first_raw or "(empty)"] += 1
-        return first_raw, self.mapping.default_category
+    def _category_code(self, raw: str | None) -> str | None:
+        if raw is None:
+            return None
+        folded = fold(raw)
+        return self.mapping.category.get(folded) or self._category_names.get(folded)
 
-    def _opd(self, raw: object, category: str) -> str:
-        default = self.mapping.defaults.get("opd") or self.reference.categories[category][2]
-        value = self._key(raw)
+    def _categories(self, records, keys) -> list[tuple[str | None, str]]:
+        """(their value, our code) per record: the first of the category columns that maps, else the default."""
+        columns = [_distinct(clean_key, column) for column in self._columns(records, keys, "category")]
+        pairs = [list(zip(column, _distinct(self._category_code, column), strict=True)) for column in columns]
+        out = []
+        for choices in zip(*pairs, strict=True) if pairs else [()] * len(records):
+            found = next((pair for pair in choices if pair[1]), None)
+            if found is None:
+                first = next((raw for raw, _ in choices if raw is not None), None)
+                self.tally.unmapped_category[first or "(empty)"] += 1
+                found = (first, self.mapping.default_category)
+            out.append(found)
+        return out
+
+    def _opd_code(self, value: str | None) -> str | None:
         if value is None:
-            return default
-        memo = self._opd_memo
-        if value in memo:
-            code = memo[value]
-        else:
-            key = fold(value)
-            code = self.mapping.opd.get(key) or self._opd_names.get(key)
-            if code is None:
-                words = agency_words(value)
-                code = self._opd_names.get(words) or next(
-                    (c for name, c in self._opd_contained if name and f" {name} " in f" {words} "), None)
-            memo[value] = code
+            return None
+        key = fold(value)
+        code = self.mapping.opd.get(key) or self._opd_names.get(key)
         if code is None:
-            self.tally.unmapped_opd[value] += 1
-            return default
+            words = agency_words(value)
+            code = self._opd_names.get(words) or next(
+                (c for name, c in self._opd_contained if name and f" {name} " in f" {words} "), None)
         return code
 
-    def _channel(self, raw: object) -> str:
-        if raw is None:  # most files have no channel column
+    def _channel(self, value: str | None) -> str:
+        if value is None:  # most files have no channel column
             return self.mapping.default_channel
-        value = self._key(raw)
-        if value is None:
-            return self.mapping.default_channel
-        ours = self._channel_memo.get(value)
-        if ours is None:
-            key = fold(value)
-            ours = self.mapping.channel.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in CHANNELS
-                                                     else None) or self.mapping.default_channel
-            self._channel_memo[value] = ours
-        return ours
+        key = fold(value)
+        return self.mapping.channel.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in CHANNELS
+                                                 else None) or self.mapping.default_channel
 
-    def _location(self, fields: dict, cols: dict, warnings: list[str]) -> tuple[float | None, float | None]:
-        try:
-            keys = cols.get("lat", ())
-            lat = parse_number(fields.get(keys[0]) if len(keys) == 1 else self._first(fields, keys))
-            keys = cols.get("lon", ())
-            lon = parse_number(fields.get(keys[0]) if len(keys) == 1 else self._first(fields, keys))
-            if (lat is None or lon is None) and cols.get("location"):
-                lat, lon = parse_point(self._first(fields, cols["location"]))
-        except BadValue as exc:
-            warnings.append(f"location: {exc}: landed without a location")
-            return None, None
-        lat, lon, warning = usable_location(lat, lon)
-        if warning:
-            warnings.append(warning)
-        return lat, lon
+    def _locations(self, records, keys) -> list[tuple[float | None, float | None, str | None]]:
+        lats, lons = self._column(records, keys, "lat"), self._column(records, keys, "lon")
+        points = self._column(records, keys, "location") if "location" in self.mapping.columns else None
+        out = []
+        for k, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
+            try:
+                lat, lon = parse_number(lat), parse_number(lon)
+                if (lat is None or lon is None) and points is not None:
+                    lat, lon = parse_point(points[k])
+            except BadValue as exc:
+                out.append((None, None, f"location: {exc}: landed without a location"))
+                continue
+            out.append(usable_location(lat, lon))
+        return out
 
-    @staticmethod
-    def _derived_id(created: datetime, category: str | None, title: str, description: str | None,
-                    lat: float | None, lon: float | None) -> str:
-        parts = [created.isoformat(), category or "", title, description or "",
-                 "" if lat is None else f"{lat:.6f}", "" if lon is None else f"{lon:.6f}"]
-        return "h-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+def _distinct(function, values: list) -> list:
+    """``function`` of each value, worked out once per distinct value (the values of a column repeat)."""
+    if set(map(type, values)) == {str}:  # text files: one table of the distinct texts
+        table = {v: function(v) for v in set(values)}
+        return list(map(table.__getitem__, values))
+    table = {}
+    for key in {(type(v), v) for v in values}:  # 1, 1.0 and True are one key of a dict: typed, they are not
+        table[key] = function(key[1])
+    return [table[(type(v), v)] for v in values]
+
+
+def _derived_id(created: datetime, category: str | None, title: str, description: str | None,
+                lat: float | None, lon: float | None) -> str:
+    parts = [created.isoformat(), category or "", title, description or "",
+             "" if lat is None else f"{lat:.6f}", "" if lon is None else f"{lon:.6f}"]
+    return "h-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 # Words that say whose agency it is, not which: "Dinas Kesehatan Kabupaten Mimika", "RSUD Mimika", "Pemkab Mimika -
@@ -425,13 +399,3 @@ def agency_words(value: str) -> str:
     """An agency's name as its words, lower case, without the regency's name: how names and values are compared
     when the exact name does not match."""
     return " ".join(w for w in _WORD.findall(value.casefold()) if w not in _REGION_WORDS)
-
-
-def _remembered(memo: dict, clean, value: object):
-    """``clean(value)``, kept in ``memo`` for short text (the raw values that repeat row after row)."""
-    if type(value) is str and len(value) <= MEMO_VALUE_MAX:
-        if value in memo:
-            return memo[value]
-        cleaned = memo[value] = clean(value)
-        return cleaned
-    return clean(value)

@@ -1,27 +1,15 @@
-"""Writing a batch of candidates: bulk inserts of new reports (with their due times, district and timeline) and
-updates of reports whose status or closing changed, idempotent on (source, external_id).
+"""Writing a batch of candidates, idempotent on (source, external_id): new reports staged and then inserted in
+creation order with their due times, district and timeline; reports the store has updated when their status or
+closing changed. What a status change does to a report's times is the rule book's (rulebook/status_change.py):
 
-Times, as the rule book wants them (data_access/rulebook/status_change.py says what a status change does to them,
-for this importer as for ReportWriter and the demo):
-
-* the time a status was reached is the record's closing time for a finished status, else the record's update
-  time, never earlier than the creation; a record with neither reached it at a time the source did not give
-  (unknown: status_change then sets no response, resolution or closing time, rules.unknown counts such targets
-  apart), and the moment of the import is only when the store learned of the status (its timeline event);
-* a response time the record gives is passed on to status_change (it stands unless the status came earlier);
-* a new report gets the events ``baru`` at its creation and, when its status is another, one status event to it;
-  an update writes one status event from the old status to the new (kind "status", actor "impor:<source>"), or a
-  note when only the closing time moved;
-* a record never walks a report back through the open flow: a dump that still says "open" (``baru``) does not
-  undo the OPD's ``diproses`` here; finishing, reopening, holding and rejecting are applied as the source says;
-* the newest copy of the source's record wins (:func:`version`): once the store holds a status this source gave
-  at a known time, a record with an older time (an older export, a stale copy later in the same file) or with no
-  time at all changes nothing, and at the same time only a status later in the flow does. So a re-import of the
-  same file, or of an older one, is a no-op, whatever order the copies come in. A status event whose time the
-  source did not give says so in its note (UNKNOWN_TIME_NOTE), so that it is never taken for a known one;
-* due times come from the category's SLA policy at the creation time (status_change.arrival, through
-  data_access.rulebook.sla) and, when a hold begins or ends, status_change works them out again over the
-  report's holds;
+* a status was reached at the record's closing time (a finished status), else its update time, never before the
+  creation; without either the time is unknown (status_change sets no response, resolution or closing time) and
+  the import's own moment is only when the store learned it (the timeline's event, its note saying so);
+* a new report gets ``baru`` at its creation and one status event to its status; an update one event from the old
+  status (actor "impor:<source>"), or a note when only the closing time moved; a record never walks a report back
+  through the open flow (a dump still saying "open" does not undo the OPD's ``diproses``);
+* the newest copy of the source's record wins (:func:`version`): a record not newer than the status the store
+  holds from this source at a known time changes nothing, so a re-import, or one of an older export, is a no-op;
 * ``updated_at`` is the moment of the import, so the wall's version check sees every change at once.
 """
 
@@ -33,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from core.rules import CLOCK_RUNNING, FINISHED_STATUSES, NEW, STATUSES
 from data_access.intake.importing.translate import Candidate
@@ -56,9 +44,8 @@ EVENT_COLUMNS = ("report_id", "at", "kind", "from_status", "to_status", "opd_cod
 
 
 def _sqlite_time(moment: datetime) -> str:
-    # The text SQLAlchemy's SQLite DateTime writes for UTCDateTime (naive UTC, always six fraction digits), so
-    # comparisons between imported rows and all others stay text comparisons of one format. Every time here is
-    # already UTC (the parsers and the SLA clock return UTC); the check keeps that a fact, not a hope.
+    # The text SQLAlchemy's SQLite DateTime writes for UTCDateTime (naive UTC, six fraction digits): comparisons
+    # between imported rows and all others stay text comparisons of one format.
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
     return moment.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
@@ -152,14 +139,14 @@ def status_time(c: Candidate, now: datetime) -> tuple[datetime, bool]:
     return max(moment, c.created_at), known
 
 
-def new_state(c: Candidate, now: datetime, clock: SlaClock) -> tuple[ReportTimes, datetime]:
-    """A new report's times (due times from its policy at its creation) and the time its status was reached. A
-    hold it arrives in has not ended: its due times stay (status_change without a clock)."""
+def new_state(c: Candidate, now: datetime, clock: SlaClock) -> tuple[ReportTimes, datetime, str]:
+    """A new report's times (due times from its policy at its creation), and the time and note of the event of its
+    status. A hold it arrives in has not ended: its due times stay (status_change without a clock)."""
     at, known = status_time(c, now)
     created = c.created_at
     times = status_change(arrival(created, clock), c.status, at if known else None, noted_at=at,
                           responded_at=c.first_response_at, timeline=((created, NEW),))
-    return times, at
+    return times, at, status_note(c, known)
 
 
 def target_status(stored: Stored, c: Candidate) -> str:
@@ -240,13 +227,13 @@ class ReportUpserter:
     def write(self, batch: list[Candidate]) -> BatchResult:
         result = BatchResult()
         conn = self.conn
-        existing = self._lookup(conn, [c.external_id for c in batch])
+        existing = self._lookup([c.external_id for c in batch])
         fresh = [c for c in batch if c.external_id not in existing]
         for c in batch:
             stored = existing.get(c.external_id)
             if stored is None:
                 continue
-            plan = plan_update(stored, c, self.now, timeline=self._timeline_reader(conn, stored.id),
+            plan = plan_update(stored, c, self.now, timeline=self._timeline_reader(stored.id),
                                clock=self._clocks.get(stored.category_code))
             if plan is None:
                 result.unchanged += 1
@@ -258,7 +245,7 @@ class ReportUpserter:
             conn.execute(update(Report).where(Report.id == stored.id).values(**values, updated_at=self.now))
         result.inserted = len(fresh)
         if fresh:
-            result.outside = self._stage(conn, fresh)
+            result.outside = self._stage(fresh)
         if self.dry_run:
             conn.rollback()
         else:
@@ -273,6 +260,9 @@ class ReportUpserter:
         cuts = [tuple(row) for row in conn.exec_driver_sql(
             f"SELECT created_at, external_id FROM (SELECT {order}, row_number() OVER (ORDER BY {order}) AS n "
             f"FROM {staging} s) t WHERE n - n / {m} * {m} = 0 ORDER BY n", (self.transaction_rows,) * 2)]
+        if len(cuts) > 1:  # each range read through an index, not by a scan of the whole staged file
+            conn.exec_driver_sql("CREATE INDEX temp.import_new_order ON import_new (created_at, external_id)"
+                                 if self._sqlite else "CREATE INDEX ON pg_temp.import_new (created_at, external_id)")
         columns = ", ".join(REPORT_COLUMNS)
         events = ", ".join(EVENT_COLUMNS)
         joined = f"FROM {staging} s JOIN report r ON r.source = s.source AND r.external_id = s.external_id"
@@ -308,106 +298,90 @@ class ReportUpserter:
             self.conn.close()
 
     # -- looking up ------------------------------------------------------------------------------------------
-    def _select_in(self, conn: Connection, columns: str, ids: list[str]) -> list[tuple]:
-        """Rows of this source whose external_id is in ``ids``, by plain SQL (SQLAlchemy's expanding IN costs more
-        to compile than the indexed look-up itself)."""
-        marker = "?" if self._sqlite else "%s"
+    def _select_in(self, sql: str, values: list, *args) -> list[tuple]:
+        """``sql`` (its ``IN ({})`` filled with markers) for ``values`` in chunks, by plain SQL (SQLAlchemy's
+        expanding IN costs more to compile than the indexed look-up itself)."""
         rows: list[tuple] = []
-        for i in range(0, len(ids), LOOKUP_CHUNK):
-            chunk = ids[i:i + LOOKUP_CHUNK]
-            sql = (f"SELECT {columns} FROM report WHERE source = {marker} "
-                   f"AND external_id IN ({', '.join([marker] * len(chunk))})")
-            rows.extend(conn.exec_driver_sql(sql, (self.source, *chunk)).all())
+        for i in range(0, len(values), LOOKUP_CHUNK):
+            chunk = values[i:i + LOOKUP_CHUNK]
+            rows += self.conn.exec_driver_sql(sql.format(", ".join([self._marker] * len(chunk))), (*chunk, *args))
         return rows
 
-    def _lookup(self, conn: Connection, ids: list[str]) -> dict[str, Stored]:
-        found: dict[str, Stored] = {}
-        for ext, report_id, status, created, category, opd, responded, resolved, closed in self._select_in(
-                conn, "external_id, id, status, created_at, category_code, opd_code, first_response_at, "
-                      "resolved_at, closed_at", ids):
-            found[ext] = Stored(report_id, status, _utc(created), category, opd, _utc(responded), _utc(resolved),
-                                _utc(closed))
-        if found:
-            versions = self._versions(conn, [s.id for s in found.values()])
-            found = {ext: replace(s, version=versions.get(s.id)) for ext, s in found.items()}
-        return found
-
-    def _versions(self, conn: Connection, report_ids: list[int]) -> dict[int, Version]:
-        """Each report's newest status this source gave at a known time: its latest status event by this import's
-        actor, other than the arrival (``baru`` at the creation) and unless its note says the time was unknown."""
-        marker = "?" if self._sqlite else "%s"
+    def _lookup(self, ids: list[str]) -> dict[str, Stored]:
+        m = self._marker
+        found = {ext: Stored(report_id, status, _utc(created), category, opd, _utc(responded), _utc(resolved),
+                             _utc(closed))
+                 for ext, report_id, status, created, category, opd, responded, resolved, closed in self._select_in(
+                     "SELECT external_id, id, status, created_at, category_code, opd_code, first_response_at, "
+                     f"resolved_at, closed_at FROM report WHERE external_id IN ({{}}) AND source = {m}", ids,
+                     self.source)}
+        if not found:
+            return found
+        # Each report's newest status this source gave at a known time: its latest status event by this import's
+        # actor, other than the arrival (``baru`` at the creation) and unless its note says the time was unknown.
         latest: dict[int, tuple] = {}
-        for i in range(0, len(report_ids), LOOKUP_CHUNK):
-            chunk = report_ids[i:i + LOOKUP_CHUNK]
-            sql = (f"SELECT report_id, at, id, to_status, note FROM report_event WHERE report_id IN "
-                   f"({', '.join([marker] * len(chunk))}) AND kind = 'status' AND actor = {marker} "
-                   f"AND from_status IS NOT NULL")
-            for report_id, at, event_id, to_status, note in conn.exec_driver_sql(sql, (*chunk, self.actor)):
-                key = (_utc(at), event_id)
-                if report_id not in latest or key > latest[report_id][0]:
-                    latest[report_id] = (key, to_status, note)
-        return {report_id: Version(True, at, _STATUS_RANK.get(to_status, -1))
-                for report_id, ((at, _), to_status, note) in latest.items()
-                if not (note or "").endswith(UNKNOWN_TIME_NOTE)}
+        for report_id, at, event_id, to_status, note in self._select_in(
+                "SELECT report_id, at, id, to_status, note FROM report_event WHERE report_id IN ({}) "
+                f"AND kind = 'status' AND actor = {m} AND from_status IS NOT NULL",
+                [s.id for s in found.values()], self.actor):
+            key = (_utc(at), event_id)
+            if report_id not in latest or key > latest[report_id][0]:
+                latest[report_id] = (key, to_status, note)
+        versions = {report_id: Version(True, at, _STATUS_RANK.get(to_status, -1))
+                    for report_id, ((at, _), to_status, note) in latest.items()
+                    if not (note or "").endswith(UNKNOWN_TIME_NOTE)}
+        return {ext: replace(s, version=versions.get(s.id)) for ext, s in found.items()}
 
-    def _timeline_reader(self, conn: Connection, report_id: int) -> Callable[[], list[tuple]]:
+    def _timeline_reader(self, report_id: int) -> Callable[[], list[tuple]]:
         """Reads the report's status events so far, when status_change needs them (a hold begins or ends)."""
         def read() -> list[tuple]:
-            return [(_utc(at), to_status) for at, to_status in conn.execute(
+            return [(_utc(at), to_status) for at, to_status in self.conn.execute(
                 select(ReportEvent.at, ReportEvent.to_status)
                 .where(ReportEvent.report_id == report_id, ReportEvent.kind == "status")
                 .order_by(ReportEvent.at, ReportEvent.id))]
         return read
 
     # -- new reports ----------------------------------------------------------------------------------------
-    def _locate(self, fresh: list[Candidate]) -> list[tuple[str | None, str | None]]:
-        located: list[tuple[str | None, str | None]] = [(None, None)] * len(fresh)
-        where = [i for i, c in enumerate(fresh) if c.lat is not None and c.lon is not None]
-        if self.assigner is None or not where:
-            return located
-        found = self.assigner.assign([fresh[i].lon for i in where], [fresh[i].lat for i in where])
-        for i, district, village in zip(where, found["district_code"].tolist(), found["village_code"].tolist(),
-                                        strict=True):
-            # geopandas may hand back NaN for "outside"; the store wants NULL
-            located[i] = (district if isinstance(district, str) else None,
-                          village if isinstance(village, str) else None)
-        return located
-
-    def _stage(self, conn: Connection, fresh: list[Candidate]) -> int:
+    def _stage(self, fresh: list[Candidate]) -> int:
         """New reports into the temporary table, with the time and note of their status event; returns how many
         landed without a district."""
-        located = self._locate(fresh)
+        n = len(fresh)
+        districts: list[str | None] = [None] * n
+        villages: list[str | None] = [None] * n
+        located = [i for i, c in enumerate(fresh) if c.lat is not None and c.lon is not None]
+        if self.assigner is not None and located:
+            found = self.assigner.assign([fresh[i].lon for i in located], [fresh[i].lat for i in located])
+            for i, district, village in zip(located, found["district_code"].tolist(),
+                                            found["village_code"].tolist(), strict=True):
+                # geopandas may hand back NaN for "outside"; the store wants NULL
+                districts[i] = district if isinstance(district, str) else None
+                villages[i] = village if isinstance(village, str) else None
+        outside = districts.count(None)
         if self.dry_run:
-            return sum(1 for district, _ in located if district is None)
+            return outside
         states = [new_state(c, self.now, self._clocks[c.category_code]) for c in fresh]
-        # Times are bound as the store keeps them: naive UTC text of one format on SQLite (a whole column at once).
-        if self._sqlite:
-            def column(moments: list) -> list:
-                known = [m for m in moments if m is not None]
-                texts = iter(_sqlite_times(known))
-                return [None if m is None else next(texts) for m in moments]
+        times = [self._times(list(column)) for column in zip(*[(*t[1:7], at) for t, at, _ in states], strict=True)]
+        now = self._times([self.now])[0]
+        rows = zip(*[[self.source] * n, [c.external_id for c in fresh], [c.channel for c in fresh],
+                     [c.category_code for c in fresh], [c.opd_code for c in fresh], districts, villages,
+                     [c.lat for c in fresh], [c.lon for c in fresh], [c.title for c in fresh],
+                     [c.description for c in fresh], [c.status for c in fresh], ["normal"] * n, *times[:6],
+                     [0.0] * n, [now] * n, times[6], [note for _, _, note in states]], strict=True)
+        columns = (*REPORT_COLUMNS, "status_at", "status_note")
+        if self._sqlite:  # ready tuples by plain DB-API calls: SQLAlchemy's per-row processing costs more
+            self.conn.exec_driver_sql(f"INSERT INTO {self._staging} ({', '.join(columns)}) "
+                                      f"VALUES ({', '.join(['?'] * len(columns))})", list(rows))
         else:
-            def column(moments: list) -> list:
-                return moments
-        times = [column([getattr(t, name) for t, _ in states]) for name in (
-            "created_at", "first_response_at", "resolved_at", "closed_at", "response_due_at", "resolution_due_at")]
-        status_at = column([at for _, at in states])
-        now = column([self.now])[0]
-        rows = [(self.source, c.external_id, c.channel, c.category_code, c.opd_code, district, village, c.lat, c.lon,
-                 c.title, c.description, c.status, "normal", *(values[i] for values in times), 0.0, now,
-                 status_at[i], status_note(c, status_time(c, self.now)[1]))
-                for i, (c, (district, village)) in enumerate(zip(fresh, located, strict=True))]
-        self._insert_rows(conn, self._staging, (*REPORT_COLUMNS, "status_at", "status_note"), rows)
-        return sum(1 for district, _ in located if district is None)
+            with self.conn.connection.driver_connection.cursor() as cursor, cursor.copy(
+                    f"COPY {self._staging} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return outside
 
-    def _insert_rows(self, conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        """Ready tuples by plain DB-API calls (SQLAlchemy's per-row parameter processing costs more than the
-        database's own work): executemany on SQLite, COPY on PostgreSQL."""
-        if self._sqlite:
-            conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) "
-                                 f"VALUES ({', '.join(['?'] * len(columns))})", rows)
-            return
-        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    def _times(self, moments: list) -> list:
+        """A column of times as the store binds them: naive UTC text of one format on SQLite (a whole column at
+        once), the aware times themselves on PostgreSQL."""
+        if not self._sqlite:
+            return moments
+        texts = iter(_sqlite_times([m for m in moments if m is not None]))
+        return [None if m is None else next(texts) for m in moments]
