@@ -425,11 +425,11 @@ def test_age_and_lateness_palettes_share_no_colour():
 
 
 def test_remote_mark_is_explained_on_the_wall_and_long_names_keep_their_size(seeded):
-    """The ◆ on remote tiles (the briefing's mark) has its key on the wall; Tembagapura gets a soft hyphen, not a
-    smaller font."""
+    """The ◆ on remote tiles (the briefing's mark) has its key on the wall; Tembagapura gets soft hyphens at its
+    syllables, not a smaller font."""
     page = _json(wall.layout(display_geojson={"type": "FeatureCollection", "features": []}).to_plotly_json())
     assert wall.TILES_KEY in page and "\\u25c6" in page and "terpencil" in page
     tiles = wall.tilegrid(reports_by_district(seeded, Filters(), Scope.wall(), NOW), "open", NOW, 14, "id")
     text = _json([tile.to_plotly_json() for tile in tiles])
     assert "▲" not in text and "tile-name-long" not in text
-    assert "Tembaga\\u00adpura" in text
+    assert "Temba\\u00adga\\u00adpura" in text
