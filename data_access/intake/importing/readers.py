@@ -435,9 +435,10 @@ class JsonReader(Reader):
     def records(self) -> Iterator[RawRecord]:
         import ijson
 
-        events = ijson.parse(_Utf8(self._text), use_float=True)
+        # basic_parse: parse's path prefix grows with the depth, quadratic on a hostile file of nested brackets
+        events = ijson.basic_parse(_Utf8(self._text), use_float=True)
         try:
-            _, event, _ = next(events, (None, None, None))
+            event, _ = next(events, (None, None))
             if event == "start_array":
                 yield from self._array(events)
             elif event == "start_map":
@@ -460,7 +461,7 @@ class JsonReader(Reader):
             return value
         stack: list[tuple[object, object]] = [(_STARTS[event](), None)]  # (container, its key in its parent)
         key = None
-        for _, event, value in events:
+        for event, value in events:
             if event == "map_key":
                 key = value
                 continue
@@ -481,7 +482,7 @@ class JsonReader(Reader):
         raise UnreadableFile(f"broken JSON in record {self._count + 1}: the file ends inside it")
 
     def _array(self, events) -> Iterator[RawRecord]:
-        for _, event, value in events:
+        for event, value in events:
             if event == "end_array":
                 return
             value = self._value(events, event, value)
@@ -497,10 +498,10 @@ class JsonReader(Reader):
         if depth > MAX_NESTING:
             raise UnreadableFile(f"wrapper objects nested deeper than {MAX_NESTING} levels (the limit)")
         single, streamed = _Object(), False
-        for _, event, key in events:
+        for event, key in events:
             if event == "end_map":
                 break
-            _, event, value = next(events)
+            event, value = next(events)
             if key.casefold() in WRAPPER_KEYS and event in _STARTS and not streamed:
                 streamed = True
                 yield from (self._array(events) if event == "start_array" else self._object(events, depth + 1))
