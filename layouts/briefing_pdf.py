@@ -250,7 +250,7 @@ def _oldest(pdf, data: BriefingData, lang: str) -> None:
     rows, styles = [], []
     for r in data.oldest.head(15).itertuples():
         rows.append([doc.report_no(r.id), str(r.title), r.opd if _has(r.opd) else "–",
-                     r.district if _has(r.district) else "–", status_label(r.status, lang), doc.dec(r.age_days, lang),
+                     place_name(r.district, r.located, lang), status_label(r.status, lang), doc.dec(r.age_days, lang),
                      t(f"state.{r.sla_state}", lang)])
         styles.append("warn" if r.sla_state == "breached" else None)
     # Rows a little tighter than the league's: the notes below must end above the page's foot.

@@ -237,9 +237,11 @@ def card(pdf, x: float, y: float, w: float, h: float, label: str, value: str, sa
 
 def png(draw: Callable, width_mm: float, height_mm: float, dpi: int = 200) -> bytes:
     """A chart of ``width_mm`` × ``height_mm`` drawn by ``draw(fig)`` with matplotlib's Agg backend."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=dpi)
+    FigureCanvasAgg(fig)  # a renderer to measure text with before saving (_declutter)
     draw(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
@@ -333,11 +335,9 @@ def map_png(geojson: dict | None, values: dict[str, float | None], marks: dict[s
             for code, (lat, lon) in points.items():
                 v = values.get(code) or 0
                 ax.scatter([lon], [lat], s=40 + 400 * v / top, color=colour(code), edgecolor="#555555", lw=0.4)
-        for code, (lat, lon) in points.items():
-            if lat is None or lon is None:
-                continue
-            ax.text(lon, lat, marks.get(code, ""), fontsize=4.6, ha="center", va="center", color="#111111",
-                    bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.8})
+        names = [ax.text(lon, lat, marks.get(code, ""), fontsize=4.6, ha="center", va="center", color="#111111",
+                         bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.8})
+                 for code, (lat, lon) in points.items() if lat is not None and lon is not None]
         ax.autoscale_view()
         ax.set_aspect("equal")
         ax.axis("off")
@@ -349,8 +349,28 @@ def map_png(geojson: dict | None, values: dict[str, float | None], marks: dict[s
         ax.legend(handles=handles, title=legend_title, fontsize=6, title_fontsize=6.5, frameon=False,
                   loc="lower left")  # the Arafura Sea: nothing to hide there
         fig.subplots_adjust(left=0.0, right=1.0, top=1.0, bottom=0.0)
+        _declutter(fig, ax, names)
 
     return png(draw, width_mm, height_mm)
+
+
+def _declutter(fig, ax, texts: list) -> None:
+    """Moves a name that would cover one already placed up or down by whole label heights, to the nearest free
+    place: Timika's small districts crowd their names together, and paper cannot be hovered or zoomed."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    for text in texts:
+        box = text.get_window_extent(renderer).expanded(1.08, 1.3)  # the white box around the letters
+        if any(box.overlaps(other) for other in placed):
+            x, y = ax.transData.transform(text.get_position())
+            for k in (1, -1, 2, -2, 3, -3):
+                moved = box.translated(0, k * box.height)
+                if not any(moved.overlaps(other) for other in placed):
+                    text.set_position(ax.transData.inverted().transform((x, y + k * box.height)))
+                    box = moved
+                    break
+        placed.append(box)
 
 
 def image(pdf, data: bytes, x: float, y: float, w: float, h: float) -> None:
