@@ -177,8 +177,11 @@ def test_operator_sees_one_reporter_once_without_a_render_loop(context, server, 
     log_in(page, server, *account(store_file, "operator"))
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    calls: list[str] = []  # the outputs of each callback request the page makes
-    page.on("request", lambda r: calls.append(r.post_data_json["output"]) if "_dash-update-component" in r.url
+    calls: list[str] = []  # the outputs of each callback request the report page makes
+    # By its referrer (the app's policy is same-origin): the wall the log-in lands on may still send its first
+    # refresh while the report page is being opened.
+    page.on("request", lambda r: calls.append(r.post_data_json["output"])
+            if "_dash-update-component" in r.url and f"/report/{report_id}" in r.headers.get("referer", "")
             else None)
     with engine.connect() as conn:
         before = conn.execute(select(AccessLog.id).where(AccessLog.action == "personal_view",
