@@ -109,22 +109,23 @@ _HOLD_EVENT = aliased(ReportEvent, name="hold_event")
 _HOLDER_EVENT = aliased(ReportEvent, name="holder_event")
 
 
+def _hold_began(*bounds):
+    event = _HOLD_EVENT
+    return (select(func.max(event.at))
+            .where(event.report_id == Report.id, event.kind == "status", event.to_status == HELD, *bounds)
+            .correlate(Report).scalar_subquery())
+
+
 @cache
 def held_since():
     """When the report's current hold began: its latest status event into ``ditunda`` (a correlated subquery,
     only ever evaluated for held reports, which are few). One immutable expression, built once."""
-    event = _HOLD_EVENT
-    return (select(func.max(event.at))
-            .where(event.report_id == Report.id, event.kind == "status", event.to_status == HELD)
-            .correlate(Report).scalar_subquery())
+    return _hold_began()
 
 
 def held_since_at(moment):
     """When the hold the report was in at ``moment`` began: its latest status event into ``ditunda`` up to then."""
-    event = _HOLD_EVENT
-    return (select(func.max(event.at))
-            .where(event.report_id == Report.id, event.kind == "status", event.to_status == HELD, event.at <= moment)
-            .correlate(Report).scalar_subquery())
+    return _hold_began(_HOLD_EVENT.at <= moment)
 
 
 def _past_due(due, now: datetime) -> ColumnElement[bool]:
