@@ -109,16 +109,18 @@ def test_store_queries_counter_counts_database_queries(app):
         return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                    if line.startswith("mimika_store_queries_total{"))
 
-    # A scrape asks the surge alerts (a gauge measured at scrape time) after it has written the counter: the second
-    # scrape shows the first one's query and asks none of its own (cached for the minute)
-    total()
-    before, count_before = total(), query_cache.query_count
+    # A scrape writes the counter first and may then ask the surge alerts (a gauge measured at scrape time, cached
+    # for the minute, so a scrape that crosses the minute asks again): each reading is therefore paired with the
+    # count taken just before its scrape
+    count_before = query_cache.query_count
+    before = total()
     assert client.get("/briefing").status_code == 200
     from callbacks.wall import warm_once
 
     assert warm_once(query_cache, app.server.config["MIMIKA_SETTINGS"])
-    assert query_cache.query_count > count_before
-    assert total() - before == query_cache.query_count - count_before
+    count_after = query_cache.query_count
+    assert count_after > count_before
+    assert total() - before == count_after - count_before
 
 
 def test_each_request_is_logged_as_json_with_the_user(app, caplog):
