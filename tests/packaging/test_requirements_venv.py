@@ -45,8 +45,10 @@ def requirements_venv() -> Path:
         if not (target / ".complete").exists():
             shutil.rmtree(target, ignore_errors=True)
             subprocess.run([sys.executable, "-m", "venv", str(target)], check=True, timeout=300)
+            # --no-compile: byte-compiling every installed file was more than half of the build's CPU; the modules
+            # the app imports are compiled when first imported, as on a deployment that installs the same way
             done = subprocess.run([str(target / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                                   "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
+                                   "--disable-pip-version-check", "--no-compile", "-r", str(REQUIREMENTS)],
                                   capture_output=True, text=True, timeout=3000)
             if done.returncode != 0:
                 shutil.rmtree(target, ignore_errors=True)
