@@ -125,13 +125,15 @@ def build_app(db: Path, now: datetime):
 # --- the requests -------------------------------------------------------------------------------------------------
 
 
-def render(path: str, query: dict):
+def render(app, path: str, query: dict):
     """The layout Dash pages renders for ``path`` for a pimpinan (the guard sets flask.g.viewer on real requests)."""
     from flask import g
 
     from data_access.accounts import Viewer
 
-    with dash.get_app().server.test_request_context():
+    # This app's own context, not dash.get_app(): another app made in the same process would answer with caches
+    # this app's layouts do not own
+    with app.server.test_request_context():
         g.viewer = Viewer("bench-pimpinan", "pimpinan")
         return _render(path, query)
 
@@ -224,7 +226,7 @@ def body_for(app, case: Case) -> dict:
     """The body the browser would POST: every input and state from the rendered layout, plus the case's overrides."""
     key = callback_key(app, case)
     spec = app.callback_map[key]
-    tree = render(case.path, case.query)
+    tree = render(app, case.path, case.query)
 
     def value(x):
         name = f"{x['id']}.{x['property']}"
