@@ -27,6 +27,7 @@ from core.rate_limit import RateLimiter
 from core.rules import NO_DISTRICT
 from core.settings import Settings
 from data_access.intake import open311_store
+from data_access.intake.bulk_load import DEMO_WEB_SOURCE
 from data_access.intake.placing import WriterOnFirstUse
 from data_access.queries.cache import QueryCache
 from data_access.queries.tracking import tracked_report
@@ -62,6 +63,7 @@ class CitizenRoutes:
         self.query_cache, self.settings = query_cache, settings
         self.limiter = RateLimiter(settings.redis_url)
         self.writer = WriterOnFirstUse(self.query_cache.engine, settings)
+        self.source = DEMO_WEB_SOURCE if settings.demo else "web"
 
 
     # --- /publik/lacak ---------------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ class CitizenRoutes:
             now = self.query_cache.now()
             try:
                 accepted = open311_store.submit(
-                    self.query_cache.engine, self.writer(), new, source="web", now=now, idempotency_key=sent,
+                    self.query_cache.engine, self.writer(), new, source=self.source, now=now, idempotency_key=sent,
                     client_address=client_address(), via=("publik:lapor", "report_filed", "/publik/lapor"))
             except open311_store.IdempotencyConflict:  # this form was sent before, with other words
                 session[FORM_TOKEN_KEY] = secrets.token_urlsafe(24)

@@ -12,7 +12,10 @@ from data_access.store.schema import Report, Reporter, ReportEvent
 
 DEMO_SOURCE = "demo"  # report.source of seed-demo's reports
 SIMULATOR_SOURCE = "simulator"  # and of the live simulator's
-DEMO_SOURCES = frozenset({DEMO_SOURCE, SIMULATOR_SOURCE})
+# and of the citizen form while the dashboard runs as the demo (DEMO_MODE=1): someone trying /publik/lapor on the
+# demo must not turn it into a real store that the next `make demo` refuses
+DEMO_WEB_SOURCE = "demo-web"
+DEMO_SOURCES = frozenset({DEMO_SOURCE, SIMULATOR_SOURCE, DEMO_WEB_SOURCE})
 
 
 def report_count(engine: Engine) -> int:

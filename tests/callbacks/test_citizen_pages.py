@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from core.formatting import fmt_when
 from data_access.intake.writer import ReportWriter
 from data_access.store.schema import AccessLog, District, IntakeRequest, Report, Reporter
-from tests.support import NOW
+from demo.seed import DemoConfig
+from tests.support import BACKENDS, NOW
 from tests.support.dash_app import get_app, url
 
 PHONE_TYPED = "0812-3456-7890"
@@ -253,3 +254,26 @@ def test_the_form_is_a_plain_labelled_page_in_either_language(app_on):
     assert '<option value="jalan">' in page and '<option value="94.04.01">' in page
     english = client.get("/publik/lapor?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in english and "Report a problem" in english and 'value="en"' in english
+
+
+@pytest.fixture(params=BACKENDS)
+def small_demo(request, make_store):
+    return make_store(request.param, demo=DemoConfig(seed=2, days=3, per_day=5.0, now=NOW))
+
+
+def test_a_report_filed_on_the_demo_keeps_it_a_demo_store(small_demo):
+    """DEMO_MODE=1 (make demo): a report filed through /publik/lapor is the demo's, so the next `make demo` still
+    finds a demo store; without DEMO_MODE the same report is a real one and the store is real for good."""
+    from data_access.intake.bulk_load import DEMO_WEB_SOURCE, not_a_demo_store
+
+    assert not_a_demo_store(small_demo) is None
+    app, _ = get_app(url(small_demo), demo=True)
+    filed = file_report(app.server.test_client())
+    assert filed.status_code == 201, filed.get_data(as_text=True)[:2000]
+    with small_demo.connect() as conn:
+        newest = conn.execute(select(Report.source, Report.channel).order_by(Report.id.desc()).limit(1)).one()
+    assert tuple(newest) == (DEMO_WEB_SOURCE, "web")
+    assert not_a_demo_store(small_demo) is None
+    app, _ = get_app(url(small_demo))
+    assert file_report(app.server.test_client()).status_code == 201
+    assert "source 'web'" in not_a_demo_store(small_demo)

@@ -25,12 +25,12 @@ PIMPINAN = Viewer("test-pimpinan", "pimpinan")
 PAGE_QUERY_SECONDS = 120.0
 
 
-def get_app(database_url: str, *, clock=lambda: NOW, boundaries=True):
+def get_app(database_url: str, *, clock=lambda: NOW, boundaries=True, demo=False):
     """A fresh app on ``database_url`` with its own in-process cache and a fixed clock; (app, query cache)."""
     # The page-refresh limit (8 s) is lifted as for the browser tests: these tests check what a page shows, and a
     # loaded machine running the whole suite made a quarter's briefing pass 8 s. test_refresh_deadline tests it.
     settings = Settings(database_url=database_url, boundaries_districts=BOUNDARIES if boundaries and
-                        BOUNDARIES.exists() else None, page_query_seconds=PAGE_QUERY_SECONDS)
+                        BOUNDARIES.exists() else None, page_query_seconds=PAGE_QUERY_SECONDS, demo=demo)
     cache = Cache(config=cache_config(settings))
     query_cache = QueryCache(settings, cache, clock=clock)
     app = create_app(settings, query_cache=query_cache)
