@@ -4,7 +4,9 @@ The wall's window figures (compliance met/decided, the medians' durations, repor
 the reports created in a 30-day window: tens of thousands of rows at 1M reports, hundreds of thousands at 10M,
 read again on every store change although a new report changes only today. Here each whole WIT day's part is
 computed once by SQL and kept; the partial days at the window's edges are always computed afresh, and so is
-everything that depends on ``now`` (the callers keep those out of what they remember).
+everything that depends on ``now`` (the callers keep those out of what they remember). Days missing together (a
+cold start, a day dropped with its neighbours) are read by one statement grouped by day (DayPart.by_day), not
+one a day.
 
 A remembered day is dropped as soon as a report created that day may have changed. Before answering, the store is
 asked what changed since the last answer, three index look-ups when nothing did:
