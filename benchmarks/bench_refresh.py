@@ -3,8 +3,10 @@
 
 One wall refresh after a store change runs exactly the queries of ``callbacks.wall.run_queries`` (its
 QUERY_SET, with the wall's own arguments). This script records that set from the wall itself (a stand-in
-query cache that notes each call), then times each query (a cold call on a fresh engine, then the median of
-warm calls) and the whole set per refresh (the median over runs of one pass through every query).
+query cache that notes each call), then times each query (cold: the median of ``--cold-runs`` calls, each on a
+fresh engine; then the median of warm calls), the whole set per refresh (the median over runs of one pass through
+every query) and the first refresh of a screen (the whole set on a fresh engine: nothing remembered yet, median of
+``--cold-runs``), with the SQL statements it sends.
 
     .venv/bin/python benchmarks/bench_refresh.py benchmarks/data/bench_1000000.db
     .venv/bin/python benchmarks/bench_refresh.py postgresql://127.0.0.1:5432/mimika_bench_fast10
@@ -38,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import create_engine, event, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -166,7 +168,21 @@ def drop_database(url: str) -> None:
 # --- timing --------------------------------------------------------------------------------------------------
 
 
-def time_set(url: str, runs: int) -> tuple[list[tuple[str, float, float, list[float]]], list[float], str, int]:
+def _first_refresh(url: str, calls: list[Call]) -> tuple[float, int]:
+    """One pass through every query on a fresh engine (ms), and the statements it sent."""
+    fresh = make_engine(url)
+    sent = []
+    event.listen(fresh, "before_cursor_execute", lambda *_: sent.append(1))
+    try:
+        started = time.perf_counter()
+        for call in calls:
+            call(fresh)
+        return (time.perf_counter() - started) * 1000, len(sent)
+    finally:
+        fresh.dispose()
+
+
+def time_set(url: str, runs: int, cold_runs: int = 1):
     calls = wall_query_set()
     engine = make_engine(url)
     rows = []
@@ -176,12 +192,17 @@ def time_set(url: str, runs: int) -> tuple[list[tuple[str, float, float, list[fl
             server = conn.execute(text("SELECT sqlite_version()" if sqlite else "SHOW server_version")).scalar()
             server = f"{engine.dialect.name} {server}"
             reports = conn.execute(text("SELECT count(*) FROM report")).scalar_one()
+        first = [_first_refresh(url, calls) for _ in range(cold_runs)]
+        log(f"[{server}] first refresh: " + ", ".join(f"{ms:,.1f} ms ({n} statements)" for ms, n in first))
         for call in calls:
-            fresh = make_engine(url)
-            started = time.perf_counter()
-            call(fresh)
-            cold = (time.perf_counter() - started) * 1000
-            fresh.dispose()
+            colds = []
+            for _ in range(cold_runs):
+                fresh = make_engine(url)
+                started = time.perf_counter()
+                call(fresh)
+                colds.append((time.perf_counter() - started) * 1000)
+                fresh.dispose()
+            cold = statistics.median(colds)
             warm = []
             for _ in range(runs):
                 started = time.perf_counter()
@@ -198,7 +219,7 @@ def time_set(url: str, runs: int) -> tuple[list[tuple[str, float, float, list[fl
         changed = _after_changes(engine, calls, runs)
     finally:
         engine.dispose()
-    return rows, totals, changed, server, reports
+    return rows, totals, changed, first, server, reports
 
 
 NEXT_STATUS = {"baru": "diverifikasi", "diverifikasi": "didisposisikan", "didisposisikan": "diproses",
@@ -241,19 +262,23 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("store", help="a SQLite file or a database URL")
     parser.add_argument("--runs", type=int, default=7, help="warm runs per query and full-set runs (default 7)")
+    parser.add_argument("--cold-runs", type=int, default=1,
+                        help="fresh engines per cold figure and first refreshes (default 1)")
     parser.add_argument("--build-from", metavar="URL", help="build STORE (PostgreSQL) from this 1M store first")
     parser.add_argument("--copies", type=int, default=10, help="copies of the source store (default 10)")
     parser.add_argument("--drop", action="store_true", help="drop the STORE database at the end (PostgreSQL)")
     parser.add_argument("--name", default=None, help="results/<name>.md (default refresh_<reports>_<backend>)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args(argv)
+    if args.runs < 1 or args.cold_runs < 1:
+        parser.error("--runs and --cold-runs must be at least 1")
     url = args.store if "://" in args.store else f"sqlite:///{args.store}"
     print(f"Command: {shown_command()}", flush=True)
     built = None
     if args.build_from:
         built = build_copies(url, args.build_from, args.copies)
     try:
-        rows, totals, changed, server, reports = time_set(url, args.runs)
+        rows, totals, changed, first, server, reports = time_set(url, args.runs, args.cold_runs)
     finally:
         if args.drop:
             drop_database(url)
@@ -275,7 +300,13 @@ def main(argv: list[str] | None = None) -> int:
                    f"{'yes' if max(warm, after) <= TARGET_QUERY_MS else 'NO'} |")
     total = statistics.median(totals)
     after_total = statistics.median(t for t, _ in changed)
-    out += [f"| **full set, one refresh** | | **{total:,.1f}** | **{after_total:,.1f}** | |", "",
+    first_ms = statistics.median(ms for ms, _ in first)
+    out += [f"| **full set, one refresh** | | **{total:,.1f}** | **{after_total:,.1f}** | |",
+            f"| **full set, first refresh (fresh engine)** | **{first_ms:,.1f}** | | | |", "",
+            f"First refresh: the whole set on a fresh engine, nothing remembered, median of {len(first)}: "
+            + ", ".join(f"{ms:,.1f} ms" for ms, _ in first) + "; statements sent: "
+            + ", ".join(str(n) for _, n in first) + f". Cold per query: the median of {args.cold_runs} "
+            "fresh engine(s).", "",
             f"Sum of the warm medians: {sum(r[2] for r in rows):,.1f} ms. Full-set runs (ms): "
             + ", ".join(f"{t:,.1f}" for t in totals) + "; after a change: "
             + ", ".join(f"{t:,.1f}" for t, _ in changed) + ".", "", "Warm runs (ms):", ""]

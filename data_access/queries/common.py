@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, select
-from sqlalchemy.exc import DBAPIError
 
-from data_access.queries.settled_days import day_start, over_days
+from data_access.queries.settled_days import DayPart, day_start, over_days
 from data_access.rulebook.rules import accountable_opd, compliance_counts, is_counted, judged_within
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
@@ -98,35 +97,27 @@ def medians(conn: Connection, values: Select, value: str, group: str | None = No
 DURATIONS = {"response": RESPONSE_HOURS, "resolution": RESOLUTION_HOURS}
 
 
-def raw_rows(conn: Connection, stmt) -> list[tuple]:
-    """The statement's rows as the driver's tuples, not SQLAlchemy Row objects (most of the Python time of a read
-    of hundreds of thousands of rows): only for columns that need no result conversion by their SQLAlchemy type
-    (plain text, numbers, open_reports's raw times)."""
-    result = conn.execute(stmt)
-    try:
-        return result.cursor.fetchall()
-    except conn.dialect.loaded_dbapi.Error as exc:
-        # The driver's own error, outside SQLAlchemy's wrapping (SQLite runs most of a query in fetchall): wrapped
-        # as execute() would, so callers tell a store that is away, or a query stopped at its deadline, as usual.
-        raise DBAPIError.instance(None, None, exc, conn.dialect.loaded_dbapi.Error) from exc
-    finally:
-        result.close()
-
-
-def _read_durations(conn: Connection, condition: ColumnElement[bool], kind: str, by_district: bool) -> dict:
-    """Per group (district code, or None), the hours of ``kind`` of the reports meeting ``condition``."""
+def _durations_part(condition_for, kind: str, by_district: bool) -> DayPart:
+    """Per group (district code, or None), the hours of ``kind`` of the reports created in a range that meet
+    ``condition_for(lo, hi)``, as one array."""
     hours = DURATIONS[kind]
-    # SQLite: the period index holds every column the durations and the window's conditions read; left alone it
-    # may take the district index and read the table row of each report instead.
-    stmt = (select(*([Report.district_code] if by_district else []), hours).where(condition, hours.is_not(None))
-            .with_hint(Report, "INDEXED BY ix_report_period_cover", "sqlite"))
-    rows = raw_rows(conn, stmt)  # floats; numeric (Decimal) on PostgreSQL, which numpy reads as floats alike
-    if not by_district:
-        return {None: np.array([r[0] for r in rows], dtype=np.float64)} if rows else {}
-    grouped: dict = {}
-    for code, value in rows:
-        grouped.setdefault(code, []).append(value)
-    return {code: np.array(values, dtype=np.float64) for code, values in grouped.items()}
+
+    def statement(lo: datetime, hi: datetime) -> Select:
+        # SQLite: the period index holds every column the durations and the window's conditions read; left alone it
+        # may take the district index and read the table row of each report instead.
+        return (select(*([Report.district_code] if by_district else []), hours)
+                .where(condition_for(lo, hi), hours.is_not(None))
+                .with_hint(Report, "INDEXED BY ix_report_period_cover", "sqlite"))
+
+    def read(lo, rows: list[tuple]) -> dict:  # floats; numeric (Decimal) on PostgreSQL, which numpy reads alike
+        if not by_district:
+            return {None: np.array([r[0] for r in rows], dtype=np.float64)} if rows else {}
+        grouped: dict = {}
+        for code, value in rows:
+            grouped.setdefault(code, []).append(value)
+        return {code: np.array(values, dtype=np.float64) for code, values in grouped.items()}
+
+    return DayPart(statement, read, Report.created_at, aggregate=False)
 
 
 def window_durations(engine: Engine, conn: Connection, what: Hashable, condition_for, start: datetime,
@@ -138,7 +129,7 @@ def window_durations(engine: Engine, conn: Connection, what: Hashable, condition
     clock. ``what`` names the caller's query, filters and scope."""
     parts: dict = {}
     for durations in over_days(engine, conn, (what, "durations", kind, by_district), start, end,
-                               lambda lo, hi: _read_durations(conn, condition_for(lo, hi), kind, by_district)):
+                               _durations_part(condition_for, kind, by_district)):
         for code, values in durations.items():
             parts.setdefault(code, []).append(values)
     return {code: np.concatenate(arrays) if len(arrays) > 1 else arrays[0] for code, arrays in parts.items()}

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, case, func, literal, select, union_all
 from core.rules import NO_DISTRICT
 from data_access.queries.common import frame, in_period, medians_of, period_or_default, window_durations
 from data_access.queries.open_reports import count_by, names_of, open_reports
-from data_access.queries.settled_days import over_days
+from data_access.queries.settled_days import DayPart, over_days
 from data_access.rulebook.rules import is_open, is_remote_district
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import District, Report, Village
@@ -63,8 +63,9 @@ def reports_by_district(engine: Engine, filters: Filters, scope: Scope, now: dat
             columns={"hours": "median_response_hours"})
         middle["code"] = middle["code"].fillna(OUTSIDE)
         reports: Counter = Counter()
-        for counts in over_days(engine, conn, (what, "reports"), start, end, lambda lo, hi: dict(conn.execute(
-                select(place, func.count()).where(in_window(lo, hi)).group_by(place)).all())):
+        per_place = DayPart(lambda lo, hi: select(place, func.count()).where(in_window(lo, hi)).group_by(place),
+                            lambda lo, rows: dict(rows), Report.created_at)
+        for counts in over_days(engine, conn, (what, "reports"), start, end, per_place):
             reports.update(counts)
         per_district = pd.DataFrame(list(reports.items()), columns=["code", "reports"])
         opened = open_reports(engine, conn, filters, scope, now)

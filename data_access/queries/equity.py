@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 
 from data_access.queries.common import frame, judged_for, period_or_default, window_durations
 from data_access.queries.compliance import MIN_SAMPLE
-from data_access.queries.settled_days import day_start, over_days
+from data_access.queries.settled_days import DayPart, day_start, over_days
 from data_access.rulebook.rules import (
     REMOTE_AREA,
     ROAD_AREA,
@@ -30,6 +30,7 @@ from data_access.rulebook.rules import (
     equity_area,
     is_counted,
     is_remote_district,
+    judged_at,
     judged_within,
 )
 from data_access.rulebook.scope import Filters, Scope, where
@@ -74,13 +75,16 @@ def _judged_by_day(engine: Engine, conn, what, base: Filters, scope: Scope, star
     are remembered until one of its reports changes (queries/settled_days.py, the "due" axis), as the headline's."""
     side = equity_area().label("side")
 
-    def part(lo: datetime, hi: datetime) -> tuple[str, dict]:
-        rows = conn.execute(select(side, *compliance_counts("response", now)).where(
-            judged_for(base, scope, "response"), judged_within("response", lo, hi)).group_by(side)).all()
+    def statement(lo: datetime, hi: datetime):
+        return select(side, *compliance_counts("response", now)).where(
+            judged_for(base, scope, "response"), judged_within("response", lo, hi)).group_by(side)
+
+    def read(lo: datetime, rows: list[tuple]) -> tuple[str, dict]:
         return (lo.astimezone(WIT).date().isoformat(),
                 {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows if r[0] in SIDES})
 
-    return over_days(engine, conn, (what, "judged"), start, end, part, axis="due")
+    return over_days(engine, conn, (what, "judged"), start, end, DayPart(statement, read, judged_at("response")),
+                     axis="due")
 
 
 def _weeks(end: datetime, weeks: int) -> tuple[datetime, list[str]]:

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import judged_for, medians_of, period_or_default, window_durations, wit_midnight
 from data_access.queries.open_reports import open_reports, open_reports_then
-from data_access.queries.settled_days import over_days
-from data_access.rulebook.rules import compliance_counts, is_counted, judged_within
+from data_access.queries.settled_days import DayPart, over_days
+from data_access.rulebook.rules import compliance_counts, is_counted, judged_at, judged_within
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Report
 
@@ -69,16 +69,11 @@ def _compliance(engine: Engine, conn, what, base: Filters, scope: Scope, start: 
     """Met, sample and unknown per target over the targets judged in [start, end) (rules.judged_within: by due
     time). Each whole WIT day that has passed is remembered until a report due that day changes
     (queries/settled_days.py, the "due" axis): its due times are all behind us, so no clock changes its counts."""
-    def part(lo: datetime, hi: datetime) -> dict:
-        counts = {}
-        for kind in ("response", "resolution"):
-            counts |= conn.execute(select(*compliance_counts(kind, now)).where(
-                judged_for(base, scope, kind), judged_within(kind, lo, hi))).one()._asdict()
-        return counts
-
     judged: Counter = Counter()
-    for counts in over_days(engine, conn, (what, "judged"), start, end, part, axis="due"):
-        judged.update(counts)
+    for kind in ("response", "resolution"):
+        for counts in over_days(engine, conn, (what, "judged", kind), start, end, _judged(base, scope, kind, now),
+                                axis="due"):
+            judged.update(counts)
     out = {}
     for kind in ("response", "resolution"):
         sample = int(judged[f"{kind}_sample"])
@@ -86,3 +81,17 @@ def _compliance(engine: Engine, conn, what, base: Filters, scope: Scope, start: 
         out[f"{kind}_unknown"] = int(judged[f"{kind}_unknown"])
         out[f"{kind}_compliance_pct"] = 100.0 * int(judged[f"{kind}_met"]) / sample if sample else None
     return out
+
+
+def _judged(base: Filters, scope: Scope, kind: str, now: datetime) -> DayPart:
+    """Met, sample and unknown of ``kind``'s targets judged in a range (rules.judged_within) that count for the
+    viewer's OPDs (common.judged_for)."""
+    counts = compliance_counts(kind, now)
+
+    def statement(lo: datetime, hi: datetime):
+        return select(*counts).where(judged_for(base, scope, kind), judged_within(kind, lo, hi))
+
+    def read(lo, rows: list[tuple]) -> dict:  # one row; none for a day read with others that had nothing due
+        return {count.key: sum(row[i] for row in rows) for i, count in enumerate(counts)}
+
+    return DayPart(statement, read, judged_at(kind))

@@ -26,8 +26,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, Connection, Engine, String, case, cast, func, literal, select, type_coerce
 
 from core.rules import CLOCK_RUNNING, HELD
-from data_access.queries.common import raw_rows
-from data_access.queries.settled_days import day_start, settled_days
+from data_access.queries.settled_days import DayPart, day_start, next_period, raw_rows, settled_days
 from data_access.rulebook.rules import (
     awaiting_resolution,
     awaiting_response,
@@ -117,11 +116,11 @@ def open_reports(engine: Engine, conn: Connection, filters: Filters, scope: Scop
     base = filters.without_period()
     what = ("open_reports", base, scope)
 
-    def part(lo: datetime | None, hi: datetime | None) -> dict:
+    def statement(lo: datetime | None, hi: datetime | None):
         bounds = ([Report.created_at >= lo] if lo is not None else []) + (
             [Report.created_at < hi] if hi is not None else [])
         raw = _raw_time(conn)
-        stmt = select(
+        return select(
             Report.district_code, Report.opd_code, Report.status, raw(Report.created_at),
             case((awaiting_response(), 1), else_=0),
             case((awaiting_resolution(), 1), else_=0),
@@ -129,8 +128,9 @@ def open_reports(engine: Engine, conn: Connection, filters: Filters, scope: Scop
             raw(case((Report.status == HELD, held_since()))),
             opd_at(Report.response_due_at), opd_at(Report.resolution_due_at),
         ).where(where(base, scope, is_open(), *bounds))
-        return _columns(raw_rows(conn, stmt), text=conn.dialect.name == "sqlite")
 
+    part = DayPart(statement, lambda lo, rows: _columns(rows, text=conn.dialect.name == "sqlite"), Report.created_at,
+                   aggregate=False)
     memo = settled_days(engine)
     today = now.astimezone(WIT).date()
     # The four current-state queries of a refresh ask for the same reports: read and joined once per store change.
@@ -158,7 +158,7 @@ def open_reports_then(conn: Connection, filters: Filters, scope: Scope, then: da
     return OpenReports(**_columns(raw_rows(conn, stmt), text=conn.dialect.name == "sqlite"))
 
 
-def _gather(conn: Connection, memo, what, today: date, part) -> OpenReports:
+def _gather(conn: Connection, memo, what, today: date, part: DayPart) -> OpenReports:
     """The remembered months and days of creation, and the rest read now, joined."""
     # Whole months before the last two, then days: a change mostly touches a recent report, and then only its day
     # is read again, not a month of open reports.
@@ -166,10 +166,10 @@ def _gather(conn: Connection, memo, what, today: date, part) -> OpenReports:
     first = conn.execute(select(func.min(Report.created_at))).scalar()
     months = _months(first.astimezone(WIT).date().replace(day=1) if first else cut, cut)
     days = [cut + timedelta(days=i) for i in range((today - cut).days + 1)]  # today too: kept until it changes
-    parts = memo.values(conn, what, months, lambda m: part(day_start(m), day_start(_next_month(m))), grain="month")
-    parts += memo.values(conn, what, days, lambda d: part(day_start(d), day_start(d + timedelta(days=1))))
-    parts.append(part(None, day_start(months[0]) if months else day_start(cut)))  # before the first report seen
-    parts.append(part(day_start(today + timedelta(days=1)), None))  # anything stamped after today
+    parts = memo.values(conn, what, months, lambda run: part.by_day(conn, run, "month"), grain="month")
+    parts += memo.values(conn, what, days, lambda run: part.by_day(conn, run))
+    parts.append(part.over(conn, None, day_start(months[0]) if months else day_start(cut)))  # before the first report
+    parts.append(part.over(conn, day_start(today + timedelta(days=1)), None))  # anything stamped after today
     return OpenReports(*(np.concatenate([p[name] for p in parts]) for name in _FIELDS))
 
 
@@ -252,13 +252,9 @@ def count_by(codes: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.n
     return present, counts[present].astype(np.int64)
 
 
-def _next_month(m: date) -> date:
-    return (m.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def _months(first: date, stop: date) -> list[date]:
     out, m = [], first
     while m < stop:
         out.append(m)
-        m = _next_month(m)
+        m = next_period(m, "month")
     return out

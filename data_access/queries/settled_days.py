@@ -4,7 +4,9 @@ The wall's window figures (compliance met/decided, the medians' durations, repor
 the reports created in a 30-day window: tens of thousands of rows at 1M reports, hundreds of thousands at 10M,
 read again on every store change although a new report changes only today. Here each whole WIT day's part is
 computed once by SQL and kept; the partial days at the window's edges are always computed afresh, and so is
-everything that depends on ``now`` (the callers keep those out of what they remember).
+everything that depends on ``now`` (the callers keep those out of what they remember). Days missing together (a
+cold start, a day dropped with its neighbours) are read by one statement grouped by day (DayPart.by_day), not
+one a day.
 
 A remembered day is dropped as soon as a report created that day may have changed. Before answering, the store is
 asked what changed since the last answer, three index look-ups when nothing did:
@@ -30,11 +32,12 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Connection, Engine, func, literal, select, union
+from sqlalchemy import ColumnElement, Connection, Engine, Select, func, literal, select, union
+from sqlalchemy.exc import DBAPIError
 
 from data_access.rulebook.sla import WIT
 from data_access.store.schema import Report, ReportEvent
-from data_access.store.sqlfuncs import wit_date
+from data_access.store.sqlfuncs import wit_date, wit_month
 
 MAX_AGE_SECONDS = 15 * 60
 MAX_ENTRIES = 50_000
@@ -45,6 +48,24 @@ MAX_LATEST = 64  # whole snapshots (open reports of a view): one per view on the
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=WIT)
+
+
+def next_period(day: date, grain: str = "day") -> date:
+    """The next day, or for grain "month" the first of the next month."""
+    if grain == "month":
+        return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day + timedelta(days=1)
+
+
+def _runs(days: list[date], grain: str) -> list[list[date]]:
+    """``days`` (in order) cut into runs of consecutive days, or months."""
+    runs: list[list[date]] = []
+    for day in days:
+        if runs and next_period(runs[-1][-1], grain) == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
 
 
 def split_days(start: datetime, end: datetime) -> tuple[list[date], list[tuple[datetime, datetime]]]:
@@ -167,12 +188,13 @@ class SettledDays:
                 self._latest.pop(next(iter(self._latest)))
         return value
 
-    def values(self, conn: Connection, what: Hashable, days: list[date], compute: Callable[[date], object], *,
-               axis: str = "created", grain: str = "day") -> list:
+    def values(self, conn: Connection, what: Hashable, days: list[date],
+               compute: Callable[[list[date]], list], *, axis: str = "created", grain: str = "day") -> list:
         """The value of each day for ``what`` (a key naming the query, its filters and scope), remembered or
-        computed by ``compute(day)`` with the caller's connection. ``axis``: the days are those of the reports'
-        creation ("created") or of their due times ("due"). ``grain`` "month": each date is the first of a
-        month and stands for all of it."""
+        computed with the caller's connection by ``compute(run)``, the values of a run of consecutive missing
+        days in one go (DayPart.by_day: one statement however many days a cold start misses). ``axis``: the days
+        are those of the reports' creation ("created") or of their due times ("due"). ``grain`` "month": each
+        date is the first of a month and stands for all of it."""
         generation = self._catch_up(conn)
         fresh_after = clock.monotonic() - MAX_AGE_SECONDS
         out, missing = {}, []
@@ -184,7 +206,9 @@ class SettledDays:
                     out[day] = entry[1]
                 else:
                     missing.append(day)
-        computed = {day: compute(day) for day in missing}
+        computed = {}
+        for run in _runs(missing, grain):
+            computed.update(zip(run, compute(run), strict=True))
         with self._lock:
             self.computed += len(computed)
             stamp = clock.monotonic()
@@ -220,12 +244,62 @@ def settled_days(engine: Engine) -> SettledDays:
         return memo
 
 
+def raw_rows(conn: Connection, stmt) -> list[tuple]:
+    """The statement's rows as the driver's tuples, not SQLAlchemy Row objects (most of the Python time of a read
+    of hundreds of thousands of rows): only for columns that need no result conversion by their SQLAlchemy type
+    (plain text, numbers, open_reports's raw times)."""
+    result = conn.execute(stmt)
+    try:
+        return result.cursor.fetchall()
+    except conn.dialect.loaded_dbapi.Error as exc:
+        # The driver's own error, outside SQLAlchemy's wrapping (SQLite runs most of a query in fetchall): wrapped
+        # as execute() would, so callers tell a store that is away, or a query stopped at its deadline, as usual.
+        raise DBAPIError.instance(None, None, exc, conn.dialect.loaded_dbapi.Error) from exc
+    finally:
+        result.close()
+
+
+@dataclass(frozen=True)
+class DayPart:
+    """One remembered part of a window, defined once as a statement over a range of time.
+
+    ``statement(lo, hi)`` selects the rows of [lo, hi) (an open bound is None), ``at`` is the column whose WIT
+    day places a row in a day (the axis: the creation time, or the due time judged), and ``read(lo, rows)`` makes
+    the part's value from the rows read for the range starting at ``lo`` (the driver's tuples, raw_rows).
+    ``aggregate``: the statement counts (with or without a GROUP BY of its own), so read for many days at once
+    it groups by the day as well; otherwise it lists rows and only the day is added."""
+
+    statement: Callable[[datetime | None, datetime | None], Select]
+    read: Callable[[datetime | None, list[tuple]], object]
+    at: ColumnElement
+    aggregate: bool = True
+
+    def over(self, conn: Connection, lo: datetime | None, hi: datetime | None) -> object:
+        """The value of [lo, hi): the statement as it is."""
+        return self.read(lo, raw_rows(conn, self.statement(lo, hi)))
+
+    def by_day(self, conn: Connection, run: list[date], grain: str = "day") -> list:
+        """The value of each day (or month) of a run of consecutive ones, from one statement: the part's own over
+        the run's span with the WIT day (month) of ``at`` added as its last column — and to its GROUP BY when it
+        counts — and its rows split by that column. A day without rows reads no rows, as the part's own statement
+        over that day would (one without a GROUP BY reads one row of zeros: its ``read`` sums the rows)."""
+        bucket = (wit_month if grain == "month" else wit_date)(self.at)
+        stmt = self.statement(day_start(run[0]), day_start(next_period(run[-1], grain))).add_columns(bucket)
+        if self.aggregate:
+            stmt = stmt.group_by(bucket)
+        rows_of: dict[str, list[tuple]] = {}
+        for row in raw_rows(conn, stmt):
+            rows_of.setdefault(row[-1], []).append(row[:-1])
+        width = 7 if grain == "month" else 10  # YYYY-MM, YYYY-MM-DD
+        return [self.read(day_start(d), rows_of.get(d.isoformat()[:width], [])) for d in run]
+
+
 def over_days(engine: Engine, conn: Connection, what: Hashable, start: datetime, end: datetime,
-              part: Callable[[datetime, datetime], object], *, axis: str = "created") -> list:
-    """``part(lo, hi)`` for each whole WIT day of [start, end) (remembered) and each partial edge (computed):
-    what a window's sum adds up, when ``part`` counts only what no clock changes — or, on the "due" axis, only
-    what the clock no longer changes once the day has passed (whole days end by ``end``)."""
+              part: DayPart, *, axis: str = "created") -> list:
+    """The part's value for each whole WIT day of [start, end) (remembered; those missing read together) and
+    each partial edge (read afresh): what a window's sum adds up, when ``part`` counts only what no clock changes
+    — or, on the "due" axis, only what the clock no longer changes once the day has passed (whole days end by
+    ``end``)."""
     days, edges = split_days(start, end)
-    whole = settled_days(engine).values(conn, what, days, lambda d: part(day_start(d), day_start(d + timedelta(1))),
-                                        axis=axis)
-    return whole + [part(lo, hi) for lo, hi in edges]
+    whole = settled_days(engine).values(conn, what, days, lambda run: part.by_day(conn, run), axis=axis)
+    return whole + [part.over(conn, lo, hi) for lo, hi in edges]

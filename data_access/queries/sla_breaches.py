@@ -6,15 +6,15 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, literal, select, union_all
+from sqlalchemy import Engine, func, select
 
 from data_access.queries.common import frame, wit_midnight
 from data_access.queries.open_reports import count_by, names_of, open_reports, utc_moment
-from data_access.queries.settled_days import over_days
-from data_access.rulebook.rules import is_counted, missed, opd_at
+from data_access.queries.settled_days import DayPart, over_days
+from data_access.rulebook.rules import is_counted, judged_at, missed, opd_at
 from data_access.rulebook.scope import Filters, Scope, where
+from data_access.rulebook.sla import WIT
 from data_access.store.schema import Category, District, Opd, Report
-from data_access.store.sqlfuncs import wit_date
 
 GROUPS = {"opd": Report.opd_code, "category": Report.category_code, "district": Report.district_code}
 OVERDUE_BUCKETS = ("<1 hari", "1-3 hari", "3-7 hari", ">7 hari")
@@ -36,25 +36,29 @@ def breaches_over_time(engine: Engine, filters: Filters, scope: Scope, now: date
     base = filters.without_period()
     scoped = where(base, scope, is_counted())
 
-    def breaches(kind: str, due, lo: datetime, hi: datetime):
-        day = wit_date(due)
+    def breaches(kind: str) -> DayPart:
+        due = judged_at(kind)
         # A missed target counts against who held the report when it fell due: accountable_opd(kind) for a
         # missed one, without deciding met-or-not again for every breach.
         group = (opd_at(due) if by == "opd" else GROUPS[by]).label("group")
-        return select(day.label("date"), group, literal(kind).label("kind"),
-                      func.count().label("breaches")).where(
-            scoped, due >= lo, due < hi, missed(kind, now, counted_only=True),
-        ).group_by(day, group)
 
-    def part(lo: datetime, hi: datetime) -> list[tuple]:
-        stmt = union_all(breaches("response", Report.response_due_at, lo, hi),
-                         breaches("resolution", Report.resolution_due_at, lo, hi))
-        return [tuple(row) for row in conn.execute(stmt).all()]
+        def statement(lo: datetime, hi: datetime):
+            return select(group, func.count().label("breaches")).where(
+                scoped, due >= lo, due < hi, missed(kind, now, counted_only=True)).group_by(group)
+
+        def read(lo: datetime, rows: list[tuple]) -> list[tuple]:  # a part is one WIT day, or today's beginning
+            day = lo.astimezone(WIT).date().isoformat()
+            return [(day, g, kind, n) for g, n in rows]
+
+        return DayPart(statement, read, due)
 
     # A day that has passed is settled: every due time in it is before now, so whether it was missed no longer
     # depends on the clock, only on writes (queries/settled_days.py, the "due" axis). Today is counted afresh.
+    parts = []
     with engine.connect() as conn:
-        parts = over_days(engine, conn, ("breaches_over_time", base, scope, by), since, now, part, axis="due")
+        for kind in ("response", "resolution"):
+            parts += over_days(engine, conn, ("breaches_over_time", base, scope, by, kind), since, now,
+                               breaches(kind), axis="due")
     out = pd.DataFrame([row for rows in parts for row in rows], columns=["date", "group", "kind", "breaches"])
     out["breaches"] = out["breaches"].astype(int)
     return out.sort_values(["date", "kind", "group"], na_position="last").reset_index(drop=True)

@@ -187,8 +187,13 @@ def judged_within(kind: str, lo: datetime, hi: datetime) -> ColumnElement[bool]:
     report created in May and due in June counts in June, done or not; one done early counts when its due time
     comes. Judged by creation day instead, an agency that sat on its reports looked punctual: few of a period's
     reports were due yet, so its sample held only the quick ones (README, "Compliance")."""
-    due, _ = _targets()[kind]
+    due = judged_at(kind)
     return and_(due >= lo, due < hi)
+
+
+def judged_at(kind: str):
+    """The moment a target is judged at (``judged_within``): its due time."""
+    return _targets()[kind][0]
 
 
 def compliance_counts(kind: str, now: datetime) -> list:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import and_, func, insert, select
 
 from data_access import queries
-from data_access.queries.common import _read_durations, medians, medians_of
+from data_access.queries.common import _durations_part, medians, medians_of
 from data_access.rulebook.rules import is_counted
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.store.schema import Report
@@ -33,7 +33,8 @@ def window_medians(conn, condition, kind: str, *, by_district: bool = False):
     """Exact medians of the hours to the response or to the resolution (``kind``) of the reports meeting
     ``condition``, overall or per district (``code``; None for reports without one), with the sample size ``n``:
     the values read in one statement, nothing remembered (the product's windows use ``window_durations``)."""
-    return medians_of(_read_durations(conn, condition, kind, by_district), by_district=by_district)
+    values = _durations_part(lambda lo, hi: condition, kind, by_district).over(conn, None, None)
+    return medians_of(values, by_district=by_district)
 
 
 def _durations(rng: random.Random, n: int) -> list[float]:
@@ -244,9 +245,9 @@ def test_remembered_days_are_bounded_in_bytes(monkeypatch):
     memo = settled.SettledDays()
     monkeypatch.setattr(memo, "_catch_up", lambda conn: 0)
     days = [START.date() + timedelta(days=i) for i in range(30)]
-    memo.values(None, "w", days, lambda d: {None: np.zeros(1000)})  # 8 kB a day
+    memo.values(None, "w", days, lambda run: [{None: np.zeros(1000)} for _ in run])  # 8 kB a day
     assert memo._bytes <= 100_000
     assert 1 <= len(memo._entries) < 30
     kept = memo.computed
-    memo.values(None, "w", days[-5:], lambda d: {None: np.zeros(1000)})
+    memo.values(None, "w", days[-5:], lambda run: [{None: np.zeros(1000)} for _ in run])
     assert memo.computed == kept  # the newest days stayed

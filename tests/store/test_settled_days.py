@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import case, func, or_, select, text, update
+from sqlalchemy import case, event, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from data_access.intake.writer import ReportWriter
@@ -19,7 +19,8 @@ from data_access.queries import (
     overdue_by_opd,
     reports_by_district,
 )
-from data_access.queries.settled_days import day_start, settled_days, split_days
+from data_access.queries.equity import location_equity
+from data_access.queries.settled_days import DayPart, day_start, next_period, settled_days, split_days
 from data_access.rulebook.rules import is_counted, judged_within, met, missed
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
@@ -59,11 +60,20 @@ def _assert_same_as_fresh(engine, now=NOW) -> None:
         pd.testing.assert_frame_equal(got, want)
 
 
+DEMO = DemoConfig(seed=5, days=45, per_day=12.0, now=NOW)
+
+
 @pytest.fixture(params=BACKENDS)
 def store(request, make_store):
-    engine = make_store(request.param, demo=DemoConfig(seed=5, days=45, per_day=12.0, now=NOW))
+    engine = make_store(request.param, demo=DEMO)
     _answers(engine)  # every whole day of every window remembered
     return engine
+
+
+@pytest.fixture(params=BACKENDS)
+def cold_store(request, make_store):
+    """A store nothing has been asked of yet."""
+    return make_store(request.param, demo=DEMO)
 
 
 def _computed(engine) -> int:
@@ -81,6 +91,58 @@ def test_split_days_covers_the_window_exactly():
     assert split_days(midnight, midnight + timedelta(days=2)) == ([days[0], days[1]], [])
     assert split_days(midnight + timedelta(hours=1), midnight + timedelta(hours=5)) == (
         [], [(midnight + timedelta(hours=1), midnight + timedelta(hours=5))])
+
+
+def _statements(engine, ask) -> int:
+    """How many SQL statements ``ask(engine)`` sends."""
+    sent = []
+
+    def count(*_):
+        sent.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        ask(engine)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(sent)
+
+
+def test_a_cold_window_is_read_in_a_few_statements_whatever_its_length(cold_store):
+    """Days missing together are read together: a cold headline sends the same handful of statements for a window
+    of a week, of 30 days or of 45 (one per part, not one per day and part: 120 and more for 30 days)."""
+    sent = []
+    for days in (7, 30, 45):
+        engine = make_engine(cold_store.url.render_as_string(hide_password=False))
+        try:
+            sent.append(_statements(engine, lambda e, days=days: headline_kpis(
+                e, Filters(start=NOW - timedelta(days=days, hours=3), end=NOW), Scope.wall(), NOW)))
+        finally:
+            engine.dispose()
+    assert sent[0] == sent[1] == sent[2] <= 25, sent
+
+
+def test_days_read_together_equal_days_read_one_by_one(cold_store, monkeypatch):
+    """Every remembered part read for a run of days in one statement gives each day what its own statement over
+    that day gives: the answers of a cold engine equal those of one that reads every day (and month) alone."""
+    def answers(engine):
+        equity = location_equity(engine, Filters(), Scope.wall(), NOW)
+        return [*_answers(engine), equity.sides, equity.trend]
+
+    def ask(engine_answers):
+        engine = make_engine(cold_store.url.render_as_string(hide_password=False))
+        try:
+            return engine_answers(engine)
+        finally:
+            engine.dispose()
+
+    together = ask(answers)
+    with monkeypatch.context() as patch:
+        patch.setattr(DayPart, "by_day", lambda part, conn, run, grain="day": [
+            part.over(conn, day_start(d), day_start(next_period(d, grain))) for d in run])
+        alone = ask(answers)
+    for got, want in zip(together, alone, strict=True):
+        pd.testing.assert_frame_equal(got, want)
 
 
 def test_the_clock_moving_changes_nothing_remembered(store):
