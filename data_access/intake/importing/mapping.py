@@ -1,23 +1,5 @@
-"""Mapping files (TOML): which foreign column feeds which of our fields, and how their statuses, service names,
-agencies and channels translate to ours. Presets ship beside this module (``preset:open311``,
-``preset:lapor``).
-
-Shape (README "File imports" documents it for scripts)::
-
-    [columns]    # our field = their column, or a list of columns
-    external_id = "Unique Key"
-    created_at = "Created Date"
-    title = ["Complaint Type", "Descriptor"]   # title and description join several columns with " – "
-    [status]     # their value = our status (compared without case or surrounding spaces)
-    "Closed" = "selesai"
-    [category]   # their value = our category code
-    "Street Light Condition" = "penerangan"
-    [opd]        # their agency = our OPD code (optional)
-    [channel]    # their channel = ours (optional)
-    [defaults]   # category (default "lainnya"), status, channel (default "web"), opd
-    category = "lainnya"
-    [dates]      # optional: order = "DMY" or "MDY", used only when no value in the file decides it
-"""
+"""Mapping files (TOML, README "File imports"): which of their columns feeds which of our fields, and how their
+statuses, services, agencies and channels translate to ours. Presets ship in presets/ (``preset:lapor``)."""
 
 from __future__ import annotations
 
@@ -34,8 +16,6 @@ FIELDS = ("external_id", "created_at", "closed_at", "updated_at", "first_respons
           "title", "description", "lat", "lon", "location", "address", "opd", "channel")
 DATE_FIELDS = ("created_at", "closed_at", "updated_at", "first_response_at")
 SECTIONS = ("columns", "status", "category", "opd", "channel", "defaults", "dates", "preset")
-DEFAULT_CATEGORY = "lainnya"
-DEFAULT_CHANNEL = "web"
 
 
 class MappingError(ValueError):
@@ -61,73 +41,54 @@ class Mapping:
 
     @property
     def default_category(self) -> str:
-        return self.defaults.get("category", DEFAULT_CATEGORY)
+        return self.defaults.get("category", "lainnya")
 
     @property
     def default_channel(self) -> str:
-        return self.defaults.get("channel", DEFAULT_CHANNEL)
-
-
-def _strings(value: object, where: str) -> tuple[str, ...]:
-    if isinstance(value, str) and value.strip():
-        return (value,)
-    if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
-        return tuple(value)
-    raise MappingError(f"{where} must be a column name or a list of column names")
-
-
-def _table(data: dict, section: str, name: str) -> dict:
-    table = data.get(section, {})
-    if not isinstance(table, dict):
-        raise MappingError(f"{name}: [{section}] must be a table")
-    return table
+        return self.defaults.get("channel", "web")
 
 
 def parse_mapping(data: dict, name: str) -> Mapping:
     """A mapping from parsed TOML; every value is checked so that a typo stops the import before it starts."""
-    unknown = sorted(set(data) - set(SECTIONS))
-    if unknown:
+    def table(section: str) -> dict:
+        if not isinstance(data.get(section, {}), dict):
+            raise MappingError(f"{name}: [{section}] must be a table")
+        return data.get(section, {})
+
+    if unknown := sorted(set(data) - set(SECTIONS)):
         raise MappingError(f"{name}: unknown section(s) {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
     columns = {}
-    for ours, theirs in _table(data, "columns", name).items():
+    for ours, theirs in table("columns").items():
         if ours not in FIELDS:
             raise MappingError(f"{name}: [columns] {ours!r} is not one of our fields ({', '.join(FIELDS)})")
-        columns[ours] = _strings(theirs, f"{name}: [columns] {ours}")
-    status = {}
-    for theirs, ours in _table(data, "status", name).items():
-        if ours not in STATUSES:
-            raise MappingError(f"{name}: [status] {theirs!r} = {ours!r} is not a status ({', '.join(STATUSES)})")
-        status[fold(theirs)] = ours
-    channel = {}
-    for theirs, ours in _table(data, "channel", name).items():
-        if ours not in CHANNELS:
-            raise MappingError(f"{name}: [channel] {theirs!r} = {ours!r} is not a channel ({', '.join(CHANNELS)})")
-        channel[fold(theirs)] = ours
-    category, opd = {}, {}
-    for section, target in (("category", category), ("opd", opd)):
-        for theirs, ours in _table(data, section, name).items():
+        theirs = [theirs] if isinstance(theirs, str) else theirs
+        if not (isinstance(theirs, list) and theirs and all(isinstance(t, str) and t.strip() for t in theirs)):
+            raise MappingError(f"{name}: [columns] {ours} must be a column name or a list of column names")
+        columns[ours] = tuple(theirs)
+    tables = {}
+    for section, known, what in (("status", STATUSES, "a status"), ("channel", CHANNELS, "a channel"),
+                                 ("category", None, None), ("opd", None, None)):
+        tables[section] = {}
+        for theirs, ours in table(section).items():
+            if known is not None and ours not in known:
+                raise MappingError(f"{name}: [{section}] {theirs!r} = {ours!r} is not {what} ({', '.join(known)})")
             if not isinstance(ours, str) or not ours.strip():
                 raise MappingError(f"{name}: [{section}] {theirs!r} must map to a code")
-            target[fold(theirs)] = ours.strip()
-    defaults = {}
-    for key, value in _table(data, "defaults", name).items():
+            tables[section][fold(theirs)] = ours.strip()
+    defaults = table("defaults")
+    for key, value in defaults.items():
         if key not in ("category", "status", "channel", "opd") or not isinstance(value, str):
             raise MappingError(f"{name}: [defaults] {key!r} must be one of category, status, channel, opd (text)")
-        defaults[key] = value
-    if "status" in defaults and defaults["status"] not in STATUSES:
-        raise MappingError(f"{name}: [defaults] status {defaults['status']!r} is not a status")
-    if "channel" in defaults and defaults["channel"] not in CHANNELS:
-        raise MappingError(f"{name}: [defaults] channel {defaults['channel']!r} is not a channel")
-    dates = _table(data, "dates", name)
-    order = dates.get("order")
-    if order is not None and order not in ("DMY", "MDY"):
-        raise MappingError(f"{name}: [dates] order must be \"DMY\" or \"MDY\", not {order!r}")
-    unknown_dates = sorted(set(dates) - {"order"})
-    if unknown_dates:
-        raise MappingError(f"{name}: [dates] knows only 'order', not {', '.join(unknown_dates)}")
-    detect = _table(data, "preset", name).get("detect", [])
-    return Mapping(name=name, columns=columns, status=status, category=category, opd=opd, channel=channel,
-                   defaults=defaults, date_order=order, detect=tuple(detect))
+    for key, known, what in (("status", STATUSES, "a status"), ("channel", CHANNELS, "a channel")):
+        if key in defaults and defaults[key] not in known:
+            raise MappingError(f"{name}: [defaults] {key} {defaults[key]!r} is not {what}")
+    dates = table("dates")
+    if dates.get("order") not in (None, "DMY", "MDY"):
+        raise MappingError(f"{name}: [dates] order must be \"DMY\" or \"MDY\", not {dates['order']!r}")
+    if unknown := sorted(set(dates) - {"order"}):
+        raise MappingError(f"{name}: [dates] knows only 'order', not {', '.join(unknown)}")
+    return Mapping(name, columns, **tables, defaults=dict(defaults), date_order=dates.get("order"),
+                   detect=tuple(table("preset").get("detect", [])))
 
 
 def presets() -> dict[str, Path]:
@@ -136,34 +97,24 @@ def presets() -> dict[str, Path]:
 
 def load_mapping(spec: str | Path) -> Mapping:
     """``preset:NAME`` or a path to a TOML file."""
-    text_spec = str(spec)
-    if text_spec.startswith("preset:"):
-        name = text_spec.removeprefix("preset:")
-        known = presets()
-        if name not in known:
-            raise MappingError(f"no preset {name!r} (presets: {', '.join(known)})")
-        path = known[name]
-    else:
-        path = Path(text_spec).expanduser()
-        if not path.is_file():
-            raise MappingError(f"mapping file {path} does not exist")
+    spec = str(spec)
+    if spec.startswith("preset:"):
+        if (path := presets().get(spec.removeprefix("preset:"))) is None:
+            raise MappingError(f"no preset {spec.removeprefix('preset:')!r} (presets: {', '.join(presets())})")
+    elif not (path := Path(spec).expanduser()).is_file():
+        raise MappingError(f"mapping file {path} does not exist")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"mapping {path.name}: not valid TOML ({exc})") from None
     except UnicodeDecodeError:
         raise MappingError(f"mapping {path.name}: not UTF-8 text") from None
-    return parse_mapping(data, text_spec if text_spec.startswith("preset:") else path.name)
-
-
-def identity_mapping() -> Mapping:
-    """No mapping and no preset recognised: the file's columns are named like our fields."""
-    return Mapping(name="(columns named like our fields)", columns={f: (f,) for f in FIELDS})
+    return parse_mapping(data, spec if spec.startswith("preset:") else path.name)
 
 
 def guess_mapping(columns: list[str] | None, fmt: str) -> Mapping:
     """``--mapping`` omitted: Open311 for JSON and XML, else the preset whose ``detect`` columns are all in the
-    header, else the identity mapping."""
+    header, else the identity mapping (the file's columns are named like our fields)."""
     if columns is None:
         return load_mapping("preset:open311")
     folded = {fold(c) for c in columns}
@@ -171,4 +122,4 @@ def guess_mapping(columns: list[str] | None, fmt: str) -> Mapping:
         mapping = load_mapping(f"preset:{name}")
         if mapping.detect and all(fold(c) in folded for c in mapping.detect):
             return mapping
-    return identity_mapping()
+    return Mapping(name="(columns named like our fields)", columns={f: (f,) for f in FIELDS})
