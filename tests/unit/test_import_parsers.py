@@ -359,8 +359,15 @@ def test_a_column_read_at_once_equals_its_values_read_one_by_one(zone, first):
 
 
 def test_store_time_text_of_a_column_equals_one_at_a_time():
-    """The whole-column text of the store's times (numpy) is _sqlite_time's, for any aware time."""
-    from data_access.intake.importing.upsert import _sqlite_time, _sqlite_times
+    """The whole-column text of the store's times (numpy) is what SQLAlchemy writes for UTCDateTime on SQLite, for
+    any aware time."""
+    from sqlalchemy.dialects import sqlite
+
+    from data_access.intake.importing.upsert import _sqlite_times
+    from data_access.store.types import UTCDateTime
+
+    dialect = sqlite.dialect()
+    _sqlite_time = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
 
     rng = random.Random(7)
     base = datetime(2000, 1, 1, tzinfo=UTC)
