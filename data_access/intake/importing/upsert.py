@@ -297,7 +297,7 @@ class ReportUpserter:
         columns = ", ".join((*REPORT_COLUMNS, "status_at", "status_note"))
         if self._sqlite:
             self.conn.exec_driver_sql(f"INSERT INTO {self._staging} ({columns}) VALUES "
-                                      f"({', '.join(['?'] * len(rows[0]))})", rows)
+                                      f"({', '.join(['?'] * len(rows[0]))})", list(map(tuple, rows)))
         else:
             with self.conn.connection.driver_connection.cursor() as cursor, cursor.copy(
                     f"COPY {self._staging} ({columns}) FROM STDIN") as copy:
