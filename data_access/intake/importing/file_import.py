@@ -1,10 +1,8 @@
-"""The import of one file: read → translate → write in batches, with a rejects file and a summary.
+"""The import of one file: a pre-scan, then read → translate → write in batches, with a rejects file and a summary.
 
-Every record read is counted once as inserted, updated, unchanged or rejected, so
-``inserted + updated + unchanged + rejected == read`` always. A record whose id comes more than once in the file
-is written once, as its newest copy (_prescan); the older copies count as unchanged (and as ``superseded``).
-Batches commit as they go; a rerun after a crash finds the batches already written (unchanged) and continues,
-ending with the store a single run would leave.
+Every record read is counted once as inserted, updated, unchanged or rejected, so their sum is ``read``. Batches
+commit as they go; a rerun after a crash finds the batches already written (unchanged) and continues, ending with
+the store a single run would leave.
 """
 
 from __future__ import annotations
@@ -90,17 +88,13 @@ def default_rejects_path(path: Path) -> Path:
 class RejectsFile:
     """CSV (UTF-8 with BOM, so spreadsheets read it right): line, kind (rejected | warning), reason, record."""
 
-    HEADER = ("line", "kind", "reason", "record")
-
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._file = None
-        self._writer = None
+        self._file = self._writer = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by close()
             self._writer = csv.writer(self._file)
-            self._writer.writerow(self.HEADER)
+            self._writer.writerow(("line", "kind", "reason", "record"))
 
     def write(self, record: RawRecord, kind: str, reason: str) -> None:
         if self._writer is not None:
@@ -115,27 +109,9 @@ class RejectsFile:
             self._file.close()
 
 
-def check_source(source: str) -> str:
-    source = (source or "").strip()
-    if not source or len(source) > 32 or not set(source) <= _SOURCE_CHARS:
-        raise ImportFailed(f"--source {source!r} must be 1–32 letters, digits or . _ - : (e.g. lapor, open311-nyc)")
-    if source in DEMO_SOURCES:  # real reports under the demo's name would pass for demo data (not_a_demo_store)
-        raise ImportFailed(f"--source {source!r} is the demo's own: name the system the file comes from")
-    return source
-
-
-def _reference(engine: Engine) -> tuple[Reference, dict]:
-    with Session(engine) as session:
-        categories = {code: (name, name_en, opd) for code, name, name_en, opd in session.execute(
-            select(Category.code, Category.name, Category.name_en, Category.default_opd_code))}
-        opds = {code: (name, short) for code, name, short in session.execute(
-            select(Opd.code, Opd.name, Opd.short_name))}
-        policies = policies_from_store(session)
-    return Reference(categories, opds), policies
-
-
-def prepare(path: Path, options: ImportOptions) -> tuple[str, Mapping | None, object]:
-    """Check what can be checked before touching the store: the file, the format, the mapping, the zone."""
+def prepare(path: Path, options: ImportOptions) -> tuple[str, Mapping | None, object, str]:
+    """Check what can be checked before touching the store: the file, the format, the mapping, the zone, the
+    source; returns the format, the mapping (None: to be guessed), the zone and the source."""
     if not path.exists():
         raise ImportFailed(f"{path}: no such file")
     if not path.is_file():
@@ -151,8 +127,12 @@ def prepare(path: Path, options: ImportOptions) -> tuple[str, Mapping | None, ob
         mapping = load_mapping(options.mapping) if options.mapping else None
     except (UnreadableFile, MappingError) as exc:
         raise ImportFailed(str(exc)) from None
-    check_source(options.source)
-    return fmt, mapping, tz
+    source = (options.source or "").strip()
+    if not source or len(source) > 32 or not set(source) <= _SOURCE_CHARS:
+        raise ImportFailed(f"--source {source!r} must be 1–32 letters, digits or . _ - : (e.g. lapor, open311-nyc)")
+    if source in DEMO_SOURCES:  # real reports under the demo's name would pass for demo data (not_a_demo_store)
+        raise ImportFailed(f"--source {source!r} is the demo's own: name the system the file comes from")
+    return fmt, mapping, tz, source
 
 
 def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options: ImportOptions, *,
@@ -160,29 +140,27 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
     """Import one file into the store (or, with ``dry_run``, say what an import would do)."""
     started = time.perf_counter()
     path = Path(path)
-    fmt, mapping, tz = prepare(path, options)
-    source = check_source(options.source)
+    fmt, mapping, tz, source = prepare(path, options)
     now = (options.now or datetime.now(UTC)).astimezone(UTC)
-    reference, policies = _reference(engine)
+    with Session(engine) as session:
+        reference = Reference(
+            {code: (name, name_en, opd) for code, name, name_en, opd in session.execute(
+                select(Category.code, Category.name, Category.name_en, Category.default_opd_code))},
+            {code: (name, short) for code, name, short in session.execute(select(Opd.code, Opd.name, Opd.short_name))})
+        policies = policies_from_store(session)
+    reader = rejects = None
     try:
         reader = open_reader(path, fmt)
-    except UnreadableFile as exc:
-        raise ImportFailed(f"{path.name}: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(f"{path.name}: cannot decode the text ({exc.reason})") from None
-    rejects = None
-    try:
-        if reader.columns is not None and not reader.columns:
+        if reader.columns == []:
             raise ImportFailed(f"{path.name}: no header row (the file is empty)")
         try:
-            mapping = mapping or guess_mapping(reader.columns, fmt)
-            translator = Translator(mapping, reader.columns, reference, tz, now)
+            translator = Translator(mapping or guess_mapping(reader.columns, fmt), reader.columns, reference, tz, now)
         except MappingError as exc:
             raise ImportFailed(str(exc)) from None
-        winners = _prescan(path, fmt, translator, CHUNK)
+        winners = _prescan(path, fmt, translator)
         rejects_path = options.rejects or (None if options.dry_run else default_rejects_path(path))
         rejects = RejectsFile(rejects_path)
-        summary = ImportSummary(format=fmt, mapping=mapping.name, source=source, dry_run=options.dry_run,
+        summary = ImportSummary(format=fmt, mapping=translator.mapping.name, source=source, dry_run=options.dry_run,
                                 rejects_file=str(rejects_path) if rejects_path else None,
                                 columns_missing=translator.missing_columns)
         writer = ReportUpserter(engine, source, workcal, policies, now, assigner=assigner, dry_run=options.dry_run,
@@ -197,9 +175,9 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
     except UnreadableFile as exc:
         raise ImportFailed(f"{path.name}: {exc}") from None
     finally:
-        reader.close()
-        if rejects is not None:
-            rejects.close()
+        for opened in (reader, rejects):
+            if opened is not None:
+                opened.close()
     tally = translator.tally
     summary.unmapped_category = sum(tally.unmapped_category.values())
     summary.unmapped_opd = sum(tally.unmapped_opd.values())
@@ -210,40 +188,10 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
     return summary
 
 
-def _prescan(path: Path, fmt: str, translator: Translator, size: int) -> dict[str, int]:
-    """One read of the whole file before anything is written: it decides day/month order per date column from
-    every value, and finds the records whose id comes more than once. Of those only the newest copy is written
-    (upsert.version: a copy with a time beats one without, then the later time, then the later status in the flow;
-    full ties: the later copy), so a re-import of the same file compares that copy alone with the store and
-    changes nothing. Returns the winning record's number for each repeated id (ids once in the file: absent)."""
-    seen: set[int] = set()
-    repeated: set[int] = set()
-    derived = False
-    for batch in _batches(_records(path, fmt), size):
-        if translator.dates and not translator.dates_settled():
-            translator.observe(batch)
-        for raw in translator.raw_ids(batch):
-            if raw is None:
-                derived = True
-            else:
-                key = hash(raw)
-                (repeated if key in seen else seen).add(key)
-    translator.decide_dates()
-    del seen
-    best: dict[str, tuple] = {}
-    if repeated or derived:
-        # Only the records that need it are translated here: repeated ids, and ids derived from the content.
-        def needed(batch: list[RawRecord]) -> list[RawRecord]:
-            return [r for r, raw in zip(batch, translator.raw_ids(batch), strict=True)
-                    if raw is None or hash(raw) in repeated]
-
-        for batch in _batches(_records(path, fmt), size):
-            for candidate in translator.translate(needed(batch))[0]:
-                rank = (version(candidate, translator.now), candidate.number)
-                if candidate.external_id not in best or rank > best[candidate.external_id]:
-                    best[candidate.external_id] = rank
-        translator.tally = Tally()  # counted again by the import itself
-    return {external_id: number for external_id, (_, number) in best.items()}
+def _batches(records, size: int = CHUNK):
+    records = iter(records)
+    while batch := list(islice(records, size)):
+        yield batch
 
 
 def _records(path: Path, fmt: str):
@@ -254,17 +202,42 @@ def _records(path: Path, fmt: str):
         reader.close()
 
 
-def _batches(records, size: int):
-    records = iter(records)
-    while batch := list(islice(records, size)):
-        yield batch
+def _prescan(path: Path, fmt: str, translator: Translator) -> dict[str, int]:
+    """One read of the whole file before anything is written: it decides day/month order per date column from
+    every value, and finds the ids that come more than once. Of those only the newest copy is written
+    (upsert.version; full ties: the later copy), so a re-import of the same file compares that copy alone with the
+    store and changes nothing. Returns the winning record's number for each repeated id."""
+    seen: set[int] = set()
+    repeated: set[int] = set()
+    derived = False
+    for batch in _batches(_records(path, fmt)):
+        if translator.dates and not translator.dates_settled():
+            translator.observe(batch)
+        for raw in translator.raw_ids(batch):
+            if raw is None:
+                derived = True
+            else:
+                (repeated if hash(raw) in seen else seen).add(hash(raw))
+    translator.decide_dates()
+    del seen
+    best: dict[str, tuple] = {}
+    if repeated or derived:  # only the records that need it are translated: repeated ids and derived ones
+        for batch in _batches(_records(path, fmt)):
+            needed = [r for r, raw in zip(batch, translator.raw_ids(batch), strict=True)
+                      if raw is None or hash(raw) in repeated]
+            for candidate in translator.translate(needed)[0]:
+                rank = (version(candidate, translator.now), candidate.number)
+                if candidate.external_id not in best or rank > best[candidate.external_id]:
+                    best[candidate.external_id] = rank
+        translator.tally = Tally()  # counted again by the import itself
+    return {external_id: number for external_id, (_, number) in best.items()}
 
 
 def _run(reader, translator: Translator, writer: ReportUpserter, rejects: RejectsFile, summary: ImportSummary,
          batch_size: int, progress: Progress | None, winners: dict[str, int]) -> None:
     if hasattr(writer.assigner, "build_grids"):
-        # The assigner's lookup grid answers a point in ~1 µs instead of ~10 µs, and costs only the cells the
-        # file's points fall in (geo/assign.py): worth it for a file of any size.
+        # The assigner's lookup grid answers a point ten times faster, and costs only the cells the file's points
+        # fall in (geo/assign.py): worth it for a file of any size.
         writer.assigner.build_grids()
     for batch in _batches(reader.records(), batch_size):
         summary.read += len(batch)
@@ -273,14 +246,13 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
         for i, record in enumerate(batch):  # the rejects file in the file's order
             if i in reasons:
                 rejects.write(record, "rejected", reasons[i])
-                continue
-            for warning in by_number[record.number].warnings:
-                rejects.write(record, "warning", warning)
+            else:
+                for warning in by_number[record.number].warnings:
+                    rejects.write(record, "warning", warning)
         summary.rejected += len(reasons)
         summary.warnings += sum(len(c.warnings) for c in candidates)
-        # An older copy of a record the file holds newer changes nothing
         fresh = [c for c in candidates if winners.get(c.external_id, c.number) == c.number]
-        summary.unchanged += len(candidates) - len(fresh)
+        summary.unchanged += len(candidates) - len(fresh)  # an older copy of a record the file holds newer
         summary.superseded += len(candidates) - len(fresh)
         if fresh:
             result = writer.write(fresh)
