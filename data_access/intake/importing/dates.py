@@ -10,9 +10,6 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
-import pandas as pd
-
 from data_access.intake.importing.cell_values import BadValue, is_missing
 
 _TIME = r"(?:[T ,]+(\d{1,2})(?:[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d+))?)?)?\s*([AaPp]\.?[Mm]\.?)?)?"
@@ -23,7 +20,6 @@ _NAMED_DAY_FIRST = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3,10})\.?[ -,]+(\d{4})" 
 _NAMED_MONTH_FIRST = re.compile(r"^([A-Za-z]{3,10})\.? (\d{1,2}),? (\d{4})" + _TIME + _ZONE + r"$")
 _EPOCH = re.compile(r"^\d{10}(?:\.\d+)?$|^\d{13}$")
 _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _MONTHS = {
     "jan": 1, "january": 1, "januari": 1, "feb": 2, "february": 2, "februari": 2, "peb": 2, "pebruari": 2,
     "mar": 3, "march": 3, "maret": 3, "apr": 4, "april": 4, "may": 5, "mei": 5, "jun": 6, "june": 6, "juni": 6,
@@ -35,9 +31,6 @@ _NAMED_ZONES = {"Z": UTC, "UTC": UTC, "GMT": UTC, "WIB": timezone(timedelta(hour
                 "WITA": timezone(timedelta(hours=8)), "WIT": timezone(timedelta(hours=9))}
 ZONE_ALIASES = {"WIT": "Asia/Jayapura", "WITA": "Asia/Makassar", "WIB": "Asia/Jakarta"}  # as people type them
 DAY_FIRST, MONTH_FIRST, MIXED = "DMY", "MDY", "mixed"
-ISO_AWARE = "ISO8601 with zones"
-# Times of day after a DD/MM/YYYY date that pandas reads in one call (others are read value by value).
-_CLOCKS = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M:%S %p", " %I:%M %p", " %H.%M")
 
 
 def time_zone(name: str) -> ZoneInfo:
@@ -140,71 +133,18 @@ class DateColumn:
         raise BadValue(f"not a date: {text[:40]!r}")
 
     def parse_column(self, values: list) -> tuple[list[datetime | None], dict[int, str]]:
-        """Every value of a batch: aware UTC or None when missing, and the reason for each that is no date.
-
-        Text of the column's shape is read by pandas in one call, with the format that reads the first value as
-        :meth:`parse` does, in a zone of one offset; whatever that format does not read (another shape, a
-        day/month the other way round, a typo) is read one distinct value at a time by :meth:`parse`."""
-        out: list[datetime | None] = [None] * len(values)
-        rest = range(len(values))
-        if (fmt := self._format(values)) is not None:
-            texts = pd.Series(values, dtype=object)
-            texts = texts.where(texts.map(type).eq(str))  # a spreadsheet's datetime cells: read by parse
-            try:
-                parsed = pd.to_datetime(texts, format="ISO8601" if fmt == ISO_AWARE else fmt, errors="coerce",
-                                        utc=fmt == ISO_AWARE)
-            except ValueError:  # e.g. ISO text with and without zones in one column
-                parsed = None
-            if parsed is not None:
-                if fmt == ISO_AWARE:  # a value without a zone is local time, which utc=True would not read
-                    parsed = parsed.where(texts.str.contains(_HAS_ZONE, na=False))
-                else:
-                    parsed = (parsed - self.offset).dt.tz_localize(UTC)
-                good = parsed.notna().to_numpy()
-                moments = parsed[good].dt.as_unit("us").dt.to_pydatetime().tolist()
-                for i, moment in zip(np.flatnonzero(good).tolist(), moments, strict=True):
-                    out[i] = moment
-                rest = np.flatnonzero(~good).tolist()
-        errors: dict[int, str] = {}
+        """Every value of a batch, each distinct one read once: aware UTC or None, and the reason of each that is
+        no date."""
         seen: dict = {}
-        for i in rest:
-            key = (type(values[i]), values[i])
-            if key not in seen:
+        for value in values:
+            if (key := (type(value), value)) not in seen:
                 try:
-                    seen[key] = self.parse(values[i])
+                    seen[key] = self.parse(value)
                 except BadValue as exc:
                     seen[key] = exc
-            if isinstance(seen[key], BadValue):
-                errors[i] = str(seen[key])
-            else:
-                out[i] = seen[key]
-        return out, errors
-
-    def _format(self, values: list) -> str | None:
-        """A format pandas reads the column's text with exactly as :meth:`parse` reads its first value (None when
-        there is none: another shape, an undecided day/month order, a zone whose offset changes)."""
-        sample = next((v.strip() for v in values if type(v) is str and not is_missing(v)), None)
-        if sample is None or self.offset is None:
-            return None
-        try:
-            want = self.parse(sample)
-        except BadValue:
-            return None
-        if _ISO_START.match(sample):
-            return ISO_AWARE if _HAS_ZONE.search(sample) else "ISO8601"
-        match = _DAY_MONTH.match(sample)
-        order = self.order or self.fallback
-        if match is None or len(match.group(3)) != 4 or order not in (DAY_FIRST, MONTH_FIRST):
-            return None
-        sep = sample[match.end(1)]
-        day = f"%d{sep}%m{sep}%Y" if order == DAY_FIRST else f"%m{sep}%d{sep}%Y"
-        for clock in _CLOCKS:
-            try:
-                if datetime.strptime(sample, day + clock).replace(tzinfo=UTC) - self.offset == want:
-                    return day + clock
-            except ValueError:
-                continue
-        return None
+        moments = [seen[(type(value), value)] for value in values]
+        errors = {i: str(m) for i, m in enumerate(moments) if isinstance(m, BadValue)}
+        return [None if i in errors else m for i, m in enumerate(moments)], errors
 
     def _epoch(self, seconds: float, raw: object) -> datetime:
         if seconds > 1e12:  # milliseconds

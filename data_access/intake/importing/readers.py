@@ -18,6 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.parsers import expat
 
+from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string
+
 from data_access.intake.importing.cell_values import clean_key, is_missing
 
 FORMATS = ("auto", "open311-json", "open311-xml", "csv", "xlsx")
@@ -200,33 +203,21 @@ class CsvReader(Reader):
         self._text.close()
 
 
-def _expat(source, start, text=None) -> None:
-    """Stream ``source`` through expat with these handlers (an UnreadableFile they raise stops it)."""
-    parser = expat.ParserCreate()
-    parser.StartElementHandler, parser.CharacterDataHandler = start, text
-    parser.ParseFile(source)
-
-
 class XlsxReader(Reader):
-    """The first worksheet of an .xlsx, streamed (openpyxl read-only), after a stream of its shared strings and its
-    rows has checked the limits openpyxl cannot: it loads the table whole (a 335 KB file can hold 8 million
-    entries) and builds each row whole (a 3-million-cell row cost it 2.9 GB)."""
+    """The first worksheet of an .xlsx, streamed (openpyxl read-only) once _WorkbookLimits has read it."""
 
     def __init__(self, path: Path) -> None:
-        from openpyxl import load_workbook
-
         self.path, self.size = path, os.path.getsize(path)
-
         try:
             with zipfile.ZipFile(path) as package:
                 for name in [n for n in package.namelist() if n.lower().endswith("sharedstrings.xml")]:
                     with package.open(name) as source:
-                        _expat(source, *_shared_strings_limits())
+                        _WorkbookLimits(source, shared_strings=True)
             self._book = load_workbook(path, read_only=True, data_only=True)
             self._sheet = self._book.worksheets[0]
             # openpyxl's own name for the sheet's part in the package (read-only worksheets keep it)
             with self._book._archive.open(self._sheet._worksheet_path.lstrip("/")) as source:
-                _expat(source, _row_limits())
+                _WorkbookLimits(source, shared_strings=False)
         except UnreadableFile:
             raise
         except Exception as exc:  # zipfile.BadZipFile, KeyError for a broken package, ...
@@ -265,41 +256,39 @@ class XlsxReader(Reader):
         self._book.close()
 
 
-def _shared_strings_limits():
-    counts = [0, 0]
+class _WorkbookLimits:
+    """Counts, in a stream through expat, what openpyxl would build whole: the shared-strings table (loaded before
+    the first row: a 335 KB file can hold 8 million entries) and each worksheet row (3 million cells cost 2.9 GB)."""
 
-    def start(tag: str, _attrs) -> None:
-        counts[0] += tag.rpartition(":")[2] == "si"
-        if counts[0] > MAX_SHARED_STRINGS:
-            raise UnreadableFile(f"the workbook has more than {MAX_SHARED_STRINGS:,} shared strings (the limit)")
+    def __init__(self, source, shared_strings: bool) -> None:
+        self.strings = self.chars = self.row = self.cells = 0
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = self.start
+        parser.CharacterDataHandler = self.text if shared_strings else None
+        parser.ParseFile(source)
 
-    def text(data: str) -> None:
-        counts[1] += len(data)
-        if counts[1] > MAX_SHARED_CHARS:
-            raise UnreadableFile(f"the workbook has more than {MAX_SHARED_CHARS:,} characters of shared strings "
-                                 "(the limit)")
-    return start, text
-
-
-def _row_limits():
-    from openpyxl.utils import column_index_from_string
-
-    state = {"cells": 0, "row": 0}
-
-    def start(tag: str, attrs: dict) -> None:
+    def start(self, tag: str, attrs: dict) -> None:
         local = tag.rpartition(":")[2]
+        self.strings += local == "si"
+        if self.strings > MAX_SHARED_STRINGS:
+            raise UnreadableFile(f"the workbook has more than {MAX_SHARED_STRINGS:,} shared strings (the limit)")
         if local == "row":
-            state["row"], state["cells"] = state["row"] + 1, 0
+            self.row, self.cells = self.row + 1, 0
         elif local == "c":
-            state["cells"] += 1
+            self.cells += 1
             try:
                 column = column_index_from_string((attrs.get("r") or "").rstrip("0123456789") or "A")
             except ValueError:  # more than three letters: beyond XFD
                 column = MAX_ROW_CELLS + 1
-            if state["cells"] > MAX_ROW_CELLS or column > MAX_ROW_CELLS:
-                raise UnreadableFile(f"row {state['row']:,} of the worksheet has cells beyond "
-                                     f"column {MAX_ROW_CELLS:,} (the limit)")
-    return start
+            if self.cells > MAX_ROW_CELLS or column > MAX_ROW_CELLS:
+                raise UnreadableFile(f"row {self.row:,} of the worksheet has cells beyond column {MAX_ROW_CELLS:,} "
+                                     "(the limit)")
+
+    def text(self, data: str) -> None:
+        self.chars += len(data)
+        if self.chars > MAX_SHARED_CHARS:
+            raise UnreadableFile(f"the workbook has more than {MAX_SHARED_CHARS:,} characters of shared strings "
+                                 "(the limit)")
 
 
 class _Object(dict):

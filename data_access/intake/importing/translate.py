@@ -1,11 +1,6 @@
 """A batch of foreign records → candidate reports of ours, column by column, and the reason of each record that
-cannot land (README "File imports": what is refused, what lands with a warning, what lands quietly). Pure: the
-store's categories and OPDs are handed in.
-
-A record without an id gets ``h-`` and 32 hex digits of the SHA-256 of its creation time, category, title,
-description and coordinates: what was reported, not how far it has got, so a later export of the same report
-with a new status is recognised.
-"""
+cannot land (README "File imports": what is refused, what lands with a warning). Pure: the store's categories and
+OPDs are handed in."""
 
 from __future__ import annotations
 
@@ -94,9 +89,8 @@ def _distinct(function, values: list) -> list:
 
 
 class Translator:
-    """Each of our fields is read from the batch's column, dates by :meth:`DateColumn.parse_column`, every other
-    value through a table of the batch's distinct values (a few dozen statuses, services and agencies in a file
-    of any size), so the per-record work is a few look-ups."""
+    """Each of our fields is read from the batch's column, every value but dates through a table of the batch's
+    distinct values (a few dozen statuses, services and agencies), so the per-record work is a few look-ups."""
 
     def __init__(self, mapping: Mapping, columns: list[str] | None, reference: Reference, tz: ZoneInfo,
                  now: datetime) -> None:
@@ -156,7 +150,6 @@ class Translator:
 
     # -- the pre-scan ---------------------------------------------------------------------------------------
     def observe(self, records: list[RawRecord]) -> None:
-        """Show a batch's date values to their columns (until each is decided)."""
         keys = self._keys(records)
         for name, column in self.dates.items():
             for values in self._columns(records, keys, name):
@@ -166,7 +159,7 @@ class Translator:
                     column.observe(value)
 
     def raw_ids(self, records: list[RawRecord]) -> list[str | None]:
-        """The records' own ids as translate reads them (None: it has none, and translate derives one)."""
+        """The records' own ids as translate reads them (None: translate derives one)."""
         return [clean_key(v) for v in self._column(records, self._keys(records), "external_id")]
 
     def decide_dates(self) -> None:
@@ -197,8 +190,8 @@ class Translator:
         return [next((v for v in values if not is_missing(v)), None) for values in zip(*columns, strict=True)]
 
     def _dates(self, name: str, records, keys, problems: dict[int, str]) -> list[datetime | None]:
-        """A date column: aware UTC or None per record; ``problems`` gets the reason for each value that is no
-        date, before 2000 or in the future (left None)."""
+        """Aware UTC or None per record; ``problems`` gets the reason of each value that is no date, before 2000
+        or in the future (left None)."""
         if name not in self.dates:
             return [None] * len(records)
         moments, errors = self.dates[name].parse_column(self._column(records, keys, name))
@@ -217,8 +210,7 @@ class Translator:
 
     # -- a batch --------------------------------------------------------------------------------------------
     def translate(self, records: list[RawRecord]) -> tuple[list[Candidate], dict[int, str]]:
-        """The candidates of the records that land (each with its warnings), and the reason of each that cannot,
-        by its place in ``records``."""
+        """The candidates that land (with their warnings), and the reason of each record that cannot, by its place."""
         reasons = {i: str(r.fields["__error__"]) for i, r in enumerate(records) if "__error__" in r.fields}
         keys = self._keys(records)
         created = self._dates("created_at", records, keys, reasons)
@@ -282,7 +274,7 @@ class Translator:
             lat, lon, warning = locations[j]
             if warning:
                 notes.append(warning)
-            if (external_id := ids[j]) is None:
+            if (external_id := ids[j]) is None:  # derived from what was reported, not from how far it has got
                 parts = [created_i.isoformat(), category_raw or "", title, description or "",
                          "" if lat is None else f"{lat:.6f}", "" if lon is None else f"{lon:.6f}"]
                 external_id = "h-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -1,20 +1,14 @@
-"""Writing a batch of candidates, idempotent on (source, external_id), by the rule book's status changes
-(rulebook/status_change.py); README "File imports" says what wins.
-
-* A status was reached at the record's closing time (a finished status), else its update time, never before the
-  creation; without either the time is unknown (no response, resolution or closing time is set from it) and the
-  import's own moment is only when the store learned it (the timeline's event, its note saying so).
-* A new report gets ``baru`` at its creation and one event to its status; an update one event from the old
-  status (actor "impor:<source>"), or a note when only the closing time moved; a record never walks a report
-  back through the open flow (a dump still saying "open" does not undo the OPD's ``diproses``).
-* A record not newer (:func:`version`) than the status the store holds from this source at a known time changes
-  nothing, so a re-import, or one of an older export, is a no-op. ``updated_at`` is the moment of the import.
-"""
+"""Writing candidates, idempotent on (source, external_id), through the rule book's status changes
+(rulebook/status_change.py). A new report gets ``baru`` at its creation and one event to its status; a known one
+one event from its old status (actor "impor:<source>"), or a note when only the closing time moved, and never walks
+back through the open flow. A record not newer (:func:`version`) than the status the store holds from this source
+at a known time changes nothing (README "File imports": the same record twice). ``updated_at`` is the import's
+moment."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import NamedTuple
@@ -60,7 +54,9 @@ class Version(NamedTuple):
 
 
 def status_time(c: Candidate, now: datetime) -> tuple[datetime, bool]:
-    """When the record's status was reached, and whether the source said so (else the import's moment)."""
+    """When the record's status was reached (at its closing time if finished, else its update time, never before
+    the creation), and whether the source said so. If not, it is the import's moment: when the store learned it
+    (the event's time, its note saying so), never a response, resolution or closing time."""
     if c.status in FINISHED_STATUSES and c.closed_at is not None:
         return max(c.closed_at, c.created_at), True
     if c.updated_at is not None:
@@ -78,41 +74,31 @@ def status_note(c: Candidate, known: bool) -> str:
     return note if known else note + UNKNOWN_TIME_NOTE
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """What the store holds of a report, as far as an import may change it."""
+class Stored(NamedTuple):
+    """What the store holds of a report, as far as an import may change it: its times for status_change (due times
+    and time on hold not read, None: status_change sets them afresh when a hold begins or ends), and the version of
+    the newest status this source gave it at a known time."""
 
     id: int
-    status: str
-    created_at: datetime
     category_code: str
     opd_code: str | None
-    first_response_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    version: Version | None = None  # of the newest status this source gave at a known time
-
-    def times(self) -> ReportTimes:
-        """Its times for status_change; due times and time on hold not read (None): a change that begins or ends a
-        hold sets them afresh, any other leaves them."""
-        return ReportTimes(self.status, self.created_at, self.first_response_at, self.resolved_at, self.closed_at,
-                           None, None, None)
+    times: ReportTimes
+    version: Version | None = None
 
 
 def plan_update(stored: Stored, c: Candidate, now: datetime, *, timeline=None,
                 clock: SlaClock | None = None) -> tuple[dict, dict] | None:
-    """(changed report columns, the event) when the record changes the report, else None. ``timeline`` and
-    ``clock`` as status_change takes them (a hold begun or ended moves the due times)."""
+    """(changed report columns, the event) when the record changes the report, else None."""
     if stored.version is not None and version(c, now) <= stored.version:
         return None  # not newer than a copy the store has applied (the same file again, an older export)
-    old, new = stored.status, c.status
+    before = stored.times
+    old, new = before.status, c.status
     if new != old and old in _FLOW_RANK and new in _FLOW_RANK and _FLOW_RANK[new] < _FLOW_RANK[old]:
         new = old  # never back through the open flow: the store knows more
     if new == old and not (old in FINISHED_STATUSES and c.closed_at is not None):
         return None  # the same status, and no closing time to restate
     at, known = status_time(c, now)
-    at = max(at, stored.created_at)
-    before = stored.times()
+    at = max(at, before.created_at)
     after = status_change(before, new, at if known else None, noted_at=at, responded_at=c.first_response_at,
                           timeline=timeline, clock=clock)
     values = changed_columns(before, after)
@@ -134,14 +120,11 @@ class BatchResult:
 
 
 class ReportUpserter:
-    """Writes one import for one ``source`` over one connection; with ``dry_run`` it classifies exactly the same
-    way and writes nothing. Each external id comes once per import (file_import).
-
-    Changes to known reports commit per batch. New reports wait in a temporary table and go into the store when
-    the file has been read (``finish``), sorted by creation time, ``transaction_rows`` at a time: a file in random
-    order, written as it comes, touches every page of the report table's time-led indexes in every transaction and
-    writes the store many times over; sorted, the import sweeps them once. A rerun after a crash finds the whole
-    transactions written."""
+    """Writes one import of one ``source`` (each external id once) over one connection; ``dry_run`` classifies the
+    same way and writes nothing. Changes to known reports commit per batch. New reports wait in a temporary table
+    and go into the store at the end (``finish``) sorted by creation time: a file in random order, written as it
+    comes, touches every page of the report table's time-led indexes in every transaction; sorted, it sweeps
+    them once."""
 
     def __init__(self, engine: Engine, source: str, workcal: WorkCalendar, policies: dict[str, SlaPolicy],
                  now: datetime, *, assigner=None, dry_run: bool = False, transaction_rows: int = 20_000) -> None:
@@ -191,8 +174,7 @@ class ReportUpserter:
         return result
 
     def finish(self) -> None:
-        """The staged new reports into the store in creation order with their two events (``baru`` at the
-        creation, then the record's status), ``transaction_rows`` to a transaction."""
+        """The staged reports into the store in creation order with their events, ``transaction_rows`` at a time."""
         conn, staging, m, order = self.conn, self._staging, self._marker, "s.created_at, s.external_id"
         cuts = [tuple(row) for row in conn.exec_driver_sql(
             f"SELECT created_at, external_id FROM (SELECT {order}, row_number() OVER (ORDER BY {order}) AS n "
@@ -228,8 +210,8 @@ class ReportUpserter:
             self.conn.close()
 
     def _select_in(self, sql: str, values: list, *args) -> list[tuple]:
-        """``sql`` (its ``IN ({})`` filled with markers) for ``values`` in chunks, by plain SQL (SQLAlchemy's
-        expanding IN costs more to compile than the indexed look-up itself)."""
+        """``sql``'s ``IN ({})`` for ``values`` in chunks, by plain SQL (SQLAlchemy's expanding IN costs more to
+        compile than the look-up itself)."""
         rows: list[tuple] = []
         for i in range(0, len(values), LOOKUP_CHUNK):
             chunk = values[i:i + LOOKUP_CHUNK]
@@ -237,9 +219,9 @@ class ReportUpserter:
         return rows
 
     def _lookup(self, ids: list[str]) -> dict[str, Stored]:
-        found = {ext: Stored(report_id, status, _utc(created), category, opd, *map(_utc, times))
-                 for ext, report_id, status, created, category, opd, *times in self._select_in(
-                     "SELECT external_id, id, status, created_at, category_code, opd_code, first_response_at, "
+        found = {ext: Stored(report_id, category, opd, ReportTimes(status, *map(_utc, times), None, None, None))
+                 for ext, report_id, status, category, opd, *times in self._select_in(
+                     "SELECT external_id, id, status, category_code, opd_code, created_at, first_response_at, "
                      f"resolved_at, closed_at FROM report WHERE external_id IN ({{}}) AND source = {self._marker}",
                      ids, self.source)}
         # Each report's newest status this source gave at a known time: its latest status event by this import's
@@ -254,7 +236,7 @@ class ReportUpserter:
         versions = {report_id: Version(True, at, _STATUS_RANK.get(to_status, -1))
                     for report_id, ((at, _), to_status, note) in latest.items()
                     if not (note or "").endswith(UNKNOWN_TIME_NOTE)}
-        return {ext: replace(s, version=versions.get(s.id)) for ext, s in found.items()}
+        return {ext: s._replace(version=versions.get(s.id)) for ext, s in found.items()}
 
     def _timeline_reader(self, report_id: int) -> Callable[[], list[tuple]]:
         """Reads the report's status events so far, when status_change needs them (a hold begins or ends)."""
@@ -264,8 +246,7 @@ class ReportUpserter:
             .order_by(ReportEvent.at, ReportEvent.id))]
 
     def _stage(self, fresh: list[Candidate]) -> int:
-        """New reports into the temporary table, with the time and note of their status event; returns how many
-        landed without a district."""
+        """New reports into the temporary table; returns how many landed without a district."""
         n = len(fresh)
         districts: list[str | None] = [None] * n
         villages: list[str | None] = [None] * n
