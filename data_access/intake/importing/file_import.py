@@ -1,9 +1,6 @@
-"""The import of one file: a pre-scan, then read → translate → write in batches, with a rejects file and a summary.
-
-Every record read is counted once as inserted, updated, unchanged or rejected, so their sum is ``read``. Batches
-commit as they go; a rerun after a crash finds the batches already written (unchanged) and continues, ending with
-the store a single run would leave.
-"""
+"""The import of one file: a pre-scan, then read → translate → write in batches, with a rejects file and a summary
+in which every record read is counted once (inserted, updated, unchanged or rejected). Batches commit as they go:
+a rerun after a crash finds them written (unchanged) and ends with the store a single run would leave."""
 
 from __future__ import annotations
 
@@ -29,11 +26,8 @@ from data_access.rulebook.policies import policies_from_store
 from data_access.rulebook.sla import WorkCalendar
 from data_access.store.schema import Category, Opd
 
-# New reports per transaction as they go into the store sorted (upsert.ReportUpserter), and records translated and
-# handed to the store at a time (changes to known reports commit per chunk). Chunks of a few thousand records stay
-# in the processor's cache (larger ones cost markedly more CPU per record).
-DEFAULT_BATCH = 20_000
-CHUNK = 2000
+DEFAULT_BATCH = 20_000  # new reports per transaction as they go into the store sorted (upsert.ReportUpserter)
+CHUNK = 2000  # records translated and written at a time: a chunk that stays in the processor's cache
 Progress = Callable[[int, int, int], None]  # (records read, bytes read, bytes in the file)
 _SOURCE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:")
 
@@ -100,18 +94,13 @@ class RejectsFile:
         if self._writer is not None:
             self._writer.writerow((record.number, kind, csv_cell(reason), csv_cell(record.raw_text())))
 
-    def flush(self) -> None:
-        if self._file is not None:
-            self._file.flush()
-
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
 
 
 def prepare(path: Path, options: ImportOptions) -> tuple[str, Mapping | None, object, str]:
-    """Check what can be checked before touching the store: the file, the format, the mapping, the zone, the
-    source; returns the format, the mapping (None: to be guessed), the zone and the source."""
+    """Check the file, the format, the mapping (None: to be guessed), the zone and the source before the store."""
     if not path.exists():
         raise ImportFailed(f"{path}: no such file")
     if not path.is_file():
@@ -203,16 +192,14 @@ def _records(path: Path, fmt: str):
 
 
 def _prescan(path: Path, fmt: str, translator: Translator) -> dict[str, int]:
-    """One read of the whole file before anything is written: it decides day/month order per date column from
-    every value, and finds the ids that come more than once. Of those only the newest copy is written
-    (upsert.version; full ties: the later copy), so a re-import of the same file compares that copy alone with the
-    store and changes nothing. Returns the winning record's number for each repeated id."""
+    """A read of the file before anything is written: day/month order per date column from every value, and the
+    ids that come more than once, of which only the newest copy (upsert.version; full ties: the later) is written,
+    so a re-import compares that copy alone with the store. Returns the winning record's number per repeated id."""
     seen: set[int] = set()
     repeated: set[int] = set()
     derived = False
     for batch in _batches(_records(path, fmt)):
-        if translator.dates and not translator.dates_settled():
-            translator.observe(batch)
+        translator.observe(batch)
         for raw in translator.raw_ids(batch):
             if raw is None:
                 derived = True
@@ -255,11 +242,6 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
         summary.unchanged += len(candidates) - len(fresh)  # an older copy of a record the file holds newer
         summary.superseded += len(candidates) - len(fresh)
         if fresh:
-            result = writer.write(fresh)
-            summary.inserted += result.inserted
-            summary.updated += result.updated
-            summary.unchanged += result.unchanged
-            summary.outside += result.outside
-        rejects.flush()
+            writer.write(fresh, summary)
         if progress is not None:
             progress(summary.read, reader.position(), reader.size)

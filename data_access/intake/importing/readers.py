@@ -101,10 +101,7 @@ class Reader:
         self._binary = open(path, "rb")  # noqa: SIM115 - closed by close()
 
     def position(self) -> int:
-        try:
-            return self._binary.tell()
-        except (ValueError, OSError):
-            return self.size
+        return self._binary.tell()
 
     def close(self) -> None:
         self._binary.close()

@@ -150,13 +150,12 @@ class Translator:
 
     # -- the pre-scan ---------------------------------------------------------------------------------------
     def observe(self, records: list[RawRecord]) -> None:
-        keys = self._keys(records)
+        """Show a batch's date values to their columns until each is decided."""
         for name, column in self.dates.items():
-            for values in self._columns(records, keys, name):
-                for value in values:
-                    if column.decided:
-                        break
-                    column.observe(value)
+            for value in (v for values in self._columns(records, self._keys(records), name) for v in values):
+                if column.decided:
+                    break
+                column.observe(value)
 
     def raw_ids(self, records: list[RawRecord]) -> list[str | None]:
         """The records' own ids as translate reads them (None: translate derives one)."""
@@ -164,9 +163,6 @@ class Translator:
 
     def decide_dates(self) -> None:
         share_decisions(list(self.dates.values()), self.mapping.date_order)
-
-    def dates_settled(self) -> bool:
-        return all(c.decided for c in self.dates.values())
 
     # -- columns of a batch ---------------------------------------------------------------------------------
     def _keys(self, records: list[RawRecord]) -> dict[str, tuple[str, ...]]:

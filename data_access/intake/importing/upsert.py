@@ -8,7 +8,6 @@ moment."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import NamedTuple
@@ -111,14 +110,6 @@ def plan_update(stored: Stored, c: Candidate, now: datetime, *, timeline=None,
                     "note": f"Waktu penyelesaian diperbarui dari impor: {c.closed_at:%Y-%m-%d %H:%M} UTC"}
 
 
-@dataclass
-class BatchResult:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    outside: int = 0  # new reports that landed without a district (no location, or outside the regency)
-
-
 class ReportUpserter:
     """Writes one import of one ``source`` (each external id once) over one connection; ``dry_run`` classifies the
     same way and writes nothing. Changes to known reports commit per batch. New reports wait in a temporary table
@@ -147,8 +138,8 @@ class ReportUpserter:
                                   "created_at AS status_at, description AS status_note FROM report WHERE 1 = 0")
         self.conn.commit()
 
-    def write(self, batch: list[Candidate]) -> BatchResult:
-        result = BatchResult()
+    def write(self, batch: list[Candidate], counts) -> None:
+        """One batch, counted into ``counts``' inserted, updated, unchanged and outside (landed without a district)."""
         existing = self._lookup([c.external_id for c in batch])
         for c in batch:
             if (stored := existing.get(c.external_id)) is None:
@@ -156,22 +147,17 @@ class ReportUpserter:
             plan = plan_update(stored, c, self.now, timeline=self._timeline_reader(stored.id),
                                clock=self._clocks.get(stored.category_code))
             if plan is None:
-                result.unchanged += 1
+                counts.unchanged += 1
                 continue
-            result.updated += 1
+            counts.updated += 1
             values, event = plan
             self.conn.execute(insert(ReportEvent).values(report_id=stored.id, opd_code=stored.opd_code,
                                                          actor=self.actor, **event))
             self.conn.execute(update(Report).where(Report.id == stored.id).values(**values, updated_at=self.now))
-        fresh = [c for c in batch if c.external_id not in existing]
-        result.inserted = len(fresh)
-        if fresh:
-            result.outside = self._stage(fresh)
-        if self.dry_run:
-            self.conn.rollback()
-        else:
-            self.conn.commit()
-        return result
+        if fresh := [c for c in batch if c.external_id not in existing]:
+            counts.inserted += len(fresh)
+            counts.outside += self._stage(fresh)
+        (self.conn.rollback if self.dry_run else self.conn.commit)()
 
     def finish(self) -> None:
         """The staged reports into the store in creation order with their events, ``transaction_rows`` at a time."""
