@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.spreadsheet_cells import csv_cell
 from data_access.intake.bulk_load import DEMO_SOURCES
-from data_access.intake.importing.dates import time_zone
+from data_access.intake.importing.cell_values import time_zone
 from data_access.intake.importing.mapping import Mapping, MappingError, guess_mapping, load_mapping
 from data_access.intake.importing.readers import FORMATS, RawRecord, UnreadableFile, detect_format, open_reader
 from data_access.intake.importing.translate import Reference, Tally, Translator

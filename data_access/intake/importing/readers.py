@@ -1,10 +1,6 @@
-"""Readers: one record at a time from CSV, XLSX (openpyxl read-only), Open311 JSON (ijson events) and Open311 XML,
-never the whole file. Each :class:`RawRecord` keeps its number and original text for the rejects file.
-
-However hostile the file, a reader stops at the limits below with :class:`UnreadableFile` naming the limit (the
-CLI's one ``error:`` line, exit 2) before the shape costs memory or a RecursionError. Each limit is far beyond what
-an export of complaints has, and low enough that what a reader holds for one record stays a few megabytes.
-"""
+"""Readers: one record at a time from CSV, XLSX (openpyxl read-only), Open311 JSON (ijson events) and Open311 XML.
+However hostile the file, a reader stops at a limit below with :class:`UnreadableFile` naming it (the CLI's one
+``error:`` line, exit 2) before the shape costs memory or a RecursionError; each is far beyond a real export."""
 
 from __future__ import annotations
 
@@ -16,6 +12,7 @@ import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 from xml.parsers import expat
 
 from openpyxl import load_workbook
@@ -54,21 +51,21 @@ def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("mimika_cp1252", _cp1252_fallback)
 
 
-class RawRecord:
+class RawRecord(NamedTuple):
     """One record as the file has it: its line (CSV), row (XLSX) or position (JSON, XML), its fields by column,
-    its original text, and ``notes``, reader warnings such as a duplicate key."""
+    its original text for the rejects file, and reader warnings such as a duplicate key."""
 
-    __slots__ = ("number", "fields", "_raw", "notes")
-
-    def __init__(self, number: int, fields: dict, raw: object, notes: tuple[str, ...] = ()) -> None:
-        self.number, self.fields, self._raw, self.notes = number, fields, raw, notes
+    number: int
+    fields: dict
+    raw: object
+    notes: tuple[str, ...] = ()
 
     def raw_text(self) -> str:
-        if isinstance(self._raw, str):
-            return self._raw
-        if isinstance(self._raw, list):
-            return "".join(self._raw).rstrip("\r\n")
-        return json.dumps(self._raw, ensure_ascii=False, default=str)
+        if isinstance(self.raw, str):
+            return self.raw
+        if isinstance(self.raw, list):
+            return "".join(self.raw).rstrip("\r\n")
+        return json.dumps(self.raw, ensure_ascii=False, default=str)
 
 
 def detect_format(path: Path, requested: str = "auto") -> str:
@@ -325,9 +322,8 @@ class _Utf8:
 
 
 class JsonReader(Reader):
-    """Open311 JSON: a list of requests, a wrapper object holding one ({"requests": [...]}, also nested), or a
-    single request object; parsed as a stream of events (basic_parse: parse's path prefix grows with the depth,
-    quadratic on a file of nested brackets), each element built no deeper than MAX_NESTING."""
+    """Open311 JSON: a list of requests, a wrapper object holding one ({"requests": [...]}, also nested), or one
+    request; ijson's basic_parse events (parse's path prefix grows with the depth: quadratic on nested brackets)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
@@ -411,11 +407,8 @@ _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 
 class XmlReader(Reader):
-    """Open311 XML (``<service_requests><request>…</request></service_requests>``), any namespace, streamed.
-
-    Each child of the root is a record (a grandchild when the root wraps a wrapper, e.g. ``<response>
-    <service_requests>``); its child elements are the fields, nested ones as dotted names; ``xsi:nil="true"``
-    and empty elements are missing; attributes of the record are fields too."""
+    """Open311 XML, any namespace: each child of the root is a record (a grandchild under a wrapper such as
+    ``<response><service_requests>``), its attributes and child elements the fields (nested: dotted names)."""
 
     def records(self) -> Iterator[RawRecord]:
         import xml.etree.ElementTree as ET

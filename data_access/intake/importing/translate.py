@@ -16,14 +16,15 @@ from core.formatting import clip
 from core.rules import FINISHED_STATUSES, STATUSES
 from data_access.intake.importing.cell_values import (
     BadValue,
+    DateColumn,
     clean_key,
     clean_text,
     is_missing,
     parse_number,
     parse_point,
+    share_decisions,
     usable_location,
 )
-from data_access.intake.importing.dates import DateColumn, share_decisions
 from data_access.intake.importing.mapping import DATE_FIELDS, Mapping, MappingError, fold
 from data_access.intake.importing.readers import RawRecord
 from data_access.store.schema import CHANNELS, DESCRIPTION_MAX, TITLE_MAX
