@@ -25,8 +25,8 @@ from data_access.intake.importing.cell_values import (
     time_zone,
     usable_location,
 )
-from data_access.intake.importing.mapping import MappingError, guess_mapping, load_mapping, parse_mapping, presets
 from data_access.intake.importing.readers import CsvReader, JsonReader, XmlReader, detect_format, sniff_delimiter
+from data_access.intake.importing.translate import MappingError, guess_mapping, load_mapping, parse_mapping, presets
 from data_access.rulebook.sla import WIT, SlaPolicy, Target, WorkCalendar, due_at, target_seconds
 from data_access.store.reference import SLA_POLICIES
 
@@ -333,35 +333,6 @@ def test_due_times_equal_the_walk_over_the_calendar_exactly():
             for target in (policy.response, policy.resolution):
                 want = _walked(cal, start, target_seconds(target, "working", cal))
                 assert due_at(start, target, "working", cal) == want, (start, policy.code)
-
-
-@pytest.mark.parametrize("zone", ["Asia/Jayapura", "America/New_York", "Australia/Lord_Howe", "UTC"])
-@pytest.mark.parametrize("first", ["11/20/2026 08:15:00 PM", "11/20/2026 20:15", "2026-11-20 08:15:00.5",
-                                   "2026-11-20T08:15:00+07:00", "20 November 2026 08.15"])
-def test_a_column_read_at_once_equals_its_values_read_one_by_one(zone, first):
-    """A batch's column (each distinct value read once) gives each value the moment and the reason that parse
-    gives it alone: other shapes in the same column, days past 12 the other way round, junk, spreadsheet cells,
-    and days a zone switches its offset (New York, Lord Howe's half hour)."""
-    tz = time_zone(zone)
-    rng = random.Random(5)
-    values: list = [first]
-    for i in range(2000):
-        moment = datetime(2024, 1, 1) + timedelta(seconds=rng.randrange(3 * 365 * 86400),
-                                                   microseconds=rng.randrange(10**6) * (i % 2))
-        values.append(rng.choice([moment.strftime("%m/%d/%Y %I:%M:%S %p"), moment.strftime("%m/%d/%Y %H:%M"),
-                                  moment.isoformat(" "), moment.isoformat() + "+07:00", moment.isoformat() + "Z",
-                                  moment.strftime("%d/%m/%Y %H:%M"), " 03/04/2026 ", "junk", "13/25/2026", "", None,
-                                  moment, moment.date(), 1763600000]))
-    column = DateColumn("created_at", tz)
-    share_decisions([column], MONTH_FIRST)
-    got, errors = column.parse_column(values)
-    for i, value in enumerate(values):
-        try:
-            want, reason = column.parse(value), None
-        except BadValue as exc:
-            want, reason = None, str(exc)
-        assert (got[i], errors.get(i)) == (want, reason), value
-        assert got[i] is None or got[i].tzinfo is UTC
 
 
 def test_store_time_text_of_a_column_equals_one_at_a_time():

@@ -144,11 +144,9 @@ def _build(year: int, month: int, day: int, groups: tuple, default_zone, raw: st
 
 
 class DateColumn:
-    """One column's timestamps as aware UTC. A time without a zone is in the import's zone (WIT unless
-    ``--timezone``). Day-first or month-first is ours to decide per column: ``23/11/2026`` proves day-first,
-    ``11/23/2026`` month-first; the pre-scan shows every value to :meth:`observe`; an undecided column borrows the
-    file's other date columns' decision, then the mapping's ``[dates] order``; only then is ``03/04/2026``
-    refused as ambiguous."""
+    """One column's timestamps as aware UTC (no zone: the import's). Day-first or month-first is decided per column
+    from every value (:meth:`observe`: ``23/11/2026`` proves day-first), else borrowed (:func:`share_decisions`);
+    only then is ``03/04/2026`` refused as ambiguous."""
 
     def __init__(self, name: str, tz: ZoneInfo) -> None:
         self.name, self.tz = name, tz
@@ -168,10 +166,6 @@ class DateColumn:
         if self.day_first_seen:
             return MIXED if self.month_first_seen else DAY_FIRST
         return MONTH_FIRST if self.month_first_seen else None
-
-    @property
-    def decided(self) -> bool:
-        return self.order is not None
 
     def parse(self, value: object) -> datetime | None:
         """Aware UTC, or None when missing; :class:`BadValue` with a reason otherwise."""
@@ -205,19 +199,12 @@ class DateColumn:
             return self._epoch(float(text), text)
         raise BadValue(f"not a date: {text[:40]!r}")
 
-    def parse_column(self, values: list) -> tuple[list[datetime | None], dict[int, str]]:
-        """Every value of a batch, each distinct one read once: aware UTC or None, and the reason of each that is
-        no date."""
-        seen: dict = {}
-        for value in values:
-            if (key := (type(value), value)) not in seen:
-                try:
-                    seen[key] = self.parse(value)
-                except BadValue as exc:
-                    seen[key] = exc
-        moments = [seen[(type(value), value)] for value in values]
-        errors = {i: str(m) for i, m in enumerate(moments) if isinstance(m, BadValue)}
-        return [None if i in errors else m for i, m in enumerate(moments)], errors
+    def read(self, value: object) -> datetime | BadValue | None:
+        """:meth:`parse`'s moment, or the BadValue it raises."""
+        try:
+            return self.parse(value)
+        except BadValue as exc:
+            return exc
 
     def _epoch(self, seconds: float, raw: object) -> datetime:
         if seconds > 1e12:  # milliseconds

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -18,9 +19,8 @@ from sqlalchemy.orm import Session
 from core.spreadsheet_cells import csv_cell
 from data_access.intake.bulk_load import DEMO_SOURCES
 from data_access.intake.importing.cell_values import time_zone
-from data_access.intake.importing.mapping import Mapping, MappingError, guess_mapping, load_mapping
 from data_access.intake.importing.readers import FORMATS, RawRecord, UnreadableFile, detect_format, open_reader
-from data_access.intake.importing.translate import Reference, Tally, Translator
+from data_access.intake.importing.translate import MappingError, Reference, Translator, guess_mapping, load_mapping
 from data_access.intake.importing.upsert import ReportUpserter, version
 from data_access.rulebook.policies import policies_from_store
 from data_access.rulebook.sla import WorkCalendar
@@ -99,7 +99,7 @@ class RejectsFile:
             self._file.close()
 
 
-def prepare(path: Path, options: ImportOptions) -> tuple[str, Mapping | None, object, str]:
+def prepare(path: Path, options: ImportOptions) -> tuple:
     """Check the file, the format, the mapping (None: to be guessed), the zone and the source before the store."""
     if not path.exists():
         raise ImportFailed(f"{path}: no such file")
@@ -184,11 +184,8 @@ def _batches(records, size: int = CHUNK):
 
 
 def _records(path: Path, fmt: str):
-    reader = open_reader(path, fmt)
-    try:
+    with closing(open_reader(path, fmt)) as reader:
         yield from reader.records()
-    finally:
-        reader.close()
 
 
 def _prescan(path: Path, fmt: str, translator: Translator) -> dict[str, int]:
@@ -216,16 +213,14 @@ def _prescan(path: Path, fmt: str, translator: Translator) -> dict[str, int]:
                 rank = (version(candidate, translator.now), candidate.number)
                 if candidate.external_id not in best or rank > best[candidate.external_id]:
                     best[candidate.external_id] = rank
-        translator.tally = Tally()  # counted again by the import itself
+        translator.tally = type(translator.tally)()  # counted again by the import itself
     return {external_id: number for external_id, (_, number) in best.items()}
 
 
 def _run(reader, translator: Translator, writer: ReportUpserter, rejects: RejectsFile, summary: ImportSummary,
          batch_size: int, progress: Progress | None, winners: dict[str, int]) -> None:
     if hasattr(writer.assigner, "build_grids"):
-        # The assigner's lookup grid answers a point ten times faster, and costs only the cells the file's points
-        # fall in (geo/assign.py): worth it for a file of any size.
-        writer.assigner.build_grids()
+        writer.assigner.build_grids()  # a point found ten times faster, for the cells the file's points fall in
     for batch in _batches(reader.records(), batch_size):
         summary.read += len(batch)
         candidates, reasons = translator.translate(batch)

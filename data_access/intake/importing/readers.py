@@ -9,12 +9,16 @@ import csv
 import io
 import json
 import os
+import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 from xml.parsers import expat
 
+import ijson
+from ijson.common import ObjectBuilder
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
@@ -42,13 +46,9 @@ class UnreadableFile(ValueError):
     """The file as a whole cannot be read in the chosen format; the message names the place."""
 
 
-def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
-    # A stray cp1252 byte in an otherwise UTF-8 export (a Windows tool appended a line): read that byte as
-    # cp1252 instead of failing the file or inventing U+FFFD.
-    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
-
-
-codecs.register_error("mimika_cp1252", _cp1252_fallback)
+# A stray cp1252 byte in an otherwise UTF-8 export (a Windows tool appended a line): read that byte as cp1252
+# instead of failing the file or inventing U+FFFD.
+codecs.register_error("mimika_cp1252", lambda e: (e.object[e.start:e.end].decode("cp1252", "replace"), e.end))
 
 
 class RawRecord(NamedTuple):
@@ -146,7 +146,7 @@ class CsvReader(Reader):
         sep_line = first_line.lower().startswith("sep=") and len(first_line) == 5
         self.delimiter = first_line[4] if sep_line else sniff_delimiter(sample)
         self._text = io.TextIOWrapper(self._binary, encoding=encoding, errors=errors, newline="")
-        self._lines: list[str] = []
+        self._lines: list[str] = []  # the current record's lines, for the rejects file
         self._line_no = 0
         self._reader = csv.reader(self._capture(), delimiter=self.delimiter)
         self.columns = []
@@ -331,8 +331,6 @@ class JsonReader(Reader):
         self._count = 0
 
     def records(self) -> Iterator[RawRecord]:
-        import ijson
-
         events = ijson.basic_parse(_Utf8(self._text), use_float=True)
         event = None
         try:
@@ -346,24 +344,19 @@ class JsonReader(Reader):
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise UnreadableFile(f"broken JSON in record {self._count + 1}: {reason}") from None
 
-    def _value(self, events, event: str, value: object) -> object:
+    def _value(self, events, first: str, value: object) -> object:
         """One JSON value from its first event on, built without recursion (ijson's ObjectBuilder)."""
-        if event not in ("start_map", "start_array"):
+        if first not in ("start_map", "start_array"):
             return value
-        from ijson.common import ObjectBuilder
-
-        builder, depth = ObjectBuilder(_Object), 0
-        while True:
-            depth += (event in ("start_map", "start_array")) - (event in ("end_map", "end_array"))
-            if depth > MAX_NESTING:
+        builder = ObjectBuilder(_Object)
+        for event, item in chain([(first, value)], events):
+            builder.event(event, item)
+            if len(builder.containers) > MAX_NESTING:
                 raise UnreadableFile(f"record {self._count + 1} nests objects or lists deeper than {MAX_NESTING} "
                                      "levels (the limit)")
-            builder.event(event, value)
-            if depth == 0:
+            if not builder.containers:
                 return builder.value
-            event, value = next(events, ("end of file", None))
-            if event == "end of file":
-                raise UnreadableFile(f"broken JSON in record {self._count + 1}: the file ends inside it")
+        raise UnreadableFile(f"broken JSON in record {self._count + 1}: the file ends inside it")
 
     def _array(self, events) -> Iterator[RawRecord]:
         for event, value in events:
@@ -411,8 +404,6 @@ class XmlReader(Reader):
     ``<response><service_requests>``), its attributes and child elements the fields (nested: dotted names)."""
 
     def records(self) -> Iterator[RawRecord]:
-        import xml.etree.ElementTree as ET
-
         stack: list = []
         record_depth, count = None, 0
         try:

@@ -1,14 +1,16 @@
-"""A batch of foreign records → candidate reports of ours, column by column, and the reason of each record that
-cannot land (README "File imports": what is refused, what lands with a warning). Pure: the store's categories and
-OPDs are handed in."""
+"""Mapping files (TOML, README "File imports": which of their columns feeds which of our fields, how their values
+translate; presets in presets/), and a batch of foreign records → candidate reports of ours by a mapping, column
+by column, with the reason of each record that cannot land. Pure: the store's categories and OPDs are handed in."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.bounded import EARLIEST_DAY
@@ -25,18 +27,132 @@ from data_access.intake.importing.cell_values import (
     share_decisions,
     usable_location,
 )
-from data_access.intake.importing.mapping import DATE_FIELDS, Mapping, MappingError, fold
 from data_access.intake.importing.readers import RawRecord
 from data_access.store.schema import CHANNELS, DESCRIPTION_MAX, TITLE_MAX
 
+PRESET_DIR = Path(__file__).with_name("presets")
+# In [columns], title and description join every column listed; for the other fields the list gives alternatives.
+FIELDS = ("external_id", "created_at", "closed_at", "updated_at", "first_response_at", "status", "category",
+          "title", "description", "lat", "lon", "location", "address", "opd", "channel")
+DATE_FIELDS = ("created_at", "closed_at", "updated_at", "first_response_at")
+SECTIONS = ("columns", "status", "category", "opd", "channel", "defaults", "dates", "preset")
 FUTURE_TOLERANCE = timedelta(hours=1)  # clocks of other systems drift; more than this is a wrong date
 EARLIEST = datetime(EARLIEST_DAY.year, EARLIEST_DAY.month, EARLIEST_DAY.day, tzinfo=UTC)
 EXTERNAL_ID_MAX = 64  # the store's column width
-_STATUS_NAMES = {fold(s): s for s in STATUSES}
 # Words that say whose agency it is, not which: "Dinas Kesehatan Kabupaten Mimika", "RSUD Mimika", "Pemkab Mimika -
 # Dinas Sosial" name the same OPD as without them.
 _REGION_WORDS = frozenset({"pemerintah", "pemkab", "kabupaten", "kab", "mimika"})
 _WORD = re.compile(r"[^\W_]+")
+
+
+class MappingError(ValueError):
+    """A mapping file we cannot use; the message names the file and the problem."""
+
+
+def fold(value: str) -> str:
+    """How names are compared: case, surrounding and repeated spaces, and _/- do not matter."""
+    return " ".join(value.replace("_", " ").casefold().split())
+
+
+_STATUS_NAMES = {fold(s): s for s in STATUSES}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    name: str
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)  # folded their value → our status
+    category: dict[str, str] = field(default_factory=dict)  # folded their value → our category code
+    opd: dict[str, str] = field(default_factory=dict)
+    channel: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+    date_order: str | None = None
+    detect: tuple[str, ...] = ()  # header names that identify a preset's files (--mapping omitted)
+
+    @property
+    def default_category(self) -> str:
+        return self.defaults.get("category", "lainnya")
+
+    @property
+    def default_channel(self) -> str:
+        return self.defaults.get("channel", "web")
+
+
+def parse_mapping(data: dict, name: str) -> Mapping:
+    """A mapping from parsed TOML; every value is checked so that a typo stops the import before it starts."""
+    def table(section: str) -> dict:
+        if not isinstance(data.get(section, {}), dict):
+            raise MappingError(f"{name}: [{section}] must be a table")
+        return data.get(section, {})
+
+    if unknown := sorted(set(data) - set(SECTIONS)):
+        raise MappingError(f"{name}: unknown section(s) {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
+    columns = {}
+    for ours, theirs in table("columns").items():
+        if ours not in FIELDS:
+            raise MappingError(f"{name}: [columns] {ours!r} is not one of our fields ({', '.join(FIELDS)})")
+        theirs = [theirs] if isinstance(theirs, str) else theirs
+        if not (isinstance(theirs, list) and theirs and all(isinstance(t, str) and t.strip() for t in theirs)):
+            raise MappingError(f"{name}: [columns] {ours} must be a column name or a list of column names")
+        columns[ours] = tuple(theirs)
+    tables = {}
+    for section, known, what in (("status", STATUSES, "a status"), ("channel", CHANNELS, "a channel"),
+                                 ("category", None, None), ("opd", None, None)):
+        tables[section] = {}
+        for theirs, ours in table(section).items():
+            if known is not None and ours not in known:
+                raise MappingError(f"{name}: [{section}] {theirs!r} = {ours!r} is not {what} ({', '.join(known)})")
+            if not isinstance(ours, str) or not ours.strip():
+                raise MappingError(f"{name}: [{section}] {theirs!r} must map to a code")
+            tables[section][fold(theirs)] = ours.strip()
+    defaults = table("defaults")
+    for key, value in defaults.items():
+        if key not in ("category", "status", "channel", "opd") or not isinstance(value, str):
+            raise MappingError(f"{name}: [defaults] {key!r} must be one of category, status, channel, opd (text)")
+    for key, known, what in (("status", STATUSES, "a status"), ("channel", CHANNELS, "a channel")):
+        if key in defaults and defaults[key] not in known:
+            raise MappingError(f"{name}: [defaults] {key} {defaults[key]!r} is not {what}")
+    dates = table("dates")
+    if dates.get("order") not in (None, "DMY", "MDY"):
+        raise MappingError(f"{name}: [dates] order must be \"DMY\" or \"MDY\", not {dates['order']!r}")
+    if unknown := sorted(set(dates) - {"order"}):
+        raise MappingError(f"{name}: [dates] knows only 'order', not {', '.join(unknown)}")
+    return Mapping(name, columns, **tables, defaults=dict(defaults), date_order=dates.get("order"),
+                   detect=tuple(table("preset").get("detect", [])))
+
+
+def presets() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(PRESET_DIR.glob("*.toml"))}
+
+
+def load_mapping(spec: str | Path) -> Mapping:
+    """``preset:NAME`` or a path to a TOML file."""
+    spec = str(spec)
+    if spec.startswith("preset:"):
+        if (path := presets().get(spec.removeprefix("preset:"))) is None:
+            raise MappingError(f"no preset {spec.removeprefix('preset:')!r} (presets: {', '.join(presets())})")
+    elif not (path := Path(spec).expanduser()).is_file():
+        raise MappingError(f"mapping file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"mapping {path.name}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise MappingError(f"mapping {path.name}: not UTF-8 text") from None
+    return parse_mapping(data, spec if spec.startswith("preset:") else path.name)
+
+
+def guess_mapping(columns: list[str] | None, fmt: str) -> Mapping:
+    """``--mapping`` omitted: Open311 for JSON and XML, else the preset whose ``detect`` columns are all in the
+    header, else the identity mapping (the file's columns are named like our fields)."""
+    if columns is None:
+        return load_mapping("preset:open311")
+    folded = {fold(c) for c in columns}
+    for name in presets():
+        mapping = load_mapping(f"preset:{name}")
+        if mapping.detect and all(fold(c) in folded for c in mapping.detect):
+            return mapping
+    return Mapping(name="(columns named like our fields)", columns={f: (f,) for f in FIELDS})
 
 
 @dataclass(slots=True)
@@ -75,8 +191,7 @@ class Tally:
 
 
 def agency_words(value: str) -> str:
-    """An agency's name as its words, lower case, without the regency's name (how names are compared when the
-    exact name does not match)."""
+    """An agency's name as its lower-case words without the regency's name (compared when the name is not exact)."""
     return " ".join(w for w in _WORD.findall(value.casefold()) if w not in _REGION_WORDS)
 
 
@@ -149,12 +264,11 @@ class Translator:
         if not self.mapping.name.startswith("("):  # the identity mapping lists every field; most are absent
             self.missing_columns = sorted(f for f in self.mapping.columns if f not in self.resolved)
 
-    # -- the pre-scan ---------------------------------------------------------------------------------------
     def observe(self, records: list[RawRecord]) -> None:
         """Show a batch's date values to their columns until each is decided."""
         for name, column in self.dates.items():
             for value in (v for values in self._columns(records, self._keys(records), name) for v in values):
-                if column.decided:
+                if column.order is not None:
                     break
                 column.observe(value)
 
@@ -165,7 +279,6 @@ class Translator:
     def decide_dates(self) -> None:
         share_decisions(list(self.dates.values()), self.mapping.date_order)
 
-    # -- columns of a batch ---------------------------------------------------------------------------------
     def _keys(self, records: list[RawRecord]) -> dict[str, tuple[str, ...]]:
         """The columns per field: the header's, or those the batch's records name (JSON, XML)."""
         if self.resolved is not None:
@@ -187,15 +300,14 @@ class Translator:
         return [next((v for v in values if not is_missing(v)), None) for values in zip(*columns, strict=True)]
 
     def _dates(self, name: str, records, keys, problems: dict[int, str]) -> list[datetime | None]:
-        """Aware UTC or None per record; ``problems`` gets the reason of each value that is no date, before 2000
-        or in the future (left None)."""
+        """Aware UTC or None per record; ``problems`` gets the reason of each other value (left None)."""
         if name not in self.dates:
             return [None] * len(records)
-        moments, errors = self.dates[name].parse_column(self._column(records, keys, name))
-        for i, reason in errors.items():
-            problems.setdefault(i, f"{name}: {reason}")
+        moments = _distinct(self.dates[name].read, self._column(records, keys, name))
         for i, moment in enumerate(moments):
-            if moment is not None and moment < EARLIEST:
+            if isinstance(moment, BadValue):
+                problems.setdefault(i, f"{name}: {moment}")
+            elif moment is not None and moment < EARLIEST:
                 problems.setdefault(i, f"{name} {moment:%Y-%m-%d} is before {EARLIEST_DAY.year}")
             elif moment is not None and moment > self.latest:
                 problems.setdefault(i, f"{name} {moment.isoformat()} is in the future "
@@ -205,7 +317,6 @@ class Translator:
             moments[i] = None
         return moments
 
-    # -- a batch --------------------------------------------------------------------------------------------
     def translate(self, records: list[RawRecord]) -> tuple[list[Candidate], dict[int, str]]:
         """The candidates that land (with their warnings), and the reason of each record that cannot, by its place."""
         reasons = {i: str(r.fields["__error__"]) for i, r in enumerate(records) if "__error__" in r.fields}

@@ -1,13 +1,10 @@
-"""Writing candidates, idempotent on (source, external_id), through the rule book's status changes
-(rulebook/status_change.py). A new report gets ``baru`` at its creation and one event to its status; a known one
-one event from its old status (actor "impor:<source>"), or a note when only the closing time moved, and never walks
-back through the open flow. A record not newer (:func:`version`) than the status the store holds from this source
-at a known time changes nothing (README "File imports": the same record twice). ``updated_at`` is the import's
-moment."""
+"""Writing candidates, idempotent on (source, external_id), through the rule book (rulebook/status_change.py): a new
+report gets ``baru`` at its creation and an event to its status; a known one an event from its old status, never
+back through the open flow, unless the record is not newer (:func:`version`) than the status the store holds from
+this source at a known time (README "File imports": the same record twice)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import NamedTuple
@@ -22,7 +19,6 @@ from data_access.rulebook.status_change import ReportTimes, SlaClock, arrival, c
 from data_access.store.schema import Report, ReportEvent
 from data_access.store.types import UTCDateTime
 
-LOOKUP_CHUNK = 2000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 REPORT_COLUMNS = ("source", "external_id", "channel", "category_code", "opd_code", "district_code", "village_code",
                   "lat", "lon", "title", "description", "status", "priority", "created_at", "first_response_at",
                   "resolved_at", "closed_at", "response_due_at", "resolution_due_at", "paused_seconds", "updated_at")
@@ -53,9 +49,8 @@ class Version(NamedTuple):
 
 
 def status_time(c: Candidate, now: datetime) -> tuple[datetime, bool]:
-    """When the record's status was reached (at its closing time if finished, else its update time, never before
-    the creation), and whether the source said so. If not, it is the import's moment: when the store learned it
-    (the event's time, its note saying so), never a response, resolution or closing time."""
+    """When the record's status was reached (its closing time if finished, else its update time), and whether the
+    source said so; if not, the import's moment: the event's time, never a response, resolution or closing time."""
     if c.status in FINISHED_STATUSES and c.closed_at is not None:
         return max(c.closed_at, c.created_at), True
     if c.updated_at is not None:
@@ -74,8 +69,7 @@ def status_note(c: Candidate, known: bool) -> str:
 
 
 class Stored(NamedTuple):
-    """What the store holds of a report, as far as an import may change it: its times for status_change (due times
-    and time on hold not read, None: status_change sets them afresh when a hold begins or ends), and the version of
+    """A stored report as an import may change it: its times (due times and hold not read: None) and the version of
     the newest status this source gave it at a known time."""
 
     id: int
@@ -111,11 +105,9 @@ def plan_update(stored: Stored, c: Candidate, now: datetime, *, timeline=None,
 
 
 class ReportUpserter:
-    """Writes one import of one ``source`` (each external id once) over one connection; ``dry_run`` classifies the
-    same way and writes nothing. Changes to known reports commit per batch. New reports wait in a temporary table
-    and go into the store at the end (``finish``) sorted by creation time: a file in random order, written as it
-    comes, touches every page of the report table's time-led indexes in every transaction; sorted, it sweeps
-    them once."""
+    """One import of one ``source`` (each external id once) over one connection; ``dry_run`` writes nothing. New
+    reports wait in a temporary table and go into the store at the end sorted by creation time: a file in random
+    order, written as it comes, touches every page of the time-led indexes in every transaction."""
 
     def __init__(self, engine: Engine, source: str, workcal: WorkCalendar, policies: dict[str, SlaPolicy],
                  now: datetime, *, assigner=None, dry_run: bool = False, transaction_rows: int = 20_000) -> None:
@@ -144,7 +136,7 @@ class ReportUpserter:
         for c in batch:
             if (stored := existing.get(c.external_id)) is None:
                 continue
-            plan = plan_update(stored, c, self.now, timeline=self._timeline_reader(stored.id),
+            plan = plan_update(stored, c, self.now, timeline=partial(self._timeline, stored.id),
                                clock=self._clocks.get(stored.category_code))
             if plan is None:
                 counts.unchanged += 1
@@ -196,13 +188,10 @@ class ReportUpserter:
             self.conn.close()
 
     def _select_in(self, sql: str, values: list, *args) -> list[tuple]:
-        """``sql``'s ``IN ({})`` for ``values`` in chunks, by plain SQL (SQLAlchemy's expanding IN costs more to
-        compile than the look-up itself)."""
-        rows: list[tuple] = []
-        for i in range(0, len(values), LOOKUP_CHUNK):
-            chunk = values[i:i + LOOKUP_CHUNK]
-            rows += self.conn.exec_driver_sql(sql.format(", ".join([self._marker] * len(chunk))), (*chunk, *args))
-        return rows
+        """``sql``'s ``IN ({})`` for ``values`` (a batch's: within both stores' parameter limits), by plain SQL
+        (SQLAlchemy's expanding IN costs more to compile than the look-up itself)."""
+        markers = ", ".join([self._marker] * len(values))
+        return self.conn.exec_driver_sql(sql.format(markers), (*values, *args)).all() if values else []
 
     def _lookup(self, ids: list[str]) -> dict[str, Stored]:
         found = {ext: Stored(report_id, category, opd, ReportTimes(status, *map(_utc, times), None, None, None))
@@ -224,12 +213,11 @@ class ReportUpserter:
                     if not (note or "").endswith(UNKNOWN_TIME_NOTE)}
         return {ext: s._replace(version=versions.get(s.id)) for ext, s in found.items()}
 
-    def _timeline_reader(self, report_id: int) -> Callable[[], list[tuple]]:
-        """Reads the report's status events so far, when status_change needs them (a hold begins or ends)."""
-        return lambda: [(_utc(at), to_status) for at, to_status in self.conn.execute(
-            select(ReportEvent.at, ReportEvent.to_status).where(ReportEvent.report_id == report_id,
-                                                                ReportEvent.kind == "status")
-            .order_by(ReportEvent.at, ReportEvent.id))]
+    def _timeline(self, report_id: int) -> list[tuple]:
+        """The report's status events so far, read when status_change needs them (a hold begins or ends)."""
+        events = select(ReportEvent.at, ReportEvent.to_status).where(ReportEvent.report_id == report_id,
+                                                                     ReportEvent.kind == "status")
+        return [(_utc(at), to) for at, to in self.conn.execute(events.order_by(ReportEvent.at, ReportEvent.id))]
 
     def _stage(self, fresh: list[Candidate]) -> int:
         """New reports into the temporary table; returns how many landed without a district."""
