@@ -1,5 +1,4 @@
-"""File imports (``python -m dashboard import``): readers → translate → upsert, run by file_import in batches with
-a rejects file and a summary. One path; README "Ways in" → "File imports"."""
+"""File imports (``python -m dashboard import``): readers → translate → upsert, run by file_import (one path)."""
 
 from data_access.intake.importing.file_import import ImportFailed, ImportOptions, ImportSummary, import_file
 

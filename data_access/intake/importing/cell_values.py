@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ftfy import fix_encoding as repair_mojibake  # "CafÃ©" → "Café", also twice over; real accents stay
@@ -44,14 +45,8 @@ def _clean(value: object, line_break: str) -> str | None:
     return text.strip() or None
 
 
-def clean_text(value: object) -> str | None:
-    """A title, description or address: line breaks kept as \\n (a description may have paragraphs)."""
-    return _clean(value, "\n")
-
-
-def clean_key(value: object) -> str | None:
-    """An identifier or a code-like value (external id, status, category name): one line."""
-    return _clean(value, " ")
+clean_text = partial(_clean, line_break="\n")  # a title, description or address: paragraphs kept
+clean_key = partial(_clean, line_break=" ")  # an identifier or a code-like value (id, status, service): one line
 
 
 def parse_number(value: object) -> float | None:
@@ -80,6 +75,17 @@ def parse_point(value: object) -> tuple[float | None, float | None]:
     if not match:
         raise BadValue(f"not a 'lat, lon' pair: {str(value)[:40]!r}")
     return float(match.group(1)), float(match.group(2))
+
+
+def location(lat: object, lon: object, point: object) -> tuple[float | None, float | None, str | None]:
+    """(lat, lon, warning) of a latitude and a longitude, else of one "lat, lon" value."""
+    try:
+        lat, lon = parse_number(lat), parse_number(lon)
+        if lat is None or lon is None:
+            lat, lon = parse_point(point)
+    except BadValue as exc:
+        return None, None, f"location: {exc}: landed without a location"
+    return usable_location(lat, lon)
 
 
 def usable_location(lat: float | None, lon: float | None) -> tuple[float | None, float | None, str | None]:

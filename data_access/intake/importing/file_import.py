@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.spreadsheet_cells import csv_cell
 from data_access.intake.bulk_load import DEMO_SOURCES
-from data_access.intake.importing.cell_values import time_zone
+from data_access.intake.importing.cell_values import share_decisions, time_zone
 from data_access.intake.importing.readers import FORMATS, RawRecord, UnreadableFile, detect_format, open_reader
 from data_access.intake.importing.translate import MappingError, Reference, Translator, guess_mapping, load_mapping
 from data_access.intake.importing.upsert import ReportUpserter, version
@@ -101,10 +101,8 @@ class RejectsFile:
 
 def prepare(path: Path, options: ImportOptions) -> tuple:
     """Check the file, the format, the mapping (None: to be guessed), the zone and the source before the store."""
-    if not path.exists():
-        raise ImportFailed(f"{path}: no such file")
     if not path.is_file():
-        raise ImportFailed(f"{path}: not a file")
+        raise ImportFailed(f"{path}: {'not a file' if path.exists() else 'no such file'}")
     if options.format not in FORMATS:
         raise ImportFailed(f"--format {options.format!r} is not one of {', '.join(FORMATS)}")
     try:
@@ -167,12 +165,11 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
         for opened in (reader, rejects):
             if opened is not None:
                 opened.close()
-    tally = translator.tally
-    summary.unmapped_category = sum(tally.unmapped_category.values())
-    summary.unmapped_opd = sum(tally.unmapped_opd.values())
-    summary.unmapped_category_values = dict(tally.unmapped_category.most_common(20))
-    summary.unmapped_opd_values = dict(tally.unmapped_opd.most_common(20))
-    summary.derived_ids = tally.derived_ids
+    summary.unmapped_category = sum(translator.unmapped_category.values())
+    summary.unmapped_opd = sum(translator.unmapped_opd.values())
+    summary.unmapped_category_values = dict(translator.unmapped_category.most_common(20))
+    summary.unmapped_opd_values = dict(translator.unmapped_opd.most_common(20))
+    summary.derived_ids = translator.derived_ids
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -192,9 +189,7 @@ def _prescan(path: Path, fmt: str, translator: Translator) -> dict[str, int]:
     """A read of the file before anything is written: day/month order per date column from every value, and the
     ids that come more than once, of which only the newest copy (upsert.version; full ties: the later) is written,
     so a re-import compares that copy alone with the store. Returns the winning record's number per repeated id."""
-    seen: set[int] = set()
-    repeated: set[int] = set()
-    derived = False
+    seen, repeated, derived = set(), set(), False
     for batch in _batches(_records(path, fmt)):
         translator.observe(batch)
         for raw in translator.raw_ids(batch):
@@ -202,7 +197,7 @@ def _prescan(path: Path, fmt: str, translator: Translator) -> dict[str, int]:
                 derived = True
             else:
                 (repeated if hash(raw) in seen else seen).add(hash(raw))
-    translator.decide_dates()
+    share_decisions(list(translator.dates.values()), translator.mapping.date_order)
     del seen
     best: dict[str, tuple] = {}
     if repeated or derived:  # only the records that need it are translated: repeated ids and derived ones
@@ -213,7 +208,7 @@ def _prescan(path: Path, fmt: str, translator: Translator) -> dict[str, int]:
                 rank = (version(candidate, translator.now), candidate.number)
                 if candidate.external_id not in best or rank > best[candidate.external_id]:
                     best[candidate.external_id] = rank
-        translator.tally = type(translator.tally)()  # counted again by the import itself
+        translator.recount()
     return {external_id: number for external_id, (_, number) in best.items()}
 
 

@@ -142,12 +142,10 @@ class CsvReader(Reader):
         utf16 = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
         encoding, errors = ("utf-16", "replace") if utf16 else ("utf-8-sig", "mimika_cp1252")
         sample = head[:65534].decode(encoding, errors)
-        first_line = sample.split("\n", 1)[0].strip()
-        sep_line = first_line.lower().startswith("sep=") and len(first_line) == 5
-        self.delimiter = first_line[4] if sep_line else sniff_delimiter(sample)
+        first = sample.split("\n", 1)[0].strip()  # Excel's "sep=;" line names the delimiter
+        self.delimiter = first[4] if first.lower().startswith("sep=") and len(first) == 5 else sniff_delimiter(sample)
         self._text = io.TextIOWrapper(self._binary, encoding=encoding, errors=errors, newline="")
-        self._lines: list[str] = []  # the current record's lines, for the rejects file
-        self._line_no = 0
+        self._lines, self._line_no = [], 0  # the current record's lines (for the rejects file), the lines read
         self._reader = csv.reader(self._capture(), delimiter=self.delimiter)
         self.columns = []
         for row in self._reader:
@@ -392,10 +390,6 @@ class JsonReader(Reader):
         self._text.close()
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 
@@ -414,14 +408,14 @@ class XmlReader(Reader):
                         raise UnreadableFile(f"record {count + 1} nests elements deeper than {MAX_NESTING} levels "
                                              "(the limit)")
                     if record_depth is None and len(stack) == 2:
-                        record_depth = 3 if _local(elem.tag).casefold() in XML_WRAPPERS else 2
+                        record_depth = 3 if elem.tag.rsplit("}", 1)[-1].casefold() in XML_WRAPPERS else 2
                     continue
                 depth = len(stack)
                 stack.pop()
                 if depth != record_depth:
                     continue
                 count += 1
-                fields = {_local(name): value for name, value in elem.attrib.items() if name != _XSI_NIL}
+                fields = {name.rsplit("}", 1)[-1]: value for name, value in elem.attrib.items() if name != _XSI_NIL}
                 duplicates: list[str] = []
                 _xml_fields(elem, "", fields, duplicates)
                 raw = ET.tostring(elem, encoding="unicode").strip()
@@ -436,7 +430,7 @@ class XmlReader(Reader):
 
 def _xml_fields(elem, prefix: str, out: dict, duplicates: list[str]) -> None:
     for child in elem:
-        name = prefix + _local(child.tag)
+        name = prefix + child.tag.rsplit("}", 1)[-1]  # without its namespace
         if len(child):
             _xml_fields(child, f"{name}.", out, duplicates)
             continue

@@ -16,17 +16,7 @@ from zoneinfo import ZoneInfo
 from core.bounded import EARLIEST_DAY
 from core.formatting import clip
 from core.rules import FINISHED_STATUSES, STATUSES
-from data_access.intake.importing.cell_values import (
-    BadValue,
-    DateColumn,
-    clean_key,
-    clean_text,
-    is_missing,
-    parse_number,
-    parse_point,
-    share_decisions,
-    usable_location,
-)
+from data_access.intake.importing.cell_values import BadValue, DateColumn, clean_key, clean_text, is_missing, location
 from data_access.intake.importing.readers import RawRecord
 from data_access.store.schema import CHANNELS, DESCRIPTION_MAX, TITLE_MAX
 
@@ -52,9 +42,6 @@ class MappingError(ValueError):
 def fold(value: str) -> str:
     """How names are compared: case, surrounding and repeated spaces, and _/- do not matter."""
     return " ".join(value.replace("_", " ").casefold().split())
-
-
-_STATUS_NAMES = {fold(s): s for s in STATUSES}
 
 
 @dataclass(frozen=True)
@@ -183,13 +170,6 @@ class Reference:
     opds: dict[str, tuple[str, str]]
 
 
-@dataclass
-class Tally:
-    unmapped_category: Counter = field(default_factory=Counter)
-    unmapped_opd: Counter = field(default_factory=Counter)
-    derived_ids: int = 0
-
-
 def agency_words(value: str) -> str:
     """An agency's name as its lower-case words without the regency's name (compared when the name is not exact)."""
     return " ".join(w for w in _WORD.findall(value.casefold()) if w not in _REGION_WORDS)
@@ -212,7 +192,7 @@ class Translator:
                  now: datetime) -> None:
         self.mapping, self.reference, self.now = mapping, reference, now
         self.latest = now + FUTURE_TOLERANCE
-        self.tally = Tally()
+        self.recount()
         self.dates = {f: DateColumn(f, tz) for f in DATE_FIELDS if f in mapping.columns}
         self._category_names = {fold(key): code for code, (name, name_en, _) in reference.categories.items()
                                 for key in (name, name_en, code)}
@@ -228,14 +208,17 @@ class Translator:
                  if (words := agency_words(key)) not in contained}
         self._opd_contained = [*sorted(contained.items(), key=lambda pair: -len(pair[0])),
                                *sorted(short.items(), key=lambda pair: -len(pair[0]))]
-        self._check_targets()
         self.resolved = None if columns is None else self._resolve(columns)
         self.missing_columns: list[str] = []
-        if columns is not None:
-            self._check_columns(columns)
+        self._check(columns)
 
-    def _check_targets(self) -> None:
-        """Every category and OPD the mapping names must exist in the store (a typo would misfile reports)."""
+    def recount(self) -> None:
+        """The summary's counts start again (after the pre-scan's translation)."""
+        self.unmapped_category, self.unmapped_opd, self.derived_ids = Counter(), Counter(), 0
+
+    def _check(self, columns: list[str] | None) -> None:
+        """Every category and OPD the mapping names must exist in the store (a typo would misfile reports), and the
+        file must have the columns a report needs."""
         m, ref = self.mapping, self.reference
         if m.default_category not in ref.categories:
             hint = " (run: python -m dashboard init-db)" if m.default_category == "lainnya" else ""
@@ -245,16 +228,8 @@ class Translator:
         if bad := sorted({o for o in [*m.opd.values(), *([m.defaults["opd"]] if "opd" in m.defaults else [])]
                           if o not in ref.opds}):
             raise MappingError(f"{m.name}: [opd] maps to OPD codes the store does not have: {', '.join(bad)}")
-
-    def _resolve(self, names) -> dict[str, tuple[str, ...]]:
-        """Our field → the file's column names that feed it, matched without case or spacing differences."""
-        by_fold: dict[str, list[str]] = {}
-        for name in names:
-            by_fold.setdefault(fold(name), []).append(name)
-        return {ours: present for ours, theirs in self.mapping.columns.items()
-                if (present := tuple(n for t in theirs for n in by_fold.get(fold(t), ())))}
-
-    def _check_columns(self, columns: list[str]) -> None:
+        if columns is None:
+            return
         if "created_at" not in self.resolved:
             looked = ", ".join(self.mapping.columns.get("created_at", ("created_at",)))
             raise MappingError(f"{self.mapping.name}: the file has no column for created_at (looked for {looked}; "
@@ -263,6 +238,14 @@ class Translator:
             raise MappingError(f"{self.mapping.name}: the file has no column for title, description or category")
         if not self.mapping.name.startswith("("):  # the identity mapping lists every field; most are absent
             self.missing_columns = sorted(f for f in self.mapping.columns if f not in self.resolved)
+
+    def _resolve(self, names) -> dict[str, tuple[str, ...]]:
+        """Our field → the file's column names that feed it, matched without case or spacing differences."""
+        by_fold: dict[str, list[str]] = {}
+        for name in names:
+            by_fold.setdefault(fold(name), []).append(name)
+        return {ours: present for ours, theirs in self.mapping.columns.items()
+                if (present := tuple(n for t in theirs for n in by_fold.get(fold(t), ())))}
 
     def observe(self, records: list[RawRecord]) -> None:
         """Show a batch's date values to their columns until each is decided."""
@@ -275,9 +258,6 @@ class Translator:
     def raw_ids(self, records: list[RawRecord]) -> list[str | None]:
         """The records' own ids as translate reads them (None: translate derives one)."""
         return [clean_key(v) for v in self._column(records, self._keys(records), "external_id")]
-
-    def decide_dates(self) -> None:
-        share_decisions(list(self.dates.values()), self.mapping.date_order)
 
     def _keys(self, records: list[RawRecord]) -> dict[str, tuple[str, ...]]:
         """The columns per field: the header's, or those the batch's records name (JSON, XML)."""
@@ -349,7 +329,7 @@ class Translator:
         titles = [_distinct(clean_text, column) for column in self._columns(records, keys, "title")]
         descriptions = [_distinct(clean_text, column) for column in self._columns(records, keys, "description")]
         addresses = _distinct(clean_text, self._column(records, keys, "address"))
-        locations = self._locations(records, keys)
+        locations = list(map(location, *(self._column(records, keys, name) for name in ("lat", "lon", "location"))))
         ids = [clean_key(v) for v in self._column(records, keys, "external_id")]
         names, default_opd = self.reference.categories, self.mapping.defaults.get("opd")
         out = []
@@ -369,7 +349,7 @@ class Translator:
             category_raw, category = categories[j]
             if (opd := opd_codes[j]) is None:
                 if opds[j] is not None:
-                    self.tally.unmapped_opd[opds[j]] += 1
+                    self.unmapped_opd[opds[j]] += 1
                 opd = default_opd or names[category][2]
             title = " – ".join([column[j] for column in titles if column[j]])
             description = "\n".join([column[j] for column in descriptions if column[j]]) or None
@@ -386,7 +366,7 @@ class Translator:
                 parts = [created_i.isoformat(), category_raw or "", title, description or "",
                          "" if lat is None else f"{lat:.6f}", "" if lon is None else f"{lon:.6f}"]
                 external_id = "h-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-                self.tally.derived_ids += 1
+                self.derived_ids += 1
             elif len(external_id) > EXTERNAL_ID_MAX:
                 digest = hashlib.sha256(external_id.encode()).hexdigest()[:16]
                 external_id = f"{external_id[:EXTERNAL_ID_MAX - 17]}~{digest}"
@@ -403,7 +383,7 @@ class Translator:
         default = self.mapping.defaults.get("status")
         if raw is None:
             return default or "baru", None
-        if ours := self.mapping.status.get(fold(raw)) or _STATUS_NAMES.get(fold(raw)):
+        if ours := self.mapping.status.get(fold(raw)) or {fold(s): s for s in STATUSES}.get(fold(raw)):
             return ours, None
         if default:
             return default, f"status {raw!r} is not in the mapping: taken as {default!r}"
@@ -421,7 +401,7 @@ class Translator:
             found = next((pair for pair in choices if pair[1]), None)
             if found is None:
                 first = next((raw for raw, _ in choices if raw is not None), None)
-                self.tally.unmapped_category[first or "(empty)"] += 1
+                self.unmapped_category[first or "(empty)"] += 1
                 found = (first, self.mapping.default_category)
             out.append(found)
         return out
@@ -441,17 +421,3 @@ class Translator:
         key = fold(value)
         ours = self.mapping.channel.get(key) or key.replace(" ", "_")
         return ours if ours in CHANNELS else self.mapping.default_channel
-
-    def _locations(self, records, keys) -> list[tuple[float | None, float | None, str | None]]:
-        lats, lons = self._column(records, keys, "lat"), self._column(records, keys, "lon")
-        points = self._column(records, keys, "location") if "location" in self.mapping.columns else None
-        out = []
-        for k, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
-            try:
-                lat, lon = parse_number(lat), parse_number(lon)
-                if (lat is None or lon is None) and points is not None:
-                    lat, lon = parse_point(points[k])
-                out.append(usable_location(lat, lon))
-            except BadValue as exc:
-                out.append((None, None, f"location: {exc}: landed without a location"))
-        return out

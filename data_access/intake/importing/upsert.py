@@ -39,15 +39,6 @@ def _sqlite_times(moments: list[datetime]) -> list[str]:
     return [text.replace("T", " ") for text in np.datetime_as_string(micros.astype("datetime64[us]")).tolist()]
 
 
-class Version(NamedTuple):
-    """Which of two copies of a source's record is newer: one whose status time the source gave beats one
-    without, then the later time (clamped to the creation), then the later status in the flow."""
-
-    known: bool
-    at: datetime
-    rank: int
-
-
 def status_time(c: Candidate, now: datetime) -> tuple[datetime, bool]:
     """When the record's status was reached (its closing time if finished, else its update time), and whether the
     source said so; if not, the import's moment: the event's time, never a response, resolution or closing time."""
@@ -58,9 +49,11 @@ def status_time(c: Candidate, now: datetime) -> tuple[datetime, bool]:
     return max(now, c.created_at), False
 
 
-def version(c: Candidate, now: datetime) -> Version:
+def version(c: Candidate, now: datetime) -> tuple[bool, datetime, int]:
+    """Which of two copies of a source's record is newer, compared as a tuple: one whose status time the source
+    gave beats one without, then the later time (clamped to the creation), then the later status in the flow."""
     at, known = status_time(c, now)
-    return Version(known, at if known else _EPOCH, _STATUS_RANK.get(c.status, -1))
+    return known, at if known else _EPOCH, _STATUS_RANK.get(c.status, -1)
 
 
 def status_note(c: Candidate, known: bool) -> str:
@@ -76,7 +69,7 @@ class Stored(NamedTuple):
     category_code: str
     opd_code: str | None
     times: ReportTimes
-    version: Version | None = None
+    version: tuple | None = None
 
 
 def plan_update(stored: Stored, c: Candidate, now: datetime, *, timeline=None,
@@ -208,7 +201,7 @@ class ReportUpserter:
                 [s.id for s in found.values()], self.actor):
             if report_id not in latest or (_utc(at), event_id) > latest[report_id][0]:
                 latest[report_id] = ((_utc(at), event_id), to_status, note)
-        versions = {report_id: Version(True, at, _STATUS_RANK.get(to_status, -1))
+        versions = {report_id: (True, at, _STATUS_RANK.get(to_status, -1))
                     for report_id, ((at, _), to_status, note) in latest.items()
                     if not (note or "").endswith(UNKNOWN_TIME_NOTE)}
         return {ext: s._replace(version=versions.get(s.id)) for ext, s in found.items()}
@@ -221,21 +214,17 @@ class ReportUpserter:
 
     def _stage(self, fresh: list[Candidate]) -> int:
         """New reports into the temporary table; returns how many landed without a district."""
-        n = len(fresh)
-        districts: list[str | None] = [None] * n
-        villages: list[str | None] = [None] * n
+        places: list[tuple] = [(None, None)] * len(fresh)
         located = [i for i, c in enumerate(fresh) if c.lat is not None and c.lon is not None]
         if self.assigner is not None and located:
             found = self.assigner.assign([fresh[i].lon for i in located], [fresh[i].lat for i in located])
-            for i, district, village in zip(located, found["district_code"].tolist(),
-                                            found["village_code"].tolist(), strict=True):
-                # geopandas may hand back NaN for "outside"; the store wants NULL
-                districts[i] = district if isinstance(district, str) else None
-                villages[i] = village if isinstance(village, str) else None
+            for i, *place in zip(located, found["district_code"].tolist(), found["village_code"].tolist(), strict=True):
+                places[i] = tuple(code if isinstance(code, str) else None for code in place)  # NaN for "outside"
+        outside = sum(district is None for district, _ in places)
         if self.dry_run:
-            return districts.count(None)
+            return outside
         rows = []
-        for c, district, village in zip(fresh, districts, villages, strict=True):
+        for c, (district, village) in zip(fresh, places, strict=True):
             # A hold the report arrives in has not ended: its due times stay (status_change without a clock)
             at, known = status_time(c, self.now)
             times = status_change(arrival(c.created_at, self._clocks[c.category_code]), c.status,
@@ -244,13 +233,12 @@ class ReportUpserter:
             rows.append([self.source, c.external_id, c.channel, c.category_code, c.opd_code, district, village,
                          c.lat, c.lon, c.title, c.description, c.status, "normal", *times[1:7], 0.0, self.now, at,
                          status_note(c, known)])
+        columns = ", ".join((*REPORT_COLUMNS, "status_at", "status_note"))
         if self._sqlite:  # ready tuples by plain DB-API calls: SQLAlchemy's per-row processing costs more
             for k in (13, 14, 15, 16, 17, 18, 20, 21):  # the time columns, as SQLAlchemy writes them to SQLite
                 texts = iter(_sqlite_times([row[k] for row in rows if row[k] is not None]))
                 for row in rows:
                     row[k] = None if row[k] is None else next(texts)
-        columns = ", ".join((*REPORT_COLUMNS, "status_at", "status_note"))
-        if self._sqlite:
             self.conn.exec_driver_sql(f"INSERT INTO {self._staging} ({columns}) VALUES "
                                       f"({', '.join(['?'] * len(rows[0]))})", list(map(tuple, rows)))
         else:
@@ -258,4 +246,4 @@ class ReportUpserter:
                     f"COPY {self._staging} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        return districts.count(None)
+        return outside
