@@ -51,20 +51,23 @@ clean_key = partial(_clean, line_break=" ")  # an identifier or a code-like valu
 
 def parse_number(value: object) -> float | None:
     """A decimal number; a comma is accepted as the decimal separator ("-4,5467", common in Indonesian CSV)."""
-    if is_missing(value):
-        return None
     if isinstance(value, bool):
         raise BadValue(f"not a number: {value!r}")
-    text = value if isinstance(value, int | float) else str(value).strip().replace("\u2212", "-")
-    if isinstance(text, str) and text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
     try:
-        number = float(text)
-    except ValueError:
-        raise BadValue(f"not a number: {str(value)[:40]!r}") from None
-    if not math.isfinite(number):
-        raise BadValue(f"not a number: {value!r}")
-    return number
+        number = float(value)  # plain decimal text, the common case, first
+    except (TypeError, ValueError):
+        if is_missing(value):
+            return None
+        text = str(value).strip().replace("\u2212", "-")
+        try:
+            number = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
+        except ValueError:
+            raise BadValue(f"not a number: {str(value)[:40]!r}") from None
+    if math.isfinite(number):
+        return number
+    if is_missing(value):
+        return None
+    raise BadValue(f"not a number: {value!r}")
 
 
 def parse_point(value: object) -> tuple[float | None, float | None]:
@@ -89,8 +92,7 @@ def location(lat: object, lon: object, point: object) -> tuple[float | None, flo
 
 
 def usable_location(lat: float | None, lon: float | None) -> tuple[float | None, float | None, str | None]:
-    """(lat, lon, warning). Missing, (0, 0) — the GPS "no fix" value — and impossible values land as no location;
-    a pair given the wrong way round (|lat| > 90 but |lon| <= 90) is swapped back, with a warning."""
+    """(lat, lon, warning): missing, (0, 0) (GPS "no fix") and impossible values are none; swapped ones put back."""
     if lat is None or lon is None or lat == lon == 0:
         return None, None, None
     if abs(lat) > 90 and abs(lon) <= 90 and abs(lat) <= 180:
@@ -233,8 +235,7 @@ class DateColumn:
 
 
 def share_decisions(columns: list[DateColumn], hint: str | None) -> None:
-    """A column that nothing decides takes the decision of the file's other date columns (one export tool wrote
-    them all), else the mapping's hint."""
+    """A column nothing decides takes the file's other date columns' decision (one tool wrote them), else the hint."""
     decided = {c.order for c in columns if c.order in (DAY_FIRST, MONTH_FIRST)}
     borrowed = decided.pop() if len(decided) == 1 else None
     for column in columns:

@@ -52,8 +52,7 @@ codecs.register_error("mimika_cp1252", lambda e: (e.object[e.start:e.end].decode
 
 
 class RawRecord(NamedTuple):
-    """One record as the file has it: its line (CSV), row (XLSX) or position (JSON, XML), its fields by column,
-    its original text for the rejects file, and reader warnings such as a duplicate key."""
+    """A record as the file has it: line, row or position, fields, original text, reader warnings (duplicate keys)."""
 
     number: int
     fields: dict
@@ -180,7 +179,7 @@ class CsvReader(Reader):
             number, error = self._line_no - len(lines) + 1, None
             if isinstance(row, csv.Error):
                 error = f"unreadable CSV: {row}"
-            elif not any(cell.strip() for cell in row):
+            elif not row or not (row[0].strip() or any(cell.strip() for cell in row)):
                 continue  # a blank line is not a record
             elif len(row) > width and not any(cell.strip() for cell in row[width:]):
                 row = row[:width]  # trailing separators

@@ -23,7 +23,7 @@ REPORT_COLUMNS = ("source", "external_id", "channel", "category_code", "opd_code
                   "lat", "lon", "title", "description", "status", "priority", "created_at", "first_response_at",
                   "resolved_at", "closed_at", "response_due_at", "resolution_due_at", "paused_seconds", "updated_at")
 EVENT_COLUMNS = ("report_id", "at", "kind", "from_status", "to_status", "opd_code", "actor", "note")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
 _FLOW_RANK = {status: i for i, status in enumerate(CLOCK_RUNNING)}
 _STATUS_RANK = {status: i for i, status in enumerate(STATUSES)}  # "later in the flow", for copies of one time
 # Ends the note of an imported status event whose time the source did not give (its ``at`` is the import's own
@@ -35,7 +35,7 @@ _utc = partial(UTCDateTime().process_result_value, dialect=None)  # a time read 
 def _sqlite_times(moments: list[datetime]) -> list[str]:
     """Aware times as the text SQLAlchemy's SQLite DateTime writes for UTCDateTime (naive UTC, six fraction
     digits), so imported rows compare with all others as text of one format; numpy formats a column in C."""
-    micros = np.array([(m - _EPOCH) // timedelta(microseconds=1) for m in moments], dtype="int64")
+    micros = np.array([(m - _EPOCH) // _MICROSECOND for m in moments], dtype="int64")
     return [text.replace("T", " ") for text in np.datetime_as_string(micros.astype("datetime64[us]")).tolist()]
 
 
@@ -91,10 +91,8 @@ def plan_update(stored: Stored, c: Candidate, now: datetime, *, timeline=None,
     if new != old:
         return {**values, "status": new}, {"at": at, "kind": "status", "from_status": old, "to_status": new,
                                            "note": status_note(c, known)}
-    if not values:
-        return None
-    return values, {"at": at, "kind": "note", "from_status": old, "to_status": old,
-                    "note": f"Waktu penyelesaian diperbarui dari impor: {c.closed_at:%Y-%m-%d %H:%M} UTC"}
+    note = f"Waktu penyelesaian diperbarui dari impor: {c.closed_at:%Y-%m-%d %H:%M} UTC"
+    return (values, {"at": at, "kind": "note", "from_status": old, "to_status": old, "note": note}) if values else None
 
 
 class ReportUpserter:
