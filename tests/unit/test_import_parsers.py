@@ -11,18 +11,22 @@ import pytest
 
 from data_access.intake.importing import readers
 from data_access.intake.importing.cell_values import (
+    DAY_FIRST,
+    MONTH_FIRST,
     BadValue,
+    DateColumn,
     clean_key,
     clean_text,
     is_missing,
     parse_number,
     parse_point,
     repair_mojibake,
+    share_decisions,
+    time_zone,
     usable_location,
 )
-from data_access.intake.importing.dates import DAY_FIRST, MONTH_FIRST, DateColumn, share_decisions, time_zone
-from data_access.intake.importing.mapping import MappingError, guess_mapping, load_mapping, parse_mapping, presets
 from data_access.intake.importing.readers import CsvReader, JsonReader, XmlReader, detect_format, sniff_delimiter
+from data_access.intake.importing.translate import MappingError, guess_mapping, load_mapping, parse_mapping, presets
 from data_access.rulebook.sla import WIT, SlaPolicy, Target, WorkCalendar, due_at, target_seconds
 from data_access.store.reference import SLA_POLICIES
 
@@ -331,36 +335,16 @@ def test_due_times_equal_the_walk_over_the_calendar_exactly():
                 assert due_at(start, target, "working", cal) == want, (start, policy.code)
 
 
-@pytest.mark.parametrize("zone", ["Asia/Jayapura", "America/New_York", "Australia/Lord_Howe", "UTC"])
-@pytest.mark.parametrize("first", ["11/20/2026 08:15:00 PM", "11/20/2026 20:15", "2026-11-20 08:15:00.5",
-                                   "2026-11-20T08:15:00+07:00", "20 November 2026 08.15"])
-def test_a_column_read_at_once_equals_its_values_read_one_by_one(zone, first):
-    """A batch's column (pandas with the format of its first value, the rest value by value) gives each value the
-    moment and the reason that parse gives it alone: other shapes in the same column, days past 12 the other way
-    round, junk, spreadsheet cells, and days a zone switches its offset (New York, Lord Howe's half hour)."""
-    tz = time_zone(zone)
-    rng = random.Random(5)
-    values: list = [first]
-    for i in range(2000):
-        moment = datetime(2024, 1, 1) + timedelta(seconds=rng.randrange(3 * 365 * 86400),
-                                                   microseconds=rng.randrange(10**6) * (i % 2))
-        values.append(rng.choice([moment.strftime("%m/%d/%Y %I:%M:%S %p"), moment.strftime("%m/%d/%Y %H:%M"),
-                                  moment.isoformat(" "), moment.isoformat() + "+07:00", moment.isoformat() + "Z",
-                                  moment.strftime("%d/%m/%Y %H:%M"), " 03/04/2026 ", "junk", "13/25/2026", "", None,
-                                  moment, moment.date(), 1763600000]))
-    got, errors = DateColumn("created_at", tz, order=MONTH_FIRST).parse_column(values)
-    for i, value in enumerate(values):
-        try:
-            want, reason = DateColumn("created_at", tz, order=MONTH_FIRST).parse(value), None
-        except BadValue as exc:
-            want, reason = None, str(exc)
-        assert (got[i], errors.get(i)) == (want, reason), value
-        assert got[i] is None or got[i].tzinfo is UTC
-
-
 def test_store_time_text_of_a_column_equals_one_at_a_time():
-    """The whole-column text of the store's times (numpy) is _sqlite_time's, for any aware time."""
-    from data_access.intake.importing.upsert import _sqlite_time, _sqlite_times
+    """The whole-column text of the store's times (numpy) is what SQLAlchemy writes for UTCDateTime on SQLite, for
+    any aware time."""
+    from sqlalchemy.dialects import sqlite
+
+    from data_access.intake.importing.upsert import _sqlite_times
+    from data_access.store.types import UTCDateTime
+
+    dialect = sqlite.dialect()
+    _sqlite_time = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
 
     rng = random.Random(7)
     base = datetime(2000, 1, 1, tzinfo=UTC)
@@ -369,23 +353,3 @@ def test_store_time_text_of_a_column_equals_one_at_a_time():
     moments += [m.astimezone(time_zone("WIT")) for m in moments[:50]] + [datetime(2026, 1, 1, tzinfo=UTC)]
     assert _sqlite_times(moments) == [_sqlite_time(m) for m in moments]
     assert _sqlite_times([]) == []
-
-
-def test_fixed_offset_zones_are_read_by_subtraction_and_others_by_the_zone_database():
-    """Indonesia's zones have kept one offset since 2000, New York's has not; ISO text without a zone, read
-    either way, is the moment the zone database gives."""
-    from data_access.intake.importing.dates import fixed_offset
-
-    assert fixed_offset(time_zone("WIT")) == timedelta(hours=9)
-    assert fixed_offset(time_zone("WIB")) == timedelta(hours=7)
-    assert fixed_offset(time_zone("UTC")) == timedelta(0)
-    assert fixed_offset(time_zone("America/New_York")) is None
-    rng = random.Random(9)
-    for zone in ("Asia/Jayapura", "America/New_York"):
-        tz = time_zone(zone)
-        column = DateColumn("created_at", tz)
-        for _ in range(500):
-            local = datetime(2024, 1, 1) + timedelta(seconds=rng.randrange(3 * 365 * 86400),
-                                                     microseconds=rng.randrange(10**6))
-            got = column.parse(local.isoformat(" "))
-            assert got == local.replace(tzinfo=tz).astimezone(UTC) and got.tzinfo is UTC, (zone, local)

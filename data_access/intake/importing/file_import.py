@@ -1,17 +1,13 @@
-"""The import of one file: read → translate → write in batches, with a rejects file and a summary.
-
-Every record read is counted once as inserted, updated, unchanged or rejected, so
-``inserted + updated + unchanged + rejected == read`` always. A record whose id comes more than once in the file
-is written once, as its newest copy (_prescan); the older copies count as unchanged (and as ``superseded``).
-Batches commit as they go; a rerun after a crash finds the batches already written (unchanged) and continues,
-ending with the store a single run would leave.
-"""
+"""The import of one file: a pre-scan, then read → translate → write in batches, with a rejects file and a summary
+in which every record read is counted once (inserted, updated, unchanged or rejected). Batches commit as they go:
+a rerun after a crash finds them written (unchanged) and ends with the store a single run would leave."""
 
 from __future__ import annotations
 
 import csv
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -22,20 +18,16 @@ from sqlalchemy.orm import Session
 
 from core.spreadsheet_cells import csv_cell
 from data_access.intake.bulk_load import DEMO_SOURCES
-from data_access.intake.importing.dates import time_zone
-from data_access.intake.importing.mapping import Mapping, MappingError, guess_mapping, load_mapping
+from data_access.intake.importing.cell_values import share_decisions, time_zone
 from data_access.intake.importing.readers import FORMATS, RawRecord, UnreadableFile, detect_format, open_reader
-from data_access.intake.importing.translate import Reference, Tally, Translator
+from data_access.intake.importing.translate import MappingError, Reference, Translator, guess_mapping, load_mapping
 from data_access.intake.importing.upsert import ReportUpserter, version
 from data_access.rulebook.policies import policies_from_store
 from data_access.rulebook.sla import WorkCalendar
 from data_access.store.schema import Category, Opd
 
-# New reports per transaction as they go into the store sorted (upsert.ReportUpserter), and records translated and
-# handed to the store at a time (changes to known reports commit per chunk). Chunks of a few thousand records stay
-# in the processor's cache (larger ones cost markedly more CPU per record).
-DEFAULT_BATCH = 20_000
-CHUNK = 2000
+DEFAULT_BATCH = 20_000  # new reports per transaction as they go into the store sorted (upsert.ReportUpserter)
+CHUNK = 2000  # records translated and written at a time: a chunk that stays in the processor's cache
 Progress = Callable[[int, int, int], None]  # (records read, bytes read, bytes in the file)
 _SOURCE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:")
 
@@ -90,56 +82,27 @@ def default_rejects_path(path: Path) -> Path:
 class RejectsFile:
     """CSV (UTF-8 with BOM, so spreadsheets read it right): line, kind (rejected | warning), reason, record."""
 
-    HEADER = ("line", "kind", "reason", "record")
-
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._file = None
-        self._writer = None
+        self._file = self._writer = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by close()
             self._writer = csv.writer(self._file)
-            self._writer.writerow(self.HEADER)
+            self._writer.writerow(("line", "kind", "reason", "record"))
 
     def write(self, record: RawRecord, kind: str, reason: str) -> None:
         if self._writer is not None:
             self._writer.writerow((record.number, kind, csv_cell(reason), csv_cell(record.raw_text())))
-
-    def flush(self) -> None:
-        if self._file is not None:
-            self._file.flush()
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
 
 
-def check_source(source: str) -> str:
-    source = (source or "").strip()
-    if not source or len(source) > 32 or not set(source) <= _SOURCE_CHARS:
-        raise ImportFailed(f"--source {source!r} must be 1–32 letters, digits or . _ - : (e.g. lapor, open311-nyc)")
-    if source in DEMO_SOURCES:  # real reports under the demo's name would pass for demo data (not_a_demo_store)
-        raise ImportFailed(f"--source {source!r} is the demo's own: name the system the file comes from")
-    return source
-
-
-def _reference(engine: Engine) -> tuple[Reference, dict]:
-    with Session(engine) as session:
-        categories = {code: (name, name_en, opd) for code, name, name_en, opd in session.execute(
-            select(Category.code, Category.name, Category.name_en, Category.default_opd_code))}
-        opds = {code: (name, short) for code, name, short in session.execute(
-            select(Opd.code, Opd.name, Opd.short_name))}
-        policies = policies_from_store(session)
-    return Reference(categories, opds), policies
-
-
-def prepare(path: Path, options: ImportOptions) -> tuple[str, Mapping | None, object]:
-    """Check what can be checked before touching the store: the file, the format, the mapping, the zone."""
-    if not path.exists():
-        raise ImportFailed(f"{path}: no such file")
+def prepare(path: Path, options: ImportOptions) -> tuple:
+    """Check the file, the format, the mapping (None: to be guessed), the zone and the source before the store."""
     if not path.is_file():
-        raise ImportFailed(f"{path}: not a file")
+        raise ImportFailed(f"{path}: {'not a file' if path.exists() else 'no such file'}")
     if options.format not in FORMATS:
         raise ImportFailed(f"--format {options.format!r} is not one of {', '.join(FORMATS)}")
     try:
@@ -151,8 +114,12 @@ def prepare(path: Path, options: ImportOptions) -> tuple[str, Mapping | None, ob
         mapping = load_mapping(options.mapping) if options.mapping else None
     except (UnreadableFile, MappingError) as exc:
         raise ImportFailed(str(exc)) from None
-    check_source(options.source)
-    return fmt, mapping, tz
+    source = (options.source or "").strip()
+    if not source or len(source) > 32 or not set(source) <= _SOURCE_CHARS:
+        raise ImportFailed(f"--source {source!r} must be 1–32 letters, digits or . _ - : (e.g. lapor, open311-nyc)")
+    if source in DEMO_SOURCES:  # real reports under the demo's name would pass for demo data (not_a_demo_store)
+        raise ImportFailed(f"--source {source!r} is the demo's own: name the system the file comes from")
+    return fmt, mapping, tz, source
 
 
 def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options: ImportOptions, *,
@@ -160,29 +127,27 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
     """Import one file into the store (or, with ``dry_run``, say what an import would do)."""
     started = time.perf_counter()
     path = Path(path)
-    fmt, mapping, tz = prepare(path, options)
-    source = check_source(options.source)
+    fmt, mapping, tz, source = prepare(path, options)
     now = (options.now or datetime.now(UTC)).astimezone(UTC)
-    reference, policies = _reference(engine)
+    with Session(engine) as session:
+        reference = Reference(
+            {code: (name, name_en, opd) for code, name, name_en, opd in session.execute(
+                select(Category.code, Category.name, Category.name_en, Category.default_opd_code))},
+            {code: (name, short) for code, name, short in session.execute(select(Opd.code, Opd.name, Opd.short_name))})
+        policies = policies_from_store(session)
+    reader = rejects = None
     try:
         reader = open_reader(path, fmt)
-    except UnreadableFile as exc:
-        raise ImportFailed(f"{path.name}: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(f"{path.name}: cannot decode the text ({exc.reason})") from None
-    rejects = None
-    try:
-        if reader.columns is not None and not reader.columns:
+        if reader.columns == []:
             raise ImportFailed(f"{path.name}: no header row (the file is empty)")
         try:
-            mapping = mapping or guess_mapping(reader.columns, fmt)
-            translator = Translator(mapping, reader.columns, reference, tz, now)
+            translator = Translator(mapping or guess_mapping(reader.columns, fmt), reader.columns, reference, tz, now)
         except MappingError as exc:
             raise ImportFailed(str(exc)) from None
-        winners = _prescan(path, fmt, translator, CHUNK)
+        winners = _prescan(path, fmt, translator)
         rejects_path = options.rejects or (None if options.dry_run else default_rejects_path(path))
         rejects = RejectsFile(rejects_path)
-        summary = ImportSummary(format=fmt, mapping=mapping.name, source=source, dry_run=options.dry_run,
+        summary = ImportSummary(format=fmt, mapping=translator.mapping.name, source=source, dry_run=options.dry_run,
                                 rejects_file=str(rejects_path) if rejects_path else None,
                                 columns_missing=translator.missing_columns)
         writer = ReportUpserter(engine, source, workcal, policies, now, assigner=assigner, dry_run=options.dry_run,
@@ -197,75 +162,60 @@ def import_file(engine: Engine, workcal: WorkCalendar, path: Path | str, options
     except UnreadableFile as exc:
         raise ImportFailed(f"{path.name}: {exc}") from None
     finally:
-        reader.close()
-        if rejects is not None:
-            rejects.close()
-    tally = translator.tally
-    summary.unmapped_category = sum(tally.unmapped_category.values())
-    summary.unmapped_opd = sum(tally.unmapped_opd.values())
-    summary.unmapped_category_values = dict(tally.unmapped_category.most_common(20))
-    summary.unmapped_opd_values = dict(tally.unmapped_opd.most_common(20))
-    summary.derived_ids = tally.derived_ids
+        for opened in (reader, rejects):
+            if opened is not None:
+                opened.close()
+    summary.unmapped_category = sum(translator.unmapped_category.values())
+    summary.unmapped_opd = sum(translator.unmapped_opd.values())
+    summary.unmapped_category_values = dict(translator.unmapped_category.most_common(20))
+    summary.unmapped_opd_values = dict(translator.unmapped_opd.most_common(20))
+    summary.derived_ids = translator.derived_ids
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _prescan(path: Path, fmt: str, translator: Translator, size: int) -> dict[str, int]:
-    """One read of the whole file before anything is written: it decides day/month order per date column from
-    every value, and finds the records whose id comes more than once. Of those only the newest copy is written
-    (upsert.version: a copy with a time beats one without, then the later time, then the later status in the flow;
-    full ties: the later copy), so a re-import of the same file compares that copy alone with the store and
-    changes nothing. Returns the winning record's number for each repeated id (ids once in the file: absent)."""
-    seen: set[int] = set()
-    repeated: set[int] = set()
-    derived = False
-    for batch in _batches(_records(path, fmt), size):
-        if translator.dates and not translator.dates_settled():
-            translator.observe(batch)
-        for raw in translator.raw_ids(batch):
-            if raw is None:
-                derived = True
-            else:
-                key = hash(raw)
-                (repeated if key in seen else seen).add(key)
-    translator.decide_dates()
-    del seen
-    best: dict[str, tuple] = {}
-    if repeated or derived:
-        # Only the records that need it are translated here: repeated ids, and ids derived from the content.
-        def needed(batch: list[RawRecord]) -> list[RawRecord]:
-            return [r for r, raw in zip(batch, translator.raw_ids(batch), strict=True)
-                    if raw is None or hash(raw) in repeated]
-
-        for batch in _batches(_records(path, fmt), size):
-            for candidate in translator.translate(needed(batch))[0]:
-                rank = (version(candidate, translator.now), candidate.number)
-                if candidate.external_id not in best or rank > best[candidate.external_id]:
-                    best[candidate.external_id] = rank
-        translator.tally = Tally()  # counted again by the import itself
-    return {external_id: number for external_id, (_, number) in best.items()}
-
-
-def _records(path: Path, fmt: str):
-    reader = open_reader(path, fmt)
-    try:
-        yield from reader.records()
-    finally:
-        reader.close()
-
-
-def _batches(records, size: int):
+def _batches(records, size: int = CHUNK):
     records = iter(records)
     while batch := list(islice(records, size)):
         yield batch
 
 
+def _records(path: Path, fmt: str):
+    with closing(open_reader(path, fmt)) as reader:
+        yield from reader.records()
+
+
+def _prescan(path: Path, fmt: str, translator: Translator) -> dict[str, int]:
+    """A read of the file before anything is written: day/month order per date column from every value, and the
+    ids that come more than once, of which only the newest copy (upsert.version; full ties: the later) is written,
+    so a re-import compares that copy alone with the store. Returns the winning record's number per repeated id."""
+    seen, repeated, derived = set(), set(), False
+    for batch in _batches(_records(path, fmt)):
+        translator.observe(batch)
+        for raw in translator.raw_ids(batch):
+            if raw is None:
+                derived = True
+            else:
+                (repeated if hash(raw) in seen else seen).add(hash(raw))
+    share_decisions(list(translator.dates.values()), translator.mapping.date_order)
+    del seen
+    best: dict[str, tuple] = {}
+    if repeated or derived:  # only the records that need it are translated: repeated ids and derived ones
+        for batch in _batches(_records(path, fmt)):
+            needed = [r for r, raw in zip(batch, translator.raw_ids(batch), strict=True)
+                      if raw is None or hash(raw) in repeated]
+            for candidate in translator.translate(needed)[0]:
+                rank = (version(candidate, translator.now), candidate.number)
+                if candidate.external_id not in best or rank > best[candidate.external_id]:
+                    best[candidate.external_id] = rank
+        translator.recount()
+    return {external_id: number for external_id, (_, number) in best.items()}
+
+
 def _run(reader, translator: Translator, writer: ReportUpserter, rejects: RejectsFile, summary: ImportSummary,
          batch_size: int, progress: Progress | None, winners: dict[str, int]) -> None:
     if hasattr(writer.assigner, "build_grids"):
-        # The assigner's lookup grid answers a point in ~1 µs instead of ~10 µs, and costs only the cells the
-        # file's points fall in (geo/assign.py): worth it for a file of any size.
-        writer.assigner.build_grids()
+        writer.assigner.build_grids()  # a point found ten times faster, for the cells the file's points fall in
     for batch in _batches(reader.records(), batch_size):
         summary.read += len(batch)
         candidates, reasons = translator.translate(batch)
@@ -273,21 +223,15 @@ def _run(reader, translator: Translator, writer: ReportUpserter, rejects: Reject
         for i, record in enumerate(batch):  # the rejects file in the file's order
             if i in reasons:
                 rejects.write(record, "rejected", reasons[i])
-                continue
-            for warning in by_number[record.number].warnings:
-                rejects.write(record, "warning", warning)
+            else:
+                for warning in by_number[record.number].warnings:
+                    rejects.write(record, "warning", warning)
         summary.rejected += len(reasons)
         summary.warnings += sum(len(c.warnings) for c in candidates)
-        # An older copy of a record the file holds newer changes nothing
         fresh = [c for c in candidates if winners.get(c.external_id, c.number) == c.number]
-        summary.unchanged += len(candidates) - len(fresh)
+        summary.unchanged += len(candidates) - len(fresh)  # an older copy of a record the file holds newer
         summary.superseded += len(candidates) - len(fresh)
         if fresh:
-            result = writer.write(fresh)
-            summary.inserted += result.inserted
-            summary.updated += result.updated
-            summary.unchanged += result.unchanged
-            summary.outside += result.outside
-        rejects.flush()
+            writer.write(fresh, summary)
         if progress is not None:
             progress(summary.read, reader.position(), reader.size)

@@ -1,53 +1,145 @@
-"""A batch of foreign records → candidate reports of ours, and a reason for each record that cannot land.
-
-Pure: the store's reference data (categories, OPDs) is handed in. What lands and what is refused:
-
-* refused: junk the reader flagged (wrong field count, a repeated header), no usable ``created_at`` (missing, not
-  a date, before 2000 or in the future beyond :data:`FUTURE_TOLERANCE`), a status the mapping does not know
-  (unless ``[defaults] status`` is set);
-* lands with a warning: any other time that is not a date, before 2000 or in the future (left unknown), a closing
-  time before the creation time (taken as the creation time), coordinates out of range or swapped, a closing time
-  on an open status (ignored), duplicate keys in JSON or XML;
-* lands quietly: missing or ``0,0`` coordinates (no location: counted "outside"), a service name the mapping does
-  not know (the default category, counted as ``unmapped_category``), an agency it does not know (the category's
-  OPD, counted as ``unmapped_opd``).
-
-A record without an external id gets one derived from its content: ``h-`` and the first 32 hex digits of the
-SHA-256 of its creation time, category, title, description, address and coordinates — the fields that say what
-was reported, not how far it has got, so a later export of the same report with a new status is recognised.
-"""
+"""Mapping files (TOML, README "File imports": which of their columns feeds which of our fields, how their values
+translate; presets in presets/), and a batch of foreign records → candidate reports of ours by a mapping, column
+by column, with the reason of each record that cannot land. Pure: the store's categories and OPDs are handed in."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.bounded import EARLIEST_DAY
 from core.formatting import clip
 from core.rules import FINISHED_STATUSES, STATUSES
-from data_access.intake.importing.cell_values import (
-    BadValue,
-    clean_key,
-    clean_text,
-    is_missing,
-    parse_number,
-    parse_point,
-    usable_location,
-)
-from data_access.intake.importing.dates import DateColumn, share_decisions
-from data_access.intake.importing.mapping import DATE_FIELDS, Mapping, MappingError, fold
+from data_access.intake.importing.cell_values import BadValue, DateColumn, clean_key, clean_text, is_missing, location
 from data_access.intake.importing.readers import RawRecord
 from data_access.store.schema import CHANNELS, DESCRIPTION_MAX, TITLE_MAX
 
+PRESET_DIR = Path(__file__).with_name("presets")
+# In [columns], title and description join every column listed; for the other fields the list gives alternatives.
+FIELDS = ("external_id", "created_at", "closed_at", "updated_at", "first_response_at", "status", "category",
+          "title", "description", "lat", "lon", "location", "address", "opd", "channel")
+DATE_FIELDS = ("created_at", "closed_at", "updated_at", "first_response_at")
+SECTIONS = ("columns", "status", "category", "opd", "channel", "defaults", "dates", "preset")
 FUTURE_TOLERANCE = timedelta(hours=1)  # clocks of other systems drift; more than this is a wrong date
 EARLIEST = datetime(EARLIEST_DAY.year, EARLIEST_DAY.month, EARLIEST_DAY.day, tzinfo=UTC)
-TITLE_JOIN = " – "
 EXTERNAL_ID_MAX = 64  # the store's column width
-_STATUS_NAMES = {fold(s): s for s in STATUSES}
+# Words that say whose agency it is, not which: "Dinas Kesehatan Kabupaten Mimika", "RSUD Mimika", "Pemkab Mimika -
+# Dinas Sosial" name the same OPD as without them.
+_REGION_WORDS = frozenset({"pemerintah", "pemkab", "kabupaten", "kab", "mimika"})
+_WORD = re.compile(r"[^\W_]+")
+
+
+class MappingError(ValueError):
+    """A mapping file we cannot use; the message names the file and the problem."""
+
+
+def fold(value: str) -> str:
+    """How names are compared: case, surrounding and repeated spaces, and _/- do not matter."""
+    return " ".join(value.replace("_", " ").casefold().split())
+
+
+@dataclass(frozen=True)
+class Mapping:
+    name: str
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)  # folded their value → our status
+    category: dict[str, str] = field(default_factory=dict)  # folded their value → our category code
+    opd: dict[str, str] = field(default_factory=dict)
+    channel: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+    date_order: str | None = None
+    detect: tuple[str, ...] = ()  # header names that identify a preset's files (--mapping omitted)
+
+    @property
+    def default_category(self) -> str:
+        return self.defaults.get("category", "lainnya")
+
+    @property
+    def default_channel(self) -> str:
+        return self.defaults.get("channel", "web")
+
+
+def parse_mapping(data: dict, name: str) -> Mapping:
+    """A mapping from parsed TOML; every value is checked so that a typo stops the import before it starts."""
+    def table(section: str) -> dict:
+        if not isinstance(data.get(section, {}), dict):
+            raise MappingError(f"{name}: [{section}] must be a table")
+        return data.get(section, {})
+
+    if unknown := sorted(set(data) - set(SECTIONS)):
+        raise MappingError(f"{name}: unknown section(s) {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
+    columns = {}
+    for ours, theirs in table("columns").items():
+        if ours not in FIELDS:
+            raise MappingError(f"{name}: [columns] {ours!r} is not one of our fields ({', '.join(FIELDS)})")
+        theirs = [theirs] if isinstance(theirs, str) else theirs
+        if not (isinstance(theirs, list) and theirs and all(isinstance(t, str) and t.strip() for t in theirs)):
+            raise MappingError(f"{name}: [columns] {ours} must be a column name or a list of column names")
+        columns[ours] = tuple(theirs)
+    tables = {}
+    for section, known, what in (("status", STATUSES, "a status"), ("channel", CHANNELS, "a channel"),
+                                 ("category", None, None), ("opd", None, None)):
+        tables[section] = {}
+        for theirs, ours in table(section).items():
+            if known is not None and ours not in known:
+                raise MappingError(f"{name}: [{section}] {theirs!r} = {ours!r} is not {what} ({', '.join(known)})")
+            if not isinstance(ours, str) or not ours.strip():
+                raise MappingError(f"{name}: [{section}] {theirs!r} must map to a code")
+            tables[section][fold(theirs)] = ours.strip()
+    defaults = table("defaults")
+    for key, value in defaults.items():
+        if key not in ("category", "status", "channel", "opd") or not isinstance(value, str):
+            raise MappingError(f"{name}: [defaults] {key!r} must be one of category, status, channel, opd (text)")
+    for key, known, what in (("status", STATUSES, "a status"), ("channel", CHANNELS, "a channel")):
+        if key in defaults and defaults[key] not in known:
+            raise MappingError(f"{name}: [defaults] {key} {defaults[key]!r} is not {what}")
+    dates = table("dates")
+    if dates.get("order") not in (None, "DMY", "MDY"):
+        raise MappingError(f"{name}: [dates] order must be \"DMY\" or \"MDY\", not {dates['order']!r}")
+    if unknown := sorted(set(dates) - {"order"}):
+        raise MappingError(f"{name}: [dates] knows only 'order', not {', '.join(unknown)}")
+    return Mapping(name, columns, **tables, defaults=dict(defaults), date_order=dates.get("order"),
+                   detect=tuple(table("preset").get("detect", [])))
+
+
+def presets() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(PRESET_DIR.glob("*.toml"))}
+
+
+def load_mapping(spec: str | Path) -> Mapping:
+    """``preset:NAME`` or a path to a TOML file."""
+    spec = str(spec)
+    if spec.startswith("preset:"):
+        if (path := presets().get(spec.removeprefix("preset:"))) is None:
+            raise MappingError(f"no preset {spec.removeprefix('preset:')!r} (presets: {', '.join(presets())})")
+    elif not (path := Path(spec).expanduser()).is_file():
+        raise MappingError(f"mapping file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"mapping {path.name}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise MappingError(f"mapping {path.name}: not UTF-8 text") from None
+    return parse_mapping(data, spec if spec.startswith("preset:") else path.name)
+
+
+def guess_mapping(columns: list[str] | None, fmt: str) -> Mapping:
+    """``--mapping`` omitted: Open311 for JSON and XML, else the preset whose ``detect`` columns are all in the
+    header, else the identity mapping (the file's columns are named like our fields)."""
+    if columns is None:
+        return load_mapping("preset:open311")
+    folded = {fold(c) for c in columns}
+    for name in presets():
+        mapping = load_mapping(f"preset:{name}")
+        if mapping.detect and all(fold(c) in folded for c in mapping.detect):
+            return mapping
+    return Mapping(name="(columns named like our fields)", columns={f: (f,) for f in FIELDS})
 
 
 @dataclass(slots=True)
@@ -78,24 +170,29 @@ class Reference:
     opds: dict[str, tuple[str, str]]
 
 
-@dataclass
-class Tally:
-    unmapped_category: Counter = field(default_factory=Counter)
-    unmapped_opd: Counter = field(default_factory=Counter)
-    derived_ids: int = 0
+def agency_words(value: str) -> str:
+    """An agency's name as its lower-case words without the regency's name (compared when the name is not exact)."""
+    return " ".join(w for w in _WORD.findall(value.casefold()) if w not in _REGION_WORDS)
+
+
+def _distinct(function, values: list) -> list:
+    """``function`` of each value, worked out once per distinct value (the values of a column repeat)."""
+    if set(map(type, values)) == {str}:  # text files: one table of the distinct texts
+        table = {v: function(v) for v in set(values)}
+        return list(map(table.__getitem__, values))
+    table = {key: function(key[1]) for key in {(type(v), v) for v in values}}  # 1, 1.0 and True: typed keys
+    return [table[(type(v), v)] for v in values]
 
 
 class Translator:
-    """Translates a batch of records column by column: each of our fields is read from the batch's column, dates by
-    :meth:`DateColumn.parse_column`, and every other value through a table of the batch's distinct values (a
-    few dozen statuses, services and agencies in a file of any size), so the per-record work is a few look-ups."""
+    """Each of our fields is read from the batch's column, every value but dates through a table of the batch's
+    distinct values (a few dozen statuses, services and agencies), so the per-record work is a few look-ups."""
 
     def __init__(self, mapping: Mapping, columns: list[str] | None, reference: Reference, tz: ZoneInfo,
                  now: datetime) -> None:
         self.mapping, self.reference, self.now = mapping, reference, now
         self.latest = now + FUTURE_TOLERANCE
-        self.tally = Tally()
-        self.missing_columns: list[str] = []
+        self.recount()
         self.dates = {f: DateColumn(f, tz) for f in DATE_FIELDS if f in mapping.columns}
         self._category_names = {fold(key): code for code, (name, name_en, _) in reference.categories.items()
                                 for key in (name, name_en, code)}
@@ -107,30 +204,40 @@ class Translator:
         # Longest names first, so "Dinas Pemberdayaan Perempuan …" wins over a shorter name inside it; full names
         # inside the value first, then short names and codes as whole words ("RSUD Mimika", "UPTD Dinkes …").
         contained = {agency_words(name): code for code, (name, _) in reference.opds.items()}
-        short = {agency_words(key): code for code, (_, short_name) in reference.opds.items()
-                 for key in (short_name, code)}
+        short = {words: code for code, (_, short_name) in reference.opds.items() for key in (short_name, code)
+                 if (words := agency_words(key)) not in contained}
         self._opd_contained = [*sorted(contained.items(), key=lambda pair: -len(pair[0])),
-                               *sorted(((k, c) for k, c in short.items() if k not in contained),
-                                       key=lambda pair: -len(pair[0]))]
-        self.check_targets()
-        self.resolved = self._resolve(columns) if columns is not None else None
-        if columns is not None:
-            self._check_columns(columns)
+                               *sorted(short.items(), key=lambda pair: -len(pair[0]))]
+        self.resolved = None if columns is None else self._resolve(columns)
+        self.missing_columns: list[str] = []
+        self._check(columns)
 
-    # -- set-up ---------------------------------------------------------------------------------------------
-    def check_targets(self) -> None:
-        """Every category and OPD the mapping names must exist in the store (a typo would misfile reports)."""
+    def recount(self) -> None:
+        """The summary's counts start again (after the pre-scan's translation)."""
+        self.unmapped_category, self.unmapped_opd, self.derived_ids = Counter(), Counter(), 0
+
+    def _check(self, columns: list[str] | None) -> None:
+        """Every category and OPD the mapping names must exist in the store (a typo would misfile reports), and the
+        file must have the columns a report needs."""
         m, ref = self.mapping, self.reference
         if m.default_category not in ref.categories:
             hint = " (run: python -m dashboard init-db)" if m.default_category == "lainnya" else ""
             raise MappingError(f"{m.name}: the default category {m.default_category!r} is not in the store{hint}")
-        bad = sorted({c for c in m.category.values() if c not in ref.categories})
-        if bad:
+        if bad := sorted({c for c in m.category.values() if c not in ref.categories}):
             raise MappingError(f"{m.name}: [category] maps to codes the store does not have: {', '.join(bad)}")
-        bad = sorted({o for o in [*m.opd.values(), *([m.defaults['opd']] if 'opd' in m.defaults else [])]
-                      if o not in ref.opds})
-        if bad:
+        if bad := sorted({o for o in [*m.opd.values(), *([m.defaults["opd"]] if "opd" in m.defaults else [])]
+                          if o not in ref.opds}):
             raise MappingError(f"{m.name}: [opd] maps to OPD codes the store does not have: {', '.join(bad)}")
+        if columns is None:
+            return
+        if "created_at" not in self.resolved:
+            looked = ", ".join(self.mapping.columns.get("created_at", ("created_at",)))
+            raise MappingError(f"{self.mapping.name}: the file has no column for created_at (looked for {looked}; "
+                               f"the file has {', '.join(columns[:12])}{' …' if len(columns) > 12 else ''})")
+        if not {"title", "description", "category"} & set(self.resolved):
+            raise MappingError(f"{self.mapping.name}: the file has no column for title, description or category")
+        if not self.mapping.name.startswith("("):  # the identity mapping lists every field; most are absent
+            self.missing_columns = sorted(f for f in self.mapping.columns if f not in self.resolved)
 
     def _resolve(self, names) -> dict[str, tuple[str, ...]]:
         """Our field → the file's column names that feed it, matched without case or spacing differences."""
@@ -140,38 +247,18 @@ class Translator:
         return {ours: present for ours, theirs in self.mapping.columns.items()
                 if (present := tuple(n for t in theirs for n in by_fold.get(fold(t), ())))}
 
-    def _check_columns(self, columns: list[str]) -> None:
-        resolved = self.resolved
-        if "created_at" not in resolved:
-            looked = ", ".join(self.mapping.columns.get("created_at", ("created_at",)))
-            raise MappingError(f"{self.mapping.name}: the file has no column for created_at (looked for {looked}; "
-                               f"the file has {', '.join(columns[:12])}{' …' if len(columns) > 12 else ''})")
-        if not {"title", "description", "category"} & set(resolved):
-            raise MappingError(f"{self.mapping.name}: the file has no column for title, description or category")
-        if not self.mapping.name.startswith("("):  # the identity mapping lists every field; most are absent
-            self.missing_columns = sorted(f for f in self.mapping.columns if f not in resolved)
-
     def observe(self, records: list[RawRecord]) -> None:
-        """The pre-scan: show a batch's date values to their columns."""
-        keys = self._keys(records)
+        """Show a batch's date values to their columns until each is decided."""
         for name, column in self.dates.items():
-            for values in self._columns(records, keys, name):
-                for value in values:
-                    if column.decided:
-                        break
-                    column.observe(value)
+            for value in (v for values in self._columns(records, self._keys(records), name) for v in values):
+                if column.order is not None:
+                    break
+                column.observe(value)
 
     def raw_ids(self, records: list[RawRecord]) -> list[str | None]:
-        """The records' own ids as translate reads them (None: it has none, and translate derives one)."""
+        """The records' own ids as translate reads them (None: translate derives one)."""
         return [clean_key(v) for v in self._column(records, self._keys(records), "external_id")]
 
-    def decide_dates(self) -> None:
-        share_decisions(list(self.dates.values()), self.mapping.date_order)
-
-    def dates_settled(self) -> bool:
-        return all(c.decided for c in self.dates.values())
-
-    # -- columns of a batch ---------------------------------------------------------------------------------
     def _keys(self, records: list[RawRecord]) -> dict[str, tuple[str, ...]]:
         """The columns per field: the header's, or those the batch's records name (JSON, XML)."""
         if self.resolved is not None:
@@ -193,19 +280,16 @@ class Translator:
         return [next((v for v in values if not is_missing(v)), None) for values in zip(*columns, strict=True)]
 
     def _dates(self, name: str, records, keys, problems: dict[int, str]) -> list[datetime | None]:
-        """A date column: aware UTC or None per record; ``problems`` gets the reason for each value that is no
-        date, before 2000 or in the future (left None)."""
+        """Aware UTC or None per record; ``problems`` gets the reason of each other value (left None)."""
         if name not in self.dates:
             return [None] * len(records)
-        moments, errors = self.dates[name].parse_column(self._column(records, keys, name))
-        for i, reason in errors.items():
-            problems.setdefault(i, f"{name}: {reason}")
+        moments = _distinct(self.dates[name].read, self._column(records, keys, name))
         for i, moment in enumerate(moments):
-            if moment is None:
-                continue
-            if moment < EARLIEST:
+            if isinstance(moment, BadValue):
+                problems.setdefault(i, f"{name}: {moment}")
+            elif moment is not None and moment < EARLIEST:
                 problems.setdefault(i, f"{name} {moment:%Y-%m-%d} is before {EARLIEST_DAY.year}")
-            elif moment > self.latest:
+            elif moment is not None and moment > self.latest:
                 problems.setdefault(i, f"{name} {moment.isoformat()} is in the future "
                                        f"(now is {self.now:%Y-%m-%d %H:%M} UTC)")
             else:
@@ -213,25 +297,20 @@ class Translator:
             moments[i] = None
         return moments
 
-    # -- a batch ------------------------------------------------------------------------------------------------
     def translate(self, records: list[RawRecord]) -> tuple[list[Candidate], dict[int, str]]:
-        """The candidates of the records that land (each with its warnings), and the reason of each that cannot,
-        by its place in ``records``."""
-        n = len(records)
-        reasons: dict[int, str] = {i: str(r.fields["__error__"]) for i, r in enumerate(records)
-                                   if "__error__" in r.fields}
+        """The candidates that land (with their warnings), and the reason of each record that cannot, by its place."""
+        reasons = {i: str(r.fields["__error__"]) for i, r in enumerate(records) if "__error__" in r.fields}
         keys = self._keys(records)
         created = self._dates("created_at", records, keys, reasons)
-        for i, moment in enumerate(created):
-            if moment is None:
-                reasons.setdefault(i, "created_at is missing")
+        for i in (i for i, moment in enumerate(created) if moment is None):
+            reasons.setdefault(i, "created_at is missing")
         warnings: list[list[str]] = [list(r.notes) for r in records]
         optional = {}
         for name in ("closed_at", "updated_at", "first_response_at"):
             problems: dict[int, str] = {}
             optional[name] = self._dates(name, records, keys, problems)
-            # A time other than the creation that cannot be read (a San Francisco dump's repeated key leaves
-            # updated_datetime = "true") is left unknown with a warning; the record still lands.
+            # Another time that cannot be read (a San Francisco dump's repeated key leaves updated_datetime =
+            # "true") is left unknown with a warning; the record still lands.
             for i, reason in problems.items():
                 warnings[i].append(f"{reason}: left unknown")
         statuses = _distinct(clean_key, self._column(records, keys, "status"))
@@ -241,10 +320,8 @@ class Translator:
                 reasons.setdefault(i, warning)
             elif warning:
                 warnings[i].append(warning)
-
-        keep = [i for i in range(n) if i not in reasons]
-        if len(keep) < n:
-            records = [records[i] for i in keep]
+        keep = [i for i in range(len(records)) if i not in reasons]
+        records = [records[i] for i in keep] if len(keep) < len(records) else records
         categories = self._categories(records, keys)
         opds = _distinct(clean_key, self._column(records, keys, "opd"))
         opd_codes = _distinct(self._opd_code, opds)
@@ -252,16 +329,13 @@ class Translator:
         titles = [_distinct(clean_text, column) for column in self._columns(records, keys, "title")]
         descriptions = [_distinct(clean_text, column) for column in self._columns(records, keys, "description")]
         addresses = _distinct(clean_text, self._column(records, keys, "address"))
-        locations = self._locations(records, keys)
+        locations = list(map(location, *(self._column(records, keys, name) for name in ("lat", "lon", "location"))))
         ids = [clean_key(v) for v in self._column(records, keys, "external_id")]
-        names = self.reference.categories
-        default_opd = self.mapping.defaults.get("opd")
+        names, default_opd = self.reference.categories, self.mapping.defaults.get("opd")
         out = []
         for j, i in enumerate(keep):
-            notes = warnings[i]
-            status, raw_status = verdicts[i][0], statuses[i]
-            closed, updated = optional["closed_at"][i], optional["updated_at"][i]
-            responded, created_i = optional["first_response_at"][i], created[i]
+            notes, status, created_i = warnings[i], verdicts[i][0], created[i]
+            closed, responded = optional["closed_at"][i], optional["first_response_at"][i]
             if closed is not None and status not in FINISHED_STATUSES:
                 notes.append(f"a closing time ({closed:%Y-%m-%d %H:%M} UTC) on status {status!r}: ignored")
                 closed = None
@@ -273,35 +347,35 @@ class Translator:
                 notes.append("first_response_at is before created_at: taken as created_at")
                 responded = created_i
             category_raw, category = categories[j]
-            opd = opd_codes[j]
-            if opd is None:
+            if (opd := opd_codes[j]) is None:
                 if opds[j] is not None:
-                    self.tally.unmapped_opd[opds[j]] += 1
+                    self.unmapped_opd[opds[j]] += 1
                 opd = default_opd or names[category][2]
-            title = TITLE_JOIN.join([column[j] for column in titles if column[j]])
+            title = " – ".join([column[j] for column in titles if column[j]])
             description = "\n".join([column[j] for column in descriptions if column[j]]) or None
-            address = addresses[j]
             if not title:
                 title = (description.split("\n", 1)[0] if description else None) or (
-                    address and f"{names[category][0]} – {address}") or names[category][0]
+                    addresses[j] and f"{names[category][0]} – {addresses[j]}") or names[category][0]
             title = clip(title.replace("\n", " "), TITLE_MAX)
-            if address:
-                description = f"{description}\n\nAlamat: {address}" if description else f"Alamat: {address}"
+            if addresses[j]:
+                description = f"{description}\n\nAlamat: {addresses[j]}" if description else f"Alamat: {addresses[j]}"
             lat, lon, warning = locations[j]
             if warning:
                 notes.append(warning)
-            external_id = ids[j]
-            if external_id is None:
-                external_id = _derived_id(created_i, category_raw, title, description, lat, lon)
-                self.tally.derived_ids += 1
+            if (external_id := ids[j]) is None:  # derived from what was reported, not from how far it has got
+                parts = [created_i.isoformat(), category_raw or "", title, description or "",
+                         "" if lat is None else f"{lat:.6f}", "" if lon is None else f"{lon:.6f}"]
+                external_id = "h-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+                self.derived_ids += 1
             elif len(external_id) > EXTERNAL_ID_MAX:
                 digest = hashlib.sha256(external_id.encode()).hexdigest()[:16]
                 external_id = f"{external_id[:EXTERNAL_ID_MAX - 17]}~{digest}"
             if description is not None and len(description) > DESCRIPTION_MAX:  # cut after the id: it stays
                 notes.append(f"description cut to {DESCRIPTION_MAX} characters (it had {len(description)})")
                 description = clip(description, DESCRIPTION_MAX)
-            out.append(Candidate(records[j].number, external_id, created_i, status, raw_status, category, opd,
-                                 channels[j], title, description, lat, lon, closed, updated, responded, notes))
+            out.append(Candidate(records[j].number, external_id, created_i, status, statuses[i], category, opd,
+                                 channels[j], title, description, lat, lon, closed, optional["updated_at"][i],
+                                 responded, notes))
         return out, reasons
 
     def _status(self, raw: str | None) -> tuple[str | None, str | None]:
@@ -309,19 +383,14 @@ class Translator:
         default = self.mapping.defaults.get("status")
         if raw is None:
             return default or "baru", None
-        key = fold(raw)
-        ours = self.mapping.status.get(key) or _STATUS_NAMES.get(key)
-        if ours:
+        if ours := self.mapping.status.get(fold(raw)) or {fold(s): s for s in STATUSES}.get(fold(raw)):
             return ours, None
         if default:
             return default, f"status {raw!r} is not in the mapping: taken as {default!r}"
         return None, f"status {raw!r} is not in the mapping's [status] (nor one of ours)"
 
     def _category_code(self, raw: str | None) -> str | None:
-        if raw is None:
-            return None
-        folded = fold(raw)
-        return self.mapping.category.get(folded) or self._category_names.get(folded)
+        return None if raw is None else self.mapping.category.get(fold(raw)) or self._category_names.get(fold(raw))
 
     def _categories(self, records, keys) -> list[tuple[str | None, str]]:
         """(their value, our code) per record: the first of the category columns that maps, else the default."""
@@ -332,7 +401,7 @@ class Translator:
             found = next((pair for pair in choices if pair[1]), None)
             if found is None:
                 first = next((raw for raw, _ in choices if raw is not None), None)
-                self.tally.unmapped_category[first or "(empty)"] += 1
+                self.unmapped_category[first or "(empty)"] += 1
                 found = (first, self.mapping.default_category)
             out.append(found)
         return out
@@ -340,62 +409,15 @@ class Translator:
     def _opd_code(self, value: str | None) -> str | None:
         if value is None:
             return None
-        key = fold(value)
-        code = self.mapping.opd.get(key) or self._opd_names.get(key)
-        if code is None:
-            words = agency_words(value)
-            code = self._opd_names.get(words) or next(
-                (c for name, c in self._opd_contained if name and f" {name} " in f" {words} "), None)
-        return code
+        if code := self.mapping.opd.get(fold(value)) or self._opd_names.get(fold(value)):
+            return code
+        words = agency_words(value)
+        return self._opd_names.get(words) or next(
+            (c for name, c in self._opd_contained if name and f" {name} " in f" {words} "), None)
 
     def _channel(self, value: str | None) -> str:
         if value is None:  # most files have no channel column
             return self.mapping.default_channel
         key = fold(value)
-        return self.mapping.channel.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in CHANNELS
-                                                 else None) or self.mapping.default_channel
-
-    def _locations(self, records, keys) -> list[tuple[float | None, float | None, str | None]]:
-        lats, lons = self._column(records, keys, "lat"), self._column(records, keys, "lon")
-        points = self._column(records, keys, "location") if "location" in self.mapping.columns else None
-        out = []
-        for k, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
-            try:
-                lat, lon = parse_number(lat), parse_number(lon)
-                if (lat is None or lon is None) and points is not None:
-                    lat, lon = parse_point(points[k])
-            except BadValue as exc:
-                out.append((None, None, f"location: {exc}: landed without a location"))
-                continue
-            out.append(usable_location(lat, lon))
-        return out
-
-
-def _distinct(function, values: list) -> list:
-    """``function`` of each value, worked out once per distinct value (the values of a column repeat)."""
-    if set(map(type, values)) == {str}:  # text files: one table of the distinct texts
-        table = {v: function(v) for v in set(values)}
-        return list(map(table.__getitem__, values))
-    table = {}
-    for key in {(type(v), v) for v in values}:  # 1, 1.0 and True are one key of a dict: typed, they are not
-        table[key] = function(key[1])
-    return [table[(type(v), v)] for v in values]
-
-
-def _derived_id(created: datetime, category: str | None, title: str, description: str | None,
-                lat: float | None, lon: float | None) -> str:
-    parts = [created.isoformat(), category or "", title, description or "",
-             "" if lat is None else f"{lat:.6f}", "" if lon is None else f"{lon:.6f}"]
-    return "h-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-
-
-# Words that say whose agency it is, not which: "Dinas Kesehatan Kabupaten Mimika", "RSUD Mimika", "Pemkab Mimika -
-# Dinas Sosial" name the same OPD as without them.
-_REGION_WORDS = frozenset({"pemerintah", "pemkab", "kabupaten", "kab", "mimika"})
-_WORD = re.compile(r"[^\W_]+")
-
-
-def agency_words(value: str) -> str:
-    """An agency's name as its words, lower case, without the regency's name: how names and values are compared
-    when the exact name does not match."""
-    return " ".join(w for w in _WORD.findall(value.casefold()) if w not in _REGION_WORDS)
+        ours = self.mapping.channel.get(key) or key.replace(" ", "_")
+        return ours if ours in CHANNELS else self.mapping.default_channel
