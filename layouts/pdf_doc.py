@@ -192,6 +192,19 @@ def table(pdf, columns: Sequence[Column], rows: Sequence[Sequence[str]], *, x: f
     pdf.set_xy(x0, y + 2)
 
 
+def _width(pdf, text: str, style: str, size: float) -> float:
+    pdf.set_font("DejaVu", style, size)
+    return pdf.get_string_width(text)
+
+
+def _shrink_to(pdf, text: str, style: str, size: float, smallest: float, width: float) -> None:
+    """The font at ``size``, or smaller down to ``smallest`` until ``text`` fits ``width`` mm."""
+    pdf.set_font("DejaVu", style, size)
+    while size > smallest and pdf.get_string_width(text) > width:
+        size -= 0.25
+        pdf.set_font("DejaVu", style, size)
+
+
 def card(pdf, x: float, y: float, w: float, h: float, label: str, value: str, sample: str, previous: str,
          change: str, tone: str, target: str = "") -> None:
     """A headline figure: label, the value large with its change beside it, its sample, its target (the verdict in
@@ -201,19 +214,20 @@ def card(pdf, x: float, y: float, w: float, h: float, label: str, value: str, sa
     pdf.set_fill_color(*BRAND)
     pdf.rect(x, y, w, 1.2, style="F")
     pdf.set_xy(x + 3, y + 3)
-    size = 8.0
-    pdf.set_font("DejaVu", "", size)
-    while size > 6 and pdf.get_string_width(label) > w - 6:  # "Median penyelesaian (jam)" whole, a little smaller
-        size -= 0.25
-        pdf.set_font("DejaVu", "", size)
+    _shrink_to(pdf, label, "", 8.0, 6.0, w - 6)  # "Median penyelesaian (jam)" whole, a little smaller
     pdf.set_text_color(*MUTED)
     pdf.cell(w - 6, 4, fit(pdf, label, w - 6))
+    # Six cards on a month's page: the value and its change shrink together until they fit side by side
+    scale = 1.0
+    while scale > 0.5 and change and _width(pdf, value, "B", 19 * scale) + _width(pdf, change, "B", 9 * scale) \
+            + 2 * pdf.c_margin + 1.5 > w - 6:
+        scale -= 0.025
     pdf.set_xy(x + 3, y + 8)
-    pdf.set_font("DejaVu", "B", 19)
+    _shrink_to(pdf, value, "B", 19 * scale, 19 * 0.5, w - 6)
     pdf.set_text_color(*INK)
     pdf.cell(w - 6, 9, value)
     if change:
-        pdf.set_font("DejaVu", "B", 9)
+        pdf.set_font("DejaVu", "B", 9 * scale)
         pdf.set_text_color(*({"better": BETTER, "worse": WORSE}.get(tone, INK)))
         pdf.set_xy(x + 3, y + 10)
         pdf.cell(w - 6, 6, change, align="R")
@@ -222,7 +236,7 @@ def card(pdf, x: float, y: float, w: float, h: float, label: str, value: str, sa
     pdf.set_xy(x + 3, y + 18)
     pdf.cell(w - 6, 4, sample)
     if target:
-        pdf.set_font("DejaVu", "B" if target.startswith("!") else "", 7)
+        _shrink_to(pdf, target, "B" if target.startswith("!") else "", 7.0, 5.5, w - 6)
         pdf.set_text_color(*INK)
         pdf.set_xy(x + 3, y + 21.8)
         pdf.cell(w - 6, 3.6, fit(pdf, target, w - 6))
