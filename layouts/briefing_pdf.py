@@ -247,19 +247,25 @@ def _oldest(pdf, data: BriefingData, lang: str) -> None:
                doc.Column(t("col.opd", lang), 26, "L"), doc.Column(t("col.district", lang), 32, "L"),
                doc.Column(t("col.status", lang), 30, "L"), doc.Column(t("col.age_days", lang), 20),
                doc.Column(t("col.sla_state", lang), 49, "L")]
+    notes = [t(key, lang, n=data.min_sample) for key in
+             ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.remote", "doc.note.times")]
+    figures = measures.definitions(PDF_FIGURES, lang)
+    # As many of the oldest as leave room for the notes above the page's foot (the catalog grows; the foot stays)
+    below = 2 + 6.5 + doc.definitions(pdf, figures, dry_run=True) + sum(
+        doc.note(pdf, "•  " + text, size=7.5, dry_run=True) + 0.8 for text in notes)
+    room = pdf.h - doc.FOOT - 2 - pdf.get_y() - 10.5 - below
     rows, styles = [], []
-    for r in data.oldest.head(15).itertuples():
+    for r in data.oldest.head(max(3, min(15, int(room // 5.2)))).itertuples():
         rows.append([doc.report_no(r.id), str(r.title), r.opd if _has(r.opd) else "–",
                      place_name(r.district, r.located, lang), status_label(r.status, lang), doc.dec(r.age_days, lang),
                      t(f"state.{r.sla_state}", lang)])
         styles.append("warn" if r.sla_state == "breached" else None)
-    # Rows a little tighter than the league's: the notes below must end above the page's foot.
     doc.table(pdf, columns, rows, styles=styles, row_height=5.2)
     pdf.ln(2)
     doc.heading(pdf, t("doc.notes", lang), 10)
-    doc.definitions(pdf, measures.definitions(PDF_FIGURES, lang))
-    for key in ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.remote", "doc.note.times"):
-        doc.note(pdf, "•  " + t(key, lang, n=data.min_sample), size=7.5)
+    doc.definitions(pdf, figures)
+    for text in notes:
+        doc.note(pdf, "•  " + text, size=7.5)
         pdf.ln(0.8)
 
 

@@ -57,6 +57,9 @@ class Column:
     align: str = "R"  # L, C or R
 
 
+FOOT = 10.0  # mm from the page's bottom edge to the foot line (title and page number)
+
+
 def new_document(title: str, head_left: str, cutoff: str, lang: str = "id", *, orientation: str = "L"):
     """An A4 document whose every page carries ``head_left`` and the data cut-off (``cutoff``, already in WIT) at
     the top and its page number ("Halaman 2 dari 4") at the foot."""
@@ -82,7 +85,7 @@ def new_document(title: str, head_left: str, cutoff: str, lang: str = "id", *, o
             self.set_y(14)
 
         def footer(self) -> None:
-            self.set_y(-10)
+            self.set_y(-FOOT)
             self.set_font("DejaVu", "", 7.5)
             self.set_text_color(*MUTED)
             self.cell(self.epw / 2, 5, "Mimika Center · " + title)
@@ -91,7 +94,7 @@ def new_document(title: str, head_left: str, cutoff: str, lang: str = "id", *, o
 
     pdf = Document(orientation=orientation, unit="mm", format="A4")
     pdf.set_margins(12, 14, 12)
-    pdf.set_auto_page_break(auto=False)
+    pdf.set_auto_page_break(auto=False)  # every page is laid out to end above FOOT
     fonts = _font_dir()
     pdf.add_font("DejaVu", "", os.path.join(fonts, "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", os.path.join(fonts, "DejaVuSans-Bold.ttf"))
@@ -124,24 +127,31 @@ def heading(pdf, text: str, size: float = 11, *, x: float | None = None, width: 
     pdf.cell(width or pdf.epw, 6.5, text, new_x="LEFT", new_y="NEXT")
 
 
-def note(pdf, text: str, *, x: float | None = None, width: float | None = None, size: float = 7) -> None:
+def note(pdf, text: str, *, x: float | None = None, width: float | None = None, size: float = 7,
+         dry_run: bool = False) -> float:
     pdf.set_font("DejaVu", "", size)
     pdf.set_text_color(*MUTED)
     if x is not None:
         pdf.set_x(x)
-    pdf.multi_cell(width or pdf.epw, size * 0.5, text, new_x="LEFT", new_y="NEXT", align="L")
+    height = pdf.multi_cell(width or pdf.epw, size * 0.5, text, new_x="LEFT", new_y="NEXT", align="L",
+                            dry_run=dry_run, output="HEIGHT")
     pdf.set_text_color(*INK)
+    return height
 
 
-def definitions(pdf, items: Sequence[tuple[str, str]], *, size: float = 7.5) -> None:
-    """Each figure's name in bold and its one-sentence definition (the measure catalog, core/measures.py)."""
+def definitions(pdf, items: Sequence[tuple[str, str]], *, size: float = 7.5, dry_run: bool = False) -> float:
+    """Each figure's name in bold and its one-sentence definition (the measure catalog, core/measures.py); the
+    height they take (with ``dry_run``, only measured: nothing is drawn)."""
     pdf.set_font("DejaVu", "", size)
     pdf.set_text_color(*MUTED)
+    height = 0.0
     for name, text in items:  # the catalog's own words: no markdown markers in them (tests/unit/test_measures.py)
-        pdf.multi_cell(pdf.epw, size * 0.5, f"•  **{name}:** {text}", new_x="LEFT", new_y="NEXT", align="L",
-                       markdown=True)
-        pdf.ln(0.8)
+        height += pdf.multi_cell(pdf.epw, size * 0.5, f"•  **{name}:** {text}", new_x="LEFT", new_y="NEXT",
+                                 align="L", markdown=True, dry_run=dry_run, output="HEIGHT") + 0.8
+        if not dry_run:
+            pdf.ln(0.8)
     pdf.set_text_color(*INK)
+    return height
 
 
 def table(pdf, columns: Sequence[Column], rows: Sequence[Sequence[str]], *, x: float | None = None,

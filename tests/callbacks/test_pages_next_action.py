@@ -196,6 +196,7 @@ def test_briefing_documents_name_period_scope_and_cutoff_everywhere(app, tmp_pat
     from openpyxl import load_workbook
 
     from tests.support.dash_app import sheet_table
+    from tests.support.pdf_layout import assert_every_page_ends_above_its_foot
 
     config = find(render("/briefing", period="month"), "briefing-config").data
     out = post(app, "briefing-download", {"briefing-export-xlsx.n_clicks": 1}, {"briefing-config.data": config},
@@ -217,6 +218,7 @@ def test_briefing_documents_name_period_scope_and_cutoff_everywhere(app, tmp_pat
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     pages = [p for p in text.split("\f") if p.strip()]
     assert len(pages) == 4
+    assert_every_page_ends_above_its_foot(path)
     for page in pages:
         head = page.strip().splitlines()[0]
         assert "Kabupaten Mimika (semua OPD)" in head and " WIT" in head and "Data per " in head, head

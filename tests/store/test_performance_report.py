@@ -4,6 +4,7 @@ PostgreSQL — through the query, and through `python -m dashboard report monthl
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 
 import pytest
@@ -17,6 +18,7 @@ from data_access.store.schema import Report
 from tests.support import NOW
 from tests.support.cli import run_cli
 from tests.support.dash_app import sheet_table
+from tests.support.pdf_layout import assert_every_page_ends_above_its_foot
 
 MONTHS = ("2026-10", "2026-11")  # a finished month and the one running at NOW
 
@@ -83,6 +85,8 @@ def test_cli_writes_both_files_named_by_the_wit_month_and_they_agree(seeded, tmp
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["laporan_kinerja_mimika_2026-10.pdf", "laporan_kinerja_mimika_2026-10.xlsx"]
     assert (tmp_path / "out" / names[0]).read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        assert_every_page_ends_above_its_foot(tmp_path / "out" / names[0])
     book = load_workbook(io.BytesIO((tmp_path / "out" / names[1]).read_bytes()))
     assert book.sheetnames == ["Ringkasan", "Per OPD", "Per distrik", "Respons di setiap distrik", "Keterangan"]
     sheet = book["Per OPD"]
