@@ -460,6 +460,27 @@ def test_explorer_click_follows_in_the_url_with_tooltip_and_outline(browser, ser
     tab.close()
 
 
+def test_explorer_names_on_the_map_never_cover_each_other(browser, server):
+    """Timika's small districts crowd together: the names shown do not meet, most districts are named at the
+    regency's view, and a closer zoom names more."""
+    tab = Tab(browser, server + "/explorer", "#explorer-map path.leaflet-interactive")
+    shown = """() => { const boxes = [...document.querySelectorAll('#explorer-map .district-name')]
+        .filter(e => getComputedStyle(e).visibility === 'visible' && e.getBoundingClientRect().width > 0)
+        .map(e => e.getBoundingClientRect());
+      const meet = boxes.some((a, i) => boxes.slice(i + 1).some(b =>
+        a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom));
+      return [boxes.length, meet]; }"""
+    tab.page.wait_for_timeout(1500)
+    count, meet = tab.page.evaluate(shown)
+    assert not meet and count >= 10, count
+    tab.page.locator("#explorer-map .leaflet-control-zoom-in").dispatch_event("click")
+    tab.page.wait_for_timeout(1500)
+    closer, meet = tab.page.evaluate(shown)
+    assert not meet and closer >= count, (count, closer)
+    assert not tab.errors, tab.errors
+    tab.close()
+
+
 def test_opd_grid_names_reports_without_a_district_and_cuts_off_nothing(browser, server, engine):
     """A report outside the regency reads "di luar wilayah", one without a location "tanpa lokasi" — never an empty
     cell; headers and category names wrap instead of ending in "…"."""
