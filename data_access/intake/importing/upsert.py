@@ -113,6 +113,9 @@ class ReportUpserter:
             # (the store's mmap_size); sorted, the sweep needs few pages at a time (a small cache and sorter).
             self.conn.exec_driver_sql("PRAGMA mmap_size=0")
             self.conn.exec_driver_sql("PRAGMA cache_size=-16384")
+            # Checkpoints every 1,000 pages write an index page to the store again after each transaction that
+            # touched it; once at the end (close), each is written once. Bounded: at most 256 Ki pages of WAL.
+            self.conn.exec_driver_sql("PRAGMA wal_autocheckpoint=262144")
         # In the connection's own schema of temporary tables (a table "import_new" of the store's is never touched)
         self._staging = "temp.import_new" if self._sqlite else "pg_temp.import_new"
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._staging}")
@@ -174,6 +177,8 @@ class ReportUpserter:
             self.conn.rollback()
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._staging}")
             self.conn.commit()
+            if self._sqlite:  # the import's WAL into the store now, not in a live writer's next commit
+                self.conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").all()
         finally:
             self.conn.close()
 
