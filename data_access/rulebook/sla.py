@@ -21,10 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, cached_property
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 import holidays
+import numpy as np
 
 from core.settings import Settings, SettingsError, parse_extra_holidays
 
@@ -37,6 +38,9 @@ __all__ = [
     "WorkCalendar",
     "default_cuti_bersama",
     "due_at",
+    "due_at_column",
+    "micros_column",
+    "moments",
     "parse_extra_holidays",
     "target_seconds",
     "work_calendar",
@@ -51,6 +55,7 @@ _CALENDAR_KINDS = ("24x7", "working")
 _UNITS = ("hours", "working_days")
 _ONE_DAY = timedelta(days=1)
 _ZERO = timedelta(0)
+_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
 # A calendar whose holidays swallow more than this many consecutive days is a configuration error; without the
 # guard add_working_seconds would spin forever.
 _MAX_IDLE_DAYS = 3 * 366
@@ -131,8 +136,8 @@ class WorkCalendar:
     cuti_bersama: bool = True
     # Per-instance memo of is_working_day; excluded from eq/hash so two equal calendars stay equal.
     _day_cache: dict[date, bool] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
-    _nth_cache: dict[tuple[date, int], date] = field(default_factory=dict, init=False, repr=False, compare=False,
-                                                     hash=False)
+    # The local days the column arithmetic has needed so far (a _DayTable), grown as starts and budgets ask.
+    _days: list = field(default_factory=list, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         # Accept sets/lists from configuration but store frozensets so the calendar stays hashable.
@@ -200,54 +205,92 @@ class WorkCalendar:
         return total.total_seconds()
 
     def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
-        """The earliest instant ``t >= start`` with ``working_seconds_between(start, t) == seconds``, in UTC.
+        """The earliest instant ``t >= start`` with ``working_seconds_between(start, t) == seconds``, in UTC: the
+        rule of :meth:`add_working_seconds_column` for one start."""
+        _require_aware(start, "start")
+        return moments(self.add_working_seconds_column(micros_column((start,)), seconds))[0]
+
+    def add_working_seconds_column(self, starts: np.ndarray, seconds: float) -> np.ndarray:
+        """:meth:`add_working_seconds` for a column of starts (``datetime64[us]``, UTC), all with one budget.
 
         A start outside office hours (evening, weekend, holiday) begins counting at the next opening. Exhausting
-        the budget exactly at closing returns the closing time, not the next morning. ``seconds == 0`` returns
-        ``start``. Whole days after the first are counted by a remembered walk over the calendar.
+        the budget exactly at closing returns the closing time, not the next morning. ``seconds == 0`` returns the
+        start. Every working day after the first is a whole office day: the budget runs out on the k-th working
+        day after the start's (k office days rounded up), at its opening + what is left. Times are counted as
+        instants, so a zone whose offset changes during office hours is not supported (Indonesia's do not).
         """
-        _require_aware(start, "start")
         if not math.isfinite(seconds) or seconds < 0:
             raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
-        remaining = timedelta(seconds=seconds)
-        if remaining == _ZERO:
-            return start.astimezone(UTC)
-        cursor = start.astimezone(self.tz)
-        day = cursor.date()
-        if self.is_working_day(day):
-            opening, closing = self._office_hours(day)
-            begin = cursor if cursor > opening else opening
-            if begin < closing:
-                available = closing - begin
-                if remaining <= available:
-                    return (begin + remaining).astimezone(UTC)
-                remaining -= available
-        # Every later working day is a whole office day: the budget runs out on the k-th working day after this
-        # one (k office days rounded up), at opening + what is left. This is the day-by-day walk, with the walk
-        # over whole days remembered (an import asks for thousands of due times over the same few hundred days).
-        office_day = self._office_day
-        whole, rest = divmod(remaining, office_day)
-        k, offset = (whole, office_day) if rest == _ZERO else (whole + 1, rest)
-        return (datetime.combine(self._nth_working_day_after(day, k), self.office_start, self.tz)
-                + offset).astimezone(UTC)
+        t = np.asarray(starts, dtype="datetime64[us]").view("int64")
+        budget = timedelta(seconds=seconds) // _MICROSECOND
+        if budget == 0 or t.size == 0:
+            return t.view("datetime64[us]")
+        office = self._office_day // _MICROSECOND
+        days = self._day_table(int(t.min()), int(t.max()), budget // office + 1)
+        day = np.searchsorted(days.midnight, t, "right") - 1
+        opening, closing = days.opening[day], days.closing[day]
+        begin = np.maximum(t, opening)
+        available = np.where(days.working[day] & (begin < closing), closing - begin, 0)
+        after = budget - available  # what the later working days must give
+        whole, rest = np.divmod(after, office)
+        k, offset = np.where(rest == 0, whole, whole + 1), np.where(rest == 0, office, rest)
+        nth = np.searchsorted(days.count, days.count[day] + k)  # the k-th working day after the start's
+        later = days.opening[np.minimum(nth, len(days.opening) - 1)] + offset
+        return np.where(after <= 0, begin + budget, later).view("datetime64[us]")
 
-    def _nth_working_day_after(self, day: date, k: int) -> date:
-        key = (day, k)
-        found = self._nth_cache.get(key)
-        if found is None:
-            found, seen, idle = day, 0, 0
-            while seen < k:
-                found += _ONE_DAY
-                if self.is_working_day(found):
-                    seen, idle = seen + 1, 0
-                else:
-                    idle += 1
-                    if idle > _MAX_IDLE_DAYS:
-                        raise ValueError(f"no working day within {_MAX_IDLE_DAYS} days after {found - idle * _ONE_DAY}")
-            if len(self._nth_cache) > 100_000:
-                self._nth_cache.clear()
-            self._nth_cache[key] = found
-        return found
+    def _day_table(self, first_us: int, last_us: int, working_days_after: int) -> _DayTable:
+        """The local days from that of ``first_us`` to that of ``last_us`` and on until ``working_days_after``
+        working days follow it; remembered and grown (an import asks over the same few hundred days)."""
+        table = self._days[0] if self._days else None
+        if (table is not None and table.midnight[0] <= first_us and last_us < table.end
+                and table.working_after >= working_days_after):
+            return table
+        first, last = (moments(np.array([us], dtype="datetime64[us]"))[0].astimezone(self.tz).date()
+                       for us in (first_us, last_us))
+        if table is not None:  # grown with a margin, so that a series of starts does not rebuild it each time
+            first, last = min(first, table.first) - 31 * _ONE_DAY, max(last, table.last) + 31 * _ONE_DAY
+            working_days_after = max(working_days_after, table.working_after)
+        days, idle = [first + i * _ONE_DAY for i in range((last - first).days + 2)], 0
+        working = [self.is_working_day(d) for d in days]
+        while sum(working[(last - first).days + 1:]) < working_days_after:
+            days.append(days[-1] + _ONE_DAY)
+            working.append(self.is_working_day(days[-1]))
+            idle = 0 if working[-1] else idle + 1
+            if idle > _MAX_IDLE_DAYS:
+                raise ValueError(f"no working day within {_MAX_IDLE_DAYS} days after {days[-1] - idle * _ONE_DAY}")
+        midnight, opening, closing = (micros_column([datetime.combine(d, at, self.tz) for d in days]).view("int64")
+                                      for at in (time(0), self.office_start, self.office_end))
+        count = np.cumsum(working)
+        after = (last - first).days
+        table = _DayTable(first, last, int(midnight[after + 1]), int(count[-1] - count[after]), midnight, opening,
+                          closing, np.array(working), count)
+        self._days[:] = [table]
+        return table
+
+
+class _DayTable(NamedTuple):
+    """Local days in a row from ``first``: each one's midnight, opening and closing (µs since the epoch, UTC),
+    whether it is a working day, and how many working days the table holds up to it."""
+
+    first: date
+    last: date  # the last day a start may fall on (more days follow for the budget)
+    end: int  # the midnight after it
+    working_after: int  # how many working days follow it
+    midnight: np.ndarray
+    opening: np.ndarray
+    closing: np.ndarray
+    working: np.ndarray
+    count: np.ndarray
+
+
+def micros_column(values) -> np.ndarray:
+    """Aware times as a column of microseconds since the epoch, UTC (``datetime64[us]``)."""
+    return np.array([(m - _EPOCH) // _MICROSECOND for m in values], dtype="int64").view("datetime64[us]")
+
+
+def moments(column: np.ndarray) -> list[datetime]:
+    """A ``datetime64`` column (UTC) as aware times."""
+    return [m.replace(tzinfo=UTC) for m in np.asarray(column, dtype="datetime64[us]").tolist()]
 
 
 def target_seconds(target: Target, calendar_kind: CalendarKind | str, workcal: WorkCalendar | None = None) -> float:
@@ -329,14 +372,10 @@ def due_at(
     _require_aware(start, "start")
     if now is not None:
         _require_aware(now, "now")
-    budget = target_seconds(target, calendar_kind, workcal)
-    working = calendar_kind == "working"
-    if working:
-        due = workcal.add_working_seconds(start, budget)
-    else:
-        due = start.astimezone(UTC) + timedelta(seconds=budget)
+    due = moments(due_at_column(micros_column((start,)), target, calendar_kind, workcal))[0]
     if not pauses:
         return due
+    working = calendar_kind == "working"
     for p_start, p_end in _merge_pauses(pauses, start, now):
         if p_start >= due:
             # Sorted by start, so every later pause also starts after the deadline.
@@ -348,6 +387,16 @@ def due_at(
         else:
             due = due + (p_end - p_start)
     return due
+
+
+def due_at_column(starts: np.ndarray, target: Target, calendar_kind: CalendarKind | str,
+                  workcal: WorkCalendar) -> np.ndarray:
+    """Due times of ``target`` for a column of starts (``datetime64[us]``, UTC) of reports never held: the rule
+    :func:`due_at` applies before any pause, for many reports at once (an import's new reports)."""
+    budget = target_seconds(target, calendar_kind, workcal)
+    if calendar_kind == "working":
+        return workcal.add_working_seconds_column(starts, budget)
+    return np.asarray(starts, dtype="datetime64[us]") + np.timedelta64(timedelta(seconds=budget) // _MICROSECOND, "us")
 
 
 # Cuti bersama from the SKB 3 Menteri (Menteri Agama, Menteri Ketenagakerjaan, MenPAN-RB):

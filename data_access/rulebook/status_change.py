@@ -28,7 +28,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from core.rules import FINISHED_STATUSES, HELD, NEW
-from data_access.rulebook.sla import SlaPolicy, WorkCalendar, due_at
+from data_access.rulebook.sla import SlaPolicy, WorkCalendar, due_at, due_at_column, micros_column, moments
 
 Pause = tuple[datetime, datetime | None]
 Timeline = Iterable[tuple[datetime, str | None]]  # (time, status reached) of a report's status events, in order
@@ -97,8 +97,24 @@ class ReportTimes(NamedTuple):
 
 def arrival(created_at: datetime, clock: SlaClock) -> ReportTimes:
     """A new report's times: ``baru``, nothing answered, due times from its policy, never held."""
-    response_due, resolution_due = compute_due_times(clock.policy, created_at, clock.workcal)
-    return _new(ReportTimes, (NEW, created_at, None, None, None, response_due, resolution_due, 0.0))
+    return arrivals((created_at,), (clock,))[0]
+
+
+def arrivals(created: Sequence[datetime], clocks: Sequence[SlaClock]) -> list[ReportTimes]:
+    """:func:`arrival` of many reports at once (an import's chunk): the due times a column per clock."""
+    rows: dict[int, list[int]] = {}
+    for i, clock in enumerate(clocks):
+        rows.setdefault(id(clock), []).append(i)
+    times: list = [None] * len(created)
+    for i, *rows_of_clock in rows.values():
+        policy, workcal = clocks[i]
+        chosen = [i, *rows_of_clock]
+        starts = micros_column([created[j] for j in chosen])
+        dues = (moments(due_at_column(starts, target, policy.calendar, workcal))
+                for target in (policy.response, policy.resolution))
+        for j, response_due, resolution_due in zip(chosen, *dues, strict=True):
+            times[j] = _new(ReportTimes, (NEW, created[j], None, None, None, response_due, resolution_due, 0.0))
+    return times
 
 
 def status_change(before: ReportTimes, to_status: str, at: datetime | None, *, noted_at: datetime | None = None,

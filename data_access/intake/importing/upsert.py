@@ -5,7 +5,7 @@ this source at a known time (README "File imports": the same record twice)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import NamedTuple
 
@@ -14,8 +14,8 @@ from sqlalchemy import Engine, insert, select, update
 
 from core.rules import CLOCK_RUNNING, FINISHED_STATUSES, NEW, STATUSES
 from data_access.intake.importing.translate import Candidate
-from data_access.rulebook.sla import SlaPolicy, WorkCalendar
-from data_access.rulebook.status_change import ReportTimes, SlaClock, arrival, changed_columns, status_change
+from data_access.rulebook.sla import SlaPolicy, WorkCalendar, micros_column
+from data_access.rulebook.status_change import ReportTimes, SlaClock, arrivals, changed_columns, status_change
 from data_access.store.schema import Report, ReportEvent
 from data_access.store.types import UTCDateTime
 
@@ -23,7 +23,7 @@ REPORT_COLUMNS = ("source", "external_id", "channel", "category_code", "opd_code
                   "lat", "lon", "title", "description", "status", "priority", "created_at", "first_response_at",
                   "resolved_at", "closed_at", "response_due_at", "resolution_due_at", "paused_seconds", "updated_at")
 EVENT_COLUMNS = ("report_id", "at", "kind", "from_status", "to_status", "opd_code", "actor", "note")
-_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FLOW_RANK = {status: i for i, status in enumerate(CLOCK_RUNNING)}
 _STATUS_RANK = {status: i for i, status in enumerate(STATUSES)}  # "later in the flow", for copies of one time
 # Ends the note of an imported status event whose time the source did not give (its ``at`` is the import's own
@@ -35,8 +35,7 @@ _utc = partial(UTCDateTime().process_result_value, dialect=None)  # a time read 
 def _sqlite_times(moments: list[datetime]) -> list[str]:
     """Aware times as the text SQLAlchemy's SQLite DateTime writes for UTCDateTime (naive UTC, six fraction
     digits), so imported rows compare with all others as text of one format; numpy formats a column in C."""
-    micros = np.array([(m - _EPOCH) // _MICROSECOND for m in moments], dtype="int64")
-    return [text.replace("T", " ") for text in np.datetime_as_string(micros.astype("datetime64[us]")).tolist()]
+    return [text.replace("T", " ") for text in np.datetime_as_string(micros_column(moments)).tolist()]
 
 
 def status_time(c: Candidate, now: datetime) -> tuple[datetime, bool]:
@@ -114,6 +113,9 @@ class ReportUpserter:
             # (the store's mmap_size); sorted, the sweep needs few pages at a time (a small cache and sorter).
             self.conn.exec_driver_sql("PRAGMA mmap_size=0")
             self.conn.exec_driver_sql("PRAGMA cache_size=-16384")
+            # Checkpoints every 1,000 pages write an index page to the store again after each transaction that
+            # touched it; once at the end (close), each is written once. Bounded: at most 256 Ki pages of WAL.
+            self.conn.exec_driver_sql("PRAGMA wal_autocheckpoint=262144")
         # In the connection's own schema of temporary tables (a table "import_new" of the store's is never touched)
         self._staging = "temp.import_new" if self._sqlite else "pg_temp.import_new"
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._staging}")
@@ -175,6 +177,8 @@ class ReportUpserter:
             self.conn.rollback()
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._staging}")
             self.conn.commit()
+            if self._sqlite:  # the import's WAL into the store now, not in a live writer's next commit
+                self.conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").all()
         finally:
             self.conn.close()
 
@@ -221,13 +225,12 @@ class ReportUpserter:
         outside = sum(district is None for district, _ in places)
         if self.dry_run:
             return outside
-        rows = []
-        for c, (district, village) in zip(fresh, places, strict=True):
+        rows, arrived = [], arrivals([c.created_at for c in fresh], [self._clocks[c.category_code] for c in fresh])
+        for c, (district, village), before in zip(fresh, places, arrived, strict=True):
             # A hold the report arrives in has not ended: its due times stay (status_change without a clock)
             at, known = status_time(c, self.now)
-            times = status_change(arrival(c.created_at, self._clocks[c.category_code]), c.status,
-                                  at if known else None, noted_at=at, responded_at=c.first_response_at,
-                                  timeline=((c.created_at, NEW),))
+            times = status_change(before, c.status, at if known else None, noted_at=at,
+                                  responded_at=c.first_response_at, timeline=((c.created_at, NEW),))
             rows.append([self.source, c.external_id, c.channel, c.category_code, c.opd_code, district, village,
                          c.lat, c.lon, c.title, c.description, c.status, "normal", *times[1:7], 0.0, self.now, at,
                          status_note(c, known)])
