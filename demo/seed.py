@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from data_access.intake import bulk_load
 from data_access.rulebook.policies import policies_from_store
-from data_access.rulebook.sla import WIT, SlaPolicy, WorkCalendar
-from data_access.rulebook.status_change import SlaClock, arrival, compute_due_times, status_change
+from data_access.rulebook.sla import WIT, SlaPolicy, WorkCalendar, due_at
+from data_access.rulebook.status_change import SlaClock, arrival, status_change
 from data_access.store.reference import CATEGORIES, REPORTING_PROPENSITY_DEFAULT, districts, villages
 from demo.text import NOTES, TITLES, describe, priority_for
 
@@ -189,7 +189,7 @@ def _resolution(rng, processing: datetime, created: datetime, opd, policy, acces
     """From ``diproses`` on: maybe a hold, then selesai, then maybe ditutup. With ``not_before``, the report is
     known to be still in progress then."""
     _, resolution_share, slow = _speed(opd, access)
-    allowed = (compute_due_times(policy, created, workcal).resolution_due_at - created).total_seconds()
+    allowed = (due_at(created, policy.resolution, policy.calendar, workcal) - created).total_seconds()
     mu = math.log(resolution_share * slow * 0.8)
     if not_before is None:
         share = rng.lognormvariate(mu, 0.6)
