@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from data_access.queries.common import frame, wit_midnight
 from data_access.queries.open_reports import count_by, names_of, open_reports, utc_moment
 from data_access.queries.settled_days import DayPart, over_days
-from data_access.rulebook.rules import is_counted, judged_at, missed, opd_at
+from data_access.rulebook.rules import is_counted, judged_at, judged_within, missed, opd_at
 from data_access.rulebook.scope import Filters, Scope, where
 from data_access.rulebook.sla import WIT
 from data_access.store.schema import Category, District, Opd, Report
@@ -44,7 +44,7 @@ def breaches_over_time(engine: Engine, filters: Filters, scope: Scope, now: date
 
         def statement(lo: datetime, hi: datetime):
             return select(group, func.count().label("breaches")).where(
-                scoped, due >= lo, due < hi, missed(kind, now, counted_only=True)).group_by(group)
+                scoped, judged_within(kind, lo, hi), missed(kind, now, counted_only=True)).group_by(group)
 
         def read(lo: datetime, rows: list[tuple]) -> list[tuple]:  # a part is one WIT day, or today's beginning
             day = lo.astimezone(WIT).date().isoformat()

@@ -106,9 +106,8 @@ def arrivals(created: Sequence[datetime], clocks: Sequence[SlaClock]) -> list[Re
     for i, clock in enumerate(clocks):
         rows.setdefault(id(clock), []).append(i)
     times: list = [None] * len(created)
-    for i, *rows_of_clock in rows.values():
-        policy, workcal = clocks[i]
-        chosen = [i, *rows_of_clock]
+    for chosen in rows.values():
+        policy, workcal = clocks[chosen[0]]
         starts = micros_column([created[j] for j in chosen])
         dues = (moments(due_at_column(starts, target, policy.calendar, workcal))
                 for target in (policy.response, policy.resolution))

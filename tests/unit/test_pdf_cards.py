@@ -3,13 +3,12 @@ a long target line shrinks before it is cut (the value once ran into "−43,2 ja
 
 from __future__ import annotations
 
-import re
 import shutil
-import subprocess
 
 import pytest
 
 from layouts import pdf_doc
+from tests.support.pdf_layout import page_words
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler's pdftotext reads the PDF")
 
@@ -17,9 +16,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppl
 def _words(data: bytes, tmp_path) -> list[tuple[str, float, float, float, float]]:
     path = tmp_path / "cards.pdf"
     path.write_bytes(data)
-    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return [(word, float(x0), float(y0), float(x1), float(y1)) for x0, y0, x1, y1, word in
-            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)]
+    return page_words(path)[0][1]
 
 
 def _apart(a, b) -> bool:
