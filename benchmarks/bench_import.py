@@ -142,6 +142,24 @@ def _checkpoint(engine) -> int:
         return conn.exec_driver_sql("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").scalar()
 
 
+def _server_cpu(engine) -> dict[int, float] | None:
+    """CPU seconds of each PostgreSQL backend serving the store's database (the server runs on this machine);
+    None on SQLite, whose work is this process's."""
+    if engine.dialect.name == "sqlite":
+        return None
+    with engine.connect() as conn:
+        pids = conn.exec_driver_sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database()").scalars()
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a server on another machine, or a backend gone meanwhile
+                continue
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        return cpu
+
+
 def _engine(url: str, create: bool = False):
     from data_access.store.engine import make_engine
 
@@ -195,9 +213,13 @@ def worker(url: str, csv_path: Path, mapping: Path, batch: int | None) -> dict:
     size_before, lsn_before = _store_size(engine), _checkpoint(engine)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     written = _written()
+    server_before = _server_cpu(engine)
     started, cpu = time.perf_counter(), time.process_time()
     summary = _import(url, csv_path, mapping, batch, "bench", assigner)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    server_after = _server_cpu(engine)  # the import's connections stay in the engine's pool until the process ends
+    server_cpu = None if server_after is None else sum(
+        after - server_before.get(pid, 0.0) for pid, after in server_after.items())
     rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     lsn_after = _checkpoint(engine)
     written = (_written() - written) if engine.dialect.name == "sqlite" else int(lsn_after - lsn_before)
@@ -207,6 +229,8 @@ def worker(url: str, csv_path: Path, mapping: Path, batch: int | None) -> dict:
         counted = conn.execute(text("SELECT count(*) FROM report WHERE status IN ("
                                     + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")")).scalar()
     return {"seconds": seconds, "rows_per_s": summary.read / seconds, "rows_per_cpu_s": summary.read / cpu,
+            "cpu_us_per_row": cpu / summary.read * 1e6,
+            "server_us_per_row": None if server_cpu is None else server_cpu / summary.read * 1e6,
             "rss_before": rss_before, "rss_import": rss_import,
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "written": written,
             "growth": growth, "wall_open": wall, "sql_open": counted, "summary": summary.as_dict(),
@@ -317,6 +341,11 @@ def main(argv: list[str] | None = None) -> int:
         "| seconds per run | " + ", ".join(f"{r['seconds']:.2f}" for r in runs) + " |",
         f"| rows per CPU second of the import's process (median; on PostgreSQL the server's CPU is not in it) | "
         f"{statistics.median(r['rows_per_cpu_s'] for r in runs):,.0f} |",
+        f"| CPU µs per row, the import's process (median) | "
+        f"{statistics.median(r['cpu_us_per_row'] for r in runs):.1f} |",
+        *([f"| CPU µs per row, the PostgreSQL server's backends (median; the server's floor: 10⁶ ÷ this is the "
+           f"most rows/s it can take on one core, whatever the client) | "
+           f"{statistics.median(r['server_us_per_row'] for r in runs):.1f} |"] if args.database_url else []),
         f"| peak RSS (max of runs) | {fmt_bytes(max(r['peak_rss'] for r in runs))} |",
         f"| peak RSS when the import ended, before the wall's check after it | "
         f"{fmt_bytes(max(r['rss_import'] for r in runs))} |",

@@ -418,6 +418,5 @@ class Translator:
     def _channel(self, value: str | None) -> str:
         if value is None:  # most files have no channel column
             return self.mapping.default_channel
-        key = fold(value)
-        ours = self.mapping.channel.get(key) or key.replace(" ", "_")
+        ours = self.mapping.channel.get(fold(value)) or fold(value).replace(" ", "_")
         return ours if ours in CHANNELS else self.mapping.default_channel

@@ -154,19 +154,21 @@ class ReportUpserter:
             conn.exec_driver_sql("CREATE INDEX temp.import_new_order ON import_new (created_at, external_id)"
                                  if self._sqlite else "CREATE INDEX ON pg_temp.import_new (created_at, external_id)")
         events = f"INSERT INTO report_event ({', '.join(EVENT_COLUMNS)}) SELECT r.id, "
-        joined = f"FROM {staging} s JOIN report r ON r.source = s.source AND r.external_id = s.external_id"
+        # Each range's reports are above the store's last id before it: the join holds those, not the whole store
+        joined = f"FROM {staging} s JOIN report r USING (source, external_id) WHERE r.id > {m} AND"
         for low, high in zip([None, *cuts], [*cuts, None], strict=True):
             where = " AND ".join([f"({order}) > ({m}, {m})"] * (low is not None)
                                  + [f"({order}) <= ({m}, {m})"] * (high is not None)) or "1 = 1"
             bounds = (*(low or ()), *(high or ()))
+            top = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM report").scalar()
             conn.exec_driver_sql(f"INSERT INTO report ({', '.join(REPORT_COLUMNS)}) SELECT "
                                  f"{', '.join('s.' + c for c in REPORT_COLUMNS)} FROM {staging} s WHERE {where} "
                                  f"ORDER BY {order}", bounds)
             conn.exec_driver_sql(f"{events}s.created_at, 'status', NULL, '{NEW}', s.opd_code, {m}, {m} {joined} "
-                                 f"WHERE {where} ORDER BY r.id", (self.actor, f"Laporan diimpor dari {self.source}",
-                                                                   *bounds))
+                                 f"{where} ORDER BY r.id", (self.actor, f"Laporan diimpor dari {self.source}", top,
+                                                            *bounds))
             conn.exec_driver_sql(f"{events}s.status_at, 'status', '{NEW}', s.status, s.opd_code, {m}, s.status_note "
-                                 f"{joined} WHERE {where} AND s.status <> '{NEW}' ORDER BY r.id", (self.actor, *bounds))
+                                 f"{joined} {where} AND s.status <> '{NEW}' ORDER BY r.id", (self.actor, top, *bounds))
             conn.commit()
 
     def close(self, *, complete: bool = True) -> None:
@@ -183,8 +185,7 @@ class ReportUpserter:
             self.conn.close()
 
     def _select_in(self, sql: str, values: list, *args) -> list[tuple]:
-        """``sql``'s ``IN ({})`` for ``values`` (a batch's: within both stores' parameter limits), by plain SQL
-        (SQLAlchemy's expanding IN costs more to compile than the look-up itself)."""
+        """``sql``'s ``IN ({})`` for a batch's ``values`` by plain SQL (SQLAlchemy's expanding IN costs more)."""
         markers = ", ".join([self._marker] * len(values))
         return self.conn.exec_driver_sql(sql.format(markers), (*values, *args)).all() if values else []
 
