@@ -251,16 +251,16 @@ def _oldest(pdf, data: BriefingData, lang: str) -> None:
              ("doc.note.compliance", "doc.note.owner", "doc.note.excluded", "doc.note.remote", "doc.note.times")]
     figures = measures.definitions(PDF_FIGURES, lang)
     # As many of the oldest as leave room for the notes above the page's foot (the catalog grows; the foot stays)
-    below = 2 + 6.5 + doc.definitions(pdf, figures, dry_run=True) + sum(
+    below = 2 + doc.HEADING_HEIGHT + doc.definitions(pdf, figures, dry_run=True) + sum(
         doc.note(pdf, "•  " + text, size=7.5, dry_run=True) + 0.8 for text in notes)
-    room = pdf.h - doc.FOOT - 2 - pdf.get_y() - 10.5 - below
+    room = pdf.h - doc.FOOT - 2 - pdf.get_y() - doc.TABLE_HEADER - below
     rows, styles = [], []
-    for r in data.oldest.head(max(3, min(15, int(room // 5.2)))).itertuples():
+    for r in data.oldest.head(max(3, min(15, int(room // doc.ROW_HEIGHT)))).itertuples():
         rows.append([doc.report_no(r.id), str(r.title), r.opd if _has(r.opd) else "–",
                      place_name(r.district, r.located, lang), status_label(r.status, lang), doc.dec(r.age_days, lang),
                      t(f"state.{r.sla_state}", lang)])
         styles.append("warn" if r.sla_state == "breached" else None)
-    doc.table(pdf, columns, rows, styles=styles, row_height=5.2)
+    doc.table(pdf, columns, rows, styles=styles)
     pdf.ln(2)
     doc.heading(pdf, t("doc.notes", lang), 10)
     doc.definitions(pdf, figures)

@@ -58,6 +58,9 @@ class Column:
 
 
 FOOT = 10.0  # mm from the page's bottom edge to the foot line (title and page number)
+HEADING_HEIGHT = 6.5  # mm a heading takes
+TABLE_HEADER = 10.5  # mm of a table's header band (up to three lines)
+ROW_HEIGHT = 5.2  # mm of a table row, unless the caller asks for another
 
 
 def new_document(title: str, head_left: str, cutoff: str, lang: str = "id", *, orientation: str = "L"):
@@ -124,7 +127,7 @@ def heading(pdf, text: str, size: float = 11, *, x: float | None = None, width: 
     pdf.set_text_color(*INK)
     if x is not None:
         pdf.set_x(x)
-    pdf.cell(width or pdf.epw, 6.5, text, new_x="LEFT", new_y="NEXT")
+    pdf.cell(width or pdf.epw, HEADING_HEIGHT, text, new_x="LEFT", new_y="NEXT")
 
 
 def note(pdf, text: str, *, x: float | None = None, width: float | None = None, size: float = 7,
@@ -155,8 +158,8 @@ def definitions(pdf, items: Sequence[tuple[str, str]], *, size: float = 7.5, dry
 
 
 def table(pdf, columns: Sequence[Column], rows: Sequence[Sequence[str]], *, x: float | None = None,
-          font_size: float = 7.5, row_height: float = 5.2, styles: Sequence[str | None] | None = None,
-          header_height: float = 10.5) -> None:
+          font_size: float = 7.5, row_height: float = ROW_HEIGHT, styles: Sequence[str | None] | None = None,
+          header_height: float = TABLE_HEADER) -> None:
     """A table at the current position: a header of up to three lines on a tinted band, zebra rows, every cell one line
     (shortened to fit). ``styles`` per row: None, 'muted' (grey italics) or 'warn' (tinted)."""
     x0 = pdf.l_margin if x is None else x
